@@ -1,0 +1,153 @@
+package io.attest402.contracts.chain;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.util.List;
+import org.web3j.crypto.Credentials;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.Request;
+import org.web3j.protocol.core.Response;
+import org.web3j.protocol.http.HttpService;
+import org.web3j.tx.RawTransactionManager;
+import org.web3j.tx.TransactionManager;
+import org.web3j.tx.gas.ContractGasProvider;
+import org.web3j.tx.gas.StaticGasProvider;
+import org.web3j.tx.response.PollingTransactionReceiptProcessor;
+
+/**
+ * A running local chain with our contracts deployed: anvil, a web3j client, the deployment and the dev accounts.
+ * Closing it stops anvil.
+ */
+public final class Chain implements AutoCloseable {
+  private final Anvil anvil;
+  private final Web3j web3j;
+  private final Deployment deployment;
+
+  private Chain(Anvil anvil, Web3j web3j, Deployment deployment) {
+    this.anvil = anvil;
+    this.web3j = web3j;
+    this.deployment = deployment;
+  }
+
+  /** Starts anvil on a free port and deploys every contract, funding the dev accounts. */
+  public static Chain start() {
+    return start(Anvil.Options.defaults());
+  }
+
+  public static Chain start(Anvil.Options options) {
+    Anvil anvil = Anvil.start(options);
+    try {
+      Web3j web3j = Web3j.build(new HttpService(anvil.rpcUrl()));
+      Deployment d = new Deployer(web3j, DevAccounts.account(DevAccounts.DEPLOYER), Anvil.CHAIN_ID)
+          .deployDev(anvil.rpcUrl());
+      return new Chain(anvil, web3j, d);
+    } catch (RuntimeException e) {
+      anvil.close();
+      throw e;
+    }
+  }
+
+  public Anvil anvil() {
+    return anvil;
+  }
+
+  public Web3j web3j() {
+    return web3j;
+  }
+
+  public Deployment deployment() {
+    return deployment;
+  }
+
+  public String rpcUrl() {
+    return anvil.rpcUrl();
+  }
+
+  public long chainId() {
+    return Anvil.CHAIN_ID;
+  }
+
+  /** Dev account {@code i} (0..9); see {@link DevAccounts} for the roles. */
+  public Credentials account(int i) {
+    return DevAccounts.account(i);
+  }
+
+  /** A transaction manager for {@code who} that waits for receipts briskly (anvil mines instantly). */
+  public TransactionManager txManager(Credentials who) {
+    return new RawTransactionManager(web3j, who, Anvil.CHAIN_ID,
+        new PollingTransactionReceiptProcessor(web3j, 50, 600));
+  }
+
+  /** Gas settings fine for anvil: the current gas price doubled, 5M gas. */
+  public ContractGasProvider gas() {
+    try {
+      return new StaticGasProvider(web3j.ethGasPrice().send().getGasPrice().multiply(BigInteger.TWO),
+          BigInteger.valueOf(5_000_000));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The latest block's timestamp (chain time, which tests may move). */
+  public long latestTimestamp() {
+    try {
+      return web3j.ethGetBlockByNumber(org.web3j.protocol.core.DefaultBlockParameterName.LATEST, false)
+          .send().getBlock().getTimestamp().longValueExact();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** {@code evm_snapshot}: returns an id for {@link #revert}. */
+  public String snapshot() {
+    return call("evm_snapshot", List.of()).getResult().toString();
+  }
+
+  /** {@code evm_revert} to a snapshot (which anvil then forgets). */
+  public void revert(String snapshotId) {
+    Object ok = call("evm_revert", List.of(snapshotId)).getResult();
+    if (!Boolean.TRUE.equals(ok)) {
+      throw new IllegalStateException("evm_revert " + snapshotId + " failed");
+    }
+  }
+
+  /** Moves chain time forward and mines a block. */
+  public void increaseTime(long seconds) {
+    call("evm_increaseTime", List.of(seconds));
+    mine();
+  }
+
+  public void mine() {
+    call("evm_mine", List.of());
+  }
+
+  /** Turns automine on or off (off: transactions wait in the mempool until {@link #mine}). */
+  public void setAutomine(boolean on) {
+    call("evm_setAutomine", List.of(on));
+  }
+
+  /** A raw JSON-RPC call, for anvil's test methods. */
+  public Response<Object> call(String method, List<?> params) {
+    try {
+      @SuppressWarnings({"unchecked", "rawtypes"})
+      Request<?, RawResponse> request = new Request(method, params, new HttpService(anvil.rpcUrl()), RawResponse.class);
+      RawResponse r = request.send();
+      if (r.hasError()) {
+        throw new IllegalStateException(method + " failed: " + r.getError().getMessage());
+      }
+      return r;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** JSON-RPC response with an untyped result. */
+  public static final class RawResponse extends Response<Object> {}
+
+  @Override
+  public void close() {
+    web3j.shutdown();
+    anvil.close();
+  }
+}

@@ -1,0 +1,4 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+// Placeholder replaced by the ERC-8004 implementation.
+contract ValidationRegistry { address public immutable identityRegistry; constructor(address r) { identityRegistry = r; } }
