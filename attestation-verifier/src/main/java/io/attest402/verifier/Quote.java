@@ -27,10 +27,11 @@ public final class Quote {
     private final int certificationDataType;
     private final byte[] certificationData;
     private final int length;
+    private final int certificationDataOffset;
 
     private Quote(byte[] raw, QuoteHeader header, int bodyType, ReportBody body, int signedLength, byte[] signature,
             byte[] attestationKey, SgxReportBody qeReport, byte[] qeReportSignature, byte[] qeAuthData,
-            int certificationDataType, byte[] certificationData, int length) {
+            int certificationDataType, byte[] certificationData, int length, int certificationDataOffset) {
         this.raw = raw;
         this.header = header;
         this.bodyType = bodyType;
@@ -44,6 +45,7 @@ public final class Quote {
         this.certificationDataType = certificationDataType;
         this.certificationData = certificationData;
         this.length = length;
+        this.certificationDataOffset = certificationDataOffset;
     }
 
     /**
@@ -138,10 +140,11 @@ public final class Quote {
                     + " (only 5 = PCK certificate chain is supported)");
         }
         int certLen = qe.length32("certification_data_size");
+        int certAt = qe.offset();
         byte[] certData = qe.bytes(certLen, "certification_data");
         qe.expectEnd("certification data");
         return new Quote(raw, header, bodyType, body, signedLength, signature, ak, qeReport, qeSig, auth, certType,
-                certData, end);
+                certData, end, certAt);
     }
 
     private static QuoteVerificationException unsupported(int offset, String field, String message) {
@@ -182,6 +185,8 @@ public final class Quote {
     public int certificationDataType() { return certificationDataType; }
     /** The certification data: for type 5 the PEM PCK chain, often NUL-terminated. */
     public byte[] certificationData() { return certificationData.clone(); }
+    /** Offset of the certification data (the PEM PCK chain) in the quote. */
+    public int certificationDataOffset() { return certificationDataOffset; }
     /** Bytes consumed by the quote according to its length fields. */
     public int length() { return length; }
     /** Zero padding after the quote in the input. */

@@ -19,8 +19,12 @@ public record PckExtension(byte[] ppid, int[] compSvns, int pceSvn, byte[] cpuSv
         if (ext == null) {
             throw new IllegalArgumentException("PCK certificate has no SGX extension " + OID);
         }
-        ASN1Sequence seq = ASN1Sequence.getInstance(
-                ASN1OctetString.getInstance(ASN1Primitive.fromByteArray(ext)).getOctets());
+        ASN1Sequence seq;
+        try {
+            seq = ASN1Sequence.getInstance(ASN1OctetString.getInstance(ASN1Primitive.fromByteArray(ext)).getOctets());
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("SGX extension is not DER: " + e.getMessage(), e);
+        }
         byte[] ppid = null;
         byte[] pceId = null;
         byte[] fmspc = null;
