@@ -31,7 +31,10 @@ public final class Anvil implements AutoCloseable {
   private Anvil(Process process, int port) {
     this.process = process;
     this.port = port;
-    this.shutdownHook = new Thread(process::destroyForcibly, "anvil-shutdown-" + port);
+    this.shutdownHook = new Thread(() -> {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+    }, "anvil-shutdown-" + port);
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
@@ -43,7 +46,7 @@ public final class Anvil implements AutoCloseable {
   public static Anvil start(Options options) {
     int port = options.port > 0 ? options.port : freePort();
     List<String> cmd = new ArrayList<>();
-    cmd.add(ProjectPaths.npmBin("contracts", "anvil").toString());
+    cmd.add(binary().toString());
     cmd.addAll(List.of("--host", "127.0.0.1", "--port", Integer.toString(port)));
     cmd.addAll(List.of("--chain-id", Long.toString(CHAIN_ID), "--accounts", "10", "--balance", "10000"));
     if (options.blockTimeSeconds > 0) {
@@ -72,6 +75,20 @@ public final class Anvil implements AutoCloseable {
     }
     log.debug("anvil up on port {}", port);
     return anvil;
+  }
+
+  /**
+   * The anvil binary itself from its platform package, not npm's node wrapper: a wrapper would outlive a kill and
+   * leave anvil running. Falls back to the wrapper on platforms laid out differently.
+   */
+  static java.nio.file.Path binary() {
+    String os = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT);
+    String arch = System.getProperty("os.arch").toLowerCase(java.util.Locale.ROOT);
+    String platform = (os.contains("mac") ? "darwin" : os.contains("win") ? "win32" : "linux") + "-"
+        + (arch.contains("aarch64") || arch.contains("arm64") ? "arm64" : "amd64");
+    java.nio.file.Path direct = ProjectPaths.root().resolve("contracts/node_modules/@foundry-rs/anvil-" + platform
+        + "/bin/anvil" + (platform.startsWith("win32") ? ".exe" : ""));
+    return java.nio.file.Files.isExecutable(direct) ? direct : ProjectPaths.npmBin("contracts", "anvil");
   }
 
   private static void drain(Process process, int port) {
@@ -115,12 +132,14 @@ public final class Anvil implements AutoCloseable {
 
   /** Kills anvil abruptly (as a crash would), for tests of an RPC node that goes away. */
   public void kill() {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
     waitFor();
   }
 
   @Override
   public void close() {
+    process.descendants().forEach(ProcessHandle::destroy);
     if (process.isAlive()) {
       process.destroy();
       try {

@@ -37,7 +37,7 @@ public record Deployment(
     if (network == null) {
       network = "eip155:" + chainId;
     }
-    accounts = accounts == null ? null : Map.copyOf(accounts);
+    accounts = accounts == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(accounts));
   }
 
   public record Contracts(

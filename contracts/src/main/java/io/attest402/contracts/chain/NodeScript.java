@@ -111,6 +111,7 @@ public final class NodeScript implements AutoCloseable {
 
   @Override
   public void close() {
+    process.descendants().forEach(ProcessHandle::destroy);
     process.destroy();
     try {
       if (!process.waitFor(5, TimeUnit.SECONDS)) {

@@ -1,0 +1,47 @@
+package io.attest402.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code bin/attest402} launcher: one command line over every module. */
+@Command(
+    name = "attest402",
+    mixinStandardHelpOptions = true,
+    version = "attest402 0.1.0",
+    description = "Confidential x402 payment facilitator, attestation verifier, ERC-8004 registries and demo.",
+    subcommands = {ChainCommand.class, DeployCommand.class, CommandLine.HelpCommand.class})
+public final class Attest402 implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(newCommandLine().execute(args));
+  }
+
+  /** The command tree with attest402's conventions: usage errors exit 2, failures print one line, not a trace. */
+  public static CommandLine newCommandLine() {
+    CommandLine cl = new CommandLine(new Attest402());
+    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      commandLine.getErr().println("attest402: " + rootMessage(e));
+      if (Boolean.getBoolean("attest402.debug")) {
+        e.printStackTrace(commandLine.getErr());
+      }
+      return 1;
+    });
+    return cl;
+  }
+
+  private static String rootMessage(Throwable e) {
+    String msg = e.getMessage();
+    Throwable t = e;
+    while ((msg == null || msg.isBlank()) && t.getCause() != null) {
+      t = t.getCause();
+      msg = t.getMessage();
+    }
+    return msg == null ? e.getClass().getSimpleName() : msg;
+  }
+}

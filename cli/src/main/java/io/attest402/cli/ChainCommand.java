@@ -1,0 +1,48 @@
+package io.attest402.cli;
+
+import io.attest402.contracts.chain.Anvil;
+import io.attest402.contracts.chain.Chain;
+import io.attest402.contracts.chain.Deployment;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code attest402 chain}: a local dev chain with every contract deployed, until interrupted. */
+@Command(name = "chain", mixinStandardHelpOptions = true,
+    description = "Start anvil, deploy all contracts, fund the dev accounts, write the deployment file; "
+        + "runs until interrupted.")
+public final class ChainCommand implements Callable<Integer> {
+  @Option(names = "--port", defaultValue = "8545", description = "RPC port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--out", defaultValue = "deployment.json",
+      description = "Where to write the deployment file (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    long started = System.nanoTime();
+    System.err.println("starting anvil on 127.0.0.1:" + port + " and deploying contracts...");
+    Chain chain = Chain.start(Anvil.Options.defaults().port(port));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      chain.close();
+      stopped.countDown();
+    }, "chain-shutdown"));
+    Deployment d = chain.deployment();
+    d.write(out);
+    System.out.printf("chain %s at %s (ready in %d ms)%n", d.network(), d.rpcUrl(),
+        (System.nanoTime() - started) / 1_000_000);
+    System.out.printf("  TestUSDC            %s%n", d.contracts().usdc());
+    System.out.printf("  IdentityRegistry    %s%n", d.contracts().identityRegistry());
+    System.out.printf("  ReputationRegistry  %s%n", d.contracts().reputationRegistry());
+    System.out.printf("  ValidationRegistry  %s%n", d.contracts().validationRegistry());
+    d.accounts().forEach((role, a) -> System.out.printf("  %-19s %s (dev key, public)%n", role, a.address()));
+    System.out.printf("deployment written to %s; Ctrl-C stops the chain%n", out.toAbsolutePath());
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}
