@@ -100,6 +100,7 @@ public final class Json {
                 int end = (int) (p.currentTokenLocation().getCharOffset() + (t.isStructStart() ? 1 : 0));
                 if (name.equals(field)) {
                     if (!t.isStructStart()) {
+                        p.getText();
                         end = (int) p.currentLocation().getCharOffset();
                     }
                     return json.substring(start, end);

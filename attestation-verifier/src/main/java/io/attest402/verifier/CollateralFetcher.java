@@ -1,0 +1,225 @@
+package io.attest402.verifier;
+
+import io.attest402.verifier.QuoteVerificationException.Kind;
+import io.attest402.verifier.internal.Hex;
+import io.attest402.verifier.internal.Json;
+import io.attest402.verifier.internal.PckExtension;
+import io.attest402.verifier.internal.Pem;
+import io.attest402.verifier.internal.QeIdentity;
+import io.attest402.verifier.internal.TcbInfo;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Fetches collateral from Intel PCS v4 or a PCCS (same API) over HTTP, with a cache that keeps each piece until its
+ * own nextUpdate (TCB info, QE identity, CRLs). Pieces the server serves already past their nextUpdate are refused,
+ * as are missing pieces; both fail with {@link Kind#INVALID_COLLATERAL} or {@link Kind#EXPIRED_OR_NOT_YET_VALID}.
+ * Thread-safe.
+ */
+public final class CollateralFetcher {
+    /** Intel's Provisioning Certification Service. */
+    public static final URI INTEL_PCS = URI.create("https://api.trustedservices.intel.com");
+    /** Intel's root CA CRL (DER). */
+    public static final URI INTEL_ROOT_CRL = URI.create("https://certificates.trustedservices.intel.com/IntelSGXRootCA.der");
+
+    private record Piece(byte[] body, String issuerChain, Instant nextUpdate) {
+    }
+
+    private final URI base;
+    private final URI rootCrlUrl;
+    private final HttpClient http;
+    private final Clock clock;
+    private final Duration timeout;
+    private final Map<String, Piece> cache = new ConcurrentHashMap<>();
+
+    private CollateralFetcher(Builder b) {
+        this.base = Objects.requireNonNull(b.base, "baseUrl");
+        this.rootCrlUrl = b.rootCrlUrl != null ? b.rootCrlUrl
+                : INTEL_PCS.equals(b.base) ? INTEL_ROOT_CRL : resolve("/sgx/certification/v4/rootcacrl");
+        this.http = b.http != null ? b.http : HttpClient.newBuilder().connectTimeout(b.timeout)
+                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        this.clock = b.clock;
+        this.timeout = b.timeout;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Collateral for a quote: TEE type from its header, FMSPC and PCK CA type from its PCK certificate. */
+    public Collateral fetch(byte[] quoteBytes) throws QuoteVerificationException {
+        Quote q = Quote.parse(quoteBytes);
+        List<X509Certificate> chain;
+        try {
+            chain = Pem.parseChain(q.certificationData());
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new QuoteVerificationException(Kind.MALFORMED_QUOTE, "PCK certificate chain is invalid: "
+                    + e.getMessage(), q.certificationDataOffset(), "certification_data", e);
+        }
+        if (chain.size() < 2) {
+            throw new QuoteVerificationException(Kind.MALFORMED_QUOTE, "PCK chain lacks its CA");
+        }
+        byte[] fmspc;
+        try {
+            fmspc = PckExtension.of(chain.get(0)).fmspc();
+        } catch (RuntimeException e) {
+            throw new QuoteVerificationException(Kind.INVALID_CERTIFICATE_CHAIN, "PCK SGX extension invalid", e);
+        }
+        String ca = QuoteVerifier.cn(chain.get(1)).contains("Platform") ? "platform" : "processor";
+        return fetch(q.teeType(), Hex.encode(fmspc), ca);
+    }
+
+    /** Collateral for {@code tee}, platform {@code fmspcHex}, PCK CA {@code "processor"} or {@code "platform"}. */
+    public Collateral fetch(TeeType tee, String fmspcHex, String pckCa) throws QuoteVerificationException {
+        if (!fmspcHex.matches("[0-9a-fA-F]{12}")) {
+            throw new IllegalArgumentException("FMSPC must be 12 hex digits");
+        }
+        if (!pckCa.equals("processor") && !pckCa.equals("platform")) {
+            throw new IllegalArgumentException("PCK CA must be processor or platform");
+        }
+        String teePath = tee == TeeType.TDX ? "tdx" : "sgx";
+        Piece tcb = get(resolve("/" + teePath + "/certification/v4/tcb?fmspc=" + fmspcHex.toUpperCase(Locale.ROOT)),
+                "TCB-Info-Issuer-Chain", "tcbInfo");
+        Piece qe = get(resolve("/" + teePath + "/certification/v4/qe/identity"), "SGX-Enclave-Identity-Issuer-Chain",
+                "enclaveIdentity");
+        Piece pckCrl = get(resolve("/sgx/certification/v4/pckcrl?ca=" + pckCa + "&encoding=der"),
+                "SGX-PCK-CRL-Issuer-Chain", "crl");
+        Piece rootCrl = get(rootCrlUrl, null, "crl");
+        String tcbJson = new String(tcb.body(), StandardCharsets.UTF_8);
+        String qeJson = new String(qe.body(), StandardCharsets.UTF_8);
+        try {
+            return Collateral.builder()
+                    .tcbInfo(Json.rawField(tcbJson, "tcbInfo"))
+                    .tcbInfoSignature(Hex.decode(Json.rawField(tcbJson, "signature").replace("\"", "")))
+                    .tcbInfoIssuerChain(tcb.issuerChain())
+                    .qeIdentity(Json.rawField(qeJson, "enclaveIdentity"))
+                    .qeIdentitySignature(Hex.decode(Json.rawField(qeJson, "signature").replace("\"", "")))
+                    .qeIdentityIssuerChain(qe.issuerChain())
+                    .pckCrl(pckCrl.body())
+                    .pckCrlIssuerChain(pckCrl.issuerChain())
+                    .rootCaCrl(rootCrl.body())
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new QuoteVerificationException(Kind.INVALID_COLLATERAL, "unexpected PCS response: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Number of cached pieces (for diagnostics and tests). */
+    public int cachedPieces() {
+        return cache.size();
+    }
+
+    private URI resolve(String pathAndQuery) {
+        String b = base.toString();
+        return URI.create((b.endsWith("/") ? b.substring(0, b.length() - 1) : b) + pathAndQuery);
+    }
+
+    private Piece get(URI uri, String chainHeader, String kind) throws QuoteVerificationException {
+        Instant now = clock.instant();
+        String key = uri.toString();
+        Piece cached = cache.get(key);
+        if (cached != null && !now.isAfter(cached.nextUpdate())) {
+            return cached;
+        }
+        cache.remove(key);
+        HttpResponse<byte[]> resp;
+        try {
+            resp = http.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new QuoteVerificationException(Kind.INVALID_COLLATERAL, "cannot fetch " + uri + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QuoteVerificationException(Kind.INVALID_COLLATERAL, "interrupted fetching " + uri, e);
+        }
+        if (resp.statusCode() != 200) {
+            throw new QuoteVerificationException(Kind.INVALID_COLLATERAL, "collateral missing: " + uri + " answered HTTP "
+                    + resp.statusCode());
+        }
+        String chain = null;
+        if (chainHeader != null) {
+            chain = resp.headers().firstValue(chainHeader).map(v -> URLDecoder.decode(v, StandardCharsets.UTF_8))
+                    .orElseThrow(() -> new QuoteVerificationException(Kind.INVALID_COLLATERAL,
+                            uri + " answered without the " + chainHeader + " header"));
+        }
+        byte[] body = resp.body();
+        Instant nextUpdate;
+        try {
+            if (kind.equals("crl")) {
+                body = maybeHex(body);
+                X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509")
+                        .generateCRL(new ByteArrayInputStream(body));
+                if (crl.getNextUpdate() == null) {
+                    throw new IllegalArgumentException("CRL without nextUpdate");
+                }
+                nextUpdate = crl.getNextUpdate().toInstant();
+            } else {
+                String raw = Json.rawField(new String(body, StandardCharsets.UTF_8), kind);
+                nextUpdate = kind.equals("tcbInfo") ? TcbInfo.parse(raw).nextUpdate()
+                        : QeIdentity.parse(raw).nextUpdate();
+            }
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw new QuoteVerificationException(Kind.INVALID_COLLATERAL, uri + " served an unreadable " + kind + ": "
+                    + e.getMessage(), e);
+        }
+        if (now.isAfter(nextUpdate)) {
+            throw new QuoteVerificationException(Kind.EXPIRED_OR_NOT_YET_VALID, uri + " served a stale " + kind
+                    + " (nextUpdate " + nextUpdate + " is before " + now + ")");
+        }
+        Piece p = new Piece(body, chain, nextUpdate);
+        cache.put(key, p);
+        return p;
+    }
+
+    /** PCCS serves some CRLs as hex text; Intel serves DER. */
+    private static byte[] maybeHex(byte[] body) {
+        String s = new String(body, StandardCharsets.ISO_8859_1).strip();
+        if (!s.isEmpty() && s.length() % 2 == 0 && s.matches("[0-9a-fA-F]+")) {
+            return Hex.decode(s);
+        }
+        return body;
+    }
+
+    public static final class Builder {
+        private URI base = INTEL_PCS;
+        private URI rootCrlUrl;
+        private HttpClient http;
+        private Clock clock = Clock.systemUTC();
+        private Duration timeout = Duration.ofSeconds(20);
+
+        private Builder() {
+        }
+
+        /** PCS or PCCS base URL (the part before {@code /sgx/certification/v4}); default Intel PCS. */
+        public Builder baseUrl(URI v) { base = v; return this; }
+        /** Root CA CRL URL; default Intel's for Intel PCS, {@code <base>/sgx/certification/v4/rootcacrl} otherwise. */
+        public Builder rootCrlUrl(URI v) { rootCrlUrl = v; return this; }
+        public Builder httpClient(HttpClient v) { http = v; return this; }
+        /** Clock deciding cache freshness. */
+        public Builder clock(Clock v) { clock = Objects.requireNonNull(v); return this; }
+        public Builder timeout(Duration v) { timeout = v; return this; }
+
+        public CollateralFetcher build() {
+            return new CollateralFetcher(this);
+        }
+    }
+}
