@@ -29,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import javax.security.auth.x500.X500Principal;
 
 /**
  * Verifies DCAP quotes as Intel's QVL does, then applies a {@link VerificationPolicy}. Time is always an input.
@@ -795,17 +794,7 @@ public final class QuoteVerifier {
     }
 
     static String cn(X509Certificate c) {
-        String dn = c.getSubjectX500Principal().getName(X500Principal.RFC2253);
-        try {
-            for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(dn).getRdns()) {
-                if (rdn.getType().equalsIgnoreCase("CN")) {
-                    return String.valueOf(rdn.getValue());
-                }
-            }
-        } catch (javax.naming.InvalidNameException e) {
-            return dn;
-        }
-        return "";
+        return io.attest402.verifier.internal.Names.cn(c);
     }
 
     static byte[] sha256(byte[] b) {

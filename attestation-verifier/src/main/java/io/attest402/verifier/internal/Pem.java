@@ -104,6 +104,23 @@ public final class Pem {
     }
 
     public static X509Certificate parseDer(byte[] der) throws CertificateException {
+        // Reject encodings the JDK would accept but that are not the canonical DER of what they mean: a non-zero
+        // unused-bits count on the signature BIT STRING, or any non-DER element, in parts no signature covers.
+        try {
+            org.bouncycastle.asn1.x509.Certificate bc = org.bouncycastle.asn1.x509.Certificate.getInstance(
+                    org.bouncycastle.asn1.ASN1Primitive.fromByteArray(der));
+            if (bc.getSignature().getPadBits() != 0
+                    || !java.util.Arrays.equals(bc.getEncoded(org.bouncycastle.asn1.ASN1Encoding.DER), der)) {
+                throw new CertificateException("certificate is not canonical DER");
+            }
+            byte[] sig = bc.getSignature().getOctets();
+            if (!java.util.Arrays.equals(org.bouncycastle.asn1.ASN1Primitive.fromByteArray(sig)
+                    .getEncoded(org.bouncycastle.asn1.ASN1Encoding.DER), sig)) {
+                throw new CertificateException("certificate signature value is not canonical DER");
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new CertificateException("certificate is not valid DER: " + e.getMessage(), e);
+        }
         X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509")
                 .generateCertificate(new ByteArrayInputStream(der));
         byte[] enc = c.getEncoded();

@@ -213,8 +213,8 @@ public final class SimulationCa {
             pck.verify(pckCa.getPublicKey());
             pckCa.verify(root.getPublicKey());
             tcb.verify(root.getPublicKey());
-            if (!root.getSubjectX500Principal().getName()
-                    .startsWith("CN=" + io.attest402.verifier.QuoteVerifier.SIMULATION_ROOT_CN_PREFIX)) {
+            if (!io.attest402.verifier.internal.Names.cn(root)
+                    .startsWith(io.attest402.verifier.QuoteVerifier.SIMULATION_ROOT_CN_PREFIX)) {
                 throw new IllegalArgumentException("simulation root CN must start with 'attest402 SIMULATED'");
             }
             return ca;
