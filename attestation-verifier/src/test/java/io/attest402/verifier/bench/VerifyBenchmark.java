@@ -1,0 +1,72 @@
+package io.attest402.verifier.bench;
+
+import io.attest402.verifier.Collateral;
+import io.attest402.verifier.QuoteVerifier;
+import io.attest402.verifier.VerificationPolicy;
+import io.attest402.verifier.Verdict;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Quotes verified per second with cached collateral, ours beside @phala/dcap-qvl (node) in the same run.
+ * Not a test: run through bench/attestation-verifier/run.sh. Args: REPO_ROOT VECTOR_DIR SECONDS.
+ */
+public final class VerifyBenchmark {
+    private VerifyBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path root = Paths.get(args[0]);
+        Path vectors = Paths.get(args[1]);
+        double seconds = Double.parseDouble(args[2]);
+        String[][] cases = {{"dcapqvl_sgx_v3", "1752919277"}, {"dcapqvl_tdx_v4", "1752919234"}};
+        VerificationPolicy policy = VerificationPolicy.builder().acceptAnyNonRevokedStatus().build();
+        List<String> rows = new ArrayList<>();
+        for (String[] c : cases) {
+            Path dir = vectors.resolve(c[0]);
+            byte[] quote = Files.readAllBytes(dir.resolve("quote.bin"));
+            Collateral coll = Collateral.fromJson(Files.readAllBytes(dir.resolve("collateral.json")));
+            Instant at = Instant.ofEpochSecond(Long.parseLong(c[1]));
+            Verdict first = QuoteVerifier.verify(quote, coll, at, policy);
+            if (!first.ok()) {
+                throw new IllegalStateException(c[0] + " does not verify: " + first);
+            }
+            run(quote, coll, at, policy, 1.0);
+            double ours = run(quote, coll, at, policy, seconds);
+            double theirs = node(root, dir, c[1], seconds);
+            rows.add(String.format("| %-16s | %12.0f | %15.0f | %6.2fx |", c[0], ours, theirs, ours / theirs));
+        }
+        System.out.println("| vector           | ours (q/s)   | dcap-qvl (q/s)  | ratio   |");
+        System.out.println("|------------------|--------------|-----------------|---------|");
+        rows.forEach(System.out::println);
+    }
+
+    private static double run(byte[] quote, Collateral coll, Instant at, VerificationPolicy policy, double seconds) {
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        long start = System.nanoTime();
+        long n = 0;
+        while (System.nanoTime() < end) {
+            if (!QuoteVerifier.verify(quote, coll, at, policy).ok()) {
+                throw new IllegalStateException("verification failed during the benchmark");
+            }
+            n++;
+        }
+        return n / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static double node(Path root, Path dir, String now, double seconds) throws Exception {
+        Process p = new ProcessBuilder("node", root.resolve("interop/dcap-qvl-verify.mjs").toString(), "bench",
+                dir.resolve("quote.bin").toString(), dir.resolve("collateral.json").toString(), now,
+                Double.toString(seconds)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("dcap-qvl benchmark failed");
+        }
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(out).get("perSecond").asDouble();
+    }
+}
