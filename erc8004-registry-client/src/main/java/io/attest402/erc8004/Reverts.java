@@ -52,6 +52,7 @@ final class Reverts {
   static RevertException.Kind classify(String reason) {
     return switch (reason) {
       case "Not authorized" -> RevertException.Kind.NOT_AUTHORIZED;
+      case "Agent does not exist", "agent not found", "Agent not found" -> RevertException.Kind.AGENT_NOT_FOUND;
       case "reserved key" -> RevertException.Kind.RESERVED_KEY;
       case "bad wallet" -> RevertException.Kind.BAD_WALLET;
       case "expired" -> RevertException.Kind.DEADLINE_EXPIRED;
