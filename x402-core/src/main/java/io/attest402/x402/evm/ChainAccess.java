@@ -1,0 +1,39 @@
+package io.attest402.x402.evm;
+
+/**
+ * The few chain reads the exact/EVM verifier needs, so it can be tested without a node. Implementations throw
+ * {@link ChainAccessException} when the node cannot be reached or answers nonsense; a call that reverts is a normal
+ * {@link CallResult}, not an exception.
+ */
+public interface ChainAccess {
+
+  /** {@code eth_getCode(address, latest)}: 0x-hex runtime code, {@code "0x"} when there is none. */
+  String getCode(String address);
+
+  /** {@code eth_call({to, data}, latest)} with no sender. */
+  CallResult call(String to, String data);
+
+  /** The outcome of an {@code eth_call}. */
+  record CallResult(boolean success, String returnData, String errorMessage, String revertData) {
+    public static CallResult ok(String returnData) {
+      return new CallResult(true, returnData == null ? "0x" : returnData, null, null);
+    }
+
+    public static CallResult reverted(String message, String revertData) {
+      return new CallResult(false, "0x", message == null ? "execution reverted" : message, revertData);
+    }
+  }
+
+  /** The node could not answer (transport failure, timeout, malformed JSON-RPC). */
+  class ChainAccessException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public ChainAccessException(String message, Throwable cause) {
+      super(message, cause);
+    }
+
+    public ChainAccessException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package io.attest402.x402.evm;
+
+import io.attest402.x402.types.PaymentRequirements;
+import java.math.BigInteger;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Objects;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.Keys;
+import org.web3j.utils.Numeric;
+
+/**
+ * Signs exact/EVM payments for one key, as the official client does: a random 32-byte nonce,
+ * {@code validAfter = 0}, {@code validBefore = now + maxTimeoutSeconds}, {@code to = checksum(payTo)},
+ * {@code value = amount}, domain from {@code extra.name}/{@code extra.version}, the network's chain id and the asset.
+ */
+public final class Eip3009Signer {
+  private final Credentials credentials;
+  private final Clock clock;
+  private final SecureRandom random;
+
+  public Eip3009Signer(Credentials credentials, Clock clock, SecureRandom random) {
+    this.credentials = Objects.requireNonNull(credentials, "credentials");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.random = Objects.requireNonNull(random, "random");
+  }
+
+  public Eip3009Signer(Credentials credentials, Clock clock) {
+    this(credentials, clock, new SecureRandom());
+  }
+
+  /** The payer address, EIP-55 checksummed (as viem's account.address). */
+  public String address() {
+    return Keys.toChecksumAddress(credentials.getAddress());
+  }
+
+  /**
+   * Builds and signs the payload for an exact/EVM offer.
+   *
+   * @throws IllegalArgumentException when the offer is not exact on an eip155 network, lacks the EIP-712 domain
+   *     parameters, or its asset/payTo are not addresses
+   */
+  public ExactEvmPayload sign(PaymentRequirements requirements) {
+    if (!"exact".equals(requirements.scheme())) {
+      throw new IllegalArgumentException("not an exact offer: " + requirements.scheme());
+    }
+    Eip712Domain domain = Eip712Domain.of(requirements);
+    if (!Addresses.isAddress(requirements.payTo())) {
+      throw new IllegalArgumentException("payTo is not an address: " + requirements.payTo());
+    }
+    byte[] nonce = new byte[32];
+    random.nextBytes(nonce);
+    long now = Math.floorDiv(clock.millis(), 1000L);
+    ExactEvmPayload.Authorization auth = new ExactEvmPayload.Authorization(address(),
+        Addresses.checksum(requirements.payTo()), requirements.amount(), BigInteger.ZERO,
+        BigInteger.valueOf(now + requirements.maxTimeoutSeconds()), Numeric.toHexString(nonce));
+    return sign(domain, auth);
+  }
+
+  /** Signs a given authorization under a given domain. */
+  public ExactEvmPayload sign(Eip712Domain domain, ExactEvmPayload.Authorization auth) {
+    byte[] digest = TransferWithAuthorization.digest(domain, auth);
+    return new ExactEvmPayload(Signatures.sign(digest, credentials.getEcKeyPair()), auth);
+  }
+}

@@ -1,0 +1,57 @@
+package io.attest402.x402.evm;
+
+import java.io.IOException;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.core.Response;
+import org.web3j.protocol.core.methods.request.Transaction;
+import org.web3j.protocol.core.methods.response.EthCall;
+import org.web3j.protocol.core.methods.response.EthGetCode;
+
+/** {@link ChainAccess} over a web3j client (blocking; call it off event loops). */
+public final class Web3jChainAccess implements ChainAccess {
+  private final Web3j web3j;
+
+  public Web3jChainAccess(Web3j web3j) {
+    this.web3j = web3j;
+  }
+
+  @Override
+  public String getCode(String address) {
+    try {
+      EthGetCode r = web3j.ethGetCode(address, DefaultBlockParameterName.LATEST).send();
+      if (r.hasError()) {
+        throw new ChainAccessException("eth_getCode " + address + ": " + r.getError().getMessage());
+      }
+      String code = r.getCode();
+      return code == null || code.isEmpty() ? "0x" : code;
+    } catch (IOException e) {
+      throw new ChainAccessException("eth_getCode " + address + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public CallResult call(String to, String data) {
+    try {
+      EthCall r = web3j.ethCall(Transaction.createEthCallTransaction(null, to, data), DefaultBlockParameterName.LATEST)
+          .send();
+      if (r.hasError()) {
+        Response.Error err = r.getError();
+        if (isRevert(err)) {
+          return CallResult.reverted(err.getMessage(), err.getData());
+        }
+        throw new ChainAccessException("eth_call to " + to + ": " + err.getMessage());
+      }
+      return CallResult.ok(r.getValue());
+    } catch (IOException e) {
+      throw new ChainAccessException("eth_call to " + to + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Execution errors (code 3, or -32000/-32015 with a revert message, as nodes differ) are call results. */
+  private static boolean isRevert(Response.Error err) {
+    String msg = err.getMessage() == null ? "" : err.getMessage().toLowerCase(java.util.Locale.ROOT);
+    return err.getCode() == 3 || msg.contains("revert") || msg.contains("execution") || msg.contains("invalid opcode")
+        || msg.contains("out of gas");
+  }
+}

@@ -1,0 +1,55 @@
+package io.attest402.x402.types;
+
+/**
+ * The reason codes the official exact/EVM facilitator returns ({@code @x402/evm} 2.27.0
+ * {@code exact/facilitator/errors.ts}, identical to the Go constants), plus the resource-server strings. Clients treat
+ * unknown codes as opaque.
+ */
+public final class ErrorReasons {
+  private ErrorReasons() {}
+
+  public static final String ASSET_NOT_DEPLOYED_CONTRACT = "asset_not_deployed_contract";
+  public static final String INVALID_SCHEME = "invalid_exact_evm_scheme";
+  public static final String NETWORK_MISMATCH = "invalid_exact_evm_network_mismatch";
+  public static final String MISSING_EIP712_DOMAIN = "invalid_exact_evm_missing_eip712_domain";
+  public static final String RECIPIENT_MISMATCH = "invalid_exact_evm_recipient_mismatch";
+  public static final String INVALID_SIGNATURE = "invalid_exact_evm_signature";
+  public static final String VALID_BEFORE_EXPIRED = "invalid_exact_evm_payload_authorization_valid_before";
+  public static final String VALID_AFTER_IN_FUTURE = "invalid_exact_evm_payload_authorization_valid_after";
+  /** v1 amount mismatch. */
+  public static final String AUTHORIZATION_VALUE = "invalid_exact_evm_authorization_value";
+  /** v2 amount mismatch. */
+  public static final String AUTHORIZATION_VALUE_MISMATCH = "invalid_exact_evm_payload_authorization_value_mismatch";
+  public static final String UNDEPLOYED_SMART_WALLET = "invalid_exact_evm_payload_undeployed_smart_wallet";
+  public static final String TRANSACTION_FAILED = "invalid_exact_evm_transaction_failed";
+  public static final String TRANSFER_EVENT_MISMATCH = "invalid_exact_evm_transfer_event_mismatch";
+  public static final String TOKEN_NAME_MISMATCH = "invalid_exact_evm_token_name_mismatch";
+  public static final String TOKEN_VERSION_MISMATCH = "invalid_exact_evm_token_version_mismatch";
+  public static final String EIP3009_NOT_SUPPORTED = "invalid_exact_evm_eip3009_not_supported";
+  public static final String NONCE_ALREADY_USED = "invalid_exact_evm_nonce_already_used";
+  public static final String INSUFFICIENT_BALANCE = "invalid_exact_evm_insufficient_balance";
+  public static final String SIMULATION_FAILED = "invalid_exact_evm_transaction_simulation_failed";
+  public static final String FAILED_TO_PARSE_SIGNATURE = "invalid_exact_evm_failed_to_parse_signature";
+  public static final String UNSUPPORTED_PAYLOAD_TYPE = "unsupported_payload_type";
+  public static final String INVALID_TRANSACTION_STATE = "invalid_transaction_state";
+  public static final String FACTORY_NOT_ALLOWED = "eip6492_factory_not_allowed";
+  public static final String SMART_WALLET_DEPLOYMENT_FAILED = "smart_wallet_deployment_failed";
+  /** Non-terminal settle outcome: broadcast, receipt not yet seen; carries the tx hash. */
+  public static final String SETTLEMENT_PENDING = "settlement_pending";
+
+  // Generic spec codes
+  public static final String INVALID_PAYLOAD = "invalid_payload";
+  public static final String INVALID_PAYMENT_REQUIREMENTS = "invalid_payment_requirements";
+  public static final String INVALID_X402_VERSION = "invalid_x402_version";
+  public static final String UNSUPPORTED_SCHEME = "unsupported_scheme";
+  public static final String INVALID_NETWORK = "invalid_network";
+  public static final String UNEXPECTED_VERIFY_ERROR = "unexpected_verify_error";
+  public static final String UNEXPECTED_SETTLE_ERROR = "unexpected_settle_error";
+
+  // Resource-server strings (PaymentRequired.error)
+  public static final String PAYMENT_REQUIRED = "Payment required";
+  public static final String NO_MATCHING_REQUIREMENTS = "No matching payment requirements";
+  public static final String EXTENSION_ECHO_MISMATCH = "extension_echo_mismatch";
+  public static final String VERIFICATION_FAILED = "Verification failed";
+  public static final String SETTLEMENT_FAILED = "Settlement failed";
+}
