@@ -95,9 +95,9 @@ class IdentityRegistryTest {
     assertEquals("1", d.component3());
     assertEquals(BigInteger.valueOf(chain.chainId()), d.component4());
     assertEquals(registry.toLowerCase(), d.component5().toLowerCase());
-    // ERC-721 and ERC-4906 (metadata updates) through ERC-165.
-    assertTrue(id.supportsInterface(Numeric.hexStringToByteArray("0x80ac58cd")).send());
-    assertTrue(id.supportsInterface(Numeric.hexStringToByteArray("0x49064906")).send());
+    // ERC-165 ids as EIP-721 and EIP-4906 define them (interface ids, not selectors).
+    assertTrue(id.supportsInterface(Numeric.hexStringToByteArray("0x80ac58cd")).send(), "ERC-721");
+    assertTrue(id.supportsInterface(Numeric.hexStringToByteArray("0x49064906")).send(), "ERC-4906");
   }
 
   @Test
