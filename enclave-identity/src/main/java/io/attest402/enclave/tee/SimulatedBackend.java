@@ -1,0 +1,239 @@
+package io.attest402.enclave.tee;
+
+import io.attest402.verifier.Collateral;
+import io.attest402.verifier.Quote;
+import io.attest402.verifier.SgxReportBody;
+import io.attest402.verifier.TdReportBody;
+import io.attest402.verifier.TeeType;
+import io.attest402.verifier.simulation.DcapSimulator;
+import io.attest402.verifier.simulation.SimulationCa;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * <b>SIMULATED</b> TEE: no hardware. Quotes are real DCAP quotes (SGX v3 or TDX v4) produced by the
+ * attestation-verifier's {@link DcapSimulator} and signed through an attest402 simulation CA generated on first
+ * start (kept in {@code <data-dir>/simulated-tee/simulation-ca.json}), with matching collateral, so that verifiers
+ * run their one real verification path; only the trust anchor differs, and default verifier policy rejects it.
+ *
+ * <p>Sealing is AES-GCM under a key file in {@code <data-dir>/simulated-tee/sealing.key}: it offers <b>no
+ * protection</b> (anyone who can read the data directory can unseal); it only exercises the same code path.
+ */
+public final class SimulatedBackend implements TeeBackend {
+  private static final Logger LOG = LoggerFactory.getLogger(SimulatedBackend.class);
+  public static final String DIR = "simulated-tee";
+  static final String CA_FILE = "simulation-ca.json";
+  static final String KEY_FILE = "sealing.key";
+  static final String DOMAIN = "simulated-no-protection";
+  /** Collateral is issued this long before the moment it is generated, to tolerate verifier clock skew. */
+  static final Duration BACKDATE = Duration.ofHours(1);
+
+  /** The simulated enclave's identity: fixed, recognisably fake values. */
+  public static final byte[] SIM_MRENCLAVE = sha256("attest402 SIMULATED facilitator enclave v1");
+  public static final byte[] SIM_MRSIGNER = sha256("attest402 SIMULATED enclave signer");
+  public static final int SIM_ISVPRODID = 402;
+  public static final int SIM_ISVSVN = 1;
+  public static final byte[] SIM_MRTD = sha384("attest402 SIMULATED facilitator TD v1");
+
+  private final TeeType flavour;
+  private final DcapSimulator simulator;
+  private final AesGcmSealer sealer;
+  private final Clock clock;
+  private final Path dir;
+  private final Object collateralLock = new Object();
+  private Collateral collateral;
+  private Instant collateralIssued;
+
+  private SimulatedBackend(TeeType flavour, DcapSimulator simulator, AesGcmSealer sealer, Clock clock, Path dir) {
+    this.flavour = flavour;
+    this.simulator = simulator;
+    this.sealer = sealer;
+    this.clock = clock;
+    this.dir = dir;
+  }
+
+  /**
+   * Opens the simulated TEE of {@code dataDir}, creating the simulation CA and the sealing key file on first
+   * start. Logs a WARN: nothing here is protected.
+   */
+  public static SimulatedBackend open(Path dataDir, TeeType flavour, Clock clock, SecureRandom random)
+      throws TeeException {
+    Objects.requireNonNull(flavour, "flavour");
+    Path dir = dataDir.resolve(DIR);
+    try {
+      Files.createDirectories(dir);
+      Files.writeString(dir.resolve("README.txt"), """
+          SIMULATED TEE - NO PROTECTION.
+          simulation-ca.json holds the private keys of the attest402 simulation CA that signs this
+          facilitator's simulated quotes; sealing.key "seals" the enclave key. Anyone who can read this
+          directory can forge simulated quotes and read the facilitator's key. Verifiers reject simulated
+          quotes unless told to accept them (--allow-simulated). Never use for real funds.
+          """, StandardCharsets.UTF_8);
+      Path caFile = dir.resolve(CA_FILE);
+      SimulationCa ca;
+      if (Files.exists(caFile)) {
+        try {
+          ca = SimulationCa.fromJson(Files.readString(caFile, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+          throw new TeeException("cannot read the simulation CA " + caFile + ": " + e.getMessage()
+              + " (delete the simulated-tee directory to start over with a new CA and key)", e);
+        }
+      } else {
+        ca = SimulationCa.generate(clock.instant());
+        Secrets.writeAtomically(caFile, ca.toJson().getBytes(StandardCharsets.UTF_8));
+      }
+      Path keyFile = dir.resolve(KEY_FILE);
+      byte[] key;
+      if (Files.exists(keyFile)) {
+        key = Files.readAllBytes(keyFile);
+        if (key.length != 32) {
+          throw new TeeException("simulated sealing key " + keyFile + " has " + key.length
+              + " bytes, expected 32");
+        }
+      } else {
+        key = new byte[32];
+        random.nextBytes(key);
+        Secrets.writeAtomically(keyFile, key);
+      }
+      SimulatedBackend b = new SimulatedBackend(flavour, new DcapSimulator(ca),
+          new AesGcmSealer(key, DOMAIN, random), clock, dir);
+      Arrays.fill(key, (byte) 0);
+      LOG.warn("*** SIMULATED TEE ({}): no hardware protects this facilitator; quotes are signed by the local "
+          + "attest402 simulation CA in {} and are rejected by default verifier policy; sealing offers no "
+          + "protection. Development only. ***", b.teeType(), dir);
+      return b;
+    } catch (IOException e) {
+      throw new TeeException("cannot set up the simulated TEE in " + dir + ": " + e, e);
+    }
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  /** The simulation CA root (verifiers that knowingly accept simulated quotes may pin it). */
+  public java.security.cert.X509Certificate simulationRoot() {
+    return simulator.ca().root();
+  }
+
+  @Override
+  public String teeType() {
+    return flavour == TeeType.SGX ? "simulated-sgx" : "simulated-tdx";
+  }
+
+  @Override
+  public boolean simulated() {
+    return true;
+  }
+
+  @Override
+  public TeeType quoteTee() {
+    return flavour;
+  }
+
+  @Override
+  public byte[] quote(byte[] reportData64) throws TeeException {
+    DeviceIo.checkReportData(reportData64);
+    byte[] raw;
+    if (flavour == TeeType.SGX) {
+      raw = simulator.sgxQuote(SgxReportBody.builder()
+          .attributeFlags(SgxReportBody.FLAG_INIT | SgxReportBody.FLAG_MODE64BIT).xfrm(3)
+          .mrEnclave(SIM_MRENCLAVE).mrSigner(SIM_MRSIGNER).isvProdId(SIM_ISVPRODID).isvSvn(SIM_ISVSVN)
+          .reportData(reportData64).build());
+    } else {
+      TdReportBody.Builder b = TdReportBody.builder().tdAttributes(TdReportBody.TD_SEPT_VE_DISABLE)
+          .xfam(0xe7).mrSeam(sha384("attest402 SIMULATED TDX module")).mrTd(SIM_MRTD)
+          .reportData(reportData64);
+      for (int i = 0; i < 4; i++) {
+        b.rtmr(i, sha384("attest402 SIMULATED RTMR" + i));
+      }
+      raw = simulator.tdxQuote(b.build());
+    }
+    DeviceIo.checkQuote(raw, reportData64, flavour, "simulator");
+    return raw;
+  }
+
+  @Override
+  public Measurement measurement() throws TeeException {
+    try {
+      return Measurement.of(Quote.parse(quote(new byte[64])));
+    } catch (io.attest402.verifier.QuoteVerificationException e) {
+      throw new TeeException("simulated quote does not parse: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public boolean canSeal() {
+    return true;
+  }
+
+  @Override
+  public byte[] seal(String purpose, byte[] plaintext) throws TeeException {
+    return sealer.seal(purpose, plaintext);
+  }
+
+  @Override
+  public byte[] unseal(String purpose, byte[] sealed) throws TeeException {
+    return sealer.unseal(purpose, sealed);
+  }
+
+  @Override
+  public String sealingDescription() {
+    return "SIMULATED sealing with a key file in " + dir.resolve(KEY_FILE) + ": NO PROTECTION, anyone who can "
+        + "read the data directory can unseal";
+  }
+
+  /**
+   * The simulator's collateral for our quotes, valid at {@code now}: issued {@link #BACKDATE} before it was
+   * generated and regenerated once half of its validity has passed (or the clock went backwards).
+   */
+  @Override
+  public Optional<Collateral> collateral(Instant now) {
+    synchronized (collateralLock) {
+      Duration half = DcapSimulator.COLLATERAL_VALIDITY.dividedBy(2);
+      if (collateral == null || now.isBefore(collateralIssued) || now.isAfter(collateralIssued.plus(half))) {
+        collateralIssued = now.minus(BACKDATE);
+        collateral = simulator.collateral(flavour, collateralIssued);
+      }
+      return Optional.of(collateral);
+    }
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  static byte[] sha256(String s) {
+    return digest("SHA-256", s);
+  }
+
+  static byte[] sha384(String s) {
+    return digest("SHA-384", s);
+  }
+
+  private static byte[] digest(String alg, String s) {
+    try {
+      return MessageDigest.getInstance(alg).digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SimulatedBackend[" + teeType() + ", " + dir + "]";
+  }
+}

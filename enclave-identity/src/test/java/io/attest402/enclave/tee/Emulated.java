@@ -1,0 +1,75 @@
+package io.attest402.enclave.tee;
+
+import io.attest402.verifier.SgxReportBody;
+import io.attest402.verifier.TdReportBody;
+import io.attest402.verifier.simulation.DcapSimulator;
+import io.attest402.verifier.simulation.SimulationCa;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+
+/**
+ * Directories that look like Gramine's {@code /dev/attestation} and like a configfs-tsm report directory, whose
+ * quotes come from a DCAP simulator (real format, simulation CA).
+ */
+public final class Emulated {
+  public static final Instant NOW = Instant.parse("2026-01-15T12:00:00Z");
+  public static final SimulationCa CA = SimulationCa.generate(NOW);
+  public static final DcapSimulator SIM = new DcapSimulator(CA);
+  public static final byte[] MRENCLAVE = fill(32, 0x11);
+  public static final byte[] MRSIGNER = fill(32, 0x22);
+  public static final byte[] MRTD = fill(48, 0x33);
+
+  private Emulated() {
+  }
+
+  public static byte[] fill(int n, int v) {
+    byte[] b = new byte[n];
+    for (int i = 0; i < n; i++) {
+      b[i] = (byte) (v + i);
+    }
+    return b;
+  }
+
+  public static byte[] sgxQuote(byte[] rd) {
+    return SIM.sgxQuote(SgxReportBody.builder().attributeFlags(SgxReportBody.FLAG_INIT
+        | SgxReportBody.FLAG_MODE64BIT).xfrm(3).mrEnclave(MRENCLAVE).mrSigner(MRSIGNER).isvProdId(402)
+        .isvSvn(2).reportData(rd).build());
+  }
+
+  public static byte[] tdxQuote(byte[] rd) {
+    return SIM.tdxQuote(TdReportBody.builder().tdAttributes(TdReportBody.TD_SEPT_VE_DISABLE).mrTd(MRTD)
+        .reportData(rd).build());
+  }
+
+  /** A Gramine {@code /dev/attestation} look-alike at {@code root}; the quote is served by the returned device. */
+  public static FakeDevice gramine(Path root, String type, byte[] sealingKey) {
+    try {
+      Files.createDirectories(root.resolve("keys"));
+      Files.writeString(root.resolve("attestation_type"), type, StandardCharsets.US_ASCII);
+      Files.write(root.resolve("keys/_sgx_mrenclave"), sealingKey);
+      Files.write(root.resolve("user_report_data"), new byte[64]);
+      return new FakeDevice(root.resolve("quote"), root.resolve("user_report_data"), null, Emulated::sgxQuote);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A configfs-tsm report directory at {@code root} with entry {@code entry} (provider, generation, inblob). */
+  public static FakeDevice tdx(Path root, String entry, String provider) {
+    try {
+      Path e = root.resolve(entry);
+      Files.createDirectories(e);
+      Files.writeString(e.resolve("provider"), provider + "\n", StandardCharsets.US_ASCII);
+      Files.writeString(e.resolve("generation"), "7\n", StandardCharsets.US_ASCII);
+      Files.write(e.resolve("inblob"), new byte[0]);
+      return new FakeDevice(e.resolve("outblob"), e.resolve("inblob"), e.resolve("generation"),
+          Emulated::tdxQuote);
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+  }
+}
