@@ -1,0 +1,51 @@
+package io.attest402.facilitator.chain;
+
+import java.math.BigInteger;
+import java.util.Collection;
+import java.util.Map;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+
+/**
+ * The chain operations settlement needs, each bounded in time. Implementations throw
+ * {@link RpcUnavailableException} when the node does not answer; an answer that is an error (a revert, a refused
+ * transaction) is a normal result.
+ */
+public interface SettlementChain {
+  long chainId();
+
+  /** {@code eth_getTransactionCount(account, pending|latest)}. */
+  long nonce(String account, boolean pending);
+
+  /** Current fees: {@code 2 * baseFee + tip} and the node's suggested tip, or the legacy gas price. */
+  Fees fees();
+
+  /**
+   * {@code eth_estimateGas} of a call from {@code from}.
+   *
+   * @throws RevertedException when the call would revert (nothing was sent)
+   */
+  BigInteger estimateGas(String from, String to, String data) throws RevertedException;
+
+  /** {@code eth_sendRawTransaction}; never throws for node answers, only classifies them. */
+  SendResult sendRaw(String signedTxHex);
+
+  /** Receipts of those of {@code txHashes} that are mined, in one round trip. */
+  Map<String, TransactionReceipt> receipts(Collection<String> txHashes);
+
+  /** EIP-3009 {@code authorizationState(authorizer, nonce)} of {@code asset}. */
+  boolean authorizationState(String asset, String authorizer, String nonce32Hex);
+
+  /** Native balance (wei). */
+  BigInteger balance(String account);
+
+  long blockNumber();
+
+  /** The call would revert; {@code getMessage()} is the node's revert text. */
+  final class RevertedException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public RevertedException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,219 @@
+package io.attest402.facilitator.chain;
+
+import io.attest402.x402.evm.Eip3009Calls;
+import io.attest402.x402.evm.Hex;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
+import okhttp3.OkHttpClient;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.BatchRequest;
+import org.web3j.protocol.core.BatchResponse;
+import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.core.Response;
+import org.web3j.protocol.core.methods.request.Transaction;
+import org.web3j.protocol.core.methods.response.EthBlock;
+import org.web3j.protocol.core.methods.response.EthCall;
+import org.web3j.protocol.core.methods.response.EthEstimateGas;
+import org.web3j.protocol.core.methods.response.EthGetTransactionReceipt;
+import org.web3j.protocol.core.methods.response.EthSendTransaction;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+import org.web3j.protocol.http.HttpService;
+import org.web3j.utils.Numeric;
+
+/**
+ * {@link SettlementChain} over web3j's HTTP client with every call bounded by one timeout (connect, read, write and
+ * the whole call). Blocking: call it from worker threads, never from an event loop.
+ */
+public final class Web3jSettlementChain implements SettlementChain, AutoCloseable {
+  private static final BigInteger DEFAULT_TIP = BigInteger.valueOf(1_000_000_000L); // 1 gwei when the node has none
+
+  private final Web3j web3j;
+  private final long chainId;
+  private final String rpcUrl;
+
+  public Web3jSettlementChain(Web3j web3j, long chainId, String rpcUrl) {
+    this.web3j = web3j;
+    this.chainId = chainId;
+    this.rpcUrl = rpcUrl;
+  }
+
+  /** A web3j client whose every call gives up after {@code timeout}. */
+  public static Web3j boundedWeb3j(String rpcUrl, Duration timeout) {
+    long ms = timeout.toMillis();
+    OkHttpClient http = new OkHttpClient.Builder()
+        .connectTimeout(Math.min(ms, 5_000), TimeUnit.MILLISECONDS)
+        .readTimeout(ms, TimeUnit.MILLISECONDS)
+        .writeTimeout(ms, TimeUnit.MILLISECONDS)
+        .callTimeout(ms, TimeUnit.MILLISECONDS)
+        .connectionPool(new ConnectionPool(64, 2, TimeUnit.MINUTES))
+        .retryOnConnectionFailure(false)
+        .build();
+    return Web3j.build(new HttpService(rpcUrl, http, false));
+  }
+
+  public Web3j web3j() {
+    return web3j;
+  }
+
+  @Override
+  public long chainId() {
+    return chainId;
+  }
+
+  private <T extends Response<?>> T send(String what, org.web3j.protocol.core.Request<?, T> request) {
+    T r;
+    try {
+      r = request.send();
+    } catch (IOException | RuntimeException e) {
+      throw new RpcUnavailableException(what + " failed at " + rpcUrl + ": " + describe(e), e);
+    }
+    if (r == null) {
+      throw new RpcUnavailableException(what + ": empty answer from " + rpcUrl);
+    }
+    return r;
+  }
+
+  private static String describe(Throwable e) {
+    String m = e.getMessage();
+    return e.getClass().getSimpleName() + (m == null ? "" : " " + m);
+  }
+
+  private <T extends Response<?>> T sendOk(String what, org.web3j.protocol.core.Request<?, T> request) {
+    T r = send(what, request);
+    if (r.hasError()) {
+      throw new RpcUnavailableException(what + ": " + r.getError().getMessage());
+    }
+    return r;
+  }
+
+  @Override
+  public long nonce(String account, boolean pending) {
+    return sendOk("eth_getTransactionCount", web3j.ethGetTransactionCount(account,
+        pending ? DefaultBlockParameterName.PENDING : DefaultBlockParameterName.LATEST)).getTransactionCount()
+        .longValueExact();
+  }
+
+  @Override
+  public Fees fees() {
+    EthBlock.Block block = sendOk("eth_getBlockByNumber", web3j.ethGetBlockByNumber(
+        DefaultBlockParameterName.LATEST, false)).getBlock();
+    if (block == null) {
+      throw new RpcUnavailableException("eth_getBlockByNumber(latest) returned no block");
+    }
+    String baseRaw = block.getBaseFeePerGasRaw();
+    if (baseRaw == null || baseRaw.isEmpty()) {
+      BigInteger gasPrice = sendOk("eth_gasPrice", web3j.ethGasPrice()).getGasPrice();
+      return new Fees(gasPrice, null);
+    }
+    BigInteger base = Numeric.decodeQuantity(baseRaw);
+    BigInteger tip;
+    var r = send("eth_maxPriorityFeePerGas", web3j.ethMaxPriorityFeePerGas());
+    tip = r.hasError() || r.getResult() == null ? DEFAULT_TIP : r.getMaxPriorityFeePerGas();
+    if (tip.signum() <= 0) {
+      tip = BigInteger.ONE;
+    }
+    return new Fees(base.shiftLeft(1).add(tip), tip);
+  }
+
+  @Override
+  public BigInteger estimateGas(String from, String to, String data) throws RevertedException {
+    EthEstimateGas r = send("eth_estimateGas",
+        web3j.ethEstimateGas(Transaction.createEthCallTransaction(from, to, data)));
+    if (r.hasError()) {
+      Response.Error err = r.getError();
+      String msg = err.getMessage() == null ? "execution reverted" : err.getMessage();
+      if (isExecutionError(err)) {
+        throw new RevertedException(msg);
+      }
+      throw new RpcUnavailableException("eth_estimateGas: " + msg);
+    }
+    return r.getAmountUsed();
+  }
+
+  private static boolean isExecutionError(Response.Error err) {
+    String m = err.getMessage() == null ? "" : err.getMessage().toLowerCase(java.util.Locale.ROOT);
+    return err.getCode() == 3 || m.contains("revert") || m.contains("execution") || m.contains("invalid opcode")
+        || m.contains("out of gas") || m.contains("gas required exceeds");
+  }
+
+  @Override
+  public SendResult sendRaw(String signedTxHex) {
+    EthSendTransaction r;
+    try {
+      r = web3j.ethSendRawTransaction(signedTxHex).send();
+    } catch (IOException | RuntimeException e) {
+      return new SendResult(SendResult.Kind.UNKNOWN, describe(e));
+    }
+    if (r == null) {
+      return new SendResult(SendResult.Kind.UNKNOWN, "empty answer");
+    }
+    if (r.hasError()) {
+      return SendResult.classify(r.getError().getMessage());
+    }
+    return new SendResult(SendResult.Kind.ACCEPTED, "");
+  }
+
+  @Override
+  public Map<String, TransactionReceipt> receipts(Collection<String> txHashes) {
+    Map<String, TransactionReceipt> out = new LinkedHashMap<>();
+    if (txHashes.isEmpty()) {
+      return out;
+    }
+    List<String> hashes = new ArrayList<>(txHashes);
+    for (int from = 0; from < hashes.size(); from += 100) {
+      List<String> chunk = hashes.subList(from, Math.min(hashes.size(), from + 100));
+      BatchRequest batch = web3j.newBatch();
+      chunk.forEach(h -> batch.add(web3j.ethGetTransactionReceipt(h)));
+      BatchResponse resp;
+      try {
+        resp = batch.send();
+      } catch (IOException | RuntimeException e) {
+        throw new RpcUnavailableException("eth_getTransactionReceipt failed at " + rpcUrl + ": " + describe(e), e);
+      }
+      for (Response<?> r : resp.getResponses()) {
+        if (r instanceof EthGetTransactionReceipt g && !g.hasError() && g.getResult() != null) {
+          TransactionReceipt tr = g.getResult();
+          if (tr.getBlockNumberRaw() != null && tr.getTransactionHash() != null) {
+            out.put(Hex.lower(tr.getTransactionHash()), tr);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public boolean authorizationState(String asset, String authorizer, String nonce32Hex) {
+    String data = Eip3009Calls.encode(Eip3009Calls.authorizationState(authorizer, Hex.decode(nonce32Hex)));
+    EthCall r = sendOk("authorizationState",
+        web3j.ethCall(Transaction.createEthCallTransaction(null, asset, data), DefaultBlockParameterName.LATEST));
+    if (r.isReverted()) {
+      throw new RpcUnavailableException("authorizationState reverted on " + asset + ": " + r.getRevertReason());
+    }
+    String v = r.getValue();
+    return v != null && !Hex.strip(v).isEmpty() && Numeric.toBigInt(v).signum() != 0;
+  }
+
+  @Override
+  public BigInteger balance(String account) {
+    return sendOk("eth_getBalance", web3j.ethGetBalance(account, DefaultBlockParameterName.LATEST)).getBalance();
+  }
+
+  @Override
+  public long blockNumber() {
+    return sendOk("eth_blockNumber", web3j.ethBlockNumber()).getBlockNumber().longValueExact();
+  }
+
+  @Override
+  public void close() {
+    web3j.shutdown();
+  }
+}

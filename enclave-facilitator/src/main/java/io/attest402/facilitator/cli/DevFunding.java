@@ -1,0 +1,45 @@
+package io.attest402.facilitator.cli;
+
+import io.attest402.facilitator.chain.Web3jSettlementChain;
+import io.attest402.facilitator.config.NetworkConfig;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Duration;
+import org.web3j.crypto.Credentials;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+import org.web3j.tx.RawTransactionManager;
+import org.web3j.tx.Transfer;
+import org.web3j.tx.response.PollingTransactionReceiptProcessor;
+import org.web3j.utils.Convert;
+
+/** On dev chains: gives the facilitator account gas from the deployment's (public) deployer account. */
+final class DevFunding {
+  static final BigDecimal AMOUNT_ETH = BigDecimal.TEN;
+
+  private DevFunding() {}
+
+  /** The account's balance before, and whether this funded it. */
+  record Result(BigInteger balanceBefore, boolean funded, String txHash) {}
+
+  static Result fundIfEmpty(NetworkConfig n, String account, Duration rpcTimeout) throws Exception {
+    Web3j web3j = Web3jSettlementChain.boundedWeb3j(n.rpcUrl(), rpcTimeout);
+    try {
+      BigInteger balance = web3j.ethGetBalance(account,
+          org.web3j.protocol.core.DefaultBlockParameterName.LATEST).send().getBalance();
+      if (balance.signum() > 0 || n.devFunderKey() == null) {
+        return new Result(balance, false, null);
+      }
+      Credentials funder = Credentials.create(n.devFunderKey());
+      RawTransactionManager tm = new RawTransactionManager(web3j, funder, n.chainId(),
+          new PollingTransactionReceiptProcessor(web3j, 200, 150));
+      TransactionReceipt r = new Transfer(web3j, tm).sendFunds(account, AMOUNT_ETH, Convert.Unit.ETHER).send();
+      if (!r.isStatusOK()) {
+        throw new IllegalStateException("funding transaction " + r.getTransactionHash() + " reverted");
+      }
+      return new Result(balance, true, r.getTransactionHash());
+    } finally {
+      web3j.shutdown();
+    }
+  }
+}

@@ -1,0 +1,320 @@
+package io.attest402.facilitator.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.attest402.facilitator.Facilitator;
+import io.attest402.facilitator.RequestException;
+import io.attest402.facilitator.chain.RpcUnavailableException;
+import io.attest402.facilitator.settle.SettlementRecord;
+import io.attest402.facilitator.store.SettlementStore;
+import io.attest402.x402.codec.X402Json;
+import io.attest402.x402.types.ErrorReasons;
+import io.attest402.x402.types.FacilitatorRequest;
+import io.attest402.x402.types.SettleResponse;
+import io.attest402.x402.types.VerifyResponse;
+import io.attest402.x402.types.Wire;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP surface, a thin layer over {@link Facilitator}: decoding and chain work run on a worker pool, never on
+ * the event loop. Status semantics: an answer about a payment is 200 ({@code isValid:false}, {@code success:false},
+ * {@code settlement_pending} included), as the official facilitator answers; a request that is not a payment request
+ * it can serve is 400 with the official body shape, the reason code and a precise message (413 past the body
+ * limit); a chain node that cannot answer is 503 with the same shape; nothing answers 500 with a stack trace.
+ */
+public final class FacilitatorRoutes {
+  private static final Logger log = LoggerFactory.getLogger(FacilitatorRoutes.class);
+  private static final Pattern HEX32 = Pattern.compile("0x[0-9a-fA-F]{64}");
+  private static final String JSON = "application/json";
+
+  private final Facilitator facilitator;
+  private final WorkerExecutor workers;
+  private final int bodyLimit;
+  private final Duration settleBound;
+  private final AtomicInteger inFlight = new AtomicInteger();
+
+  public FacilitatorRoutes(Facilitator facilitator, WorkerExecutor workers, int bodyLimit, Duration settleBound) {
+    this.facilitator = facilitator;
+    this.workers = workers;
+    this.bodyLimit = bodyLimit;
+    this.settleBound = settleBound;
+  }
+
+  /** Requests being answered right now (graceful shutdown waits for zero). */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  public Router router(Vertx vertx) {
+    Router r = Router.router(vertx);
+    r.route().handler(ctx -> {
+      inFlight.incrementAndGet();
+      ctx.addEndHandler(v -> inFlight.decrementAndGet());
+      ctx.next();
+    });
+    r.post("/verify").handler(BodyHandler.create(false).setBodyLimit(bodyLimit)).handler(this::verify);
+    r.post("/settle").handler(BodyHandler.create(false).setBodyLimit(bodyLimit)).handler(this::settle);
+    r.get("/supported").handler(ctx -> send(ctx, 200, facilitator.supported().toJson()));
+    r.get("/settlements/:id").handler(this::settlement);
+    r.get("/receipts").handler(this::receipts);
+    r.get("/health").handler(this::health);
+    r.get("/metrics").handler(ctx -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4")
+        .end(facilitator.metrics().scrape()));
+    r.route().handler(ctx -> error(ctx, 404, "no route " + ctx.request().method() + " " + ctx.request().path()));
+    r.errorHandler(404, ctx -> error(ctx, 404, "no route " + ctx.request().method() + " " + ctx.request().path()));
+    r.errorHandler(405, ctx -> error(ctx, 405, "method " + ctx.request().method() + " not allowed on "
+        + ctx.request().path()));
+    r.errorHandler(413, ctx -> tooLarge(ctx));
+    r.errorHandler(400, ctx -> error(ctx, 400, "bad request"));
+    r.errorHandler(500, ctx -> {
+      log.error("unhandled error on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+      error(ctx, 500, "internal error; see the facilitator log");
+    });
+    return r;
+  }
+
+  private void tooLarge(RoutingContext ctx) {
+    String msg = "request body exceeds " + bodyLimit + " bytes";
+    if (ctx.request().path().equals("/settle")) {
+      sendSettle(ctx, 413, SettleResponse.failure(ErrorReasons.INVALID_PAYLOAD, msg, "", "", null), msg);
+    } else if (ctx.request().path().equals("/verify")) {
+      sendVerify(ctx, 413, VerifyResponse.invalid(ErrorReasons.INVALID_PAYLOAD, null).withInvalidMessage(msg), msg);
+    } else {
+      error(ctx, 413, msg);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ /verify
+
+  private void verify(RoutingContext ctx) {
+    long t0 = System.nanoTime();
+    String body = ctx.body().asString();
+    workers.<VerifyResponse>executeBlocking(() -> {
+      FacilitatorRequest req = facilitator.decode(body == null ? "" : body);
+      return facilitator.verify(req);
+    }, false).onComplete(ar -> {
+      Duration took = Duration.ofNanos(System.nanoTime() - t0);
+      if (ar.succeeded()) {
+        VerifyResponse v = ar.result();
+        facilitator.metrics().verified(network(body), v.isValid() ? "valid" : "invalid", v.invalidReason(), took);
+        sendVerify(ctx, 200, v, null);
+        return;
+      }
+      Throwable e = ar.cause();
+      if (e instanceof RequestException re) {
+        facilitator.metrics().verified(network(body), "rejected", re.reason(), took);
+        sendVerify(ctx, re.status(), VerifyResponse.invalid(re.reason(), payer(body)).withInvalidMessage(
+            re.getMessage()), re.getMessage());
+      } else if (e instanceof RpcUnavailableException) {
+        facilitator.metrics().verified(network(body), "error", ErrorReasons.UNEXPECTED_VERIFY_ERROR, took);
+        sendVerify(ctx, 503, VerifyResponse.invalid(ErrorReasons.UNEXPECTED_VERIFY_ERROR, payer(body))
+            .withInvalidMessage("chain node unavailable: " + e.getMessage()), "chain node unavailable");
+      } else {
+        log.error("verify failed unexpectedly", e);
+        facilitator.metrics().verified(network(body), "error", ErrorReasons.UNEXPECTED_VERIFY_ERROR, took);
+        sendVerify(ctx, 500, VerifyResponse.invalid(ErrorReasons.UNEXPECTED_VERIFY_ERROR, payer(body))
+            .withInvalidMessage("internal error; see the facilitator log"), "internal error");
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------------ /settle
+
+  private void settle(RoutingContext ctx) {
+    long t0 = System.nanoTime();
+    String body = ctx.body().asString();
+    workers.<CompletableFuture<SettleResponse>>executeBlocking(() -> {
+      FacilitatorRequest req = facilitator.decode(body == null ? "" : body);
+      return facilitator.settle(req);
+    }, false).onComplete(ar -> {
+      if (ar.failed()) {
+        settleFailed(ctx, body, ar.cause(), t0);
+        return;
+      }
+      ar.result().orTimeout(settleBound.toMillis(), TimeUnit.MILLISECONDS).whenComplete((resp, err) ->
+          ctx.vertx().runOnContext(v -> {
+            if (err != null) {
+              settleFailed(ctx, body, err, t0);
+              return;
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            String outcome = resp.success() ? "success"
+                : ErrorReasons.SETTLEMENT_PENDING.equals(resp.errorReason()) ? "pending" : "failed";
+            facilitator.metrics().settled(resp.network(), outcome, resp.errorReason(), took);
+            sendSettle(ctx, 200, resp, null);
+          }));
+    });
+  }
+
+  private void settleFailed(RoutingContext ctx, String body, Throwable e, long t0) {
+    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    Duration took = Duration.ofNanos(System.nanoTime() - t0);
+    String network = network(body);
+    String sentNetwork = rawNetwork(body);
+    if (cause instanceof RequestException re) {
+      facilitator.metrics().settled(network, "rejected", re.reason(), took);
+      sendSettle(ctx, re.status(), SettleResponse.failure(re.reason(), re.getMessage(), "", sentNetwork,
+          payer(body)),
+          re.getMessage());
+    } else if (cause instanceof RpcUnavailableException) {
+      facilitator.metrics().settled(network, "error", ErrorReasons.UNEXPECTED_SETTLE_ERROR, took);
+      String msg = "chain node unavailable, nothing was broadcast; retry: " + cause.getMessage();
+      sendSettle(ctx, 503, SettleResponse.failure(ErrorReasons.UNEXPECTED_SETTLE_ERROR, msg, "", network,
+          payer(body)), "chain node unavailable");
+    } else if (cause instanceof TimeoutException) {
+      facilitator.metrics().settled(network, "error", ErrorReasons.UNEXPECTED_SETTLE_ERROR, took);
+      String msg = "settlement did not resolve in time; settle again for its status";
+      sendSettle(ctx, 503, SettleResponse.failure(ErrorReasons.UNEXPECTED_SETTLE_ERROR, msg, "", network,
+          payer(body)), msg);
+    } else {
+      log.error("settle failed unexpectedly", cause);
+      facilitator.metrics().settled(network, "error", ErrorReasons.UNEXPECTED_SETTLE_ERROR, took);
+      sendSettle(ctx, 500, SettleResponse.failure(ErrorReasons.UNEXPECTED_SETTLE_ERROR,
+          "internal error; see the facilitator log", "", network, payer(body)), "internal error");
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ lookups
+
+  private void settlement(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    if (id == null || !HEX32.matcher(id).matches()) {
+      error(ctx, 400, "settlement id must be an authorization nonce or a transaction hash: 0x and 64 hex digits");
+      return;
+    }
+    workers.<List<SettlementRecord>>executeBlocking(() -> facilitator.settlements(id), false).onComplete(ar -> {
+      if (ar.failed()) {
+        log.error("settlement lookup failed", ar.cause());
+        error(ctx, 500, "journal lookup failed; see the facilitator log");
+      } else if (ar.result().isEmpty()) {
+        error(ctx, 404, "no settlement with authorization nonce or transaction hash " + id);
+      } else if (ar.result().size() == 1) {
+        send(ctx, 200, facilitator.statusOf(ar.result().get(0)));
+      } else {
+        ObjectNode o = Wire.newObject();
+        ArrayNode a = o.putArray("settlements");
+        ar.result().forEach(r -> a.add(facilitator.statusOf(r)));
+        send(ctx, 200, o);
+      }
+    });
+  }
+
+  private void receipts(RoutingContext ctx) {
+    long from;
+    int limit;
+    try {
+      String f = ctx.queryParams().get("from");
+      String l = ctx.queryParams().get("limit");
+      from = f == null ? 1 : Long.parseLong(f);
+      limit = l == null ? 100 : Integer.parseInt(l);
+      if (from < 1 || limit < 1 || limit > 1000) {
+        throw new NumberFormatException();
+      }
+    } catch (NumberFormatException e) {
+      error(ctx, 400, "from must be a sequence number >= 1 and limit 1..1000");
+      return;
+    }
+    workers.<List<SettlementStore.ReceiptEntry>>executeBlocking(() -> facilitator.receipts(from, limit), false)
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            error(ctx, 500, "journal read failed; see the facilitator log");
+            return;
+          }
+          ObjectNode o = Wire.newObject();
+          ArrayNode a = o.putArray("receipts");
+          long next = from;
+          for (SettlementStore.ReceiptEntry e : ar.result()) {
+            a.addObject().put("sequence", e.sequence()).put("settlementId", e.settlementId()).set("receipt",
+                e.receipt());
+            next = e.sequence() + 1;
+          }
+          o.put("next", next);
+          send(ctx, 200, o);
+        });
+  }
+
+  private void health(RoutingContext ctx) {
+    workers.<ObjectNode>executeBlocking(facilitator::health, false).onComplete(ar -> {
+      if (ar.failed()) {
+        error(ctx, 503, "health check failed: " + ar.cause().getMessage());
+      } else {
+        send(ctx, 200, ar.result());
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------------ output
+
+  private static void sendVerify(RoutingContext ctx, int status, VerifyResponse v, String error) {
+    ObjectNode o = v.toJson();
+    if (error != null) {
+      o.put("error", error);
+    }
+    send(ctx, status, o);
+  }
+
+  private static void sendSettle(RoutingContext ctx, int status, SettleResponse s, String error) {
+    ObjectNode o = s.toJson();
+    if (error != null) {
+      o.put("error", error);
+    }
+    send(ctx, status, o);
+  }
+
+  private static void error(RoutingContext ctx, int status, String message) {
+    ObjectNode o = Wire.newObject();
+    o.put("error", message);
+    send(ctx, status, o);
+  }
+
+  private static void send(RoutingContext ctx, int status, JsonNode body) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
+    ctx.response().setStatusCode(status).putHeader("content-type", JSON).putHeader("cache-control", "no-store")
+        .end(X402Json.write(body));
+  }
+
+  /** Best-effort network of a request body, for metrics labels and error bodies ("" when unknown). */
+  private String network(String body) {
+    JsonNode n = peek(body).path("paymentRequirements").path("network");
+    if (!n.isTextual()) {
+      return "";
+    }
+    String s = n.textValue();
+    return facilitator.networks().network(s) != null ? s : "other";
+  }
+
+  private static String payer(String body) {
+    JsonNode n = peek(body).path("paymentPayload").path("payload").path("authorization").path("from");
+    return n.isTextual() && Wire.isAddress(n.textValue()) ? n.textValue() : null;
+  }
+
+  private static JsonNode peek(String body) {
+    try {
+      return body == null || body.length() > 1 << 20 ? Wire.newObject() : X402Json.parse(body);
+    } catch (RuntimeException e) {
+      return Wire.newObject();
+    }
+  }
+
+  /** The request's network as sent, for error bodies ("" when unreadable). */
+  private static String rawNetwork(String body) {
+    JsonNode n = peek(body).path("paymentRequirements").path("network");
+    return n.isTextual() ? n.textValue() : "";
+  }
+}

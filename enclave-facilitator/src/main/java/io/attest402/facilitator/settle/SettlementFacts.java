@@ -1,0 +1,26 @@
+package io.attest402.facilitator.settle;
+
+import java.math.BigInteger;
+import java.time.Instant;
+
+/**
+ * The facts of one final settlement outcome, as a receipt states them.
+ *
+ * @param sequence the journal sequence number of this outcome (1, 2, 3, ... with no gaps)
+ * @param settlementId journal row id
+ * @param success whether the transfer happened
+ * @param errorReason the official reason when not
+ * @param network CAIP-2 network
+ * @param transaction the mined transaction hash ("" when none of ours was mined)
+ * @param blockNumber its block, or null
+ * @param payer authorization {@code from}
+ * @param payTo authorization {@code to}
+ * @param asset token address
+ * @param amount authorization {@code value}
+ * @param authorizationNonce the EIP-3009 nonce (0x + 64 hex)
+ * @param facilitator the facilitator account that sent the transaction
+ * @param time when the outcome was journaled (facilitator clock)
+ */
+public record SettlementFacts(long sequence, long settlementId, boolean success, String errorReason, String network,
+    String transaction, Long blockNumber, String payer, String payTo, String asset, BigInteger amount,
+    String authorizationNonce, String facilitator, Instant time) {}

@@ -1,0 +1,70 @@
+package io.attest402.facilitator.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.attest402.facilitator.settle.Outcome;
+import io.attest402.facilitator.settle.ReceiptIssuer;
+import io.attest402.facilitator.settle.SettlementKey;
+import io.attest402.facilitator.settle.SettlementRecord;
+import io.attest402.facilitator.settle.TxAttempt;
+import java.math.BigInteger;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The settlement journal. One authorization ({@link SettlementKey}) is one row for ever: the store's uniqueness on
+ * the key is what keeps two facilitator threads, or two replicas sharing one database, from both settling it. The
+ * engine writes the intent (claim), then every signed transaction before it is broadcast, then the outcome.
+ * Implementations are thread-safe and durable once a method returns.
+ */
+public interface SettlementStore extends AutoCloseable {
+
+  /** A new settlement's intent. */
+  record Intent(SettlementKey key, String payTo, BigInteger amount, BigInteger validBefore, JsonNode request,
+      String account) {}
+
+  /** The result of {@link #claim}: the row, and whether this call created it. */
+  record Claim(SettlementRecord record, boolean created) {}
+
+  /** One entry of the receipt chain. */
+  record ReceiptEntry(long sequence, long settlementId, JsonNode receipt) {}
+
+  /** Inserts the intent in state CLAIMED unless a row for the key exists; returns the row either way. */
+  Claim claim(Intent intent);
+
+  /**
+   * Journals a signed transaction before it is broadcast: state becomes SIGNED (unless already BROADCAST), the
+   * current account nonce and tx hash become the attempt's.
+   */
+  void addAttempt(long id, TxAttempt attempt);
+
+  /** A node has accepted the settlement's transaction. */
+  void markBroadcast(long id);
+
+  /**
+   * Journals the final outcome, assigning the next outcome sequence number and storing what {@code issuer} returns
+   * for it, atomically. Idempotent: an already final row is returned unchanged.
+   */
+  SettlementRecord finish(long id, Outcome outcome, String facilitator, ReceiptIssuer issuer);
+
+  /** Removes a row that never reached a node (CLAIMED, or SIGNED and refused), so a retry starts afresh. */
+  void abandon(long id);
+
+  Optional<SettlementRecord> byKey(SettlementKey key);
+
+  Optional<SettlementRecord> byId(long id);
+
+  /** Rows whose authorization nonce or any transaction hash is {@code hex32} (lower-case 0x hex). */
+  List<SettlementRecord> byNonceOrTxHash(String hex32);
+
+  /** Rows not final (CLAIMED, SIGNED, BROADCAST), oldest first. */
+  List<SettlementRecord> inFlight();
+
+  /** Receipts of final outcomes with sequence >= {@code from}, in order, at most {@code limit}. */
+  List<ReceiptEntry> receiptsFrom(long from, int limit);
+
+  /** The highest outcome sequence journaled (0 when none). */
+  long lastSequence();
+
+  @Override
+  void close();
+}
