@@ -104,17 +104,36 @@ public final class ContractRpc {
       }
       BigInteger gasLimit = est.getAmountUsed().multiply(BigInteger.valueOf(13)).divide(BigInteger.TEN)
           .add(BigInteger.valueOf(20_000));
-      BigInteger gasPrice = send(web3j.ethGasPrice(), what).getGasPrice();
-      gasPrice = gasPrice.add(gasPrice.divide(BigInteger.valueOf(4)));
       RawTransactionManager tm = new RawTransactionManager(web3j, signer, chainId);
       EthSendTransaction sent;
+      String fees;
       try {
-        sent = tm.sendTransaction(gasPrice, gasLimit, to, data, BigInteger.ZERO, false);
+        BigInteger baseFee = send(web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false), what)
+            .getBlock().getBaseFeePerGas();
+        if (baseFee != null) {
+          // EIP-1559: pay the base fee plus the suggested tip (never a multiple of eth_gasPrice, which on some nodes
+          // feeds back into the next suggestion).
+          org.web3j.protocol.core.methods.response.EthMaxPriorityFeePerGas tipResp =
+              send(web3j.ethMaxPriorityFeePerGas(), what);
+          BigInteger tip = tipResp.hasError() || tipResp.getMaxPriorityFeePerGas() == null
+              ? BigInteger.valueOf(1_000_000_000L) : tipResp.getMaxPriorityFeePerGas();
+          BigInteger maxFee = baseFee.multiply(BigInteger.TWO).add(tip);
+          fees = "maxFee " + maxFee + ", tip " + tip;
+          sent = tm.sendEIP1559Transaction(chainId, tip, maxFee, gasLimit, to, data, BigInteger.ZERO, false);
+        } else {
+          BigInteger gasPrice = send(web3j.ethGasPrice(), what).getGasPrice();
+          fees = "gasPrice " + gasPrice;
+          sent = tm.sendTransaction(gasPrice, gasLimit, to, data, BigInteger.ZERO, false);
+        }
       } catch (IOException e) {
         throw new RegistryException(what + ": cannot send the transaction: " + e.getMessage(), e);
       }
       if (sent.hasError()) {
-        throw revertOrRpc(what, sent.getError());
+        RegistryException e = revertOrRpc(what, sent.getError());
+        if (e instanceof RevertException) {
+          throw e;
+        }
+        throw new RegistryException(e.getMessage() + " (from " + from + ", gas " + gasLimit + ", " + fees + ")");
       }
       TransactionReceipt receipt = awaitReceipt(sent.getTransactionHash(), what);
       if (!receipt.isStatusOK()) {

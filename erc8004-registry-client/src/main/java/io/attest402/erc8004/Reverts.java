@@ -33,6 +33,8 @@ final class Reverts {
     custom("ERC721InvalidReceiver", RevertException.Kind.TOKEN_ERROR, "address");
     custom("ERC721InvalidApprover", RevertException.Kind.TOKEN_ERROR, "address");
     custom("ERC721InvalidOperator", RevertException.Kind.TOKEN_ERROR, "address");
+    custom("ERC20InsufficientBalance", RevertException.Kind.TOKEN_ERROR, "address", "uint256", "uint256");
+    custom("ERC20InsufficientAllowance", RevertException.Kind.TOKEN_ERROR, "address", "uint256", "uint256");
     custom("ECDSAInvalidSignature", RevertException.Kind.INVALID_WALLET_SIGNATURE);
     custom("ECDSAInvalidSignatureLength", RevertException.Kind.INVALID_WALLET_SIGNATURE, "uint256");
   }

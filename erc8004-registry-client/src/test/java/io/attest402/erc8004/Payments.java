@@ -1,7 +1,15 @@
 package io.attest402.erc8004;
 
 import io.attest402.contracts.chain.Chain;
-import io.attest402.contracts.generated.TestUSDC;
+import java.util.List;
+import org.web3j.abi.datatypes.Address;
+import org.web3j.abi.datatypes.DynamicBytes;
+import org.web3j.abi.datatypes.Function;
+import org.web3j.abi.datatypes.generated.Bytes32;
+import org.web3j.abi.datatypes.generated.Uint256;
+import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.service.TxSignServiceImpl;
+import org.web3j.tx.RawTransactionManager;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -36,36 +44,37 @@ final class Payments {
         IdentityRegistryClient.word(validBefore), nonce));
     byte[] digest = Hash.sha3(IdentityRegistryClient.concat(new byte[] {0x19, 0x01}, domain, struct));
     byte[] sig = WalletSigner.pack(Sign.signMessage(digest, payer.getEcKeyPair(), false));
-    TestUSDC usdc = TestUSDC.load(usdcAddress, chain.web3j(), chain.txManager(facilitator), chain.gas());
-    TransactionReceipt r = usdc.transferWithAuthorization(payer.getAddress(), payTo, amount, validAfter, validBefore,
-        nonce, sig).send();
-    if (!r.isStatusOK()) {
-      throw new IllegalStateException("settlement failed: " + r.getRevertReason());
-    }
+    TransactionReceipt r = rpc(chain).send(new TxSignServiceImpl(facilitator), usdcAddress, new Function(
+        "transferWithAuthorization", List.of(new Address(payer.getAddress()), new Address(payTo), new Uint256(amount),
+            new Uint256(validAfter), new Uint256(validBefore), new Bytes32(nonce), new DynamicBytes(sig)), List.of()));
     return r.getTransactionHash();
+  }
+
+  static ContractRpc rpc(Chain chain) {
+    return new ContractRpc(chain.web3j(), chain.chainId());
   }
 
   /** A plain ERC-20 transfer from {@code payer}. */
-  static String transfer(Chain chain, Credentials payer, String payTo, BigInteger amount) throws Exception {
-    TestUSDC usdc = TestUSDC.load(chain.deployment().contracts().usdc(), chain.web3j(), chain.txManager(payer),
-        chain.gas());
-    TransactionReceipt r = usdc.transfer(payTo, amount).send();
-    if (!r.isStatusOK()) {
-      throw new IllegalStateException("transfer failed");
-    }
-    return r.getTransactionHash();
+  static String transfer(Chain chain, Credentials payer, String payTo, BigInteger amount) {
+    return rpc(chain).send(new TxSignServiceImpl(payer), chain.deployment().contracts().usdc(), new Function(
+        "transfer", List.of(new Address(payTo), new Uint256(amount)), List.of())).getTransactionHash();
   }
 
   /** Mints test USDC (the deployer owns TestUSDC). */
-  static void mint(Chain chain, String to, BigInteger amount) throws Exception {
-    TestUSDC usdc = TestUSDC.load(chain.deployment().contracts().usdc(), chain.web3j(),
-        chain.txManager(chain.account(0)), chain.gas());
-    usdc.mint(to, amount).send();
+  static void mint(Chain chain, String to, BigInteger amount) {
+    rpc(chain).send(new TxSignServiceImpl(chain.account(0)), chain.deployment().contracts().usdc(), new Function(
+        "mint", List.of(new Address(to), new Uint256(amount)), List.of()));
   }
 
   /** Sends ETH for gas to a fresh address. */
   static void fund(Chain chain, String to, BigInteger wei) throws Exception {
-    org.web3j.tx.Transfer.sendFunds(chain.web3j(), chain.account(9), to, new java.math.BigDecimal(wei),
-        org.web3j.utils.Convert.Unit.WEI).send();
+    BigInteger baseFee = chain.web3j().ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false).send()
+        .getBlock().getBaseFeePerGas();
+    RawTransactionManager tm = new RawTransactionManager(chain.web3j(), chain.account(9), chain.chainId());
+    String hash = tm.sendEIP1559Transaction(chain.chainId(), BigInteger.ONE, baseFee.multiply(BigInteger.TWO)
+        .add(BigInteger.ONE), BigInteger.valueOf(21_000), to, "0x", wei, false).getTransactionHash();
+    if (!rpc(chain).awaitReceipt(hash, "fund").isStatusOK()) {
+      throw new IllegalStateException("funding failed");
+    }
   }
 }
