@@ -36,6 +36,8 @@ public final class ErrorReasons {
   public static final String SMART_WALLET_DEPLOYMENT_FAILED = "smart_wallet_deployment_failed";
   /** Non-terminal settle outcome: broadcast, receipt not yet seen; carries the tx hash. */
   public static final String SETTLEMENT_PENDING = "settlement_pending";
+  /** The resource server answers this one with HTTP 412 instead of 402. */
+  public static final String PERMIT2_ALLOWANCE_REQUIRED = "permit2_allowance_required";
 
   // Generic spec codes
   public static final String INVALID_PAYLOAD = "invalid_payload";

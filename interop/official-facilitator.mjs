@@ -1,0 +1,88 @@
+// The official x402 facilitator logic (@x402/core x402Facilitator with the @x402/evm exact scheme), served over
+// HTTP as the official example facilitator serves it:
+//   POST /verify, POST /settle  body {x402Version, paymentPayload, paymentRequirements}
+//     200 + VerifyResponse / SettleResponse (invalid and failed outcomes too),
+//     400 {"error":"Missing paymentPayload or paymentRequirements"}, 500 {"error": message} when the SDK throws
+//   GET /supported              200 + {kinds, extensions, signers}
+// Used as the referee in differential tests and benchmarks.
+//
+// Environment:
+//   RPC_URL (required)            JSON-RPC endpoint (anvil)
+//   CHAIN_ID (default 31337)      network = eip155:CHAIN_ID (override with NETWORK)
+//   FACILITATOR_PRIVATE_KEY       (required) the gas-paying settlement key
+//   PORT (default 0 = free port)  listens on 127.0.0.1
+//   EIP6492_ALLOWED_FACTORIES     comma-separated factory allowlist (default: none)
+//   CONFIRMATION_TIMEOUT_MS       receipt wait before settlement_pending (default 180000, viem's)
+//   SIMULATE_IN_SETTLE            "true" to simulate again at settle (default false)
+// Prints: READY {"port":N,"url":"http://127.0.0.1:N","address":"0x…","network":"eip155:…"}
+//
+// On a bare anvil there is no Multicall3, so after a failed simulation the official diagnostic multicall fails and
+// every such failure is reported as invalid_exact_evm_transaction_simulation_failed; run install-multicall3.mjs
+// first for the specific reasons (nonce used, balance, name, version).
+import express from 'express';
+import { x402Facilitator } from '@x402/core/facilitator';
+import { toFacilitatorEvmSigner } from '@x402/evm';
+import { registerExactEvmScheme } from '@x402/evm/exact/facilitator';
+import { createWalletClient, http, publicActions } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { devChain, port, ready, requireEnv } from './x402-common.mjs';
+
+const chain = devChain();
+const network = process.env.NETWORK || `eip155:${chain.id}`;
+const account = privateKeyToAccount(requireEnv('FACILITATOR_PRIVATE_KEY'));
+const client = createWalletClient({ account, chain, transport: http(requireEnv('RPC_URL')) }).extend(publicActions);
+
+const signer = toFacilitatorEvmSigner(
+  {
+    address: account.address,
+    readContract: (args) => client.readContract({ ...args, args: args.args || [] }),
+    verifyTypedData: (args) => client.verifyTypedData(args),
+    writeContract: (args) => client.writeContract({ ...args, args: args.args || [] }),
+    sendTransaction: (args) => client.sendTransaction(args),
+    waitForTransactionReceipt: (args) => client.waitForTransactionReceipt(args),
+    getCode: (args) => client.getCode(args),
+  },
+  process.env.CONFIRMATION_TIMEOUT_MS ? { confirmationTimeoutMs: Number(process.env.CONFIRMATION_TIMEOUT_MS) } : {},
+);
+
+const facilitator = new x402Facilitator();
+registerExactEvmScheme(facilitator, {
+  signer,
+  networks: [network],
+  eip6492AllowedFactories: (process.env.EIP6492_ALLOWED_FACTORIES || '').split(',').map((s) => s.trim()).filter(Boolean),
+  simulateInSettle: process.env.SIMULATE_IN_SETTLE === 'true',
+});
+
+const app = express();
+app.use(express.json({ limit: '1mb' }));
+
+function route(action) {
+  return async (req, res) => {
+    try {
+      const { paymentPayload, paymentRequirements } = req.body || {};
+      if (!paymentPayload || !paymentRequirements) {
+        res.status(400).json({ error: 'Missing paymentPayload or paymentRequirements' });
+        return;
+      }
+      res.json(await action(paymentPayload, paymentRequirements));
+    } catch (error) {
+      console.error(`${req.path} error:`, error);
+      res.status(500).json({ error: error instanceof Error ? error.message : 'Unknown error' });
+    }
+  };
+}
+
+app.post('/verify', route((p, r) => facilitator.verify(p, r)));
+app.post('/settle', route((p, r) => facilitator.settle(p, r)));
+app.get('/supported', (req, res) => {
+  try {
+    res.json(facilitator.getSupported());
+  } catch (error) {
+    res.status(500).json({ error: error instanceof Error ? error.message : 'Unknown error' });
+  }
+});
+
+const server = app.listen(port(), '127.0.0.1', () => {
+  const p = server.address().port;
+  ready({ port: p, url: `http://127.0.0.1:${p}`, address: account.address, network });
+});

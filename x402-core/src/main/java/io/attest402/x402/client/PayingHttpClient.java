@@ -1,0 +1,235 @@
+package io.attest402.x402.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.attest402.x402.codec.HeaderCodec;
+import io.attest402.x402.codec.HeaderFormatException;
+import io.attest402.x402.codec.X402Json;
+import io.attest402.x402.evm.Addresses;
+import io.attest402.x402.evm.Eip3009Signer;
+import io.attest402.x402.evm.Eip712Domain;
+import io.attest402.x402.evm.ExactEvmPayload;
+import io.attest402.x402.evm.Networks;
+import io.attest402.x402.facilitator.HttpFacilitatorClient;
+import io.attest402.x402.types.PaymentPayload;
+import io.attest402.x402.types.PaymentRequired;
+import io.attest402.x402.types.PaymentRequirements;
+import io.attest402.x402.types.SettleResponse;
+import io.attest402.x402.types.X402FormatException;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An HTTP client that pays for x402 resources. {@link #send} sends the request; on a 402 it reads the offers
+ * ({@code PAYMENT-REQUIRED}, or a v1 body), takes the first offer the {@link SpendPolicy} allows, asks the
+ * {@link TrustHook}, signs an EIP-3009 authorization, retries once with {@code PAYMENT-SIGNATURE} ({@code X-PAYMENT}
+ * for v1) and decodes {@code PAYMENT-RESPONSE}. Every outcome is a {@link PaymentResult}; refusing to pay is a
+ * {@link PaymentResult.Refused} with the reasons, never an exception or a silent pass-through.
+ *
+ * <p>Blocking (call it off event loops). Request bodies are sent twice, so their publishers must be replayable
+ * ({@code ofString}, {@code ofByteArray}, {@code ofFile}).
+ */
+public final class PayingHttpClient {
+  private static final Logger log = LoggerFactory.getLogger(PayingHttpClient.class);
+  /** Largest 402 body read (v1 offers travel in the body). */
+  public static final int MAX_402_BODY_BYTES = 64 * 1024;
+
+  private final HttpClient http;
+  private final Eip3009Signer signer;
+  private final SpendPolicy policy;
+  private final TrustHook trust;
+  private final HeaderCodec codec;
+  private final Clock clock;
+  private final SecureRandom random;
+
+  public PayingHttpClient(HttpClient http, Eip3009Signer signer, SpendPolicy policy, TrustHook trust,
+      HeaderCodec codec, Clock clock) {
+    this.http = Objects.requireNonNull(http, "http");
+    this.signer = Objects.requireNonNull(signer, "signer");
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.trust = Objects.requireNonNull(trust, "trust");
+    this.codec = Objects.requireNonNull(codec, "codec");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.random = new SecureRandom();
+  }
+
+  public PayingHttpClient(HttpClient http, Eip3009Signer signer, SpendPolicy policy, TrustHook trust) {
+    this(http, signer, policy, trust, HeaderCodec.DEFAULT, Clock.systemUTC());
+  }
+
+  public SpendPolicy policy() {
+    return policy;
+  }
+
+  /** Sends {@code request}, paying once if the server asks and policy and trust allow. */
+  @SuppressWarnings("unchecked")
+  public <T> PaymentResult<T> send(HttpRequest request, HttpResponse.BodyHandler<T> bodyHandler)
+      throws IOException, InterruptedException {
+    HttpResponse.BodyHandler<Object> first = info -> info.statusCode() == 402
+        ? (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>)
+            HttpFacilitatorClient.capped(MAX_402_BODY_BYTES).apply(info)
+        : (HttpResponse.BodySubscriber<Object>) bodyHandler.apply(info);
+    HttpResponse<Object> response = http.send(request, first);
+    if (response.statusCode() != 402) {
+      return new PaymentResult.NotRequired<>((HttpResponse<T>) (HttpResponse<?>) response);
+    }
+    PaymentRequired pr;
+    try {
+      pr = readPaymentRequired(response);
+    } catch (X402FormatException e) {
+      return refused(Refusal.Code.MALFORMED_PAYMENT_REQUIRED, List.of(e.getMessage()), null, 402);
+    }
+    int version = pr.x402Version();
+
+    List<String> problems = new ArrayList<>();
+    PaymentRequirements chosen = null;
+    for (int i = 0; i < pr.accepts().size(); i++) {
+      PaymentRequirements r = pr.accepts().get(i);
+      List<String> why = policy.check(r, version);
+      if (why.isEmpty()) {
+        chosen = r;
+        break;
+      }
+      problems.add("offer " + i + " (" + r.scheme() + " " + r.amount() + " of " + r.asset() + " on " + r.network()
+          + "): " + String.join(", ", why));
+    }
+    if (chosen == null) {
+      return refused(Refusal.Code.NO_ACCEPTABLE_OFFER, problems, pr, 402);
+    }
+
+    TrustHook.Decision decision;
+    try {
+      decision = trust.evaluate(new TrustHook.Request(request.uri(), pr, chosen));
+    } catch (RuntimeException e) {
+      decision = TrustHook.Decision.refuse("trust check failed: " + e.getMessage());
+    }
+    if (decision == null || !decision.allowed()) {
+      return refused(Refusal.Code.TRUST_REFUSED,
+          decision == null ? List.of("trust hook gave no decision") : decision.reasons(), pr, 402);
+    }
+
+    if (!policy.reserve(chosen, version)) {
+      return refused(Refusal.Code.NO_ACCEPTABLE_OFFER, policy.check(chosen, version), pr, 402);
+    }
+    PaymentPayload payment;
+    try {
+      payment = version == 1 ? signV1(chosen) : signV2(pr, chosen);
+    } catch (RuntimeException e) {
+      policy.release(chosen);
+      return refused(Refusal.Code.SIGNING_FAILED, List.of(String.valueOf(e.getMessage())), pr, 402);
+    }
+
+    String headerName = version == 1 ? HeaderCodec.X_PAYMENT : HeaderCodec.PAYMENT_SIGNATURE;
+    HttpRequest paid = HttpRequest.newBuilder(request, (n, v) -> !n.equalsIgnoreCase(HeaderCodec.PAYMENT_SIGNATURE)
+        && !n.equalsIgnoreCase(HeaderCodec.X_PAYMENT)).header(headerName, codec.encodePaymentSignature(payment)).build();
+    HttpResponse<T> second = http.send(paid, bodyHandler);
+
+    SettleResponse settlement = null;
+    String settlementProblem = null;
+    String responseHeader = second.headers().firstValue(HeaderCodec.PAYMENT_RESPONSE)
+        .or(() -> second.headers().firstValue(HeaderCodec.X_PAYMENT_RESPONSE)).orElse(null);
+    if (responseHeader != null) {
+      try {
+        settlement = codec.decodePaymentResponse(responseHeader);
+      } catch (HeaderFormatException e) {
+        settlementProblem = e.getMessage();
+      }
+    }
+    int status = second.statusCode();
+    if (status < 400 && settlement != null && settlement.success()) {
+      return new PaymentResult.Paid<>(second, chosen, payment, settlement);
+    }
+    PaymentRequired again = null;
+    String prHeader = second.headers().firstValue(HeaderCodec.PAYMENT_REQUIRED).orElse(null);
+    if (prHeader != null) {
+      try {
+        again = codec.decodePaymentRequired(prHeader);
+      } catch (HeaderFormatException e) {
+        log.debug("unreadable PAYMENT-REQUIRED on the paid retry: {}", e.getMessage());
+      }
+    }
+    String reason;
+    if (settlementProblem != null) {
+      reason = "unreadable payment response: " + settlementProblem;
+    } else if (settlement != null && !settlement.success()) {
+      reason = "settlement failed: " + settlement.errorReason()
+          + (settlement.errorMessage() == null ? "" : " (" + settlement.errorMessage() + ")");
+    } else if (again != null) {
+      reason = "payment refused by the server (" + status + "): " + again.error();
+    } else if (status < 400) {
+      reason = "served without a payment response (" + status + ")";
+    } else {
+      reason = "server answered " + status + " to the paid request";
+    }
+    boolean taken = settlement != null && settlement.success();
+    if (!taken && status == 402) {
+      policy.release(chosen);
+    }
+    return new PaymentResult.Failed<>(second, chosen, payment, settlement, again, reason);
+  }
+
+  private <T> PaymentResult<T> refused(Refusal.Code code, List<String> reasons, PaymentRequired pr, int status) {
+    Refusal r = new Refusal(code, reasons);
+    log.info("not paying: {}", r);
+    return new PaymentResult.Refused<>(r, pr, status);
+  }
+
+  private PaymentRequired readPaymentRequired(HttpResponse<Object> response) {
+    String header = response.headers().firstValue(HeaderCodec.PAYMENT_REQUIRED).orElse(null);
+    if (header != null) {
+      PaymentRequired pr = codec.decodePaymentRequired(header);
+      if (pr.x402Version() != 2) {
+        throw new X402FormatException("x402Version", "PAYMENT-REQUIRED header must carry version 2, not "
+            + pr.x402Version());
+      }
+      return pr;
+    }
+    byte[] body = response.body() instanceof byte[] b ? b : new byte[0];
+    String text = new String(body, StandardCharsets.UTF_8);
+    if (text.isBlank()) {
+      throw new X402FormatException("", "402 without a PAYMENT-REQUIRED header or a v1 body");
+    }
+    JsonNode json = X402Json.parse(text);
+    PaymentRequired pr = PaymentRequired.fromJson(json);
+    if (pr.x402Version() != 1) {
+      throw new X402FormatException("x402Version", "a 402 body is read only for v1; v2 needs the PAYMENT-REQUIRED"
+          + " header");
+    }
+    return pr;
+  }
+
+  private PaymentPayload signV2(PaymentRequired pr, PaymentRequirements chosen) {
+    ExactEvmPayload p = signer.sign(chosen);
+    return new PaymentPayload(pr.resource(), chosen, p.toJson(), pr.extensions());
+  }
+
+  /** v1: the network is a legacy name; {@code validAfter = now - 600} as the official v1 client signs. */
+  private PaymentPayload signV1(PaymentRequirements chosen) {
+    Long chainId = Networks.V1_CHAIN_IDS.get(chosen.network());
+    if (chainId == null) {
+      throw new IllegalArgumentException("unknown v1 network " + chosen.network());
+    }
+    String name = chosen.extraString("name");
+    String version = chosen.extraString("version");
+    Eip712Domain domain = new Eip712Domain(name, version, chainId, chosen.asset());
+    byte[] nonce = new byte[32];
+    random.nextBytes(nonce);
+    long now = Math.floorDiv(clock.millis(), 1000L);
+    ExactEvmPayload.Authorization auth = new ExactEvmPayload.Authorization(signer.address(),
+        Addresses.checksum(chosen.payTo()), chosen.amount(), BigInteger.valueOf(Math.max(0, now - 600)),
+        BigInteger.valueOf(now + chosen.maxTimeoutSeconds()), org.web3j.utils.Numeric.toHexString(nonce));
+    ExactEvmPayload p = signer.sign(domain, auth);
+    return new PaymentPayload(1, null, null, p.toJson(), null, chosen.scheme(), chosen.network(), Map.of());
+  }
+}

@@ -1,0 +1,13 @@
+package io.attest402.x402.server;
+
+import io.vertx.core.Future;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The work a route sells. Runs on the event loop after the payment verified: return a future (use
+ * {@code vertx.executeBlocking} for blocking work). A failed future or a status of 400 or more means no settlement.
+ */
+@FunctionalInterface
+public interface PaidRoute {
+  Future<PaidResponse> handle(RoutingContext ctx, Payment payment);
+}

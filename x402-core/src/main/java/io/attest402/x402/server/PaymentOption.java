@@ -1,0 +1,73 @@
+package io.attest402.x402.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.attest402.x402.types.PaymentRequirements;
+import io.attest402.x402.types.Wire;
+import io.vertx.ext.web.RoutingContext;
+import java.math.BigInteger;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * One way to pay for a route: an exact/EVM offer on {@code network} in {@code asset} (whose EIP-712 domain is
+ * {@code tokenName}/{@code tokenVersion}), to {@code payTo}, at a price in the token's base units. Price and payee
+ * are functions of the request so a route can price by document size or pay a per-tenant wallet; use
+ * {@link #fixed} for constants.
+ */
+public record PaymentOption(String network, String asset, String tokenName, String tokenVersion,
+    Function<RoutingContext, String> payTo, Function<RoutingContext, BigInteger> price, int maxTimeoutSeconds,
+    ObjectNode extraFields) {
+
+  /** The official server's default {@code maxTimeoutSeconds}. */
+  public static final int DEFAULT_MAX_TIMEOUT_SECONDS = 300;
+
+  public PaymentOption {
+    Objects.requireNonNull(network, "network");
+    Objects.requireNonNull(asset, "asset");
+    Objects.requireNonNull(tokenName, "tokenName");
+    Objects.requireNonNull(tokenVersion, "tokenVersion");
+    Objects.requireNonNull(payTo, "payTo");
+    Objects.requireNonNull(price, "price");
+    if (maxTimeoutSeconds <= 0) {
+      throw new IllegalArgumentException("maxTimeoutSeconds must be positive");
+    }
+    extraFields = Wire.copy(extraFields);
+  }
+
+  /** A fixed price to a fixed payee. */
+  public static PaymentOption fixed(String network, String asset, String tokenName, String tokenVersion,
+      String payTo, BigInteger price) {
+    return new PaymentOption(network, asset, tokenName, tokenVersion, ctx -> payTo, ctx -> price,
+        DEFAULT_MAX_TIMEOUT_SECONDS, null);
+  }
+
+  public PaymentOption withPrice(Function<RoutingContext, BigInteger> newPrice) {
+    return new PaymentOption(network, asset, tokenName, tokenVersion, payTo, newPrice, maxTimeoutSeconds,
+        extraFields);
+  }
+
+  public PaymentOption withPayTo(Function<RoutingContext, String> newPayTo) {
+    return new PaymentOption(network, asset, tokenName, tokenVersion, newPayTo, price, maxTimeoutSeconds,
+        extraFields);
+  }
+
+  public PaymentOption withMaxTimeoutSeconds(int seconds) {
+    return new PaymentOption(network, asset, tokenName, tokenVersion, payTo, price, seconds, extraFields);
+  }
+
+  /** The offer for this request: {@code extra} is {name, version} plus any extra fields. */
+  public PaymentRequirements requirementsFor(RoutingContext ctx) {
+    BigInteger amount = Objects.requireNonNull(price.apply(ctx), "price function returned null");
+    if (amount.signum() < 0) {
+      throw new IllegalArgumentException("negative price " + amount);
+    }
+    ObjectNode extra = Wire.newObject();
+    extra.put("name", tokenName);
+    extra.put("version", tokenVersion);
+    if (extraFields != null) {
+      extraFields.fields().forEachRemaining(e -> extra.set(e.getKey(), e.getValue().deepCopy()));
+    }
+    return new PaymentRequirements("exact", network, amount, asset,
+        Objects.requireNonNull(payTo.apply(ctx), "payTo function returned null"), maxTimeoutSeconds, extra);
+  }
+}
