@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.attest402.enclave.tee.Measurement;
 import io.attest402.enclave.tee.Secrets;
 import io.attest402.enclave.tee.TeeBackend;
+import io.attest402.enclave.tee.TeeBackends;
 import io.attest402.enclave.tee.TeeException;
 import io.attest402.verifier.Collateral;
 import io.attest402.verifier.Quote;
@@ -134,6 +135,24 @@ public final class EnclaveIdentity {
           key.address());
     }
     return new EnclaveIdentity(backend, key, created, clock, quote, m);
+  }
+
+  /**
+   * What the facilitator does at start: chooses the backend for {@code --tee teeMode}, opens the identity in
+   * {@code options.dataDir()}, installs {@code collateral} (may be null; hardware only), runs the
+   * {@linkplain SelfCheck self-check} with the {@linkplain SelfCheck#defaultPolicy() default self-check policy} and
+   * refuses to return an identity whose own quote does not verify or does not bind its key.
+   */
+  public static EnclaveIdentity startVerified(String teeMode, TeeBackends.Options options, Collateral collateral)
+      throws TeeException, SelfCheck.SelfCheckException {
+    EnclaveIdentity id = open(TeeBackends.select(teeMode, options), options.dataDir(), options.random(),
+        options.clock());
+    if (collateral != null) {
+      id.collateral(collateral);
+    }
+    SelfCheck.Result r = SelfCheck.run(id, options.clock().instant(), SelfCheck.defaultPolicy()).orThrow();
+    LOG.info("{}", r.summary());
+    return id;
   }
 
   /** The key: signatures only, never the private key. Use it as the settlement TxSignService and receipt signer. */

@@ -164,6 +164,29 @@ class EnclaveIdentityTest {
     r.orThrow();
   }
 
+  @Test
+  void startVerifiedSelectsOpensAndChecks() throws Exception {
+    io.attest402.enclave.tee.TeeBackends.Options o = io.attest402.enclave.tee.TeeBackends.Options
+        .defaults(tmp.resolve("data")).withGramineRoot(tmp.resolve("none")).withTsmReportRoot(tmp.resolve("none2"))
+        .withClock(CLOCK);
+    EnclaveIdentity id = EnclaveIdentity.startVerified("simulated", o, null);
+    assertTrue(id.simulated());
+    assertEquals(id.address(), EnclaveIdentity.startVerified("simulated", o, null).address());
+    assertThrows(TeeException.class, () -> EnclaveIdentity.startVerified("auto", o, null));
+    Path root = tmp.resolve("dev-attestation");
+    try (FakeDevice dev = Emulated.gramine(root, "dcap", Emulated.fill(16, 0x51))) {
+      // the simulated key in "data" was not sealed by this enclave: refuse rather than replace it
+      TeeException foreign = assertThrows(TeeException.class,
+          () -> EnclaveIdentity.startVerified("gramine", o.withGramineRoot(root), null));
+      assertTrue(foreign.getMessage().contains("cannot be unsealed"), foreign.getMessage());
+      // emulated hardware whose quotes chain to a simulation CA: the self-check refuses to start
+      SelfCheck.SelfCheckException e = assertThrows(SelfCheck.SelfCheckException.class,
+          () -> EnclaveIdentity.startVerified("gramine", new io.attest402.enclave.tee.TeeBackends.Options(
+              tmp.resolve("gramine-data"), root, o.tsmReportRoot(), o.tdxEntry(), CLOCK, RNG), null));
+      assertTrue(e.getMessage().contains("not at a trusted root"), e.getMessage());
+    }
+  }
+
   /** A backend that lies: its quotes carry report data other than what it was asked for. */
   static TeeBackend lying(TeeBackend real) {
     return new TeeBackend() {
