@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.enclave.EnclaveKey;
 import io.attest402.facilitator.chain.RpcUnavailableException;
+import io.attest402.facilitator.chain.WatchedChainAccess;
 import io.attest402.facilitator.chain.Web3jSettlementChain;
 import io.attest402.facilitator.config.AssetConfig;
 import io.attest402.facilitator.config.NetworkConfig;
@@ -87,7 +88,8 @@ public final class Facilitator implements AutoCloseable {
       ExactEvmVerifier.Config vc = ExactEvmVerifier.Config.defaults()
           .withAllowedFactories(options.eip6492AllowedFactories())
           .withAssetCheckExecutor(assetChecks);
-      ExactEvmVerifier verifier = new ExactEvmVerifier(new Web3jChainAccess(web3j), clock, vc);
+      ExactEvmVerifier verifier =
+          new ExactEvmVerifier(new WatchedChainAccess(new Web3jChainAccess(web3j)), clock, vc);
       lanes.add(new NetworkLane(n, chain, verifier, clock));
     }
     SettlementEngine engine = new SettlementEngine(lanes, store, key, clock, options, issuer, metrics);
@@ -195,7 +197,13 @@ public final class Facilitator implements AutoCloseable {
   public VerifyResponse verify(FacilitatorRequest req) {
     NetworkLane lane = engine.lane(req.paymentRequirements().network());
     try {
-      return lane.verifier().verify(req.paymentPayload(), req.paymentRequirements());
+      WatchedChainAccess.reset();
+      VerifyResponse v = lane.verifier().verify(req.paymentPayload(), req.paymentRequirements());
+      ChainAccess.ChainAccessException failed = WatchedChainAccess.failure();
+      if (failed != null && !v.isValid()) {
+        throw new RpcUnavailableException(lane.network() + " RPC: " + failed.getMessage(), failed);
+      }
+      return v;
     } catch (ChainAccess.ChainAccessException e) {
       throw new RpcUnavailableException(lane.network() + " RPC: " + e.getMessage(), e);
     } catch (X402FormatException e) {

@@ -74,7 +74,6 @@ public final class FacilitatorRoutes {
     r.get("/health").handler(this::health);
     r.get("/metrics").handler(ctx -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4")
         .end(facilitator.metrics().scrape()));
-    r.route().handler(ctx -> error(ctx, 404, "no route " + ctx.request().method() + " " + ctx.request().path()));
     r.errorHandler(404, ctx -> error(ctx, 404, "no route " + ctx.request().method() + " " + ctx.request().path()));
     r.errorHandler(405, ctx -> error(ctx, 405, "method " + ctx.request().method() + " not allowed on "
         + ctx.request().path()));
