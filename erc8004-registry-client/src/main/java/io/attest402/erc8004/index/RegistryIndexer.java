@@ -589,6 +589,18 @@ public final class RegistryIndexer {
     return out;
   }
 
+  /** {@link #sync()} then {@link #feedbackEvents}: a ReputationService source that is never stale. */
+  public synchronized List<FeedbackEvent> syncedFeedbackEvents(BigInteger agentId) {
+    sync();
+    return feedbackEvents(agentId);
+  }
+
+  /** Agent ids whose agentWallet is {@code wallet}, after a {@link #sync()}: a TrustPolicy directory. */
+  public synchronized List<BigInteger> syncedAgentsByWallet(String wallet) {
+    sync();
+    return search(AgentQuery.byWallet(wallet)).stream().map(IndexedAgent::agentId).toList();
+  }
+
   public synchronized List<IndexedFeedback> feedback(BigInteger agentId) {
     List<IndexedFeedback> out = new ArrayList<>();
     for (Fb f : state.feedback.getOrDefault(agentId, List.of())) {
