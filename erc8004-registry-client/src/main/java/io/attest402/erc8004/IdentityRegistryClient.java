@@ -28,6 +28,7 @@ import org.web3j.service.TxSignService;
 import org.web3j.utils.Numeric;
 
 /** The ERC-8004 Identity Registry: agents as ERC-721 tokens, their URIs, metadata and verified payment wallet. */
+@SuppressWarnings({"rawtypes", "unchecked"})
 public final class IdentityRegistryClient {
   /** The reserved metadata key holding the verified payment address. */
   public static final String AGENT_WALLET_KEY = "agentWallet";

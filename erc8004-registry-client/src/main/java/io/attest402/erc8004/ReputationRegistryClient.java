@@ -24,6 +24,7 @@ import org.web3j.service.TxSignService;
 import org.web3j.utils.Numeric;
 
 /** The ERC-8004 Reputation Registry: feedback, revocations, responses and on-chain summaries. */
+@SuppressWarnings({"rawtypes", "unchecked"})
 public final class ReputationRegistryClient {
   /** Blocks per eth_getLogs request (public RPCs cap the range). */
   public static final long LOG_RANGE = 10_000;

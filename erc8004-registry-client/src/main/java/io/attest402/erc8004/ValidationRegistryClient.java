@@ -23,6 +23,7 @@ import org.web3j.service.TxSignService;
 import org.web3j.utils.Numeric;
 
 /** The ERC-8004 Validation Registry: requests to named validators and their 0..100 answers. */
+@SuppressWarnings({"rawtypes", "unchecked"})
 public final class ValidationRegistryClient {
   /** The tag a TEE-attestation validator answers with. */
   public static final String TAG_TEE_ATTESTATION = "tee-attestation";

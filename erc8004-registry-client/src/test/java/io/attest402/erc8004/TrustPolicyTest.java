@@ -15,7 +15,6 @@ import io.attest402.erc8004.trust.TrustDecision;
 import io.attest402.erc8004.trust.TrustPolicy;
 import io.attest402.erc8004.trust.TrustQuery;
 import io.attest402.erc8004.trust.TrustRequirements;
-import io.attest402.erc8004.validator.TeeValidator;
 import io.attest402.verifier.VerificationPolicy;
 import java.math.BigDecimal;
 import java.math.BigInteger;

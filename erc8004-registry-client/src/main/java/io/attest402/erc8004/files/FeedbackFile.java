@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -67,8 +66,7 @@ public record FeedbackFile(String agentRegistry, BigInteger agentId, String clie
           Json.text(p, "txHash", "tx_hash", "transactionHash"));
     }
     Map<String, JsonNode> ext = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext();) {
-      Map.Entry<String, JsonNode> f = it.next();
+    for (Map.Entry<String, JsonNode> f : o.properties()) {
       if (!KNOWN.contains(f.getKey())) {
         ext.put(f.getKey(), f.getValue());
       }

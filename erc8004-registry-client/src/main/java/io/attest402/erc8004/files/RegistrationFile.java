@@ -7,7 +7,6 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -167,8 +166,7 @@ public record RegistrationFile(String type, String name, String description, Str
       }
     }
     Map<String, JsonNode> ext = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext();) {
-      Map.Entry<String, JsonNode> f = it.next();
+    for (Map.Entry<String, JsonNode> f : o.properties()) {
       if (!KNOWN.contains(f.getKey())) {
         ext.put(f.getKey(), f.getValue());
       }
@@ -280,8 +278,7 @@ public record RegistrationFile(String type, String name, String description, Str
 
     static Service fromJson(JsonNode e) {
       Map<String, JsonNode> extra = new LinkedHashMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = e.fields(); it.hasNext();) {
-        Map.Entry<String, JsonNode> f = it.next();
+      for (Map.Entry<String, JsonNode> f : e.properties()) {
         if (!Set.of("name", "endpoint", "version").contains(f.getKey())) {
           extra.put(f.getKey(), f.getValue());
         }

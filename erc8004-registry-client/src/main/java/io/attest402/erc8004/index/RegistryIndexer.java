@@ -154,7 +154,7 @@ public final class RegistryIndexer {
               + c.path("chainId").asLong() + ", " + c.path("identityRegistry").asText() + ")");
         }
         lastBlock = c.path("lastBlock").asLong();
-        c.path("hashes").fields().forEachRemaining(e -> hashes.put(Long.parseLong(e.getKey()), e.getValue().asText()));
+        c.path("hashes").properties().forEach(e -> hashes.put(Long.parseLong(e.getKey()), e.getValue().asText()));
       }
       boolean dropped = false;
       if (Files.exists(eventsFile())) {
@@ -181,7 +181,7 @@ public final class RegistryIndexer {
       }
       if (Files.exists(filesFile())) {
         JsonNode f = Json.parse(Files.readAllBytes(filesFile()));
-        f.fields().forEachRemaining(e -> fileCache.put(e.getKey(), (ObjectNode) e.getValue()));
+        f.properties().forEach(e -> fileCache.put(e.getKey(), (ObjectNode) e.getValue()));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot load the index in " + dir, e);
