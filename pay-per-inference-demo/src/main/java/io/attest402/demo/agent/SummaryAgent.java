@@ -1,0 +1,289 @@
+package io.attest402.demo.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.attest402.contracts.chain.Deployment;
+import io.attest402.enclave.AttestationChecker;
+import io.attest402.enclave.AttestationDocument;
+import io.attest402.erc8004.Erc8004Client;
+import io.attest402.erc8004.FeedbackEvent;
+import io.attest402.erc8004.ReputationRegistryClient;
+import io.attest402.erc8004.files.FeedbackFile;
+import io.attest402.erc8004.files.UriResolver;
+import io.attest402.erc8004.reputation.PaymentBackedSummary;
+import io.attest402.erc8004.reputation.PaymentProofVerifier;
+import io.attest402.erc8004.reputation.ReputationService;
+import io.attest402.erc8004.trust.TrustDecision;
+import io.attest402.erc8004.trust.TrustPolicy;
+import io.attest402.erc8004.trust.TrustRequirements;
+import io.attest402.verifier.VerificationPolicy;
+import io.attest402.x402.client.PayingHttpClient;
+import io.attest402.x402.client.PaymentResult;
+import io.attest402.x402.client.SpendPolicy;
+import io.attest402.x402.client.TrustHook;
+import io.attest402.x402.evm.Eip3009Signer;
+import io.attest402.x402.receipt.Receipt;
+import io.attest402.x402.receipt.ReceiptException;
+import io.attest402.x402.receipt.ReceiptVerifier;
+import io.attest402.x402.types.SettleResponse;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.web3j.crypto.Credentials;
+import org.web3j.utils.Numeric;
+
+/**
+ * An agent that buys one summary: it checks trust before it pays (provider identity, payTo = agentWallet,
+ * payment-backed reputation, the facilitator's live attestation and key binding, its TEE validation), pays through
+ * x402, checks the facilitator's signed receipt against the attested key, and leaves ERC-8004 feedback carrying the
+ * proof of payment. With {@code trust = NONE} it is a plain x402 client that pays any resource its spend policy
+ * allows.
+ */
+public final class SummaryAgent {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Where the facilitator's signed receipt travels in the settlement's {@code extensions}. */
+  public static final String RECEIPT_EXTENSION = "attest402-receipt";
+
+  /** How much trust to demand before paying. */
+  public enum Trust { DEFAULT, NONE }
+
+  /**
+   * One paid request.
+   *
+   * @param url the resource (for the summary provider: {@code <provider>/summarize})
+   * @param document the body to POST, or null for a GET
+   * @param contentType the body's media type
+   * @param maxPerRequest the most this agent pays for it, in base units
+   * @param trustedValidators validators whose {@code tee-attestation} validation of the facilitator is required
+   * @param allowSimulatedTee accept a facilitator whose TEE is simulated (dev only; loud)
+   * @param giveFeedback post feedback with proof of payment after a paid request
+   */
+  public record Request(URI url, byte[] document, String contentType, Trust trust, BigInteger maxPerRequest,
+      Set<String> trustedValidators, boolean allowSimulatedTee, long minPaymentBackedCount, boolean giveFeedback) {
+    public Request {
+      Objects.requireNonNull(url, "url");
+      Objects.requireNonNull(trust, "trust");
+      Objects.requireNonNull(maxPerRequest, "maxPerRequest");
+      trustedValidators = Set.copyOf(trustedValidators);
+    }
+  }
+
+  /** A step of the run, as it happens: what, how long, and the detail a person wants to read. */
+  public record Step(String name, long millis, String detail) {}
+
+  /** What happened. {@code outcome}: paid, refused, not-required or failed. */
+  public record Result(String outcome, List<Step> steps, TrustDecision trust, List<String> refusalReasons,
+      int httpStatus, JsonNode body, BigInteger amount, String payer, String payTo, String transaction,
+      Receipt receipt, String receiptCheck, FeedbackEvent feedback, PaymentBackedSummary reputation) {
+    public boolean paid() {
+      return "paid".equals(outcome);
+    }
+  }
+
+  private final Deployment deployment;
+  private final Credentials payer;
+  private final Clock clock;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  public SummaryAgent(Deployment deployment, Credentials payer, Clock clock) {
+    this.deployment = Objects.requireNonNull(deployment);
+    this.payer = Objects.requireNonNull(payer);
+    this.clock = Objects.requireNonNull(clock);
+  }
+
+  public Result run(Request req, Consumer<Step> progress) throws IOException, InterruptedException {
+    List<Step> steps = new ArrayList<>();
+    Consumer<Step> record = s -> {
+      steps.add(s);
+      progress.accept(s);
+    };
+    Erc8004Client registry = Erc8004Client.connect(deployment);
+    try {
+      UriResolver resolver = UriResolver.builder().allowHttpLoopback(isDevChain()).build();
+      PaymentProofVerifier proofs = new PaymentProofVerifier(registry.rpc(), deployment.contracts().usdc());
+      ReputationService reputation = new ReputationService(registry, resolver, proofs, 0);
+      TrustRequirements.Builder requirements = TrustRequirements.builder()
+          .attestationPolicy(VerificationPolicy.builder().allowSimulated(req.allowSimulatedTee()).build())
+          .minPaymentBackedCount(req.minPaymentBackedCount());
+      req.trustedValidators().forEach(requirements::trustValidator);
+      Erc8004TrustHook erc8004 = new Erc8004TrustHook(
+          new TrustPolicy(registry, resolver, reputation, null, requirements.build(), clock));
+      TrustHook hook = req.trust() == Trust.NONE ? TrustHook.allowAll() : timed("trust check", record, erc8004);
+      PayingHttpClient client = new PayingHttpClient(http, new Eip3009Signer(payer, clock),
+          SpendPolicy.builder().maxPerRequest(req.maxPerRequest()).build(), hook);
+
+      HttpRequest.Builder httpReq = HttpRequest.newBuilder(req.url()).timeout(Duration.ofSeconds(120));
+      if (req.document() != null) {
+        httpReq.header("Content-Type", req.contentType() == null ? "text/plain" : req.contentType())
+            .POST(HttpRequest.BodyPublishers.ofByteArray(req.document()));
+      }
+      long t0 = System.nanoTime();
+      PaymentResult<byte[]> result = client.send(httpReq.build(), HttpResponse.BodyHandlers.ofByteArray());
+      long payMillis = (System.nanoTime() - t0) / 1_000_000;
+      TrustDecision decision = erc8004.lastDecision();
+
+      if (result instanceof PaymentResult.Refused<byte[]> refused) {
+        record.accept(new Step("refused", payMillis, String.join("; ", refused.refusal().reasons())));
+        return new Result("refused", steps, decision, refused.refusal().reasons(), refused.status(), null, null,
+            payer.getAddress(), null, null, null, null, null, null);
+      }
+      if (result instanceof PaymentResult.NotRequired<byte[]> free) {
+        record.accept(new Step("no payment asked", payMillis, "HTTP " + free.httpResponse().statusCode()));
+        return new Result("not-required", steps, decision, List.of(), free.httpResponse().statusCode(),
+            json(free.httpResponse().body()), BigInteger.ZERO, payer.getAddress(), null, null, null, null, null,
+            null);
+      }
+      if (result instanceof PaymentResult.Failed<byte[]> failed) {
+        record.accept(new Step("payment failed", payMillis, failed.reason()));
+        return new Result("failed", steps, decision, List.of(failed.reason()), failed.httpResponse().statusCode(),
+            json(failed.httpResponse().body()), failed.requirements().amount(), payer.getAddress(),
+            failed.requirements().payTo(), failed.settlement() == null ? null : failed.settlement().transaction(),
+            null, null, null, null);
+      }
+      PaymentResult.Paid<byte[]> paid = (PaymentResult.Paid<byte[]>) result;
+      SettleResponse settlement = paid.settlement();
+      record.accept(new Step("paid and served", payMillis, paid.requirements().amount() + " base units to "
+          + paid.requirements().payTo() + ", tx " + settlement.transaction()));
+
+      // The receipt must be signed by the key the facilitator's attestation binds.
+      String facilitatorUrl = facilitatorUrl(paid);
+      Receipt receipt = null;
+      String receiptCheck;
+      long t1 = System.nanoTime();
+      String jws = receiptJws(settlement);
+      if (jws == null) {
+        receiptCheck = "no receipt in PAYMENT-RESPONSE";
+      } else if (facilitatorUrl == null) {
+        receiptCheck = "receipt present, but the 402 named no facilitator to attest its key";
+      } else {
+        try {
+          AttestationChecker.Result att = attest(facilitatorUrl, req.allowSimulatedTee());
+          if (!att.ok()) {
+            receiptCheck = "facilitator attestation rejected: " + String.join("; ", att.reasons());
+          } else {
+            receipt = ReceiptVerifier.verify(jws, att.address());
+            receiptCheck = receiptMatches(receipt, paid, settlement);
+          }
+        } catch (ReceiptException e) {
+          receiptCheck = "INVALID receipt: " + e.getMessage();
+        }
+      }
+      record.accept(new Step("receipt check", (System.nanoTime() - t1) / 1_000_000, receiptCheck));
+
+      FeedbackEvent feedback = null;
+      PaymentBackedSummary rep = null;
+      BigInteger providerAgentId = decision == null ? null : decision.providerAgentId();
+      if (req.giveFeedback() && providerAgentId != null) {
+        long t2 = System.nanoTime();
+        boolean good = receiptCheck.startsWith("valid");
+        feedback = giveFeedback(registry, providerAgentId, req.url().toString(), paid, settlement, good ? 100 : 20);
+        rep = reputation.paymentBacked(providerAgentId);
+        record.accept(new Step("feedback", (System.nanoTime() - t2) / 1_000_000, "value " + feedback.value()
+            + " as feedback #" + feedback.index() + " with proof of payment; payment-backed reputation now "
+            + rep.summary().average() + " over " + rep.paymentBackedCount() + " paid review(s)"));
+      }
+      return new Result("paid", steps, decision, List.of(), paid.httpResponse().statusCode(),
+          json(paid.httpResponse().body()), paid.requirements().amount(), payer.getAddress(),
+          paid.requirements().payTo(), settlement.transaction(), receipt, receiptCheck, feedback, rep);
+    } finally {
+      registry.shutdown();
+    }
+  }
+
+  private static TrustHook timed(String name, Consumer<Step> record, Erc8004TrustHook hook) {
+    return request -> {
+      long t = System.nanoTime();
+      TrustHook.Decision d = hook.evaluate(request);
+      TrustDecision full = hook.lastDecision();
+      record.accept(new Step(name, (System.nanoTime() - t) / 1_000_000,
+          (d.allowed() ? "trusted" : "NOT trusted") + (full == null ? "" : ": " + full.summary())));
+      return d;
+    };
+  }
+
+  private boolean isDevChain() {
+    return deployment.accounts() != null;
+  }
+
+  private AttestationChecker.Result attest(String facilitatorUrl, boolean allowSimulated)
+      throws IOException, InterruptedException {
+    byte[] nonce = new byte[32];
+    new SecureRandom().nextBytes(nonce);
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(facilitatorUrl + "/attestation?nonce="
+        + HexFormat.of().formatHex(nonce))).timeout(Duration.ofSeconds(20)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IOException("facilitator /attestation answered HTTP " + r.statusCode());
+    }
+    return AttestationChecker.check(AttestationDocument.fromJson(r.body()), null, clock.instant(),
+        VerificationPolicy.builder().allowSimulated(allowSimulated).build(), nonce);
+  }
+
+  private static String receiptMatches(Receipt r, PaymentResult.Paid<byte[]> paid, SettleResponse s) {
+    List<String> problems = new ArrayList<>();
+    if (r.txHash() == null || !r.txHash().equalsIgnoreCase(s.transaction())) {
+      problems.add("tx " + r.txHash() + " is not the settlement's " + s.transaction());
+    }
+    if (r.payer() == null || !r.payer().equalsIgnoreCase(paid.payment().payload().path("authorization")
+        .path("from").asText())) {
+      problems.add("payer " + r.payer() + " is not ours");
+    }
+    if (r.amount() == null || r.amount().compareTo(paid.requirements().amount()) != 0) {
+      problems.add("amount " + r.amount() + " is not the price paid " + paid.requirements().amount());
+    }
+    return problems.isEmpty() ? "valid: receipt #" + r.seq() + " signed by the attested facilitator key " + r.signer()
+        : "receipt signature valid but " + String.join("; ", problems);
+  }
+
+  private FeedbackEvent giveFeedback(Erc8004Client registry, BigInteger agentId, String endpoint,
+      PaymentResult.Paid<byte[]> paid, SettleResponse settlement, int value) {
+    String agentRegistry = deployment.network() + ":" + deployment.contracts().identityRegistry();
+    FeedbackFile file = new FeedbackFile(agentRegistry, agentId, deployment.network() + ":" + payer.getAddress(),
+        clock.instant().toString(), BigInteger.valueOf(value), 0, "summary", "x402", endpoint,
+        new FeedbackFile.ProofOfPayment(payer.getAddress(), paid.requirements().payTo(),
+            Long.toString(deployment.chainId()), settlement.transaction()), null);
+    ReputationRegistryClient reputation = registry.withSigner(payer).reputation();
+    return reputation.giveFeedback(new ReputationRegistryClient.NewFeedback(agentId, BigInteger.valueOf(value), 0,
+        "summary", "x402", endpoint, file.toDataUri(), Numeric.hexStringToByteArray(file.hashHex())));
+  }
+
+  /** The facilitator the 402 named, as the payment echoes the 402's extensions. */
+  private static String facilitatorUrl(PaymentResult.Paid<byte[]> paid) {
+    JsonNode ext = paid.payment().extensions();
+    JsonNode url = ext == null ? null : ext.path(Erc8004TrustHook.EXTENSION).path("info").path("facilitator").path("url");
+    return url != null && url.isTextual() ? url.asText().replaceAll("/+$", "") : null;
+  }
+
+  static String receiptJws(SettleResponse s) {
+    JsonNode ext = s.other().get("extensions");
+    if (ext == null) {
+      return null;
+    }
+    JsonNode r = ext.path(RECEIPT_EXTENSION);
+    if (r.isTextual()) {
+      return r.asText();
+    }
+    JsonNode jws = r.path("jws");
+    return jws.isTextual() ? jws.asText() : null;
+  }
+
+  private static JsonNode json(byte[] body) {
+    try {
+      return body == null || body.length == 0 ? null : JSON.readTree(body);
+    } catch (IOException e) {
+      return JSON.getNodeFactory().textNode(new String(body, java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
+}

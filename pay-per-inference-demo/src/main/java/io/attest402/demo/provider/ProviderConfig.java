@@ -1,0 +1,34 @@
+package io.attest402.demo.provider;
+
+import io.attest402.contracts.chain.Deployment;
+import io.attest402.demo.summary.Summarizer;
+import java.nio.file.Path;
+import java.util.Objects;
+import org.web3j.crypto.Credentials;
+
+/**
+ * How a summary provider runs.
+ *
+ * @param deployment where the token and registries are
+ * @param facilitatorUrl the facilitator it settles through
+ * @param host interface to listen on
+ * @param port port (0 = any free one)
+ * @param publicUrl the URL others reach it at (null = {@code http://host:port})
+ * @param providerKey its ERC-8004 identity owner and {@code payTo}
+ * @param dataDir where it remembers its agentId across restarts
+ * @param pricing price per document size
+ * @param summarizer how summaries are written
+ * @param devPayerKey on dev chains only: the key the web page pays with (null = the page cannot pay)
+ */
+public record ProviderConfig(Deployment deployment, String facilitatorUrl, String host, int port, String publicUrl,
+    Credentials providerKey, Path dataDir, Pricing pricing, Summarizer summarizer, Credentials devPayerKey) {
+  public ProviderConfig {
+    Objects.requireNonNull(deployment, "deployment");
+    Objects.requireNonNull(facilitatorUrl, "facilitatorUrl");
+    Objects.requireNonNull(providerKey, "providerKey");
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(pricing, "pricing");
+    Objects.requireNonNull(summarizer, "summarizer");
+    facilitatorUrl = facilitatorUrl.replaceAll("/+$", "");
+  }
+}
