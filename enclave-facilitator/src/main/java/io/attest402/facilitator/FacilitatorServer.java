@@ -97,7 +97,10 @@ public final class FacilitatorServer implements AutoCloseable {
         sleep(20);
       }
     }
+    long httpMs = (System.nanoTime() - (deadline - options.shutdownGrace().toNanos())) / 1_000_000;
     stopQuietly();
+    log.info("facilitator stopped (HTTP drained in {} ms, total {} ms)", httpMs,
+        (System.nanoTime() - (deadline - options.shutdownGrace().toNanos())) / 1_000_000);
   }
 
   private void stopQuietly() {
