@@ -135,7 +135,7 @@ public final class SummaryAgent {
       TrustDecision decision = erc8004.lastDecision();
 
       if (result instanceof PaymentResult.Refused<byte[]> refused) {
-        record.accept(new Step("refused", payMillis, String.join("; ", refused.refusal().reasons())));
+        record.accept(new Step("not paid", payMillis, refused.refusal().code() + ": nothing was signed or sent"));
         return new Result("refused", steps, decision, refused.refusal().reasons(), refused.status(), null, null,
             payer.getAddress(), null, null, null, null, null, null);
       }
@@ -207,8 +207,11 @@ public final class SummaryAgent {
       long t = System.nanoTime();
       TrustHook.Decision d = hook.evaluate(request);
       TrustDecision full = hook.lastDecision();
-      record.accept(new Step(name, (System.nanoTime() - t) / 1_000_000,
-          (d.allowed() ? "trusted" : "NOT trusted") + (full == null ? "" : ": " + full.summary())));
+      String detail = full == null ? (d.allowed() ? "trusted" : "NOT trusted")
+          : d.allowed() ? "trusted: " + full.checks().size() + " checks passed"
+          : "NOT trusted: " + full.failures().size() + " of " + full.checks().size() + " checks failed ("
+              + String.join(", ", full.failures().stream().map(c -> c.name()).toList()) + ")";
+      record.accept(new Step(name, (System.nanoTime() - t) / 1_000_000, detail));
       return d;
     };
   }
