@@ -87,23 +87,29 @@ $('pay').addEventListener('click', async () => {
     $('tx').textContent = settlement.transaction;
     $('paid').textContent = `${formatUnits(BigInt(body.amount), config.asset.decimals)} USDC from ${settlement.payer}`;
     const receipt = settlement.extensions?.['attest402-receipt']?.jws;
-    const trust = await (await fetch('./trust')).json();
+    const trustResponse = await fetch('./trust');
+    const trust = await trustResponse.json();
     const att = trust.facilitator;
     $('attestation').innerHTML = '';
     const a = document.createElement('span');
-    a.className = att.verdict.ok ? 'ok' : 'bad';
-    a.textContent = `${att.verdict.ok ? 'verified' : 'NOT verified'}: ${att.verdict.status}`
-      + `${att.verdict.simulated ? ' (SIMULATED TEE: no hardware guarantee)' : ''}; signer ${att.signer}`
-      + `${att.keyBound ? ' bound by the quote' : ' NOT bound by the quote'}`;
+    if (!trustResponse.ok || !att) {
+      a.className = 'bad';
+      a.textContent = `cannot check: ${trust.error ?? `HTTP ${trustResponse.status}`}`;
+    } else {
+      a.className = att.verdict.ok ? 'ok' : 'bad';
+      a.textContent = `${att.verdict.ok ? 'verified' : 'NOT verified'}: ${att.verdict.status}`
+        + `${att.verdict.simulated ? ' (SIMULATED TEE: no hardware guarantee)' : ''}; signer ${att.signer}`
+        + `${att.keyBound ? ' bound by the quote' : ' NOT bound by the quote'}`;
+    }
     $('attestation').append(a);
     if (receipt) {
       const { candidates, claims } = await receiptSigner(receipt);
-      $('receipt').textContent = `#${claims.seq} · tx ${claims.txHash ?? claims.transaction ?? ''}`;
-      const good = candidates.some((c) => c.toLowerCase() === att.signer.toLowerCase());
+      $('receipt').textContent = `#${claims.seq} · tx ${claims.txHash ?? ''} · prev ${claims.prev.slice(0, 16)}…`;
+      const good = !!att && att.verdict.ok && candidates.some((c) => c.toLowerCase() === att.signer.toLowerCase());
       $('receipt-check').className = good ? 'ok' : 'bad';
       $('receipt-check').textContent = good
         ? `valid: signed by the attested facilitator key ${att.signer}`
-        : `INVALID: not signed by ${att.signer}`;
+        : `NOT verified: ${att ? `not signed by the attested key ${att.signer}` : 'no attested key to check against'}`;
     } else {
       $('receipt').textContent = 'none';
       $('receipt-check').textContent = 'no receipt to check';

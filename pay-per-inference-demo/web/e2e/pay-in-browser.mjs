@@ -1,0 +1,43 @@
+// Drives the summary page in headless Debian Chromium (playwright-core, no browser download): pastes a document,
+// waits for the quoted price, pays, and prints what the page then shows as one JSON line. A screenshot of the final
+// page is written to the given path. Usage: node pay-in-browser.mjs PAGE_URL DOCUMENT_FILE SCREENSHOT_PNG
+import fs from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const [url, documentFile, screenshot] = process.argv.slice(2);
+if (!url || !documentFile || !screenshot) {
+  console.error('usage: node pay-in-browser.mjs PAGE_URL DOCUMENT_FILE SCREENSHOT_PNG');
+  process.exit(2);
+}
+const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const browser = await chromium.launch({
+  executablePath,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const result = { console: [] };
+try {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+  page.on('console', (m) => result.console.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => result.console.push(`pageerror: ${e.message}`));
+  await page.goto(url, { waitUntil: 'networkidle' });
+  result.network = await page.textContent('#network');
+  await page.fill('#doc', fs.readFileSync(documentFile, 'utf8'));
+  await page.waitForFunction(() => document.querySelector('#price').textContent.includes('USDC'), null,
+    { timeout: 20000 });
+  result.price = await page.textContent('#price');
+  await page.click('#pay');
+  await page.waitForFunction(() => !document.querySelector('#result').hidden
+    || document.querySelector('#status').className === 'bad', null, { timeout: 90000 });
+  for (const id of ['status', 'summary', 'tx', 'paid', 'receipt', 'receipt-check', 'attestation']) {
+    result[id] = (await page.textContent(`#${id}`))?.trim();
+  }
+  result.receiptValid = (await page.getAttribute('#receipt-check', 'class')) === 'ok';
+  await page.screenshot({ path: screenshot, fullPage: true });
+} catch (e) {
+  result.error = String(e?.message ?? e);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
+process.exit(result.error ? 1 : 0);
