@@ -9,7 +9,14 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "attest402 0.1.0",
     description = "Confidential x402 payment facilitator, attestation verifier, ERC-8004 registries and demo.",
-    subcommands = {ChainCommand.class, DeployCommand.class, io.attest402.verifier.cli.QuoteCommand.class,
+    subcommands = {
+        ChainCommand.class,
+        DeployCommand.class,
+        io.attest402.facilitator.cli.FacilitatorCommand.class,
+        io.attest402.demo.cli.ProviderCommand.class,
+        io.attest402.demo.cli.AgentCommand.class,
+        io.attest402.verifier.cli.QuoteCommand.class,
+        io.attest402.erc8004.cli.RegistryCommand.class,
         CommandLine.HelpCommand.class})
 public final class Attest402 implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -19,9 +19,12 @@ import org.web3j.crypto.Credentials;
  * @param pricing price per document size
  * @param summarizer how summaries are written
  * @param devPayerKey on dev chains only: the key the web page pays with (null = the page cannot pay)
+ * @param payTo where payments go; null = the provider's own address, which it registers as its agentWallet. (A
+ *     different address is what a payer's trust check must catch: the demo's untrustworthy provider uses it.)
  */
 public record ProviderConfig(Deployment deployment, String facilitatorUrl, String host, int port, String publicUrl,
-    Credentials providerKey, Path dataDir, Pricing pricing, Summarizer summarizer, Credentials devPayerKey) {
+    Credentials providerKey, Path dataDir, Pricing pricing, Summarizer summarizer, Credentials devPayerKey,
+    String payTo) {
   public ProviderConfig {
     Objects.requireNonNull(deployment, "deployment");
     Objects.requireNonNull(facilitatorUrl, "facilitatorUrl");
@@ -30,5 +33,8 @@ public record ProviderConfig(Deployment deployment, String facilitatorUrl, Strin
     Objects.requireNonNull(pricing, "pricing");
     Objects.requireNonNull(summarizer, "summarizer");
     facilitatorUrl = facilitatorUrl.replaceAll("/+$", "");
+    if (payTo == null) {
+      payTo = providerKey.getAddress();
+    }
   }
 }

@@ -104,7 +104,7 @@ public final class SummaryProvider implements AutoCloseable {
           .put("asset", d.contracts().usdc()).put("network", d.network()));
     });
     PaymentOption option = new PaymentOption(d.network(), d.contracts().usdc(), d.usdc().name(), d.usdc().version(),
-        ctx -> config.providerKey().getAddress(), ctx -> ((Document) ctx.get(DOC_KEY)).price(),
+        ctx -> config.payTo(), ctx -> ((Document) ctx.get(DOC_KEY)).price(),
         PaymentOption.DEFAULT_MAX_TIMEOUT_SECONDS, null);
     X402PaymentHandler paid = X402PaymentHandler.builder(HttpFacilitatorClient.of(config.facilitatorUrl()))
         .accept(option)
@@ -140,7 +140,7 @@ public final class SummaryProvider implements AutoCloseable {
     agentId = ProviderIdentity.ensure(registry, config.providerKey(),
         baseUrl + "/.well-known/agent-registration.json", config.dataDir()).agentId();
     log.info("summary provider {} (agentId {}, payTo {}) settling through {} (agentId {})", baseUrl, agentId,
-        config.providerKey().getAddress(), config.facilitatorUrl(), facilitatorAgentId);
+        config.payTo(), config.facilitatorUrl(), facilitatorAgentId);
     return baseUrl;
   }
 
@@ -227,7 +227,7 @@ public final class SummaryProvider implements AutoCloseable {
   private void config(RoutingContext ctx) {
     Deployment d = config.deployment();
     ObjectNode o = JSON.createObjectNode().put("network", d.network()).put("chainId", d.chainId())
-        .put("payTo", config.providerKey().getAddress())
+        .put("payTo", config.payTo())
         .put("maxAmountPerPayment", config.pricing().priceFor(MAX_WORDS).toString());
     o.putObject("asset").put("address", d.contracts().usdc()).put("name", d.usdc().name())
         .put("version", d.usdc().version()).put("decimals", d.usdc().decimals());

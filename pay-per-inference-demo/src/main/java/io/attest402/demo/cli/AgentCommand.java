@@ -1,0 +1,181 @@
+package io.attest402.demo.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.attest402.contracts.chain.Deployment;
+import io.attest402.demo.agent.SummaryAgent;
+import io.attest402.erc8004.trust.TrustCheck;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code attest402 agent}: one trust-checked paid request. */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+    description = "Make one trust-checked paid request: POST the document to PROVIDER/summarize (or GET the URL "
+        + "without --document), check trust before paying, verify the facilitator's receipt, leave feedback.")
+public final class AgentCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(names = "--deployment", required = true, description = "deployment.json of the chain.")
+  Path deployment;
+
+  @Option(names = "--provider", required = true, description = "Provider base URL (or, without --document, any "
+      + "x402 resource URL).")
+  String provider;
+
+  @Option(names = "--document", description = "Document to summarize (.txt, .md, .html, .pdf).")
+  Path document;
+
+  @Option(names = "--trust", defaultValue = "default",
+      description = "default: check identity, payTo, reputation, attestation and TEE validation before paying; "
+          + "none: pay any x402 resource the spend cap allows.")
+  String trust;
+
+  @Option(names = "--allow-simulated-tee", description = "Accept a facilitator whose TEE is SIMULATED (dev only).")
+  boolean allowSimulated;
+
+  @Option(names = "--trusted-validator", description = "Validator whose tee-attestation validation of the "
+      + "facilitator is required (repeatable). Default on dev chains: the deployment's validator account.")
+  List<String> validators = new ArrayList<>();
+
+  @Option(names = "--min-paid-reviews", defaultValue = "0",
+      description = "Minimum payment-backed feedback count for the provider (default: ${DEFAULT-VALUE}).")
+  long minPaidReviews;
+
+  @Option(names = "--max-amount", defaultValue = "1000000",
+      description = "Most to pay for this request, USDC base units (default: ${DEFAULT-VALUE} = 1 USDC).")
+  BigInteger maxAmount;
+
+  @Option(names = "--key-file", description = "Payer key. Default: the deployment's 'agent' dev account.")
+  Path keyFile;
+
+  @Option(names = "--no-feedback", description = "Do not post feedback after paying.")
+  boolean noFeedback;
+
+  @Option(names = "--json", description = "Print one JSON object on stdout.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    Deployment d = Keys.deployment(deployment);
+    SummaryAgent.Trust mode = switch (trust.toLowerCase(Locale.ROOT)) {
+      case "default" -> SummaryAgent.Trust.DEFAULT;
+      case "none" -> SummaryAgent.Trust.NONE;
+      default -> throw new IllegalArgumentException("--trust must be default or none, not '" + trust + "'");
+    };
+    Set<String> trusted = new LinkedHashSet<>(validators);
+    if (trusted.isEmpty() && mode == SummaryAgent.Trust.DEFAULT && d.accounts() != null
+        && d.accounts().containsKey("validator")) {
+      trusted.add(d.account("validator").address());
+    }
+    byte[] body = null;
+    String type = null;
+    URI url = URI.create(provider.replaceAll("/+$", ""));
+    if (document != null) {
+      if (!Files.isRegularFile(document)) {
+        throw new IllegalArgumentException("--document " + document + " is not a file");
+      }
+      body = Files.readAllBytes(document);
+      type = contentType(document);
+      url = URI.create(url + "/summarize");
+    }
+    PrintStream out = System.out;
+    SummaryAgent agent = new SummaryAgent(d, Keys.resolve(d, keyFile, "agent"), Clock.systemUTC());
+    SummaryAgent.Result r = agent.run(new SummaryAgent.Request(url, body, type, mode, maxAmount, trusted,
+        allowSimulated, minPaidReviews, !noFeedback), step -> {
+          if (!json) {
+            out.printf("  %-16s %6d ms  %s%n", step.name(), step.millis(), step.detail());
+          }
+        });
+    if (json) {
+      out.println(toJson(r).toString());
+    } else {
+      print(out, r, d);
+    }
+    return r.paid() || "not-required".equals(r.outcome()) ? 0 : 1;
+  }
+
+  static String contentType(Path file) {
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (name.endsWith(".md") || name.endsWith(".markdown")) {
+      return "text/markdown";
+    }
+    if (name.endsWith(".html") || name.endsWith(".htm")) {
+      return "text/html";
+    }
+    if (name.endsWith(".pdf")) {
+      return "application/pdf";
+    }
+    return "text/plain";
+  }
+
+  private static void print(PrintStream out, SummaryAgent.Result r, Deployment d) {
+    if (r.trust() != null) {
+      out.println("trust checks:");
+      for (TrustCheck c : r.trust().checks()) {
+        out.printf("  %-7s %-24s %s%n", c.status(), c.name(), c.detail());
+      }
+    }
+    switch (r.outcome()) {
+      case "refused" -> out.println("NOT PAID: " + String.join("; ", r.refusalReasons()));
+      case "failed" -> out.println("PAYMENT FAILED: " + String.join("; ", r.refusalReasons()));
+      case "not-required" -> out.println("no payment was required (HTTP " + r.httpStatus() + ")");
+      default -> {
+        out.printf("paid %s USDC from %s to %s, settlement tx %s%n",
+            new BigDecimal(r.amount(), d.usdc().decimals()).toPlainString(), r.payer(), r.payTo(), r.transaction());
+        out.println("receipt: " + r.receiptCheck());
+        if (r.body() != null && r.body().has("summary")) {
+          out.println("summary:");
+          out.println("  " + r.body().get("summary").asText());
+        } else if (r.body() != null) {
+          out.println("response: " + r.body());
+        }
+        if (r.feedback() != null) {
+          out.printf("feedback #%d posted; provider's payment-backed reputation %s over %d paid review(s)%n",
+              r.feedback().index(), r.reputation().summary().average(), r.reputation().paymentBackedCount());
+        }
+      }
+    }
+  }
+
+  static ObjectNode toJson(SummaryAgent.Result r) {
+    ObjectNode o = JSON.createObjectNode().put("outcome", r.outcome()).put("httpStatus", r.httpStatus());
+    if (r.trust() != null) {
+      o.set("trust", r.trust().toJsonNode());
+    }
+    r.refusalReasons().forEach(o.putArray("reasons")::add);
+    if (r.amount() != null) {
+      o.put("amount", r.amount().toString());
+    }
+    o.put("payer", r.payer()).put("payTo", r.payTo()).put("transaction", r.transaction());
+    if (r.body() != null) {
+      o.set("response", r.body());
+    }
+    if (r.receiptCheck() != null) {
+      o.put("receiptCheck", r.receiptCheck()).put("receiptValid", r.receiptCheck().startsWith("valid"));
+    }
+    if (r.receipt() != null) {
+      o.put("receiptSeq", r.receipt().seq()).put("receiptSigner", r.receipt().signer());
+    }
+    if (r.feedback() != null) {
+      o.putObject("feedback").put("index", r.feedback().index()).put("value", r.feedback().value().toString());
+      o.putObject("reputation").put("paymentBackedCount", r.reputation().paymentBackedCount())
+          .put("average", r.reputation().summary().average().toPlainString());
+    }
+    var steps = o.putArray("steps");
+    r.steps().forEach(s -> steps.addObject().put("name", s.name()).put("millis", s.millis()).put("detail", s.detail()));
+    return o;
+  }
+}

@@ -1,0 +1,86 @@
+package io.attest402.demo.cli;
+
+import io.attest402.contracts.chain.Deployment;
+import io.attest402.demo.provider.Pricing;
+import io.attest402.demo.provider.ProviderConfig;
+import io.attest402.demo.provider.SummaryProvider;
+import io.attest402.demo.summary.ChatCompletionsSummarizer;
+import io.attest402.demo.summary.Summarizer;
+import io.attest402.demo.summary.TextRankSummarizer;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.web3j.crypto.Credentials;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code attest402 provider}: the document-summary service, paid per request. */
+@Command(name = "provider", mixinStandardHelpOptions = true,
+    description = "Run the document-summary provider: POST /summarize paid per 1,000 words through x402, "
+        + "a web page at /, its ERC-8004 identity registered on start.")
+public final class ProviderCommand implements Callable<Integer> {
+  @Option(names = "--deployment", required = true, description = "deployment.json of the chain.")
+  Path deployment;
+
+  @Option(names = "--facilitator", required = true, description = "Base URL of the facilitator to settle through.")
+  String facilitator;
+
+  @Option(names = "--port", defaultValue = "4021", description = "Port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Interface to listen on (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--public-url", description = "URL others reach this provider at (default: http://HOST:PORT).")
+  String publicUrl;
+
+  @Option(names = "--data-dir", defaultValue = "data/provider",
+      description = "Where the provider remembers its agentId (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--key-file", description = "Provider key (owner of its identity and payTo). Default: the "
+      + "deployment's 'provider' dev account.")
+  Path keyFile;
+
+  @Option(names = "--price-per-1000-words", defaultValue = "2000",
+      description = "Price per 1,000 words in USDC base units (default: ${DEFAULT-VALUE} = 0.002 USDC).")
+  BigInteger perThousand;
+
+  @Option(names = "--min-price", defaultValue = "1000",
+      description = "Minimum price in USDC base units (default: ${DEFAULT-VALUE} = 0.001 USDC).")
+  BigInteger minimum;
+
+  @Option(names = "--llm-url", description = "OpenAI-compatible base URL for abstractive summaries "
+      + "(default: the offline extractive summarizer).")
+  String llmUrl;
+
+  @Option(names = "--llm-model", defaultValue = "gpt-4o-mini", description = "Model for --llm-url.")
+  String llmModel;
+
+  @Override
+  public Integer call() throws Exception {
+    Deployment d = Keys.deployment(deployment);
+    Credentials key = Keys.resolve(d, keyFile, "provider");
+    Summarizer summarizer = llmUrl == null ? new TextRankSummarizer()
+        : new ChatCompletionsSummarizer(llmUrl, llmModel, System.getenv("ATTEST402_LLM_API_KEY"), Duration.ofSeconds(60));
+    Credentials devPayer = d.accounts() != null && d.accounts().containsKey("agent")
+        ? d.account("agent").credentials() : null;
+    SummaryProvider provider = new SummaryProvider(new ProviderConfig(d, facilitator, host, port, publicUrl, key,
+        dataDir, new Pricing(perThousand, minimum), summarizer, devPayer, null), Clock.systemUTC());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      provider.close();
+      stopped.countDown();
+    }, "provider-shutdown"));
+    String url = provider.start();
+    System.out.printf("summary provider listening on %s (agentId %s, payTo %s)%n", url, provider.agentId(),
+        key.getAddress());
+    System.out.printf("  web page   %s/%n  paid API   POST %s/summarize%n  settles through %s%n", url, url, facilitator);
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}
