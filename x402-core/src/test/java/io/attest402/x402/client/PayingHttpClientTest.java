@@ -38,6 +38,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.web3j.crypto.Credentials;
 
+@SuppressWarnings("unchecked")
 class PayingHttpClientTest {
   static final String NETWORK = "eip155:31337";
   static final String ASSET = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
