@@ -9,6 +9,9 @@ import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.contracts.chain.NodeScript;
 import io.attest402.facilitator.settle.ReceiptIssuer;
+import io.attest402.facilitator.settle.SignedReceiptIssuer;
+import io.attest402.x402.receipt.ReceiptChainVerifier;
+import io.attest402.x402.receipt.ReceiptVerifier;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,7 +30,7 @@ class OfficialClientInteropTest {
   @Test
   void officialServerAndClientCompleteAPaymentThroughOurFacilitator(Chain chain, @TempDir Path dir) throws Exception {
     FacilitatorServer facilitator = TestKit.startFacilitator(chain, dir, FacilitatorOptions.defaults(),
-        TestKit.networks(chain), ReceiptIssuer.NONE);
+        TestKit.networks(chain), SignedReceiptIssuer::of);
     String payTo = chain.account(DevAccounts.PROVIDER).getAddress();
     String agent = chain.account(DevAccounts.AGENT).getAddress();
     BigInteger before = TestKit.usdc(chain).balanceOf(payTo).send();
@@ -54,6 +57,16 @@ class OfficialClientInteropTest {
         JsonNode status = TestKit.get(TestKit.url(facilitator) + "/settlements/" + tx).json();
         assertEquals("settled", status.path("status").asText(), status.toString());
         assertEquals(before.add(BigInteger.valueOf(1234)), TestKit.usdc(chain).balanceOf(payTo).send());
+        // the facilitator's signed receipt reached the buyer through the official server, and the chain audits
+        String jws = pr.path("extensions").path(ReceiptIssuer.EXTENSION_KEY).path("jws").asText();
+        assertTrue(jws.split("\\.").length == 3, out.toString());
+        var receipt = ReceiptVerifier.verify(jws, facilitator.facilitator().address());
+        assertEquals(tx, receipt.txHash());
+        JsonNode chainOfReceipts = TestKit.get(TestKit.url(facilitator) + "/receipts?from=0").json().path("receipts");
+        List<String> all = new java.util.ArrayList<>();
+        chainOfReceipts.forEach(r -> all.add(r.path("receipt").path("jws").asText()));
+        ReceiptChainVerifier.Result audit = ReceiptChainVerifier.verify(all, facilitator.facilitator().address());
+        assertTrue(audit.ok(), audit.summary());
       }
     } finally {
       facilitator.stop();

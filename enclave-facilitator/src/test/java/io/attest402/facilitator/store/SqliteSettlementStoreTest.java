@@ -96,20 +96,21 @@ class SqliteSettlementStoreTest {
       ReceiptIssuer issuer = (f, prev) -> {
         ObjectNode o = Wire.newObject();
         o.put("seq", f.sequence());
-        o.put("prevSeq", prev == null ? 0 : prev.path("seq").asLong());
+        o.put("prevSeq", prev == null ? -1 : prev.path("seq").asLong());
         return Optional.of(o);
       };
       SettlementRecord a = s.finish(id, Outcome.settled(hex(101), 12), "0xF", issuer);
       SettlementRecord b = s.finish(other, Outcome.failed("invalid_exact_evm_transaction_failed", "reverted",
           hex(102), 13L), "0xF", issuer);
-      assertEquals(1L, a.outcomeSeq());
-      assertEquals(2L, b.outcomeSeq());
-      assertEquals(1, b.receipt().path("prevSeq").asLong());
+      assertEquals(0L, a.outcomeSeq());
+      assertEquals(1L, b.outcomeSeq());
+      assertEquals(-1, a.receipt().path("prevSeq").asLong());
+      assertEquals(0, b.receipt().path("prevSeq").asLong());
       SettlementRecord again = s.finish(id, Outcome.failed("x", "y", "", null), "0xF", issuer);
       assertEquals(SettlementState.SETTLED, again.state(), "finish is idempotent");
-      assertEquals(2, s.lastSequence());
-      assertEquals(2, s.receiptsFrom(1, 10).size());
-      assertEquals(1, s.receiptsFrom(2, 10).size());
+      assertEquals(1, s.lastSequence());
+      assertEquals(2, s.receiptsFrom(0, 10).size());
+      assertEquals(1, s.receiptsFrom(1, 10).size());
       assertTrue(s.inFlight().isEmpty());
     }
   }
