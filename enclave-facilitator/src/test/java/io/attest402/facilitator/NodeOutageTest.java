@@ -32,7 +32,7 @@ class NodeOutageTest {
       FacilitatorServer server = TestKit.startFacilitator(chain, dir.resolve("data"), FacilitatorOptions.defaults()
           .withReceiptWait(Duration.ofMillis(1500)).withRpcTimeout(Duration.ofSeconds(1))
           .withPollInterval(Duration.ofMillis(100)).withRebroadcastInterval(Duration.ofMillis(500)),
-          TestKit.networks(chain), ReceiptIssuer.NONE);
+          TestKit.networks(chain), k -> ReceiptIssuer.NONE);
       try {
         String url = TestKit.url(server);
         Credentials payer = chain.account(DevAccounts.AGENT);

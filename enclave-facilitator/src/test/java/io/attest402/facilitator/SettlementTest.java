@@ -59,8 +59,7 @@ class SettlementTest {
   void setUp(Chain chain, @TempDir Path dir) throws Exception {
     this.dir = dir;
     server = TestKit.startFacilitator(chain, dir.resolve("main"), FacilitatorOptions.defaults()
-        .withReceiptWait(Duration.ofSeconds(2)).withPollInterval(Duration.ofMillis(50)), TestKit.networks(chain),
-        ISSUER);
+        .withReceiptWait(Duration.ofSeconds(2)).withPollInterval(Duration.ofMillis(50)), TestKit.networks(chain), k -> ISSUER);
     url = TestKit.url(server);
     payTo = chain.account(DevAccounts.PROVIDER).getAddress();
   }
@@ -177,7 +176,7 @@ class SettlementTest {
   void aStuckTransactionIsReplacedWithHigherFeesAndSettlesOnce(Chain chain) throws Exception {
     FacilitatorServer bumping = TestKit.startFacilitator(chain, dir.resolve("bump"), FacilitatorOptions.defaults()
         .withReceiptWait(Duration.ofSeconds(1)).withPollInterval(Duration.ofMillis(50))
-        .withReplaceAfter(Duration.ofMillis(700)), TestKit.networks(chain), ReceiptIssuer.NONE);
+        .withReplaceAfter(Duration.ofMillis(700)), TestKit.networks(chain), k -> ReceiptIssuer.NONE);
     Credentials payer = chain.account(DevAccounts.VALIDATOR);
     String body = TestKit.payment(chain, payer, payTo, AMOUNT);
     String nonce = TestKit.nonceOf(body);
@@ -228,13 +227,13 @@ class SettlementTest {
           payTo, AMOUNT));
       assertTrue(a.json().path("success").asBoolean(), a.text());
     }
-    JsonNode receipts = TestKit.get(url + "/receipts?from=1").json().path("receipts");
+    JsonNode receipts = TestKit.get(url + "/receipts?from=0").json().path("receipts");
     assertTrue(receipts.size() >= 3);
     for (int i = 0; i < receipts.size(); i++) {
       JsonNode r = receipts.get(i);
-      assertEquals(i + 1, r.path("sequence").asLong());
-      assertEquals(i + 1, r.path("receipt").path("seq").asLong());
-      assertEquals(i, r.path("receipt").path("prev").asLong());
+      assertEquals(i, r.path("sequence").asLong());
+      assertEquals(i, r.path("receipt").path("seq").asLong());
+      assertEquals(i == 0 ? 0 : i - 1, r.path("receipt").path("prev").asLong());
     }
     JsonNode supported = TestKit.get(url + "/supported").json();
     assertEquals(2, supported.path("kinds").get(0).path("x402Version").asInt());

@@ -111,8 +111,9 @@ final class TestKit {
 
   /** A facilitator over {@code chain} with a fresh funded key and its journal in {@code dataDir}; started. */
   static FacilitatorServer startFacilitator(Chain chain, Path dataDir, FacilitatorOptions options,
-      NetworksConfig networks, ReceiptIssuer issuer) throws Exception {
+      NetworksConfig networks, java.util.function.Function<EnclaveKey, ReceiptIssuer> issuerFor) throws Exception {
     EnclaveKey key = InMemoryEnclaveKey.generate(RANDOM);
+    ReceiptIssuer issuer = issuerFor.apply(key);
     fund(chain, key.address(), BigDecimal.valueOf(100));
     Facilitator f = Facilitator.create(networks, key, SqliteSettlementStore.open(dataDir.resolve("settlements.db"),
         Clock.systemUTC()), Clock.systemUTC(), options, issuer, new FacilitatorMetrics());

@@ -58,7 +58,7 @@ class VerifyConformanceTest {
     String notEip3009 = chain.deployment().contracts().identityRegistry();
     server = TestKit.startFacilitator(chain, dir, FacilitatorOptions.defaults(),
         TestKit.networks(chain, new AssetConfig(GHOST, "Ghost", "1", 6),
-            new AssetConfig(notEip3009, "Not EIP-3009", "1", 0)), ReceiptIssuer.NONE);
+            new AssetConfig(notEip3009, "Not EIP-3009", "1", 0)), k -> ReceiptIssuer.NONE);
     url = TestKit.url(server);
 
     String payTo = chain.account(DevAccounts.PROVIDER).getAddress();

@@ -9,7 +9,10 @@ import io.attest402.facilitator.config.NetworkConfig;
 import io.attest402.facilitator.config.NetworksConfig;
 import io.attest402.facilitator.key.DataDirKeyStore;
 import io.attest402.facilitator.metrics.FacilitatorMetrics;
-import io.attest402.facilitator.settle.ReceiptIssuer;
+import io.attest402.enclave.EnclaveIdentity;
+import io.attest402.enclave.tee.TeeBackends;
+import io.attest402.enclave.tee.TeeException;
+import io.attest402.facilitator.settle.SignedReceiptIssuer;
 import io.attest402.facilitator.store.SqliteSettlementStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -50,7 +53,8 @@ public final class FacilitatorCommand implements Callable<Integer> {
   Path dataDir;
 
   @Option(names = "--tee", defaultValue = "auto", paramLabel = "auto|gramine|tdx|simulated",
-      description = "TEE backend for the key (default ${DEFAULT-VALUE})")
+      description = "TEE holding the key; auto without a TEE falls back to a plain key file in the data dir, "
+          + "loudly (default ${DEFAULT-VALUE})")
   String tee;
 
   @Option(names = "--receipt-timeout", defaultValue = "20", paramLabel = "SECONDS",
@@ -79,13 +83,6 @@ public final class FacilitatorCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--tee must be auto, gramine, tdx or simulated, not " + tee);
     }
-    err.println("WARNING: ============================================================================");
-    err.println("WARNING: --tee " + mode + ": the TEE-sealed key is not wired into the facilitator yet. The settlement");
-    err.println("WARNING: and receipt key is the PLAIN FILE " + dataDir.resolve(DataDirKeyStore.FILE));
-    err.println("WARNING: with no hardware protection (simulated-TEE behaviour). Do not use it with real funds.");
-    err.println("WARNING: ============================================================================");
-    err.flush();
-
     NetworksConfig networks = NetworksConfig.fromDeployment(Deployment.read(deployment));
     if (networksFile != null) {
       networks = networks.overlay(NetworksConfig.read(networksFile));
@@ -95,8 +92,8 @@ public final class FacilitatorCommand implements Callable<Integer> {
         .withReplaceAfter(seconds(replaceAfterSeconds))
         .withRpcTimeout(seconds(rpcTimeoutSeconds))
         .withPollInterval(Duration.ofMillis(Math.max(10, pollIntervalMs)));
-    EnclaveKey key = DataDirKeyStore.loadOrCreate(dataDir, new SecureRandom());
     Clock clock = Clock.systemUTC();
+    EnclaveKey key = key(mode, out, err, clock);
 
     for (NetworkConfig n : networks.networks()) {
       try {
@@ -115,7 +112,7 @@ public final class FacilitatorCommand implements Callable<Integer> {
     }
 
     SqliteSettlementStore store = SqliteSettlementStore.open(dataDir.resolve("settlements.db"), clock);
-    Facilitator facilitator = Facilitator.create(networks, key, store, clock, options, ReceiptIssuer.NONE,
+    Facilitator facilitator = Facilitator.create(networks, key, store, clock, options, SignedReceiptIssuer.of(key),
         new FacilitatorMetrics());
     FacilitatorServer server = new FacilitatorServer(facilitator, options, host, port);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -133,6 +130,32 @@ public final class FacilitatorCommand implements Callable<Integer> {
     out.flush();
     stopped.await();
     return 0;
+  }
+
+  /**
+   * The settlement and receipt key: from the TEE identity (sealed where the backend seals); with {@code --tee auto}
+   * on a machine without a TEE, the plain key file in the data directory, loudly.
+   */
+  private EnclaveKey key(String mode, PrintWriter out, PrintWriter err, Clock clock) throws Exception {
+    TeeBackends.Options teeOptions = TeeBackends.Options.defaults(dataDir).withClock(clock);
+    try {
+      EnclaveIdentity identity = EnclaveIdentity.startVerified(mode, teeOptions, null);
+      out.println("enclave identity: " + identity.backend().teeType() + (identity.simulated()
+          ? " (SIMULATED: no hardware protects the key)" : "") + ", " + identity.backend().sealingDescription());
+      return identity.key();
+    } catch (TeeException e) {
+      if (!mode.equals("auto")) {
+        throw new IllegalStateException("--tee " + mode + ": " + e.getMessage(), e);
+      }
+      err.println("WARNING: ============================================================================");
+      err.println("WARNING: --tee auto found no TEE (" + e.getMessage() + ").");
+      err.println("WARNING: The settlement and receipt key is the PLAIN FILE " + dataDir.resolve(DataDirKeyStore.FILE));
+      err.println("WARNING: with no hardware protection. Do not use it with real funds; use --tee simulated for a");
+      err.println("WARNING: simulated attestation, or run inside Gramine-SGX or a TDX guest.");
+      err.println("WARNING: ============================================================================");
+      err.flush();
+      return DataDirKeyStore.loadOrCreate(dataDir, new SecureRandom());
+    }
   }
 
   private static Duration seconds(double s) {

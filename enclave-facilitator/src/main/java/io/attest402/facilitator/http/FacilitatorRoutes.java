@@ -218,13 +218,13 @@ public final class FacilitatorRoutes {
     try {
       String f = ctx.queryParams().get("from");
       String l = ctx.queryParams().get("limit");
-      from = f == null ? 1 : Long.parseLong(f);
+      from = f == null ? 0 : Long.parseLong(f);
       limit = l == null ? 100 : Integer.parseInt(l);
-      if (from < 1 || limit < 1 || limit > 1000) {
+      if (from < 0 || limit < 1 || limit > 1000) {
         throw new NumberFormatException();
       }
     } catch (NumberFormatException e) {
-      error(ctx, 400, "from must be a sequence number >= 1 and limit 1..1000");
+      error(ctx, 400, "from must be a sequence number >= 0 and limit 1..1000");
       return;
     }
     workers.<List<SettlementStore.ReceiptEntry>>executeBlocking(() -> facilitator.receipts(from, limit), false)

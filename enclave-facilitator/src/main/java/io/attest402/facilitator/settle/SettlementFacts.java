@@ -6,7 +6,7 @@ import java.time.Instant;
 /**
  * The facts of one final settlement outcome, as a receipt states them.
  *
- * @param sequence the journal sequence number of this outcome (1, 2, 3, ... with no gaps)
+ * @param sequence the journal sequence number of this outcome (0, 1, 2, ... with no gaps)
  * @param settlementId journal row id
  * @param success whether the transfer happened
  * @param errorReason the official reason when not

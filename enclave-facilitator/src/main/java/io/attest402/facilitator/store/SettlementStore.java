@@ -62,7 +62,7 @@ public interface SettlementStore extends AutoCloseable {
   /** Receipts of final outcomes with sequence >= {@code from}, in order, at most {@code limit}. */
   List<ReceiptEntry> receiptsFrom(long from, int limit);
 
-  /** The highest outcome sequence journaled (0 when none). */
+  /** The highest outcome sequence journaled; -1 when none (the first outcome is sequence 0). */
   long lastSequence();
 
   @Override

@@ -223,7 +223,7 @@ public final class SqliteSettlementStore implements SettlementStore {
   }
 
   private JsonNode receiptOf(long seq) throws SQLException {
-    if (seq < 1) {
+    if (seq < 0) {
       return null;
     }
     try (PreparedStatement ps = db.prepareStatement("SELECT receipt FROM settlements WHERE outcome_seq = ?")) {
@@ -290,7 +290,7 @@ public final class SqliteSettlementStore implements SettlementStore {
   @Override
   public synchronized long lastSequence() {
     try (Statement s = db.createStatement();
-        ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(outcome_seq), 0) FROM settlements")) {
+        ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(outcome_seq), -1) FROM settlements")) {
       rs.next();
       return rs.getLong(1);
     } catch (SQLException e) {

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * {@link PaymentResult.Refused} with the reasons, never an exception or a silent pass-through.
  *
  * <p>Blocking (call it off event loops). Request bodies are sent twice, so their publishers must be replayable
- * ({@code ofString}, {@code ofByteArray}, {@code ofFile}).
+ * ({@code ofString}, {@code ofByteArray}, {@code ofFile}). A 402 body over {@value #MAX_402_BODY_BYTES} bytes fails
+ * the call with an {@link IOException}.
  */
 public final class PayingHttpClient {
   private static final Logger log = LoggerFactory.getLogger(PayingHttpClient.class);

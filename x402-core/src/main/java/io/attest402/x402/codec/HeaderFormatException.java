@@ -16,7 +16,7 @@ public final class HeaderFormatException extends X402FormatException {
   private final Problem kind;
 
   public HeaderFormatException(String header, Problem kind, String path, String problem, Throwable cause) {
-    super(path, header + " header " + (path == null || path.isEmpty() ? "" : "field " + path + " ") + problem);
+    super(path, problem, header + " header " + (path == null || path.isEmpty() ? "" : "field " + path + " ") + problem);
     this.header = header;
     this.kind = kind;
     if (cause != null) {

@@ -24,7 +24,7 @@ public final class JsStringify {
       case OBJECT -> {
         sb.append('{');
         boolean first = true;
-        Iterator<Map.Entry<String, JsonNode>> it = n.fields();
+        Iterator<Map.Entry<String, JsonNode>> it = n.properties().iterator();
         while (it.hasNext()) {
           Map.Entry<String, JsonNode> e = it.next();
           if (e.getValue().isMissingNode()) {

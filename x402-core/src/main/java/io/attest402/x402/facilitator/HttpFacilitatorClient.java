@@ -143,9 +143,12 @@ public final class HttpFacilitatorClient implements FacilitatorClient {
   private <T> CompletableFuture<T> send(String endpoint, HttpRequest request, String resultKey,
       Function<JsonNode, T> reader) {
     CompletableFuture<T> out = new CompletableFuture<>();
-    http.sendAsync(request, capped(maxResponseBytes)).whenComplete((resp, err) -> {
+    java.util.concurrent.atomic.AtomicReference<FacilitatorException> overflow =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    http.sendAsync(request, info -> new CappedSubscriber(maxResponseBytes, overflow)).whenComplete((resp, err) -> {
       if (err != null) {
-        out.completeExceptionally(translate(endpoint, err));
+        // a cancelled oversized body may surface as the client's own I/O error: report the real cause
+        out.completeExceptionally(overflow.get() != null ? overflow.get() : translate(endpoint, err));
         return;
       }
       try {
@@ -184,8 +187,10 @@ public final class HttpFacilitatorClient implements FacilitatorClient {
 
   private FacilitatorException translate(String endpoint, Throwable err) {
     Throwable t = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-    if (t instanceof FacilitatorException fe) {
-      return fe;
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof FacilitatorException fe) {
+        return fe;
+      }
     }
     if (t instanceof HttpTimeoutException && !(t instanceof HttpConnectTimeoutException)) {
       return new FacilitatorException(FacilitatorException.Kind.TIMEOUT, 0,
@@ -201,17 +206,19 @@ public final class HttpFacilitatorClient implements FacilitatorClient {
 
   /** A body handler that refuses bodies over {@code max} bytes instead of buffering them (fails with a BAD_RESPONSE {@link FacilitatorException}). */
   public static HttpResponse.BodyHandler<byte[]> capped(int max) {
-    return info -> new CappedSubscriber(max);
+    return info -> new CappedSubscriber(max, new java.util.concurrent.atomic.AtomicReference<>());
   }
 
   private static final class CappedSubscriber implements HttpResponse.BodySubscriber<byte[]> {
     private final int max;
+    private final java.util.concurrent.atomic.AtomicReference<FacilitatorException> overflow;
     private final CompletableFuture<byte[]> result = new CompletableFuture<>();
     private final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
     private Flow.Subscription subscription;
 
-    CappedSubscriber(int max) {
+    CappedSubscriber(int max, java.util.concurrent.atomic.AtomicReference<FacilitatorException> overflow) {
       this.max = max;
+      this.overflow = overflow;
     }
 
     @Override
@@ -232,9 +239,11 @@ public final class HttpFacilitatorClient implements FacilitatorClient {
       }
       for (ByteBuffer b : items) {
         if (buf.size() + b.remaining() > max) {
+          FacilitatorException tooBig = new FacilitatorException(FacilitatorException.Kind.BAD_RESPONSE, 0,
+              "Facilitator response exceeds " + max + " bytes", null);
+          overflow.set(tooBig);
+          result.completeExceptionally(tooBig);
           subscription.cancel();
-          result.completeExceptionally(new FacilitatorException(FacilitatorException.Kind.BAD_RESPONSE, 0,
-              "Facilitator response exceeds " + max + " bytes", null));
           return;
         }
         byte[] chunk = new byte[b.remaining()];

@@ -54,7 +54,7 @@ public final class OfferMatching {
     if (actual == null || !actual.isObject()) {
       return false;
     }
-    Iterator<Map.Entry<String, JsonNode>> it = expected.fields();
+    Iterator<Map.Entry<String, JsonNode>> it = expected.properties().iterator();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       if (!containsSubset(e.getValue(), actual.get(e.getKey()))) {
@@ -76,7 +76,7 @@ public final class OfferMatching {
     if (echoed == null || echoed.isEmpty() || declared == null) {
       return true;
     }
-    Iterator<Map.Entry<String, JsonNode>> it = echoed.fields();
+    Iterator<Map.Entry<String, JsonNode>> it = echoed.properties().iterator();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       if (!declared.has(e.getKey())) {

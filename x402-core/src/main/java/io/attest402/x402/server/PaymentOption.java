@@ -65,7 +65,7 @@ public record PaymentOption(String network, String asset, String tokenName, Stri
     extra.put("name", tokenName);
     extra.put("version", tokenVersion);
     if (extraFields != null) {
-      extraFields.fields().forEachRemaining(e -> extra.set(e.getKey(), e.getValue().deepCopy()));
+      extraFields.properties().forEach(e -> extra.set(e.getKey(), e.getValue().deepCopy()));
     }
     return new PaymentRequirements("exact", network, amount, asset,
         Objects.requireNonNull(payTo.apply(ctx), "payTo function returned null"), maxTimeoutSeconds, extra);

@@ -15,6 +15,8 @@ import io.attest402.x402.types.ResourceInfo;
 import io.attest402.x402.types.SettleResponse;
 import io.attest402.x402.types.VerifyResponse;
 import io.attest402.x402.types.Wire;
+import io.attest402.x402.types.X402FormatException;
+import io.attest402.x402.evm.ExactEvmPayload;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
@@ -202,12 +204,12 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     PaymentPayload payment;
     try {
       payment = codec.decodePaymentSignature(header);
+      checkSchemePayload(payment);
     } catch (HeaderFormatException e) {
-      String problem = e.getMessage();
-      ObjectNode body = Wire.newObject();
-      body.put("error", problem);
-      sendJson(ctx, 400, Map.of(HeaderCodec.PAYMENT_REQUIRED, codec.encodePaymentRequired(offer.withError(problem)),
-          "Cache-Control", "no-store"), X402Json.write(body));
+      badHeader(ctx, offer, e.getMessage());
+      return;
+    } catch (X402FormatException e) {
+      badHeader(ctx, offer, HeaderCodec.PAYMENT_SIGNATURE + " header field " + e.path() + " " + e.problem());
       return;
     }
     Optional<PaymentRequirements> matched = OfferMatching.find(offers, payment);
@@ -234,6 +236,21 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
       }
       serve(ctx, new Payment(payment, requirements, v));
     });
+  }
+
+  /** The exact/EVM payload inside the header must have its shape too (Permit2 payloads are left to the facilitator). */
+  private static void checkSchemePayload(PaymentPayload payment) {
+    if ("exact".equals(payment.scheme()) && payment.network() != null && payment.network().startsWith("eip155:")
+        && !ExactEvmPayload.isPermit2(payment.payload())) {
+      ExactEvmPayload.fromJson(payment.payload(), "payload");
+    }
+  }
+
+  private void badHeader(RoutingContext ctx, PaymentRequired offer, String problem) {
+    ObjectNode body = Wire.newObject();
+    body.put("error", problem);
+    sendJson(ctx, 400, Map.of(HeaderCodec.PAYMENT_REQUIRED, codec.encodePaymentRequired(offer.withError(problem)),
+        "Cache-Control", "no-store"), X402Json.write(body));
   }
 
   private void serve(RoutingContext ctx, Payment payment) {

@@ -80,7 +80,7 @@ public record SupportedResponse(List<Kind> kinds, List<String> extensions, Map<S
     JsonNode s = Wire.optional(o, "signers");
     if (s != null) {
       ObjectNode so = Wire.object(s, "signers");
-      Iterator<Map.Entry<String, JsonNode>> it = so.fields();
+      Iterator<Map.Entry<String, JsonNode>> it = so.properties().iterator();
       while (it.hasNext()) {
         Map.Entry<String, JsonNode> en = it.next();
         String p = "signers." + en.getKey();

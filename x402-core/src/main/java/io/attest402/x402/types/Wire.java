@@ -37,7 +37,7 @@ public final class Wire {
     JSON.getFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   }
 
-  public static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+  public static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private static final Pattern UINT_DECIMAL = Pattern.compile("[0-9]+");
   private static final Pattern HEX = Pattern.compile("0x[0-9a-fA-F]*");
@@ -199,7 +199,7 @@ public final class Wire {
   /** Members not in {@code known}, in wire order (kept so that extensions and newer fields survive a round trip). */
   public static Map<String, JsonNode> unknown(ObjectNode obj, Set<String> known) {
     Map<String, JsonNode> rest = new LinkedHashMap<>();
-    Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
+    Iterator<Map.Entry<String, JsonNode>> it = obj.properties().iterator();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       if (!known.contains(e.getKey()) && !e.getValue().isNull()) {

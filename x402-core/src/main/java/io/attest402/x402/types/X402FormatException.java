@@ -15,6 +15,13 @@ public class X402FormatException extends RuntimeException {
     this.problem = problem;
   }
 
+  /** For subclasses that compose their own message. */
+  protected X402FormatException(String path, String problem, String message) {
+    super(message);
+    this.path = path == null ? "" : path;
+    this.problem = problem;
+  }
+
   public X402FormatException(String path, String problem, Throwable cause) {
     this(path, problem);
     initCause(cause);

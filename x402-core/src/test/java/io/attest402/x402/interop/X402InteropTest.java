@@ -73,6 +73,7 @@ import org.web3j.protocol.core.methods.response.TransactionReceipt;
  *     and what the official client signs passes our verifier.
  */
 @ExtendWith(ChainExtension.class)
+@SuppressWarnings("unchecked")
 class X402InteropTest {
   static final BigInteger PRICE = BigInteger.valueOf(12_345);
   static final int SETTLER = 4;
