@@ -20,6 +20,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -131,7 +132,8 @@ public final class SummaryProvider implements AutoCloseable {
           .end(JSON.createObjectNode().put("error", status == 413 ? "document larger than " + MAX_BODY_BYTES
               + " bytes" : status == 500 ? "internal error" : "request failed").toString());
     });
-    server = vertx.createHttpServer().requestHandler(router).listen(config.port(), config.host())
+    // Payment headers may reach the codec's 32 KiB limit (contract-wallet signatures); Vert.x defaults to 8 KiB.
+    server = vertx.createHttpServer(new HttpServerOptions().setMaxHeaderSize(40 * 1024)).requestHandler(router).listen(config.port(), config.host())
         .toCompletionStage().toCompletableFuture().join();
     baseUrl = config.publicUrl() != null ? config.publicUrl().replaceAll("/+$", "")
         : "http://" + config.host() + ":" + server.actualPort();
