@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
     version = "attest402 0.1.0",
     description = "Confidential x402 payment facilitator, attestation verifier, ERC-8004 registries and demo.",
     subcommands = {
+        io.attest402.demo.cli.DemoCommand.class,
         ChainCommand.class,
         DeployCommand.class,
         io.attest402.facilitator.cli.FacilitatorCommand.class,

@@ -1,5 +1,6 @@
 package io.attest402.facilitator;
 
+import io.attest402.facilitator.identity.ServedIdentity;
 import io.attest402.facilitator.http.FacilitatorRoutes;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -31,11 +32,20 @@ public final class FacilitatorServer implements AutoCloseable {
   private FacilitatorRoutes routes;
   private boolean stopped;
 
+  private final ServedIdentity identity;
+
   public FacilitatorServer(Facilitator facilitator, FacilitatorOptions options, String host, int port) {
+    this(facilitator, options, host, port, null);
+  }
+
+  /** @param identity the TEE identity served at /attestation (null: none, e.g. a plain key file) */
+  public FacilitatorServer(Facilitator facilitator, FacilitatorOptions options, String host, int port,
+      ServedIdentity identity) {
     this.facilitator = facilitator;
     this.options = options;
     this.host = host;
     this.port = port;
+    this.identity = identity;
   }
 
   /** Starts the facilitator (journal recovery) and the HTTP server; returns the bound port. */
@@ -46,7 +56,7 @@ public final class FacilitatorServer implements AutoCloseable {
     workers = vertx.createSharedWorkerExecutor("facilitator-chain", options.workerThreads(),
         options.receiptWait().toMillis() + options.rpcTimeout().toMillis() * 8, TimeUnit.MILLISECONDS);
     Duration settleBound = options.receiptWait().plus(options.rpcTimeout().multipliedBy(6));
-    routes = new FacilitatorRoutes(facilitator, workers, options.bodyLimitBytes(), settleBound);
+    routes = new FacilitatorRoutes(facilitator, workers, options.bodyLimitBytes(), settleBound, identity);
     HttpServerOptions so = new HttpServerOptions().setHost(host).setPort(port).setIdleTimeout(120)
         .setIdleTimeoutUnit(TimeUnit.SECONDS).setMaxInitialLineLength(8192).setMaxHeaderSize(16384);
     try {

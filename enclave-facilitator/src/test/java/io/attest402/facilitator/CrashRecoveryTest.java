@@ -51,7 +51,7 @@ class CrashRecoveryTest {
     List<String> cmd = new ArrayList<>(List.of(javaBin.toString(), "-Xmx256m", "-cp", cp,
         "-Dattest402.root=" + ProjectPaths.root(), "-Dorg.slf4j.simpleLogger.showDateTime=true",
         "io.attest402.facilitator.cli.FacilitatorCommand", "--deployment", deployment.toString(), "--port", "0",
-        "--data-dir", dataDir.toString(), "--tee", "simulated", "--receipt-timeout", "30",
+        "--data-dir", dataDir.toString(), "--tee", "simulated", "--no-register", "--receipt-timeout", "30",
         "--poll-interval-ms", "100"));
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     CompletableFuture<String> url = new CompletableFuture<>();

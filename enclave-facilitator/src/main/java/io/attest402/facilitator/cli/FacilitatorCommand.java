@@ -1,22 +1,11 @@
 package io.attest402.facilitator.cli;
 
 import io.attest402.contracts.chain.Deployment;
-import io.attest402.enclave.EnclaveKey;
-import io.attest402.facilitator.Facilitator;
 import io.attest402.facilitator.FacilitatorOptions;
-import io.attest402.facilitator.FacilitatorServer;
-import io.attest402.facilitator.config.NetworkConfig;
+import io.attest402.facilitator.FacilitatorNode;
 import io.attest402.facilitator.config.NetworksConfig;
-import io.attest402.facilitator.key.DataDirKeyStore;
-import io.attest402.facilitator.metrics.FacilitatorMetrics;
-import io.attest402.enclave.EnclaveIdentity;
-import io.attest402.enclave.tee.TeeBackends;
-import io.attest402.enclave.tee.TeeException;
-import io.attest402.facilitator.settle.SignedReceiptIssuer;
-import io.attest402.facilitator.store.SqliteSettlementStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -69,6 +58,17 @@ public final class FacilitatorCommand implements Callable<Integer> {
       description = "bound of one JSON-RPC call (default ${DEFAULT-VALUE})")
   double rpcTimeoutSeconds;
 
+  @Option(names = "--public-url", paramLabel = "URL",
+      description = "URL payers reach this facilitator at, as registered in ERC-8004 (default http://HOST:PORT)")
+  String publicUrl;
+
+  @Option(names = "--validator", paramLabel = "ADDRESS",
+      description = "TEE validator to ask for a tee-attestation validation (repeatable; once per key)")
+  java.util.List<String> validators = new java.util.ArrayList<>();
+
+  @Option(names = "--no-register", description = "do not register an ERC-8004 identity")
+  boolean noRegister;
+
   @Option(names = "--poll-interval-ms", defaultValue = "250", hidden = true)
   long pollIntervalMs;
 
@@ -83,7 +83,8 @@ public final class FacilitatorCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--tee must be auto, gramine, tdx or simulated, not " + tee);
     }
-    NetworksConfig networks = NetworksConfig.fromDeployment(Deployment.read(deployment));
+    Deployment d = Deployment.read(deployment);
+    NetworksConfig networks = NetworksConfig.fromDeployment(d);
     if (networksFile != null) {
       networks = networks.overlay(NetworksConfig.read(networksFile));
     }
@@ -92,70 +93,21 @@ public final class FacilitatorCommand implements Callable<Integer> {
         .withReplaceAfter(seconds(replaceAfterSeconds))
         .withRpcTimeout(seconds(rpcTimeoutSeconds))
         .withPollInterval(Duration.ofMillis(Math.max(10, pollIntervalMs)));
-    Clock clock = Clock.systemUTC();
-    EnclaveKey key = key(mode, out, err, clock);
-
-    for (NetworkConfig n : networks.networks()) {
-      try {
-        DevFunding.Result f = DevFunding.fundIfEmpty(n, key.address(), options.rpcTimeout());
-        if (f.funded()) {
-          out.println("funded facilitator " + key.address() + " with " + DevFunding.AMOUNT_ETH
-              + " ETH on " + n.network() + " from the dev deployer account (tx " + f.txHash() + ")");
-        } else if (f.balanceBefore().signum() == 0) {
-          out.println("facilitator account " + key.address() + " has no gas on " + n.network()
-              + ": fund it to settle; verify works meanwhile");
-        }
-      } catch (Exception e) {
-        err.println("attest402 facilitator: cannot check or fund gas on " + n.network() + " (" + e.getMessage()
-            + "); settling there needs the account funded");
-      }
-    }
-
-    SqliteSettlementStore store = SqliteSettlementStore.open(dataDir.resolve("settlements.db"), clock);
-    Facilitator facilitator = Facilitator.create(networks, key, store, clock, options, SignedReceiptIssuer.of(key),
-        new FacilitatorMetrics());
-    FacilitatorServer server = new FacilitatorServer(facilitator, options, host, port);
+    FacilitatorNode node = FacilitatorNode.start(new FacilitatorNode.Config(d, networks, host, port, publicUrl,
+        dataDir, mode, options, !noRegister, validators), Clock.systemUTC(), out, err);
     CountDownLatch stopped = new CountDownLatch(1);
-    int bound = server.start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       err.println("attest402 facilitator: shutting down (in-flight settlements finish or stay journaled)");
       err.flush();
-      server.stop();
+      node.close();
       stopped.countDown();
     }, "facilitator-shutdown"));
-    String shownHost = host.equals("0.0.0.0") ? "127.0.0.1" : host;
-    out.println("attest402 facilitator listening on http://" + shownHost + ":" + bound);
-    out.println("facilitator address " + key.address());
+    out.println("attest402 facilitator listening on " + node.url());
+    out.println("facilitator address " + node.address());
     out.println("networks " + String.join(", ", networks.names()) + "; journal " + dataDir.resolve("settlements.db"));
     out.flush();
     stopped.await();
     return 0;
-  }
-
-  /**
-   * The settlement and receipt key: from the TEE identity (sealed where the backend seals); with {@code --tee auto}
-   * on a machine without a TEE, the plain key file in the data directory, loudly.
-   */
-  private EnclaveKey key(String mode, PrintWriter out, PrintWriter err, Clock clock) throws Exception {
-    TeeBackends.Options teeOptions = TeeBackends.Options.defaults(dataDir).withClock(clock);
-    try {
-      EnclaveIdentity identity = EnclaveIdentity.startVerified(mode, teeOptions, null);
-      out.println("enclave identity: " + identity.backend().teeType() + (identity.simulated()
-          ? " (SIMULATED: no hardware protects the key)" : "") + ", " + identity.backend().sealingDescription());
-      return identity.key();
-    } catch (TeeException e) {
-      if (!mode.equals("auto")) {
-        throw new IllegalStateException("--tee " + mode + ": " + e.getMessage(), e);
-      }
-      err.println("WARNING: ============================================================================");
-      err.println("WARNING: --tee auto found no TEE (" + e.getMessage() + ").");
-      err.println("WARNING: The settlement and receipt key is the PLAIN FILE " + dataDir.resolve(DataDirKeyStore.FILE));
-      err.println("WARNING: with no hardware protection. Do not use it with real funds; use --tee simulated for a");
-      err.println("WARNING: simulated attestation, or run inside Gramine-SGX or a TDX guest.");
-      err.println("WARNING: ============================================================================");
-      err.flush();
-      return DataDirKeyStore.loadOrCreate(dataDir, new SecureRandom());
-    }
   }
 
   private static Duration seconds(double s) {

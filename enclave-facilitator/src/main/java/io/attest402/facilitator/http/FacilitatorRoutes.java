@@ -22,6 +22,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import io.attest402.enclave.KeyBinding;
+import io.attest402.facilitator.identity.ServedIdentity;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,11 +49,16 @@ public final class FacilitatorRoutes {
   private final Duration settleBound;
   private final AtomicInteger inFlight = new AtomicInteger();
 
-  public FacilitatorRoutes(Facilitator facilitator, WorkerExecutor workers, int bodyLimit, Duration settleBound) {
+  private final ServedIdentity identity;
+
+  /** @param identity what to serve at /attestation and the registration file; null when no TEE identity exists */
+  public FacilitatorRoutes(Facilitator facilitator, WorkerExecutor workers, int bodyLimit, Duration settleBound,
+      ServedIdentity identity) {
     this.facilitator = facilitator;
     this.workers = workers;
     this.bodyLimit = bodyLimit;
     this.settleBound = settleBound;
+    this.identity = identity;
   }
 
   /** Requests being answered right now (graceful shutdown waits for zero). */
@@ -72,6 +79,8 @@ public final class FacilitatorRoutes {
     r.get("/settlements/:id").handler(this::settlement);
     r.get("/receipts").handler(this::receipts);
     r.get("/health").handler(this::health);
+    r.get("/attestation").handler(this::attestation);
+    r.get("/.well-known/agent-registration.json").handler(this::registrationFile);
     r.get("/metrics").handler(ctx -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4")
         .end(facilitator.metrics().scrape()));
     r.errorHandler(404, ctx -> error(ctx, 404, "no route " + ctx.request().method() + " " + ctx.request().path()));
@@ -244,6 +253,56 @@ public final class FacilitatorRoutes {
           o.put("next", next);
           send(ctx, 200, o);
         });
+  }
+
+  // ------------------------------------------------------------------------------------------------ identity
+
+  /** {@code GET /attestation[?nonce=HEX32]}: the startup document, or a fresh quote binding the caller's nonce. */
+  private void attestation(RoutingContext ctx) {
+    if (identity == null) {
+      error(ctx, 404, "this facilitator runs without a TEE identity (plain key file): it has no attestation");
+      return;
+    }
+    String nonceParam = ctx.request().getParam("nonce");
+    if (nonceParam == null) {
+      sendRaw(ctx, 200, identity.enclave().startupDocument().toJson());
+      return;
+    }
+    byte[] nonce;
+    try {
+      nonce = KeyBinding.parseNonce(nonceParam);
+    } catch (IllegalArgumentException e) {
+      error(ctx, 400, "nonce: " + e.getMessage());
+      return;
+    }
+    if (!identity.freshQuotes().tryAcquire()) {
+      long wait = Math.max(1, identity.freshQuotes().retryAfter().toSeconds());
+      ctx.response().putHeader("Retry-After", Long.toString(wait));
+      error(ctx, 429, "fresh quotes are rate-limited; retry in " + wait + " s or use the startup document "
+          + "(GET /attestation without a nonce)");
+      return;
+    }
+    workers.<String>executeBlocking(() -> identity.enclave().document(nonce).toJson(), false).onComplete(ar -> {
+      if (ar.failed()) {
+        log.warn("quote for a fresh nonce failed: {}", ar.cause().toString());
+        error(ctx, 503, "the TEE could not produce a quote: " + ar.cause().getMessage());
+      } else {
+        sendRaw(ctx, 200, ar.result());
+      }
+    });
+  }
+
+  private void registrationFile(RoutingContext ctx) {
+    var file = identity == null ? java.util.Optional.<String>empty() : identity.registrationFile().get();
+    if (file.isEmpty()) {
+      error(ctx, 404, "this facilitator has not registered an ERC-8004 identity");
+    } else {
+      sendRaw(ctx, 200, file.get());
+    }
+  }
+
+  private static void sendRaw(RoutingContext ctx, int status, String json) {
+    ctx.response().setStatusCode(status).putHeader("content-type", JSON).end(json);
   }
 
   private void health(RoutingContext ctx) {

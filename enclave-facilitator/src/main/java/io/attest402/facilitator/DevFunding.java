@@ -1,4 +1,4 @@
-package io.attest402.facilitator.cli;
+package io.attest402.facilitator;
 
 import io.attest402.facilitator.chain.Web3jSettlementChain;
 import io.attest402.facilitator.config.NetworkConfig;
@@ -14,15 +14,15 @@ import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 import org.web3j.utils.Convert;
 
 /** On dev chains: gives the facilitator account gas from the deployment's (public) deployer account. */
-final class DevFunding {
-  static final BigDecimal AMOUNT_ETH = BigDecimal.TEN;
+public final class DevFunding {
+  public static final BigDecimal AMOUNT_ETH = BigDecimal.TEN;
 
   private DevFunding() {}
 
   /** The account's balance before, and whether this funded it. */
-  record Result(BigInteger balanceBefore, boolean funded, String txHash) {}
+  public record Result(BigInteger balanceBefore, boolean funded, String txHash) {}
 
-  static Result fundIfEmpty(NetworkConfig n, String account, Duration rpcTimeout) throws Exception {
+  public static Result fundIfEmpty(NetworkConfig n, String account, Duration rpcTimeout) throws Exception {
     Web3j web3j = Web3jSettlementChain.boundedWeb3j(n.rpcUrl(), rpcTimeout);
     try {
       BigInteger balance = web3j.ethGetBalance(account,

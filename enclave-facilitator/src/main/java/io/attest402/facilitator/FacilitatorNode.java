@@ -1,0 +1,176 @@
+package io.attest402.facilitator;
+
+import io.attest402.contracts.chain.Deployment;
+import io.attest402.enclave.EnclaveIdentity;
+import io.attest402.enclave.EnclaveKey;
+import io.attest402.enclave.QuoteRateLimiter;
+import io.attest402.enclave.tee.TeeBackends;
+import io.attest402.enclave.tee.TeeException;
+
+import io.attest402.facilitator.config.NetworkConfig;
+import io.attest402.facilitator.config.NetworksConfig;
+import io.attest402.facilitator.identity.Erc8004Registration;
+import io.attest402.facilitator.identity.ServedIdentity;
+import io.attest402.facilitator.key.DataDirKeyStore;
+import io.attest402.facilitator.metrics.FacilitatorMetrics;
+import io.attest402.facilitator.settle.SignedReceiptIssuer;
+import io.attest402.facilitator.store.SqliteSettlementStore;
+import java.io.PrintWriter;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A whole facilitator as an operator runs it: the key from the TEE identity (sealed where the backend seals), gas
+ * on dev chains, the settlement journal, the HTTP server with {@code /attestation}, and its ERC-8004 identity with
+ * validation requests. {@code bin/attest402 facilitator} and the local demo both start it this way.
+ */
+public final class FacilitatorNode implements AutoCloseable {
+  /**
+   * @param publicUrl the URL others reach it at; null = {@code http://host:port}
+   * @param teeMode auto, gramine, tdx or simulated (auto without a TEE: a plain key file, loudly)
+   * @param register register an ERC-8004 identity when the deployment has an identity registry
+   * @param validators TEE validators to ask for a tee-attestation validation (once per key)
+   */
+  public record Config(Deployment deployment, NetworksConfig networks, String host, int port, String publicUrl,
+      Path dataDir, String teeMode, FacilitatorOptions options, boolean register, List<String> validators) {
+    public Config {
+      Objects.requireNonNull(deployment, "deployment");
+      Objects.requireNonNull(networks, "networks");
+      Objects.requireNonNull(dataDir, "dataDir");
+      Objects.requireNonNull(options, "options");
+      validators = List.copyOf(validators);
+      teeMode = teeMode.trim().toLowerCase(java.util.Locale.ROOT);
+      if (!List.of("auto", "gramine", "tdx", "simulated").contains(teeMode)) {
+        throw new IllegalArgumentException("--tee must be auto, gramine, tdx or simulated, not " + teeMode);
+      }
+    }
+  }
+
+  private final FacilitatorServer server;
+  private final EnclaveIdentity identity;
+  private final String url;
+  private final Erc8004Registration.Result registration;
+
+  private FacilitatorNode(FacilitatorServer server, EnclaveIdentity identity, String url,
+      Erc8004Registration.Result registration) {
+    this.server = server;
+    this.identity = identity;
+    this.url = url;
+    this.registration = registration;
+  }
+
+  /** Starts everything; on failure, what was started is stopped again. Progress lines go to {@code out}. */
+  public static FacilitatorNode start(Config c, Clock clock, PrintWriter out, PrintWriter err) {
+    EnclaveIdentity identity = identity(c, clock, out, err);
+    EnclaveKey key = identity != null ? identity.key() : DataDirKeyStore.loadOrCreate(c.dataDir(), new SecureRandom());
+    for (NetworkConfig n : c.networks().networks()) {
+      try {
+        DevFunding.Result f = DevFunding.fundIfEmpty(n, key.address(), c.options().rpcTimeout());
+        if (f.funded()) {
+          out.println("funded facilitator " + key.address() + " with " + DevFunding.AMOUNT_ETH + " ETH on "
+              + n.network() + " from the dev deployer account (tx " + f.txHash() + ")");
+        } else if (f.balanceBefore().signum() == 0) {
+          out.println("facilitator account " + key.address() + " has no gas on " + n.network()
+              + ": fund it to settle; verify works meanwhile");
+        }
+      } catch (Exception e) {
+        err.println("attest402 facilitator: cannot check or fund gas on " + n.network() + " (" + e.getMessage()
+            + "); settling there needs the account funded");
+      }
+    }
+    AtomicReference<String> registrationFile = new AtomicReference<>();
+    ServedIdentity served = identity == null ? null : new ServedIdentity(identity,
+        QuoteRateLimiter.perMinute(60, clock), () -> Optional.ofNullable(registrationFile.get()));
+    // The URL is registered on chain, so it is fixed before the server starts; registering first also keeps the
+    // registration's transactions out of the way of the settlement engine's account nonces.
+    int port = c.port() == 0 ? freePort(c.host()) : c.port();
+    String shownHost = c.host().equals("0.0.0.0") ? "127.0.0.1" : c.host();
+    String url = c.publicUrl() != null ? c.publicUrl().replaceAll("/+$", "") : "http://" + shownHost + ":" + port;
+    Erc8004Registration.Result reg = null;
+    if (c.register() && identity != null && c.deployment().contracts().identityRegistry() != null) {
+      try {
+        reg = Erc8004Registration.ensure(c.deployment(), key, url, c.dataDir(), c.validators(), clock);
+        registrationFile.set(reg.file().toJson());
+        out.println("ERC-8004 identity: agentId " + reg.agentId() + (reg.registered() ? " (registered now)" : "")
+            + ", agentWallet " + key.address()
+            + (reg.validationRequests().isEmpty() ? "" : ", validation requested from " + c.validators()));
+      } catch (RuntimeException e) {
+        err.println("WARNING: ERC-8004 registration failed (" + e.getMessage() + "); serving without a registered "
+            + "identity: payers that check identity will refuse to pay through this facilitator");
+      }
+    } else if (identity == null) {
+      out.println("no ERC-8004 identity: without a TEE identity there is nothing for payers to verify");
+    }
+    SqliteSettlementStore store = SqliteSettlementStore.open(c.dataDir().resolve("settlements.db"), clock);
+    Facilitator facilitator = Facilitator.create(c.networks(), key, store, clock, c.options(),
+        SignedReceiptIssuer.of(key), new FacilitatorMetrics());
+    FacilitatorServer server = new FacilitatorServer(facilitator, c.options(), c.host(), port, served);
+    server.start();
+    return new FacilitatorNode(server, identity, url, reg);
+  }
+
+  private static int freePort(String host) {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("no free port on " + host, e);
+    }
+  }
+
+  private static EnclaveIdentity identity(Config c, Clock clock, PrintWriter out, PrintWriter err) {
+    TeeBackends.Options teeOptions = TeeBackends.Options.defaults(c.dataDir()).withClock(clock);
+    try {
+      EnclaveIdentity identity = EnclaveIdentity.startVerified(c.teeMode(), teeOptions, null);
+      out.println("enclave identity: " + identity.backend().teeType() + (identity.simulated()
+          ? " (SIMULATED: no hardware protects the key)" : "") + ", " + identity.backend().sealingDescription());
+      return identity;
+    } catch (io.attest402.enclave.SelfCheck.SelfCheckException e) {
+      throw new IllegalStateException("refusing to start: the TEE's own quote does not verify: " + e.getMessage(), e);
+    } catch (TeeException e) {
+      if (!c.teeMode().equals("auto")) {
+        throw new IllegalStateException("--tee " + c.teeMode() + ": " + e.getMessage(), e);
+      }
+      err.println("WARNING: ============================================================================");
+      err.println("WARNING: --tee auto found no TEE (" + e.getMessage() + ").");
+      err.println("WARNING: The settlement and receipt key is the PLAIN FILE " + c.dataDir().resolve(DataDirKeyStore.FILE));
+      err.println("WARNING: with no hardware protection and no attestation. Do not use it with real funds; use");
+      err.println("WARNING: --tee simulated for a simulated attestation, or run inside Gramine-SGX or a TDX guest.");
+      err.println("WARNING: ============================================================================");
+      err.flush();
+      return null;
+    }
+  }
+
+  public String url() {
+    return url;
+  }
+
+  public String address() {
+    return server.facilitator().address();
+  }
+
+  /** The ERC-8004 agentId, or null when not registered. */
+  public BigInteger agentId() {
+    return registration == null ? null : registration.agentId();
+  }
+
+  public Optional<EnclaveIdentity> identity() {
+    return Optional.ofNullable(identity);
+  }
+
+  public FacilitatorServer server() {
+    return server;
+  }
+
+  /** Graceful: in-flight settlements finish or stay journaled. */
+  @Override
+  public void close() {
+    server.stop();
+  }
+}
