@@ -69,6 +69,7 @@ public final class SummaryProvider implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final AtomicReference<CachedTrust> trust = new AtomicReference<>();
   private HttpServer server;
+  private boolean closed;
   private Erc8004Client registry;
   private String baseUrl;
   private BigInteger agentId;
@@ -283,7 +284,8 @@ public final class SummaryProvider implements AutoCloseable {
             && result.reasons().stream().noneMatch(s -> s.contains("does not bind")));
     ObjectNode v = f.putObject("verdict").put("ok", result.ok()).put("simulated", result.simulated())
         .put("teeType", result.teeType())
-        .put("status", result.verdict() == null ? "unverifiable" : String.valueOf(result.verdict().status()));
+        .put("status", result.verdict() == null ? "unverifiable"
+            : result.verdict().status().map(String::valueOf).orElse("no TCB status"));
     result.reasons().forEach(v.putArray("reasons")::add);
     return out;
   }
@@ -310,8 +312,13 @@ public final class SummaryProvider implements AutoCloseable {
     }
   }
 
+  /** Stops serving; idempotent. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     if (registry != null) {
       registry.shutdown();
     }

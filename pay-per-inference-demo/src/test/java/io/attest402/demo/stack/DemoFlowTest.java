@@ -1,0 +1,200 @@
+package io.attest402.demo.stack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.attest402.contracts.chain.Deployment;
+import io.attest402.contracts.chain.DevAccounts;
+import io.attest402.contracts.generated.TestUSDC;
+import io.attest402.demo.provider.SummaryProvider;
+import io.attest402.erc8004.Erc8004Client;
+import io.attest402.erc8004.Feedback;
+import io.attest402.erc8004.FeedbackSummary;
+import io.attest402.x402.codec.HeaderCodec;
+import io.attest402.x402.types.PaymentRequired;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.web3j.tx.ReadonlyTransactionManager;
+import org.web3j.tx.gas.DefaultGasProvider;
+
+/** The demo's flow end to end on anvil: the same code {@code bin/attest402 demo} runs. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DemoFlowTest {
+  private Path work;
+  private LocalStack stack;
+  private DemoRun.Outcome outcome;
+  private String printed;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeAll
+  void runDemo(@TempDir Path dir) throws Exception {
+    work = dir;
+    stack = new LocalStack(work, Clock.systemUTC());
+    byte[] article;
+    try (InputStream in = getClass().getResourceAsStream("/io/attest402/demo/sample-article.md")) {
+      article = in.readAllBytes();
+    }
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    outcome = new DemoRun(new PrintStream(buf, true, StandardCharsets.UTF_8), Clock.systemUTC())
+        .run(stack, article, "text/markdown", "sample-article.md");
+    printed = buf.toString(StandardCharsets.UTF_8);
+  }
+
+  @AfterAll
+  void stop() {
+    stack.close();
+  }
+
+  @Test
+  void agentPaidForASummaryVerifiedTheReceiptAndPostedPaymentBackedFeedback() throws Exception {
+    assertTrue(outcome.ok(), printed);
+    var paid = outcome.paid();
+    assertTrue(paid.trust().trusted(), paid.trust().summary());
+    assertTrue(paid.receiptCheck().startsWith("valid"), paid.receiptCheck());
+    assertEquals(paid.transaction(), paid.receipt().txHash());
+    assertTrue(paid.body().path("summary").asText().contains("402"), paid.body().toString());
+
+    Deployment d = stack.deployment();
+    Erc8004Client registry = Erc8004Client.connect(d);
+    try {
+      String agent = d.account("agent").address();
+      List<Feedback> onChain = registry.reputation().readAllFeedback(outcome.providerAgentId(), List.of(agent),
+          "summary", "", false);
+      assertEquals(1, onChain.size(), "the agent's feedback is on chain");
+      FeedbackSummary summary = registry.reputation().getSummary(outcome.providerAgentId(), List.of(agent), "", "");
+      assertEquals(1, summary.count());
+      assertEquals(1, paid.reputation().paymentBackedCount(), "the feedback's proof of payment checks out");
+    } finally {
+      registry.shutdown();
+    }
+    for (String line : List.of("[1/6] chain", "[2/6] facilitator", "SIMULATED", "[3/6] validator", "(pass)",
+        "[4/6] provider", "[5/6] agent", "trusted: 8 checks passed", "[6/6] untrustworthy", "(nothing paid)")) {
+      assertTrue(printed.contains(line), "demo output lacks '" + line + "':\n" + printed);
+    }
+  }
+
+  @Test
+  void untrustworthyProviderIsRefusedAndNoFundsMove() {
+    assertEquals("refused", outcome.refused().outcome());
+    assertEquals(outcome.refusedBalanceBefore(), outcome.refusedBalanceAfter());
+    assertTrue(outcome.refused().trust().failures().stream().anyMatch(c -> c.name().equals("provider.payTo")),
+        outcome.refused().trust().summary());
+  }
+
+  @Test
+  void priceGrowsWithTheDocument() throws Exception {
+    SummaryProvider p = stack.startProvider("pricing-provider", DevAccounts.account(6), null);
+    BigInteger small = quote(p, "One short sentence about payments.");
+    BigInteger large = quote(p, "Payments settle on chain within seconds. ".repeat(2_000));
+    assertEquals(BigInteger.valueOf(1_000), small, "the minimum price");
+    assertEquals(BigInteger.valueOf(24_000), large, "12,000 words at 0.002 USDC per 1,000 words");
+    // The 402 quotes the same size-dependent price.
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(p.baseUrl() + "/summarize"))
+        .header("Content-Type", "text/plain")
+        .POST(HttpRequest.BodyPublishers.ofString("Payments settle on chain within seconds. ".repeat(2_000))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(402, r.statusCode());
+    PaymentRequired pr = HeaderCodec.DEFAULT.decodePaymentRequired(r.headers().firstValue("PAYMENT-REQUIRED")
+        .orElseThrow());
+    assertEquals(large, pr.accepts().get(0).amount());
+    assertNotNull(pr.extensions().get("attest402"), "the 402 names the facilitator");
+  }
+
+  @Test
+  void badDocumentsGetAClearErrorBeforeAnyPayment() throws Exception {
+    SummaryProvider p = stack.startProvider("strict-provider", DevAccounts.account(7), null);
+    HttpResponse<String> unsupported = http.send(HttpRequest.newBuilder(URI.create(p.baseUrl() + "/summarize"))
+        .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofString("x")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(415, unsupported.statusCode());
+    assertTrue(unsupported.body().contains("image/png"), unsupported.body());
+    HttpResponse<String> empty = http.send(HttpRequest.newBuilder(URI.create(p.baseUrl() + "/summarize"))
+        .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, empty.statusCode());
+    HttpResponse<String> badPdf = http.send(HttpRequest.newBuilder(URI.create(p.baseUrl() + "/summarize"))
+        .header("Content-Type", "application/pdf").POST(HttpRequest.BodyPublishers.ofString("%PDF-garbage")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, badPdf.statusCode());
+    assertTrue(badPdf.body().contains("PDF"), badPdf.body());
+  }
+
+  @Test
+  void providerRestartKeepsItsAgentId() {
+    SummaryProvider first = stack.startProvider("restarting-provider", DevAccounts.account(8), null);
+    BigInteger id = first.agentId();
+    first.close();
+    SummaryProvider second = stack.startProvider("restarting-provider", DevAccounts.account(8), null);
+    assertEquals(id, second.agentId(), "same data dir and key: same ERC-8004 identity");
+  }
+
+  @Test
+  void providerReceivedExactlyThePrice() throws Exception {
+    Deployment d = stack.deployment();
+    TestUSDC usdc = TestUSDC.load(d.contracts().usdc(), stack.chain().web3j(),
+        new ReadonlyTransactionManager(stack.chain().web3j(), d.account("agent").address()), new DefaultGasProvider());
+    BigInteger providerBalance = usdc.balanceOf(d.account("provider").address()).send();
+    assertEquals(io.attest402.contracts.chain.Deployer.DEV_USDC.add(outcome.paid().amount()), providerBalance);
+  }
+
+  /**
+   * The web page in headless Debian Chromium: paste the article, see the price, pay through the official
+   * {@code @x402/fetch} client bundled in the page, see the summary, the receipt's signature check against the
+   * attested key, the attestation verdict and the settlement transaction. The screenshot is kept in
+   * {@code target/screenshots/}.
+   */
+  @Test
+  void webPagePaysInTheBrowserAndChecksTheReceipt() throws Exception {
+    Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(chromium),
+        "Debian chromium is not installed (apt-get install chromium): the browser test cannot run");
+    SummaryProvider p = stack.startProvider("browser-provider", DevAccounts.account(9), null);
+    Path article = work.resolve("article.md");
+    try (InputStream in = getClass().getResourceAsStream("/io/attest402/demo/sample-article.md")) {
+      java.nio.file.Files.write(article, in.readAllBytes());
+    }
+    Path shots = Path.of("target", "screenshots").toAbsolutePath();
+    java.nio.file.Files.createDirectories(shots);
+    Path shot = shots.resolve("summary-page.png");
+    Path root = io.attest402.contracts.ProjectPaths.root();
+    Process node = new ProcessBuilder("node", "e2e/pay-in-browser.mjs", p.baseUrl() + "/", article.toString(),
+        shot.toString()).directory(root.resolve("pay-per-inference-demo/web").toFile())
+        .redirectErrorStream(true).start();
+    String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(node.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "browser run finished");
+    String last = out.lines().reduce((a, b) -> b).orElse("");
+    var result = new com.fasterxml.jackson.databind.ObjectMapper().readTree(last);
+    assertEquals(0, node.exitValue(), out);
+    assertTrue(result.path("price").asText().contains("661 words"), out);
+    assertTrue(result.path("summary").asText().contains("402"), out);
+    assertTrue(result.path("tx").asText().matches("0x[0-9a-f]{64}"), out);
+    assertTrue(result.path("receiptValid").asBoolean(), out);
+    assertTrue(result.path("receipt-check").asText().startsWith("valid"), out);
+    assertTrue(result.path("attestation").asText().contains("SIMULATED"), out);
+    assertTrue(java.nio.file.Files.size(shot) > 10_000, "screenshot written to " + shot);
+  }
+
+  private BigInteger quote(SummaryProvider p, String text) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(p.baseUrl() + "/quote"))
+        .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(text)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    return new BigInteger(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("amount").asText());
+  }
+}
