@@ -24,8 +24,11 @@ max_threads ?= 128
 cpus ?= 4
 # Java thread stack size.
 thread_stack ?= 1M
-# Port the facilitator listens on inside the enclave.
+# Port the facilitator listens on inside the enclave, on all interfaces (the host forwards to it).
 port ?= 4020
+bind_host ?= 0.0.0.0
+# The URL payers reach the facilitator at; it is registered in ERC-8004 and, being in argv, measured.
+public_url ?= https://facilitator.example.com
 # Gramine log level: none or error in production.
 log_level ?= error
 # ISV product id and security version written into SIGSTRUCT (clients may pin isvProdId and a minimum isvSvn).
