@@ -72,4 +72,37 @@ class OfficialClientInteropTest {
       facilitator.stop();
     }
   }
+
+  /** Issue 3's interop test 2 with our facilitator behind the official server: our paying client pays. */
+  @Test
+  void ourPayingClientPaysTheOfficialServerThroughOurFacilitator(Chain chain, @TempDir Path dir) throws Exception {
+    FacilitatorServer facilitator = TestKit.startFacilitator(chain, dir, FacilitatorOptions.defaults(),
+        TestKit.networks(chain), SignedReceiptIssuer::of);
+    String payTo = chain.account(DevAccounts.PROVIDER).getAddress();
+    BigInteger before = TestKit.usdc(chain).balanceOf(payTo).send();
+    Map<String, String> env = TestKit.chainEnv(chain);
+    env.put("FACILITATOR_URL", TestKit.url(facilitator));
+    env.put("PAY_TO", payTo);
+    env.put("ASSET", chain.deployment().contracts().usdc());
+    env.put("AMOUNT", "4321");
+    try (NodeScript server = NodeScript.start("facilitator-paid-server.mjs", List.of(), env, TestKit.SCRIPT_TIMEOUT)) {
+      var client = new io.attest402.x402.client.PayingHttpClient(java.net.http.HttpClient.newHttpClient(),
+          new io.attest402.x402.evm.Eip3009Signer(chain.account(DevAccounts.AGENT), java.time.Clock.systemUTC()),
+          io.attest402.x402.client.SpendPolicy.builder().maxPerRequest(10_000).build(),
+          io.attest402.x402.client.TrustHook.allowAll());
+      var result = client.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create(server.ready().path("url").asText())).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertTrue(result instanceof io.attest402.x402.client.PaymentResult.Paid, result.toString());
+      var paid = (io.attest402.x402.client.PaymentResult.Paid<String>) result;
+      assertEquals(200, paid.httpResponse().statusCode());
+      assertTrue(paid.settlement().success());
+      assertEquals(before.add(BigInteger.valueOf(4321)), TestKit.usdc(chain).balanceOf(payTo).send());
+      String jws = paid.settlement().other().get("extensions").path(ReceiptIssuer.EXTENSION_KEY).path("jws").asText();
+      assertEquals(paid.settlement().transaction(),
+          ReceiptVerifier.verify(jws, facilitator.facilitator().address()).txHash());
+    } finally {
+      facilitator.stop();
+    }
+  }
 }
