@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.contracts.chain.Deployment;
 import io.attest402.demo.agent.SummaryAgent;
+import io.attest402.erc8004.Erc8004Client;
+import io.attest402.erc8004.files.RegistrationFile;
+import io.attest402.erc8004.files.UriResolver;
 import io.attest402.erc8004.trust.TrustCheck;
 import java.io.PrintStream;
 import java.math.BigDecimal;
@@ -31,9 +34,12 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--deployment", required = true, description = "deployment.json of the chain.")
   Path deployment;
 
-  @Option(names = "--provider", required = true, description = "Provider base URL (or, without --document, any "
-      + "x402 resource URL).")
+  @Option(names = "--provider", description = "Provider base URL (or, without --document, any x402 resource URL).")
   String provider;
+
+  @Option(names = "--agent-id", description = "Find the provider by its ERC-8004 agentId instead: its registration "
+      + "file's x402 service is the URL paid.")
+  BigInteger agentId;
 
   @Option(names = "--document", description = "Document to summarize (.txt, .md, .html, .pdf).")
   Path document;
@@ -80,16 +86,21 @@ public final class AgentCommand implements Callable<Integer> {
         && d.accounts().containsKey("validator")) {
       trusted.add(d.account("validator").address());
     }
+    if ((provider == null) == (agentId == null)) {
+      throw new IllegalArgumentException("name the provider with exactly one of --provider URL or --agent-id N");
+    }
     byte[] body = null;
     String type = null;
-    URI url = URI.create(provider.replaceAll("/+$", ""));
+    URI url = provider != null ? URI.create(provider.replaceAll("/+$", "")) : x402Endpoint(d, agentId);
     if (document != null) {
       if (!Files.isRegularFile(document)) {
         throw new IllegalArgumentException("--document " + document + " is not a file");
       }
       body = Files.readAllBytes(document);
       type = contentType(document);
-      url = URI.create(url + "/summarize");
+      if (provider != null) {
+        url = URI.create(url + "/summarize");
+      }
     }
     PrintStream out = System.out;
     SummaryAgent agent = new SummaryAgent(d, Keys.resolve(d, keyFile, "agent"), Clock.systemUTC());
@@ -105,6 +116,24 @@ public final class AgentCommand implements Callable<Integer> {
       print(out, r, d);
     }
     return r.paid() || "not-required".equals(r.outcome()) ? 0 : 1;
+  }
+
+  /** The {@code x402} service endpoint of an agent's registration file. */
+  public static URI x402Endpoint(Deployment d, BigInteger agentId) {
+    Erc8004Client registry = Erc8004Client.connect(d);
+    try {
+      if (!registry.identity().exists(agentId)) {
+        throw new IllegalArgumentException("no agent " + agentId + " in the identity registry "
+            + d.contracts().identityRegistry());
+      }
+      String uri = registry.identity().agentURI(agentId);
+      RegistrationFile file = RegistrationFile.parse(UriResolver.builder().allowHttpLoopback(d.accounts() != null)
+          .build().resolve(uri));
+      return file.service(RegistrationFile.Service.X402).map(s -> URI.create(s.endpoint()))
+          .orElseThrow(() -> new IllegalArgumentException("agent " + agentId + " (" + uri + ") lists no x402 service"));
+    } finally {
+      registry.shutdown();
+    }
   }
 
   static String contentType(Path file) {

@@ -221,8 +221,8 @@ public final class SummaryProvider implements AutoCloseable {
   private RegistrationFile registrationFile() {
     RegistrationFile file = RegistrationFile.of("attest402 summaries",
         "Document summaries paid per request with x402, settled through an attested facilitator.", null,
-        List.of(new RegistrationFile.Service("web", baseUrl + "/", null, Map.of()),
-            new RegistrationFile.Service("x402", baseUrl + "/summarize", null, Map.of())),
+        List.of(new RegistrationFile.Service(RegistrationFile.Service.WEB, baseUrl + "/", null, Map.of()),
+            new RegistrationFile.Service(RegistrationFile.Service.X402, baseUrl + "/summarize", null, Map.of())),
         true, List.of(RegistrationFile.TRUST_REPUTATION, RegistrationFile.TRUST_TEE_ATTESTATION));
     return agentId == null ? file : file.withRegistration(agentId, agentRegistry(config.deployment()));
   }

@@ -136,6 +136,13 @@ class DemoFlowTest {
   }
 
   @Test
+  void agentFindsTheProviderByAgentIdThroughItsRegistrationFile() {
+    SummaryProvider p = stack.startProvider("findable-provider", DevAccounts.account(5), null);
+    assertEquals(URI.create(p.baseUrl() + "/summarize"),
+        io.attest402.demo.cli.AgentCommand.x402Endpoint(stack.deployment(), p.agentId()));
+  }
+
+  @Test
   void providerRestartKeepsItsAgentId() {
     SummaryProvider first = stack.startProvider("restarting-provider", DevAccounts.account(8), null);
     BigInteger id = first.agentId();
