@@ -11,14 +11,12 @@ import io.attest402.facilitator.config.NetworkConfig;
 import io.attest402.facilitator.config.NetworksConfig;
 import io.attest402.facilitator.identity.Erc8004Registration;
 import io.attest402.facilitator.identity.ServedIdentity;
-import io.attest402.facilitator.key.DataDirKeyStore;
 import io.attest402.facilitator.metrics.FacilitatorMetrics;
 import io.attest402.facilitator.settle.SignedReceiptIssuer;
 import io.attest402.facilitator.store.SqliteSettlementStore;
 import java.io.PrintWriter;
 import java.math.BigInteger;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
@@ -33,7 +31,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class FacilitatorNode implements AutoCloseable {
   /**
    * @param publicUrl the URL others reach it at; null = {@code http://host:port}
-   * @param teeMode auto, gramine, tdx or simulated (auto without a TEE: a plain key file, loudly)
+   * @param teeMode auto, gramine, tdx or simulated (auto without a TEE refuses to start)
    * @param register register an ERC-8004 identity when the deployment has an identity registry
    * @param validators TEE validators to ask for a tee-attestation validation (once per key)
    */
@@ -68,7 +66,7 @@ public final class FacilitatorNode implements AutoCloseable {
   /** Starts everything; on failure, what was started is stopped again. Progress lines go to {@code out}. */
   public static FacilitatorNode start(Config c, Clock clock, PrintWriter out, PrintWriter err) {
     EnclaveIdentity identity = identity(c, clock, out, err);
-    EnclaveKey key = identity != null ? identity.key() : DataDirKeyStore.loadOrCreate(c.dataDir(), new SecureRandom());
+    EnclaveKey key = identity.key();
     for (NetworkConfig n : c.networks().networks()) {
       try {
         DevFunding.Result f = DevFunding.fundIfEmpty(n, key.address(), c.options().rpcTimeout());
@@ -85,7 +83,7 @@ public final class FacilitatorNode implements AutoCloseable {
       }
     }
     AtomicReference<String> registrationFile = new AtomicReference<>();
-    ServedIdentity served = identity == null ? null : new ServedIdentity(identity,
+    ServedIdentity served = new ServedIdentity(identity,
         QuoteRateLimiter.perMinute(60, clock), () -> Optional.ofNullable(registrationFile.get()));
     // The URL is registered on chain, so it is fixed before the server starts; registering first also keeps the
     // registration's transactions out of the way of the settlement engine's account nonces.
@@ -93,7 +91,7 @@ public final class FacilitatorNode implements AutoCloseable {
     String shownHost = c.host().equals("0.0.0.0") ? "127.0.0.1" : c.host();
     String url = c.publicUrl() != null ? c.publicUrl().replaceAll("/+$", "") : "http://" + shownHost + ":" + port;
     Erc8004Registration.Result reg = null;
-    if (c.register() && identity != null && c.deployment().contracts().identityRegistry() != null) {
+    if (c.register() && c.deployment().contracts().identityRegistry() != null) {
       try {
         reg = Erc8004Registration.ensure(c.deployment(), key, url, c.dataDir(), c.validators(), clock);
         registrationFile.set(reg.file().toJson());
@@ -104,8 +102,6 @@ public final class FacilitatorNode implements AutoCloseable {
         err.println("WARNING: ERC-8004 registration failed (" + e.getMessage() + "); serving without a registered "
             + "identity: payers that check identity will refuse to pay through this facilitator");
       }
-    } else if (identity == null) {
-      out.println("no ERC-8004 identity: without a TEE identity there is nothing for payers to verify");
     }
     SqliteSettlementStore store = SqliteSettlementStore.open(c.dataDir().resolve("settlements.db"), clock);
     Facilitator facilitator = Facilitator.create(c.networks(), key, store, clock, c.options(),
@@ -133,17 +129,10 @@ public final class FacilitatorNode implements AutoCloseable {
     } catch (io.attest402.enclave.SelfCheck.SelfCheckException e) {
       throw new IllegalStateException("refusing to start: the TEE's own quote does not verify: " + e.getMessage(), e);
     } catch (TeeException e) {
-      if (!c.teeMode().equals("auto")) {
-        throw new IllegalStateException("--tee " + c.teeMode() + ": " + e.getMessage(), e);
-      }
-      err.println("WARNING: ============================================================================");
-      err.println("WARNING: --tee auto found no TEE (" + e.getMessage() + ").");
-      err.println("WARNING: The settlement and receipt key is the PLAIN FILE " + c.dataDir().resolve(DataDirKeyStore.FILE));
-      err.println("WARNING: with no hardware protection and no attestation. Do not use it with real funds; use");
-      err.println("WARNING: --tee simulated for a simulated attestation, or run inside Gramine-SGX or a TDX guest.");
-      err.println("WARNING: ============================================================================");
-      err.flush();
-      return null;
+      // No silent downgrade: a facilitator without a TEE has nothing for payers to verify, so --tee auto on a
+      // machine without one refuses to start and says how to choose.
+      String msg = e.getMessage();
+      throw new IllegalStateException(msg.startsWith("--tee") ? msg : "--tee " + c.teeMode() + ": " + msg, e);
     }
   }
 
@@ -160,8 +149,8 @@ public final class FacilitatorNode implements AutoCloseable {
     return registration == null ? null : registration.agentId();
   }
 
-  public Optional<EnclaveIdentity> identity() {
-    return Optional.ofNullable(identity);
+  public EnclaveIdentity identity() {
+    return identity;
   }
 
   public FacilitatorServer server() {

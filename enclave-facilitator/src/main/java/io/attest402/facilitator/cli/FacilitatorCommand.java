@@ -38,12 +38,12 @@ public final class FacilitatorCommand implements Callable<Integer> {
   String host;
 
   @Option(names = "--data-dir", defaultValue = "./data/facilitator", paramLabel = "DIR",
-      description = "settlement journal and (without a TEE) the key file (default ${DEFAULT-VALUE})")
+      description = "settlement journal, sealed key, ERC-8004 identity state (default ${DEFAULT-VALUE})")
   Path dataDir;
 
   @Option(names = "--tee", defaultValue = "auto", paramLabel = "auto|gramine|tdx|simulated",
-      description = "TEE holding the key; auto without a TEE falls back to a plain key file in the data dir, "
-          + "loudly (default ${DEFAULT-VALUE})")
+      description = "TEE that holds the key: auto picks Gramine, then TDX, and refuses to start without either; "
+          + "simulated is for development and says so everywhere (default ${DEFAULT-VALUE})")
   String tee;
 
   @Option(names = "--receipt-timeout", defaultValue = "20", paramLabel = "SECONDS",
