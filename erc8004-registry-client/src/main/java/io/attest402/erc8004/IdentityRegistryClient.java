@@ -22,14 +22,13 @@ import org.web3j.abi.datatypes.generated.Uint256;
 import org.web3j.crypto.Hash;
 import org.web3j.crypto.Keys;
 import org.web3j.protocol.core.DefaultBlockParameterName;
-import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.service.TxSignService;
 import org.web3j.utils.Numeric;
 
 /** The ERC-8004 Identity Registry: agents as ERC-721 tokens, their URIs, metadata and verified payment wallet. */
 @SuppressWarnings({"rawtypes", "unchecked"})
-public final class IdentityRegistryClient {
+public final class IdentityRegistryClient extends RegistryContract {
   /** The reserved metadata key holding the verified payment address. */
   public static final String AGENT_WALLET_KEY = "agentWallet";
   /** The contract's maximum horizon for a setAgentWallet deadline. */
@@ -43,20 +42,11 @@ public final class IdentityRegistryClient {
       "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
           .getBytes(StandardCharsets.UTF_8));
 
-  private final ContractRpc rpc;
   private final RegistryAddresses addresses;
-  private final TxSignService signer;
-  private final String address;
 
   IdentityRegistryClient(ContractRpc rpc, RegistryAddresses addresses, TxSignService signer) {
-    this.rpc = rpc;
+    super(rpc, signer, addresses.identityRegistry());
     this.addresses = addresses;
-    this.signer = signer;
-    this.address = addresses.identityRegistry();
-  }
-
-  public String address() {
-    return address;
   }
 
   // ---------------------------------------------------------------------------------------------- register
@@ -81,15 +71,11 @@ public final class IdentityRegistryClient {
   }
 
   private Registered registered(TransactionReceipt r) {
-    for (Log log : r.getLogs()) {
-      if (log.getAddress().equalsIgnoreCase(address) && !log.getTopics().isEmpty()
-          && log.getTopics().get(0).equals(Events.REGISTERED)) {
-        IdentityRegistry.RegisteredEventResponse e = IdentityRegistry.getRegisteredEventFromLog(log);
-        return new Registered(e.agentId, Keys.toChecksumAddress(e.owner), e.agentURI, r.getTransactionHash(),
-            r.getBlockNumber().longValueExact());
-      }
-    }
-    throw new RegistryException("register: no Registered event in tx " + r.getTransactionHash());
+    return event(r, Events.REGISTERED, "register", "Registered", log -> {
+      IdentityRegistry.RegisteredEventResponse e = IdentityRegistry.getRegisteredEventFromLog(log);
+      return new Registered(e.agentId, Keys.toChecksumAddress(e.owner), e.agentURI, r.getTransactionHash(),
+          r.getBlockNumber().longValueExact());
+    });
   }
 
   // ---------------------------------------------------------------------------------------------- agentURI
@@ -245,18 +231,6 @@ public final class IdentityRegistryClient {
   long chainTime() {
     return ContractRpc.send(rpc.web3j().ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false), "block")
         .getBlock().getTimestamp().longValueExact();
-  }
-
-  @SuppressWarnings("rawtypes")
-  private List<Type> call(Function f) {
-    return rpc.call(address, f);
-  }
-
-  private TransactionReceipt send(Function f) {
-    if (signer == null) {
-      throw new IllegalStateException(f.getName() + " needs a signer: use Erc8004Client.withSigner(...)");
-    }
-    return rpc.send(signer, address, f);
   }
 
   static byte[] word(BigInteger v) {

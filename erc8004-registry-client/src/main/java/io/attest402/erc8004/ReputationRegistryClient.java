@@ -25,25 +25,12 @@ import org.web3j.utils.Numeric;
 
 /** The ERC-8004 Reputation Registry: feedback, revocations, responses and on-chain summaries. */
 @SuppressWarnings({"rawtypes", "unchecked"})
-public final class ReputationRegistryClient {
+public final class ReputationRegistryClient extends RegistryContract {
   /** Blocks per eth_getLogs request (public RPCs cap the range). */
-  public static final long LOG_RANGE = 10_000;
-
-  private final ContractRpc rpc;
-  private final TxSignService signer;
-  private final String address;
+  public static final long LOG_RANGE = RegistryContract.LOG_RANGE;
 
   ReputationRegistryClient(ContractRpc rpc, RegistryAddresses addresses, TxSignService signer) {
-    this.rpc = rpc;
-    this.signer = signer;
-    if (addresses.reputationRegistry() == null) {
-      throw new IllegalArgumentException("no reputation registry configured");
-    }
-    this.address = addresses.reputationRegistry();
-  }
-
-  public String address() {
-    return address;
+    super(rpc, signer, configured(addresses.reputationRegistry(), "reputation"));
   }
 
   /** Feedback to post: value with valueDecimals (0..18); everything else optional ("" / null hash). */
@@ -71,12 +58,7 @@ public final class ReputationRegistryClient {
         new Int128(fb.value()), new Uint8(fb.valueDecimals()), new Utf8String(fb.tag1()), new Utf8String(fb.tag2()),
         new Utf8String(fb.endpoint()), new Utf8String(fb.feedbackURI()), new Bytes32(fb.feedbackHash())),
         List.of()));
-    for (Log log : r.getLogs()) {
-      if (log.getAddress().equalsIgnoreCase(address) && log.getTopics().get(0).equals(Events.NEW_FEEDBACK)) {
-        return feedbackEvent(log);
-      }
-    }
-    throw new RegistryException("giveFeedback: no NewFeedback event in tx " + r.getTransactionHash());
+    return event(r, Events.NEW_FEEDBACK, "giveFeedback", "NewFeedback", ReputationRegistryClient::feedbackEvent);
   }
 
   public TransactionReceipt revokeFeedback(BigInteger agentId, long feedbackIndex) {
@@ -96,7 +78,7 @@ public final class ReputationRegistryClient {
    * unfiltered, Sybil-prone summary). Tags: "" or null matches any.
    */
   public FeedbackSummary getSummary(BigInteger agentId, Collection<String> clients, String tag1, String tag2) {
-    List<Type> out = call(new Function("getSummary", List.of(new Uint256(agentId), addresses(clients),
+    List<Type> out = call(new Function("getSummary", List.of(new Uint256(agentId), addressArray(clients),
         new Utf8String(nz(tag1)), new Utf8String(nz(tag2))), List.of(new TypeReference<Uint64>() {},
         new TypeReference<Int128>() {}, new TypeReference<Uint8>() {})));
     return new FeedbackSummary(((BigInteger) out.get(0).getValue()).longValueExact(),
@@ -116,7 +98,7 @@ public final class ReputationRegistryClient {
   @SuppressWarnings("unchecked")
   public List<Feedback> readAllFeedback(BigInteger agentId, Collection<String> clients, String tag1, String tag2,
       boolean includeRevoked) {
-    List<Type> out = call(new Function("readAllFeedback", List.of(new Uint256(agentId), addresses(clients),
+    List<Type> out = call(new Function("readAllFeedback", List.of(new Uint256(agentId), addressArray(clients),
         new Utf8String(nz(tag1)), new Utf8String(nz(tag2)), new Bool(includeRevoked)),
         List.of(new TypeReference<DynamicArray<Address>>() {}, new TypeReference<DynamicArray<Uint64>>() {},
             new TypeReference<DynamicArray<Int128>>() {}, new TypeReference<DynamicArray<Uint8>>() {},
@@ -157,7 +139,7 @@ public final class ReputationRegistryClient {
   public long getResponseCount(BigInteger agentId, String client, long index, Collection<String> responders) {
     return ((BigInteger) call(new Function("getResponseCount", List.of(new Uint256(agentId),
         new Address(client == null ? "0x0000000000000000000000000000000000000000" : client), new Uint64(index),
-        addresses(responders)), List.of(new TypeReference<Uint64>() {}))).get(0).getValue()).longValueExact();
+        addressArray(responders)), List.of(new TypeReference<Uint64>() {}))).get(0).getValue()).longValueExact();
   }
 
   public String getIdentityRegistry() {
@@ -172,11 +154,7 @@ public final class ReputationRegistryClient {
     if (agentId != null) {
       topics.add(List.of(Numeric.toHexStringWithPrefixZeroPadded(agentId, 64)));
     }
-    List<FeedbackEvent> out = new ArrayList<>();
-    for (Log log : rpc.logs(List.of(address), topics, fromBlock, toBlock, LOG_RANGE)) {
-      out.add(feedbackEvent(log));
-    }
-    return out;
+    return events(topics, fromBlock, toBlock, ReputationRegistryClient::feedbackEvent);
   }
 
   /** Decodes a NewFeedback log. */
@@ -186,29 +164,5 @@ public final class ReputationRegistryClient {
         e.value, e.valueDecimals.intValueExact(), e.tag1, e.tag2, e.endpoint, e.feedbackURI,
         Numeric.toHexString(e.feedbackHash), log.getBlockNumber().longValueExact(), log.getBlockHash(),
         log.getTransactionHash(), log.getLogIndex().longValueExact());
-  }
-
-  private static DynamicArray<Address> addresses(Collection<String> list) {
-    List<Address> a = new ArrayList<>();
-    if (list != null) {
-      list.forEach(s -> a.add(new Address(s)));
-    }
-    return new DynamicArray<>(Address.class, a);
-  }
-
-  private static String nz(String s) {
-    return s == null ? "" : s;
-  }
-
-  @SuppressWarnings("rawtypes")
-  private List<Type> call(Function f) {
-    return rpc.call(address, f);
-  }
-
-  private TransactionReceipt send(Function f) {
-    if (signer == null) {
-      throw new IllegalStateException(f.getName() + " needs a signer: use Erc8004Client.withSigner(...)");
-    }
-    return rpc.send(signer, address, f);
   }
 }

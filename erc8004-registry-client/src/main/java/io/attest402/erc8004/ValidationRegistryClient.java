@@ -24,25 +24,12 @@ import org.web3j.utils.Numeric;
 
 /** The ERC-8004 Validation Registry: requests to named validators and their 0..100 answers. */
 @SuppressWarnings({"rawtypes", "unchecked"})
-public final class ValidationRegistryClient {
+public final class ValidationRegistryClient extends RegistryContract {
   /** The tag a TEE-attestation validator answers with. */
   public static final String TAG_TEE_ATTESTATION = "tee-attestation";
 
-  private final ContractRpc rpc;
-  private final TxSignService signer;
-  private final String address;
-
   ValidationRegistryClient(ContractRpc rpc, RegistryAddresses addresses, TxSignService signer) {
-    this.rpc = rpc;
-    this.signer = signer;
-    if (addresses.validationRegistry() == null) {
-      throw new IllegalArgumentException("no validation registry configured");
-    }
-    this.address = addresses.validationRegistry();
-  }
-
-  public String address() {
-    return address;
+    super(rpc, signer, configured(addresses.validationRegistry(), "validation"));
   }
 
   /** A logged validation request. */
@@ -57,12 +44,8 @@ public final class ValidationRegistryClient {
   public Request validationRequest(String validator, BigInteger agentId, String requestURI, byte[] requestHash) {
     TransactionReceipt r = send(new Function("validationRequest", List.of(new Address(validator),
         new Uint256(agentId), new Utf8String(requestURI), new Bytes32(requestHash)), List.of()));
-    for (Log log : r.getLogs()) {
-      if (log.getAddress().equalsIgnoreCase(address) && log.getTopics().get(0).equals(Events.VALIDATION_REQUEST)) {
-        return request(log);
-      }
-    }
-    throw new RegistryException("validationRequest: no ValidationRequest event in tx " + r.getTransactionHash());
+    return event(r, Events.VALIDATION_REQUEST, "validationRequest", "ValidationRequest",
+        ValidationRegistryClient::request);
   }
 
   /** {@code validationResponse} from the signer (who must be the named validator). */
@@ -72,12 +55,8 @@ public final class ValidationRegistryClient {
         new Uint8(response), new Utf8String(responseURI == null ? "" : responseURI),
         new Bytes32(responseHash == null ? new byte[32] : responseHash), new Utf8String(tag == null ? "" : tag)),
         List.of()));
-    for (Log log : r.getLogs()) {
-      if (log.getAddress().equalsIgnoreCase(address) && log.getTopics().get(0).equals(Events.VALIDATION_RESPONSE)) {
-        return response(log);
-      }
-    }
-    throw new RegistryException("validationResponse: no ValidationResponse event in tx " + r.getTransactionHash());
+    return event(r, Events.VALIDATION_RESPONSE, "validationResponse", "ValidationResponse",
+        ValidationRegistryClient::response);
   }
 
   public ValidationStatus getValidationStatus(byte[] requestHash) {
@@ -92,12 +71,8 @@ public final class ValidationRegistryClient {
 
   /** Count and average of the answered requests; empty {@code validators} = any, ""/null tag = any. */
   public ValidationSummary getSummary(BigInteger agentId, Collection<String> validators, String tag) {
-    List<Address> a = new ArrayList<>();
-    if (validators != null) {
-      validators.forEach(v -> a.add(new Address(v)));
-    }
-    List<Type> out = call(new Function("getSummary", List.of(new Uint256(agentId),
-        new DynamicArray<>(Address.class, a), new Utf8String(tag == null ? "" : tag)),
+    List<Type> out = call(new Function("getSummary", List.of(new Uint256(agentId), addressArray(validators),
+        new Utf8String(nz(tag))),
         List.of(new TypeReference<Uint64>() {}, new TypeReference<Uint8>() {})));
     return new ValidationSummary(((BigInteger) out.get(0).getValue()).longValueExact(),
         ((BigInteger) out.get(1).getValue()).intValueExact());
@@ -122,11 +97,7 @@ public final class ValidationRegistryClient {
     if (validator != null) {
       topics.add(List.of(Numeric.toHexStringWithPrefixZeroPadded(Numeric.toBigInt(validator), 64)));
     }
-    List<Request> out = new ArrayList<>();
-    for (Log log : rpc.logs(List.of(address), topics, fromBlock, toBlock, ReputationRegistryClient.LOG_RANGE)) {
-      out.add(request(log));
-    }
-    return out;
+    return events(topics, fromBlock, toBlock, ValidationRegistryClient::request);
   }
 
   /** ValidationResponse logs for {@code requestHash} (null: any) between two blocks. */
@@ -138,11 +109,7 @@ public final class ValidationRegistryClient {
       topics.add(null);
       topics.add(List.of(requestHash));
     }
-    List<Response> out = new ArrayList<>();
-    for (Log log : rpc.logs(List.of(address), topics, fromBlock, toBlock, ReputationRegistryClient.LOG_RANGE)) {
-      out.add(response(log));
-    }
-    return out;
+    return events(topics, fromBlock, toBlock, ValidationRegistryClient::response);
   }
 
   public static Request request(Log log) {
@@ -170,17 +137,5 @@ public final class ValidationRegistryClient {
       r.add(Numeric.toHexString((byte[]) t.getValue()));
     }
     return r;
-  }
-
-  @SuppressWarnings("rawtypes")
-  private List<Type> call(Function f) {
-    return rpc.call(address, f);
-  }
-
-  private TransactionReceipt send(Function f) {
-    if (signer == null) {
-      throw new IllegalStateException(f.getName() + " needs a signer: use Erc8004Client.withSigner(...)");
-    }
-    return rpc.send(signer, address, f);
   }
 }
