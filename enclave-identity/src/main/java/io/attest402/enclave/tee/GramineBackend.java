@@ -21,14 +21,12 @@ import java.util.Objects;
  *
  * <p>The root directory is configurable so tests can drive it against a directory that emulates these files.
  */
-public final class GramineBackend implements TeeBackend {
+public final class GramineBackend extends DeviceBackend {
   public static final Path DEFAULT_ROOT = Path.of("/dev/attestation");
   static final String DOMAIN = "gramine-sgx-mrenclave";
 
   private final Path root;
   private final AesGcmSealer sealer;
-  private final Object lock = new Object();
-  private volatile Measurement measurement;
 
   private GramineBackend(Path root, AesGcmSealer sealer) {
     this.root = root;
@@ -75,11 +73,6 @@ public final class GramineBackend implements TeeBackend {
   }
 
   @Override
-  public boolean simulated() {
-    return false;
-  }
-
-  @Override
   public TeeType quoteTee() {
     return TeeType.SGX;
   }
@@ -93,21 +86,9 @@ public final class GramineBackend implements TeeBackend {
       byte[] raw = DeviceIo.read(root.resolve("quote"), "Gramine quote (needs aesmd and a DCAP quote provider "
           + "on the host)");
       Quote q = DeviceIo.checkQuote(raw, reportData64, TeeType.SGX, "Gramine " + root.resolve("quote"));
-      if (measurement == null) {
-        measurement = Measurement.of(q);
-      }
+      remember(q);
       return raw;
     }
-  }
-
-  @Override
-  public Measurement measurement() throws TeeException {
-    Measurement m = measurement;
-    if (m == null) {
-      quote(new byte[64]);
-      m = measurement;
-    }
-    return m;
   }
 
   @Override

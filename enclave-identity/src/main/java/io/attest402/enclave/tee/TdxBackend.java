@@ -24,14 +24,12 @@ import java.util.Objects;
  *
  * <p>The root directory is configurable so tests can drive it against a directory that emulates configfs.
  */
-public final class TdxBackend implements TeeBackend {
+public final class TdxBackend extends DeviceBackend {
   public static final Path DEFAULT_ROOT = Path.of("/sys/kernel/config/tsm/report");
   public static final String DEFAULT_ENTRY = "attest402";
   static final int ATTEMPTS = 3;
 
   private final Path entry;
-  private final Object lock = new Object();
-  private volatile Measurement measurement;
 
   private TdxBackend(Path entry) {
     this.entry = entry;
@@ -78,11 +76,6 @@ public final class TdxBackend implements TeeBackend {
   }
 
   @Override
-  public boolean simulated() {
-    return false;
-  }
-
-  @Override
   public TeeType quoteTee() {
     return TeeType.TDX;
   }
@@ -105,9 +98,7 @@ public final class TdxBackend implements TeeBackend {
         }
         Quote q = DeviceIo.checkQuote(raw, reportData64, TeeType.TDX, "configfs-tsm " + entry
             .resolve("outblob"));
-        if (measurement == null) {
-          measurement = Measurement.of(q);
-        }
+        remember(q);
         return raw;
       }
       throw new TeeException(conflict + " (gave up after " + ATTEMPTS + " attempts)");
@@ -122,16 +113,6 @@ public final class TdxBackend implements TeeBackend {
       throw new TeeException("configfs-tsm generation " + entry.resolve("generation") + " is not a number: '"
           + g + "'", e);
     }
-  }
-
-  @Override
-  public Measurement measurement() throws TeeException {
-    Measurement m = measurement;
-    if (m == null) {
-      quote(new byte[64]);
-      m = measurement;
-    }
-    return m;
   }
 
   @Override
