@@ -17,6 +17,7 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -43,11 +44,8 @@ public final class QuoteVerifyCommand implements Callable<Integer> {
     @Option(names = "--at", paramLabel = "UNIX_SECONDS", description = "Verification time (default: now).")
     Long at;
 
-    @Option(names = "--policy", paramLabel = "FILE", description = "Policy JSON (default: UpToDate only, strict).")
-    Path policyFile;
-
-    @Option(names = "--allow-simulated", description = "Accept quotes signed by the attest402 simulation CA.")
-    boolean allowSimulated;
+    @Mixin
+    PolicyOptions policyOptions;
 
     @Option(names = "--json", description = "Print one JSON object on stdout.")
     boolean json;
@@ -72,11 +70,7 @@ public final class QuoteVerifyCommand implements Callable<Integer> {
         try {
             quote = decodeQuoteFile(Files.readAllBytes(quoteFile));
             collateral = Collateral.fromJson(Files.readAllBytes(collateralFile));
-            policy = policyFile == null ? VerificationPolicy.defaults()
-                    : VerificationPolicy.fromJson(Files.readString(policyFile, StandardCharsets.UTF_8));
-            if (allowSimulated) {
-                policy = policy.toBuilder().allowSimulated(true).build();
-            }
+            policy = policyOptions.policy();
         } catch (IOException | IllegalArgumentException | QuoteVerificationException e) {
             err.println("attest402 quote verify: " + e.getMessage());
             if (json) {

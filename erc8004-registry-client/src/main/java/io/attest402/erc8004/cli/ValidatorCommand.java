@@ -6,9 +6,7 @@ import io.attest402.erc8004.files.Json;
 import io.attest402.erc8004.validator.TeeValidator;
 import io.attest402.erc8004.validator.ValidationOutcome;
 import io.attest402.verifier.VerificationPolicy;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.attest402.verifier.cli.PolicyOptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,11 +25,8 @@ public final class ValidatorCommand implements Callable<Integer> {
   @Mixin
   Common common;
 
-  @Option(names = "--policy", paramLabel = "FILE", description = "Verification policy JSON (default: strict).")
-  Path policyFile;
-
-  @Option(names = "--allow-simulated", description = "Accept simulated-TEE quotes (dev only).")
-  boolean allowSimulated;
+  @Mixin
+  PolicyOptions policyOptions;
 
   @Option(names = "--once", description = "Answer the pending requests, then exit.")
   boolean once;
@@ -42,11 +37,7 @@ public final class ValidatorCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try {
-      VerificationPolicy policy = policyFile == null ? VerificationPolicy.defaults()
-          : VerificationPolicy.fromJson(Files.readString(policyFile, StandardCharsets.UTF_8));
-      if (allowSimulated) {
-        policy = policy.toBuilder().allowSimulated(true).build();
-      }
+      VerificationPolicy policy = policyOptions.policy();
       TeeValidator v = new TeeValidator(common.signed(), common.indexer(), common.resolver(), policy,
           Clock.systemUTC());
       common.err().println("validator " + v.address() + " on " + common.client().addresses().agentRegistry()
