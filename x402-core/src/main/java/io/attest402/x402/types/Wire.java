@@ -75,11 +75,7 @@ public final class Wire {
   }
 
   public static String string(ObjectNode obj, String field, String path) {
-    JsonNode v = required(obj, field, path);
-    if (!v.isTextual()) {
-      throw new X402FormatException(join(path, field), "must be a string, not " + describe(v));
-    }
-    return v.textValue();
+    return text(required(obj, field, path), field, path);
   }
 
   public static String nonEmptyString(ObjectNode obj, String field, String path) {
@@ -92,9 +88,10 @@ public final class Wire {
 
   public static String optString(ObjectNode obj, String field, String path) {
     JsonNode v = optional(obj, field);
-    if (v == null) {
-      return null;
-    }
+    return v == null ? null : text(v, field, path);
+  }
+
+  private static String text(JsonNode v, String field, String path) {
     if (!v.isTextual()) {
       throw new X402FormatException(join(path, field), "must be a string, not " + describe(v));
     }
