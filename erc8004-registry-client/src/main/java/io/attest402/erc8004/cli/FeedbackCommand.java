@@ -25,7 +25,6 @@ import org.web3j.abi.datatypes.generated.Uint256;
 import org.web3j.crypto.Credentials;
 import org.web3j.service.TxSignServiceImpl;
 import org.web3j.utils.Numeric;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,15 +33,7 @@ import picocli.CommandLine.Parameters;
 /** {@code registry feedback give|list|summary}. */
 @Command(name = "feedback", mixinStandardHelpOptions = true, description = "Give and read feedback.",
     subcommands = {FeedbackCommand.Give.class, FeedbackCommand.ListFeedback.class, FeedbackCommand.Summary.class})
-public final class FeedbackCommand implements Runnable {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-
+public final class FeedbackCommand extends GroupCommand {
   /** Posts feedback with a feedback file (data: URI, keccak256 feedbackHash) carrying proofOfPayment. */
   @Command(name = "give", mixinStandardHelpOptions = true,
       description = "Give feedback. With --payment-tx (or --pay, which makes the payment first) the feedback file "

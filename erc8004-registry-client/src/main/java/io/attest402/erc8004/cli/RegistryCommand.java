@@ -12,12 +12,4 @@ import picocli.CommandLine.Command;
         + "answer TEE-attestation validations.",
     subcommands = {RegisterCommand.class, ShowCommand.class, SearchCommand.class, FeedbackCommand.class,
         ValidateCommand.class, ValidatorCommand.class, CommandLine.HelpCommand.class})
-public final class RegistryCommand implements Runnable {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-}
+public final class RegistryCommand extends GroupCommand {}

@@ -11,7 +11,6 @@ import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
 import org.web3j.utils.Numeric;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,15 +19,7 @@ import picocli.CommandLine.Parameters;
 /** {@code registry validate request|status}. */
 @Command(name = "validate", mixinStandardHelpOptions = true, description = "Request and inspect validations.",
     subcommands = {ValidateCommand.Request.class, ValidateCommand.Status.class})
-public final class ValidateCommand implements Runnable {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-
+public final class ValidateCommand extends GroupCommand {
   @Command(name = "request", mixinStandardHelpOptions = true,
       description = "Ask a validator for a tee-attestation validation of an agent (sent by its owner or operator). "
           + "The request document is stored on-chain as a data: URI; its keccak256 is the requestHash.")
