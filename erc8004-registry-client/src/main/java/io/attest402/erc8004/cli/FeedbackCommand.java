@@ -2,7 +2,6 @@ package io.attest402.erc8004.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.attest402.erc8004.ContractRpc;
 import io.attest402.erc8004.Erc8004Client;
 import io.attest402.erc8004.FeedbackEvent;
 import io.attest402.erc8004.FeedbackSummary;
@@ -81,9 +80,8 @@ public final class FeedbackCommand extends GroupCommand {
           if (wallet == null) {
             throw new IllegalStateException("agent " + agentId + " has no agentWallet to pay");
           }
-          tx = new ContractRpc(c.web3j(), c.addresses().chainId()).send(new TxSignServiceImpl(me),
-              common.deployment().contracts().usdc(), new Function("transfer", List.of(new Address(wallet),
-                  new Uint256(pay)), List.of())).getTransactionHash();
+          tx = c.rpc().send(new TxSignServiceImpl(me), common.deployment().contracts().usdc(),
+              new Function("transfer", List.of(new Address(wallet), new Uint256(pay)), List.of())).getTransactionHash();
           common.err().println("paid " + pay + " USDC base units to " + wallet + " in " + tx);
         }
         FeedbackFile.ProofOfPayment proof = tx == null ? null : new FeedbackFile.ProofOfPayment(me.getAddress(),
