@@ -2,6 +2,7 @@ package io.attest402.facilitator.chain;
 
 import io.attest402.x402.evm.Eip3009Calls;
 import io.attest402.x402.evm.Hex;
+import io.attest402.x402.evm.Web3jChainAccess;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -138,10 +139,10 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
     return r.getAmountUsed();
   }
 
+  /** {@link Web3jChainAccess#isExecutionError}, and also "gas required exceeds" (an estimate that cannot fit). */
   private static boolean isExecutionError(Response.Error err) {
     String m = err.getMessage() == null ? "" : err.getMessage().toLowerCase(java.util.Locale.ROOT);
-    return err.getCode() == 3 || m.contains("revert") || m.contains("execution") || m.contains("invalid opcode")
-        || m.contains("out of gas") || m.contains("gas required exceeds");
+    return Web3jChainAccess.isExecutionError(err) || m.contains("gas required exceeds");
   }
 
   @Override

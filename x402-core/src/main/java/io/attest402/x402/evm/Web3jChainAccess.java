@@ -37,7 +37,7 @@ public final class Web3jChainAccess implements ChainAccess {
           .send();
       if (r.hasError()) {
         Response.Error err = r.getError();
-        if (isRevert(err)) {
+        if (isExecutionError(err)) {
           return CallResult.reverted(err.getMessage(), err.getData());
         }
         throw new ChainAccessException("eth_call to " + to + ": " + err.getMessage());
@@ -48,8 +48,11 @@ public final class Web3jChainAccess implements ChainAccess {
     }
   }
 
-  /** Execution errors (code 3, or -32000/-32015 with a revert message, as nodes differ) are call results. */
-  private static boolean isRevert(Response.Error err) {
+  /**
+   * True when a node's JSON-RPC error reports an execution failure (revert, invalid opcode, out of gas) rather than an
+   * RPC problem: code 3, or -32000/-32015 with such a message, as nodes differ. Execution errors are call results.
+   */
+  public static boolean isExecutionError(Response.Error err) {
     String msg = err.getMessage() == null ? "" : err.getMessage().toLowerCase(java.util.Locale.ROOT);
     return err.getCode() == 3 || msg.contains("revert") || msg.contains("execution") || msg.contains("invalid opcode")
         || msg.contains("out of gas");
