@@ -4,7 +4,8 @@ import java.util.Arrays;
 
 /**
  * ERC-1271 {@code isValidSignature(bytes32, bytes)} through {@code eth_call}, strictly: valid only when the call
- * succeeds and returns the magic value {@code 0x1626ba7e}; a revert, short answer or RPC failure is "not valid".
+ * succeeds and returns the magic value {@code 0x1626ba7e}; a revert or a short answer is "not valid". A node that
+ * cannot answer is no answer: its {@link ChainAccess.ChainAccessException} propagates.
  */
 public final class Erc1271 {
   private Erc1271() {}
@@ -20,6 +21,8 @@ public final class Erc1271 {
       }
       byte[] out = Hex.decode(r.returnData());
       return out.length >= 32 && Arrays.equals(out, 0, 4, MAGIC, 0, 4);
+    } catch (ChainAccess.ChainAccessException nodeFailed) {
+      throw nodeFailed;
     } catch (RuntimeException e) {
       return false;
     }

@@ -47,9 +47,12 @@ import org.web3j.utils.Numeric;
  * are answered {@code unsupported_payload_type}: only EIP-3009 is implemented.
  *
  * <p>What the official code throws on (and its facilitator server answers 500 for), this throws too: an asset or
- * payTo that is not an address, a network that is not {@code eip155:N}, an RPC failure of the asset check
- * ({@link ChainAccess.ChainAccessException}), and a payload that is not an EIP-3009 payload
- * ({@link io.attest402.x402.types.X402FormatException}). Blocking: run it off event loops.
+ * payTo that is not an address, a network that is not {@code eip155:N}, and a payload that is not an EIP-3009 payload
+ * ({@link io.attest402.x402.types.X402FormatException}). A node that cannot answer ({@link
+ * ChainAccess.ChainAccessException} from any read: the asset's or the payer's {@code eth_getCode}, the ERC-1271 call,
+ * the simulation or its diagnostic) also throws, as that exception: an answer reached without the node would say
+ * nothing about the payment. A real "no code" ({@code 0x}) and a reverting call are answers, not failures. The payer's
+ * code is read once per verification. Blocking: run it off event loops.
  *
  * <p>One deliberate option: {@link Config#sPolicy()} {@link Signatures.SPolicy#REQUIRE_LOW_S} makes step 6 refuse
  * high-s signatures (which USDC refuses on chain); the default {@link Signatures.SPolicy#ALLOW_HIGH_S} matches viem,
@@ -191,7 +194,7 @@ public final class ExactEvmVerifier {
       if (!allowed) {
         return fail(ErrorReasons.FACTORY_NOT_ALLOWED, payer, ep, c);
       }
-    } else if (!signatureValid(domain, auth, c.innerSignature(), payer)) {
+    } else if (!signatureValid(domain, auth, c.innerSignature(), payer, c.deployedAtPayer())) {
       return fail(ErrorReasons.INVALID_SIGNATURE, payer, ep, c);
     }
 
@@ -256,51 +259,67 @@ public final class ExactEvmVerifier {
 
   /** {@code ""} when the asset has code, {@code asset_not_deployed_contract} when not; throws on RPC failure. */
   private String assetReason(String network, String asset) {
-    String code;
-    try {
-      code = chain.getCode(asset);
-    } catch (RuntimeException e) {
-      throw new ChainAccess.ChainAccessException("failed to check whether asset is a contract: " + e.getMessage(), e);
-    }
-    return code == null || code.equals("0x") || code.isEmpty() ? ErrorReasons.ASSET_NOT_DEPLOYED_CONTRACT : "";
+    return hasCode(asset, "failed to check whether asset is a contract")
+        ? "" : ErrorReasons.ASSET_NOT_DEPLOYED_CONTRACT;
   }
 
-  /** ERC-6492 classification with one {@code eth_getCode(payer)} (a failed lookup counts as no code). */
+  /**
+   * Whether {@code address} has code ({@code eth_getCode} is not {@code 0x}).
+   *
+   * @throws ChainAccess.ChainAccessException when the lookup fails: a failure is not "no code"
+   */
+  private boolean hasCode(String address, String what) {
+    String code;
+    try {
+      code = chain.getCode(address);
+    } catch (RuntimeException e) {
+      throw new ChainAccess.ChainAccessException(what + ": " + e.getMessage(), e);
+    }
+    return code != null && !code.isEmpty() && !code.equals("0x");
+  }
+
+  /**
+   * ERC-6492 classification with one {@code eth_getCode(payer)}.
+   *
+   * @throws ChainAccess.ChainAccessException when the lookup fails
+   */
   public Classification classify(String signature, String payer) {
     Erc6492.Wrapped w = Erc6492.parse(signature).orElse(null);
     boolean hasDeploymentInfo = w != null && !w.factory().equalsIgnoreCase(Addresses.ZERO);
     String inner = hasDeploymentInfo ? w.innerSignature() : signature;
-    String code;
-    try {
-      code = chain.getCode(payer);
-    } catch (RuntimeException e) {
-      code = null;
-    }
-    boolean deployed = code != null && !code.isEmpty() && !code.equals("0x");
+    boolean deployed = hasCode(payer, "failed to read the payer's code");
     return new Classification(hasDeploymentInfo && !deployed, deployed, hasDeploymentInfo, inner,
         hasDeploymentInfo ? w : null);
   }
 
   /**
-   * Strict SignatureChecker semantics: no code at {@code signer}: ecrecover of a 65-byte signature; code: ERC-1271.
-   * Typed data that cannot be hashed (bad checksum, nonce not 32 bytes, number beyond uint256) is invalid.
+   * {@link #signatureValid(Eip712Domain, ExactEvmPayload.Authorization, String, String, boolean)} with the signer's
+   * code looked up ({@code eth_getCode(signer)}).
+   *
+   * @throws ChainAccess.ChainAccessException when the node cannot answer
    */
   public boolean signatureValid(Eip712Domain domain, ExactEvmPayload.Authorization auth, String signature,
       String signer) {
+    return signatureValid(domain, auth, signature, signer, hasCode(signer, "failed to read the signer's code"));
+  }
+
+  /**
+   * Strict SignatureChecker semantics: no code at {@code signer}: ecrecover of a 65-byte signature; code: ERC-1271.
+   * Typed data that cannot be hashed (bad checksum, nonce not 32 bytes, number beyond uint256) is invalid.
+   *
+   * @param signerHasCode whether {@code signer} has code, as {@link #classify} found it
+   * @throws ChainAccess.ChainAccessException when the ERC-1271 call cannot reach the node
+   */
+  public boolean signatureValid(Eip712Domain domain, ExactEvmPayload.Authorization auth, String signature,
+      String signer, boolean signerHasCode) {
     byte[] digest;
     try {
       digest = TransferWithAuthorization.digest(domain, auth);
     } catch (IllegalArgumentException e) {
       return false;
     }
-    String code;
-    try {
-      code = chain.getCode(signer);
-    } catch (RuntimeException e) {
-      return false;
-    }
     byte[] sig = Hex.decode(signature);
-    if (code == null || code.isEmpty() || code.equals("0x")) {
+    if (!signerHasCode) {
       if (Hex.strip(signature).length() != 130) {
         return false;
       }
@@ -336,12 +355,17 @@ public final class ExactEvmVerifier {
       }
       ChainAccess.CallResult r = chain.call(asset, Eip3009Calls.encode(f));
       return r.success() ? new SimulationResult(true, null) : new SimulationResult(false, r.errorMessage());
+    } catch (ChainAccess.ChainAccessException nodeFailed) {
+      throw nodeFailed;
     } catch (RuntimeException e) {
       return new SimulationResult(false, String.valueOf(e.getMessage()));
     }
   }
 
-  /** The official post-simulation diagnostic (one Multicall3 round trip); generic reason when it cannot run. */
+  /**
+   * The official post-simulation diagnostic (one Multicall3 round trip); generic reason when it cannot run (no
+   * Multicall3, an answer that does not decode). A node failure throws.
+   */
   private VerifyResponse diagnose(String asset, ExactEvmPayload.Authorization a, PaymentRequirements req) {
     String payer = a.from();
     try {
@@ -372,8 +396,10 @@ public final class ExactEvmVerifier {
       if (balance != null && balance.compareTo(req.amount()) < 0) {
         return VerifyResponse.invalid(ErrorReasons.INSUFFICIENT_BALANCE, payer);
       }
+    } catch (ChainAccess.ChainAccessException nodeFailed) {
+      throw nodeFailed;
     } catch (RuntimeException diagnosticFailed) {
-      // no Multicall3, or the node failed: the official code falls through to the generic reason too
+      // no Multicall3 or an undecodable answer: the official code falls through to the generic reason too
     }
     return VerifyResponse.invalid(ErrorReasons.SIMULATION_FAILED, payer);
   }

@@ -25,8 +25,8 @@ public final class Web3jChainAccess implements ChainAccess {
       }
       String code = r.getCode();
       return code == null || code.isEmpty() ? "0x" : code;
-    } catch (IOException e) {
-      throw new ChainAccessException("eth_getCode " + address + " failed: " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      throw failure("eth_getCode " + address, e);
     }
   }
 
@@ -43,9 +43,17 @@ public final class Web3jChainAccess implements ChainAccess {
         throw new ChainAccessException("eth_call to " + to + ": " + err.getMessage());
       }
       return CallResult.ok(r.getValue());
-    } catch (IOException e) {
-      throw new ChainAccessException("eth_call to " + to + " failed: " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      throw failure("eth_call to " + to, e);
     }
+  }
+
+  /**
+   * Any exception out of the web3j client is a node failure: I/O and timeouts, but also its unchecked ones (an HTTP
+   * error status from the node or a proxy in front of it is a {@code ClientConnectionException}).
+   */
+  private static ChainAccessException failure(String what, Exception e) {
+    return e instanceof ChainAccessException c ? c : new ChainAccessException(what + " failed: " + e.getMessage(), e);
   }
 
   /**

@@ -299,6 +299,74 @@ class ExactEvmVerifierTest {
   }
 
   @Test
+  void payerCodeLookupFailureThrowsInsteadOfAnswering() {
+    String payer = new Eip3009Signer(PAYER, clock).address().toLowerCase();
+    ExactEvmPayload p = sign(auth(PAY_TO, 1000, 0, NOW + 60));
+    PaymentPayload badSignature = payment(req, new ExactEvmPayload("0x" + "11".repeat(65), p.authorization()));
+    for (RuntimeException failure : List.of(new ChainAccess.ChainAccessException("node down"),
+        new IllegalStateException("connection refused"))) {
+      chain.getCodeFailure = failure;
+      for (PaymentPayload payload : List.of(good(), badSignature)) {
+        for (boolean simulate : List.of(true, false)) {
+          chain.log.clear();
+          ChainAccess.ChainAccessException e = assertThrows(ChainAccess.ChainAccessException.class,
+              () -> verifier.verify(payload, req, simulate), "no invalidReason while the node is down");
+          assertTrue(e.getMessage().contains(failure.getMessage()), e.getMessage());
+          assertEquals(1, chain.count("getCode " + payer), "payer's code is asked once");
+          assertEquals(0, chain.count("call "), "nothing runs after the failed lookup");
+        }
+      }
+    }
+    // "0x" is an answer: no code, an EOA signature, checked as such
+    chain.getCodeFailure = null;
+    assertInvalid(ErrorReasons.INVALID_SIGNATURE, verify(badSignature));
+  }
+
+  @Test
+  void payerCodeIsReadOncePerVerify() {
+    String payer = new Eip3009Signer(PAYER, clock).address().toLowerCase();
+    assertTrue(verify(good()).isValid());
+    assertEquals(1, chain.count("getCode " + payer), "EOA payer");
+    chain.log.clear();
+    assertTrue(verifier.verify(good(), req, false).isValid());
+    assertEquals(1, chain.count("getCode " + payer), "EOA payer, settle-time re-verification");
+
+    chain.code(payer, "0x60806040");
+    chain.calls = (to, data) -> to.equalsIgnoreCase(payer)
+        ? ChainAccess.CallResult.ok("0x1626ba7e" + "0".repeat(56))
+        : ChainAccess.CallResult.ok("0x");
+    chain.log.clear();
+    assertTrue(verify(good()).isValid());
+    assertEquals(1, chain.count("getCode " + payer), "ERC-1271 payer");
+    assertEquals(1, chain.count("call " + payer), "one isValidSignature call");
+  }
+
+  @Test
+  void nodeFailureOnLaterReadsThrowsToo() {
+    String payer = new Eip3009Signer(PAYER, clock).address();
+    // the ERC-1271 call
+    chain.code(payer, "0x60806040");
+    chain.calls = (to, data) -> {
+      throw new ChainAccess.ChainAccessException("timeout");
+    };
+    assertThrows(ChainAccess.ChainAccessException.class, () -> verify(good()));
+    // the simulation
+    chain.codes.remove(payer.toLowerCase());
+    assertThrows(ChainAccess.ChainAccessException.class, () -> verify(good()));
+    // the diagnostic after a simulation that reverted
+    chain.calls = (to, data) -> {
+      if (to.equalsIgnoreCase(Multicall3.ADDRESS)) {
+        throw new ChainAccess.ChainAccessException("timeout");
+      }
+      return ChainAccess.CallResult.reverted("execution reverted", null);
+    };
+    assertThrows(ChainAccess.ChainAccessException.class, () -> verify(good()));
+    // a diagnostic that cannot run for want of Multicall3 is still the generic reason
+    chain.calls = (to, data) -> ChainAccess.CallResult.reverted("execution reverted", null);
+    assertInvalid(ErrorReasons.SIMULATION_FAILED, verify(good()));
+  }
+
+  @Test
   void simulationFailureWithoutMulticallIsGenericAndCarriesTheRevertText() {
     chain.calls = (to, data) -> ChainAccess.CallResult.reverted("execution reverted: FiatTokenV2: invalid signature",
         null);
