@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.enclave.EnclaveKey;
 import io.attest402.facilitator.chain.RpcUnavailableException;
-import io.attest402.facilitator.chain.WatchedChainAccess;
 import io.attest402.facilitator.chain.Web3jSettlementChain;
 import io.attest402.facilitator.config.AssetConfig;
 import io.attest402.facilitator.config.NetworkConfig;
@@ -89,7 +88,7 @@ public final class Facilitator implements AutoCloseable {
           .withAllowedFactories(options.eip6492AllowedFactories())
           .withAssetCheckExecutor(assetChecks);
       ExactEvmVerifier verifier =
-          new ExactEvmVerifier(new WatchedChainAccess(new Web3jChainAccess(web3j)), clock, vc);
+          new ExactEvmVerifier(new Web3jChainAccess(web3j), clock, vc);
       lanes.add(new NetworkLane(n, chain, verifier, clock));
     }
     SettlementEngine engine = new SettlementEngine(lanes, store, key, clock, options, issuer, metrics);
@@ -197,13 +196,7 @@ public final class Facilitator implements AutoCloseable {
   public VerifyResponse verify(FacilitatorRequest req) {
     NetworkLane lane = engine.lane(req.paymentRequirements().network());
     try {
-      WatchedChainAccess.reset();
-      VerifyResponse v = lane.verifier().verify(req.paymentPayload(), req.paymentRequirements());
-      ChainAccess.ChainAccessException failed = WatchedChainAccess.failure();
-      if (failed != null && !v.isValid()) {
-        throw new RpcUnavailableException(lane.network() + " RPC: " + failed.getMessage(), failed);
-      }
-      return v;
+      return lane.verifier().verify(req.paymentPayload(), req.paymentRequirements());
     } catch (ChainAccess.ChainAccessException e) {
       throw new RpcUnavailableException(lane.network() + " RPC: " + e.getMessage(), e);
     } catch (X402FormatException e) {

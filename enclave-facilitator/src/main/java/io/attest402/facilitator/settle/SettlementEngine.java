@@ -8,7 +8,6 @@ import io.attest402.facilitator.chain.Fees;
 import io.attest402.facilitator.chain.RpcUnavailableException;
 import io.attest402.facilitator.chain.SendResult;
 import io.attest402.facilitator.chain.SettlementChain;
-import io.attest402.facilitator.chain.WatchedChainAccess;
 import io.attest402.facilitator.metrics.FacilitatorMetrics;
 import io.attest402.facilitator.store.SettlementStore;
 import io.attest402.x402.evm.ChainAccess;
@@ -273,14 +272,9 @@ public final class SettlementEngine implements AutoCloseable {
     }
     ExactEvmVerifier.Outcome v;
     try {
-      WatchedChainAccess.reset();
       v = lane.verifier().verify(payload, req, false);
     } catch (ChainAccess.ChainAccessException e) {
       throw new RpcUnavailableException("re-verification failed: " + e.getMessage(), e);
-    }
-    ChainAccess.ChainAccessException nodeFailed = WatchedChainAccess.failure();
-    if (nodeFailed != null && !v.isValid()) {
-      throw new RpcUnavailableException("re-verification failed: " + nodeFailed.getMessage(), nodeFailed);
     }
     if (!v.isValid()) {
       return fail(network, payer, v.response().invalidReason(), v.response().invalidMessage());
