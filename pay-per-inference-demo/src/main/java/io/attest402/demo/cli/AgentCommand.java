@@ -8,7 +8,7 @@ import io.attest402.erc8004.Erc8004Client;
 import io.attest402.erc8004.files.RegistrationFile;
 import io.attest402.erc8004.files.UriResolver;
 import io.attest402.erc8004.trust.TrustCheck;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.net.URI;
@@ -73,6 +73,8 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object on stdout.")
   boolean json;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
     Deployment d = Keys.deployment(deployment);
@@ -102,7 +104,7 @@ public final class AgentCommand implements Callable<Integer> {
         url = URI.create(url + "/summarize");
       }
     }
-    PrintStream out = System.out;
+    PrintWriter out = spec.commandLine().getOut();
     SummaryAgent agent = new SummaryAgent(d, Keys.resolve(d, keyFile, "agent"), Clock.systemUTC());
     SummaryAgent.Result r = agent.run(new SummaryAgent.Request(url, body, type, mode, maxAmount, trusted,
         allowSimulated, minPaidReviews, !noFeedback), step -> {
@@ -115,6 +117,7 @@ public final class AgentCommand implements Callable<Integer> {
     } else {
       print(out, r, d);
     }
+    out.flush();
     return r.paid() || "not-required".equals(r.outcome()) ? 0 : 1;
   }
 
@@ -150,7 +153,7 @@ public final class AgentCommand implements Callable<Integer> {
     return "text/plain";
   }
 
-  private static void print(PrintStream out, SummaryAgent.Result r, Deployment d) {
+  private static void print(PrintWriter out, SummaryAgent.Result r, Deployment d) {
     if (r.trust() != null) {
       out.println("trust checks:");
       for (TrustCheck c : r.trust().checks()) {

@@ -143,6 +143,34 @@ class DemoFlowTest {
   }
 
   @Test
+  void agentCommandPrintsOneJsonObjectAndExitsByOutcome() throws Exception {
+    SummaryProvider p = stack.startProvider("cli-provider", DevAccounts.account(4), null);
+    Path deployment = work.resolve("deployment.json");
+    Path doc = work.resolve("doc.txt");
+    java.nio.file.Files.writeString(doc, "Facilitators settle x402 payments on chain. They sign receipts. "
+        + "Payers check the receipts against the attested key.");
+    java.io.StringWriter out = new java.io.StringWriter();
+    picocli.CommandLine cl = new picocli.CommandLine(new io.attest402.demo.cli.AgentCommand());
+    cl.setOut(new java.io.PrintWriter(out));
+    int paid = cl.execute("--deployment", deployment.toString(), "--provider", p.baseUrl(), "--document",
+        doc.toString(), "--allow-simulated-tee", "--json");
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+    assertEquals(0, paid, out.toString());
+    assertEquals("paid", json.path("outcome").asText());
+    assertTrue(json.path("receiptValid").asBoolean(), out.toString());
+    assertTrue(json.path("trust").path("trusted").asBoolean(), out.toString());
+
+    // Without --allow-simulated-tee the default policy refuses the simulated facilitator: exit 1, nothing paid.
+    out.getBuffer().setLength(0);
+    int refused = cl.execute("--deployment", deployment.toString(), "--provider", p.baseUrl(), "--document",
+        doc.toString(), "--json");
+    json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+    assertEquals(1, refused, out.toString());
+    assertEquals("refused", json.path("outcome").asText());
+    assertTrue(json.path("reasons").toString().contains("facilitator.attestation"), out.toString());
+  }
+
+  @Test
   void providerRestartKeepsItsAgentId() {
     SummaryProvider first = stack.startProvider("restarting-provider", DevAccounts.account(8), null);
     BigInteger id = first.agentId();
