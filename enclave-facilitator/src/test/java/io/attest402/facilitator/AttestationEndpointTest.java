@@ -66,6 +66,24 @@ class AttestationEndpointTest {
           VerificationPolicy.defaults(), nonce).ok(), "default policy rejects a simulated TEE");
       assertEquals(400, TestKit.get(node.url() + "/attestation?nonce=xyz").status());
 
+      // Fresh quotes cost the TEE a quoting round trip: past the budget, 429 with Retry-After; the startup
+      // document stays available.
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      java.net.http.HttpResponse<String> limited = null;
+      for (int i = 0; i < 80 && limited == null; i++) {
+        java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+            node.url() + "/attestation?nonce=" + HexFormat.of().formatHex(nonce))).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 429) {
+          limited = r;
+        } else {
+          assertEquals(200, r.statusCode(), r.body());
+        }
+      }
+      assertTrue(limited != null, "fresh quotes are rate-limited");
+      assertTrue(limited.headers().firstValue("Retry-After").isPresent());
+      assertEquals(200, TestKit.get(node.url() + "/attestation").status());
+
       // The served quote and collateral through the CLI: accepted with --allow-simulated, rejected without.
       Path quote = dir.resolve("quote.b64");
       Path collateral = dir.resolve("collateral.json");
