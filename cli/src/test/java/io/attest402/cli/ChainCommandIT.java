@@ -42,6 +42,8 @@ class ChainCommandIT {
           assertNotEquals("0x", web3j.ethGetCode(address, DefaultBlockParameterName.LATEST).send().getCode(),
               "code at " + address);
         }
+        assertNotEquals("0x", web3j.ethGetCode("0xcA11bde05977b3631167028862bE2a173976CA11",
+            DefaultBlockParameterName.LATEST).send().getCode(), "Multicall3 at its canonical address");
         TestUSDC usdc = TestUSDC.load(d.contracts().usdc(), web3j, new ReadonlyTransactionManager(web3j,
             d.account("agent").address()), new DefaultGasProvider());
         for (String role : List.of("provider", "agent", "validator")) {
