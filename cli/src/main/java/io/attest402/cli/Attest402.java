@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "attest402",
     mixinStandardHelpOptions = true,
-    version = "attest402 0.1.0",
+    versionProvider = Attest402.BuildVersion.class,
     description = "Confidential x402 payment facilitator, attestation verifier, ERC-8004 registries and demo.",
     subcommands = {
         io.attest402.demo.cli.DemoCommand.class,
@@ -24,7 +24,7 @@ public final class Attest402 implements Runnable {
 
   @Override
   public void run() {
-    spec.commandLine().usage(System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 
   public static void main(String[] args) {
@@ -42,6 +42,21 @@ public final class Attest402 implements Runnable {
       return 1;
     });
     return cl;
+  }
+
+  /** The version Maven built: {@code version.properties} is filtered with {@code project.version}. */
+  static final class BuildVersion implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() throws java.io.IOException {
+      java.util.Properties p = new java.util.Properties();
+      try (java.io.InputStream in = Attest402.class.getResourceAsStream("version.properties")) {
+        if (in == null) {
+          throw new java.io.IOException("version.properties missing from the launcher's classpath");
+        }
+        p.load(in);
+      }
+      return new String[] {"attest402 " + p.getProperty("version")};
+    }
   }
 
   private static String rootMessage(Throwable e) {

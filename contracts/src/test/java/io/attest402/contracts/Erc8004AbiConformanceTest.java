@@ -18,7 +18,7 @@ import org.web3j.utils.Numeric;
 /**
  * The compiled registries against the ERC-8004 interface of 2026-01-25, entry by entry: every function and event
  * declaration below is transcribed from the specification (names, parameter names, indexed flags, outputs,
- * mutability) with the selector / topic0 from the research notes' table (erc8004.md section 4). The test recomputes
+ * mutability) with the selector / topic0 of the reference deployment (erc-8004-contracts v2.0.0). The test recomputes
  * each selector and topic from the compiled ABI JSON and from the transcription, and requires the ABI to contain
  * exactly the spec's entries plus the extras listed here, each with the reason it is there.
  */

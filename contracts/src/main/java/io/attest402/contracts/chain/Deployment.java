@@ -14,8 +14,8 @@ import java.util.Objects;
 import org.web3j.crypto.Credentials;
 
 /**
- * Where our contracts live on one chain: the {@code deployment.json} of DESIGN.md. {@code accounts} is present
- * only on dev chains (anvil's public keys).
+ * Where our contracts live on one chain: the {@code deployment.json} that {@code chain} and {@code deploy} write
+ * and every command reads. {@code accounts} is present only on dev chains (anvil's public keys).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Deployment(

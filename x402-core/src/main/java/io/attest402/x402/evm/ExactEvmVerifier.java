@@ -19,7 +19,7 @@ import org.web3j.utils.Numeric;
 
 /**
  * The official exact/EVM (EIP-3009) verification, step for step and reason for reason ({@code @x402/evm} 2.27.0
- * {@code verifyEIP3009}; reference/x402.md section 3.1):
+ * {@code verifyEIP3009}, whose source is in {@code interop/node_modules/@x402/evm}):
  *
  * <ol>
  *   <li>scheme {@code exact} on both sides, else {@code invalid_exact_evm_scheme};</li>

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.web3j.crypto.Credentials;
 import org.web3j.utils.Numeric;
 
-/** The golden vectors of reference/x402.md section 8 (generated with @x402/evm 2.27.0 + viem 2.57.20). */
+/** Golden vectors generated with the official @x402/evm 2.27.0 + viem 2.57.20 (pinned in interop/). */
 class GoldenVectorsTest {
   static final String KEY0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
   static final String ADDR0 = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
