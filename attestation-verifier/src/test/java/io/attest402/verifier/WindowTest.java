@@ -16,7 +16,7 @@ class WindowTest {
     }
 
     static Verdict at(Vectors.Vector v, long t) {
-        return QuoteVerifier.verify(v.quote(), v.collateral(), Instant.ofEpochSecond(t), Vectors.reportingPolicy());
+        return new QuoteVerifier().verify(v.quote(), v.collateral(), Instant.ofEpochSecond(t), Vectors.reportingPolicy());
     }
 
     @ParameterizedTest(name = "{0}")
