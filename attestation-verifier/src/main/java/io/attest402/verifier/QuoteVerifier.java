@@ -42,7 +42,8 @@ public final class QuoteVerifier {
     public static final String SIMULATION_ROOT_CN_PREFIX = "attest402 SIMULATED";
 
     private static final X509Certificate INTEL_ROOT = loadIntelRoot();
-    private static final Map<String, Boolean> SIGNATURE_CACHE = Collections.synchronizedMap(
+    /** Bounded cache of certificate and CRL signature checks, keyed by the signed bytes and the issuer key. */
+    private final Map<String, Boolean> signatureCache = Collections.synchronizedMap(
             new LinkedHashMap<>(256, 0.75f, true) {
                 private static final long serialVersionUID = 1L;
 
@@ -52,7 +53,8 @@ public final class QuoteVerifier {
                 }
             });
 
-    private QuoteVerifier() {
+    /** A verifier with its own caches; share one instance to make repeated verification fast. */
+    public QuoteVerifier() {
     }
 
     private static X509Certificate loadIntelRoot() {
@@ -78,7 +80,14 @@ public final class QuoteVerifier {
      * Verifies {@code quote} with {@code collateral} at time {@code at} and applies {@code policy}. Never throws:
      * inspect {@link Verdict#ok()} and {@link Verdict#failure()}, or call {@link Verdict#orThrow()}.
      */
-    public static Verdict verify(byte[] quote, Collateral collateral, Instant at, VerificationPolicy policy) {
+    public Verdict verify(byte[] quote, Collateral collateral, Instant at, VerificationPolicy policy) {
+        if (quote == null || collateral == null || at == null || policy == null) {
+            String what = quote == null ? "quote" : collateral == null ? "collateral" : at == null ? "time" : "policy";
+            Kind kind = quote == null ? Kind.MALFORMED_QUOTE : collateral == null ? Kind.INVALID_COLLATERAL
+                    : Kind.POLICY_VIOLATION;
+            return new Verdict(false, false, null, List.of(), null, false,
+                    new QuoteVerificationException(kind, "no " + what + " given"), List.of(), null, false);
+        }
         Run run = new Run(policy, at);
         try {
             return run.execute(quote, collateral);
@@ -90,7 +99,7 @@ public final class QuoteVerifier {
     }
 
     /** Parses and verifies, throwing the typed failure unless the verdict is ok. */
-    public static Verdict verifyOrThrow(byte[] quote, Collateral collateral, Instant at, VerificationPolicy policy)
+    public Verdict verifyOrThrow(byte[] quote, Collateral collateral, Instant at, VerificationPolicy policy)
             throws QuoteVerificationException {
         return verify(quote, collateral, at, policy).orThrow();
     }
@@ -100,7 +109,7 @@ public final class QuoteVerifier {
             X509CRL pckCrl, TcbInfo tcbInfo, QeIdentity qeIdentity, boolean tcbSignatureOk, boolean qeSignatureOk) {
     }
 
-    private static final class Run {
+    private final class Run {
         final VerificationPolicy policy;
         final Instant at;
         final Date atDate;
@@ -108,6 +117,8 @@ public final class QuoteVerifier {
         Kind stage = Kind.MALFORMED_QUOTE;
         Quote quote;
         boolean simulated;
+        String anchorName;
+        boolean measurementPinned;
         TcbStatus status;
         List<String> advisories = List.of();
 
@@ -119,7 +130,7 @@ public final class QuoteVerifier {
 
         Verdict fail(QuoteVerificationException e) {
             boolean verified = e.kind() == Kind.POLICY_VIOLATION;
-            return new Verdict(false, verified, status, advisories, quote, simulated, e, warnings);
+            return new Verdict(false, verified, status, advisories, quote, simulated, e, warnings, anchorName, false);
         }
 
         Verdict execute(byte[] raw, Collateral collateral) throws QuoteVerificationException {
@@ -249,7 +260,8 @@ public final class QuoteVerifier {
                 throw new QuoteVerificationException(Kind.TCB_REVOKED, "TCB status is Revoked");
             }
             applyPolicy();
-            return new Verdict(true, true, status, advisories, quote, simulated, null, warnings);
+            return new Verdict(true, true, status, advisories, quote, simulated, null, warnings, anchorName,
+                    measurementPinned);
         }
 
         private List<X509Certificate> pckChain(Collateral collateral) throws QuoteVerificationException {
@@ -275,6 +287,7 @@ public final class QuoteVerifier {
             anchors.addAll(policy.extraTrustAnchors());
             for (X509Certificate a : anchors) {
                 if (sameCert(a, last)) {
+                    anchorName = anchorName(a);
                     return a;
                 }
             }
@@ -283,20 +296,24 @@ public final class QuoteVerifier {
                 for (X509Certificate a : anchors) {
                     if (a.getSubjectX500Principal().equals(last.getIssuerX500Principal())) {
                         chain.add(a);
+                        anchorName = anchorName(a);
                         return a;
                     }
                 }
             } else if (cn(last).startsWith(SIMULATION_ROOT_CN_PREFIX)) {
-                if (!policy.allowSimulated()) {
-                    throw new QuoteVerificationException(Kind.SIMULATED_REJECTED,
-                            "quote is signed by the attest402 simulation CA; simulated attestation is rejected by "
-                                    + "default policy (use --allow-simulated)");
+                String fp = Hex.encode(sha256(encoded(last)));
+                if (!policy.simulationRoots().contains(fp)) {
+                    throw new QuoteVerificationException(Kind.SIMULATED_REJECTED, "quote is signed by an attest402 "
+                            + "simulation CA (root sha256 " + fp + ") that the policy does not pin; simulated "
+                            + "attestation is trusted only through a pinned root (simulationRoots)"
+                            + (policy.simulationRoots().isEmpty() ? "" : ", pinned: " + policy.simulationRoots()));
                 }
                 if (!signedBy(last, last.getPublicKey())) {
                     throw new QuoteVerificationException(Kind.INVALID_CERTIFICATE_CHAIN,
                             "simulation root CA is not validly self-signed");
                 }
                 simulated = true;
+                anchorName = "simulation:" + fp;
                 warnings.add("SIMULATED attestation: no TEE hardware backs this quote");
                 return last;
             }
@@ -336,7 +353,7 @@ public final class QuoteVerifier {
             }
             String key = "crl:" + Hex.encode(sha256(crlBytes(crl))) + ":" + Hex.encode(sha256(
                     issuer.getPublicKey().getEncoded()));
-            Boolean ok = SIGNATURE_CACHE.get(key);
+            Boolean ok = signatureCache.get(key);
             if (ok == null) {
                 try {
                     crl.verify(issuer.getPublicKey());
@@ -344,7 +361,7 @@ public final class QuoteVerifier {
                 } catch (GeneralSecurityException | RuntimeException e) {
                     ok = false;
                 }
-                SIGNATURE_CACHE.put(key, ok);
+                signatureCache.put(key, ok);
             }
             if (!ok) {
                 throw new QuoteVerificationException(Kind.INVALID_CRL, what + " signature is invalid");
@@ -582,6 +599,11 @@ public final class QuoteVerifier {
         private void applyPolicy() throws QuoteVerificationException {
             stage = Kind.POLICY_VIOLATION;
             List<String> v = new ArrayList<>();
+            measurementPinned = policy.pinsMeasurement();
+            if (!measurementPinned && !policy.allowAnyMeasurement()) {
+                v.add("policy pins no measurement: pin mrEnclave, mrSigner+isvProdId, or mrTd/rtmrs, or set "
+                        + "allowAnyMeasurement");
+            }
             if (!policy.acceptedStatuses().contains(status)) {
                 v.add("TCB status " + status.text() + " is not accepted (accepted: "
                         + policy.acceptedStatuses().stream().map(TcbStatus::text).toList() + ")");
@@ -766,9 +788,13 @@ public final class QuoteVerifier {
         }
     }
 
-    private static boolean signedBy(X509Certificate cert, PublicKey key) {
+    private static String anchorName(X509Certificate anchor) {
+        return sameCert(anchor, INTEL_ROOT) ? "intel" : "extra:" + Hex.encode(sha256(encoded(anchor)));
+    }
+
+    private boolean signedBy(X509Certificate cert, PublicKey key) {
         String k = "cert:" + Hex.encode(sha256(encoded(cert))) + ":" + Hex.encode(sha256(key.getEncoded()));
-        Boolean ok = SIGNATURE_CACHE.get(k);
+        Boolean ok = signatureCache.get(k);
         if (ok == null) {
             try {
                 cert.verify(key);
@@ -776,7 +802,7 @@ public final class QuoteVerifier {
             } catch (GeneralSecurityException | RuntimeException e) {
                 ok = false;
             }
-            SIGNATURE_CACHE.put(k, ok);
+            signatureCache.put(k, ok);
         }
         return ok;
     }

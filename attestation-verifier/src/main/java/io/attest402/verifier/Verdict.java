@@ -25,9 +25,11 @@ public final class Verdict {
     private final boolean simulated;
     private final QuoteVerificationException failure;
     private final List<String> warnings;
+    private final String anchor;
+    private final boolean measurementPinned;
 
     Verdict(boolean ok, boolean verified, TcbStatus status, List<String> advisories, Quote quote, boolean simulated,
-            QuoteVerificationException failure, List<String> warnings) {
+            QuoteVerificationException failure, List<String> warnings, String anchor, boolean measurementPinned) {
         this.ok = ok;
         this.verified = verified;
         this.status = status;
@@ -36,6 +38,8 @@ public final class Verdict {
         this.simulated = simulated;
         this.failure = failure;
         this.warnings = List.copyOf(warnings);
+        this.anchor = anchor;
+        this.measurementPinned = measurementPinned;
     }
 
     /** True when the quote is genuine, its TCB evaluated and the policy accepts it. */
@@ -51,6 +55,18 @@ public final class Verdict {
     /** True when the quote chains to the attest402 simulation CA (accepted only when the policy allows it). */
     public boolean simulated() { return simulated; }
     public Optional<QuoteVerificationException> failure() { return Optional.ofNullable(failure); }
+    /**
+     * The trust anchor that rooted the PCK, TCB-info and QE-identity chains, once the chains verified:
+     * {@code intel} (the pinned Intel SGX Root CA), {@code simulation:<sha256 hex of its DER>} (a pinned simulation
+     * root) or {@code extra:<sha256 hex>} (a policy trust anchor).
+     */
+    public Optional<String> anchor() { return Optional.ofNullable(anchor); }
+    /**
+     * True when the policy pinned the measurement (MRENCLAVE, MRSIGNER + ISVPRODID, MRTD or RTMRs) and the quote
+     * matched it; false when the quote was accepted only because the policy says {@code allowAnyMeasurement}, or
+     * when it was not accepted. Callers should flag an ok verdict without a pinned measurement.
+     */
+    public boolean measurementPinned() { return measurementPinned; }
     /** Non-fatal notes, e.g. revocation not checked because the collateral has no CRLs. */
     public List<String> warnings() { return warnings; }
 
@@ -111,14 +127,20 @@ public final class Verdict {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /**
-     * One JSON object: {@code {ok, verified, simulated, status, advisories, teeType, version, bodyType,
-     * measurements{...}, reportData, error, errorKind, warnings}}.
+     * One JSON object: {@code {ok, verified, simulated, anchor, measurementPinned, status, advisories, teeType,
+     * version, bodyType, measurements{...}, reportData, error, errorKind, warnings}}.
      */
     public String toJson() {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("ok", ok);
         o.put("verified", verified);
         o.put("simulated", simulated);
+        if (anchor != null) {
+            o.put("anchor", anchor);
+        } else {
+            o.putNull("anchor");
+        }
+        o.put("measurementPinned", measurementPinned);
         if (status != null) {
             o.put("status", status.text());
         } else {

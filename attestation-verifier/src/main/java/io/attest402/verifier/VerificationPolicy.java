@@ -15,23 +15,28 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What a verified quote must satisfy to be accepted. Defaults are strict: only UpToDate, no debug enclaves or TDs,
- * SEPT_VE_DISABLE required for TDX, no service TDs, no simulated quotes, no measurement constraints. Immutable.
+ * SEPT_VE_DISABLE required for TDX, no service TDs, no simulated quotes, CRLs required, and a measurement pin
+ * required (MRENCLAVE, or MRSIGNER + ISVPRODID, or MRTD / RTMRs) unless {@code allowAnyMeasurement} says otherwise.
+ * Simulated quotes are trusted only through a simulation root pinned by the SHA-256 of its DER
+ * ({@code simulationRoots}), never by its name. Immutable.
  *
  * <p>JSON form (every key optional; unknown keys are an error): {@code {"acceptedStatuses":["UpToDate"],
- * "allowDebug":false, "requireSeptVeDisable":true, "allowServiceTd":false, "allowSimulated":false,
- * "requireCrls":false, "rejectTrailingBytes":false, "mrEnclave":"hex32", "mrSigner":"hex32", "isvProdId":0,
- * "minIsvSvn":0, "mrTd":"hex48", "rtmr0".."rtmr3":"hex48", "reportData":"hex32 or hex64",
- * "extraTrustAnchors":["-----BEGIN CERTIFICATE-----..."]}}.
+ * "allowDebug":false, "requireSeptVeDisable":true, "allowServiceTd":false, "simulationRoots":["sha256 hex"],
+ * "allowAnyMeasurement":false, "requireCrls":true, "rejectTrailingBytes":false, "mrEnclave":"hex32",
+ * "mrSigner":"hex32", "isvProdId":0, "minIsvSvn":0, "mrTd":"hex48", "rtmr0".."rtmr3":"hex48",
+ * "reportData":"hex32 or hex64", "extraTrustAnchors":["-----BEGIN CERTIFICATE-----..."]}}.
  */
 public final class VerificationPolicy {
     private final Set<TcbStatus> acceptedStatuses;
     private final boolean allowDebug;
     private final boolean requireSeptVeDisable;
     private final boolean allowServiceTd;
-    private final boolean allowSimulated;
+    private final Set<String> simulationRoots;
+    private final boolean allowAnyMeasurement;
     private final boolean requireCrls;
     private final boolean rejectTrailingBytes;
     private final byte[] mrEnclave;
@@ -51,7 +56,14 @@ public final class VerificationPolicy {
         this.allowDebug = b.allowDebug;
         this.requireSeptVeDisable = b.requireSeptVeDisable;
         this.allowServiceTd = b.allowServiceTd;
-        this.allowSimulated = b.allowSimulated;
+        if (b.mrSigner != null && b.isvProdId == null) {
+            throw new IllegalArgumentException("a MRSIGNER pin needs ISVPRODID too: one signer signs many enclaves");
+        }
+        if (b.minIsvSvn != null && b.mrSigner == null) {
+            throw new IllegalArgumentException("minIsvSvn only means something with a MRSIGNER + ISVPRODID pin");
+        }
+        this.simulationRoots = Collections.unmodifiableSet(new TreeSet<>(b.simulationRoots));
+        this.allowAnyMeasurement = b.allowAnyMeasurement;
         this.requireCrls = b.requireCrls;
         this.rejectTrailingBytes = b.rejectTrailingBytes;
         this.mrEnclave = b.mrEnclave;
@@ -79,7 +91,8 @@ public final class VerificationPolicy {
         b.allowDebug = allowDebug;
         b.requireSeptVeDisable = requireSeptVeDisable;
         b.allowServiceTd = allowServiceTd;
-        b.allowSimulated = allowSimulated;
+        b.simulationRoots = new TreeSet<>(simulationRoots);
+        b.allowAnyMeasurement = allowAnyMeasurement;
         b.requireCrls = requireCrls;
         b.rejectTrailingBytes = rejectTrailingBytes;
         b.mrEnclave = mrEnclave;
@@ -97,8 +110,27 @@ public final class VerificationPolicy {
     public boolean allowDebug() { return allowDebug; }
     public boolean requireSeptVeDisable() { return requireSeptVeDisable; }
     public boolean allowServiceTd() { return allowServiceTd; }
-    public boolean allowSimulated() { return allowSimulated; }
-    /** When true, collateral without CRLs is rejected; when false, missing CRLs skip revocation (with a warning). */
+    /** SHA-256 (lowercase hex) of the DER of each simulation root CA this policy trusts; empty = no simulation. */
+    public Set<String> simulationRoots() { return simulationRoots; }
+    /** True when at least one simulation root is pinned (derived from {@link #simulationRoots()}). */
+    public boolean allowSimulated() { return !simulationRoots.isEmpty(); }
+    /** When true, a policy that pins no measurement accepts any genuine enclave or TD (the verdict says so). */
+    public boolean allowAnyMeasurement() { return allowAnyMeasurement; }
+    /**
+     * True when the policy pins the code: MRENCLAVE, or MRSIGNER + ISVPRODID, or MRTD, or an RTMR.
+     */
+    public boolean pinsMeasurement() {
+        if (mrEnclave != null || mrSigner != null || mrTd != null) {
+            return true;
+        }
+        for (byte[] r : rtmrs) {
+            if (r != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+    /** When true (the default), collateral without CRLs is rejected; when false, missing CRLs skip revocation. */
     public boolean requireCrls() { return requireCrls; }
     public boolean rejectTrailingBytes() { return rejectTrailingBytes; }
     public Optional<byte[]> mrEnclave() { return opt(mrEnclave); }
@@ -146,7 +178,21 @@ public final class VerificationPolicy {
                 case "allowDebug" -> b.allowDebug(bool(k, v));
                 case "requireSeptVeDisable" -> b.requireSeptVeDisable(bool(k, v));
                 case "allowServiceTd" -> b.allowServiceTd(bool(k, v));
-                case "allowSimulated" -> b.allowSimulated(bool(k, v));
+                case "allowSimulated" -> throw new IllegalArgumentException("policy key 'allowSimulated' is no longer "
+                        + "supported: pin the simulation root instead with \"simulationRoots\": [\"<sha256 hex of the "
+                        + "root certificate DER>\"]");
+                case "simulationRoots" -> {
+                    if (!v.isArray()) {
+                        throw new IllegalArgumentException("simulationRoots must be an array of SHA-256 hex strings");
+                    }
+                    for (JsonNode e : v) {
+                        if (!e.isTextual()) {
+                            throw new IllegalArgumentException("simulationRoots must be an array of SHA-256 hex strings");
+                        }
+                        b.trustSimulationRoot(e.asText());
+                    }
+                }
+                case "allowAnyMeasurement" -> b.allowAnyMeasurement(bool(k, v));
                 case "requireCrls" -> b.requireCrls(bool(k, v));
                 case "rejectTrailingBytes" -> b.rejectTrailingBytes(bool(k, v));
                 case "mrEnclave" -> b.mrEnclave(hex(k, v));
@@ -206,8 +252,9 @@ public final class VerificationPolicy {
         private boolean allowDebug;
         private boolean requireSeptVeDisable = true;
         private boolean allowServiceTd;
-        private boolean allowSimulated;
-        private boolean requireCrls;
+        private Set<String> simulationRoots = new TreeSet<>();
+        private boolean allowAnyMeasurement;
+        private boolean requireCrls = true;
         private boolean rejectTrailingBytes;
         private byte[] mrEnclave;
         private byte[] mrSigner;
@@ -239,7 +286,22 @@ public final class VerificationPolicy {
         public Builder allowDebug(boolean v) { allowDebug = v; return this; }
         public Builder requireSeptVeDisable(boolean v) { requireSeptVeDisable = v; return this; }
         public Builder allowServiceTd(boolean v) { allowServiceTd = v; return this; }
-        public Builder allowSimulated(boolean v) { allowSimulated = v; return this; }
+        /**
+         * Trusts the simulation root CA whose DER has this SHA-256 (64 hex digits; see
+         * {@code SimulationCa.rootFingerprintSha256()}). May be called several times.
+         */
+        public Builder trustSimulationRoot(String sha256Hex) {
+            if (sha256Hex == null || !sha256Hex.matches("[0-9a-fA-F]{64}")) {
+                throw new IllegalArgumentException("a simulation root is pinned by the SHA-256 of its DER: 64 hex "
+                        + "digits, got " + (sha256Hex == null ? "null" : "'" + sha256Hex + "'"));
+            }
+            simulationRoots.add(sha256Hex.toLowerCase(java.util.Locale.ROOT));
+            return this;
+        }
+        /** Removes every pinned simulation root. */
+        public Builder clearSimulationRoots() { simulationRoots.clear(); return this; }
+        /** Accepts a quote whatever its measurement when the policy pins none (the verdict reports it). */
+        public Builder allowAnyMeasurement(boolean v) { allowAnyMeasurement = v; return this; }
         public Builder requireCrls(boolean v) { requireCrls = v; return this; }
         public Builder rejectTrailingBytes(boolean v) { rejectTrailingBytes = v; return this; }
         public Builder mrEnclave(byte[] v) { mrEnclave = exact(v, 32, "mrEnclave"); return this; }
@@ -262,7 +324,10 @@ public final class VerificationPolicy {
             reportData = v.clone();
             return this;
         }
-        /** Trusts one more root (or intermediate) besides the pinned Intel SGX Root CA. */
+        /**
+         * Trusts one more root besides the pinned Intel SGX Root CA. Chains rooted there follow Intel's structure
+         * exactly: the PCK CA and the TCB signing certificate must be issued directly by this anchor.
+         */
         public Builder addTrustAnchor(X509Certificate c) { extraTrustAnchors.add(c); return this; }
 
         private static byte[] exact(byte[] v, int len, String name) {

@@ -83,7 +83,7 @@ class CollateralFetcherTest {
         CollateralFetcher f = fetcher(v.at());
         Collateral c = f.fetch(v.quote());
         assertEquals(recorded.tcbInfo(), c.tcbInfo());
-        Verdict d = QuoteVerifier.verify(v.quote(), c, v.at(), Vectors.reportingPolicy());
+        Verdict d = new QuoteVerifier().verify(v.quote(), c, v.at(), Vectors.reportingPolicy());
         assertTrue(d.ok(), d::toString);
         assertEquals("ConfigurationAndSWHardeningNeeded", d.status().get().text());
         int after = requests.get();

@@ -115,7 +115,7 @@ public final class AttestationChecker {
       reasons.add("no collateral to verify the quote with (the document carries none; fetch it from Intel "
           + "PCS or a PCCS)");
     } else {
-      verdict = QuoteVerifier.verify(quote, c, at, policy);
+      verdict = new QuoteVerifier().verify(quote, c, at, policy);
       if (!verdict.ok()) {
         reasons.add("quote rejected: " + verdict.failure().map(f -> f.kind() + ": " + f.getMessage())
             .orElse("verification failed"));

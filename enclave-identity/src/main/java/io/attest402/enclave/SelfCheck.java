@@ -23,7 +23,7 @@ import java.util.Optional;
  * <ul>
  *   <li><b>{@link Level#FULL}</b> when collateral is available (always for the simulated backend, whose simulator
  *   supplies it; for hardware when the operator provided it): the attestation-verifier's full DCAP verification
- *   with the given policy, {@code allowSimulated} set only for the simulated backend (a hardware backend whose
+ *   with the given policy, the simulated backend's own simulation root pinned (a hardware backend whose
  *   quote chains to a simulation CA fails) and the expected report data.</li>
  *   <li><b>{@link Level#OFFLINE}</b> on hardware without collateral: the quote signature, the QE report's binding
  *   of the attestation key, the QE report signature by the PCK certificate, and the PCK chain up to the pinned
@@ -81,7 +81,7 @@ public final class SelfCheck {
     return VerificationPolicy.builder().acceptAnyNonRevokedStatus().build();
   }
 
-  /** Runs the self-check at {@code now}; {@code policy} is applied with allowSimulated forced to the backend's. */
+  /** Runs the self-check at {@code now}; {@code policy} is applied with only the backend's own simulation root trusted. */
   public static Result run(EnclaveIdentity identity, Instant now, VerificationPolicy policy) {
     TeeBackend backend = identity.backend();
     List<String> problems = new ArrayList<>();
@@ -107,13 +107,20 @@ public final class SelfCheck {
     if (!KeyBinding.address(identity.publicKey()).equalsIgnoreCase(identity.address())) {
       problems.add("address does not derive from the public key");
     }
-    VerificationPolicy p = policy.toBuilder().allowSimulated(backend.simulated()).reportData(expected).build();
+    // Simulation is trusted only through the backend's own pinned root; the measurement is the facilitator's own,
+    // bound by the report data, so no pin is required here.
+    VerificationPolicy.Builder pb = policy.toBuilder().clearSimulationRoots().allowAnyMeasurement(true)
+        .reportData(expected);
+    if (backend instanceof io.attest402.enclave.tee.SimulatedBackend sim) {
+      pb.trustSimulationRoot(sim.simulationRootFingerprint());
+    }
+    VerificationPolicy p = pb.build();
     Optional<Collateral> collateral = identity.collateral(now);
     Verdict verdict = null;
     Level level;
     if (collateral.isPresent()) {
       level = Level.FULL;
-      verdict = QuoteVerifier.verify(raw, collateral.get(), now, p);
+      verdict = new QuoteVerifier().verify(raw, collateral.get(), now, p);
       if (!verdict.ok()) {
         problems.add("own quote does not verify: " + verdict.failure().map(f -> f.kind() + ": "
             + f.getMessage()).orElse("rejected"));

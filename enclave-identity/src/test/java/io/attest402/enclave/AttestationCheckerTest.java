@@ -27,7 +27,7 @@ import picocli.CommandLine;
 
 class AttestationCheckerTest {
   static final Instant AT = Emulated.NOW.plusSeconds(60);
-  static final VerificationPolicy SIM = VerificationPolicy.builder().allowSimulated(true).build();
+  static VerificationPolicy SIM;
   static EnclaveIdentity id;
   static EnclaveIdentity tdx;
 
@@ -42,6 +42,9 @@ class AttestationCheckerTest {
         data.resolve("sgx"), rng, clock);
     tdx = EnclaveIdentity.open(SimulatedBackend.open(data.resolve("tdx"), TeeType.TDX, clock, rng),
         data.resolve("tdx"), rng, clock);
+    SIM = VerificationPolicy.builder().allowAnyMeasurement(true)
+        .trustSimulationRoot(((SimulatedBackend) id.backend()).simulationRootFingerprint())
+        .trustSimulationRoot(((SimulatedBackend) tdx.backend()).simulationRootFingerprint()).build();
   }
 
   static AttestationDocument with(AttestationDocument d, String field, String value) {
@@ -172,7 +175,8 @@ class AttestationCheckerTest {
     CommandLine ok = new CommandLine(new QuoteVerifyCommand(at)).setOut(new PrintWriter(out))
         .setErr(new PrintWriter(new StringWriter()));
     assertEquals(0, ok.execute("--quote", quote.toString(), "--collateral", collateral.toString(),
-        "--allow-simulated", "--json"), out.toString());
+        "--simulation-root", ((SimulatedBackend) id.backend()).simulationRootFingerprint(),
+        "--allow-any-measurement", "--json"), out.toString());
     assertTrue(out.toString().contains("\"simulated\":true"), out.toString());
     assertTrue(out.toString().contains(doc.reportData()), out.toString());
     StringWriter out2 = new StringWriter();

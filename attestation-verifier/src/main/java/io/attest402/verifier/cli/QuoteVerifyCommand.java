@@ -83,7 +83,7 @@ public final class QuoteVerifyCommand implements Callable<Integer> {
         }
         Instant when = at != null ? Instant.ofEpochSecond(at) : clock.instant();
         err.println("verifying " + quoteFile + " (" + quote.length + " bytes) at " + when);
-        Verdict v = QuoteVerifier.verify(quote, collateral, when, policy);
+        Verdict v = new QuoteVerifier().verify(quote, collateral, when, policy);
         if (json) {
             out.println(v.toJson());
         } else {
@@ -99,6 +99,10 @@ public final class QuoteVerifyCommand implements Callable<Integer> {
         }
         out.println("verdict:    " + (v.ok() ? "OK" : "REJECTED") + (v.simulated() ? " (SIMULATED)" : ""));
         v.status().ifPresent(s -> out.println("status:     " + s.text() + (v.simulated() ? " (SIMULATED)" : "")));
+        v.anchor().ifPresent(a -> out.println("anchor:     " + a));
+        if (v.ok() && !v.measurementPinned()) {
+            out.println("*** MEASUREMENT NOT PINNED: accepted by allowAnyMeasurement, any enclave or TD would pass ***");
+        }
         if (!v.advisories().isEmpty()) {
             out.println("advisories: " + String.join(", ", v.advisories()));
         }

@@ -43,7 +43,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * The attest402 simulation CA: a P-256 root whose CN starts with {@code "attest402 SIMULATED"}, a PCK platform CA,
  * a PCK leaf certificate with the real SGX extension, a TCB signing certificate, and the simulated QE's attestation
  * key. Serialisable with {@link #toJson()} / {@link #fromJson(String)} so a facilitator can keep it in its data
- * directory and reuse it across restarts. Immutable. Never trusted unless a policy allows simulated quotes.
+ * directory and reuse it across restarts. Immutable. Never trusted unless a policy pins its root's fingerprint.
  */
 public final class SimulationCa {
     public static final String ROOT_CN = "attest402 SIMULATED SGX Root CA";
@@ -157,8 +157,16 @@ public final class SimulationCa {
         return new DERSequence(new org.bouncycastle.asn1.ASN1Encodable[] {new ASN1ObjectIdentifier(oid), value});
     }
 
-    /** The self-signed simulation root (trust it only to test, or via {@code allowSimulated}). */
+    /** The self-signed simulation root (trust it only to test, or pinned by {@link #rootFingerprintSha256()}). */
     public X509Certificate root() { return root; }
+    /** SHA-256 of the root certificate's DER, lowercase hex: what a policy pins to trust this simulation CA. */
+    public String rootFingerprintSha256() {
+        try {
+            return Hex.encode(java.security.MessageDigest.getInstance("SHA-256").digest(root.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
     /** PCK leaf, PCK CA, root. */
     public List<X509Certificate> pckChain() { return List.of(pck, pckCa, root); }
     /** TCB signing certificate, root. */

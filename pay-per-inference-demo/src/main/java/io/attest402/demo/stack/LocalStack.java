@@ -90,7 +90,9 @@ public final class LocalStack implements AutoCloseable {
     RegistryIndexer indexer = new RegistryIndexer(client.rpc(), RegistryAddresses.fromDeployment(d),
         workDir.resolve("validator"), RegistryIndexer.Options.defaults(), resolver, clock);
     TeeValidator validator = new TeeValidator(client, indexer, resolver,
-        VerificationPolicy.builder().allowSimulated(true).build(), clock);
+        VerificationPolicy.builder().allowAnyMeasurement(true).trustSimulationRoot(
+            ((io.attest402.enclave.tee.SimulatedBackend) facilitator.identity().backend()).simulationRootFingerprint()).build(),
+        clock);
     long deadline = System.nanoTime() + waitForFirst.toNanos();
     List<ValidationOutcome> done = new ArrayList<>();
     while (done.isEmpty() && System.nanoTime() < deadline) {
