@@ -9,6 +9,7 @@ import io.attest402.x402.evm.Eip3009Signer;
 import io.attest402.x402.evm.Eip712Domain;
 import io.attest402.x402.evm.ExactEvmPayload;
 import io.attest402.x402.evm.Networks;
+import io.attest402.x402.extensions.PaymentIdentifier;
 import io.attest402.x402.facilitator.HttpFacilitatorClient;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequired;
@@ -134,7 +135,7 @@ public final class PayingHttpClient {
     String headerName = version == 1 ? HeaderCodec.X_PAYMENT : HeaderCodec.PAYMENT_SIGNATURE;
     HttpRequest paid = HttpRequest.newBuilder(request, (n, v) -> !n.equalsIgnoreCase(HeaderCodec.PAYMENT_SIGNATURE)
         && !n.equalsIgnoreCase(HeaderCodec.X_PAYMENT)).header(headerName, codec.encodePaymentSignature(payment)).build();
-    HttpResponse<T> second = http.send(paid, bodyHandler);
+    HttpResponse<T> second = sendPaid(paid, bodyHandler, payment);
 
     SettleResponse settlement = null;
     String settlementProblem = null;
@@ -180,6 +181,31 @@ public final class PayingHttpClient {
     return new PaymentResult.Failed<>(second, chosen, payment, settlement, again, reason);
   }
 
+  /**
+   * Sends the paid request. When the payment carries a {@code payment-identifier}, a lost response (connection
+   * closed, timeout) is retried with the identical payment, up to {@value #LOST_RESPONSE_RETRIES} times: the server
+   * answers with the response it stored, never with new work or a second charge. Without an id a retry could only
+   * be refused as a replay, so the error is thrown.
+   */
+  private <T> HttpResponse<T> sendPaid(HttpRequest paid, HttpResponse.BodyHandler<T> bodyHandler,
+      PaymentPayload payment) throws IOException, InterruptedException {
+    boolean retryable = PaymentIdentifier.extract(payment).present();
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return http.send(paid, bodyHandler);
+      } catch (IOException e) {
+        if (!retryable || attempt >= LOST_RESPONSE_RETRIES) {
+          throw e;
+        }
+        log.info("paid request lost its response ({}); retrying with the same payment-identifier", e.toString());
+        Thread.sleep(200L << attempt);
+      }
+    }
+  }
+
+  /** Retries of a paid request whose response was lost (only with a payment-identifier). */
+  public static final int LOST_RESPONSE_RETRIES = 2;
+
   private <T> PaymentResult<T> refused(Refusal.Code code, List<String> reasons, PaymentRequired pr, int status) {
     Refusal r = new Refusal(code, reasons);
     log.info("not paying: {}", r);
@@ -210,9 +236,11 @@ public final class PayingHttpClient {
     return pr;
   }
 
+  /** Echoes the 402's extensions, with a fresh {@code payment-identifier} id when the server declares it. */
   private PaymentPayload signV2(PaymentRequired pr, PaymentRequirements chosen) {
     ExactEvmPayload p = signer.sign(chosen);
-    return new PaymentPayload(pr.resource(), chosen, p.toJson(), pr.extensions());
+    return new PaymentPayload(pr.resource(), chosen, p.toJson(),
+        PaymentIdentifier.appendTo(pr.extensions(), PaymentIdentifier.generate()));
   }
 
   /** v1: the network is a legacy name; {@code validAfter = now - 600} as the official v1 client signs. */

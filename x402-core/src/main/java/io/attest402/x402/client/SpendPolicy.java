@@ -12,8 +12,11 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * What the paying client may spend: a cap per request and per session (in the asset's base units, counted per
- * asset), and optional allow-lists of networks, assets and payees (addresses compared case-insensitively). Only
+ * What the paying client may spend: a cap per request and per session, counted per asset, either in base units for
+ * every asset ({@link Builder#maxPerRequest(BigInteger)}) or in token units for a declared token
+ * ({@link Builder#token}, then {@code maxPerRequest("0.01 USDC")}; once any token cap is stated, an asset without a
+ * cap of its own is refused); a cap on the offer's {@code maxTimeoutSeconds} (how long a signed authorization stays
+ * spendable); and optional allow-lists of networks, assets and payees (addresses compared case-insensitively). Only
  * exact offers on {@code eip155} networks with an EIP-712 domain in {@code extra} can be signed. Thread-safe; the
  * session total is kept in this object.
  */
@@ -23,14 +26,73 @@ public final class SpendPolicy {
   private final Set<String> networks;
   private final Set<String> assets;
   private final Set<String> payees;
+  private final Integer maxTimeoutSeconds;
+  /** Declared tokens by lower-case address. */
+  private final Map<String, Token> tokens;
+  /** Token caps in base units by lower-case asset address. */
+  private final Map<String, BigInteger> tokenPerRequest;
+  private final Map<String, BigInteger> tokenPerSession;
   private final Map<String, BigInteger> spent = new HashMap<>();
+
+  /** A token caps may be stated in: its address, symbol and decimals. */
+  public record Token(String address, String symbol, int decimals) {
+    public Token {
+      if (address == null || symbol == null || symbol.isBlank()) {
+        throw new IllegalArgumentException("a token needs an address and a symbol");
+      }
+      TokenAmount.format(BigInteger.ZERO, decimals);
+    }
+  }
 
   private SpendPolicy(Builder b) {
     this.maxPerRequest = b.maxPerRequest;
     this.maxPerSession = b.maxPerSession;
+    this.maxTimeoutSeconds = b.maxTimeoutSeconds;
+    Map<String, Token> byAddress = new HashMap<>();
+    Map<String, Token> bySymbol = new HashMap<>();
+    for (Token t : b.tokens) {
+      byAddress.put(t.address().toLowerCase(Locale.ROOT), t);
+      if (bySymbol.put(t.symbol().toLowerCase(Locale.ROOT), t) != null) {
+        throw new IllegalArgumentException("token symbol " + t.symbol() + " is declared twice");
+      }
+    }
+    this.tokens = Map.copyOf(byAddress);
+    this.tokenPerRequest = resolve(b.tokenPerRequest, bySymbol, "per-request");
+    this.tokenPerSession = resolve(b.tokenPerSession, bySymbol, "per-session");
     this.networks = b.networks == null ? null : Set.copyOf(b.networks);
     this.assets = b.assets == null ? null : lower(b.assets);
     this.payees = b.payees == null ? null : lower(b.payees);
+  }
+
+  private static Map<String, BigInteger> resolve(List<String> caps, Map<String, Token> bySymbol, String what) {
+    Map<String, BigInteger> out = new HashMap<>();
+    for (String cap : caps) {
+      String[] parts = cap == null ? new String[0] : cap.trim().split("\\s+");
+      if (parts.length != 2) {
+        throw new IllegalArgumentException(what + " cap \"" + cap + "\" must be an amount and a token symbol,"
+            + " e.g. \"0.01 USDC\"");
+      }
+      Token t = bySymbol.get(parts[1].toLowerCase(Locale.ROOT));
+      if (t == null) {
+        throw new IllegalArgumentException(what + " cap \"" + cap + "\": unknown token " + parts[1]
+            + (bySymbol.isEmpty() ? " (no token is declared)" : " (declared: " + bySymbol.values().stream()
+                .map(Token::symbol).sorted().collect(Collectors.joining(", ")) + ")"));
+      }
+      try {
+        out.put(t.address().toLowerCase(Locale.ROOT), TokenAmount.toBaseUnits(parts[0], t.decimals()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(what + " cap \"" + cap + "\": " + e.getMessage()
+            .replace("the token has", t.symbol() + " has"), e);
+      }
+    }
+    return Map.copyOf(out);
+  }
+
+  /** An amount of {@code asset} for messages: base units, and token units when the token is declared. */
+  private String describe(BigInteger amount, String asset) {
+    Token t = tokens.get(asset.toLowerCase(Locale.ROOT));
+    return t == null ? amount.toString()
+        : amount + " (" + TokenAmount.format(amount, t.decimals()) + " " + t.symbol() + ")";
   }
 
   private static Set<String> lower(Set<String> s) {
@@ -48,6 +110,37 @@ public final class SpendPolicy {
     private Set<String> networks;
     private Set<String> assets;
     private Set<String> payees;
+    private Integer maxTimeoutSeconds;
+    private final List<Token> tokens = new ArrayList<>();
+    private final List<String> tokenPerRequest = new ArrayList<>();
+    private final List<String> tokenPerSession = new ArrayList<>();
+
+    /** Declares a token so that caps can be stated in its units ({@code token(usdc, "USDC", 6)}). */
+    public Builder token(String address, String symbol, int decimals) {
+      tokens.add(new Token(address, symbol, decimals));
+      return this;
+    }
+
+    /** A per-request cap in token units of a declared token, e.g. {@code "0.01 USDC"} (checked at {@link #build}). */
+    public Builder maxPerRequest(String amountAndSymbol) {
+      tokenPerRequest.add(amountAndSymbol);
+      return this;
+    }
+
+    /** A per-session cap in token units of a declared token, e.g. {@code "5 USDC"} (checked at {@link #build}). */
+    public Builder maxPerSession(String amountAndSymbol) {
+      tokenPerSession.add(amountAndSymbol);
+      return this;
+    }
+
+    /** The longest {@code maxTimeoutSeconds} accepted (the signed authorization is spendable that long). */
+    public Builder maxTimeoutSeconds(int seconds) {
+      if (seconds <= 0) {
+        throw new IllegalArgumentException("maxTimeoutSeconds cap must be positive, not " + seconds);
+      }
+      this.maxTimeoutSeconds = seconds;
+      return this;
+    }
 
     public Builder maxPerRequest(BigInteger max) {
       this.maxPerRequest = max;
@@ -110,17 +203,33 @@ public final class SpendPolicy {
     if (payees != null && !payees.contains(r.payTo().toLowerCase(Locale.ROOT))) {
       reasons.add("payee " + r.payTo() + " is not allowed");
     }
-    if (maxPerRequest != null && r.amount().compareTo(maxPerRequest) > 0) {
-      reasons.add("amount " + r.amount() + " exceeds the per-request cap " + maxPerRequest);
+    if (maxTimeoutSeconds != null && r.maxTimeoutSeconds() > maxTimeoutSeconds) {
+      reasons.add("maxTimeoutSeconds " + r.maxTimeoutSeconds() + " exceeds the cap " + maxTimeoutSeconds
+          + " (a signed authorization would stay spendable that long)");
     }
-    if (maxPerSession != null) {
+    String asset = r.asset().toLowerCase(Locale.ROOT);
+    boolean tokenCaps = !tokenPerRequest.isEmpty() || !tokenPerSession.isEmpty();
+    if (tokenCaps && !tokenPerRequest.containsKey(asset) && !tokenPerSession.containsKey(asset)
+        && maxPerRequest == null && maxPerSession == null) {
+      reasons.add("no spending cap is stated for asset " + r.asset());
+    }
+    checkCap(reasons, r, maxPerRequest, maxPerSession);
+    checkCap(reasons, r, tokenPerRequest.get(asset), tokenPerSession.get(asset));
+    return reasons;
+  }
+
+  private void checkCap(List<String> reasons, PaymentRequirements r, BigInteger perRequest, BigInteger perSession) {
+    if (perRequest != null && r.amount().compareTo(perRequest) > 0) {
+      reasons.add("amount " + describe(r.amount(), r.asset()) + " exceeds the per-request cap "
+          + describe(perRequest, r.asset()));
+    }
+    if (perSession != null) {
       BigInteger after = spentOn(r.asset()).add(r.amount());
-      if (after.compareTo(maxPerSession) > 0) {
-        reasons.add("amount " + r.amount() + " would bring this session's spending on " + r.asset() + " to " + after
-            + ", over the cap " + maxPerSession);
+      if (after.compareTo(perSession) > 0) {
+        reasons.add("amount " + describe(r.amount(), r.asset()) + " would bring this session's spending on "
+            + r.asset() + " to " + describe(after, r.asset()) + ", over the cap " + describe(perSession, r.asset()));
       }
     }
-    return reasons;
   }
 
   /** Counts an amount against the session (before signing); false if it no longer fits. */

@@ -19,5 +19,16 @@ public interface FacilitatorClient {
 
   CompletableFuture<SettleResponse> settle(PaymentPayload payload, PaymentRequirements requirements);
 
+  /**
+   * {@code /settle} as one attempt of a paid request whose every attempt carries the same {@code idempotencyKey}
+   * (opaque, at most 128 printable ASCII characters): a facilitator that honours it answers a retry after a lost
+   * answer with the first outcome, and refuses the same authorization from anyone else. Clients that cannot send it
+   * settle without it.
+   */
+  default CompletableFuture<SettleResponse> settle(PaymentPayload payload, PaymentRequirements requirements,
+      String idempotencyKey) {
+    return settle(payload, requirements);
+  }
+
   CompletableFuture<SupportedResponse> supported();
 }

@@ -31,10 +31,16 @@ import java.util.function.Function;
  * {@link FacilitatorClient} over {@code java.net.http}: per-request timeout (default 90 s, the official client's),
  * connect timeout, redirects followed, response bodies capped ({@link Builder#maxResponseBytes}), optional headers per
  * endpoint (for authenticated facilitators). The base URL's trailing slashes are dropped, as the official client does.
+ * Every {@code /settle} carries an {@value #IDEMPOTENCY_KEY} header: the caller's key for its retries
+ * ({@link #settle(PaymentPayload, PaymentRequirements, String)}), or a fresh random one.
  */
 public final class HttpFacilitatorClient implements FacilitatorClient {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(90);
   public static final int DEFAULT_MAX_RESPONSE_BYTES = 1 << 20;
+  /** The {@code /settle} request header that marks retries of one paid request. */
+  public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+  public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
   private final String base;
   private final HttpClient http;
@@ -115,12 +121,37 @@ public final class HttpFacilitatorClient implements FacilitatorClient {
 
   @Override
   public CompletableFuture<VerifyResponse> verify(PaymentPayload payload, PaymentRequirements requirements) {
-    return post("verify", new FacilitatorRequest(payload, requirements), "isValid", VerifyResponse::fromJson);
+    return post("verify", new FacilitatorRequest(payload, requirements), "isValid", VerifyResponse::fromJson,
+        Map.of());
   }
 
   @Override
   public CompletableFuture<SettleResponse> settle(PaymentPayload payload, PaymentRequirements requirements) {
-    return post("settle", new FacilitatorRequest(payload, requirements), "success", SettleResponse::fromJson);
+    return settle(payload, requirements, newIdempotencyKey());
+  }
+
+  @Override
+  public CompletableFuture<SettleResponse> settle(PaymentPayload payload, PaymentRequirements requirements,
+      String idempotencyKey) {
+    if (!isValidIdempotencyKey(idempotencyKey)) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException(
+          "Idempotency-Key must be 1-" + MAX_IDEMPOTENCY_KEY_LENGTH + " printable ASCII characters"));
+    }
+    return post("settle", new FacilitatorRequest(payload, requirements), "success", SettleResponse::fromJson,
+        Map.of(IDEMPOTENCY_KEY, idempotencyKey));
+  }
+
+  /** 128 random bits, base64url: one per paid request. */
+  public static String newIdempotencyKey() {
+    byte[] b = new byte[16];
+    RANDOM.nextBytes(b);
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
+  /** Opaque, 1 to 128 printable ASCII characters without spaces (so no proxy trims or folds it). */
+  public static boolean isValidIdempotencyKey(String key) {
+    return key != null && !key.isEmpty() && key.length() <= MAX_IDEMPOTENCY_KEY_LENGTH
+        && key.chars().allMatch(c -> c > 0x20 && c < 0x7f);
   }
 
   @Override
@@ -132,11 +163,12 @@ public final class HttpFacilitatorClient implements FacilitatorClient {
   }
 
   private <T> CompletableFuture<T> post(String endpoint, FacilitatorRequest body, String resultKey,
-      Function<JsonNode, T> reader) {
+      Function<JsonNode, T> reader, Map<String, String> requestHeaders) {
     HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(base + "/" + endpoint)).timeout(timeout)
         .header("Content-Type", "application/json").header("Accept", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(X402Json.write(body.toJson()), StandardCharsets.UTF_8));
     headers.apply(endpoint).forEach(rb::header);
+    requestHeaders.forEach(rb::header);
     return send(endpoint, rb.build(), resultKey, reader);
   }
 

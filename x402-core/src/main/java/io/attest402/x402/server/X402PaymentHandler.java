@@ -17,18 +17,23 @@ import io.attest402.x402.types.VerifyResponse;
 import io.attest402.x402.types.Wire;
 import io.attest402.x402.types.X402FormatException;
 import io.attest402.x402.evm.ExactEvmPayload;
+import io.attest402.x402.extensions.PaymentIdentifier;
+import io.attest402.x402.facilitator.HttpFacilitatorClient;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.CorsHandler;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -44,10 +49,18 @@ import org.slf4j.LoggerFactory;
  *       {@code PAYMENT-REQUIRED} it carries (the official server would silently treat it as unpaid);</li>
  *   <li>a payment matching no offer: 402 "No matching payment requirements"; an extension echo that drops declared
  *       info: 402 "extension_echo_mismatch"; an invalid verification: 402 with the facilitator's invalidReason;</li>
+ *   <li>at most one delivery per payment (beyond the official server, which trusts the facilitator for it): before the
+ *       facilitator is asked, the payment's authorization is claimed in a {@link DeliveryStore}; a replay of a claimed
+ *       authorization gets 402 {@code invalid_exact_evm_nonce_already_used} and runs nothing. Where the offer declares
+ *       the {@code payment-identifier} extension ({@link Builder#paymentIdentifier}), a payment carrying an id gets, on
+ *       retry with the same payment, the stored response of its first delivery; the same id with another payment is
+ *       409; a required id that is absent or malformed is 400. A claim whose payment is refused or whose work fails
+ *       before settlement is released, so the payer may try again;</li>
  *   <li>verified: the {@link PaidRoute} runs; its response is held back; a failure or a status of 400 or more is sent
- *       without settling; otherwise {@code /settle} (once more with the identical payload on a
- *       {@code settlement_pending} carrying a transaction), then the response with {@code PAYMENT-RESPONSE} and
- *       {@code Cache-Control: private}, or 402 with the failed settlement in {@code PAYMENT-RESPONSE};</li>
+ *       without settling; otherwise {@code /settle} (once more with the identical payload and the same
+ *       {@code Idempotency-Key} on a {@code settlement_pending} carrying a transaction), then the response with
+ *       {@code PAYMENT-RESPONSE} and {@code Cache-Control: private}, or 402 with the failed settlement in
+ *       {@code PAYMENT-RESPONSE}; either is stored before it is sent;</li>
  *   <li>the facilitator failing (timeout, transport, malformed answer): 502 {@code {"error": ...}};</li>
  *   <li>every response exposes {@code PAYMENT-REQUIRED, PAYMENT-RESPONSE} to browsers.</li>
  * </ul>
@@ -69,6 +82,10 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
   private final Function<RoutingContext, String> resourceUrl;
   private final Function<RoutingContext, ObjectNode> extensions;
   private final HeaderCodec codec;
+  private final DeliveryStore deliveries;
+  private final Duration retention;
+  private final Clock clock;
+  private final Boolean paymentIdRequired;
 
   private X402PaymentHandler(Builder b) {
     this.facilitator = Objects.requireNonNull(b.facilitator, "facilitator");
@@ -82,7 +99,19 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     this.resourceUrl = b.resourceUrl;
     this.extensions = b.extensions;
     this.codec = b.codec;
+    this.deliveries = b.deliveries != null ? b.deliveries : SharedDefault.STORE;
+    this.retention = Objects.requireNonNull(b.retention, "retention");
+    this.clock = Objects.requireNonNull(b.clock, "clock");
+    this.paymentIdRequired = b.paymentIdRequired;
   }
+
+  /** Handlers built without a store share one in-memory store, so a payment cannot buy two of this JVM's routes. */
+  private static final class SharedDefault {
+    static final DeliveryStore STORE = SqliteDeliveryStore.inMemory();
+  }
+
+  /** How long a delivery is remembered at least (longer when the authorization is valid longer). */
+  public static final Duration DEFAULT_RETENTION = Duration.ofHours(24);
 
   public static Builder builder(FacilitatorClient facilitator) {
     return new Builder(facilitator);
@@ -98,6 +127,10 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     private Function<RoutingContext, String> resourceUrl = ctx -> ctx.request().absoluteURI();
     private Function<RoutingContext, ObjectNode> extensions = ctx -> null;
     private HeaderCodec codec = HeaderCodec.DEFAULT;
+    private DeliveryStore deliveries;
+    private Duration retention = DEFAULT_RETENTION;
+    private Clock clock = Clock.systemUTC();
+    private Boolean paymentIdRequired;
 
     private Builder(FacilitatorClient facilitator) {
       this.facilitator = facilitator;
@@ -154,6 +187,37 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
       return this;
     }
 
+    /**
+     * Where claims and delivered responses are kept (default: one in-memory store shared by the handlers of this
+     * JVM). Pass a {@link SqliteDeliveryStore#open file store} to keep them across restarts, and share it between
+     * routes that accept the same payments.
+     */
+    public Builder deliveryStore(DeliveryStore store) {
+      this.deliveries = store;
+      return this;
+    }
+
+    /** How long deliveries are remembered at least (default 24 h; never less than the authorization is valid). */
+    public Builder retention(Duration r) {
+      this.retention = r;
+      return this;
+    }
+
+    /** The clock for retention (tests pin it). */
+    public Builder clock(Clock c) {
+      this.clock = c;
+      return this;
+    }
+
+    /**
+     * Declares the {@code payment-identifier} extension in every 402 ({@code required}: a paid request without an id
+     * is 400). Without this call the handler still honours ids of payments to routes whose own extensions declare it.
+     */
+    public Builder paymentIdentifier(boolean required) {
+      this.paymentIdRequired = required;
+      return this;
+    }
+
     public X402PaymentHandler build() {
       return new X402PaymentHandler(this);
     }
@@ -186,6 +250,10 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
       }
       resource = new ResourceInfo(resourceUrl.apply(ctx), description, mimeType);
       ext = extensions.apply(ctx);
+      if (paymentIdRequired != null) {
+        ext = ext == null ? Wire.newObject() : ext;
+        ext.set(PaymentIdentifier.KEY, PaymentIdentifier.declaration(paymentIdRequired));
+      }
       if (ext != null && ext.isEmpty()) {
         ext = null;
       }
@@ -221,21 +289,97 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
       paymentRequired(ctx, offer.withError(ErrorReasons.EXTENSION_ECHO_MISMATCH));
       return;
     }
-    PaymentRequirements requirements = matched.get();
-    onContext(ctx, facilitator.verify(payment, requirements)).onComplete(ar -> {
+    String paymentId = null;
+    if (payment.x402Version() == 2 && PaymentIdentifier.isDeclared(ext)) {
+      PaymentIdentifier.Extracted id = PaymentIdentifier.extract(payment);
+      if (id.problem() != null) {
+        badHeader(ctx, offer, id.problem());
+        return;
+      }
+      if (!id.present() && PaymentIdentifier.isRequired(ext)) {
+        badHeader(ctx, offer, "this resource requires a payment-identifier (extensions.payment-identifier.info.id)");
+        return;
+      }
+      paymentId = id.id();
+    }
+    PaymentKey key = PaymentKey.of(payment, paymentId, clock.instant(), retention);
+    claim(ctx, new Attempt(offer, payment, matched.get(), key, HttpFacilitatorClient.newIdempotencyKey()));
+  }
+
+  /**
+   * One paid request on its way: the 402 it answers, the payment, the offer it matched, its key in the delivery store
+   * and the {@code Idempotency-Key} all its {@code /settle} calls carry.
+   */
+  private record Attempt(PaymentRequired offer, PaymentPayload payment, PaymentRequirements requirements,
+      PaymentKey key, String idempotencyKey) {}
+
+  /** Claims the payment before anything runs: a replay is answered here and never reaches the facilitator. */
+  private void claim(RoutingContext ctx, Attempt a) {
+    blocking(ctx, () -> deliveries.claim(a.key(), clock.instant())).onComplete(ar -> {
       if (ar.failed()) {
+        log.error("delivery store failed; refusing the payment", ar.cause());
+        sendJson(ctx, 503, Map.of("Cache-Control", "no-store", "Retry-After", "5"),
+            "{\"error\":\"payment store unavailable\"}");
+        return;
+      }
+      DeliveryStore.Claim c = ar.result();
+      if (c instanceof DeliveryStore.Claim.Claimed) {
+        verify(ctx, a);
+      } else if (c instanceof DeliveryStore.Claim.Stored stored) {
+        DeliveryStore.StoredResponse r = stored.response();
+        send(ctx, r.status(), r.headers(), io.vertx.core.buffer.Buffer.buffer(r.body()));
+      } else if (c instanceof DeliveryStore.Claim.AuthorizationUsed) {
+        paymentRequired(ctx, a.offer().withError(ErrorReasons.NONCE_ALREADY_USED));
+      } else if (c instanceof DeliveryStore.Claim.IdConflict) {
+        conflict(ctx, "payment-identifier " + a.key().paymentId() + " was already used with a different payment");
+      } else if (c instanceof DeliveryStore.Claim.InProgress) {
+        conflict(ctx, "a request with payment-identifier " + a.key().paymentId() + " is still being served"
+            + " or did not complete");
+      } else if (c instanceof DeliveryStore.Claim.NotKept) {
+        conflict(ctx, "payment-identifier " + a.key().paymentId() + " was served; its response was too large to"
+            + " keep for a retry");
+      } else {
+        sendJson(ctx, 503, Map.of("Cache-Control", "no-store", "Retry-After", "60"),
+            "{\"error\":\"too many outstanding payments; retry later\"}");
+      }
+    });
+  }
+
+  private void verify(RoutingContext ctx, Attempt a) {
+    onContext(ctx, facilitator.verify(a.payment(), a.requirements())).onComplete(ar -> {
+      if (ar.failed()) {
+        release(ctx, a);
         facilitatorFailed(ctx, "verify", ar.cause());
         return;
       }
       VerifyResponse v = ar.result();
       if (!v.isValid()) {
+        release(ctx, a);
         String reason = v.invalidReason() == null || v.invalidReason().isEmpty() ? ErrorReasons.VERIFICATION_FAILED
             : v.invalidReason();
-        paymentRequired(ctx, offer.withError(reason));
+        paymentRequired(ctx, a.offer().withError(reason));
         return;
       }
-      serve(ctx, new Payment(payment, requirements, v));
+      serve(ctx, a, new Payment(a.payment(), a.requirements(), v));
     });
+  }
+
+  /** Gives a claim back when nothing was settled (the payer was not charged and may retry). */
+  private void release(RoutingContext ctx, Attempt a) {
+    blocking(ctx, () -> {
+      deliveries.release(a.key());
+      return null;
+    }).onFailure(e -> log.warn("cannot release a payment claim: {}", e.toString()));
+  }
+
+  private <T> Future<T> blocking(RoutingContext ctx, Callable<T> work) {
+    return ctx.vertx().executeBlocking(work, false);
+  }
+
+  private void conflict(RoutingContext ctx, String problem) {
+    ObjectNode body = Wire.newObject();
+    body.put("error", problem);
+    sendJson(ctx, 409, Map.of("Cache-Control", "no-store"), X402Json.write(body));
   }
 
   /** The exact/EVM payload inside the header must have its shape too (Permit2 payloads are left to the facilitator). */
@@ -253,7 +397,7 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
         "Cache-Control", "no-store"), X402Json.write(body));
   }
 
-  private void serve(RoutingContext ctx, Payment payment) {
+  private void serve(RoutingContext ctx, Attempt a, Payment payment) {
     ctx.put(Payment.KEY, payment);
     Future<PaidResponse> work;
     try {
@@ -264,20 +408,26 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     work.onComplete(ar -> {
       if (ar.failed() || ar.result() == null) {
         log.error("paid route failed for {}; not settling", ctx.request().path(), ar.cause());
+        release(ctx, a);
         sendJson(ctx, 500, Map.of(), "{\"error\":\"Internal Server Error\"}");
         return;
       }
       PaidResponse res = ar.result();
       if (res.status() >= 400) {
+        release(ctx, a);
         send(ctx, res.status(), res.headers(), res.body());
         return;
       }
-      settle(ctx, payment, res);
+      settle(ctx, a, res);
     });
   }
 
-  private void settle(RoutingContext ctx, Payment payment, PaidResponse res) {
-    onContext(ctx, settleWithPendingRetry(payment)).onComplete(ar -> {
+  /**
+   * Settles, then stores and sends the outcome. A settlement whose outcome is unknown (the facilitator failed) keeps
+   * its claim without a stored response: the payment may have been taken, so it buys nothing else.
+   */
+  private void settle(RoutingContext ctx, Attempt a, PaidResponse res) {
+    onContext(ctx, settleWithPendingRetry(a)).onComplete(ar -> {
       if (ar.failed()) {
         facilitatorFailed(ctx, "settle", ar.cause());
         return;
@@ -288,25 +438,44 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
         headers.put(HeaderCodec.PAYMENT_RESPONSE, codec.encodePaymentResponse(s));
         headers.put("Cache-Control", withPrivate(headerIgnoringCase(res.headers(), "Cache-Control")));
         headers.keySet().removeIf(k -> !k.equals("Cache-Control") && k.equalsIgnoreCase("Cache-Control"));
-        send(ctx, res.status(), headers, res.body());
+        storeAndSend(ctx, a, res.status(), headers, res.body());
         return;
       }
       String reason = s.errorReason() == null || s.errorReason().isEmpty() ? ErrorReasons.SETTLEMENT_FAILED
           : s.errorReason();
       SettleResponse failure = new SettleResponse(false, reason,
           s.errorMessage() == null || s.errorMessage().isEmpty() ? reason : s.errorMessage(), s.payer(),
-          s.transaction(), s.network().isEmpty() ? payment.requirements().network() : s.network(), s.amount(),
+          s.transaction(), s.network().isEmpty() ? a.requirements().network() : s.network(), s.amount(),
           s.other());
-      sendJson(ctx, 402, Map.of(HeaderCodec.PAYMENT_RESPONSE, codec.encodePaymentResponse(failure),
-          "Cache-Control", "no-store"), "{}");
+      Map<String, String> headers = new java.util.LinkedHashMap<>();
+      headers.put("Content-Type", "application/json");
+      headers.put(HeaderCodec.PAYMENT_RESPONSE, codec.encodePaymentResponse(failure));
+      headers.put("Cache-Control", "no-store");
+      storeAndSend(ctx, a, 402, headers, io.vertx.core.buffer.Buffer.buffer("{}"));
     });
   }
 
-  /** One {@code /settle}, and exactly one more with the identical request on settlement_pending with a tx. */
-  private CompletableFuture<SettleResponse> settleWithPendingRetry(Payment p) {
-    return facilitator.settle(p.payload(), p.requirements()).thenCompose(first -> first.isPendingWithTransaction()
-        ? facilitator.settle(p.payload(), p.requirements())
-        : CompletableFuture.completedFuture(first));
+  /** Stores the final response before sending it, so that a retry after a lost response gets exactly this one. */
+  private void storeAndSend(RoutingContext ctx, Attempt a, int status, Map<String, String> headers,
+      io.vertx.core.buffer.Buffer body) {
+    DeliveryStore.StoredResponse stored = new DeliveryStore.StoredResponse(status, headers, body.getBytes());
+    blocking(ctx, () -> {
+      deliveries.complete(a.key(), stored);
+      return null;
+    }).onComplete(ar -> {
+      if (ar.failed()) {
+        log.error("cannot store a delivered response (a retry will get 409)", ar.cause());
+      }
+      send(ctx, status, headers, body);
+    });
+  }
+
+  /** One {@code /settle}, and exactly one more with the identical request and key on settlement_pending with a tx. */
+  private CompletableFuture<SettleResponse> settleWithPendingRetry(Attempt a) {
+    return facilitator.settle(a.payment(), a.requirements(), a.idempotencyKey())
+        .thenCompose(first -> first.isPendingWithTransaction()
+            ? facilitator.settle(a.payment(), a.requirements(), a.idempotencyKey())
+            : CompletableFuture.completedFuture(first));
   }
 
   private static <T> Future<T> onContext(RoutingContext ctx, CompletableFuture<T> cf) {

@@ -35,6 +35,7 @@ class HttpFacilitatorClientTest {
   static HttpServer server;
   static final List<JsonNode> BODIES = new CopyOnWriteArrayList<>();
   static final List<String> AUTH = new CopyOnWriteArrayList<>();
+  static final List<String> KEYS = new CopyOnWriteArrayList<>();
   static final PaymentRequirements REQ = PaymentRequirements.exactEvm("eip155:31337", BigInteger.TEN,
       "0x5FbDB2315678afecb367f032d93F642f64180aa3", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", 60, "USD Coin", "2");
   static final PaymentPayload PAYMENT = new PaymentPayload(new ResourceInfo("http://r", null, null), REQ,
@@ -59,6 +60,10 @@ class HttpFacilitatorClientTest {
     r.post("/wrongshape/verify").handler(ctx -> ctx.response().end("{\"valid\":true}"));
     r.post("/huge/verify").handler(ctx -> ctx.response().end("{\"isValid\":true,\"pad\":\"" + "x".repeat(5000) + "\"}"));
     r.post("/slow/verify").handler(ctx -> vertx.setTimer(3000, t -> ctx.response().end("{\"isValid\":true}")));
+    r.post("/ok/settle").handler(ctx -> {
+      KEYS.add(String.valueOf(ctx.request().getHeader("Idempotency-Key")));
+      ctx.response().end("{\"success\":true,\"transaction\":\"0xaa\",\"network\":\"eip155:31337\"}");
+    });
     r.get("/ok/supported").handler(ctx -> ctx.response().end("{\"kinds\":[{\"x402Version\":2,\"scheme\":\"exact\","
         + "\"network\":\"eip155:31337\"}],\"extensions\":[],\"signers\":{\"eip155:*\":[\"0xf\"]}}"));
     server = vertx.createHttpServer().requestHandler(r).listen(0, "127.0.0.1").toCompletionStage()
@@ -91,6 +96,26 @@ class HttpFacilitatorClientTest {
     assertEquals("exact", body.path("paymentPayload").path("accepted").path("scheme").asText());
     assertEquals("Bearer v", AUTH.get(AUTH.size() - 1));
     assertTrue(c.supported().get(10, TimeUnit.SECONDS).supports(2, "exact", "eip155:31337"));
+  }
+
+  @Test
+  void everySettleCarriesAnIdempotencyKeyAndRetriesReuseTheCallers() throws Exception {
+    HttpFacilitatorClient c = at("/ok").build();
+    KEYS.clear();
+    c.settle(PAYMENT, REQ).get(10, TimeUnit.SECONDS);
+    c.settle(PAYMENT, REQ).get(10, TimeUnit.SECONDS);
+    assertEquals(2, KEYS.size());
+    assertTrue(HttpFacilitatorClient.isValidIdempotencyKey(KEYS.get(0)), KEYS.get(0));
+    assertFalse(KEYS.get(0).equals(KEYS.get(1)), "a fresh key per paid request");
+    c.settle(PAYMENT, REQ, "retry-key-1").get(10, TimeUnit.SECONDS);
+    c.settle(PAYMENT, REQ, "retry-key-1").get(10, TimeUnit.SECONDS);
+    assertEquals(List.of("retry-key-1", "retry-key-1"), KEYS.subList(2, 4));
+    for (String bad : new String[] {"", "has space", "x".repeat(129), "caf\u00e9"}) {
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> c.settle(PAYMENT, REQ, bad).get(10, TimeUnit.SECONDS));
+      assertInstanceOf(IllegalArgumentException.class, e.getCause());
+    }
+    assertEquals(4, KEYS.size(), "an invalid key is never sent");
   }
 
   @Test
