@@ -17,6 +17,7 @@ public record ContractArtifact(String name, JsonNode abi, String bytecode, Strin
   public static final String REPUTATION_REGISTRY = "ReputationRegistry";
   public static final String VALIDATION_REGISTRY = "ValidationRegistry";
   public static final String TEST_SMART_WALLET = "TestSmartWallet";
+  public static final String SETTLEMENT_LOG = "SettlementLog";
 
   /** Loads {@code io/attest402/contracts/artifacts/NAME.json}. */
   public static ContractArtifact load(String name) {

@@ -3,6 +3,8 @@ package io.attest402.facilitator;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.enclave.EnclaveKey;
+import io.attest402.facilitator.anchor.IntegrityGuard;
+import io.attest402.facilitator.anchor.ReceiptAnchorer;
 import io.attest402.facilitator.chain.RpcUnavailableException;
 import io.attest402.facilitator.chain.Web3jSettlementChain;
 import io.attest402.facilitator.config.AssetConfig;
@@ -52,6 +54,9 @@ public final class Facilitator implements AutoCloseable {
   private final FacilitatorMetrics metrics;
   private final Clock clock;
   private final List<AutoCloseable> resources;
+  // Receipt-chain integrity (anchors on chain): off unless the node wires a guard in.
+  private volatile IntegrityGuard integrity = IntegrityGuard.off("no receipt anchoring configured");
+  private volatile ReceiptAnchorer anchorer;
 
   private Facilitator(NetworksConfig networks, SettlementEngine engine, EnclaveKey key, FacilitatorMetrics metrics,
       Clock clock, List<AutoCloseable> resources) {
@@ -103,6 +108,23 @@ public final class Facilitator implements AutoCloseable {
 
   public String address() {
     return key.address();
+  }
+
+  /**
+   * Receipt anchoring: while {@code guard} refuses, verify and settle answer 503 with its reason and {@code /health}
+   * says why; {@code anchorer} (may be null) is closed after the engine and before the chain clients, so its final
+   * anchor covers the last journaled outcome.
+   */
+  public void useIntegrity(IntegrityGuard guard, ReceiptAnchorer anchorer) {
+    this.integrity = guard;
+    this.anchorer = anchorer;
+    if (anchorer != null) {
+      resources.add(0, anchorer);
+    }
+  }
+
+  public IntegrityGuard integrity() {
+    return integrity;
   }
 
   public EnclaveKey key() {
@@ -194,6 +216,7 @@ public final class Facilitator implements AutoCloseable {
    * @throws RpcUnavailableException when the node cannot answer
    */
   public VerifyResponse verify(FacilitatorRequest req) {
+    integrity.requireIntact(ErrorReasons.UNEXPECTED_VERIFY_ERROR);
     NetworkLane lane = engine.lane(req.paymentRequirements().network());
     try {
       return lane.verifier().verify(req.paymentPayload(), req.paymentRequirements());
@@ -213,6 +236,7 @@ public final class Facilitator implements AutoCloseable {
    * @throws RpcUnavailableException when the node cannot answer before anything was broadcast
    */
   public CompletableFuture<SettleResponse> settle(FacilitatorRequest req) {
+    integrity.requireIntact(ErrorReasons.UNEXPECTED_SETTLE_ERROR);
     try {
       return engine.settle(req.paymentPayload(), req.paymentRequirements());
     } catch (X402FormatException e) {
@@ -305,7 +329,14 @@ public final class Facilitator implements AutoCloseable {
     }
     int pending = engine.store().inFlight().size();
     o.put("pendingSettlements", pending);
-    o.put("status", allUp ? "ok" : "degraded");
+    ObjectNode anchor = o.putObject("anchor");
+    integrity.describe(anchor);
+    ReceiptAnchorer a = anchorer;
+    if (a != null) {
+      a.describe(anchor);
+    }
+    o.put("status", integrity.refusal().isPresent() ? "halted" : allUp ? "ok" : "degraded");
+    integrity.refusal().ifPresent(r -> o.put("reason", "facilitator halted: " + r));
     o.put("time", clock.instant().toString());
     return o;
   }

@@ -7,6 +7,11 @@ import io.attest402.enclave.QuoteRateLimiter;
 import io.attest402.enclave.tee.TeeBackends;
 import io.attest402.enclave.tee.TeeException;
 
+import io.attest402.facilitator.anchor.AnchorOptions;
+import io.attest402.facilitator.anchor.AnchoredReceiptIssuer;
+import io.attest402.facilitator.anchor.IntegrityGuard;
+import io.attest402.facilitator.anchor.ReceiptAnchorer;
+import io.attest402.facilitator.anchor.ReceiptAnchoring;
 import io.attest402.facilitator.config.NetworkConfig;
 import io.attest402.facilitator.config.NetworksConfig;
 import io.attest402.facilitator.identity.Erc8004Registration;
@@ -65,6 +70,12 @@ public final class FacilitatorNode implements AutoCloseable {
 
   /** Starts everything; on failure, what was started is stopped again. Progress lines go to {@code out}. */
   public static FacilitatorNode start(Config c, Clock clock, PrintWriter out, PrintWriter err) {
+    return start(c, AnchorOptions.defaults(), clock, out, err);
+  }
+
+  /** As {@link #start(Config, Clock, PrintWriter, PrintWriter)}, anchoring receipts as {@code anchors} says. */
+  public static FacilitatorNode start(Config c, AnchorOptions anchors, Clock clock, PrintWriter out,
+      PrintWriter err) {
     EnclaveIdentity identity = identity(c, clock, out, err);
     EnclaveKey key = identity.key();
     for (NetworkConfig n : c.networks().networks()) {
@@ -104,10 +115,17 @@ public final class FacilitatorNode implements AutoCloseable {
       }
     }
     SqliteSettlementStore store = SqliteSettlementStore.open(c.dataDir().resolve("settlements.db"), clock);
+    IntegrityGuard guard = ReceiptAnchoring.guardFor(c.deployment(), anchors, err);
     Facilitator facilitator = Facilitator.create(c.networks(), key, store, clock, c.options(),
-        SignedReceiptIssuer.of(key), new FacilitatorMetrics());
+        new AnchoredReceiptIssuer(SignedReceiptIssuer.of(key), guard), new FacilitatorMetrics());
+    // before the engine recovers anything: a journal contradicting its on-chain anchor must not sign or settle
+    ReceiptAnchorer anchorer = ReceiptAnchoring.wire(c.deployment(), anchors, facilitator, guard, store, key, clock,
+        out);
     FacilitatorServer server = new FacilitatorServer(facilitator, c.options(), c.host(), port, served);
     server.start();
+    if (anchorer != null) {
+      anchorer.start();
+    }
     return new FacilitatorNode(server, identity, url, reg);
   }
 

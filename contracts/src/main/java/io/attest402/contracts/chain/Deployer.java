@@ -24,7 +24,7 @@ import org.web3j.tx.gas.StaticGasProvider;
 import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 import org.web3j.utils.Numeric;
 
-/** Deploys attest402's contracts (TestUSDC and the three ERC-8004 registries) to any EVM chain. */
+/** Deploys attest402's contracts (TestUSDC, the three ERC-8004 registries, SettlementLog) to any EVM chain. */
 public final class Deployer {
   /** USDC each funded dev account receives: 1,000,000 USDC (6 decimals). */
   public static final BigInteger DEV_USDC = BigInteger.valueOf(1_000_000L).multiply(BigInteger.TEN.pow(6));
@@ -48,8 +48,9 @@ public final class Deployer {
     String identity = deployContract(ContractArtifact.IDENTITY_REGISTRY);
     String reputation = deployContract(ContractArtifact.REPUTATION_REGISTRY, new Address(identity));
     String validation = deployContract(ContractArtifact.VALIDATION_REGISTRY, new Address(identity));
+    String settlementLog = deployContract(ContractArtifact.SETTLEMENT_LOG);
     return new Deployment(chainId, "eip155:" + chainId, rpcUrl,
-        new Deployment.Contracts(usdc, identity, reputation, validation),
+        new Deployment.Contracts(usdc, identity, reputation, validation, settlementLog),
         new Deployment.Token("USD Coin", "2", 6), null);
   }
 

@@ -44,7 +44,13 @@ public record Deployment(
       @JsonProperty("usdc") String usdc,
       @JsonProperty("identityRegistry") String identityRegistry,
       @JsonProperty("reputationRegistry") String reputationRegistry,
-      @JsonProperty("validationRegistry") String validationRegistry) {}
+      @JsonProperty("validationRegistry") String validationRegistry,
+      @JsonProperty("settlementLog") String settlementLog) {
+    /** Without a {@code SettlementLog} (deployment files written before it existed). */
+    public Contracts(String usdc, String identityRegistry, String reputationRegistry, String validationRegistry) {
+      this(usdc, identityRegistry, reputationRegistry, validationRegistry, null);
+    }
+  }
 
   /** The token's EIP-712 domain name and version, as x402 offers carry them in {@code extra}. */
   public record Token(

@@ -3,6 +3,7 @@ package io.attest402.facilitator.cli;
 import io.attest402.contracts.chain.Deployment;
 import io.attest402.facilitator.FacilitatorOptions;
 import io.attest402.facilitator.FacilitatorNode;
+import io.attest402.facilitator.anchor.AnchorOptions;
 import io.attest402.facilitator.config.NetworksConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -69,6 +70,20 @@ public final class FacilitatorCommand implements Callable<Integer> {
   @Option(names = "--no-register", description = "do not register an ERC-8004 identity")
   boolean noRegister;
 
+  @Option(names = "--anchor-every", defaultValue = "100", paramLabel = "N",
+      description = "anchor the receipt-chain head in SettlementLog after N new receipts (0 = by time only; "
+          + "default ${DEFAULT-VALUE})")
+  int anchorEvery;
+
+  @Option(names = "--anchor-interval", defaultValue = "600", paramLabel = "SECONDS",
+      description = "anchor at least this often while there are new receipts; also at start and shutdown "
+          + "(default ${DEFAULT-VALUE})")
+  double anchorIntervalSeconds;
+
+  @Option(names = "--no-anchor", description = "neither anchor receipts nor check the journal against the anchor "
+      + "(rollbacks and forks go unnoticed)")
+  boolean noAnchor;
+
   @Option(names = "--poll-interval-ms", defaultValue = "250", hidden = true)
   long pollIntervalMs;
 
@@ -93,8 +108,15 @@ public final class FacilitatorCommand implements Callable<Integer> {
         .withReplaceAfter(seconds(replaceAfterSeconds))
         .withRpcTimeout(seconds(rpcTimeoutSeconds))
         .withPollInterval(Duration.ofMillis(Math.max(10, pollIntervalMs)));
+    AnchorOptions anchors;
+    try {
+      anchors = noAnchor ? AnchorOptions.disabled()
+          : AnchorOptions.defaults().withEvery(anchorEvery).withInterval(seconds(anchorIntervalSeconds));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     FacilitatorNode node = FacilitatorNode.start(new FacilitatorNode.Config(d, networks, host, port, publicUrl,
-        dataDir, mode, options, !noRegister, validators), Clock.systemUTC(), out, err);
+        dataDir, mode, options, !noRegister, validators), anchors, Clock.systemUTC(), out, err);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       err.println("attest402 facilitator: shutting down (in-flight settlements finish or stay journaled)");

@@ -310,7 +310,8 @@ public final class FacilitatorRoutes {
       if (ar.failed()) {
         error(ctx, 503, "health check failed: " + ar.cause().getMessage());
       } else {
-        send(ctx, 200, ar.result());
+        // halted (receipt chain contradicts its on-chain anchor, or not checked yet): 503 with the reason
+        send(ctx, "halted".equals(ar.result().path("status").asText()) ? 503 : 200, ar.result());
       }
     });
   }
