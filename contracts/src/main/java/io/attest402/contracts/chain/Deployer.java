@@ -55,23 +55,19 @@ public final class Deployer {
   }
 
   /**
-   * On a dev chain: deploys, mints {@link #DEV_USDC} to the provider, agent and validator dev accounts, and records
-   * every dev account with its (public) key.
+   * On a dev chain: deploys, mints {@link #DEV_USDC} to every dev account but the deployer's, and records every dev
+   * account with its (public) key. {@code devAccounts} maps the deployment file's role names to the chain's dev
+   * keys, {@code "deployer"} among them.
    */
-  public Deployment deployDev(String rpcUrl) {
+  public Deployment deployDev(String rpcUrl, Map<String, Credentials> devAccounts) {
     Deployment d = deployAll(rpcUrl);
     Map<String, Deployment.Account> accounts = new LinkedHashMap<>();
-    Map<String, Integer> roles = new LinkedHashMap<>();
-    roles.put("deployer", DevAccounts.DEPLOYER);
-    roles.put("provider", DevAccounts.PROVIDER);
-    roles.put("agent", DevAccounts.AGENT);
-    roles.put("validator", DevAccounts.VALIDATOR);
     TestUSDC token = TestUSDC.load(d.contracts().usdc(), web3j, tx, gas(2_000_000));
-    for (var role : roles.entrySet()) {
-      Credentials c = DevAccounts.account(role.getValue());
+    for (var role : devAccounts.entrySet()) {
+      Credentials c = role.getValue();
       accounts.put(role.getKey(), new Deployment.Account(c.getAddress(),
           Numeric.toHexStringWithPrefixZeroPadded(c.getEcKeyPair().getPrivateKey(), 64)));
-      if (role.getValue() != DevAccounts.DEPLOYER) {
+      if (!c.getAddress().equalsIgnoreCase(deployer.getAddress())) {
         try {
           TransactionReceipt r = token.mint(c.getAddress(), DEV_USDC).send();
           Transactions.requireSuccess(r, "mint USDC to " + role.getKey());

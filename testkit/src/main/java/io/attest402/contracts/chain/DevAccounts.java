@@ -32,4 +32,14 @@ public final class DevAccounts {
   public static final int PROVIDER = 1;
   public static final int AGENT = 2;
   public static final int VALIDATOR = 3;
+
+  /** The deployment file's roles with their accounts, in the order the file lists them. */
+  public static java.util.Map<String, Credentials> roles() {
+    java.util.Map<String, Credentials> roles = new java.util.LinkedHashMap<>();
+    roles.put("deployer", account(DEPLOYER));
+    roles.put("provider", account(PROVIDER));
+    roles.put("agent", account(AGENT));
+    roles.put("validator", account(VALIDATOR));
+    return roles;
+  }
 }

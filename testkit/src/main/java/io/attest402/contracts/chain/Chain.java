@@ -40,7 +40,7 @@ public final class Chain implements AutoCloseable {
     try {
       Web3j web3j = Web3j.build(new HttpService(anvil.rpcUrl()));
       Deployment d = new Deployer(web3j, DevAccounts.account(DevAccounts.DEPLOYER), Anvil.CHAIN_ID)
-          .deployDev(anvil.rpcUrl());
+          .deployDev(anvil.rpcUrl(), DevAccounts.roles());
       return new Chain(anvil, web3j, d);
     } catch (RuntimeException e) {
       anvil.close();
