@@ -15,6 +15,7 @@ import io.attest402.verifier.VerificationPolicy;
 import io.attest402.x402.facilitator.HttpFacilitatorClient;
 import io.attest402.x402.server.PaidResponse;
 import io.attest402.x402.server.PaymentOption;
+import io.attest402.x402.server.SqliteDeliveryStore;
 import io.attest402.x402.server.X402PaymentHandler;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -52,6 +53,10 @@ import org.web3j.utils.Numeric;
  * <p>Routes: {@code GET /} (web page), {@code GET /config.json}, {@code POST /quote} (free price preview),
  * {@code POST /summarize} (paid), {@code GET /trust} (the facilitator's attestation, as this provider checks it),
  * {@code GET /.well-known/agent-registration.json}, {@code GET /health}.
+ *
+ * <p>One payment buys one summary: claims and delivered responses are kept in {@code DATA_DIR/deliveries.db}, across
+ * restarts; the 402 declares the {@code payment-identifier} extension, so a client's retry after a lost response gets
+ * the summary it paid for, never a summary of another document.
  */
 public final class SummaryProvider implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SummaryProvider.class);
@@ -69,6 +74,7 @@ public final class SummaryProvider implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final AtomicReference<CachedTrust> trust = new AtomicReference<>();
   private HttpServer server;
+  private SqliteDeliveryStore deliveries;
   private boolean closed;
   private Erc8004Client registry;
   private String baseUrl;
@@ -108,8 +114,11 @@ public final class SummaryProvider implements AutoCloseable {
     PaymentOption option = new PaymentOption(d.network(), d.contracts().usdc(), d.usdc().name(), d.usdc().version(),
         ctx -> config.payTo(), ctx -> ((Document) ctx.get(DOC_KEY)).price(),
         PaymentOption.DEFAULT_MAX_TIMEOUT_SECONDS, null);
+    deliveries = SqliteDeliveryStore.open(config.dataDir().resolve("deliveries.db"));
     X402PaymentHandler paid = X402PaymentHandler.builder(HttpFacilitatorClient.of(config.facilitatorUrl()))
         .accept(option)
+        .deliveryStore(deliveries)
+        .paymentIdentifier(false)
         .description("Summary of the posted document, priced per 1,000 words")
         .mimeType("application/json")
         .extensions(ctx -> extension())
@@ -323,5 +332,8 @@ public final class SummaryProvider implements AutoCloseable {
       registry.shutdown();
     }
     vertx.close().toCompletionStage().toCompletableFuture().join();
+    if (deliveries != null) {
+      deliveries.close();
+    }
   }
 }
