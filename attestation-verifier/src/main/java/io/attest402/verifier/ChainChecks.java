@@ -206,7 +206,7 @@ final class ChainChecks {
      */
     X509Certificate verifySigningChain(String what, ParsedChain chain, Anchor a, Instant at)
             throws QuoteVerificationException {
-        String key = "signer:" + chain.digest() + ":" + a.fingerprint();
+        String key = "signer:" + what + ":" + chain.digest() + ":" + a.fingerprint();
         Object r = verified.get(key);
         if (r == null) {
             try {
@@ -291,7 +291,7 @@ final class ChainChecks {
     /** Issuer, signature and validity of {@code crl} issued by {@code issuer} (QVL's CRL checks). */
     void checkCrl(String what, X509CRL crl, String crlDigest, X509Certificate issuer, Instant at)
             throws QuoteVerificationException {
-        String key = "crl:" + crlDigest + ":" + fingerprint(issuer);
+        String key = "crl:" + what + ":" + crlDigest + ":" + fingerprint(issuer);
         Object r = verified.get(key);
         if (r == null) {
             r = crlWindow(what, crl, issuer);

@@ -18,7 +18,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.PublicKey;
 import java.security.cert.CRLException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
@@ -27,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 
 /**
  * Verifies DCAP quotes as Intel's QVL does, then applies a {@link VerificationPolicy}. Time is always an input.
@@ -217,12 +217,15 @@ public final class QuoteVerifier {
             TcbLevel qeLevel = TcbEvaluation.qeLevel(qi, cc.qeLevels(), quote);
 
             // Quote signature: the one ECDSA verification a known platform costs
-            PublicKey ak;
-            try {
-                ak = Ecdsa.publicKey(quote.attestationKey());
-            } catch (GeneralSecurityException e) {
-                throw new QuoteVerificationException(Kind.INVALID_QUOTE_SIGNATURE,
-                        "attestation key is not a valid P-256 point", e);
+            ECPublicKeyParameters ak = attestationKeys.get(Hex.encode(quote.attestationKey()));
+            if (ak == null) {
+                try {
+                    ak = Ecdsa.verificationKey(quote.attestationKey());
+                } catch (IllegalArgumentException e) {
+                    throw new QuoteVerificationException(Kind.INVALID_QUOTE_SIGNATURE,
+                            "attestation key is not a valid P-256 point", e);
+                }
+                attestationKeys.put(Hex.encode(quote.attestationKey()), ak);
             }
             if (!Ecdsa.verify(ak, quote.signedRegion(), quote.signature())) {
                 throw new QuoteVerificationException(Kind.INVALID_QUOTE_SIGNATURE,
@@ -320,6 +323,8 @@ public final class QuoteVerifier {
     }
 
     private final LruCache<String, PckExtension> pckExtensions = new LruCache<>(512);
+    /** Decoded attestation keys, kept with their precomputed multiples. */
+    private final LruCache<String, ECPublicKeyParameters> attestationKeys = new LruCache<>(1024);
 
     private CheckedCollateral checkedCollateral(Collateral c) throws QuoteVerificationException {
         String key = c.digest();

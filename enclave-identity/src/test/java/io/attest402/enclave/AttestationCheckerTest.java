@@ -74,7 +74,8 @@ class AttestationCheckerTest {
   void policyPinsTheMeasurement() {
     AttestationDocument doc = id.startupDocument();
     assertTrue(AttestationChecker.check(doc, null, AT, SIM.toBuilder()
-        .mrEnclave(SimulatedBackend.SIM_MRENCLAVE).mrSigner(SimulatedBackend.SIM_MRSIGNER).build(), null).ok());
+        .mrEnclave(SimulatedBackend.SIM_MRENCLAVE).mrSigner(SimulatedBackend.SIM_MRSIGNER)
+        .isvProdId(SimulatedBackend.SIM_ISVPRODID).build(), null).ok());
     AttestationChecker.Result wrong = AttestationChecker.check(doc, null, AT, SIM.toBuilder()
         .mrEnclave(new byte[32]).build(), null);
     assertFalse(wrong.ok());

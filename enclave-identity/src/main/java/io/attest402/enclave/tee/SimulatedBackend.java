@@ -80,7 +80,7 @@ public final class SimulatedBackend implements TeeBackend {
           simulation-ca.json holds the private keys of the attest402 simulation CA that signs this
           facilitator's simulated quotes; sealing.key "seals" the enclave key. Anyone who can read this
           directory can forge simulated quotes and read the facilitator's key. Verifiers reject simulated
-          quotes unless told to accept them (--allow-simulated). Never use for real funds.
+          quotes unless they pin this CA's root (--simulation-root SHA256). Never use for real funds.
           """, StandardCharsets.UTF_8);
       Path caFile = dir.resolve(CA_FILE);
       SimulationCa ca;
@@ -112,8 +112,9 @@ public final class SimulatedBackend implements TeeBackend {
           new AesGcmSealer(key, DOMAIN, random), clock, dir);
       Arrays.fill(key, (byte) 0);
       LOG.warn("*** SIMULATED TEE ({}): no hardware protects this facilitator; quotes are signed by the local "
-          + "attest402 simulation CA in {} and are rejected by default verifier policy; sealing offers no "
-          + "protection. Development only. ***", b.teeType(), dir);
+          + "attest402 simulation CA in {} (root sha256 {}, the pin a verifier needs: --simulation-root) and are "
+          + "rejected by default verifier policy; sealing offers no protection. Development only. ***",
+          b.teeType(), dir, ca.rootFingerprintSha256());
       return b;
     } catch (IOException e) {
       throw new TeeException("cannot set up the simulated TEE in " + dir + ": " + e, e);
