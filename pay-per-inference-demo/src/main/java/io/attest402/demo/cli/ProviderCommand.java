@@ -38,7 +38,7 @@ public final class ProviderCommand implements Callable<Integer> {
   String publicUrl;
 
   @Option(names = "--data-dir", defaultValue = "data/provider",
-      description = "Where the provider remembers its agentId (default: ${DEFAULT-VALUE}).")
+      description = "Where the provider remembers its agentId and the payments it delivered for (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
   @Option(names = "--key-file", description = "Provider key (owner of its identity and payTo). Default: the "

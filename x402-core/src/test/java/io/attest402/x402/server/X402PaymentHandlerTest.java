@@ -59,6 +59,8 @@ class X402PaymentHandlerTest {
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   static final Scripted FACILITATOR = new Scripted();
   static final AtomicInteger SERVED = new AtomicInteger();
+  static volatile CompletableFuture<Void> slowEntered = new CompletableFuture<>();
+  static volatile io.vertx.core.Promise<PaidResponse> slowResult;
 
   /** A facilitator whose answers the test sets. */
   static final class Scripted implements FacilitatorClient {
@@ -110,6 +112,15 @@ class X402PaymentHandlerTest {
     router.post("/sized").handler(X402PaymentHandler.builder(FACILITATOR)
         .accept(option.withPrice(ctx -> BigInteger.valueOf(10L * ctx.body().length())))
         .route((ctx, p) -> Future.succeededFuture(PaidResponse.text("ok"))).build());
+    router.get("/bounded").handler(X402PaymentHandler.builder(FACILITATOR).accept(option)
+        .deliveryStore(SqliteDeliveryStore.inMemory(1, 1024))
+        .route((ctx, p) -> Future.succeededFuture(PaidResponse.text("ok"))).build());
+    router.get("/slow").handler(X402PaymentHandler.builder(FACILITATOR).accept(option).paymentIdentifier(false)
+        .route((ctx, p) -> {
+          slowResult = io.vertx.core.Promise.promise();
+          slowEntered.complete(null);
+          return slowResult.future();
+        }).build());
     // headers up to the codec's own limit must reach the handler, past Vert.x's 8 KiB default
     server = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setMaxHeaderSize(64 * 1024))
         .requestHandler(router).listen(0, "127.0.0.1").toCompletionStage()
@@ -327,6 +338,39 @@ class X402PaymentHandlerTest {
         .POST(HttpRequest.BodyPublishers.ofString("x".repeat(42))).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(402, r.statusCode());
     assertEquals(BigInteger.valueOf(420), offer(r).accepts().get(0).amount());
+  }
+
+  @Test
+  void aFullDeliveryStoreRefusesNewPaymentsWith503() throws Exception {
+    FACILITATOR.settles.add(() -> CompletableFuture.completedFuture(SettleResponse.success("0xab", NETWORK, "0xp")));
+    assertEquals(200, get("/bounded", pay("/bounded")).statusCode());
+    HttpResponse<String> full = get("/bounded", pay("/bounded"));
+    assertEquals(503, full.statusCode());
+    assertEquals("60", full.headers().firstValue("Retry-After").orElseThrow());
+    assertTrue(FACILITATOR.settleCalls.size() == 1, "nothing reached the facilitator");
+  }
+
+  @Test
+  void theSameIdWhileTheFirstRequestIsStillServedIs409() throws Exception {
+    PaymentRequired pr = offer(get("/slow", null));
+    PaymentRequirements chosen = pr.accepts().get(0);
+    String header = HeaderCodec.DEFAULT.encodePaymentSignature(new PaymentPayload(pr.resource(), chosen,
+        new Eip3009Signer(PAYER, Clock.systemUTC()).sign(chosen).toJson(),
+        io.attest402.x402.extensions.PaymentIdentifier.appendTo(pr.extensions(), "pay_inflight_000000001")));
+    slowEntered = new CompletableFuture<>();
+    FACILITATOR.settles.add(() -> CompletableFuture.completedFuture(SettleResponse.success("0xab", NETWORK, "0xp")));
+    CompletableFuture<HttpResponse<String>> first = HTTP.sendAsync(HttpRequest.newBuilder(uri("/slow"))
+        .header("PAYMENT-SIGNATURE", header).build(), HttpResponse.BodyHandlers.ofString());
+    slowEntered.get(30, TimeUnit.SECONDS);
+    HttpResponse<String> second = get("/slow", header);
+    assertEquals(409, second.statusCode());
+    assertTrue(second.body().contains("still being served"), second.body());
+    slowResult.complete(PaidResponse.text("slow work"));
+    assertEquals("slow work", first.get(30, TimeUnit.SECONDS).body());
+    HttpResponse<String> third = get("/slow", header);
+    assertEquals(200, third.statusCode());
+    assertEquals("slow work", third.body());
+    assertEquals(1, FACILITATOR.settleCalls.size());
   }
 
   @Test
