@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.enclave.EnclaveKey;
 import io.attest402.facilitator.FacilitatorOptions;
+import io.attest402.facilitator.RateLimitedException;
+import io.attest402.facilitator.SettleLimits;
 import io.attest402.facilitator.chain.Fees;
 import io.attest402.facilitator.chain.RpcUnavailableException;
 import io.attest402.facilitator.chain.SendResult;
@@ -85,11 +87,15 @@ public final class SettlementEngine implements AutoCloseable {
   private final FacilitatorOptions options;
   private final ReceiptIssuer issuer;
   private final FacilitatorMetrics metrics;
+  private final SettleLimits limits;
+  private final FeePolicy feePolicy;
+  private final Map<String, SettleGuard> guards = new ConcurrentHashMap<>();
 
   private final ConcurrentHashMap<SettlementKey, CompletableFuture<Prepared>> preparing = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, CompletableFuture<SettlementRecord>> finals = new ConcurrentHashMap<>();
   private final Map<String, Long> lastSent = new ConcurrentHashMap<>();
   private final Set<Long> nonceTakenOnce = ConcurrentHashMap.newKeySet();
+  private final Set<Long> unconfirmedOnce = ConcurrentHashMap.newKeySet();
   private final Map<Long, Integer> fillerRounds = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timer;
   private final Semaphore wake = new Semaphore(0);
@@ -97,8 +103,15 @@ public final class SettlementEngine implements AutoCloseable {
   private volatile boolean running;
   private volatile boolean closing;
 
-  /** The outcome of preparing a settlement: a journaled row, or a failure with nothing on chain. */
-  private record Prepared(Long id, SettleResponse failure) {}
+  /**
+   * The outcome of preparing a settlement: a journaled row (claimed by this request, or by another process), or a
+   * failure with nothing on chain.
+   */
+  private record Prepared(Long id, SettleResponse failure, boolean claimedElsewhere) {
+    Prepared(Long id, SettleResponse failure) {
+      this(id, failure, false);
+    }
+  }
 
   public SettlementEngine(List<NetworkLane> lanes, SettlementStore store, EnclaveKey key, Clock clock,
       FacilitatorOptions options, ReceiptIssuer issuer, FacilitatorMetrics metrics) {
@@ -111,6 +124,9 @@ public final class SettlementEngine implements AutoCloseable {
     this.options = options;
     this.issuer = issuer;
     this.metrics = metrics;
+    this.limits = options.limits();
+    this.feePolicy = new FeePolicy(limits);
+    this.lanes.keySet().forEach(n -> guards.put(n, new SettleGuard(limits, clock)));
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "settlement-timer");
       t.setDaemon(true);
@@ -118,6 +134,10 @@ public final class SettlementEngine implements AutoCloseable {
     });
     this.reconciler = new Thread(this::reconcileLoop, "settlement-reconciler");
     this.reconciler.setDaemon(true);
+  }
+
+  public SettleLimits limits() {
+    return limits;
   }
 
   public String account() {
@@ -139,15 +159,15 @@ public final class SettlementEngine implements AutoCloseable {
     for (SettlementRecord r : store.inFlight()) {
       if (r.state() == SettlementState.CLAIMED) {
         store.abandon(r.id());
-        log.info("settlement id={} key={} recovery: claimed but never signed, dropped (nothing was broadcast)",
-            r.id(), r.key());
+        log.info("settlement id={} recovery: claimed but never signed, dropped (nothing was broadcast)", r.id());
       } else {
-        log.info("settlement id={} key={} recovery: {} with {} transaction(s), latest tx={} accountNonce={}",
-            r.id(), r.key(), r.state(), r.attempts().size(), r.txHash(), r.accountNonce());
+        log.info("settlement id={} recovery: {} with {} transaction(s), latest tx={} accountNonce={}",
+            r.id(), r.state(), r.attempts().size(), r.txHash(), r.accountNonce());
       }
     }
     for (NetworkLane lane : lanes.values()) {
       try {
+        checkChainId(lane);
         initNonces(lane);
         refreshBalance(lane);
       } catch (RpcUnavailableException e) {
@@ -159,7 +179,36 @@ public final class SettlementEngine implements AutoCloseable {
     reconcileOnce();
   }
 
+  /**
+   * Every node of the lane must report the configured chain id: a node of another chain would have the facilitator
+   * sign what it says. Checked at start (a mismatch refuses to start) and, for a node down at start, before the lane
+   * is first used.
+   *
+   * @throws IllegalStateException on a mismatch
+   */
+  private void checkChainId(NetworkLane lane) {
+    if (lane.chainIdChecked()) {
+      return;
+    }
+    List<SettlementChain> all = new ArrayList<>();
+    all.add(lane.chain());
+    all.addAll(lane.witnesses());
+    for (int i = 0; i < all.size(); i++) {
+      long reported = all.get(i).reportedChainId();
+      if (reported != lane.config().chainId()) {
+        throw new IllegalStateException("RPC node #" + (i + 1) + " of " + lane.network() + " reports chain id "
+            + reported + ", not " + lane.config().chainId() + ": refusing to use it (wrong node or a lying one)");
+      }
+    }
+    lane.chainIdChecked(true);
+  }
+
   private void initNonces(NetworkLane lane) {
+    try {
+      checkChainId(lane);
+    } catch (IllegalStateException wrongChain) {
+      throw new RpcUnavailableException(wrongChain.getMessage(), wrongChain);
+    }
     long pending = lane.chain().nonce(key.address(), true);
     Map<Long, Long> journaled = new HashMap<>();
     for (SettlementRecord r : store.inFlight()) {
@@ -187,8 +236,8 @@ public final class SettlementEngine implements AutoCloseable {
     }
     List<SettlementRecord> left = store.inFlight();
     for (SettlementRecord r : left) {
-      log.info("settlement id={} key={} still {} at shutdown: journaled with tx={}, reconciled at next start",
-          r.id(), r.key(), r.state(), r.txHash());
+      log.info("settlement id={} still {} at shutdown: journaled with tx={}, reconciled at next start",
+          r.id(), r.state(), r.txHash());
     }
     running = false;
     wake.release();
@@ -220,6 +269,18 @@ public final class SettlementEngine implements AutoCloseable {
    * @throws io.attest402.x402.types.X402FormatException when the payload is not an EIP-3009 payload
    */
   public CompletableFuture<SettleResponse> settle(PaymentPayload payload, PaymentRequirements req) {
+    return settle(payload, req, null);
+  }
+
+  /**
+   * {@link #settle(PaymentPayload, PaymentRequirements)} for a request carrying {@code idempotencyKey} (null: none).
+   * One authorization is one success: a request for an authorization already claimed is answered with its outcome
+   * only when it repeats the claiming request (same requirements, same signature, the same non-null key); any other
+   * gets {@code invalid_exact_evm_nonce_already_used} (or the reason for the requirement it changed) and nothing is
+   * broadcast.
+   */
+  public CompletableFuture<SettleResponse> settle(PaymentPayload payload, PaymentRequirements req,
+      String idempotencyKey) {
     NetworkLane lane = lanes.get(req.network());
     if (lane == null) {
       throw new IllegalArgumentException("network " + req.network() + " is not configured");
@@ -227,9 +288,10 @@ public final class SettlementEngine implements AutoCloseable {
     ExactEvmPayload ep = ExactEvmPayload.fromJson(payload.payload(), "paymentPayload.payload");
     ExactEvmPayload.Authorization auth = ep.authorization();
     SettlementKey skey = new SettlementKey(req.network(), req.asset(), auth.from(), auth.nonce());
+    String keyHash = idempotencyKey == null ? null : sha256(idempotencyKey);
     Optional<SettlementRecord> known = store.byKey(skey);
     if (known.isPresent() && known.get().state() != SettlementState.CLAIMED) {
-      return answer(known.get());
+      return repeat(known.get(), req, ep, keyHash);
     }
     if (closing) {
       return CompletableFuture.completedFuture(SettleResponse.failure(ErrorReasons.UNEXPECTED_SETTLE_ERROR,
@@ -239,11 +301,11 @@ public final class SettlementEngine implements AutoCloseable {
     CompletableFuture<Prepared> theirs = preparing.putIfAbsent(skey, mine);
     if (theirs != null) {
       return theirs.thenCompose(p -> p.failure() != null ? CompletableFuture.completedFuture(p.failure())
-          : answer(store.byId(p.id()).orElseThrow()));
+          : repeat(store.byId(p.id()).orElseThrow(), req, ep, keyHash));
     }
     Prepared p;
     try {
-      p = prepare(lane, skey, payload, req, ep);
+      p = prepare(lane, skey, payload, req, ep, keyHash);
       mine.complete(p);
     } catch (RuntimeException e) {
       mine.completeExceptionally(e);
@@ -254,13 +316,112 @@ public final class SettlementEngine implements AutoCloseable {
     if (p.failure() != null) {
       return CompletableFuture.completedFuture(p.failure());
     }
+    if (p.claimedElsewhere()) {
+      return repeat(store.byId(p.id()).orElseThrow(), req, ep, keyHash);
+    }
     return answer(store.byId(p.id()).orElseThrow());
   }
 
+  /**
+   * The answer to a request for an authorization already claimed: its outcome for a retry of the claiming request,
+   * else a failure that says why (nothing is sent either way).
+   */
+  private CompletableFuture<SettleResponse> repeat(SettlementRecord r, PaymentRequirements req, ExactEvmPayload ep,
+      String keyHash) {
+    String network = req.network();
+    String payer = ep.authorization().from();
+    metrics.refused(network, "replay");
+    JsonNode journaledReq = r.request().path("paymentRequirements");
+    if (!r.payTo().equalsIgnoreCase(req.payTo())) {
+      return failed(network, payer, ErrorReasons.RECIPIENT_MISMATCH, "this authorization was already settled for "
+          + "another payTo; nothing was sent");
+    }
+    if (!r.amount().equals(req.amount())
+        || (journaledReq.has("amount") && !journaledReq.path("amount").asText().equals(req.amount().toString()))) {
+      return failed(network, payer, ErrorReasons.AUTHORIZATION_VALUE_MISMATCH, "this authorization was already "
+          + "settled for another amount; nothing was sent");
+    }
+    if (journaledReq.has("scheme") && !journaledReq.path("scheme").asText().equals(req.scheme())) {
+      return failed(network, payer, ErrorReasons.INVALID_SCHEME, "this authorization was already settled under "
+          + "another scheme; nothing was sent");
+    }
+    String journaledSig = r.request().path("paymentPayload").path("payload").path("signature").asText("");
+    boolean sameKey = keyHash != null && r.idempotencyKeyHash() != null && java.security.MessageDigest.isEqual(
+        keyHash.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        r.idempotencyKeyHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    if (!sameKey || !journaledSig.equalsIgnoreCase(ep.signature())) {
+      return failed(network, payer, ErrorReasons.NONCE_ALREADY_USED, "this authorization has already been "
+          + (r.state() == SettlementState.FAILED ? "tried" : "settled") + " for an earlier request; only a retry "
+          + "of that request with the same Idempotency-Key header gets its outcome (GET /settlements/{nonce} "
+          + "reports it); nothing was sent");
+    }
+    return answer(r);
+  }
+
+  private static CompletableFuture<SettleResponse> failed(String network, String payer, String reason, String msg) {
+    return CompletableFuture.completedFuture(SettleResponse.failure(reason, msg, "", network, payer));
+  }
+
+  static String sha256(String s) {
+    try {
+      return Numeric.toHexStringNoPrefix(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** What the journal keeps of a request: what settlement and recovery need, not the resource or extensions. */
+  private static ObjectNode journaled(PaymentPayload payload, PaymentRequirements req) {
+    ObjectNode request = Wire.newObject();
+    ObjectNode pp = request.putObject("paymentPayload");
+    pp.put("x402Version", payload.x402Version());
+    pp.set("payload", payload.payload());
+    ObjectNode r = request.putObject("paymentRequirements");
+    r.put("scheme", req.scheme());
+    r.put("network", req.network());
+    r.put("asset", req.asset());
+    r.put("payTo", req.payTo());
+    r.put("amount", req.amount().toString());
+    return request;
+  }
+
+  /**
+   * The facilitator's own rules before any chain work: the minimum amount, no self-payment, the payTo allow-list.
+   * Empty when the request passes; else the reason and message for {@code isValid:false} / {@code success:false}.
+   */
+  public Optional<String[]> policyRefusal(PaymentPayload payload, PaymentRequirements req) {
+    NetworkLane lane = lanes.get(req.network());
+    BigInteger min = lane == null ? limits.minAmount() : lane.config().asset(req.asset())
+        .map(a -> a.minAmount()).filter(m -> m != null).orElse(limits.minAmount());
+    String network = req.network();
+    if (req.amount().compareTo(min) < 0) {
+      metrics.refused(network, "min_amount");
+      return Optional.of(new String[] {ErrorReasons.AUTHORIZATION_VALUE, "amount " + req.amount()
+          + " is below the minimum of " + min + " base units this facilitator settles for this asset"});
+    }
+    if (!limits.payToAllowed(req.payTo())) {
+      metrics.refused(network, "pay_to_not_allowed");
+      return Optional.of(new String[] {ErrorReasons.INVALID_PAYMENT_REQUIREMENTS,
+          "this facilitator serves a fixed set of payTo addresses and this payTo is not one of them"});
+    }
+    JsonNode from = payload.payload().path("authorization").path("from");
+    if (from.isTextual() && from.textValue().equalsIgnoreCase(req.payTo())) {
+      metrics.refused(network, "self_payment");
+      return Optional.of(new String[] {ErrorReasons.RECIPIENT_MISMATCH,
+          "payer and payTo are the same address: a self-payment moves nothing and is not settled"});
+    }
+    return Optional.empty();
+  }
+
   private Prepared prepare(NetworkLane lane, SettlementKey skey, PaymentPayload payload, PaymentRequirements req,
-      ExactEvmPayload ep) {
+      ExactEvmPayload ep, String keyHash) {
     String payer = ep.authorization().from();
     String network = req.network();
+    Optional<String[]> refused = policyRefusal(payload, req);
+    if (refused.isPresent()) {
+      return fail(network, payer, refused.get()[0], refused.get()[1]);
+    }
     ensureReady(lane);
     BigInteger balance = lane.balance();
     if (balance != null && balance.signum() == 0 && lane.balanceAgeMs() > 1_000) {
@@ -279,17 +440,26 @@ public final class SettlementEngine implements AutoCloseable {
     if (!v.isValid()) {
       return fail(network, payer, v.response().invalidReason(), v.response().invalidMessage());
     }
-    ObjectNode request = Wire.newObject();
-    request.set("paymentPayload", payload.toJson());
-    request.set("paymentRequirements", req.toJson());
+    SettleGuard guard = guards.get(network);
+    try {
+      guard.admit(payer, req.payTo());
+    } catch (RateLimitedException e) {
+      metrics.refused(network, e.limit());
+      throw e;
+    }
     SettlementStore.Claim claim = store.claim(new SettlementStore.Intent(skey, req.payTo(),
-        ep.authorization().value(), ep.authorization().validBefore(), request, key.address()));
+        ep.authorization().value(), ep.authorization().validBefore(), journaled(payload, req), key.address(),
+        keyHash));
     if (!claim.created()) {
-      return new Prepared(awaitClaimedElsewhere(claim.record()).id(), null);
+      return new Prepared(awaitClaimedElsewhere(claim.record()).id(), null, true);
     }
     long id = claim.record().id();
-    log.info("settlement id={} network={} payer={} authNonce={} amount={} payTo={}: claimed", id, network,
-        payer, shortHex(skey.nonce()), ep.authorization().value(), req.payTo());
+    if (limits.logPayments()) {
+      log.info("settlement id={} network={} payer={} authNonce={} amount={} payTo={}: claimed", id, network,
+          payer, shortHex(skey.nonce()), ep.authorization().value(), req.payTo());
+    } else {
+      log.info("settlement id={} network={}: claimed", id, network);
+    }
     String data;
     try {
       data = Eip3009Calls.settlementCalldata(ep.authorization(), Hex.decode(v.classification().innerSignature()));
@@ -298,22 +468,42 @@ public final class SettlementEngine implements AutoCloseable {
       return fail(network, payer, ErrorReasons.INVALID_SIGNATURE, e.getMessage());
     }
     BigInteger gas;
+    BigInteger gasCap = BigInteger.valueOf(limits.maxGasPerSettlement());
     try {
-      gas = lane.chain().estimateGas(key.address(), req.asset(), data);
+      gas = lane.chain().estimateGas(key.address(), req.asset(), data, gasCap);
     } catch (SettlementChain.RevertedException e) {
       store.abandon(id);
-      log.info("settlement id={} would revert ({}): not sent", id, e.getMessage());
+      log.info("settlement id={} would revert or exceed the gas cap ({}): not sent", id, e.getMessage());
+      if (e.getMessage() != null && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("gas")) {
+        metrics.refused(network, "gas_cap");
+        return fail(network, payer, ErrorReasons.SIMULATION_FAILED, "the settlement needs more gas than the cap of "
+            + gasCap + " per settlement: not sent (" + e.getMessage() + ")");
+      }
       return fail(network, payer, RevertReasons.map(e.getMessage()), e.getMessage());
     } catch (RuntimeException e) {
       store.abandon(id);
       throw e;
     }
-    BigInteger gasLimit = gas.multiply(BigInteger.valueOf(12)).divide(BigInteger.TEN).add(BigInteger.valueOf(10_000));
+    BigInteger gasLimit = gas.multiply(BigInteger.valueOf(12)).divide(BigInteger.TEN).add(BigInteger.valueOf(10_000))
+        .min(gasCap);
+    try {
+      guard.spendGas(gasLimit.longValueExact());
+    } catch (RateLimitedException e) {
+      store.abandon(id);
+      metrics.refused(network, e.limit());
+      throw e;
+    }
+    metrics.gasReserved(network, gasLimit.longValueExact(), guard.gasLeft());
     String lastProblem = "";
     for (int round = 0; round < MAX_NONCE_RETRIES; round++) {
       TxAttempt a;
       try {
         a = signAndJournal(lane, id, req.asset(), data, gasLimit, null, null);
+      } catch (FeePolicy.FeeCapExceededException e) {
+        store.abandon(id);
+        metrics.refused(network, "fee_cap");
+        log.warn("settlement id={} not sent: {}", id, e.getMessage());
+        throw new RateLimitedException("fee_cap", Duration.ofSeconds(12), e.getMessage());
       } catch (RuntimeException e) {
         store.abandon(id);
         throw e;
@@ -395,7 +585,7 @@ public final class SettlementEngine implements AutoCloseable {
       Long fixedNonce, Fees fixedFees) {
     long nonce = fixedNonce != null ? fixedNonce : lane.nonces().reserve();
     try {
-      Fees fees = fixedFees != null ? fixedFees : lane.fees();
+      Fees fees = fixedFees != null ? fixedFees : feePolicy.fees(lane.feeMarket());
       TxAttempt a = sign(lane, nonce, to, data, BigInteger.ZERO, gasLimit, fees);
       store.addAttempt(id, a);
       if (fixedNonce == null) {
@@ -589,9 +779,17 @@ public final class SettlementEngine implements AutoCloseable {
   private void keepAlive(NetworkLane lane, SettlementRecord r, long now) {
     TxAttempt last = r.latestAttempt();
     boolean stuck = now - last.createdAt().toEpochMilli() >= options.replaceAfter().toMillis();
+    Optional<Fees> bump = Optional.empty();
     if (stuck && r.currentAttempts().size() <= options.maxReplacements() && r.accountNonce() != null) {
-      Fees bumped = new Fees(last.maxFeePerGas(), last.maxPriorityFeePerGas())
-          .bumped(options.feeBumpPercent(), lane.fees());
+      try {
+        bump = feePolicy.bumped(new Fees(last.maxFeePerGas(), last.maxPriorityFeePerGas()), options.feeBumpPercent(),
+            lane.feeMarket());
+      } catch (FeePolicy.FeeCapExceededException e) {
+        log.warn("settlement id={} tx={} unmined; not replaced: {}", r.id(), last.txHash(), e.getMessage());
+      }
+    }
+    if (bump.isPresent()) {
+      Fees bumped = bump.get();
       String data = TransactionDecoder.decode(last.rawTx()).getData();
       TxAttempt a = signAndJournal(lane, r.id(), r.key().asset(), data, last.gasLimit(), r.accountNonce(), bumped);
       SendResult s = send(lane, a, "replacement");
@@ -652,7 +850,11 @@ public final class SettlementEngine implements AutoCloseable {
     afterResend(r, s);
   }
 
-  private void finalizeMined(NetworkLane lane, SettlementRecord r, TransactionReceipt receipt) {
+  private void finalizeMined(NetworkLane lane, SettlementRecord r, TransactionReceipt primary) {
+    TransactionReceipt receipt = confirmed(lane, r, primary);
+    if (receipt == null) {
+      return;
+    }
     String tx = receipt.getTransactionHash().toLowerCase(java.util.Locale.ROOT);
     long block = receipt.getBlockNumber().longValueExact();
     Outcome o;
@@ -668,7 +870,51 @@ public final class SettlementEngine implements AutoCloseable {
     finish(lane, r, o);
   }
 
+  /** What a receipt says about a settlement: the nodes must agree on all of it. */
+  private record Verdict(String blockHash, boolean statusOk, boolean transferMatches) {}
+
+  private static Verdict verdict(SettlementRecord r, TransactionReceipt t) {
+    return new Verdict(t.getBlockHash() == null ? "" : t.getBlockHash().toLowerCase(java.util.Locale.ROOT),
+        t.isStatusOK(), TransferLogs.hasMatchingTransfer(t.getLogs(), r.key().asset(), r.key().payer(), r.payTo(),
+            r.amount()));
+  }
+
+  /**
+   * The receipt a quorum of the lane's nodes agrees on (same block hash, status and Transfer log), or null when
+   * there is no such quorum yet: the settlement stays in flight, nothing is signed. With one node that node's word.
+   */
+  private TransactionReceipt confirmed(NetworkLane lane, SettlementRecord r, TransactionReceipt primary) {
+    if (lane.witnesses().isEmpty()) {
+      return primary;
+    }
+    List<String> hashes = r.attempts().stream().map(TxAttempt::txHash).toList();
+    Map<Verdict, List<TransactionReceipt>> votes = new LinkedHashMap<>();
+    votes.computeIfAbsent(verdict(r, primary), k -> new ArrayList<>()).add(primary);
+    for (SettlementChain w : lane.witnesses()) {
+      try {
+        TransactionReceipt t = receiptOf(r, w.receipts(hashes));
+        if (t != null) {
+          votes.computeIfAbsent(verdict(r, t), k -> new ArrayList<>()).add(t);
+        }
+      } catch (RpcUnavailableException e) {
+        metrics.rpcError(lane.network());
+      }
+    }
+    for (Map.Entry<Verdict, List<TransactionReceipt>> v : votes.entrySet()) {
+      if (v.getValue().size() >= lane.receiptQuorum()) {
+        return v.getValue().get(0);
+      }
+    }
+    if (unconfirmedOnce.add(r.id())) {
+      log.warn("settlement id={} network={}: the nodes do not agree on its receipt yet ({} versions, quorum {}): "
+          + "not final", r.id(), lane.network(), votes.size(), lane.receiptQuorum());
+    }
+    metrics.refused(lane.network(), "receipt_no_quorum");
+    return null;
+  }
+
   private void finish(NetworkLane lane, SettlementRecord r, Outcome o) {
+    unconfirmedOnce.remove(r.id());
     SettlementRecord fin = store.finish(r.id(), o, key.address(), issuer);
     if (r.accountNonce() != null) {
       lane.nonces().unassign(r.accountNonce(), r.id());
@@ -688,9 +934,9 @@ public final class SettlementEngine implements AutoCloseable {
     boolean sent = false;
     try {
       int round = fillerRounds.merge(nonce, 1, Integer::sum);
-      Fees fees = lane.fees();
+      Fees fees = feePolicy.fees(lane.feeMarket());
       for (int i = 1; i < round; i++) {
-        fees = fees.bumped(options.feeBumpPercent(), fees);
+        fees = feePolicy.bumped(fees, options.feeBumpPercent(), lane.feeMarket()).orElse(fees);
       }
       TxAttempt a = sign(lane, nonce, key.address(), "0x", BigInteger.ZERO, FILLER_GAS, fees);
       SendResult s = send(lane, a, "filler");
