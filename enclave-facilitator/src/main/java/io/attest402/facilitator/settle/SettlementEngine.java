@@ -6,7 +6,6 @@ import io.attest402.enclave.EnclaveKey;
 import io.attest402.facilitator.FacilitatorOptions;
 import io.attest402.facilitator.RateLimitedException;
 import io.attest402.facilitator.SettleLimits;
-import io.attest402.facilitator.chain.Fees;
 import io.attest402.facilitator.chain.RpcUnavailableException;
 import io.attest402.facilitator.chain.SendResult;
 import io.attest402.facilitator.chain.SettlementChain;
@@ -18,7 +17,6 @@ import io.attest402.x402.evm.ExactEvmPayload;
 import io.attest402.x402.evm.ExactEvmVerifier;
 import io.attest402.x402.evm.Hex;
 import io.attest402.x402.evm.RevertReasons;
-import io.attest402.x402.evm.TransferLogs;
 import io.attest402.x402.types.ErrorReasons;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequirements;
@@ -27,26 +25,17 @@ import io.attest402.x402.types.Wire;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.web3j.crypto.Hash;
-import org.web3j.crypto.RawTransaction;
-import org.web3j.crypto.TransactionDecoder;
-import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.utils.Numeric;
 
 /**
@@ -59,6 +48,9 @@ import org.web3j.utils.Numeric;
  * authorization), estimate gas (a would-revert call fails here with the official reason, nothing sent), reserve an
  * account nonce, sign, <em>journal the signed transaction and its hash</em>, then broadcast. The caller waits for the
  * receipt at most {@link FacilitatorOptions#receiptWait()}; past that it gets {@code settlement_pending} with the hash.
+ *
+ * <p>This class is the settle path and the answers; {@link TransactionSender} signs, journals and sends
+ * transactions, and {@link Reconciler} owns the following.
  *
  * <p><b>The reconciler</b> (one thread) drives every journaled in-flight settlement to a final outcome: it fetches
  * receipts for all their transactions in one batch per chain and journals the outcome (settled only with a matching
@@ -77,8 +69,6 @@ import org.web3j.utils.Numeric;
 public final class SettlementEngine implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SettlementEngine.class);
   private static final int MAX_NONCE_RETRIES = 3;
-  private static final long BALANCE_REFRESH_MS = 5_000;
-  private static final BigInteger FILLER_GAS = BigInteger.valueOf(21_000);
 
   private final Map<String, NetworkLane> lanes;
   private final SettlementStore store;
@@ -88,19 +78,13 @@ public final class SettlementEngine implements AutoCloseable {
   private final ReceiptIssuer issuer;
   private final FacilitatorMetrics metrics;
   private final SettleLimits limits;
-  private final FeePolicy feePolicy;
+  private final TransactionSender sender;
+  private final Reconciler reconciler;
   private final Map<String, SettleGuard> guards = new ConcurrentHashMap<>();
 
   private final ConcurrentHashMap<SettlementKey, CompletableFuture<Prepared>> preparing = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, CompletableFuture<SettlementRecord>> finals = new ConcurrentHashMap<>();
-  private final Map<String, Long> lastSent = new ConcurrentHashMap<>();
-  private final Set<Long> nonceTakenOnce = ConcurrentHashMap.newKeySet();
-  private final Set<Long> unconfirmedOnce = ConcurrentHashMap.newKeySet();
-  private final Map<Long, Integer> fillerRounds = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timer;
-  private final Semaphore wake = new Semaphore(0);
-  private final Thread reconciler;
-  private volatile boolean running;
   private volatile boolean closing;
 
   /**
@@ -125,15 +109,19 @@ public final class SettlementEngine implements AutoCloseable {
     this.issuer = issuer;
     this.metrics = metrics;
     this.limits = options.limits();
-    this.feePolicy = new FeePolicy(limits);
+    this.sender = new TransactionSender(store, key, clock, options, metrics, new FeePolicy(limits));
+    this.reconciler = new Reconciler(this.lanes, store, key, clock, options, issuer, metrics, sender, fin -> {
+      CompletableFuture<SettlementRecord> f = finals.remove(fin.id());
+      if (f != null) {
+        f.complete(fin);
+      }
+    });
     this.lanes.keySet().forEach(n -> guards.put(n, new SettleGuard(limits, clock)));
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "settlement-timer");
       t.setDaemon(true);
       return t;
     });
-    this.reconciler = new Thread(this::reconcileLoop, "settlement-reconciler");
-    this.reconciler.setDaemon(true);
   }
 
   public SettleLimits limits() {
@@ -167,59 +155,14 @@ public final class SettlementEngine implements AutoCloseable {
     }
     for (NetworkLane lane : lanes.values()) {
       try {
-        checkChainId(lane);
-        initNonces(lane);
-        refreshBalance(lane);
+        reconciler.checkChainId(lane);
+        reconciler.initNonces(lane);
+        reconciler.refreshBalance(lane);
       } catch (RpcUnavailableException e) {
-        rpcDown(lane, e);
+        reconciler.rpcDown(lane, e);
       }
     }
-    running = true;
     reconciler.start();
-    reconcileOnce();
-  }
-
-  /**
-   * Every node of the lane must report the configured chain id: a node of another chain would have the facilitator
-   * sign what it says. Checked at start (a mismatch refuses to start) and, for a node down at start, before the lane
-   * is first used.
-   *
-   * @throws IllegalStateException on a mismatch
-   */
-  private void checkChainId(NetworkLane lane) {
-    if (lane.chainIdChecked()) {
-      return;
-    }
-    List<SettlementChain> all = new ArrayList<>();
-    all.add(lane.chain());
-    all.addAll(lane.witnesses());
-    for (int i = 0; i < all.size(); i++) {
-      long reported = all.get(i).reportedChainId();
-      if (reported != lane.config().chainId()) {
-        throw new IllegalStateException("RPC node #" + (i + 1) + " of " + lane.network() + " reports chain id "
-            + reported + ", not " + lane.config().chainId() + ": refusing to use it (wrong node or a lying one)");
-      }
-    }
-    lane.chainIdChecked(true);
-  }
-
-  private void initNonces(NetworkLane lane) {
-    try {
-      checkChainId(lane);
-    } catch (IllegalStateException wrongChain) {
-      throw new RpcUnavailableException(wrongChain.getMessage(), wrongChain);
-    }
-    long pending = lane.chain().nonce(key.address(), true);
-    Map<Long, Long> journaled = new HashMap<>();
-    for (SettlementRecord r : store.inFlight()) {
-      if (r.key().network().equals(lane.network()) && r.accountNonce() != null) {
-        journaled.put(r.accountNonce(), r.id());
-      }
-    }
-    lane.nonces().init(pending, journaled);
-    lane.rpcUp(true, null);
-    log.info("network={} account={} nonces start at {} ({} in flight)", lane.network(), key.address(),
-        lane.nonces().next(), journaled.size());
   }
 
   /**
@@ -231,7 +174,7 @@ public final class SettlementEngine implements AutoCloseable {
     closing = true;
     long deadline = System.nanoTime() + options.shutdownGrace().toNanos();
     while (System.nanoTime() < deadline && (!preparing.isEmpty() || hasInFlight())) {
-      wake.release();
+      reconciler.wake();
       sleep(50);
     }
     List<SettlementRecord> left = store.inFlight();
@@ -239,13 +182,7 @@ public final class SettlementEngine implements AutoCloseable {
       log.info("settlement id={} still {} at shutdown: journaled with tx={}, reconciled at next start",
           r.id(), r.state(), r.txHash());
     }
-    running = false;
-    wake.release();
-    try {
-      reconciler.join(options.rpcTimeout().toMillis() * 3 + 1_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    reconciler.stop(options.rpcTimeout().toMillis() * 3 + 1_000);
     timer.shutdownNow();
   }
 
@@ -425,7 +362,7 @@ public final class SettlementEngine implements AutoCloseable {
     ensureReady(lane);
     BigInteger balance = lane.balance();
     if (balance != null && balance.signum() == 0 && lane.balanceAgeMs() > 1_000) {
-      balance = refreshBalance(lane);
+      balance = reconciler.refreshBalance(lane);
     }
     if (balance != null && balance.signum() == 0) {
       return fail(network, payer, ErrorReasons.UNEXPECTED_SETTLE_ERROR, "facilitator account " + key.address()
@@ -498,7 +435,7 @@ public final class SettlementEngine implements AutoCloseable {
     for (int round = 0; round < MAX_NONCE_RETRIES; round++) {
       TxAttempt a;
       try {
-        a = signAndJournal(lane, id, req.asset(), data, gasLimit, null, null);
+        a = sender.signAndJournal(lane, id, req.asset(), data, gasLimit, null, null);
       } catch (FeePolicy.FeeCapExceededException e) {
         store.abandon(id);
         metrics.refused(network, "fee_cap");
@@ -508,12 +445,12 @@ public final class SettlementEngine implements AutoCloseable {
         store.abandon(id);
         throw e;
       }
-      SendResult sent = send(lane, a, "first");
+      SendResult sent = sender.send(lane, a, "first");
       switch (sent.kind()) {
         case ACCEPTED, ALREADY_KNOWN -> {
           store.markBroadcast(id);
           log.info("settlement id={} broadcast tx={} accountNonce={}", id, a.txHash(), a.accountNonce());
-          wake.release();
+          reconciler.wake();
           return new Prepared(id, null);
         }
         case UNKNOWN -> {
@@ -532,7 +469,7 @@ public final class SettlementEngine implements AutoCloseable {
         case INSUFFICIENT_FUNDS -> {
           lane.nonces().release(a.accountNonce());
           store.abandon(id);
-          refreshBalanceQuietly(lane);
+          reconciler.refreshBalanceQuietly(lane);
           return fail(network, payer, ErrorReasons.UNEXPECTED_SETTLE_ERROR, "facilitator account " + key.address()
               + " cannot pay gas on " + network + ": " + sent.message());
         }
@@ -571,57 +508,13 @@ public final class SettlementEngine implements AutoCloseable {
     if (!lane.nonces().initialised()) {
       synchronized (lane) {
         if (!lane.nonces().initialised()) {
-          initNonces(lane);
+          reconciler.initNonces(lane);
         }
       }
     }
     if (lane.balance() == null) {
-      refreshBalance(lane);
+      reconciler.refreshBalance(lane);
     }
-  }
-
-  /** Reserves a nonce (or uses {@code fixedNonce}), signs, and journals the transaction before anyone sends it. */
-  private TxAttempt signAndJournal(NetworkLane lane, long id, String to, String data, BigInteger gasLimit,
-      Long fixedNonce, Fees fixedFees) {
-    long nonce = fixedNonce != null ? fixedNonce : lane.nonces().reserve();
-    try {
-      Fees fees = fixedFees != null ? fixedFees : feePolicy.fees(lane.feeMarket());
-      TxAttempt a = sign(lane, nonce, to, data, BigInteger.ZERO, gasLimit, fees);
-      store.addAttempt(id, a);
-      if (fixedNonce == null) {
-        lane.nonces().assign(nonce, id);
-      }
-      return a;
-    } catch (RuntimeException e) {
-      if (fixedNonce == null) {
-        lane.nonces().release(nonce);
-      }
-      throw e;
-    }
-  }
-
-  private TxAttempt sign(NetworkLane lane, long nonce, String to, String data, BigInteger value, BigInteger gasLimit,
-      Fees fees) {
-    long chainId = lane.chain().chainId();
-    RawTransaction tx = fees.legacy()
-        ? RawTransaction.createTransaction(BigInteger.valueOf(nonce), fees.maxFeePerGas(), gasLimit, to, value, data)
-        : RawTransaction.createTransaction(chainId, BigInteger.valueOf(nonce), gasLimit, to, value, data,
-            fees.maxPriorityFeePerGas(), fees.maxFeePerGas());
-    String raw = Numeric.toHexString(key.sign(tx, chainId));
-    String hash = Hash.sha3(raw).toLowerCase(java.util.Locale.ROOT);
-    return new TxAttempt(hash, nonce, raw, fees.maxFeePerGas(), fees.maxPriorityFeePerGas(), gasLimit,
-        clock.instant());
-  }
-
-  private SendResult send(NetworkLane lane, TxAttempt a, String kind) {
-    SendResult r = lane.chain().sendRaw(a.rawTx());
-    lastSent.put(a.txHash(), clock.millis());
-    if (r.kind() == SendResult.Kind.UNKNOWN) {
-      metrics.rpcError(lane.network());
-    } else {
-      metrics.transactionSent(lane.network(), kind);
-    }
-    return r;
   }
 
   // --------------------------------------------------------------------------------------------------- answers
@@ -676,293 +569,6 @@ public final class SettlementEngine implements AutoCloseable {
   private static String checksum(SettlementRecord r) {
     JsonNode from = r.request().path("paymentPayload").path("payload").path("authorization").path("from");
     return from.isTextual() ? from.textValue() : r.key().payer();
-  }
-
-  // ------------------------------------------------------------------------------------------------ reconciler
-
-  private void reconcileLoop() {
-    while (running) {
-      try {
-        wake.tryAcquire(options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
-        wake.drainPermits();
-        if (!running) {
-          break;
-        }
-        reconcileOnce();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (RuntimeException e) {
-        log.warn("reconciler cycle failed: {}", e.toString());
-      }
-    }
-  }
-
-  /** One reconciliation pass over every in-flight settlement (also run once at start). */
-  private synchronized void reconcileOnce() {
-    List<SettlementRecord> inflight = store.inFlight();
-    Map<String, List<SettlementRecord>> byNetwork = new HashMap<>();
-    for (SettlementRecord r : inflight) {
-      byNetwork.computeIfAbsent(r.key().network(), k -> new ArrayList<>()).add(r);
-    }
-    for (NetworkLane lane : lanes.values()) {
-      List<SettlementRecord> recs = byNetwork.getOrDefault(lane.network(), List.of());
-      try {
-        if (!lane.nonces().initialised()) {
-          initNonces(lane);
-        }
-        reconcileLane(lane, recs);
-        if (lane.balanceAgeMs() > BALANCE_REFRESH_MS) {
-          refreshBalance(lane);
-        }
-        lane.rpcUp(true, null);
-      } catch (RpcUnavailableException e) {
-        rpcDown(lane, e);
-      } catch (RuntimeException e) {
-        log.warn("network={} reconciliation failed: {}", lane.network(), e.toString());
-      }
-      metrics.pending(lane.network(), recs.size());
-    }
-  }
-
-  private void rpcDown(NetworkLane lane, RuntimeException e) {
-    metrics.rpcError(lane.network());
-    if (lane.rpcUp()) {
-      log.warn("network={} RPC unavailable: {}", lane.network(), e.getMessage());
-    }
-    lane.rpcUp(false, e.getMessage());
-  }
-
-  private void reconcileLane(NetworkLane lane, List<SettlementRecord> recs) {
-    long latest = lane.chain().nonce(key.address(), false);
-    lane.nonces().observeLatest(latest);
-    List<SettlementRecord> signed = recs.stream().filter(r -> r.state() != SettlementState.CLAIMED
-        && !r.attempts().isEmpty()).toList();
-    if (!signed.isEmpty()) {
-      Set<String> hashes = new HashSet<>();
-      signed.forEach(r -> r.attempts().forEach(a -> hashes.add(a.txHash())));
-      Map<String, TransactionReceipt> receipts = lane.chain().receipts(hashes);
-      long now = clock.millis();
-      for (SettlementRecord r : signed) {
-        TransactionReceipt receipt = receiptOf(r, receipts);
-        if (receipt != null) {
-          nonceTakenOnce.remove(r.id());
-          finalizeMined(lane, r, receipt);
-        } else if (r.accountNonce() != null && r.accountNonce() < latest) {
-          if (nonceTakenOnce.add(r.id())) {
-            continue; // seen once: a receipt may lag the nonce count; decide next pass
-          }
-          nonceTakenOnce.remove(r.id());
-          nonceTaken(lane, r);
-        } else {
-          nonceTakenOnce.remove(r.id());
-          keepAlive(lane, r, now);
-        }
-      }
-    }
-    for (long n : lane.nonces().takeStaleFree(options.gapFillAfter().toMillis())) {
-      fillGap(lane, n);
-    }
-  }
-
-  private static TransactionReceipt receiptOf(SettlementRecord r, Map<String, TransactionReceipt> receipts) {
-    for (TxAttempt a : r.attempts()) {
-      TransactionReceipt t = receipts.get(a.txHash());
-      if (t != null) {
-        return t;
-      }
-    }
-    return null;
-  }
-
-  /** Unmined: replace with bumped fees past the bound, else re-broadcast now and then. */
-  private void keepAlive(NetworkLane lane, SettlementRecord r, long now) {
-    TxAttempt last = r.latestAttempt();
-    boolean stuck = now - last.createdAt().toEpochMilli() >= options.replaceAfter().toMillis();
-    Optional<Fees> bump = Optional.empty();
-    if (stuck && r.currentAttempts().size() <= options.maxReplacements() && r.accountNonce() != null) {
-      try {
-        bump = feePolicy.bumped(new Fees(last.maxFeePerGas(), last.maxPriorityFeePerGas()), options.feeBumpPercent(),
-            lane.feeMarket());
-      } catch (FeePolicy.FeeCapExceededException e) {
-        log.warn("settlement id={} tx={} unmined; not replaced: {}", r.id(), last.txHash(), e.getMessage());
-      }
-    }
-    if (bump.isPresent()) {
-      Fees bumped = bump.get();
-      String data = TransactionDecoder.decode(last.rawTx()).getData();
-      TxAttempt a = signAndJournal(lane, r.id(), r.key().asset(), data, last.gasLimit(), r.accountNonce(), bumped);
-      SendResult s = send(lane, a, "replacement");
-      log.info("settlement id={} tx={} unmined for {}s: replaced by tx={} (maxFee {} -> {}): {}", r.id(),
-          last.txHash(), (now - last.createdAt().toEpochMilli()) / 1000, a.txHash(), last.maxFeePerGas(),
-          bumped.maxFeePerGas(), s.kind());
-      afterResend(r, s);
-      return;
-    }
-    Long sentAt = lastSent.get(last.txHash());
-    if (sentAt == null || now - sentAt >= options.rebroadcastInterval().toMillis()) {
-      SendResult s = send(lane, last, "rebroadcast");
-      if (sentAt == null || s.kind() != SendResult.Kind.ALREADY_KNOWN) {
-        log.info("settlement id={} tx={} re-broadcast: {} {}", r.id(), last.txHash(), s.kind(), s.message());
-      }
-      afterResend(r, s);
-    }
-  }
-
-  private void afterResend(SettlementRecord r, SendResult s) {
-    if (s.inPool() && r.state() == SettlementState.SIGNED) {
-      store.markBroadcast(r.id());
-    }
-  }
-
-  /**
-   * The settlement's account nonce is mined but none of its transactions is: another transaction took the nonce. If
-   * the authorization is used, someone else settled it; otherwise sign it again at a new nonce while it is valid.
-   */
-  private void nonceTaken(NetworkLane lane, SettlementRecord r) {
-    Map<String, TransactionReceipt> again = lane.chain().receipts(r.attempts().stream().map(TxAttempt::txHash)
-        .toList());
-    TransactionReceipt receipt = receiptOf(r, again);
-    if (receipt != null) {
-      finalizeMined(lane, r, receipt);
-      return;
-    }
-    lane.nonces().unassign(r.accountNonce(), r.id());
-    boolean used = lane.chain().authorizationState(r.key().asset(), r.key().payer(), r.key().nonce());
-    if (used) {
-      finish(lane, r, Outcome.failed(ErrorReasons.NONCE_ALREADY_USED,
-          "the authorization was used by a transaction this facilitator did not send", "", null));
-      return;
-    }
-    long nowSeconds = Math.floorDiv(clock.millis(), 1000L);
-    if (r.validBefore().compareTo(BigInteger.valueOf(nowSeconds + ExactEvmVerifier.VALID_BEFORE_BUFFER_SECONDS)) < 0) {
-      finish(lane, r, Outcome.failed(ErrorReasons.VALID_BEFORE_EXPIRED,
-          "the settlement transaction was dropped and the authorization has expired; nothing was transferred", "",
-          null));
-      return;
-    }
-    TxAttempt last = r.latestAttempt();
-    String data = TransactionDecoder.decode(last.rawTx()).getData();
-    TxAttempt a = signAndJournal(lane, r.id(), r.key().asset(), data, last.gasLimit(), null, null);
-    SendResult s = send(lane, a, "resign");
-    log.warn("settlement id={} accountNonce={} was taken by another transaction: signed again as tx={} "
-        + "accountNonce={}: {}", r.id(), r.accountNonce(), a.txHash(), a.accountNonce(), s.kind());
-    afterResend(r, s);
-  }
-
-  private void finalizeMined(NetworkLane lane, SettlementRecord r, TransactionReceipt primary) {
-    TransactionReceipt receipt = confirmed(lane, r, primary);
-    if (receipt == null) {
-      return;
-    }
-    String tx = receipt.getTransactionHash().toLowerCase(java.util.Locale.ROOT);
-    long block = receipt.getBlockNumber().longValueExact();
-    Outcome o;
-    if (!receipt.isStatusOK()) {
-      o = Outcome.failed(ErrorReasons.TRANSACTION_FAILED, "transaction reverted", tx, block);
-    } else if (!TransferLogs.hasMatchingTransfer(receipt.getLogs(), r.key().asset(), r.key().payer(), r.payTo(),
-        r.amount())) {
-      o = Outcome.failed(ErrorReasons.TRANSFER_EVENT_MISMATCH,
-          "transaction mined without the Transfer(from, to, value) log of the authorization", tx, block);
-    } else {
-      o = Outcome.settled(tx, block);
-    }
-    finish(lane, r, o);
-  }
-
-  /** What a receipt says about a settlement: the nodes must agree on all of it. */
-  private record Verdict(String blockHash, boolean statusOk, boolean transferMatches) {}
-
-  private static Verdict verdict(SettlementRecord r, TransactionReceipt t) {
-    return new Verdict(t.getBlockHash() == null ? "" : t.getBlockHash().toLowerCase(java.util.Locale.ROOT),
-        t.isStatusOK(), TransferLogs.hasMatchingTransfer(t.getLogs(), r.key().asset(), r.key().payer(), r.payTo(),
-            r.amount()));
-  }
-
-  /**
-   * The receipt a quorum of the lane's nodes agrees on (same block hash, status and Transfer log), or null when
-   * there is no such quorum yet: the settlement stays in flight, nothing is signed. With one node that node's word.
-   */
-  private TransactionReceipt confirmed(NetworkLane lane, SettlementRecord r, TransactionReceipt primary) {
-    if (lane.witnesses().isEmpty()) {
-      return primary;
-    }
-    List<String> hashes = r.attempts().stream().map(TxAttempt::txHash).toList();
-    Map<Verdict, List<TransactionReceipt>> votes = new LinkedHashMap<>();
-    votes.computeIfAbsent(verdict(r, primary), k -> new ArrayList<>()).add(primary);
-    for (SettlementChain w : lane.witnesses()) {
-      try {
-        TransactionReceipt t = receiptOf(r, w.receipts(hashes));
-        if (t != null) {
-          votes.computeIfAbsent(verdict(r, t), k -> new ArrayList<>()).add(t);
-        }
-      } catch (RpcUnavailableException e) {
-        metrics.rpcError(lane.network());
-      }
-    }
-    for (Map.Entry<Verdict, List<TransactionReceipt>> v : votes.entrySet()) {
-      if (v.getValue().size() >= lane.receiptQuorum()) {
-        return v.getValue().get(0);
-      }
-    }
-    if (unconfirmedOnce.add(r.id())) {
-      log.warn("settlement id={} network={}: the nodes do not agree on its receipt yet ({} versions, quorum {}): "
-          + "not final", r.id(), lane.network(), votes.size(), lane.receiptQuorum());
-    }
-    metrics.refused(lane.network(), "receipt_no_quorum");
-    return null;
-  }
-
-  private void finish(NetworkLane lane, SettlementRecord r, Outcome o) {
-    unconfirmedOnce.remove(r.id());
-    SettlementRecord fin = store.finish(r.id(), o, key.address(), issuer);
-    if (r.accountNonce() != null) {
-      lane.nonces().unassign(r.accountNonce(), r.id());
-    }
-    r.attempts().forEach(a -> lastSent.remove(a.txHash()));
-    metrics.outcome(lane.network(), o.success(), o.errorReason());
-    log.info("settlement id={} final: {} tx={} block={} reason={} seq={}", r.id(), fin.state(), fin.txHash(),
-        fin.blockNumber(), fin.errorReason(), fin.outcomeSeq());
-    CompletableFuture<SettlementRecord> f = finals.remove(r.id());
-    if (f != null) {
-      f.complete(fin);
-    }
-  }
-
-  /** A nonce nobody uses below the highest in flight: a zero-value self-transfer closes the gap. */
-  private void fillGap(NetworkLane lane, long nonce) {
-    boolean sent = false;
-    try {
-      int round = fillerRounds.merge(nonce, 1, Integer::sum);
-      Fees fees = feePolicy.fees(lane.feeMarket());
-      for (int i = 1; i < round; i++) {
-        fees = feePolicy.bumped(fees, options.feeBumpPercent(), lane.feeMarket()).orElse(fees);
-      }
-      TxAttempt a = sign(lane, nonce, key.address(), "0x", BigInteger.ZERO, FILLER_GAS, fees);
-      SendResult s = send(lane, a, "filler");
-      sent = s.inPool() || s.kind() == SendResult.Kind.NONCE_TOO_LOW || s.kind() == SendResult.Kind.UNKNOWN;
-      log.warn("network={} account nonce {} unused: filler tx={} {}", lane.network(), nonce, a.txHash(), s.kind());
-    } finally {
-      lane.nonces().fillerDone(nonce, sent);
-      if (fillerRounds.size() > 1024) {
-        fillerRounds.clear();
-      }
-    }
-  }
-
-  private BigInteger refreshBalance(NetworkLane lane) {
-    BigInteger b = lane.chain().balance(key.address());
-    lane.balance(b);
-    metrics.balance(lane.network(), b);
-    return b;
-  }
-
-  private void refreshBalanceQuietly(NetworkLane lane) {
-    try {
-      refreshBalance(lane);
-    } catch (RuntimeException e) {
-      log.debug("balance refresh failed: {}", e.toString());
-    }
   }
 
   // ------------------------------------------------------------------------------------------------- lookups
