@@ -53,6 +53,7 @@ class CrashRecoveryTest {
         "-Dattest402.root=" + ProjectPaths.root(), "-Dorg.slf4j.simpleLogger.showDateTime=true",
         "io.attest402.facilitator.cli.FacilitatorCommand", "--deployment", deployment.toString(), "--port", "0",
         "--data-dir", dataDir.toString(), "--tee", "simulated", "--no-register", "--receipt-timeout", "30",
+        "--replace-after", "600", // no fee bump while a loaded machine restarts the child: the hash must stay
         "--poll-interval-ms", "100"));
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     CompletableFuture<String> url = new CompletableFuture<>();
