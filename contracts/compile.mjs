@@ -1,6 +1,7 @@
 // Compiles src/main/solidity/*.sol with solc from npm (no binary download) against @openzeppelin/contracts and
 // writes, per contract, NAME.json {contractName, abi, bytecode, deployedBytecode, compiler} (a resource Java loads)
-// and NAME.abi + NAME.bin (what web3j's wrapper generator reads). Usage: node compile.mjs OUT_DIR
+// and NAME.abi + NAME.bin (what web3j's wrapper generator reads). Usage: node compile.mjs OUT_DIR [SRC_DIR]
+// (SRC_DIR: another module's test-only contracts, e.g. enclave-facilitator/src/test/solidity; same compiler settings)
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -10,9 +11,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const solc = require('solc');
 const outDir = process.argv[2];
-if (!outDir) { console.error('usage: node compile.mjs OUT_DIR'); process.exit(2); }
+if (!outDir) { console.error('usage: node compile.mjs OUT_DIR [SRC_DIR]'); process.exit(2); }
 
-const srcDir = path.join(here, 'src/main/solidity');
+const srcDir = process.argv[3] ? path.resolve(process.argv[3]) : path.join(here, 'src/main/solidity');
 const sources = {};
 for (const file of fs.readdirSync(srcDir, { recursive: true })) {
   if (file.endsWith('.sol')) sources[file.split(path.sep).join('/')] = { content: fs.readFileSync(path.join(srcDir, file), 'utf8') };

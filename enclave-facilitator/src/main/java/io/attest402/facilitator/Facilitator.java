@@ -6,6 +6,9 @@ import io.attest402.enclave.EnclaveKey;
 import io.attest402.facilitator.anchor.IntegrityGuard;
 import io.attest402.facilitator.anchor.ReceiptAnchorer;
 import io.attest402.facilitator.chain.RpcUnavailableException;
+import io.attest402.facilitator.chain.RpcUrls;
+import io.attest402.facilitator.chain.SettlementChain;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.attest402.facilitator.chain.Web3jSettlementChain;
 import io.attest402.facilitator.config.AssetConfig;
 import io.attest402.facilitator.config.NetworkConfig;
@@ -86,15 +89,27 @@ public final class Facilitator implements AutoCloseable {
     });
     resources.add(assetChecks::shutdownNow);
     for (NetworkConfig n : networks.networks()) {
+      List<String> urls = n.allRpcUrls();
+      for (int i = 0; i < urls.size(); i++) {
+        RpcUrls.requireSecure(urls.get(i), "RPC URL #" + (i + 1) + " of " + n.network());
+      }
       Web3j web3j = Web3jSettlementChain.boundedWeb3j(n.rpcUrl(), options.rpcTimeout());
-      Web3jSettlementChain chain = new Web3jSettlementChain(web3j, n.chainId(), n.rpcUrl());
+      Web3jSettlementChain chain = new Web3jSettlementChain(web3j, n.chainId(), n.rpcUrl(), n.network() + " rpc #1");
       resources.add(chain);
+      List<SettlementChain> witnesses = new ArrayList<>();
+      for (int i = 1; i < urls.size(); i++) {
+        Web3jSettlementChain w = new Web3jSettlementChain(Web3jSettlementChain.boundedWeb3j(urls.get(i),
+            options.rpcTimeout()), n.chainId(), urls.get(i), n.network() + " rpc #" + (i + 1));
+        resources.add(w);
+        witnesses.add(w);
+      }
       ExactEvmVerifier.Config vc = ExactEvmVerifier.Config.defaults()
           .withAllowedFactories(options.eip6492AllowedFactories())
           .withAssetCheckExecutor(assetChecks);
-      ExactEvmVerifier verifier =
-          new ExactEvmVerifier(new Web3jChainAccess(web3j), clock, vc);
-      lanes.add(new NetworkLane(n, chain, verifier, clock));
+      // every eth_call of verification (ERC-1271, simulation) runs within the settlement gas cap
+      ExactEvmVerifier verifier = new ExactEvmVerifier(new Web3jChainAccess(web3j,
+          java.math.BigInteger.valueOf(options.limits().maxGasPerSettlement())), clock, vc);
+      lanes.add(new NetworkLane(n, chain, witnesses, verifier, clock));
     }
     SettlementEngine engine = new SettlementEngine(lanes, store, key, clock, options, issuer, metrics);
     resources.add(store);
@@ -137,6 +152,11 @@ public final class Facilitator implements AutoCloseable {
 
   public FacilitatorMetrics metrics() {
     return metrics;
+  }
+
+  /** The API keys of /verify and /settle (none: open). */
+  public ApiKeys apiKeys() {
+    return engine.limits().apiKeys();
   }
 
   public NetworksConfig networks() {
@@ -219,9 +239,15 @@ public final class Facilitator implements AutoCloseable {
     integrity.requireIntact(ErrorReasons.UNEXPECTED_VERIFY_ERROR);
     NetworkLane lane = engine.lane(req.paymentRequirements().network());
     try {
+      var refused = engine.policyRefusal(req.paymentPayload(), req.paymentRequirements());
+      if (refused.isPresent()) {
+        JsonNode from = req.paymentPayload().payload().path("authorization").path("from");
+        return VerifyResponse.invalid(refused.get()[0], from.isTextual() ? from.textValue() : null)
+            .withInvalidMessage(refused.get()[1]);
+      }
       return lane.verifier().verify(req.paymentPayload(), req.paymentRequirements());
     } catch (ChainAccess.ChainAccessException e) {
-      throw new RpcUnavailableException(lane.network() + " RPC: " + e.getMessage(), e);
+      throw new RpcUnavailableException(lane.network() + " RPC: " + redact(e.getMessage()), e);
     } catch (X402FormatException e) {
       throw new RequestException(400, ErrorReasons.INVALID_PAYLOAD, describe(e));
     } catch (IllegalArgumentException e) {
@@ -236,9 +262,18 @@ public final class Facilitator implements AutoCloseable {
    * @throws RpcUnavailableException when the node cannot answer before anything was broadcast
    */
   public CompletableFuture<SettleResponse> settle(FacilitatorRequest req) {
+    return settle(req, null);
+  }
+
+  /**
+   * Settles a request that carried {@code idempotencyKey} (null: none): a retry gets the first request's outcome only
+   * with the same key (see {@link SettlementEngine#settle(io.attest402.x402.types.PaymentPayload,
+   * io.attest402.x402.types.PaymentRequirements, String)}).
+   */
+  public CompletableFuture<SettleResponse> settle(FacilitatorRequest req, String idempotencyKey) {
     integrity.requireIntact(ErrorReasons.UNEXPECTED_SETTLE_ERROR);
     try {
-      return engine.settle(req.paymentPayload(), req.paymentRequirements());
+      return engine.settle(req.paymentPayload(), req.paymentRequirements(), idempotencyKey);
     } catch (X402FormatException e) {
       throw new RequestException(400, ErrorReasons.INVALID_PAYLOAD, describe(e));
     } catch (IllegalArgumentException e) {
@@ -317,7 +352,7 @@ public final class Facilitator implements AutoCloseable {
       n.put("network", lane.network());
       n.put("rpc", lane.rpcUp() ? "up" : "down");
       if (!lane.rpcUp()) {
-        n.put("rpcError", lane.rpcError());
+        n.put("rpcError", redact(lane.rpcError()));
         allUp = false;
       }
       n.put("balanceWei", lane.balance() == null ? "unknown" : lane.balance().toString());
@@ -339,6 +374,17 @@ public final class Facilitator implements AutoCloseable {
     integrity.refusal().ifPresent(r -> o.put("reason", "facilitator halted: " + r));
     o.put("time", clock.instant().toString());
     return o;
+  }
+
+  /** {@code message} without any configured RPC URL or its host (they often carry API keys). */
+  public String redact(String message) {
+    String m = RpcUrls.redact(message);
+    for (NetworkConfig n : networks.networks()) {
+      for (String u : n.allRpcUrls()) {
+        m = RpcUrls.redact(m, u);
+      }
+    }
+    return m;
   }
 
   /** Graceful: settlements being prepared finish, in-flight ones get the grace period, then everything closes. */

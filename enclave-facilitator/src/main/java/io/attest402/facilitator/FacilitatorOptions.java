@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param workerThreads threads for blocking chain work of HTTP requests
  * @param shutdownGrace how long graceful shutdown waits for in-flight requests and settlements
  * @param eip6492AllowedFactories ERC-6492 factories accepted for counterfactual payers (default none, as upstream)
+ * @param limits what one settlement may cost and who may make the facilitator pay for how many (gas, fees, rates)
  */
 public record FacilitatorOptions(
     Duration receiptWait,
@@ -34,7 +35,8 @@ public record FacilitatorOptions(
     int bodyLimitBytes,
     int workerThreads,
     Duration shutdownGrace,
-    List<String> eip6492AllowedFactories) {
+    List<String> eip6492AllowedFactories,
+    SettleLimits limits) {
 
   public FacilitatorOptions {
     Objects.requireNonNull(receiptWait, "receiptWait");
@@ -51,59 +53,66 @@ public record FacilitatorOptions(
       throw new IllegalArgumentException("workerThreads >= 1, bodyLimitBytes >= 1024, maxReplacements >= 0");
     }
     eip6492AllowedFactories = List.copyOf(eip6492AllowedFactories);
+    Objects.requireNonNull(limits, "limits");
   }
 
   public static FacilitatorOptions defaults() {
     return new FacilitatorOptions(Duration.ofSeconds(20), Duration.ofMillis(250), Duration.ofSeconds(30), 5, 25,
         Duration.ofSeconds(4), Duration.ofSeconds(20), Duration.ofSeconds(10), 64 * 1024, 32,
-        Duration.ofSeconds(15), List.of());
+        Duration.ofSeconds(15), List.of(), SettleLimits.defaults());
   }
 
   public FacilitatorOptions withReceiptWait(Duration d) {
     return new FacilitatorOptions(d, pollInterval, replaceAfter, maxReplacements, feeBumpPercent,
         rebroadcastInterval, gapFillAfter, rpcTimeout, bodyLimitBytes, workerThreads, shutdownGrace,
-        eip6492AllowedFactories);
+        eip6492AllowedFactories, limits);
   }
 
   public FacilitatorOptions withPollInterval(Duration d) {
     return new FacilitatorOptions(receiptWait, d, replaceAfter, maxReplacements, feeBumpPercent,
         rebroadcastInterval, gapFillAfter, rpcTimeout, bodyLimitBytes, workerThreads, shutdownGrace,
-        eip6492AllowedFactories);
+        eip6492AllowedFactories, limits);
   }
 
   public FacilitatorOptions withReplaceAfter(Duration d) {
     return new FacilitatorOptions(receiptWait, pollInterval, d, maxReplacements, feeBumpPercent,
         rebroadcastInterval, gapFillAfter, rpcTimeout, bodyLimitBytes, workerThreads, shutdownGrace,
-        eip6492AllowedFactories);
+        eip6492AllowedFactories, limits);
   }
 
   public FacilitatorOptions withRebroadcastInterval(Duration d) {
     return new FacilitatorOptions(receiptWait, pollInterval, replaceAfter, maxReplacements, feeBumpPercent, d,
-        gapFillAfter, rpcTimeout, bodyLimitBytes, workerThreads, shutdownGrace, eip6492AllowedFactories);
+        gapFillAfter, rpcTimeout, bodyLimitBytes, workerThreads, shutdownGrace, eip6492AllowedFactories, limits);
   }
 
   public FacilitatorOptions withGapFillAfter(Duration d) {
     return new FacilitatorOptions(receiptWait, pollInterval, replaceAfter, maxReplacements, feeBumpPercent,
-        rebroadcastInterval, d, rpcTimeout, bodyLimitBytes, workerThreads, shutdownGrace, eip6492AllowedFactories);
+        rebroadcastInterval, d, rpcTimeout, bodyLimitBytes, workerThreads, shutdownGrace, eip6492AllowedFactories, limits);
   }
 
   public FacilitatorOptions withRpcTimeout(Duration d) {
     return new FacilitatorOptions(receiptWait, pollInterval, replaceAfter, maxReplacements, feeBumpPercent,
-        rebroadcastInterval, gapFillAfter, d, bodyLimitBytes, workerThreads, shutdownGrace, eip6492AllowedFactories);
+        rebroadcastInterval, gapFillAfter, d, bodyLimitBytes, workerThreads, shutdownGrace, eip6492AllowedFactories, limits);
   }
 
   public FacilitatorOptions withBodyLimitBytes(int n) {
     return new FacilitatorOptions(receiptWait, pollInterval, replaceAfter, maxReplacements, feeBumpPercent,
-        rebroadcastInterval, gapFillAfter, rpcTimeout, n, workerThreads, shutdownGrace, eip6492AllowedFactories);
+        rebroadcastInterval, gapFillAfter, rpcTimeout, n, workerThreads, shutdownGrace, eip6492AllowedFactories, limits);
   }
 
   public FacilitatorOptions withWorkerThreads(int n) {
     return new FacilitatorOptions(receiptWait, pollInterval, replaceAfter, maxReplacements, feeBumpPercent,
-        rebroadcastInterval, gapFillAfter, rpcTimeout, bodyLimitBytes, n, shutdownGrace, eip6492AllowedFactories);
+        rebroadcastInterval, gapFillAfter, rpcTimeout, bodyLimitBytes, n, shutdownGrace, eip6492AllowedFactories, limits);
   }
 
   public FacilitatorOptions withShutdownGrace(Duration d) {
     return new FacilitatorOptions(receiptWait, pollInterval, replaceAfter, maxReplacements, feeBumpPercent,
-        rebroadcastInterval, gapFillAfter, rpcTimeout, bodyLimitBytes, workerThreads, d, eip6492AllowedFactories);
+        rebroadcastInterval, gapFillAfter, rpcTimeout, bodyLimitBytes, workerThreads, d, eip6492AllowedFactories, limits);
+  }
+
+  public FacilitatorOptions withLimits(SettleLimits l) {
+    return new FacilitatorOptions(receiptWait, pollInterval, replaceAfter, maxReplacements, feeBumpPercent,
+        rebroadcastInterval, gapFillAfter, rpcTimeout, bodyLimitBytes, workerThreads, shutdownGrace,
+        eip6492AllowedFactories, l);
   }
 }

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.Credentials;
+import org.web3j.utils.Numeric;
 
 /**
  * The facilitator as a child JVM ({@code FacilitatorCommand}), killed with SIGKILL after broadcasting and before the
@@ -52,6 +53,7 @@ class CrashRecoveryTest {
         "-Dattest402.root=" + ProjectPaths.root(), "-Dorg.slf4j.simpleLogger.showDateTime=true",
         "io.attest402.facilitator.cli.FacilitatorCommand", "--deployment", deployment.toString(), "--port", "0",
         "--data-dir", dataDir.toString(), "--tee", "simulated", "--no-register", "--receipt-timeout", "30",
+        "--replace-after", "600", // no fee bump while a loaded machine restarts the child: the hash must stay
         "--poll-interval-ms", "100"));
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     CompletableFuture<String> url = new CompletableFuture<>();
@@ -96,7 +98,7 @@ class CrashRecoveryTest {
     try (Child first = startChild(deployment, data, log)) {
       chain.setAutomine(false);
       CompletableFuture<TestKit.Answer> inFlight = CompletableFuture.supplyAsync(
-          () -> TestKit.post(first.url() + "/settle", body));
+          () -> TestKit.post(first.url() + "/settle", body, "crash-retry"));
       TestKit.waitUntil("the settlement journaled and broadcast", Duration.ofSeconds(20), () -> {
         TestKit.Answer s = TestKit.get(first.url() + "/settlements/" + nonce);
         return s.status() == 200 && s.json().path("state").asText().equals("BROADCAST");
@@ -112,7 +114,7 @@ class CrashRecoveryTest {
 
     try (Child second = startChild(deployment, data, log)) {
       CompletableFuture<TestKit.Answer> retry = CompletableFuture.supplyAsync(
-          () -> TestKit.post(second.url() + "/settle", body));
+          () -> TestKit.post(second.url() + "/settle", body, "crash-retry"));
       Thread.sleep(500);
       chain.mine();
       TestKit.Answer a = retry.get(40, TimeUnit.SECONDS);
@@ -126,6 +128,14 @@ class CrashRecoveryTest {
       // a graceful stop (SIGTERM) exits cleanly
       second.process().destroy();
       assertTrue(second.process().waitFor(30, TimeUnit.SECONDS), Files.readString(log));
+      // privacy by default: the two processes' logs name settlements by id, never who paid whom how much
+      String logs = Files.readString(log);
+      assertTrue(logs.contains("settlement id="), logs);
+      for (String secret : List.of(payer.getAddress(), payTo, Numeric.cleanHexPrefix(payer.getAddress()),
+          "amount=", chain.rpcUrl())) {
+        assertFalse(logs.toLowerCase(java.util.Locale.ROOT).contains(secret.toLowerCase(java.util.Locale.ROOT)),
+            "the log names " + secret + ":\n" + logs);
+      }
     } finally {
       chain.setAutomine(true);
     }

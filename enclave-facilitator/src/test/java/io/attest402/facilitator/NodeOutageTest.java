@@ -41,7 +41,7 @@ class NodeOutageTest {
         String p2 = TestKit.payment(chain, payer, payTo, BigInteger.valueOf(800));
 
         chain.setAutomine(false);
-        TestKit.Answer pending = TestKit.post(url + "/settle", p1);
+        TestKit.Answer pending = TestKit.post(url + "/settle", p1, "p1");
         assertEquals("settlement_pending", pending.json().path("errorReason").asText(), pending.text());
         String tx = pending.json().path("transaction").asText();
         Thread.sleep(1_500); // let anvil dump its state (every second) after the funding and deployment
@@ -50,11 +50,11 @@ class NodeOutageTest {
         assertFalse(chain.anvil().isAlive());
 
         long t0 = System.nanoTime();
-        TestKit.Answer again = TestKit.post(url + "/settle", p1);
+        TestKit.Answer again = TestKit.post(url + "/settle", p1, "p1");
         assertEquals(200, again.status(), again.text());
         assertEquals("settlement_pending", again.json().path("errorReason").asText(), again.text());
         assertEquals(tx, again.json().path("transaction").asText());
-        TestKit.Answer fresh = TestKit.post(url + "/settle", p2);
+        TestKit.Answer fresh = TestKit.post(url + "/settle", p2, "p2");
         assertEquals(503, fresh.status(), fresh.text());
         assertTrue(fresh.json().path("errorMessage").asText().contains("nothing was broadcast"), fresh.text());
         assertTrue((System.nanoTime() - t0) / 1_000_000 < 10_000, "answers stay bounded while the node is down");
@@ -66,7 +66,7 @@ class NodeOutageTest {
         TestKit.Answer settled = null;
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
-          settled = TestKit.post(url + "/settle", p1);
+          settled = TestKit.post(url + "/settle", p1, "p1");
           if (settled.json().path("success").asBoolean()) {
             break;
           }
@@ -76,9 +76,9 @@ class NodeOutageTest {
         assertEquals(tx, settled.json().path("transaction").asText());
         assertEquals(1, TestKit.authorizationUsedCount(chain, payer.getAddress(), TestKit.nonceOf(p1)));
 
-        TestKit.Answer second = TestKit.post(url + "/settle", p2);
+        TestKit.Answer second = TestKit.post(url + "/settle", p2, "p2");
         for (int i = 0; i < 10 && !second.json().path("success").asBoolean(); i++) {
-          second = TestKit.post(url + "/settle", p2);
+          second = TestKit.post(url + "/settle", p2, "p2");
         }
         assertTrue(second.json().path("success").asBoolean(), second.text());
         assertEquals(1, TestKit.authorizationUsedCount(chain, payer.getAddress(), TestKit.nonceOf(p2)));

@@ -72,16 +72,19 @@ class SettlementTest {
   }
 
   @Test
-  void fiftyConcurrentIdenticalSettlesPutOneTransactionOnChain(Chain chain) throws Exception {
+  void fiftyConcurrentRetriesWithOneIdempotencyKeyPutOneTransactionOnChain(Chain chain) throws Exception {
+    // the same request retried 50 times at once by its resource server (one Idempotency-Key): one transaction, and
+    // every retry gets its outcome (without the key only one would succeed: ReplayTest)
     Credentials payer = chain.account(DevAccounts.AGENT);
     String body = TestKit.payment(chain, payer, payTo, AMOUNT);
+    String key = "retry-" + TestKit.nonce();
     ExecutorService pool = Executors.newFixedThreadPool(50);
     CountDownLatch go = new CountDownLatch(1);
     List<Future<TestKit.Answer>> futures = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
       futures.add(pool.submit(() -> {
         go.await();
-        return TestKit.post(url + "/settle", body);
+        return TestKit.post(url + "/settle", body, key);
       }));
     }
     go.countDown();
@@ -96,7 +99,7 @@ class SettlementTest {
     assertEquals(1, distinct.size(), "50 identical answers: " + distinct);
     assertEquals(1, TestKit.authorizationUsedCount(chain, payer.getAddress(), TestKit.nonceOf(body)));
     // and once more, later: the same answer from the journal
-    assertEquals(distinct.iterator().next(), TestKit.post(url + "/settle", body).text());
+    assertEquals(distinct.iterator().next(), TestKit.post(url + "/settle", body, key).text());
     JsonNode only = TestKit.mutable(distinct.iterator().next());
     assertTrue(only.path("extensions").path(ReceiptIssuer.EXTENSION_KEY).isObject(), only.toString());
   }
@@ -117,10 +120,17 @@ class SettlementTest {
     ExecutorService pool = Executors.newFixedThreadPool(n);
     CountDownLatch go = new CountDownLatch(1);
     List<Future<TestKit.Answer>> futures = new ArrayList<>();
-    for (String b : bodies) {
+    for (int i = 0; i < n; i++) {
+      String b = bodies.get(i);
+      String key = "many-" + i;
       futures.add(pool.submit(() -> {
         go.await();
-        return TestKit.post(url + "/settle", b);
+        TestKit.Answer a = TestKit.post(url + "/settle", b, key);
+        // under load the receipt may outlast the 2 s wait: the resource server's retry (same key) gets the outcome
+        for (int r = 0; r < 20 && "settlement_pending".equals(a.json().path("errorReason").asText()); r++) {
+          a = TestKit.post(url + "/settle", b, key);
+        }
+        return a;
       }));
     }
     go.countDown();
@@ -147,10 +157,11 @@ class SettlementTest {
   void pausedMiningAnswersPendingWithTheHashThenTheOutcome(Chain chain) throws Exception {
     Credentials payer = chain.account(DevAccounts.AGENT);
     String body = TestKit.payment(chain, payer, payTo, AMOUNT);
+    String key = "paused-" + TestKit.nonce();
     chain.setAutomine(false);
     try {
       long t0 = System.nanoTime();
-      TestKit.Answer first = TestKit.post(url + "/settle", body);
+      TestKit.Answer first = TestKit.post(url + "/settle", body, key);
       long ms = (System.nanoTime() - t0) / 1_000_000;
       assertEquals(200, first.status(), first.text());
       assertFalse(first.json().path("success").asBoolean());
@@ -162,7 +173,7 @@ class SettlementTest {
       assertEquals("pending", status.path("status").asText(), status.toString());
       assertEquals(tx, TestKit.get(url + "/settlements/" + tx).json().path("transaction").asText());
       chain.mine();
-      TestKit.Answer again = TestKit.post(url + "/settle", body);
+      TestKit.Answer again = TestKit.post(url + "/settle", body, key);
       assertTrue(again.json().path("success").asBoolean(), again.text());
       assertEquals(tx, again.json().path("transaction").asText());
       assertEquals("settled", TestKit.get(url + "/settlements/" + tx).json().path("status").asText());
@@ -183,7 +194,7 @@ class SettlementTest {
     String burl = TestKit.url(bumping);
     chain.setAutomine(false);
     try {
-      TestKit.Answer first = TestKit.post(burl + "/settle", body);
+      TestKit.Answer first = TestKit.post(burl + "/settle", body, "bump");
       assertEquals("settlement_pending", first.json().path("errorReason").asText(), first.text());
       TestKit.waitUntil("a fee-bumped replacement", Duration.ofSeconds(10),
           () -> TestKit.get(burl + "/settlements/" + nonce).json().path("transactions").size() >= 2);
@@ -193,7 +204,7 @@ class SettlementTest {
       assertTrue(new BigInteger(txs.get(1).path("maxFeePerGas").asText())
           .compareTo(new BigInteger(txs.get(0).path("maxFeePerGas").asText())) > 0, status.toString());
       chain.mine();
-      TestKit.Answer done = TestKit.post(burl + "/settle", body);
+      TestKit.Answer done = TestKit.post(burl + "/settle", body, "bump");
       assertTrue(done.json().path("success").asBoolean(), done.text());
       Set<String> hashes = new HashSet<>();
       TestKit.get(burl + "/settlements/" + nonce).json().path("transactions")

@@ -180,6 +180,16 @@ final class TestKit {
         .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
+  /** POST with an {@code Idempotency-Key} header (null: none). */
+  static Answer post(String url, String body, String idempotencyKey) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(90))
+        .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+    if (idempotencyKey != null) {
+      b.header("Idempotency-Key", idempotencyKey);
+    }
+    return send(b.build());
+  }
+
   static Answer get(String url) {
     return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build());
   }

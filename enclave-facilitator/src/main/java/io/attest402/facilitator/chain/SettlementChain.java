@@ -16,15 +16,18 @@ public interface SettlementChain {
   /** {@code eth_getTransactionCount(account, pending|latest)}. */
   long nonce(String account, boolean pending);
 
-  /** Current fees: {@code 2 * baseFee + tip} and the node's suggested tip, or the legacy gas price. */
-  Fees fees();
+  /** The node's view of fees: latest base fee and suggested tip, or the legacy gas price. */
+  FeeMarket feeMarket();
 
   /**
-   * {@code eth_estimateGas} of a call from {@code from}.
+   * {@code eth_estimateGas} of a call from {@code from}, with at most {@code gasCap} gas.
    *
-   * @throws RevertedException when the call would revert (nothing was sent)
+   * @throws RevertedException when the call would revert or needs more than {@code gasCap} (nothing was sent)
    */
-  BigInteger estimateGas(String from, String to, String data) throws RevertedException;
+  BigInteger estimateGas(String from, String to, String data, BigInteger gasCap) throws RevertedException;
+
+  /** {@code eth_chainId} as the node reports it. */
+  long reportedChainId();
 
   /** {@code eth_sendRawTransaction}; never throws for node answers, only classifies them. */
   SendResult sendRaw(String signedTxHex);

@@ -38,12 +38,24 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
 
   private final Web3j web3j;
   private final long chainId;
+  /** How errors name the node: never its URL, which often carries an API key. */
+  private final String rpcLabel;
+
   private final String rpcUrl;
 
-  public Web3jSettlementChain(Web3j web3j, long chainId, String rpcUrl) {
+  /**
+   * @param rpcUrl the node's URL, used only to strip it (and its host) from error messages
+   * @param rpcLabel how error messages name this node ("rpc #1"), never its URL
+   */
+  public Web3jSettlementChain(Web3j web3j, long chainId, String rpcUrl, String rpcLabel) {
     this.web3j = web3j;
     this.chainId = chainId;
     this.rpcUrl = rpcUrl;
+    this.rpcLabel = rpcLabel;
+  }
+
+  public String label() {
+    return rpcLabel;
   }
 
   /** A web3j client whose every call gives up after {@code timeout}. */
@@ -74,17 +86,17 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
     try {
       r = request.send();
     } catch (IOException | RuntimeException e) {
-      throw new RpcUnavailableException(what + " failed at " + rpcUrl + ": " + describe(e), e);
+      throw new RpcUnavailableException(what + " failed at " + rpcLabel + ": " + describe(e), e);
     }
     if (r == null) {
-      throw new RpcUnavailableException(what + ": empty answer from " + rpcUrl);
+      throw new RpcUnavailableException(what + ": empty answer from " + rpcLabel);
     }
     return r;
   }
 
-  private static String describe(Throwable e) {
+  private String describe(Throwable e) {
     String m = e.getMessage();
-    return e.getClass().getSimpleName() + (m == null ? "" : " " + m);
+    return e.getClass().getSimpleName() + (m == null ? "" : " " + RpcUrls.redact(m, rpcUrl));
   }
 
   private <T extends Response<?>> T sendOk(String what, org.web3j.protocol.core.Request<?, T> request) {
@@ -103,7 +115,12 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
   }
 
   @Override
-  public Fees fees() {
+  public long reportedChainId() {
+    return sendOk("eth_chainId", web3j.ethChainId()).getChainId().longValueExact();
+  }
+
+  @Override
+  public FeeMarket feeMarket() {
     EthBlock.Block block = sendOk("eth_getBlockByNumber", web3j.ethGetBlockByNumber(
         DefaultBlockParameterName.LATEST, false)).getBlock();
     if (block == null) {
@@ -112,7 +129,7 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
     String baseRaw = block.getBaseFeePerGasRaw();
     if (baseRaw == null || baseRaw.isEmpty()) {
       BigInteger gasPrice = sendOk("eth_gasPrice", web3j.ethGasPrice()).getGasPrice();
-      return new Fees(gasPrice, null);
+      return new FeeMarket(null, null, gasPrice);
     }
     BigInteger base = Numeric.decodeQuantity(baseRaw);
     BigInteger tip;
@@ -121,13 +138,13 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
     if (tip.signum() <= 0) {
       tip = BigInteger.ONE;
     }
-    return new Fees(base.shiftLeft(1).add(tip), tip);
+    return new FeeMarket(base, tip, null);
   }
 
   @Override
-  public BigInteger estimateGas(String from, String to, String data) throws RevertedException {
+  public BigInteger estimateGas(String from, String to, String data, BigInteger gasCap) throws RevertedException {
     EthEstimateGas r = send("eth_estimateGas",
-        web3j.ethEstimateGas(Transaction.createEthCallTransaction(from, to, data)));
+        web3j.ethEstimateGas(new Transaction(from, null, null, gasCap, to, null, data)));
     if (r.hasError()) {
       Response.Error err = r.getError();
       String msg = err.getMessage() == null ? "execution reverted" : err.getMessage();
@@ -136,7 +153,11 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
       }
       throw new RpcUnavailableException("eth_estimateGas: " + msg);
     }
-    return r.getAmountUsed();
+    BigInteger gas = r.getAmountUsed();
+    if (gasCap != null && gas.compareTo(gasCap) > 0) {
+      throw new RevertedException("gas required exceeds the cap: needs " + gas + ", cap " + gasCap);
+    }
+    return gas;
   }
 
   /** {@link Web3jChainAccess#isExecutionError}, and also "gas required exceeds" (an estimate that cannot fit). */
@@ -177,7 +198,7 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
       try {
         resp = batch.send();
       } catch (IOException | RuntimeException e) {
-        throw new RpcUnavailableException("eth_getTransactionReceipt failed at " + rpcUrl + ": " + describe(e), e);
+        throw new RpcUnavailableException("eth_getTransactionReceipt failed at " + rpcLabel + ": " + describe(e), e);
       }
       for (Response<?> r : resp.getResponses()) {
         if (r instanceof EthGetTransactionReceipt g && !g.hasError() && g.getResult() != null) {

@@ -84,6 +84,54 @@ public final class FacilitatorCommand implements Callable<Integer> {
       + "(rollbacks and forks go unnoticed)")
   boolean noAnchor;
 
+  @Option(names = "--max-gas-per-settlement", defaultValue = "200000", paramLabel = "GAS",
+      description = "hard gas cap of one settlement, enforced in verify's simulation and before sending "
+          + "(default ${DEFAULT-VALUE})")
+  long maxGasPerSettlement;
+
+  @Option(names = "--min-amount", defaultValue = "1", paramLabel = "BASE_UNITS",
+      description = "smallest amount settled, token base units, for assets without their own minAmount in the "
+          + "networks file (default ${DEFAULT-VALUE})")
+  java.math.BigInteger minAmount;
+
+  @Option(names = "--max-fee-gwei", defaultValue = "500", paramLabel = "GWEI",
+      description = "cap of maxFeePerGas and of the legacy gas price (default ${DEFAULT-VALUE})")
+  java.math.BigDecimal maxFeeGwei;
+
+  @Option(names = "--max-priority-fee-gwei", defaultValue = "10", paramLabel = "GWEI",
+      description = "cap of the priority fee (default ${DEFAULT-VALUE})")
+  java.math.BigDecimal maxPriorityFeeGwei;
+
+  @Option(names = "--max-tip-per-base-fee", defaultValue = "10", paramLabel = "K",
+      description = "the priority fee is at most K times the base fee; 0: no such bound (default ${DEFAULT-VALUE})")
+  int maxTipPerBaseFee;
+
+  @Option(names = "--payer-rate", defaultValue = "60", paramLabel = "PER_MINUTE",
+      description = "new settlements per payer and minute; past it 503 with Retry-After; 0: unbounded "
+          + "(default ${DEFAULT-VALUE})")
+  int payerRate;
+
+  @Option(names = "--pay-to-rate", defaultValue = "600", paramLabel = "PER_MINUTE",
+      description = "new settlements per payTo and minute; 0: unbounded (default ${DEFAULT-VALUE})")
+  int payToRate;
+
+  @Option(names = "--gas-budget-per-hour", defaultValue = "100000000", paramLabel = "GAS",
+      description = "gas the facilitator spends per network and hour at most; 0: unbounded (default ${DEFAULT-VALUE})")
+  long gasBudgetPerHour;
+
+  @Option(names = "--allow-pay-to", paramLabel = "ADDRESS",
+      description = "serve only this payTo (repeatable; default: any)")
+  java.util.List<String> allowPayTo = new java.util.ArrayList<>();
+
+  @Option(names = "--api-keys", paramLabel = "FILE",
+      description = "require an API key (X-API-Key or Authorization: Bearer) on /verify and /settle: one "
+          + "'<sha256 hex of the key> verify,settle' line per key")
+  Path apiKeysFile;
+
+  @Option(names = "--log-payments",
+      description = "log payer, payTo and amount of each settlement (default: a settlement id only)")
+  boolean logPayments;
+
   @Option(names = "--poll-interval-ms", defaultValue = "250", hidden = true)
   long pollIntervalMs;
 
@@ -107,7 +155,8 @@ public final class FacilitatorCommand implements Callable<Integer> {
         .withReceiptWait(seconds(receiptTimeoutSeconds))
         .withReplaceAfter(seconds(replaceAfterSeconds))
         .withRpcTimeout(seconds(rpcTimeoutSeconds))
-        .withPollInterval(Duration.ofMillis(Math.max(10, pollIntervalMs)));
+        .withPollInterval(Duration.ofMillis(Math.max(10, pollIntervalMs)))
+        .withLimits(limits());
     AnchorOptions anchors;
     try {
       anchors = noAnchor ? AnchorOptions.disabled()
@@ -130,6 +179,31 @@ public final class FacilitatorCommand implements Callable<Integer> {
     out.flush();
     stopped.await();
     return 0;
+  }
+
+  private io.attest402.facilitator.SettleLimits limits() {
+    for (String a : allowPayTo) {
+      if (!io.attest402.x402.evm.Addresses.isAddress(a)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--allow-pay-to: not an address: " + a);
+      }
+    }
+    try {
+      return io.attest402.facilitator.SettleLimits.defaults()
+          .withMaxGasPerSettlement(maxGasPerSettlement)
+          .withMinAmount(minAmount)
+          .withFeeCaps(gwei(maxFeeGwei), gwei(maxPriorityFeeGwei), maxTipPerBaseFee)
+          .withRates(payerRate, payToRate, gasBudgetPerHour)
+          .withAllowedPayTo(java.util.Set.copyOf(allowPayTo))
+          .withLogPayments(logPayments)
+          .withApiKeys(apiKeysFile == null ? io.attest402.facilitator.ApiKeys.none()
+              : io.attest402.facilitator.ApiKeys.read(apiKeysFile));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  private static java.math.BigInteger gwei(java.math.BigDecimal g) {
+    return g.movePointRight(9).setScale(0, java.math.RoundingMode.DOWN).toBigIntegerExact();
   }
 
   private static Duration seconds(double s) {

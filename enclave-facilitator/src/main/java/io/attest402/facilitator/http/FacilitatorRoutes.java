@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
 public final class FacilitatorRoutes {
   private static final Logger log = LoggerFactory.getLogger(FacilitatorRoutes.class);
   private static final Pattern HEX32 = Pattern.compile("0x[0-9a-fA-F]{64}");
+  /** Idempotency-Key: 1 to 128 printable ASCII characters (no spaces at the ends, no control characters). */
+  private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]([\\x20-\\x7e]{0,126}[\\x21-\\x7e])?");
+  public static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
   private static final String JSON = "application/json";
 
   private final Facilitator facilitator;
@@ -108,7 +111,32 @@ public final class FacilitatorRoutes {
 
   // ------------------------------------------------------------------------------------------------ /verify
 
+  /** The API key check of {@code scope}; false (answered 401) when keys are configured and this one is not. */
+  private boolean authorized(RoutingContext ctx, io.attest402.facilitator.ApiKeys.Scope scope) {
+    io.attest402.facilitator.ApiKeys keys = facilitator.apiKeys();
+    if (!keys.enabled()) {
+      return true;
+    }
+    String key = ctx.request().getHeader("X-API-Key");
+    String auth = ctx.request().getHeader("Authorization");
+    if (key == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      key = auth.substring(7).trim();
+    }
+    if (keys.allows(key, scope)) {
+      return true;
+    }
+    facilitator.metrics().refused("", "unauthorized");
+    ctx.response().putHeader("WWW-Authenticate", "Bearer");
+    error(ctx, 401, (key == null ? "an API key is required" : "this API key is not valid") + " for "
+        + scope.name().toLowerCase(java.util.Locale.ROOT) + " on this facilitator (X-API-Key or Authorization: "
+        + "Bearer)");
+    return false;
+  }
+
   private void verify(RoutingContext ctx) {
+    if (!authorized(ctx, io.attest402.facilitator.ApiKeys.Scope.VERIFY)) {
+      return;
+    }
     long t0 = System.nanoTime();
     String body = ctx.body().asString();
     workers.<VerifyResponse>executeBlocking(() -> {
@@ -130,7 +158,8 @@ public final class FacilitatorRoutes {
       } else if (e instanceof RpcUnavailableException) {
         facilitator.metrics().verified(network(body), "error", ErrorReasons.UNEXPECTED_VERIFY_ERROR, took);
         sendVerify(ctx, 503, VerifyResponse.invalid(ErrorReasons.UNEXPECTED_VERIFY_ERROR, payer(body))
-            .withInvalidMessage("chain node unavailable: " + e.getMessage()), "chain node unavailable");
+            .withInvalidMessage("chain node unavailable: " + facilitator.redact(e.getMessage())),
+            "chain node unavailable");
       } else {
         log.error("verify failed unexpectedly", e);
         facilitator.metrics().verified(network(body), "error", ErrorReasons.UNEXPECTED_VERIFY_ERROR, took);
@@ -143,11 +172,27 @@ public final class FacilitatorRoutes {
   // ------------------------------------------------------------------------------------------------ /settle
 
   private void settle(RoutingContext ctx) {
+    if (!authorized(ctx, io.attest402.facilitator.ApiKeys.Scope.SETTLE)) {
+      return;
+    }
     long t0 = System.nanoTime();
     String body = ctx.body().asString();
+    List<String> keys = ctx.request().headers().getAll(IDEMPOTENCY_HEADER);
+    String idempotencyKey = keys.isEmpty() ? null : keys.get(0);
+    if (keys.size() > 1 || (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches())) {
+      String msg = keys.size() > 1 ? "send one Idempotency-Key header, not " + keys.size()
+          : "Idempotency-Key must be 1 to 128 printable ASCII characters without leading or trailing spaces (got "
+              + idempotencyKey.length() + " characters" + (idempotencyKey.chars().allMatch(c -> c >= 0x20 && c < 0x7f)
+                  ? "" : ", some not printable ASCII") + ")";
+      facilitator.metrics().settled(network(body), "rejected", ErrorReasons.INVALID_PAYLOAD,
+          Duration.ofNanos(System.nanoTime() - t0));
+      sendSettle(ctx, 400, SettleResponse.failure(ErrorReasons.INVALID_PAYLOAD, msg, "", rawNetwork(body),
+          payer(body)), msg);
+      return;
+    }
     workers.<CompletableFuture<SettleResponse>>executeBlocking(() -> {
       FacilitatorRequest req = facilitator.decode(body == null ? "" : body);
-      return facilitator.settle(req);
+      return facilitator.settle(req, idempotencyKey);
     }, false).onComplete(ar -> {
       if (ar.failed()) {
         settleFailed(ctx, body, ar.cause(), t0);
@@ -178,9 +223,15 @@ public final class FacilitatorRoutes {
       sendSettle(ctx, re.status(), SettleResponse.failure(re.reason(), re.getMessage(), "", sentNetwork,
           payer(body)),
           re.getMessage());
+    } else if (cause instanceof io.attest402.facilitator.RateLimitedException rl) {
+      facilitator.metrics().settled(network, "limited", ErrorReasons.UNEXPECTED_SETTLE_ERROR, took);
+      ctx.response().putHeader("Retry-After", Long.toString(rl.retryAfterSeconds()));
+      String msg = rl.getMessage() + "; nothing was broadcast";
+      sendSettle(ctx, 503, SettleResponse.failure(ErrorReasons.UNEXPECTED_SETTLE_ERROR, msg, "", network,
+          payer(body)), "rate limited");
     } else if (cause instanceof RpcUnavailableException) {
       facilitator.metrics().settled(network, "error", ErrorReasons.UNEXPECTED_SETTLE_ERROR, took);
-      String msg = "chain node unavailable, nothing was broadcast; retry: " + cause.getMessage();
+      String msg = "chain node unavailable, nothing was broadcast; retry: " + facilitator.redact(cause.getMessage());
       sendSettle(ctx, 503, SettleResponse.failure(ErrorReasons.UNEXPECTED_SETTLE_ERROR, msg, "", network,
           payer(body)), "chain node unavailable");
     } else if (cause instanceof TimeoutException) {
@@ -308,7 +359,7 @@ public final class FacilitatorRoutes {
   private void health(RoutingContext ctx) {
     workers.<ObjectNode>executeBlocking(facilitator::health, false).onComplete(ar -> {
       if (ar.failed()) {
-        error(ctx, 503, "health check failed: " + ar.cause().getMessage());
+        error(ctx, 503, "health check failed: " + facilitator.redact(ar.cause().getMessage()));
       } else {
         // halted (receipt chain contradicts its on-chain anchor, or not checked yet): 503 with the reason
         send(ctx, "halted".equals(ar.result().path("status").asText()) ? 503 : 200, ar.result());

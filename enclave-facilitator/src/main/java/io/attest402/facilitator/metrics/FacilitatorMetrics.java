@@ -22,6 +22,7 @@ public final class FacilitatorMetrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, AtomicLong> pending = new ConcurrentHashMap<>();
   private final Map<String, AtomicReference<Double>> balances = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> gasLeft = new ConcurrentHashMap<>();
 
   public MeterRegistry registry() {
     return registry;
@@ -83,6 +84,28 @@ public final class FacilitatorMetrics {
           .register(registry);
       return a;
     }).set(wei.doubleValue());
+  }
+
+  /**
+   * A request or outcome refused by a facilitator rule (no address in the labels): min_amount, self_payment,
+   * pay_to_not_allowed, payer_rate, pay_to_rate, gas_budget, gas_cap, fee_cap, replay, unauthorized,
+   * receipt_no_quorum.
+   */
+  public void refused(String network, String rule) {
+    Counter.builder("facilitator_refused_total").description("requests refused by a facilitator rule")
+        .tag("network", tag(network)).tag("rule", rule).register(registry).increment();
+  }
+
+  /** Gas reserved for a settlement (its signed gas limit) and what is left of the hour's budget (-1: none). */
+  public void gasReserved(String network, long gas, long left) {
+    Counter.builder("facilitator_gas_reserved_total").description("gas limit of settlement transactions signed")
+        .tag("network", tag(network)).register(registry).increment(gas);
+    gasLeft.computeIfAbsent(network, k -> {
+      AtomicLong a = new AtomicLong();
+      Gauge.builder("facilitator_gas_budget_left", a, AtomicLong::doubleValue)
+          .description("gas left in this hour's budget (-1: no budget)").tag("network", k).register(registry);
+      return a;
+    }).set(left);
   }
 
   private Timer timer(String name, String description, String network) {

@@ -17,11 +17,13 @@ import java.util.List;
  * @param outcomeSeq the journal sequence number of the final outcome (receipt chain order), null while in flight
  * @param receipt what the receipt issuer returned for the final outcome, or null
  * @param attempts every transaction signed for this settlement, oldest first
+ * @param idempotencyKeyHash SHA-256 (hex) of the {@code Idempotency-Key} of the request that claimed it, null when
+ *     it had none: only a request with the same key may be answered with this settlement's outcome
  */
 public record SettlementRecord(long id, SettlementKey key, String payTo, BigInteger amount, BigInteger validBefore,
     JsonNode request, SettlementState state, String account, Long accountNonce, String txHash, Long blockNumber,
     String errorReason, String errorMessage, Long outcomeSeq, JsonNode receipt, Instant createdAt, Instant updatedAt,
-    List<TxAttempt> attempts) {
+    List<TxAttempt> attempts, String idempotencyKeyHash) {
 
   public SettlementRecord {
     attempts = List.copyOf(attempts);

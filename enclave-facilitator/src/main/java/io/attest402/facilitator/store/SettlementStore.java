@@ -18,9 +18,14 @@ import java.util.Optional;
  */
 public interface SettlementStore extends AutoCloseable {
 
-  /** A new settlement's intent. */
+  /**
+   * A new settlement's intent.
+   *
+   * @param request what settlement and recovery need of the request (no resource, no extensions)
+   * @param idempotencyKeyHash SHA-256 hex of the claiming request's {@code Idempotency-Key}, or null
+   */
   record Intent(SettlementKey key, String payTo, BigInteger amount, BigInteger validBefore, JsonNode request,
-      String account) {}
+      String account, String idempotencyKeyHash) {}
 
   /** The result of {@link #claim}: the row, and whether this call created it. */
   record Claim(SettlementRecord record, boolean created) {}

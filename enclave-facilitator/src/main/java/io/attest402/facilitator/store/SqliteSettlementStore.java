@@ -48,7 +48,7 @@ public final class SqliteSettlementStore implements SettlementStore {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String COLUMNS = "id, network, asset, payer, auth_nonce, pay_to, amount, valid_before, request,"
       + " state, account, account_nonce, tx_hash, block_number, error_reason, error_message, outcome_seq, receipt,"
-      + " created_at, updated_at";
+      + " created_at, updated_at, idem_key";
 
   private final Connection db;
   private final Clock clock;
@@ -65,6 +65,7 @@ public final class SqliteSettlementStore implements SettlementStore {
       if (parent != null) {
         Files.createDirectories(parent);
       }
+      ownerOnly(file);
       Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
       try (Statement s = c.createStatement()) {
         s.execute("PRAGMA journal_mode=WAL");
@@ -84,14 +85,49 @@ public final class SqliteSettlementStore implements SettlementStore {
             + " settlement_id INTEGER NOT NULL REFERENCES settlements(id) ON DELETE CASCADE,"
             + " account_nonce INTEGER NOT NULL, raw_tx TEXT NOT NULL, max_fee TEXT NOT NULL, priority_fee TEXT,"
             + " gas_limit TEXT NOT NULL, created_at INTEGER NOT NULL)");
+        boolean hasIdemKey = false;
+        try (ResultSet cols = s.executeQuery("PRAGMA table_info(settlements)")) {
+          while (cols.next()) {
+            hasIdemKey |= "idem_key".equals(cols.getString("name"));
+          }
+        }
+        if (!hasIdemKey) { // journals written before retries were bound to an Idempotency-Key
+          s.execute("ALTER TABLE settlements ADD COLUMN idem_key TEXT");
+        }
         s.execute("CREATE INDEX IF NOT EXISTS settlements_nonce ON settlements(auth_nonce)");
         s.execute("CREATE INDEX IF NOT EXISTS settlements_state ON settlements(state)");
         s.execute("CREATE INDEX IF NOT EXISTS attempts_settlement ON tx_attempts(settlement_id)");
+      }
+      for (String suffix : new String[] {"-wal", "-shm"}) {
+        Path side = Path.of(file.toAbsolutePath() + suffix);
+        if (Files.exists(side)) {
+          ownerOnly(side);
+        }
       }
       return new SqliteSettlementStore(c, clock);
     } catch (SQLException | IOException e) {
       throw new StoreException("cannot open settlement journal " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The journal says who paid whom how much: readable by the facilitator's user only (mode 0600), created so before
+   * SQLite writes anything (SQLite gives its WAL and shared-memory files the database file's mode).
+   */
+  private static void ownerOnly(Path file) throws IOException {
+    if (!java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+      return;
+    }
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> rw =
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+    if (Files.notExists(file)) {
+      try {
+        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(rw));
+      } catch (java.nio.file.FileAlreadyExistsException raced) {
+        // created meanwhile; set below
+      }
+    }
+    Files.setPosixFilePermissions(file, rw);
   }
 
   /**
@@ -114,8 +150,8 @@ public final class SqliteSettlementStore implements SettlementStore {
       throw new StoreException("claim failed: " + e.getMessage(), e);
     }
     try (PreparedStatement ps = db.prepareStatement("INSERT INTO settlements (network, asset, payer, auth_nonce,"
-        + " pay_to, amount, valid_before, request, state, account, created_at, updated_at)"
-        + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (network, asset, payer, auth_nonce) DO NOTHING")) {
+        + " pay_to, amount, valid_before, request, state, account, created_at, updated_at, idem_key)"
+        + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (network, asset, payer, auth_nonce) DO NOTHING")) {
       SettlementKey k = in.key();
       ps.setString(1, k.network());
       ps.setString(2, k.asset());
@@ -129,6 +165,7 @@ public final class SqliteSettlementStore implements SettlementStore {
       ps.setString(10, in.account());
       ps.setLong(11, now);
       ps.setLong(12, now);
+      ps.setString(13, in.idempotencyKeyHash());
       boolean created = ps.executeUpdate() == 1;
       SettlementRecord r = byKey(k).orElseThrow(() -> new StoreException("row vanished after claim of " + k, null));
       return new Claim(r, created);
@@ -375,7 +412,7 @@ public final class SqliteSettlementStore implements SettlementStore {
   private static SettlementRecord withAttempts(SettlementRecord r, List<TxAttempt> a) {
     return new SettlementRecord(r.id(), r.key(), r.payTo(), r.amount(), r.validBefore(), r.request(), r.state(),
         r.account(), r.accountNonce(), r.txHash(), r.blockNumber(), r.errorReason(), r.errorMessage(), r.outcomeSeq(),
-        r.receipt(), r.createdAt(), r.updatedAt(), a);
+        r.receipt(), r.createdAt(), r.updatedAt(), a, r.idempotencyKeyHash());
   }
 
   private static SettlementRecord row(ResultSet rs, List<TxAttempt> attempts) throws SQLException {
@@ -392,7 +429,7 @@ public final class SqliteSettlementStore implements SettlementStore {
         SettlementState.valueOf(rs.getString("state")), rs.getString("account"), accountNonce,
         rs.getString("tx_hash"), blockNumber, rs.getString("error_reason"), rs.getString("error_message"),
         outcomeSeq, parse(rs.getString("receipt")), Instant.ofEpochMilli(rs.getLong("created_at")),
-        Instant.ofEpochMilli(rs.getLong("updated_at")), attempts);
+        Instant.ofEpochMilli(rs.getLong("updated_at")), attempts, rs.getString("idem_key"));
   }
 
   private static String json(JsonNode n) {

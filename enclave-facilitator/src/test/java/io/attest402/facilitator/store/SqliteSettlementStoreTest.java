@@ -36,7 +36,7 @@ class SqliteSettlementStoreTest {
     req.put("n", nonce);
     return new SettlementStore.Intent(new SettlementKey("eip155:31337", "0xAAaa000000000000000000000000000000000001",
         PAYER, nonce), "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", BigInteger.TEN, BigInteger.valueOf(2_000_000_000L),
-        req, "0xFacFacFacFacFacFacFacFacFacFacFacFacFac0");
+        req, "0xFacFacFacFacFacFacFacFacFacFacFacFacFac0", null);
   }
 
   static String hex(int i) {

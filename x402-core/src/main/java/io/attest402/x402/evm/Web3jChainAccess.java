@@ -1,6 +1,7 @@
 package io.attest402.x402.evm;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.Response;
@@ -8,12 +9,23 @@ import org.web3j.protocol.core.methods.request.Transaction;
 import org.web3j.protocol.core.methods.response.EthCall;
 import org.web3j.protocol.core.methods.response.EthGetCode;
 
-/** {@link ChainAccess} over a web3j client (blocking; call it off event loops). */
+/**
+ * {@link ChainAccess} over a web3j client (blocking; call it off event loops). With a call gas limit every
+ * {@code eth_call} (ERC-1271 checks, the simulation) runs with at most that much gas, so a contract that burns gas
+ * answers "out of gas" (a call result) instead of costing the node, or later a settlement, millions of gas.
+ */
 public final class Web3jChainAccess implements ChainAccess {
   private final Web3j web3j;
+  private final BigInteger callGasLimit;
 
   public Web3jChainAccess(Web3j web3j) {
+    this(web3j, null);
+  }
+
+  /** @param callGasLimit gas limit of every {@code eth_call}; null: the node's default */
+  public Web3jChainAccess(Web3j web3j, BigInteger callGasLimit) {
     this.web3j = web3j;
+    this.callGasLimit = callGasLimit;
   }
 
   @Override
@@ -33,8 +45,9 @@ public final class Web3jChainAccess implements ChainAccess {
   @Override
   public CallResult call(String to, String data) {
     try {
-      EthCall r = web3j.ethCall(Transaction.createEthCallTransaction(null, to, data), DefaultBlockParameterName.LATEST)
-          .send();
+      Transaction tx = callGasLimit == null ? Transaction.createEthCallTransaction(null, to, data)
+          : new Transaction(null, null, null, callGasLimit, to, null, data);
+      EthCall r = web3j.ethCall(tx, DefaultBlockParameterName.LATEST).send();
       if (r.hasError()) {
         Response.Error err = r.getError();
         if (isExecutionError(err)) {
@@ -58,11 +71,13 @@ public final class Web3jChainAccess implements ChainAccess {
 
   /**
    * True when a node's JSON-RPC error reports an execution failure (revert, invalid opcode, out of gas) rather than an
-   * RPC problem: code 3, or -32000/-32015 with such a message, as nodes differ. Execution errors are call results.
+   * RPC problem: code 3, or -32000/-32015 with such a message, as nodes differ (anvil says "OutOfGas", geth "out of
+   * gas"). Execution errors are call results.
    */
   public static boolean isExecutionError(Response.Error err) {
     String msg = err.getMessage() == null ? "" : err.getMessage().toLowerCase(java.util.Locale.ROOT);
     return err.getCode() == 3 || msg.contains("revert") || msg.contains("execution") || msg.contains("invalid opcode")
-        || msg.contains("out of gas");
+        || msg.contains("out of gas") || msg.contains("outofgas") || msg.contains("gas required exceeds")
+        || msg.contains("intrinsic gas too low");
   }
 }

@@ -1,0 +1,404 @@
+package io.attest402.facilitator.settle;
+
+import io.attest402.enclave.EnclaveKey;
+import io.attest402.facilitator.FacilitatorOptions;
+import io.attest402.facilitator.chain.Fees;
+import io.attest402.facilitator.chain.RpcUnavailableException;
+import io.attest402.facilitator.chain.SendResult;
+import io.attest402.facilitator.chain.SettlementChain;
+import io.attest402.facilitator.metrics.FacilitatorMetrics;
+import io.attest402.facilitator.store.SettlementStore;
+import io.attest402.x402.evm.ExactEvmVerifier;
+import io.attest402.x402.evm.TransferLogs;
+import io.attest402.x402.types.ErrorReasons;
+import java.math.BigInteger;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.web3j.crypto.TransactionDecoder;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+
+/**
+ * Drives every journaled in-flight settlement to a final outcome, on one thread: it fetches receipts for all their
+ * transactions in one batch per chain and journals the outcome (settled only with a matching Transfer log, and with
+ * several nodes only when a quorum agrees on the receipt); re-broadcasts unmined transactions (a node may have lost
+ * them); replaces a transaction unmined past {@link FacilitatorOptions#replaceAfter()} with bumped fees (within the
+ * caps) at the same nonce; when a settlement's nonce was taken by some other transaction, reads
+ * {@code authorizationState} to decide between "used elsewhere" and re-signing at a new nonce; and fills
+ * account-nonce gaps. It also keeps each lane's view of its chain (checked chain id, account nonces, balance).
+ */
+final class Reconciler {
+  private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+  private static final long BALANCE_REFRESH_MS = 5_000;
+
+  private final Map<String, NetworkLane> lanes;
+  private final SettlementStore store;
+  private final EnclaveKey key;
+  private final Clock clock;
+  private final FacilitatorOptions options;
+  private final ReceiptIssuer issuer;
+  private final FacilitatorMetrics metrics;
+  private final TransactionSender sender;
+  private final Consumer<SettlementRecord> onFinal;
+  private final Set<Long> nonceTakenOnce = ConcurrentHashMap.newKeySet();
+  private final Set<Long> unconfirmedOnce = ConcurrentHashMap.newKeySet();
+  private final Semaphore wake = new Semaphore(0);
+  private final Thread thread;
+  private volatile boolean running;
+
+  /** @param onFinal called with each settlement the reconciler journals as final */
+  Reconciler(Map<String, NetworkLane> lanes, SettlementStore store, EnclaveKey key, Clock clock,
+      FacilitatorOptions options, ReceiptIssuer issuer, FacilitatorMetrics metrics, TransactionSender sender,
+      Consumer<SettlementRecord> onFinal) {
+    this.lanes = lanes;
+    this.store = store;
+    this.key = key;
+    this.clock = clock;
+    this.options = options;
+    this.issuer = issuer;
+    this.metrics = metrics;
+    this.sender = sender;
+    this.onFinal = onFinal;
+    this.thread = new Thread(this::reconcileLoop, "settlement-reconciler");
+    this.thread.setDaemon(true);
+  }
+
+  /** Starts the reconciler thread after one pass on the caller's. */
+  void start() {
+    running = true;
+    thread.start();
+    reconcileOnce();
+  }
+
+  /** Asks for a pass now (a transaction was just broadcast). */
+  void wake() {
+    wake.release();
+  }
+
+  /** Stops the thread, waiting up to {@code joinMillis} for its current pass. */
+  void stop(long joinMillis) {
+    running = false;
+    wake.release();
+    try {
+      thread.join(joinMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Every node of the lane must report the configured chain id: a node of another chain would have the facilitator
+   * sign what it says. Checked at start (a mismatch refuses to start) and, for a node down at start, before the lane
+   * is first used.
+   *
+   * @throws IllegalStateException on a mismatch
+   */
+  void checkChainId(NetworkLane lane) {
+    if (lane.chainIdChecked()) {
+      return;
+    }
+    List<SettlementChain> all = new ArrayList<>();
+    all.add(lane.chain());
+    all.addAll(lane.witnesses());
+    for (int i = 0; i < all.size(); i++) {
+      long reported = all.get(i).reportedChainId();
+      if (reported != lane.config().chainId()) {
+        throw new IllegalStateException("RPC node #" + (i + 1) + " of " + lane.network() + " reports chain id "
+            + reported + ", not " + lane.config().chainId() + ": refusing to use it (wrong node or a lying one)");
+      }
+    }
+    lane.chainIdChecked(true);
+  }
+
+  void initNonces(NetworkLane lane) {
+    try {
+      checkChainId(lane);
+    } catch (IllegalStateException wrongChain) {
+      throw new RpcUnavailableException(wrongChain.getMessage(), wrongChain);
+    }
+    long pending = lane.chain().nonce(key.address(), true);
+    Map<Long, Long> journaled = new HashMap<>();
+    for (SettlementRecord r : store.inFlight()) {
+      if (r.key().network().equals(lane.network()) && r.accountNonce() != null) {
+        journaled.put(r.accountNonce(), r.id());
+      }
+    }
+    lane.nonces().init(pending, journaled);
+    lane.rpcUp(true, null);
+    log.info("network={} account={} nonces start at {} ({} in flight)", lane.network(), key.address(),
+        lane.nonces().next(), journaled.size());
+  }
+
+  private void reconcileLoop() {
+    while (running) {
+      try {
+        wake.tryAcquire(options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        wake.drainPermits();
+        if (!running) {
+          break;
+        }
+        reconcileOnce();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        log.warn("reconciler cycle failed: {}", e.toString());
+      }
+    }
+  }
+
+  /** One reconciliation pass over every in-flight settlement (also run once at start). */
+  synchronized void reconcileOnce() {
+    List<SettlementRecord> inflight = store.inFlight();
+    Map<String, List<SettlementRecord>> byNetwork = new HashMap<>();
+    for (SettlementRecord r : inflight) {
+      byNetwork.computeIfAbsent(r.key().network(), k -> new ArrayList<>()).add(r);
+    }
+    for (NetworkLane lane : lanes.values()) {
+      List<SettlementRecord> recs = byNetwork.getOrDefault(lane.network(), List.of());
+      try {
+        if (!lane.nonces().initialised()) {
+          initNonces(lane);
+        }
+        reconcileLane(lane, recs);
+        if (lane.balanceAgeMs() > BALANCE_REFRESH_MS) {
+          refreshBalance(lane);
+        }
+        lane.rpcUp(true, null);
+      } catch (RpcUnavailableException e) {
+        rpcDown(lane, e);
+      } catch (RuntimeException e) {
+        log.warn("network={} reconciliation failed: {}", lane.network(), e.toString());
+      }
+      metrics.pending(lane.network(), recs.size());
+    }
+  }
+
+  void rpcDown(NetworkLane lane, RuntimeException e) {
+    metrics.rpcError(lane.network());
+    if (lane.rpcUp()) {
+      log.warn("network={} RPC unavailable: {}", lane.network(), e.getMessage());
+    }
+    lane.rpcUp(false, e.getMessage());
+  }
+
+  private void reconcileLane(NetworkLane lane, List<SettlementRecord> recs) {
+    long latest = lane.chain().nonce(key.address(), false);
+    lane.nonces().observeLatest(latest);
+    List<SettlementRecord> signed = recs.stream().filter(r -> r.state() != SettlementState.CLAIMED
+        && !r.attempts().isEmpty()).toList();
+    if (!signed.isEmpty()) {
+      Set<String> hashes = new HashSet<>();
+      signed.forEach(r -> r.attempts().forEach(a -> hashes.add(a.txHash())));
+      Map<String, TransactionReceipt> receipts = lane.chain().receipts(hashes);
+      long now = clock.millis();
+      for (SettlementRecord r : signed) {
+        TransactionReceipt receipt = receiptOf(r, receipts);
+        if (receipt != null) {
+          nonceTakenOnce.remove(r.id());
+          finalizeMined(lane, r, receipt);
+        } else if (r.accountNonce() != null && r.accountNonce() < latest) {
+          if (nonceTakenOnce.add(r.id())) {
+            continue; // seen once: a receipt may lag the nonce count; decide next pass
+          }
+          nonceTakenOnce.remove(r.id());
+          nonceTaken(lane, r);
+        } else {
+          nonceTakenOnce.remove(r.id());
+          keepAlive(lane, r, now);
+        }
+      }
+    }
+    for (long n : lane.nonces().takeStaleFree(options.gapFillAfter().toMillis())) {
+      sender.fillGap(lane, n);
+    }
+  }
+
+  private static TransactionReceipt receiptOf(SettlementRecord r, Map<String, TransactionReceipt> receipts) {
+    for (TxAttempt a : r.attempts()) {
+      TransactionReceipt t = receipts.get(a.txHash());
+      if (t != null) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** Unmined: replace with bumped fees past the bound, else re-broadcast now and then. */
+  private void keepAlive(NetworkLane lane, SettlementRecord r, long now) {
+    TxAttempt last = r.latestAttempt();
+    boolean stuck = now - last.createdAt().toEpochMilli() >= options.replaceAfter().toMillis();
+    Optional<Fees> bump = Optional.empty();
+    if (stuck && r.currentAttempts().size() <= options.maxReplacements() && r.accountNonce() != null) {
+      try {
+        bump = sender.feePolicy().bumped(new Fees(last.maxFeePerGas(), last.maxPriorityFeePerGas()), options.feeBumpPercent(),
+            lane.feeMarket());
+      } catch (FeePolicy.FeeCapExceededException e) {
+        log.warn("settlement id={} tx={} unmined; not replaced: {}", r.id(), last.txHash(), e.getMessage());
+      }
+    }
+    if (bump.isPresent()) {
+      Fees bumped = bump.get();
+      String data = TransactionDecoder.decode(last.rawTx()).getData();
+      TxAttempt a = sender.signAndJournal(lane, r.id(), r.key().asset(), data, last.gasLimit(), r.accountNonce(), bumped);
+      SendResult s = sender.send(lane, a, "replacement");
+      log.info("settlement id={} tx={} unmined for {}s: replaced by tx={} (maxFee {} -> {}): {}", r.id(),
+          last.txHash(), (now - last.createdAt().toEpochMilli()) / 1000, a.txHash(), last.maxFeePerGas(),
+          bumped.maxFeePerGas(), s.kind());
+      afterResend(r, s);
+      return;
+    }
+    Long sentAt = sender.lastSentAt(last.txHash());
+    if (sentAt == null || now - sentAt >= options.rebroadcastInterval().toMillis()) {
+      SendResult s = sender.send(lane, last, "rebroadcast");
+      if (sentAt == null || s.kind() != SendResult.Kind.ALREADY_KNOWN) {
+        log.info("settlement id={} tx={} re-broadcast: {} {}", r.id(), last.txHash(), s.kind(), s.message());
+      }
+      afterResend(r, s);
+    }
+  }
+
+  private void afterResend(SettlementRecord r, SendResult s) {
+    if (s.inPool() && r.state() == SettlementState.SIGNED) {
+      store.markBroadcast(r.id());
+    }
+  }
+
+  /**
+   * The settlement's account nonce is mined but none of its transactions is: another transaction took the nonce. If
+   * the authorization is used, someone else settled it; otherwise sign it again at a new nonce while it is valid.
+   */
+  private void nonceTaken(NetworkLane lane, SettlementRecord r) {
+    Map<String, TransactionReceipt> again = lane.chain().receipts(r.attempts().stream().map(TxAttempt::txHash)
+        .toList());
+    TransactionReceipt receipt = receiptOf(r, again);
+    if (receipt != null) {
+      finalizeMined(lane, r, receipt);
+      return;
+    }
+    lane.nonces().unassign(r.accountNonce(), r.id());
+    boolean used = lane.chain().authorizationState(r.key().asset(), r.key().payer(), r.key().nonce());
+    if (used) {
+      finish(lane, r, Outcome.failed(ErrorReasons.NONCE_ALREADY_USED,
+          "the authorization was used by a transaction this facilitator did not send", "", null));
+      return;
+    }
+    long nowSeconds = Math.floorDiv(clock.millis(), 1000L);
+    if (r.validBefore().compareTo(BigInteger.valueOf(nowSeconds + ExactEvmVerifier.VALID_BEFORE_BUFFER_SECONDS)) < 0) {
+      finish(lane, r, Outcome.failed(ErrorReasons.VALID_BEFORE_EXPIRED,
+          "the settlement transaction was dropped and the authorization has expired; nothing was transferred", "",
+          null));
+      return;
+    }
+    TxAttempt last = r.latestAttempt();
+    String data = TransactionDecoder.decode(last.rawTx()).getData();
+    TxAttempt a = sender.signAndJournal(lane, r.id(), r.key().asset(), data, last.gasLimit(), null, null);
+    SendResult s = sender.send(lane, a, "resign");
+    log.warn("settlement id={} accountNonce={} was taken by another transaction: signed again as tx={} "
+        + "accountNonce={}: {}", r.id(), r.accountNonce(), a.txHash(), a.accountNonce(), s.kind());
+    afterResend(r, s);
+  }
+
+  private void finalizeMined(NetworkLane lane, SettlementRecord r, TransactionReceipt primary) {
+    TransactionReceipt receipt = confirmed(lane, r, primary);
+    if (receipt == null) {
+      return;
+    }
+    String tx = receipt.getTransactionHash().toLowerCase(java.util.Locale.ROOT);
+    long block = receipt.getBlockNumber().longValueExact();
+    Outcome o;
+    if (!receipt.isStatusOK()) {
+      o = Outcome.failed(ErrorReasons.TRANSACTION_FAILED, "transaction reverted", tx, block);
+    } else if (!TransferLogs.hasMatchingTransfer(receipt.getLogs(), r.key().asset(), r.key().payer(), r.payTo(),
+        r.amount())) {
+      o = Outcome.failed(ErrorReasons.TRANSFER_EVENT_MISMATCH,
+          "transaction mined without the Transfer(from, to, value) log of the authorization", tx, block);
+    } else {
+      o = Outcome.settled(tx, block);
+    }
+    finish(lane, r, o);
+  }
+
+  /** What a receipt says about a settlement: the nodes must agree on all of it. */
+  private record Verdict(String blockHash, boolean statusOk, boolean transferMatches) {}
+
+  private static Verdict verdict(SettlementRecord r, TransactionReceipt t) {
+    return new Verdict(t.getBlockHash() == null ? "" : t.getBlockHash().toLowerCase(java.util.Locale.ROOT),
+        t.isStatusOK(), TransferLogs.hasMatchingTransfer(t.getLogs(), r.key().asset(), r.key().payer(), r.payTo(),
+            r.amount()));
+  }
+
+  /**
+   * The receipt a quorum of the lane's nodes agrees on (same block hash, status and Transfer log), or null when
+   * there is no such quorum yet: the settlement stays in flight, nothing is signed. With one node that node's word.
+   */
+  private TransactionReceipt confirmed(NetworkLane lane, SettlementRecord r, TransactionReceipt primary) {
+    if (lane.witnesses().isEmpty()) {
+      return primary;
+    }
+    List<String> hashes = r.attempts().stream().map(TxAttempt::txHash).toList();
+    Map<Verdict, List<TransactionReceipt>> votes = new LinkedHashMap<>();
+    votes.computeIfAbsent(verdict(r, primary), k -> new ArrayList<>()).add(primary);
+    for (SettlementChain w : lane.witnesses()) {
+      try {
+        TransactionReceipt t = receiptOf(r, w.receipts(hashes));
+        if (t != null) {
+          votes.computeIfAbsent(verdict(r, t), k -> new ArrayList<>()).add(t);
+        }
+      } catch (RpcUnavailableException e) {
+        metrics.rpcError(lane.network());
+      }
+    }
+    for (Map.Entry<Verdict, List<TransactionReceipt>> v : votes.entrySet()) {
+      if (v.getValue().size() >= lane.receiptQuorum()) {
+        return v.getValue().get(0);
+      }
+    }
+    if (unconfirmedOnce.add(r.id())) {
+      log.warn("settlement id={} network={}: the nodes do not agree on its receipt yet ({} versions, quorum {}): "
+          + "not final", r.id(), lane.network(), votes.size(), lane.receiptQuorum());
+    }
+    metrics.refused(lane.network(), "receipt_no_quorum");
+    return null;
+  }
+
+  private void finish(NetworkLane lane, SettlementRecord r, Outcome o) {
+    unconfirmedOnce.remove(r.id());
+    SettlementRecord fin = store.finish(r.id(), o, key.address(), issuer);
+    if (r.accountNonce() != null) {
+      lane.nonces().unassign(r.accountNonce(), r.id());
+    }
+    sender.forget(r.attempts());
+    metrics.outcome(lane.network(), o.success(), o.errorReason());
+    log.info("settlement id={} final: {} tx={} block={} reason={} seq={}", r.id(), fin.state(), fin.txHash(),
+        fin.blockNumber(), fin.errorReason(), fin.outcomeSeq());
+    onFinal.accept(fin);
+  }
+
+  BigInteger refreshBalance(NetworkLane lane) {
+    BigInteger b = lane.chain().balance(key.address());
+    lane.balance(b);
+    metrics.balance(lane.network(), b);
+    return b;
+  }
+
+  void refreshBalanceQuietly(NetworkLane lane) {
+    try {
+      refreshBalance(lane);
+    } catch (RuntimeException e) {
+      log.debug("balance refresh failed: {}", e.toString());
+    }
+  }
+}

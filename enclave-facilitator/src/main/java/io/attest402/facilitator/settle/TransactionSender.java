@@ -1,0 +1,126 @@
+package io.attest402.facilitator.settle;
+
+import io.attest402.enclave.EnclaveKey;
+import io.attest402.facilitator.FacilitatorOptions;
+import io.attest402.facilitator.chain.Fees;
+import io.attest402.facilitator.chain.SendResult;
+import io.attest402.facilitator.metrics.FacilitatorMetrics;
+import io.attest402.facilitator.store.SettlementStore;
+import java.math.BigInteger;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.web3j.crypto.Hash;
+import org.web3j.crypto.RawTransaction;
+import org.web3j.utils.Numeric;
+
+/**
+ * Signs and sends the facilitator account's transactions: reserves an account nonce, signs within the fee caps
+ * ({@link FeePolicy}), journals the signed transaction <em>before</em> anyone may broadcast it, sends it, and fills
+ * account-nonce gaps with zero-value self-transfers. Shared by the settle path and the reconciler.
+ */
+final class TransactionSender {
+  private static final Logger log = LoggerFactory.getLogger(TransactionSender.class);
+  private static final BigInteger FILLER_GAS = BigInteger.valueOf(21_000);
+
+  private final SettlementStore store;
+  private final EnclaveKey key;
+  private final Clock clock;
+  private final FacilitatorOptions options;
+  private final FacilitatorMetrics metrics;
+  private final FeePolicy feePolicy;
+  private final Map<String, Long> lastSent = new ConcurrentHashMap<>();
+  private final Map<Long, Integer> fillerRounds = new ConcurrentHashMap<>();
+
+  TransactionSender(SettlementStore store, EnclaveKey key, Clock clock, FacilitatorOptions options,
+      FacilitatorMetrics metrics, FeePolicy feePolicy) {
+    this.store = store;
+    this.key = key;
+    this.clock = clock;
+    this.options = options;
+    this.metrics = metrics;
+    this.feePolicy = feePolicy;
+  }
+
+  FeePolicy feePolicy() {
+    return feePolicy;
+  }
+
+  /** When {@code txHash} was last sent by this process (null: not since start). */
+  Long lastSentAt(String txHash) {
+    return lastSent.get(txHash);
+  }
+
+  /** Forgets the send times of a final settlement's transactions. */
+  void forget(List<TxAttempt> attempts) {
+    attempts.forEach(a -> lastSent.remove(a.txHash()));
+  }
+
+  /** Reserves a nonce (or uses {@code fixedNonce}), signs, and journals the transaction before anyone sends it. */
+  TxAttempt signAndJournal(NetworkLane lane, long id, String to, String data, BigInteger gasLimit,
+      Long fixedNonce, Fees fixedFees) {
+    long nonce = fixedNonce != null ? fixedNonce : lane.nonces().reserve();
+    try {
+      Fees fees = fixedFees != null ? fixedFees : feePolicy.fees(lane.feeMarket());
+      TxAttempt a = sign(lane, nonce, to, data, BigInteger.ZERO, gasLimit, fees);
+      store.addAttempt(id, a);
+      if (fixedNonce == null) {
+        lane.nonces().assign(nonce, id);
+      }
+      return a;
+    } catch (RuntimeException e) {
+      if (fixedNonce == null) {
+        lane.nonces().release(nonce);
+      }
+      throw e;
+    }
+  }
+
+  private TxAttempt sign(NetworkLane lane, long nonce, String to, String data, BigInteger value, BigInteger gasLimit,
+      Fees fees) {
+    long chainId = lane.chain().chainId();
+    RawTransaction tx = fees.legacy()
+        ? RawTransaction.createTransaction(BigInteger.valueOf(nonce), fees.maxFeePerGas(), gasLimit, to, value, data)
+        : RawTransaction.createTransaction(chainId, BigInteger.valueOf(nonce), gasLimit, to, value, data,
+            fees.maxPriorityFeePerGas(), fees.maxFeePerGas());
+    String raw = Numeric.toHexString(key.sign(tx, chainId));
+    String hash = Hash.sha3(raw).toLowerCase(java.util.Locale.ROOT);
+    return new TxAttempt(hash, nonce, raw, fees.maxFeePerGas(), fees.maxPriorityFeePerGas(), gasLimit,
+        clock.instant());
+  }
+
+  SendResult send(NetworkLane lane, TxAttempt a, String kind) {
+    SendResult r = lane.chain().sendRaw(a.rawTx());
+    lastSent.put(a.txHash(), clock.millis());
+    if (r.kind() == SendResult.Kind.UNKNOWN) {
+      metrics.rpcError(lane.network());
+    } else {
+      metrics.transactionSent(lane.network(), kind);
+    }
+    return r;
+  }
+
+  /** A nonce nobody uses below the highest in flight: a zero-value self-transfer closes the gap. */
+  void fillGap(NetworkLane lane, long nonce) {
+    boolean sent = false;
+    try {
+      int round = fillerRounds.merge(nonce, 1, Integer::sum);
+      Fees fees = feePolicy.fees(lane.feeMarket());
+      for (int i = 1; i < round; i++) {
+        fees = feePolicy.bumped(fees, options.feeBumpPercent(), lane.feeMarket()).orElse(fees);
+      }
+      TxAttempt a = sign(lane, nonce, key.address(), "0x", BigInteger.ZERO, FILLER_GAS, fees);
+      SendResult s = send(lane, a, "filler");
+      sent = s.inPool() || s.kind() == SendResult.Kind.NONCE_TOO_LOW || s.kind() == SendResult.Kind.UNKNOWN;
+      log.warn("network={} account nonce {} unused: filler tx={} {}", lane.network(), nonce, a.txHash(), s.kind());
+    } finally {
+      lane.nonces().fillerDone(nonce, sent);
+      if (fillerRounds.size() > 1024) {
+        fillerRounds.clear();
+      }
+    }
+  }
+}
