@@ -66,7 +66,14 @@ class FacilitatorAuditTest {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final BigInteger AMOUNT = BigInteger.valueOf(1_300);
-  private static final VerificationPolicy SIMULATED = VerificationPolicy.builder().allowSimulated(true).build();
+  /** The simulated TEE's root, pinned from the node's own backend (the test knows it; a client would configure it). */
+  private static String simRoot(FacilitatorNode node) {
+    return ((io.attest402.enclave.tee.SimulatedBackend) node.identity().backend()).simulationRootFingerprint();
+  }
+
+  private static VerificationPolicy simulated(FacilitatorNode node) {
+    return VerificationPolicy.builder().trustSimulationRoot(simRoot(node)).allowAnyMeasurement(true).build();
+  }
 
   @Test
   void honestPassesRemovedAndWithheldReceiptsAreFlagged(Chain chain, @TempDir Path dir) throws Exception {
@@ -79,32 +86,32 @@ class FacilitatorAuditTest {
         settle(node.url(), chain, chain.account(DevAccounts.AGENT), payTo);
       }
       // honest: everything holds, three settlements listed for the provider
-      Result ok = audit(node.url(), deployment, "--pay-to", payTo, "--allow-simulated-tee");
+      Result ok = audit(node.url(), deployment, "--pay-to", payTo, "--simulation-root", simRoot(node), "--allow-any-measurement");
       assertEquals(0, ok.exit(), ok.out());
       assertTrue(ok.json().path("ok").asBoolean());
       assertEquals(3, ok.json().path("receipts").asInt());
       assertEquals(3, ok.json().path("settlements").size());
       assertEquals(0, ok.json().path("problems").size());
 
-      // without --allow-simulated-tee the default policy refuses the simulated TEE: a problem, exit 1
+      // without --simulation-root the default policy refuses the simulated TEE: a problem, exit 1
       Result strict = audit(node.url(), deployment);
       assertEquals(1, strict.exit(), strict.out());
       assertEquals("attestation", strict.json().path("problems").get(0).path("kind").asText());
 
       // a front that removes seq 1 from /receipts: a gap, and under --pay-to its transfer has no receipt
       try (Front front = Front.dropping(node.url(), seq -> seq == 1)) {
-        Result gap = audit(front.url(), deployment, "--allow-simulated-tee");
+        Result gap = audit(front.url(), deployment, "--simulation-root", simRoot(node), "--allow-any-measurement");
         assertEquals(1, gap.exit(), gap.out());
         assertTrue(kinds(gap).contains("GAP"), gap.out());
-        Result withheld = audit(front.url(), deployment, "--allow-simulated-tee", "--pay-to", payTo);
+        Result withheld = audit(front.url(), deployment, "--simulation-root", simRoot(node), "--allow-any-measurement", "--pay-to", payTo);
         assertTrue(kinds(withheld).contains("withheld-receipt"), withheld.out());
       }
       // a front that withholds the newest receipt: the chain alone looks whole; --pay-to catches the transfer
       try (Front front = Front.dropping(node.url(), seq -> seq == 2)) {
-        Result alone = audit(front.url(), deployment, "--allow-simulated-tee");
+        Result alone = audit(front.url(), deployment, "--simulation-root", simRoot(node), "--allow-any-measurement");
         assertEquals(0, alone.exit(), "nothing anchored yet, so a withheld tail is invisible without --pay-to: "
             + alone.out());
-        Result withheld = audit(front.url(), deployment, "--allow-simulated-tee", "--pay-to", payTo);
+        Result withheld = audit(front.url(), deployment, "--simulation-root", simRoot(node), "--allow-any-measurement", "--pay-to", payTo);
         assertEquals(1, withheld.exit(), withheld.out());
         assertEquals(List.of("withheld-receipt"), kinds(withheld), withheld.out());
         assertEquals(2, withheld.json().path("settlements").size());
@@ -113,7 +120,7 @@ class FacilitatorAuditTest {
     // the shutdown anchored seq 2: now a front withholding it is behind the anchor even without --pay-to
     try (FacilitatorNode node = start(d, dir.resolve("data"), AnchorOptions.defaults());
         Front front = Front.dropping(node.url(), seq -> seq == 2)) {
-      Result behind = audit(front.url(), deployment, "--allow-simulated-tee");
+      Result behind = audit(front.url(), deployment, "--simulation-root", simRoot(node), "--allow-any-measurement");
       assertEquals(1, behind.exit(), behind.out());
       assertEquals(2, behind.json().path("anchoredSeq").asInt());
       assertTrue(kinds(behind).contains("behind-anchor"), behind.out());
@@ -146,7 +153,7 @@ class FacilitatorAuditTest {
     // the old copy, run with anchoring off, signs its own seq 2
     try (FacilitatorNode forked = start(d, copy, AnchorOptions.disabled())) {
       settle(forked.url(), chain, payer, payTo);
-      Result r = audit(forked.url(), deployment, "--allow-simulated-tee", "--receipts", held.toString());
+      Result r = audit(forked.url(), deployment, "--simulation-root", simRoot(forked), "--allow-any-measurement", "--receipts", held.toString());
       assertEquals(1, r.exit(), r.out());
       assertEquals(2, r.json().path("anchoredSeq").asInt());
       assertTrue(kinds(r).containsAll(List.of("fork", "equivocation")), r.out());
@@ -154,19 +161,19 @@ class FacilitatorAuditTest {
       assertEquals(2, proof.path("seq").asInt());
 
       // the proof stands on its own: no facilitator, no chain
-      EquivocationProof.Verdict v = EquivocationProof.check(JSON.readTree(proof.toString()), SIMULATED,
+      EquivocationProof.Verdict v = EquivocationProof.check(JSON.readTree(proof.toString()), simulated(forked),
           Clock.systemUTC().instant());
       assertTrue(v.ok(), v.reasons().toString());
       assertTrue(v.signer().equalsIgnoreCase(forked.address()));
       // and it cannot be faked: one receipt twice, or a receipt altered, does not prove anything
       ObjectNode same = (ObjectNode) JSON.readTree(proof.toString());
       ((ArrayNode) same.path("receipts")).set(1, same.path("receipts").get(0));
-      assertFalse(EquivocationProof.check(same, SIMULATED, Clock.systemUTC().instant()).ok());
+      assertFalse(EquivocationProof.check(same, simulated(forked), Clock.systemUTC().instant()).ok());
       ObjectNode altered = (ObjectNode) JSON.readTree(proof.toString());
       String jws = altered.path("receipts").get(1).asText();
       ((ArrayNode) altered.path("receipts")).set(1, JSON.getNodeFactory().textNode(
           jws.substring(0, jws.length() - 4) + (jws.endsWith("AAAA") ? "BBBB" : "AAAA")));
-      assertFalse(EquivocationProof.check(altered, SIMULATED, Clock.systemUTC().instant()).ok());
+      assertFalse(EquivocationProof.check(altered, simulated(forked), Clock.systemUTC().instant()).ok());
     }
   }
 

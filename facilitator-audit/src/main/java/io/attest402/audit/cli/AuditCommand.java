@@ -49,11 +49,7 @@ public final class AuditCommand implements Callable<Integer> {
           + "differently becomes an equivocation proof")
   Path receipts;
 
-  @Option(names = "--policy", paramLabel = "FILE", description = "attestation policy JSON (default: no simulation)")
-  Path policy;
-
-  @Option(names = "--allow-simulated-tee", description = "accept a simulated TEE (development only)")
-  boolean allowSimulated;
+  @CommandLine.Mixin io.attest402.verifier.cli.PolicyOptions policyOptions = new io.attest402.verifier.cli.PolicyOptions();
 
   @Option(names = "--json", description = "one JSON object: ok, receipts, anchoredSeq, problems, ...")
   boolean json;
@@ -69,11 +65,7 @@ public final class AuditCommand implements Callable<Integer> {
       if (payTo != null && !payTo.matches("0x[0-9a-fA-F]{40}")) {
         throw new IllegalArgumentException("--pay-to must be a 0x address, not " + payTo);
       }
-      VerificationPolicy p = policy == null ? VerificationPolicy.defaults()
-          : VerificationPolicy.fromJson(Files.readString(policy));
-      if (allowSimulated) {
-        p = p.toBuilder().allowSimulated(true).build();
-      }
+      VerificationPolicy p = policyOptions.policy();
       options = new FacilitatorAuditor.Options(facilitator, Deployment.read(deployment), from, payTo, p,
           receipts == null ? List.of() : readReceipts(receipts), null);
     } catch (RuntimeException | java.io.IOException e) {
