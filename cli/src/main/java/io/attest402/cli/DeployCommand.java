@@ -50,11 +50,12 @@ public final class DeployCommand implements Callable<Integer> {
         throw new IllegalStateException("deployer " + deployer.getAddress() + " has no ETH on chain " + chainId
             + " to pay for gas");
       }
-      System.err.printf("deploying from %s to chain %d...%n", deployer.getAddress(), chainId);
+      spec.commandLine().getErr().printf("deploying from %s to chain %d...%n", deployer.getAddress(), chainId);
       Deployment d = new Deployer(web3j, deployer, chainId).deployAll(rpc);
       d.write(out);
-      System.out.print(d.toJson());
-      System.err.println("deployment written to " + out.toAbsolutePath());
+      spec.commandLine().getOut().print(d.toJson());
+      spec.commandLine().getOut().flush();
+      spec.commandLine().getErr().println("deployment written to " + out.toAbsolutePath());
       return 0;
     } finally {
       web3j.shutdown();

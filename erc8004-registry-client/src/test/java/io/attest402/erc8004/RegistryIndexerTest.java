@@ -14,16 +14,26 @@ import io.attest402.erc8004.files.UriResolver;
 import io.attest402.erc8004.index.AgentQuery;
 import io.attest402.erc8004.index.IndexedAgent;
 import io.attest402.erc8004.index.RegistryIndexer;
+import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.Hash;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.http.HttpService;
 
 @ExtendWith(ChainExtension.class)
 class RegistryIndexerTest {
@@ -112,6 +122,54 @@ class RegistryIndexerTest {
     afterCrash.sync();
     assertEquals(List.of("Traductrice"), names(afterCrash.search(AgentQuery.byName("traduc"))));
     assertTrue(afterCrash.search(AgentQuery.byName("Translator")).isEmpty());
+  }
+
+  /**
+   * A sync stuck in an RPC call (a slow node) must not hold queries: the indexer reads the chain outside its lock
+   * and commits the batch afterwards. Before the split, every query waited behind {@code sync()}.
+   */
+  @Test
+  void queriesDoNotWaitForASyncStuckInRpc(Chain chain, @TempDir Path dir) throws Exception {
+    Erc8004Client owner = IdentityRegistryClientTest.client(chain, chain.account(1));
+    CountDownLatch inGetLogs = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean hold = new AtomicBoolean();
+    HttpService slowNode = new HttpService(chain.rpcUrl()) {
+      @Override
+      protected InputStream performIO(String request) throws IOException {
+        if (hold.get() && request.contains("eth_getLogs")) {
+          inGetLogs.countDown();
+          try {
+            release.await(120, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return super.performIO(request);
+      }
+    };
+    RegistryIndexer idx = new RegistryIndexer(new ContractRpc(Web3j.build(slowNode), chain.chainId()),
+        RegistryAddresses.fromDeployment(chain.deployment()), dir,
+        RegistryIndexer.Options.defaults().withBatchBlocks(7), UriResolver.defaults());
+    idx.sync();
+    int before = idx.agentCount();
+    BigInteger id = register(owner, "Slow Node", List.of(), false, List.of());
+    hold.set(true);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<RegistryIndexer.SyncResult> syncing = pool.submit(idx::sync);
+      assertTrue(inGetLogs.await(60, TimeUnit.SECONDS), "sync never reached eth_getLogs");
+      // The sync is parked inside the RPC call; a query answers from the state before it.
+      Future<Integer> query = pool.submit(idx::agentCount);
+      assertEquals(before, query.get(60, TimeUnit.SECONDS));
+      assertTrue(idx.agent(id).isEmpty());
+      release.countDown();
+      assertTrue(syncing.get(60, TimeUnit.SECONDS).newEvents() > 0);
+      assertEquals("Slow Node", idx.agent(id).orElseThrow().file().name());
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
   }
 
   @Test

@@ -4,7 +4,7 @@ import io.attest402.demo.stack.DemoRun;
 import io.attest402.demo.stack.LocalStack;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -20,6 +20,8 @@ import picocli.CommandLine.Option;
         + "agent checks trust, pays for a summary, verifies the receipt and leaves feedback, then refuses an "
         + "untrustworthy provider without paying. Exit 0 when all of that happened.")
 public final class DemoCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--document", description = "Document to summarize (default: a bundled article).")
   Path document;
 
@@ -47,7 +49,7 @@ public final class DemoCommand implements Callable<Integer> {
       name = "the bundled article \"The status code that waited thirty years\"";
     }
     Path work = Files.createTempDirectory("attest402-demo");
-    PrintStream out = System.out;
+    PrintWriter out = spec.commandLine().getOut();
     LocalStack stack = new LocalStack(work, Clock.systemUTC());
     Thread onCtrlC = new Thread(() -> {
       stack.close();

@@ -7,6 +7,7 @@ import io.attest402.demo.provider.SummaryProvider;
 import io.attest402.demo.summary.ChatCompletionsSummarizer;
 import io.attest402.demo.summary.Summarizer;
 import io.attest402.demo.summary.TextRankSummarizer;
+import java.io.PrintWriter;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -22,6 +23,8 @@ import picocli.CommandLine.Option;
     description = "Run the document-summary provider: POST /summarize paid per 1,000 words through x402, "
         + "a web page at /, its ERC-8004 identity registered on start.")
 public final class ProviderCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--deployment", required = true, description = "deployment.json of the chain.")
   Path deployment;
 
@@ -76,10 +79,11 @@ public final class ProviderCommand implements Callable<Integer> {
       stopped.countDown();
     }, "provider-shutdown"));
     String url = provider.start();
-    System.out.printf("summary provider listening on %s (agentId %s, payTo %s)%n", url, provider.agentId(),
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf("summary provider listening on %s (agentId %s, payTo %s)%n", url, provider.agentId(),
         key.getAddress());
-    System.out.printf("  web page   %s/%n  paid API   POST %s/summarize%n  settles through %s%n", url, url, facilitator);
-    System.out.flush();
+    out.printf("  web page   %s/%n  paid API   POST %s/summarize%n  settles through %s%n", url, url, facilitator);
+    out.flush();
     stopped.await();
     return 0;
   }

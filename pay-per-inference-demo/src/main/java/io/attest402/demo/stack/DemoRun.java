@@ -7,7 +7,7 @@ import io.attest402.demo.agent.SummaryAgent;
 import io.attest402.demo.provider.SummaryProvider;
 import io.attest402.erc8004.validator.ValidationOutcome;
 import io.attest402.facilitator.FacilitatorNode;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.net.URI;
@@ -35,11 +35,11 @@ public final class DemoRun {
   }
 
   private static final int STEPS = 6;
-  private final PrintStream out;
+  private final PrintWriter out;
   private final Clock clock;
   private int step;
 
-  public DemoRun(PrintStream out, Clock clock) {
+  public DemoRun(PrintWriter out, Clock clock) {
     this.out = out;
     this.clock = clock;
   }

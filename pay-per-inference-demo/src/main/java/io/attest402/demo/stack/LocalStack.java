@@ -47,10 +47,14 @@ public final class LocalStack implements AutoCloseable {
     this.clock = clock;
   }
 
-  /** Anvil on a free port, every contract deployed, dev accounts funded; the deployment file in the work dir. */
+  /**
+   * Anvil on a free port, every contract deployed, dev accounts funded, Multicall3 placed; the deployment file in
+   * the work dir.
+   */
   public Deployment startChain() {
     chain = Chain.start();
     started.add(chain);
+    chain.placeMulticall3(); // as `chain` does: one local chain, whichever command starts it
     chain.deployment().write(workDir.resolve("deployment.json"));
     return chain.deployment();
   }

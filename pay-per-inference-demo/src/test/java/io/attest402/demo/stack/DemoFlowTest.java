@@ -15,7 +15,8 @@ import io.attest402.x402.codec.HeaderCodec;
 import io.attest402.x402.types.PaymentRequired;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,7 +52,7 @@ class DemoFlowTest {
       article = in.readAllBytes();
     }
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    outcome = new DemoRun(new PrintStream(buf, true, StandardCharsets.UTF_8), Clock.systemUTC())
+    outcome = new DemoRun(new PrintWriter(new OutputStreamWriter(buf, StandardCharsets.UTF_8), true), Clock.systemUTC())
         .run(stack, article, "text/markdown", "sample-article.md");
     printed = buf.toString(StandardCharsets.UTF_8);
   }

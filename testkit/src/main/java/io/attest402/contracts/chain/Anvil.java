@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,7 +64,9 @@ public final class Anvil implements AutoCloseable {
       throw new UncheckedIOException("cannot start anvil: " + cmd, e);
     }
     // Drain its output so a chatty anvil never blocks on a full pipe.
-    CompletableFuture.runAsync(() -> drain(process, port));
+    Thread drainer = new Thread(() -> drain(process, port), "anvil-" + port + "-output");
+    drainer.setDaemon(true);
+    drainer.start();
     Anvil anvil = new Anvil(process, port);
     try {
       anvil.awaitReady(options.startTimeout);
@@ -109,7 +110,8 @@ public final class Anvil implements AutoCloseable {
       if (!process.isAlive()) {
         throw new IllegalStateException("anvil exited with code " + process.exitValue() + " on port " + port);
       }
-      try (var socket = new java.net.Socket("127.0.0.1", port)) {
+      try (var socket = new java.net.Socket()) {
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1_000);
         return;
       } catch (IOException notYet) {
         sleep(50);

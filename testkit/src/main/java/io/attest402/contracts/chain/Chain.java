@@ -3,7 +3,12 @@ package io.attest402.contracts.chain;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.Request;
@@ -20,6 +25,11 @@ import org.web3j.tx.response.PollingTransactionReceiptProcessor;
  * Closing it stops anvil.
  */
 public final class Chain implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Chain.class);
+
+  /** Where Multicall3 lives on public chains. */
+  public static final String MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11";
+
   private final Anvil anvil;
   private final Web3j web3j;
   private final Deployment deployment;
@@ -45,6 +55,24 @@ public final class Chain implements AutoCloseable {
     } catch (RuntimeException e) {
       anvil.close();
       throw e;
+    }
+  }
+
+  /**
+   * Places Multicall3 at its canonical address ({@code interop/install-multicall3.mjs}), so that tools that
+   * diagnose through it (the official x402 facilitator does) behave as on public chains. Both local stacks
+   * ({@code chain} and the demo) call this. Optional: without it those tools fall back to generic errors, so a
+   * failure only warns and returns empty.
+   */
+  public Optional<String> placeMulticall3() {
+    try (NodeScript script = NodeScript.start("install-multicall3.mjs", List.of(), Map.of("RPC_URL", rpcUrl(),
+        "CHAIN_ID", Long.toString(chainId()), "PRIVATE_KEY", deployment.account("deployer").privateKey()),
+        Duration.ofSeconds(60))) {
+      return Optional.of(script.ready().path("address").asText());
+    } catch (RuntimeException e) {
+      log.warn("Multicall3 not placed ({}); the official facilitator's diagnostics will be generic on this chain",
+          String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+      return Optional.empty();
     }
   }
 
