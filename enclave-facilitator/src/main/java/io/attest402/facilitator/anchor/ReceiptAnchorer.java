@@ -7,6 +7,7 @@ import io.attest402.facilitator.chain.Fees;
 import io.attest402.facilitator.chain.SendResult;
 import io.attest402.facilitator.chain.SettlementChain;
 import io.attest402.facilitator.metrics.FacilitatorMetrics;
+import io.attest402.facilitator.settle.FeePolicy;
 import io.attest402.facilitator.settle.NetworkLane;
 import io.attest402.facilitator.store.SettlementStore;
 import java.math.BigInteger;
@@ -42,6 +43,8 @@ import org.web3j.utils.Numeric;
 public final class ReceiptAnchorer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReceiptAnchorer.class);
   private static final long TICK_MS = 250;
+  /** anchor() writes two storage slots and an event: well under this. */
+  private static final long ANCHOR_GAS_CAP = 200_000;
 
   private final SettlementLogView view;
   private final NetworkLane lane;
@@ -52,6 +55,8 @@ public final class ReceiptAnchorer implements AutoCloseable {
   private final Clock clock;
   private final FacilitatorMetrics metrics;
   private final ScheduledExecutorService timer;
+  // Anchors pay the same capped fees as settlements: a lying RPC must not make an anchor overpay either.
+  private final FeePolicy feePolicy;
   private volatile long anchoredSeq = -1;
   private volatile long lastAnchorAt;
   private volatile long lastWatchAt;
@@ -61,7 +66,8 @@ public final class ReceiptAnchorer implements AutoCloseable {
   private volatile boolean startPending;
 
   public ReceiptAnchorer(SettlementLogView view, NetworkLane lane, SettlementStore store, EnclaveKey key,
-      AnchorOptions options, IntegrityGuard guard, Clock clock, FacilitatorMetrics metrics) {
+      AnchorOptions options, IntegrityGuard guard, Clock clock, FacilitatorMetrics metrics, FeePolicy feePolicy) {
+    this.feePolicy = feePolicy;
     this.view = view;
     this.lane = lane;
     this.store = store;
@@ -199,7 +205,7 @@ public final class ReceiptAnchorer implements AutoCloseable {
     String data = view.anchorCallData(seq, head);
     BigInteger gas;
     try {
-      gas = chain.estimateGas(key.address(), view.address(), data);
+      gas = chain.estimateGas(key.address(), view.address(), data, BigInteger.valueOf(ANCHOR_GAS_CAP));
     } catch (SettlementChain.RevertedException e) {
       // the contract refuses this seq: someone anchored at or beyond it under our key; compare again
       lastError = "anchor(" + seq + ") would revert: " + e.getMessage();
@@ -208,7 +214,13 @@ public final class ReceiptAnchorer implements AutoCloseable {
       return false;
     }
     BigInteger gasLimit = gas.multiply(BigInteger.valueOf(13)).divide(BigInteger.TEN).add(BigInteger.valueOf(5_000));
-    Fees fees = lane.fees();
+    Fees fees;
+    try {
+      fees = feePolicy.fees(lane.feeMarket());
+    } catch (FeePolicy.FeeCapExceededException e) {
+      lastError = "anchor postponed: " + e.getMessage();
+      return false;
+    }
     long nonce = lane.nonces().reserve();
     boolean sentOrUnknown = false;
     try {

@@ -45,7 +45,7 @@ public final class ReceiptAnchoring {
     }
     SettlementLogView view = new SettlementLogView(chain.web3j(), d.contracts().settlementLog());
     ReceiptAnchorer anchorer = new ReceiptAnchorer(view, lane, store, key, options, guard, clock,
-        facilitator.metrics());
+        facilitator.metrics(), new io.attest402.facilitator.settle.FeePolicy(facilitator.engine().limits()));
     anchorer.check();
     facilitator.useIntegrity(guard, anchorer);
     switch (guard.state()) {
