@@ -6,7 +6,8 @@
 java_home ?= /usr/lib/jvm/java-17-openjdk-amd64
 # Multiarch library directory of the image.
 arch_libdir ?= /lib/x86_64-linux-gnu
-# The facilitator: attest402.jar (Main-Class, Class-Path lib/) and lib/*.jar from cli/target.
+# The enclave artifact: attest402-facilitator.jar (Main-Class, Class-Path lib/) and lib/*.jar from
+# enclave-facilitator/target/enclave.
 app_dir ?= /app
 # Sealed data directory inside the enclave (Gramine encrypted mount, MRENCLAVE-bound key).
 data_dir ?= /data

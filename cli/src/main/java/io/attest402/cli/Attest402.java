@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         DeployCommand.class,
         io.attest402.facilitator.cli.FacilitatorCommand.class,
         io.attest402.audit.cli.AuditCommand.class,
+        io.attest402.facilitator.cli.MeasureCommand.class,
         io.attest402.demo.cli.ProviderCommand.class,
         io.attest402.demo.cli.AgentCommand.class,
         io.attest402.verifier.cli.QuoteCommand.class,

@@ -70,13 +70,23 @@ public final class FacilitatorNode implements AutoCloseable {
 
   /** Starts everything; on failure, what was started is stopped again. Progress lines go to {@code out}. */
   public static FacilitatorNode start(Config c, Clock clock, PrintWriter out, PrintWriter err) {
-    return start(c, AnchorOptions.defaults(), clock, out, err);
+    return start(c, AnchorOptions.defaults(), clock, out, err, null);
   }
 
   /** As {@link #start(Config, Clock, PrintWriter, PrintWriter)}, anchoring receipts as {@code anchors} says. */
   public static FacilitatorNode start(Config c, AnchorOptions anchors, Clock clock, PrintWriter out,
       PrintWriter err) {
-    EnclaveIdentity identity = identity(c, clock, out, err);
+    return start(c, anchors, clock, out, err, null);
+  }
+
+  /**
+   * As {@link #start(Config, AnchorOptions, Clock, PrintWriter, PrintWriter)}; a simulated TEE reports
+   * {@code simulatedMrEnclave} (the measurement of what runs, see {@code CodeMeasurement}; null = the fixed simulated
+   * value).
+   */
+  public static FacilitatorNode start(Config c, AnchorOptions anchors, Clock clock, PrintWriter out, PrintWriter err,
+      byte[] simulatedMrEnclave) {
+    EnclaveIdentity identity = identity(c, clock, out, err, simulatedMrEnclave);
     EnclaveKey key = identity.key();
     for (NetworkConfig n : c.networks().networks()) {
       try {
@@ -137,8 +147,10 @@ public final class FacilitatorNode implements AutoCloseable {
     }
   }
 
-  private static EnclaveIdentity identity(Config c, Clock clock, PrintWriter out, PrintWriter err) {
-    TeeBackends.Options teeOptions = TeeBackends.Options.defaults(c.dataDir()).withClock(clock);
+  private static EnclaveIdentity identity(Config c, Clock clock, PrintWriter out, PrintWriter err,
+      byte[] simulatedMrEnclave) {
+    TeeBackends.Options teeOptions = TeeBackends.Options.defaults(c.dataDir()).withClock(clock)
+        .withSimulatedMrEnclave(simulatedMrEnclave);
     try {
       EnclaveIdentity identity = EnclaveIdentity.startVerified(c.teeMode(), teeOptions, null);
       out.println("enclave identity: " + identity.backend().teeType() + (identity.simulated()

@@ -162,8 +162,9 @@ class DeployManifestTest {
     assertEquals(vars.get("cpus"), flag("-XX:ActiveProcessorCount=").orElseThrow());
     assertTrue(Integer.parseInt(vars.get("cpus")) >= 1);
     assertEquals("true", flag("-Dio.netty.transport.noNative=").orElseThrow());
-    assertEquals(vars.get("app_dir") + "/attest402.jar", after("-jar"));
-    assertTrue(argv().contains("facilitator"));
+    // The enclave artifact's jar runs the facilitator command itself (its Main-Class): no launcher, no subcommand.
+    assertEquals(vars.get("app_dir") + "/attest402-facilitator.jar", after("-jar"));
+    assertFalse(argv().contains("facilitator"));
     assertEquals("gramine", after("--tee"));
     assertEquals(vars.get("app_dir") + "/deployment.json", after("--deployment"));
     assertEquals(vars.get("port"), after("--port"));
@@ -205,7 +206,7 @@ class DeployManifestTest {
   void trustedFilesCoverTheJdkTheJarsAndTheDeployment() {
     List<String> trusted = strings("sgx.trusted_files");
     String app = vars.get("app_dir");
-    for (String must : List.of("file:" + vars.get("java_home") + "/", "file:" + app + "/attest402.jar",
+    for (String must : List.of("file:" + vars.get("java_home") + "/", "file:" + app + "/attest402-facilitator.jar",
         "file:" + app + "/lib/", "file:" + app + "/deployment.json", "file:" + LIBOS, "file:" + RUNTIME + "/",
         "file:" + vars.get("arch_libdir") + "/")) {
       assertTrue(trusted.contains(must), "trusted_files lacks " + must);
@@ -247,7 +248,10 @@ class DeployManifestTest {
     assertTrue(fac.contains("make manifest") && fac.contains("make sign"));
     assertTrue(fac.contains("--mount=type=secret,id=enclave-key"), "signing key only as a build secret");
     assertTrue(fac.contains("ENTRYPOINT [\"gramine-sgx\", \"attest402-facilitator\"]"));
-    assertTrue(fac.contains("/app/lib/") && fac.contains("/app/attest402.jar"));
+    assertTrue(fac.contains("enclave-facilitator/target/enclave/lib/ /app/lib/")
+        && fac.contains("enclave-facilitator/target/enclave/attest402-facilitator.jar /app/attest402-facilitator.jar"));
+    assertFalse(fac.contains("cli/target"), "the enclave holds the facilitator artifact, not the launcher's lib/");
+    assertTrue(fac.contains("make policy"));
     String prov = Files.readString(root.resolve("deploy/Dockerfile.provider"));
     assertTrue(prov.contains("-jre") && prov.contains("\"provider\""));
     assertFalse(prov.contains("gramine"));
@@ -256,5 +260,41 @@ class DeployManifestTest {
         "new key")) {
       assertTrue(readme.contains(topic), "deploy/README.md should cover " + topic);
     }
+  }
+
+  /** deploy/gramine/sigstruct-to-policy.py turns gramine-sgx-sigstruct-view's JSON into the pinned policy. */
+  @Test
+  void sigstructViewBecomesThePolicyClientsPin(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(python3(), "python3 is not installed (Gramine's tools need it)");
+    String mr = "ab".repeat(32);
+    String view = "{\"mr_enclave\": \"" + mr + "\", \"mr_signer\": \"" + "cd".repeat(32)
+        + "\", \"isv_prod_id\": 402, \"isv_svn\": 3, \"debug_enclave\": false}";
+    var policy = io.attest402.verifier.VerificationPolicy.fromJson(sigstructToPolicy(tmp, view, false, 0));
+    assertEquals(mr, java.util.HexFormat.of().formatHex(policy.mrEnclave().orElseThrow()));
+    var signer = io.attest402.verifier.VerificationPolicy.fromJson(sigstructToPolicy(tmp, view, true, 0));
+    assertEquals(402, signer.isvProdId().orElseThrow());
+    assertEquals(3, signer.minIsvSvn().orElseThrow());
+    sigstructToPolicy(tmp, view.replace("\"debug_enclave\": false", "\"debug_enclave\": true"), false, 1);
+  }
+
+  static boolean python3() {
+    try {
+      return new ProcessBuilder("python3", "--version").start().waitFor() == 0;
+    } catch (java.io.IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  String sigstructToPolicy(Path tmp, String view, boolean signer, int exit) throws Exception {
+    Path in = Files.writeString(tmp.resolve("view.json"), view);
+    ProcessBuilder pb = new ProcessBuilder("python3", root.resolve("deploy/gramine/sigstruct-to-policy.py").toString());
+    if (signer) {
+      pb.command().add("--signer");
+    }
+    Process p = pb.redirectInput(in.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(exit, p.exitValue(), out);
+    return out;
   }
 }

@@ -164,8 +164,12 @@ public final class FacilitatorCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
+    // A simulated TEE reports what this process runs as MRENCLAVE (see MeasuredLaunch; `measure` predicts it).
+    io.attest402.enclave.tee.CodeMeasurement measured = io.attest402.enclave.tee.CodeMeasurement.of(
+        io.attest402.enclave.tee.CodeMeasurement.codeOf(FacilitatorCommand.class), MeasuredLaunch.configuration(
+            java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments(), spec));
     FacilitatorNode node = FacilitatorNode.start(new FacilitatorNode.Config(d, networks, host, port, publicUrl,
-        dataDir, mode, options, !noRegister, validators), anchors, Clock.systemUTC(), out, err);
+        dataDir, mode, options, !noRegister, validators), anchors, Clock.systemUTC(), out, err, measured.mrEnclave());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       err.println("attest402 facilitator: shutting down (in-flight settlements finish or stay journaled)");
@@ -175,6 +179,10 @@ public final class FacilitatorCommand implements Callable<Integer> {
     }, "facilitator-shutdown"));
     out.println("attest402 facilitator listening on " + node.url());
     out.println("facilitator address " + node.address());
+    io.attest402.enclave.tee.Measurement m = node.identity().measurement();
+    out.println("measurement " + (m.mrEnclave() != null ? "MRENCLAVE " + m.mrEnclave() : "MRTD " + m.mrTd())
+        + (node.identity().simulated() ? " (simulated: this artifact and configuration; `attest402 measure` "
+        + "predicts it)" : ""));
     out.println("networks " + String.join(", ", networks.names()) + "; journal " + dataDir.resolve("settlements.db"));
     out.flush();
     stopped.await();
@@ -213,8 +221,21 @@ public final class FacilitatorCommand implements Callable<Integer> {
     return Duration.ofMillis(Math.round(s * 1000));
   }
 
-  /** Runs the command on its own (child-process tests; the launcher registers the command as a subcommand). */
+  /**
+   * Runs the command on its own: the Main-Class of the enclave artifact (the launcher registers the command as a
+   * subcommand). Failures print one line, as the launcher's do.
+   */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new FacilitatorCommand()).execute(args));
+    CommandLine cl = new CommandLine(new FacilitatorCommand());
+    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      Throwable t = e;
+      while ((t.getMessage() == null || t.getMessage().isBlank()) && t.getCause() != null) {
+        t = t.getCause();
+      }
+      commandLine.getErr().println("attest402 facilitator: " + (t.getMessage() == null
+          ? t.getClass().getSimpleName() : t.getMessage()));
+      return 1;
+    });
+    System.exit(cl.execute(args));
   }
 }

@@ -41,7 +41,10 @@ public final class SimulatedBackend implements TeeBackend {
   /** Collateral is issued this long before the moment it is generated, to tolerate verifier clock skew. */
   static final Duration BACKDATE = Duration.ofHours(1);
 
-  /** The simulated enclave's identity: fixed, recognisably fake values. */
+  /**
+   * The simulated enclave's identity: fixed, recognisably fake values. A facilitator started by its command reports
+   * the {@link CodeMeasurement} of what it runs as MRENCLAVE instead of SIM_MRENCLAVE.
+   */
   public static final byte[] SIM_MRENCLAVE = sha256("attest402 SIMULATED facilitator enclave v1");
   public static final byte[] SIM_MRSIGNER = sha256("attest402 SIMULATED enclave signer");
   public static final int SIM_ISVPRODID = 402;
@@ -53,11 +56,14 @@ public final class SimulatedBackend implements TeeBackend {
   private final AesGcmSealer sealer;
   private final Clock clock;
   private final Path dir;
+  private final byte[] mrEnclave;
   private final Object collateralLock = new Object();
   private Collateral collateral;
   private Instant collateralIssued;
 
-  private SimulatedBackend(TeeType flavour, DcapSimulator simulator, AesGcmSealer sealer, Clock clock, Path dir) {
+  private SimulatedBackend(TeeType flavour, DcapSimulator simulator, AesGcmSealer sealer, Clock clock, Path dir,
+      byte[] mrEnclave) {
+    this.mrEnclave = mrEnclave;
     this.flavour = flavour;
     this.simulator = simulator;
     this.sealer = sealer;
@@ -71,7 +77,17 @@ public final class SimulatedBackend implements TeeBackend {
    */
   public static SimulatedBackend open(Path dataDir, TeeType flavour, Clock clock, SecureRandom random)
       throws TeeException {
+    return open(dataDir, flavour, clock, random, null);
+  }
+
+  /** As {@link #open(Path, TeeType, Clock, SecureRandom)}, reporting {@code mrEnclave} (null = SIM_MRENCLAVE). */
+  public static SimulatedBackend open(Path dataDir, TeeType flavour, Clock clock, SecureRandom random,
+      byte[] mrEnclave) throws TeeException {
     Objects.requireNonNull(flavour, "flavour");
+    byte[] measured = mrEnclave == null ? SIM_MRENCLAVE.clone() : mrEnclave.clone();
+    if (measured.length != 32) {
+      throw new IllegalArgumentException("MRENCLAVE is 32 bytes");
+    }
     Path dir = dataDir.resolve(DIR);
     try {
       Files.createDirectories(dir);
@@ -109,7 +125,7 @@ public final class SimulatedBackend implements TeeBackend {
         Secrets.writeAtomically(keyFile, key);
       }
       SimulatedBackend b = new SimulatedBackend(flavour, new DcapSimulator(ca),
-          new AesGcmSealer(key, DOMAIN, random), clock, dir);
+          new AesGcmSealer(key, DOMAIN, random), clock, dir, measured);
       Arrays.fill(key, (byte) 0);
       LOG.warn("*** SIMULATED TEE ({}): no hardware protects this facilitator; quotes are signed by the local "
           + "attest402 simulation CA in {} (root sha256 {}, the pin a verifier needs: --simulation-root) and are "
@@ -123,6 +139,25 @@ public final class SimulatedBackend implements TeeBackend {
 
   public Path directory() {
     return dir;
+  }
+
+  /**
+   * SHA-256 (hex) of the DER of the simulation root kept in {@code dataDir} (what a policy's
+   * {@code simulationRoots} pins), or empty when that data directory has no simulated TEE yet.
+   */
+  public static Optional<String> simulationRootFingerprint(Path dataDir) throws TeeException {
+    Path caFile = dataDir.resolve(DIR).resolve(CA_FILE);
+    if (!Files.exists(caFile)) {
+      return Optional.empty();
+    }
+    try {
+      SimulationCa ca = SimulationCa.fromJson(Files.readString(caFile, StandardCharsets.UTF_8));
+      return Optional.of(java.util.HexFormat.of().formatHex(
+          MessageDigest.getInstance("SHA-256").digest(ca.root().getEncoded())));
+    } catch (IOException | IllegalArgumentException | java.security.cert.CertificateEncodingException
+        | NoSuchAlgorithmException e) {
+      throw new TeeException("cannot read the simulation CA " + caFile + ": " + e.getMessage(), e);
+    }
   }
 
   /** The simulation CA root (verifiers that knowingly accept simulated quotes may pin it). */
@@ -157,7 +192,7 @@ public final class SimulatedBackend implements TeeBackend {
     if (flavour == TeeType.SGX) {
       raw = simulator.sgxQuote(SgxReportBody.builder()
           .attributeFlags(SgxReportBody.FLAG_INIT | SgxReportBody.FLAG_MODE64BIT).xfrm(3)
-          .mrEnclave(SIM_MRENCLAVE).mrSigner(SIM_MRSIGNER).isvProdId(SIM_ISVPRODID).isvSvn(SIM_ISVSVN)
+          .mrEnclave(mrEnclave).mrSigner(SIM_MRSIGNER).isvProdId(SIM_ISVPRODID).isvSvn(SIM_ISVSVN)
           .reportData(reportData64).build());
     } else {
       TdReportBody.Builder b = TdReportBody.builder().tdAttributes(TdReportBody.TD_SEPT_VE_DISABLE)

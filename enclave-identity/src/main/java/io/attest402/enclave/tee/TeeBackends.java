@@ -17,10 +17,23 @@ public final class TeeBackends {
   private TeeBackends() {
   }
 
-  /** Where the backends find their files, and the clock and RNG they use. */
+  /**
+   * Where the backends find their files, and the clock and RNG they use. {@code simulatedMrEnclave}: what the
+   * simulated backend reports as MRENCLAVE ({@link CodeMeasurement#mrEnclave()} of what the process runs); null
+   * = the fixed {@link SimulatedBackend#SIM_MRENCLAVE} (nothing measured, e.g. a backend opened on its own).
+   */
   public record Options(Path dataDir, Path gramineRoot, Path tsmReportRoot, String tdxEntry, Clock clock,
-      SecureRandom random) {
+      SecureRandom random, byte[] simulatedMrEnclave) {
+    public Options(Path dataDir, Path gramineRoot, Path tsmReportRoot, String tdxEntry, Clock clock,
+        SecureRandom random) {
+      this(dataDir, gramineRoot, tsmReportRoot, tdxEntry, clock, random, null);
+    }
+
     public Options {
+      if (simulatedMrEnclave != null && simulatedMrEnclave.length != 32) {
+        throw new IllegalArgumentException("simulatedMrEnclave must be 32 bytes");
+      }
+      simulatedMrEnclave = simulatedMrEnclave == null ? null : simulatedMrEnclave.clone();
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(gramineRoot, "gramineRoot");
       Objects.requireNonNull(tsmReportRoot, "tsmReportRoot");
@@ -36,15 +49,20 @@ public final class TeeBackends {
     }
 
     public Options withGramineRoot(Path p) {
-      return new Options(dataDir, p, tsmReportRoot, tdxEntry, clock, random);
+      return new Options(dataDir, p, tsmReportRoot, tdxEntry, clock, random, simulatedMrEnclave);
     }
 
     public Options withTsmReportRoot(Path p) {
-      return new Options(dataDir, gramineRoot, p, tdxEntry, clock, random);
+      return new Options(dataDir, gramineRoot, p, tdxEntry, clock, random, simulatedMrEnclave);
     }
 
     public Options withClock(Clock c) {
-      return new Options(dataDir, gramineRoot, tsmReportRoot, tdxEntry, c, random);
+      return new Options(dataDir, gramineRoot, tsmReportRoot, tdxEntry, c, random, simulatedMrEnclave);
+    }
+
+    /** The simulated backend reports {@code mrEnclave} (a {@link CodeMeasurement}) instead of the fixed value. */
+    public Options withSimulatedMrEnclave(byte[] mrEnclave) {
+      return new Options(dataDir, gramineRoot, tsmReportRoot, tdxEntry, clock, random, mrEnclave);
     }
   }
 
@@ -58,7 +76,7 @@ public final class TeeBackends {
         return TdxBackend.open(o.tsmReportRoot(), o.tdxEntry());
       case "simulated":
       case "simulated-sgx":
-        return SimulatedBackend.open(o.dataDir(), TeeType.SGX, o.clock(), o.random());
+        return SimulatedBackend.open(o.dataDir(), TeeType.SGX, o.clock(), o.random(), o.simulatedMrEnclave());
       case "simulated-tdx":
         return SimulatedBackend.open(o.dataDir(), TeeType.TDX, o.clock(), o.random());
       case "auto":

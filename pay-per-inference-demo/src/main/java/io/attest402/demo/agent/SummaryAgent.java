@@ -96,11 +96,27 @@ public final class SummaryAgent {
   private final Credentials payer;
   private final Clock clock;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final VerificationPolicy attestationPolicy;
 
   public SummaryAgent(Deployment deployment, Credentials payer, Clock clock) {
+    this(deployment, payer, clock, null);
+  }
+
+  private SummaryAgent(Deployment deployment, Credentials payer, Clock clock, VerificationPolicy attestationPolicy) {
     this.deployment = Objects.requireNonNull(deployment);
     this.payer = Objects.requireNonNull(payer);
     this.clock = Objects.requireNonNull(clock);
+    this.attestationPolicy = attestationPolicy;
+  }
+
+  /** This agent checking the facilitator's attestation with {@code policy} (e.g. a pinned MRENCLAVE). */
+  public SummaryAgent withAttestationPolicy(VerificationPolicy policy) {
+    return new SummaryAgent(deployment, payer, clock, Objects.requireNonNull(policy));
+  }
+
+  private VerificationPolicy attestationPolicy(boolean allowSimulated) {
+    return attestationPolicy != null ? attestationPolicy
+        : VerificationPolicy.builder().allowAnyMeasurement(true).build();
   }
 
   public Result run(Request req, Consumer<Step> progress) throws IOException, InterruptedException {
@@ -115,7 +131,7 @@ public final class SummaryAgent {
       PaymentProofVerifier proofs = new PaymentProofVerifier(registry.rpc(), deployment.contracts().usdc());
       ReputationService reputation = new ReputationService(registry, resolver, proofs, 0);
       TrustRequirements.Builder requirements = TrustRequirements.builder()
-          .attestationPolicy(VerificationPolicy.builder().allowAnyMeasurement(true).build())
+          .attestationPolicy(attestationPolicy(req.allowSimulatedTee()))
           .minPaymentBackedCount(req.minPaymentBackedCount());
       req.trustedValidators().forEach(requirements::trustValidator);
       Erc8004TrustHook erc8004 = new Erc8004TrustHook(
@@ -231,7 +247,7 @@ public final class SummaryAgent {
       throw new IOException("facilitator /attestation answered HTTP " + r.statusCode());
     }
     return AttestationChecker.check(AttestationDocument.fromJson(r.body()), null, clock.instant(),
-        VerificationPolicy.builder().allowAnyMeasurement(true).build(), nonce);
+        attestationPolicy(allowSimulated), nonce);
   }
 
   private static String receiptMatches(Receipt r, PaymentResult.Paid<byte[]> paid, SettleResponse s) {

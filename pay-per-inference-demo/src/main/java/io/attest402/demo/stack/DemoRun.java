@@ -6,7 +6,6 @@ import io.attest402.contracts.generated.TestUSDC;
 import io.attest402.demo.agent.SummaryAgent;
 import io.attest402.demo.provider.SummaryProvider;
 import io.attest402.erc8004.validator.ValidationOutcome;
-import io.attest402.facilitator.FacilitatorNode;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -55,9 +54,11 @@ public final class DemoRun {
         + d.contracts().reputationRegistry() + ", validation " + d.contracts().validationRegistry());
 
     t = System.nanoTime();
-    FacilitatorNode f = stack.startFacilitator();
+    FacilitatorProcess f = stack.startFacilitator();
     step("facilitator", t, f.url() + ", settlement and receipt key " + f.address());
     detail("TEE: SIMULATED (no hardware here; quotes are real DCAP format signed by a local simulation CA)");
+    detail("started from the enclave artifact; MRENCLAVE " + f.reportedMeasurement() + " (expected "
+        + stack.facilitatorMeasurement().mrEnclaveHex() + ", pinned in " + stack.facilitatorPolicy() + ")");
     detail("ERC-8004 agent #" + f.agentId() + " owned by its enclave key; asked validator "
         + d.account("validator").address() + " for a tee-attestation validation");
 
@@ -77,7 +78,9 @@ public final class DemoRun {
 
     TestUSDC usdc = TestUSDC.load(d.contracts().usdc(), stack.chain().web3j(),
         new ReadonlyTransactionManager(stack.chain().web3j(), d.account("agent").address()), new DefaultGasProvider());
-    SummaryAgent agent = new SummaryAgent(d, d.account("agent").credentials(), clock);
+    // The agent pins the measured MRENCLAVE (the facilitator policy's): another artifact is refused.
+    SummaryAgent agent = new SummaryAgent(d, d.account("agent").credentials(), clock)
+        .withAttestationPolicy(stack.pinnedPolicy(stack.facilitatorMeasurement().mrEnclaveHex()));
     Set<String> validators = Set.of(d.account("validator").address());
 
     t = System.nanoTime();

@@ -13,12 +13,15 @@ import io.attest402.erc8004.files.UriResolver;
 import io.attest402.erc8004.index.RegistryIndexer;
 import io.attest402.erc8004.validator.TeeValidator;
 import io.attest402.erc8004.validator.ValidationOutcome;
-import io.attest402.facilitator.FacilitatorNode;
-import io.attest402.facilitator.FacilitatorOptions;
-import io.attest402.facilitator.config.NetworksConfig;
+import io.attest402.enclave.tee.CodeMeasurement;
+import io.attest402.enclave.tee.SimulatedBackend;
+import io.attest402.enclave.tee.TeeException;
+import io.attest402.facilitator.cli.MeasureCommand;
 import io.attest402.verifier.VerificationPolicy;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,7 +32,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.web3j.crypto.Credentials;
 
 /**
- * The whole stack on one machine: anvil with our contracts, the facilitator (simulated TEE) registered in ERC-8004,
+ * The whole stack on one machine: anvil with our contracts, the facilitator (simulated TEE; its own JVM started
+ * from the enclave artifact, as an operator runs it, so its measurement is that of the artifact) registered in ERC-8004,
  * a TEE validator that answers its validation request, and summary providers. Everything it starts is stopped by
  * {@link #close()}, in reverse order, also after a partial start.
  */
@@ -38,7 +42,12 @@ public final class LocalStack implements AutoCloseable {
   private final Clock clock;
   private final List<AutoCloseable> started = Collections.synchronizedList(new ArrayList<>());
   private Chain chain;
-  private FacilitatorNode facilitator;
+  /** JVM options the demo starts facilitators with (measured, as the Gramine manifest's JVM argv is). */
+  public static final List<String> FACILITATOR_JVM_OPTIONS = List.of("-Xmx512m", "-XX:+UseSerialGC",
+      "-XX:TieredStopAtLevel=1");
+  private FacilitatorProcess facilitator;
+  private CodeMeasurement facilitatorMeasurement;
+  private Path facilitatorPolicy;
   private Thread validatorThread;
   private final AtomicBoolean stopping = new AtomicBoolean();
 
@@ -67,19 +76,76 @@ public final class LocalStack implements AutoCloseable {
     return chain.deployment();
   }
 
-  /** The facilitator with a simulated TEE, registered in ERC-8004 and asking the dev validator to validate it. */
-  public FacilitatorNode startFacilitator() {
-    Deployment d = deployment();
-    StringWriter sink = new StringWriter();
-    facilitator = FacilitatorNode.start(new FacilitatorNode.Config(d, NetworksConfig.fromDeployment(d), "127.0.0.1", 0,
-        null, workDir.resolve("facilitator"), "simulated", FacilitatorOptions.defaults(), true,
-        List.of(d.account("validator").address())), clock, new PrintWriter(sink, true), new PrintWriter(sink, true));
-    started.add(facilitator);
+  /**
+   * The facilitator with a simulated TEE from the enclave artifact, registered in ERC-8004 and asking the dev
+   * validator to validate it; then its attestation policy (what {@code bin/attest402 measure} writes: the
+   * MRENCLAVE of the artifact with these options, the simulation root of its data dir) in
+   * {@code facilitator-policy.json}.
+   */
+  private String facilitatorSimulationRoot;
+
+  public FacilitatorProcess startFacilitator() {
+    Path artifact = FacilitatorProcess.defaultArtifact();
+    Path dataDir = workDir.resolve("facilitator");
+    List<String> args = facilitatorArgs(dataDir);
+    facilitatorMeasurement = FacilitatorProcess.expected(artifact, FACILITATOR_JVM_OPTIONS, args);
+    facilitator = startFacilitator(artifact, args, workDir.resolve("facilitator.log"));
+    try {
+      facilitatorPolicy = workDir.resolve("facilitator-policy.json");
+      facilitatorSimulationRoot = SimulatedBackend.simulationRootFingerprint(dataDir);
+      Files.writeString(facilitatorPolicy, MeasureCommand.policyJson(facilitatorMeasurement.mrEnclaveHex(),
+          facilitatorSimulationRoot), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (TeeException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
     return facilitator;
   }
 
-  public FacilitatorNode facilitator() {
+  /** The facilitator's arguments for a data directory: simulated TEE, any free port, the dev validator. */
+  public List<String> facilitatorArgs(Path dataDir) {
+    return List.of("--tee", "simulated", "--deployment", workDir.resolve("deployment.json").toString(),
+        "--data-dir", dataDir.toString(), "--host", "127.0.0.1", "--port", "0",
+        "--validator", deployment().account("validator").address());
+  }
+
+  /** A facilitator from {@code artifact} with these arguments (stopped with the stack). */
+  public FacilitatorProcess startFacilitator(Path artifact, List<String> args, Path log) {
+    try {
+      FacilitatorProcess p = FacilitatorProcess.start(artifact, FACILITATOR_JVM_OPTIONS, args, log,
+          Duration.ofSeconds(180));
+      started.add(p);
+      return p;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting the facilitator", e);
+    }
+  }
+
+  public FacilitatorProcess facilitator() {
     return facilitator;
+  }
+
+  /** What the facilitator from the genuine artifact measures as (known before it started). */
+  public CodeMeasurement facilitatorMeasurement() {
+    return facilitatorMeasurement;
+  }
+
+  /** The attestation policy file pinning the facilitator (format of the verifier's VerificationPolicy JSON). */
+  public Path facilitatorPolicy() {
+    return facilitatorPolicy;
+  }
+
+  /**
+   * The agent's attestation policy for the demo: the facilitator's simulation root trusted (dev), MRENCLAVE pinned to
+   * {@code mrEnclaveHex} (the value in {@link #facilitatorPolicy()} for the genuine artifact).
+   */
+  public VerificationPolicy pinnedPolicy(String mrEnclaveHex) {
+    return VerificationPolicy.builder().trustSimulationRoot(facilitatorSimulationRoot).mrEnclave(java.util.HexFormat.of()
+        .parseHex(mrEnclaveHex)).build();
   }
 
   /**
@@ -94,8 +160,8 @@ public final class LocalStack implements AutoCloseable {
     RegistryIndexer indexer = new RegistryIndexer(client.rpc(), RegistryAddresses.fromDeployment(d),
         workDir.resolve("validator"), RegistryIndexer.Options.defaults(), resolver, clock);
     TeeValidator validator = new TeeValidator(client, indexer, resolver,
-        VerificationPolicy.builder().allowAnyMeasurement(true).trustSimulationRoot(
-            ((io.attest402.enclave.tee.SimulatedBackend) facilitator.identity().backend()).simulationRootFingerprint()).build(),
+        VerificationPolicy.builder().trustSimulationRoot(facilitatorSimulationRoot)
+            .mrEnclave(java.util.HexFormat.of().parseHex(facilitatorMeasurement.mrEnclaveHex())).build(),
         clock);
     long deadline = System.nanoTime() + waitForFirst.toNanos();
     List<ValidationOutcome> done = new ArrayList<>();
@@ -121,8 +187,13 @@ public final class LocalStack implements AutoCloseable {
    * address makes it the untrustworthy provider payers must refuse.
    */
   public SummaryProvider startProvider(String name, Credentials key, String payTo) {
+    return startProvider(name, key, payTo, facilitator.url());
+  }
+
+  /** As {@link #startProvider(String, Credentials, String)}, settling through the facilitator at {@code facilitatorUrl}. */
+  public SummaryProvider startProvider(String name, Credentials key, String payTo, String facilitatorUrl) {
     Deployment d = deployment();
-    SummaryProvider provider = new SummaryProvider(new ProviderConfig(d, facilitator.url(), "127.0.0.1", 0, null, key,
+    SummaryProvider provider = new SummaryProvider(new ProviderConfig(d, facilitatorUrl, "127.0.0.1", 0, null, key,
         workDir.resolve(name), Pricing.defaults(), new TextRankSummarizer(), DevAccounts.account(DevAccounts.AGENT),
         payTo), clock);
     started.add(provider);

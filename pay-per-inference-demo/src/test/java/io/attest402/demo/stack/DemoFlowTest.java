@@ -91,6 +91,71 @@ class DemoFlowTest {
   }
 
   @Test
+  void theFacilitatorRunsFromTheEnclaveArtifactAndReportsItsPredictedMeasurement() throws Exception {
+    assertEquals(stack.facilitatorMeasurement().mrEnclaveHex(), stack.facilitator().reportedMeasurement());
+    String policy = java.nio.file.Files.readString(stack.facilitatorPolicy());
+    assertTrue(policy.contains("\"mrEnclave\" : \"" + stack.facilitatorMeasurement().mrEnclaveHex() + "\""), policy);
+    assertTrue(policy.contains("simulationRoots"), policy);
+    assertTrue(outcome.paid().trust().checks().stream().anyMatch(c -> c.name().equals("facilitator.attestation")
+        && c.status() == io.attest402.erc8004.trust.TrustCheck.Status.PASS), outcome.paid().trust().summary());
+  }
+
+  /** One jar of the artifact changed: the pinned agent refuses to pay through that facilitator. */
+  @Test
+  void aFacilitatorFromAModifiedArtifactIsRefusedByThePinnedAgentAndNoFundsMove(@TempDir Path tmp) throws Exception {
+    Path genuine = FacilitatorProcess.defaultArtifact();
+    Path copy = tmp.resolve("enclave");
+    try (var files = java.nio.file.Files.walk(genuine)) {
+      for (Path p : files.toList()) {
+        java.nio.file.Files.copy(p, copy.resolve(genuine.relativize(p).toString()));
+      }
+    }
+    // The facilitator jar rebuilt with one more entry: still starts, but is not what was measured.
+    Path jar = copy.resolve("attest402-facilitator.jar");
+    Path rebuilt = tmp.resolve("rebuilt.jar");
+    try (var in = new java.util.jar.JarFile(jar.toFile());
+        var out = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(rebuilt), in.getManifest())) {
+      for (var e : java.util.Collections.list(in.entries())) {
+        if (e.getName().equals("META-INF/MANIFEST.MF")) {
+          continue;
+        }
+        out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+        try (InputStream s = in.getInputStream(e)) {
+          s.transferTo(out);
+        }
+        out.closeEntry();
+      }
+      out.putNextEntry(new java.util.zip.ZipEntry("io/attest402/facilitator/injected.txt"));
+      out.write("not the measured build".getBytes(StandardCharsets.UTF_8));
+      out.closeEntry();
+    }
+    java.nio.file.Files.move(rebuilt, jar, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+    List<String> args = stack.facilitatorArgs(tmp.resolve("swapped-data"));
+    String pinned = FacilitatorProcess.expected(genuine, LocalStack.FACILITATOR_JVM_OPTIONS, args).mrEnclaveHex();
+    FacilitatorProcess swapped = stack.startFacilitator(copy, args, tmp.resolve("swapped.log"));
+    assertTrue(!pinned.equals(swapped.reportedMeasurement()), "a changed jar changes the measurement");
+    assertEquals(FacilitatorProcess.expected(copy, LocalStack.FACILITATOR_JVM_OPTIONS, args).mrEnclaveHex(),
+        swapped.reportedMeasurement(), "it measures what it runs");
+
+    Deployment d = stack.deployment();
+    SummaryProvider p = stack.startProvider("swapped-provider", DevAccounts.account(8), null, swapped.url());
+    TestUSDC usdc = TestUSDC.load(d.contracts().usdc(), stack.chain().web3j(),
+        new ReadonlyTransactionManager(stack.chain().web3j(), d.account("agent").address()), new DefaultGasProvider());
+    BigInteger before = usdc.balanceOf(d.account("agent").address()).send();
+    var agent = new io.attest402.demo.agent.SummaryAgent(d, d.account("agent").credentials(), Clock.systemUTC())
+        .withAttestationPolicy(stack.pinnedPolicy(pinned));
+    var r = agent.run(new io.attest402.demo.agent.SummaryAgent.Request(URI.create(p.baseUrl() + "/summarize"),
+        "Facilitators settle payments. They sign receipts.".getBytes(StandardCharsets.UTF_8), "text/plain",
+        io.attest402.demo.agent.SummaryAgent.Trust.DEFAULT, BigInteger.valueOf(1_000_000),
+        java.util.Set.of(d.account("validator").address()), true, 0, false), s -> { });
+    assertEquals("refused", r.outcome(), String.valueOf(r.trust()));
+    assertTrue(r.trust().failures().stream().anyMatch(c -> c.name().equals("facilitator.attestation")
+        && c.detail().contains("MRENCLAVE")), r.trust().summary());
+    assertEquals(before, usdc.balanceOf(d.account("agent").address()).send(), "no funds moved");
+  }
+
+  @Test
   void untrustworthyProviderIsRefusedAndNoFundsMove() {
     assertEquals("refused", outcome.refused().outcome());
     assertEquals(outcome.refusedBalanceBefore(), outcome.refusedBalanceAfter());
