@@ -92,9 +92,11 @@ public final class LocalStack implements AutoCloseable {
     facilitator = startFacilitator(artifact, args, workDir.resolve("facilitator.log"));
     try {
       facilitatorPolicy = workDir.resolve("facilitator-policy.json");
-      facilitatorSimulationRoot = SimulatedBackend.simulationRootFingerprint(dataDir);
-      Files.writeString(facilitatorPolicy, MeasureCommand.policyJson(facilitatorMeasurement.mrEnclaveHex(),
-          facilitatorSimulationRoot), StandardCharsets.UTF_8);
+      java.util.Optional<String> root = SimulatedBackend.simulationRootFingerprint(dataDir);
+      facilitatorSimulationRoot = root.orElseThrow(() -> new IllegalStateException(
+          "the simulated facilitator left no simulation CA in " + dataDir));
+      Files.writeString(facilitatorPolicy, MeasureCommand.policyJson(facilitatorMeasurement.mrEnclaveHex(), root),
+          StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (TeeException e) {
