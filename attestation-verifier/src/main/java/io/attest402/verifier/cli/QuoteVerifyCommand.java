@@ -37,9 +37,14 @@ public final class QuoteVerifyCommand implements Callable<Integer> {
             description = "Quote file: raw binary, hex, 0x-hex or base64.")
     Path quoteFile;
 
-    @Option(names = "--collateral", required = true, paramLabel = "FILE",
-            description = "Collateral JSON (dcap-qvl QuoteCollateralV3 format).")
+    @Option(names = "--collateral", paramLabel = "FILE",
+            description = "Collateral JSON (dcap-qvl QuoteCollateralV3 format). Give this or --pccs.")
     Path collateralFile;
+
+    @Option(names = "--pccs", paramLabel = "URL",
+            description = "Fetch the collateral for the quote from this PCS/PCCS (Intel PCS v4 API, e.g. "
+                    + "https://api.trustedservices.intel.com). Give this or --collateral.")
+    java.net.URI pccs;
 
     @Option(names = "--at", paramLabel = "UNIX_SECONDS", description = "Verification time (default: now).")
     Long at;
@@ -69,7 +74,12 @@ public final class QuoteVerifyCommand implements Callable<Integer> {
         VerificationPolicy policy;
         try {
             quote = decodeQuoteFile(Files.readAllBytes(quoteFile));
-            collateral = Collateral.fromJson(Files.readAllBytes(collateralFile));
+            if ((collateralFile == null) == (pccs == null)) {
+                throw new IllegalArgumentException("give exactly one of --collateral FILE or --pccs URL");
+            }
+            collateral = collateralFile != null ? Collateral.fromJson(Files.readAllBytes(collateralFile))
+                    : io.attest402.verifier.CollateralFetcher.builder().baseUrl(pccs).clock(clock).build()
+                            .fetch(quote);
             policy = policyOptions.policy();
         } catch (IOException | IllegalArgumentException | QuoteVerificationException e) {
             err.println("attest402 quote verify: " + e.getMessage());

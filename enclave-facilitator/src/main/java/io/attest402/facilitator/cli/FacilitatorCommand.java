@@ -66,6 +66,12 @@ public final class FacilitatorCommand implements Callable<Integer> {
       description = "TEE validator to ask for a tee-attestation validation (repeatable; once per key)")
   java.util.List<String> validators = new java.util.ArrayList<>();
 
+  @Option(names = "--pccs", paramLabel = "URL",
+      description = "PCS or PCCS (Intel PCS v4 API) to fetch the collateral for this facilitator's own quote from, at "
+          + "start and before it expires; served in /attestation (default: Intel PCS "
+          + "https://api.trustedservices.intel.com; --tee simulated needs bin/attest402 simulated-pcs)")
+  java.net.URI pccs;
+
   @Option(names = "--no-register", description = "do not register an ERC-8004 identity")
   boolean noRegister;
 
@@ -94,7 +100,7 @@ public final class FacilitatorCommand implements Callable<Integer> {
         .withRpcTimeout(seconds(rpcTimeoutSeconds))
         .withPollInterval(Duration.ofMillis(Math.max(10, pollIntervalMs)));
     FacilitatorNode node = FacilitatorNode.start(new FacilitatorNode.Config(d, networks, host, port, publicUrl,
-        dataDir, mode, options, !noRegister, validators), Clock.systemUTC(), out, err);
+        dataDir, mode, options, !noRegister, validators, pccs), Clock.systemUTC(), out, err);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       err.println("attest402 facilitator: shutting down (in-flight settlements finish or stay journaled)");

@@ -16,7 +16,11 @@ import io.attest402.erc8004.validator.ValidationOutcome;
 import io.attest402.facilitator.FacilitatorNode;
 import io.attest402.facilitator.FacilitatorOptions;
 import io.attest402.facilitator.config.NetworksConfig;
+import io.attest402.enclave.tee.SimulatedBackend;
+import io.attest402.enclave.tee.TeeException;
+import io.attest402.pcs.SimulatedPcs;
 import io.attest402.verifier.VerificationPolicy;
+import io.attest402.verifier.simulation.SimulationCa;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -24,12 +28,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.web3j.crypto.Credentials;
 
 /**
- * The whole stack on one machine: anvil with our contracts, the facilitator (simulated TEE) registered in ERC-8004,
+ * The whole stack on one machine: anvil with our contracts, a loopback PCS serving the simulation CA's collateral
+ * (the stack's only collateral source), the facilitator (simulated TEE) registered in ERC-8004,
  * a TEE validator that answers its validation request, and summary providers. Everything it starts is stopped by
  * {@link #close()}, in reverse order, also after a partial start.
  */
@@ -39,6 +45,8 @@ public final class LocalStack implements AutoCloseable {
   private final List<AutoCloseable> started = Collections.synchronizedList(new ArrayList<>());
   private Chain chain;
   private FacilitatorNode facilitator;
+  private SimulatedPcs pcs;
+  private SimulationCa simulationCa;
   private Thread validatorThread;
   private final AtomicBoolean stopping = new AtomicBoolean();
 
@@ -63,13 +71,58 @@ public final class LocalStack implements AutoCloseable {
     return chain.deployment();
   }
 
-  /** The facilitator with a simulated TEE, registered in ERC-8004 and asking the dev validator to validate it. */
+  /**
+   * The loopback PCS (Intel PCS v4 API) serving the collateral of the simulation CA in the facilitator's data
+   * directory (created here if absent, as the facilitator would): the only source of collateral in the stack.
+   */
+  public SimulatedPcs startPcs() {
+    try {
+      simulationCa = SimulatedBackend.loadOrCreateCa(workDir.resolve("facilitator"), clock);
+    } catch (TeeException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+    pcs = SimulatedPcs.start(simulationCa, clock);
+    started.add(pcs);
+    return pcs;
+  }
+
+  public SimulatedPcs pcs() {
+    return pcs;
+  }
+
+  /** SHA-256 of the simulation root that every client of this stack pins. */
+  public String simulationRoot() {
+    return simulationCa.rootFingerprintSha256();
+  }
+
+  /** The MRENCLAVE clients of this stack pin: the simulated facilitator enclave's, as the harness configures it. */
+  public String pinnedMrEnclave() {
+    return HexFormat.of().formatHex(SimulatedBackend.SIM_MRENCLAVE);
+  }
+
+  /**
+   * The attestation policy of this stack's agent and validator: the simulation root pinned by fingerprint and the
+   * facilitator's MRENCLAVE pinned (never taken from what the facilitator serves).
+   */
+  public VerificationPolicy attestationPolicy() {
+    return VerificationPolicy.builder().trustSimulationRoot(simulationRoot())
+        .mrEnclave(SimulatedBackend.SIM_MRENCLAVE).build();
+  }
+
+  /**
+   * The facilitator with a simulated TEE, its collateral from the loopback PCS (started first if needed),
+   * registered in ERC-8004 and asking the dev validator to validate it.
+   */
   public FacilitatorNode startFacilitator() {
     Deployment d = deployment();
+    if (pcs == null) {
+      startPcs();
+    }
     StringWriter sink = new StringWriter();
     facilitator = FacilitatorNode.start(new FacilitatorNode.Config(d, NetworksConfig.fromDeployment(d), "127.0.0.1", 0,
         null, workDir.resolve("facilitator"), "simulated", FacilitatorOptions.defaults(), true,
-        List.of(d.account("validator").address())), clock, new PrintWriter(sink, true), new PrintWriter(sink, true));
+        List.of(d.account("validator").address()), pcs.url()), clock, new PrintWriter(sink, true),
+        new PrintWriter(sink, true));
     started.add(facilitator);
     return facilitator;
   }
@@ -79,8 +132,8 @@ public final class LocalStack implements AutoCloseable {
   }
 
   /**
-   * The TEE validator (the deployment's validator account), whose policy accepts simulated TEEs as a dev validator
-   * must for this demo: it answers pending requests now (returning what it did) and keeps watching in the background.
+   * The TEE validator (the deployment's validator account), with {@link #attestationPolicy()} (the pinned
+   * simulation root, as a dev validator for this demo must, and the pinned MRENCLAVE): it answers pending requests now (returning what it did) and keeps watching in the background.
    */
   public List<ValidationOutcome> startValidator(Duration waitForFirst) {
     Deployment d = deployment();
@@ -89,8 +142,7 @@ public final class LocalStack implements AutoCloseable {
     UriResolver resolver = UriResolver.builder().allowHttpLoopback(true).build();
     RegistryIndexer indexer = new RegistryIndexer(client.rpc(), RegistryAddresses.fromDeployment(d),
         workDir.resolve("validator"), RegistryIndexer.Options.defaults(), resolver, clock);
-    TeeValidator validator = new TeeValidator(client, indexer, resolver,
-        VerificationPolicy.builder().allowSimulated(true).build(), clock);
+    TeeValidator validator = new TeeValidator(client, indexer, resolver, attestationPolicy(), clock);
     long deadline = System.nanoTime() + waitForFirst.toNanos();
     List<ValidationOutcome> done = new ArrayList<>();
     while (done.isEmpty() && System.nanoTime() < deadline) {
@@ -118,7 +170,7 @@ public final class LocalStack implements AutoCloseable {
     Deployment d = deployment();
     SummaryProvider provider = new SummaryProvider(new ProviderConfig(d, facilitator.url(), "127.0.0.1", 0, null, key,
         workDir.resolve(name), Pricing.defaults(), new TextRankSummarizer(), DevAccounts.account(DevAccounts.AGENT),
-        payTo), clock);
+        payTo, attestationPolicy()), clock);
     started.add(provider);
     provider.start();
     return provider;
