@@ -4,7 +4,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SECONDS_PER="${1:-5}"
-VECTORS="${ATTEST402_DCAP_VECTORS:-$ROOT/../shared/testvectors/dcap}"
+VECTORS="$ROOT/attestation-verifier/src/test/resources/dcap"
 cd "$ROOT"
 if [ ! -d interop/node_modules/@phala/dcap-qvl ]; then
   (cd interop && npm ci --no-audit --no-fund >&2)

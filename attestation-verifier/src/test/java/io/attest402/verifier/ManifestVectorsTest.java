@@ -32,17 +32,17 @@ class ManifestVectorsTest {
         if (!v.hasVerdict()) {
             // oasis_tdx_v4_trailing70_nocrl: parse with reported consumed length, verify with the oasis collateral
             Verdict d = new QuoteVerifier().verify(v.quote(), Vectors.byId("oasis_tdx_v4_nocrl").collateral(), v.at(),
-                    Vectors.reportingPolicy());
+                    Vectors.reportingPolicy(v));
             assertTrue(d.ok(), () -> d.toString());
             assertEquals(e.get("derived_verdict_with_oasis_tdx_v4_collateral").asText(), d.status().get().text());
             assertEquals(4936, d.quote().get().length());
             assertEquals(70, d.quote().get().trailingBytes());
             Verdict strict = new QuoteVerifier().verify(v.quote(), Vectors.byId("oasis_tdx_v4_nocrl").collateral(), v.at(),
-                    Vectors.reportingPolicy().toBuilder().rejectTrailingBytes(true).build());
+                    Vectors.reportingPolicy(v).toBuilder().rejectTrailingBytes(true).build());
             assertEquals(Kind.MALFORMED_QUOTE, strict.failure().get().kind());
             return;
         }
-        Verdict d = new QuoteVerifier().verify(v.quote(), v.collateral(), v.at(), Vectors.reportingPolicy());
+        Verdict d = new QuoteVerifier().verify(v.quote(), v.collateral(), v.at(), Vectors.reportingPolicy(v));
         if (v.expectOk()) {
             assertTrue(d.ok(), () -> v.id() + ": " + d);
             assertEquals(e.get("status").asText(), d.status().get().text());
@@ -62,11 +62,29 @@ class ManifestVectorsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("vectors")
-    void defaultPolicyAcceptsOnlyUpToDate(Vectors.Vector v) {
+    void defaultPolicyNeedsAPinAndAcceptsOnlyUpToDate(Vectors.Vector v) throws Exception {
         if (!v.hasVerdict()) {
             return;
         }
-        Verdict d = new QuoteVerifier().verify(v.quote(), v.collateral(), v.at(), VerificationPolicy.defaults());
+        Verdict unpinned = new QuoteVerifier().verify(v.quote(), v.collateral(), v.at(), VerificationPolicy.defaults());
+        assertFalse(unpinned.ok(), unpinned::toString);
+        if (v.expectOk()) {
+            String why = unpinned.failure().get().getMessage();
+            assertTrue(why.contains("policy pins no measurement") || why.contains("no root CA CRL"), why);
+        }
+        // The defaults with the quote's own measurement pinned (and the explicit CRL opt-out of _nocrl vectors).
+        Quote parsed = Quote.parse(v.quote());
+        VerificationPolicy.Builder pinned = VerificationPolicy.defaults().toBuilder()
+                .requireCrls(!v.id().endsWith("_nocrl"));
+        if (parsed.body() instanceof SgxReportBody b) {
+            pinned.mrEnclave(b.mrEnclave());
+        } else {
+            pinned.mrTd(parsed.tdBody().mrTd());
+        }
+        Verdict d = new QuoteVerifier().verify(v.quote(), v.collateral(), v.at(), pinned.build());
+        if (d.ok()) {
+            assertTrue(d.measurementPinned());
+        }
         boolean upToDate = v.expectOk() && v.expect().get("status").asText().equals("UpToDate");
         assertEquals(upToDate, d.ok(), d::toString);
         if (v.expectOk() && !upToDate) {

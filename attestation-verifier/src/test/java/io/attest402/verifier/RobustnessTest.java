@@ -25,7 +25,7 @@ class RobustnessTest {
     }
 
     static void mustFail(Vectors.Vector v, Collateral c, byte[] q, String what) {
-        Verdict d = new QuoteVerifier().verify(q, c, v.at(), Vectors.reportingPolicy());
+        Verdict d = new QuoteVerifier().verify(q, c, v.at(), Vectors.reportingPolicy(v));
         assertFalse(d.ok(), () -> v.id() + " " + what + " passed: " + d);
         QuoteVerificationException f = d.failure().orElseThrow();
         assertNotNull(f.kind());

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 class SimulatorTest {
     static final Instant NOW = Instant.parse("2026-01-15T12:00:00Z");
     static final SimulationCa CA = SimulationCa.generate(NOW);
-    static final VerificationPolicy SIM = VerificationPolicy.builder().allowSimulated(true).build();
+    static final VerificationPolicy SIM = VerificationPolicy.builder().trustSimulationRoot(CA.rootFingerprintSha256())
+            .allowAnyMeasurement(true).build();
 
     static byte[] fill(int n, int seed) {
         byte[] b = new byte[n];
@@ -34,18 +35,25 @@ class SimulatorTest {
     }
 
     @Test
-    void simulatedSgxQuotePassesOnlyWithAllowSimulated() {
+    void simulatedSgxQuotePassesOnlyWithItsPinnedRoot() {
         DcapSimulator sim = new DcapSimulator(CA);
         byte[] q = sim.sgxQuote(sgxBody());
         Collateral c = sim.collateral(TeeType.SGX, NOW);
         Verdict rejected = new QuoteVerifier().verify(q, c, NOW, VerificationPolicy.defaults());
         assertFalse(rejected.ok());
         assertEquals(Kind.SIMULATED_REJECTED, rejected.failure().get().kind());
-        assertTrue(rejected.failure().get().getMessage().contains("--allow-simulated"));
+        assertTrue(rejected.failure().get().getMessage().contains("simulationRoots"));
+        // another simulation CA's root pinned: still refused, the CN prefix alone never earns trust
+        Verdict otherPin = new QuoteVerifier().verify(q, c, NOW, VerificationPolicy.builder().allowAnyMeasurement(true)
+                .trustSimulationRoot(SimulationCa.generate(NOW).rootFingerprintSha256()).build());
+        assertEquals(Kind.SIMULATED_REJECTED, otherPin.failure().get().kind(), otherPin::toString);
+        assertTrue(otherPin.failure().get().getMessage().contains(CA.rootFingerprintSha256()));
         Verdict ok = new QuoteVerifier().verify(q, c, NOW.plusSeconds(60), SIM.toBuilder().mrEnclave(fill(32, 1))
                 .mrSigner(fill(32, 2)).isvProdId(7).minIsvSvn(3).reportData(Arrays.copyOf(fill(64, 9), 32)).build());
         assertTrue(ok.ok(), ok::toString);
         assertTrue(ok.simulated());
+        assertTrue(ok.measurementPinned());
+        assertEquals("simulation:" + CA.rootFingerprintSha256(), ok.anchor().get());
         assertEquals(TcbStatus.UP_TO_DATE, ok.status().get());
         assertTrue(ok.toJson().contains("\"simulated\":true"));
         assertTrue(ok.warnings().stream().anyMatch(w -> w.contains("SIMULATED")));
@@ -119,17 +127,28 @@ class SimulatorTest {
         DcapSimulator sim = new DcapSimulator(CA);
         byte[] q = sim.sgxQuote(sgxBody());
         Verdict v = new QuoteVerifier().verify(q, sim.collateral(TeeType.SGX, NOW), NOW,
-                VerificationPolicy.builder().addTrustAnchor(CA.root()).build());
+                VerificationPolicy.builder().addTrustAnchor(CA.root()).allowAnyMeasurement(true).build());
         assertTrue(v.ok(), v::toString);
         assertFalse(v.simulated());
+        assertFalse(v.measurementPinned());
+        assertEquals("extra:" + CA.rootFingerprintSha256(), v.anchor().get());
     }
 
     @Test
     void policyFromJson() {
         VerificationPolicy p = VerificationPolicy.fromJson("{\"acceptedStatuses\":[\"UpToDate\",\"OutOfDate\"],"
-                + "\"allowSimulated\":true,\"mrEnclave\":\"" + Hex.encode(fill(32, 1)) + "\",\"reportData\":\""
-                + Hex.encode(fill(32, 9)) + "\"}");
+                + "\"simulationRoots\":[\"" + CA.rootFingerprintSha256().toUpperCase() + "\"],\"mrEnclave\":\""
+                + Hex.encode(fill(32, 1)) + "\",\"reportData\":\"" + Hex.encode(fill(32, 9)) + "\"}");
         assertTrue(p.allowSimulated());
+        assertEquals(java.util.Set.of(CA.rootFingerprintSha256()), p.simulationRoots());
+        assertTrue(p.requireCrls());
+        IllegalArgumentException old = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> VerificationPolicy.fromJson("{\"allowSimulated\":true}"));
+        assertTrue(old.getMessage().contains("simulationRoots"), old.getMessage());
+        IllegalArgumentException signerOnly = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> VerificationPolicy.fromJson("{\"mrSigner\":\""
+                        + Hex.encode(fill(32, 2)) + "\"}"));
+        assertTrue(signerOnly.getMessage().contains("ISVPRODID"), signerOnly.getMessage());
         assertEquals(2, p.acceptedStatuses().size());
         DcapSimulator sim = new DcapSimulator(CA);
         assertTrue(new QuoteVerifier().verify(sim.sgxQuote(sgxBody()), sim.collateral(TeeType.SGX, NOW), NOW, p).ok());
@@ -137,5 +156,42 @@ class SimulatorTest {
                 () -> VerificationPolicy.fromJson("{\"acceptedStatuses\":[\"Revoked\"]}"));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> VerificationPolicy.fromJson("{\"allowDebugg\":true}"));
+    }
+
+    @Test
+    void aPolicyThatPinsNoMeasurementIsRefusedUnlessItAllowsAny() {
+        DcapSimulator sim = new DcapSimulator(CA);
+        byte[] q = sim.sgxQuote(sgxBody());
+        Collateral c = sim.collateral(TeeType.SGX, NOW);
+        VerificationPolicy unpinned = VerificationPolicy.builder().trustSimulationRoot(CA.rootFingerprintSha256())
+                .build();
+        Verdict refused = new QuoteVerifier().verify(q, c, NOW, unpinned);
+        assertEquals(Kind.POLICY_VIOLATION, refused.failure().get().kind());
+        assertTrue(refused.verified());
+        assertTrue(refused.failure().get().getMessage().contains("policy pins no measurement: pin mrEnclave, "
+                + "mrSigner+isvProdId, or mrTd/rtmrs, or set allowAnyMeasurement"), refused::toString);
+        Verdict any = new QuoteVerifier().verify(q, c, NOW, unpinned.toBuilder().allowAnyMeasurement(true).build());
+        assertTrue(any.ok(), any::toString);
+        assertFalse(any.measurementPinned());
+        assertTrue(any.toJson().contains("\"measurementPinned\":false"));
+        Verdict signer = new QuoteVerifier().verify(q, c, NOW, unpinned.toBuilder().mrSigner(fill(32, 2)).isvProdId(7)
+                .minIsvSvn(3).build());
+        assertTrue(signer.ok() && signer.measurementPinned(), signer::toString);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> unpinned.toBuilder().mrSigner(fill(32, 2)).build());
+    }
+
+    @Test
+    void verifyNeverThrowsOnNullInputs() {
+        DcapSimulator sim = new DcapSimulator(CA);
+        byte[] q = sim.sgxQuote(sgxBody());
+        Collateral c = sim.collateral(TeeType.SGX, NOW);
+        QuoteVerifier v = new QuoteVerifier();
+        assertFalse(v.verify(q, c, null, SIM).ok());
+        assertTrue(v.verify(q, c, null, SIM).failure().get().getMessage().contains("time"));
+        assertFalse(v.verify(null, c, NOW, SIM).ok());
+        assertFalse(v.verify(q, null, NOW, SIM).ok());
+        assertFalse(v.verify(q, c, NOW, null).ok());
+        assertFalse(v.verify(new byte[] {1, 2, 3}, c, NOW, SIM).ok());
     }
 }

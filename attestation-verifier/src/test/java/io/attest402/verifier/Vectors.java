@@ -11,7 +11,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The shared DCAP test vectors (../shared/testvectors/dcap relative to the repository root). */
+/**
+ * The public DCAP test vectors, kept in this module's test resources ({@code src/test/resources/dcap}) and read from
+ * the test classpath, so nothing outside the checkout is needed.
+ */
 final class Vectors {
     record Vector(String id, Path dir, long now, JsonNode expect, long[] window) {
         Path quoteFile() { return dir.resolve("quote.bin"); }
@@ -48,11 +51,15 @@ final class Vectors {
     }
 
     static Path dir() {
-        String p = System.getProperty("attest402.dcapVectors");
-        if (p != null && !p.isBlank()) {
-            return Paths.get(p);
+        java.net.URL manifest = Vectors.class.getResource("/dcap/manifest.json");
+        if (manifest == null) {
+            throw new IllegalStateException("test resource dcap/manifest.json is missing from the classpath");
         }
-        return repoRoot().resolve("../shared/testvectors/dcap").normalize();
+        try {
+            return Paths.get(manifest.toURI()).getParent();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static JsonNode manifest() {
@@ -88,8 +95,19 @@ final class Vectors {
         }
     }
 
-    /** A policy that accepts every non-revoked status, so a verdict carries the manifest's status. */
+    /**
+     * A policy that accepts every non-revoked status, so a verdict carries the manifest's status, and any measurement
+     * (the vectors are third-party quotes). CRLs stay required.
+     */
     static VerificationPolicy reportingPolicy() {
-        return VerificationPolicy.builder().acceptAnyNonRevokedStatus().build();
+        return VerificationPolicy.builder().acceptAnyNonRevokedStatus().allowAnyMeasurement(true).build();
+    }
+
+    /**
+     * {@link #reportingPolicy()} for vector {@code v}: the vectors whose source ships no CRLs (ids ending in
+     * {@code _nocrl}) opt out of {@code requireCrls}, explicitly, by name.
+     */
+    static VerificationPolicy reportingPolicy(Vector v) {
+        return reportingPolicy().toBuilder().requireCrls(!v.id().endsWith("_nocrl")).build();
     }
 }

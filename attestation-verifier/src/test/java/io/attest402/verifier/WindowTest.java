@@ -16,7 +16,8 @@ class WindowTest {
     }
 
     static Verdict at(Vectors.Vector v, long t) {
-        return new QuoteVerifier().verify(v.quote(), v.collateral(), Instant.ofEpochSecond(t), Vectors.reportingPolicy());
+        return new QuoteVerifier().verify(v.quote(), v.collateral(), Instant.ofEpochSecond(t),
+                Vectors.reportingPolicy(v));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -61,7 +61,9 @@ class AttestationEndpointTest {
       assertEquals(200, fresh.status(), fresh.text());
       AttestationDocument freshDoc = AttestationDocument.fromJson(fresh.text());
       assertTrue(AttestationChecker.check(freshDoc, null, Clock.systemUTC().instant(),
-          VerificationPolicy.builder().allowSimulated(true).build(), nonce).ok());
+          VerificationPolicy.builder().allowAnyMeasurement(true).trustSimulationRoot(
+              ((io.attest402.enclave.tee.SimulatedBackend) node.identity().backend()).simulationRootFingerprint()).build(),
+          nonce).ok());
       assertFalse(AttestationChecker.check(freshDoc, null, Clock.systemUTC().instant(),
           VerificationPolicy.defaults(), nonce).ok(), "default policy rejects a simulated TEE");
       assertEquals(400, TestKit.get(node.url() + "/attestation?nonce=xyz").status());
@@ -88,7 +90,9 @@ class AttestationEndpointTest {
       Path quote = dir.resolve("quote.b64");
       Path collateral = dir.resolve("collateral.json");
       doc.writeVerifierFiles(quote, collateral);
-      assertEquals(0, verifyCli(quote, collateral, "--allow-simulated"));
+      assertEquals(0, verifyCli(quote, collateral, "--simulation-root",
+          ((io.attest402.enclave.tee.SimulatedBackend) node.identity().backend()).simulationRootFingerprint(),
+          "--allow-any-measurement"));
       assertEquals(1, verifyCli(quote, collateral));
 
       // Its ERC-8004 identity: owned by the attested key, agentWallet the same, registration file served.

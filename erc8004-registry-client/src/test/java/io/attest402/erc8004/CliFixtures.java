@@ -18,6 +18,8 @@ public final class CliFixtures {
 
     @Override
     void close();
+
+    String simulationRoot();
   }
 
   /** Starts and registers a simulated facilitator; {@code operator} may then manage its identity. */
@@ -40,6 +42,11 @@ public final class CliFixtures {
       @Override
       public String address() {
         return f.identity.address();
+      }
+
+      @Override
+      public String simulationRoot() {
+        return f.simulationRoot();
       }
 
       @Override

@@ -43,6 +43,17 @@ final class SimulatedFacilitator implements AutoCloseable {
     return http.base();
   }
 
+  /** SHA-256 of this facilitator's simulation root. */
+  String simulationRoot() {
+    return ((SimulatedBackend) identity.backend()).simulationRootFingerprint();
+  }
+
+  /** A policy that trusts this facilitator's simulation root and pins no measurement. */
+  io.attest402.verifier.VerificationPolicy simulationPolicy() {
+    return io.attest402.verifier.VerificationPolicy.builder().trustSimulationRoot(simulationRoot())
+        .allowAnyMeasurement(true).build();
+  }
+
   /** Funds the enclave address with ETH and registers the facilitator as an agent signed by its enclave key. */
   SimulatedFacilitator register(Chain chain) throws Exception {
     Payments.fund(chain, identity.address(), BigInteger.TEN.pow(18));

@@ -50,8 +50,7 @@ class TeeValidatorTest {
       String validatorAddress = chain.account(3).getAddress();
       String h1 = request(self, fac.agentId, validatorAddress, null, "2026-01-15T12:00:00Z");
 
-      TeeValidator lenient = validator(chain, dir.resolve("v1"),
-          VerificationPolicy.builder().allowSimulated(true).build());
+      TeeValidator lenient = validator(chain, dir.resolve("v1"), fac.simulationPolicy());
       List<ValidationOutcome> done = lenient.runOnce();
       assertEquals(1, done.size());
       ValidationOutcome ok = done.get(0);
@@ -93,7 +92,7 @@ class TeeValidatorTest {
           RegistrationFile.Service.of(RegistrationFile.Service.ATTESTATION, fac.url() + "/attestation")), true,
           List.of()).withRegistration(id, impostor.addresses().agentRegistry()).toDataUri());
       request(impostor, id, chain.account(3).getAddress(), null, "2026-01-15T12:00:00Z");
-      TeeValidator v = validator(chain, dir.resolve("v"), VerificationPolicy.builder().allowSimulated(true).build());
+      TeeValidator v = validator(chain, dir.resolve("v"), fac.simulationPolicy());
       ValidationOutcome o = v.runOnce().get(0);
       assertEquals(0, o.response());
       assertTrue(o.reasons().stream().anyMatch(r -> r.contains("is not the agent's agentWallet")), o.reasons()

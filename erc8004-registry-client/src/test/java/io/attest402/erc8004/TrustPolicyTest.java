@@ -30,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(ChainExtension.class)
 class TrustPolicyTest {
-  static final VerificationPolicy SIM = VerificationPolicy.builder().allowSimulated(true).build();
 
   static Map<String, TrustCheck.Status> statuses(TrustDecision d) {
     return d.checks().stream().collect(Collectors.toMap(TrustCheck::name, TrustCheck::status));
@@ -39,9 +38,10 @@ class TrustPolicyTest {
   @Test
   void decidesWithEveryReason(Chain chain, @TempDir Path dir) throws Exception {
     try (SimulatedFacilitator fac = new SimulatedFacilitator(dir.resolve("fac")).register(chain)) {
+      VerificationPolicy sim = fac.simulationPolicy();
       // the facilitator is validated by the validator the payer trusts
       TeeValidatorTest.request(fac.self(chain), fac.agentId, chain.account(3).getAddress(), null, "t0");
-      assertEquals(100, TeeValidatorTest.validator(chain, dir.resolve("v"), SIM).runOnce().get(0).response());
+      assertEquals(100, TeeValidatorTest.validator(chain, dir.resolve("v"), sim).runOnce().get(0).response());
 
       // the provider, paid once by a customer who posted payment-backed feedback
       Erc8004Client provider = IdentityRegistryClientTest.client(chain, chain.account(1));
@@ -62,7 +62,7 @@ class TrustPolicyTest {
       ReputationService rep = new ReputationService(provider, TeeValidatorTest.DEV,
           PaymentBackedReputationTest.verifier(chain, provider), idx::syncedFeedbackEvents);
       java.util.function.Function<String, List<BigInteger>> byWallet = idx::syncedAgentsByWallet;
-      TrustRequirements good = TrustRequirements.builder().attestationPolicy(SIM).minPaymentBackedCount(1)
+      TrustRequirements good = TrustRequirements.builder().attestationPolicy(sim).minPaymentBackedCount(1)
           .minPaymentBackedScore(new BigDecimal("50")).trustValidator(chain.account(3).getAddress())
           .maxValidationAge(Duration.ofHours(1)).build();
       TrustPolicy policy = new TrustPolicy(provider, TeeValidatorTest.DEV, rep, byWallet, good, Clock.systemUTC());
@@ -105,7 +105,7 @@ class TrustPolicyTest {
 
       // more reputation than there is, and a validator nobody asked
       TrustPolicy demanding = new TrustPolicy(provider, TeeValidatorTest.DEV, rep, byWallet, TrustRequirements
-          .builder().attestationPolicy(SIM).minPaymentBackedCount(5).trustValidator(chain.account(8).getAddress())
+          .builder().attestationPolicy(sim).minPaymentBackedCount(5).trustValidator(chain.account(8).getAddress())
           .build(), Clock.systemUTC());
       TrustDecision d = demanding.evaluate(new TrustQuery(pid, payTo, network, fac.url(), fac.agentId));
       assertEquals(TrustCheck.Status.FAIL, statuses(d).get("provider.reputation"));

@@ -53,17 +53,19 @@ class QuoteCommandTest {
         return run(Clock.systemUTC(), args);
     }
 
-    Path policyAcceptingAll() throws Exception {
-        Path p = tmp.resolve("policy.json");
+    Path policyAcceptingAll(boolean requireCrls) throws Exception {
+        Path p = tmp.resolve("policy-" + requireCrls + ".json");
         Files.writeString(p, "{\"acceptedStatuses\":[\"UpToDate\",\"SWHardeningNeeded\",\"ConfigurationNeeded\","
-                + "\"ConfigurationAndSWHardeningNeeded\",\"OutOfDate\",\"OutOfDateConfigurationNeeded\"]}");
+                + "\"ConfigurationAndSWHardeningNeeded\",\"OutOfDate\",\"OutOfDateConfigurationNeeded\"],"
+                + "\"allowAnyMeasurement\":true,\"requireCrls\":" + requireCrls + "}");
         return p;
     }
 
     @Test
     void everyManifestVectorThroughTheCli() throws Exception {
-        Path policy = policyAcceptingAll();
         for (ManifestAccess.V v : ManifestAccess.vectors()) {
+            // vectors whose source ships no CRLs opt out of requireCrls explicitly
+            Path policy = policyAcceptingAll(!v.id().endsWith("_nocrl"));
             String collateral = v.collateral().toString();
             if (!v.expect().has("ok")) {
                 collateral = v.dir().resolveSibling("oasis_tdx_v4_nocrl").resolve("collateral.json").toString();
@@ -99,16 +101,22 @@ class QuoteCommandTest {
     void defaultPolicyRejectsNonUpToDateWithExit1AndHumanOutput() {
         ManifestAccess.V v = ManifestAccess.byId("dcapqvl_sgx_v3");
         Result r = run("verify", "--quote", v.dir().resolve("quote.bin").toString(), "--collateral",
-                v.collateral().toString(), "--at", Long.toString(v.now()));
+                v.collateral().toString(), "--at", Long.toString(v.now()), "--allow-any-measurement");
         assertEquals(1, r.exit());
         assertTrue(r.out().contains("REJECTED"), r.out());
         assertTrue(r.out().contains("ConfigurationAndSWHardeningNeeded"), r.out());
         assertTrue(r.err().contains("verifying"), r.err());
         ManifestAccess.V up = ManifestAccess.byId("dcapqvl_tdx_v4");
         Result ok = run("verify", "--quote", up.dir().resolve("quote.bin").toString(), "--collateral",
-                up.collateral().toString(), "--at", Long.toString(up.now()));
+                up.collateral().toString(), "--at", Long.toString(up.now()), "--allow-any-measurement");
         assertEquals(0, ok.exit(), ok.out());
         assertTrue(ok.out().contains("verdict:    OK"), ok.out());
+        assertTrue(ok.out().contains("anchor:     intel"), ok.out());
+        assertTrue(ok.out().contains("MEASUREMENT NOT PINNED"), ok.out());
+        Result unpinned = run("verify", "--quote", up.dir().resolve("quote.bin").toString(), "--collateral",
+                up.collateral().toString(), "--at", Long.toString(up.now()));
+        assertEquals(1, unpinned.exit(), unpinned.out());
+        assertTrue(unpinned.out().contains("policy pins no measurement"), unpinned.out());
     }
 
     @Test
@@ -117,7 +125,7 @@ class QuoteCommandTest {
         Clock inWindow = Clock.fixed(Instant.ofEpochSecond(v.now()), ZoneOffset.UTC);
         Clock later = Clock.fixed(Instant.ofEpochSecond(v.now() + 86400 * 400L), ZoneOffset.UTC);
         String[] args = {"verify", "--quote", v.dir().resolve("quote.bin").toString(), "--collateral",
-                v.collateral().toString(), "--json"};
+                v.collateral().toString(), "--allow-any-measurement", "--json"};
         assertEquals(0, run(inWindow, args).exit());
         assertEquals(1, run(later, args).exit());
     }
@@ -138,7 +146,7 @@ class QuoteCommandTest {
         Files.writeString(b64, Base64.getEncoder().encodeToString(raw) + "\n");
         for (Path p : List.of(h, h0, b64)) {
             Result r = run("verify", "--quote", p.toString(), "--collateral", v.collateral().toString(), "--at",
-                    Long.toString(v.now()), "--json");
+                    Long.toString(v.now()), "--allow-any-measurement", "--json");
             assertEquals(0, r.exit(), p + ": " + r.out());
         }
     }

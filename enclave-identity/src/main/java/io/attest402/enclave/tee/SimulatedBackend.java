@@ -142,6 +142,11 @@ public final class SimulatedBackend implements TeeBackend {
     return simulator.ca().root();
   }
 
+  /** SHA-256 of the simulation root's DER, the pin a policy needs to trust this backend's quotes. */
+  public String simulationRootFingerprint() {
+    return simulator.ca().rootFingerprintSha256();
+  }
+
   @Override
   public String teeType() {
     return flavour == TeeType.SGX ? "simulated-sgx" : "simulated-tdx";

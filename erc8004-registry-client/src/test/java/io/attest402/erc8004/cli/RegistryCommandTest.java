@@ -107,7 +107,7 @@ class RegistryCommandTest {
       Run req2 = run(deployment, "validate", "request", fac.agentId().toString(), "--account", "provider",
           "--validator", "validator", "--attestation-url", fac.url() + "/attestation", "--json");
       String hash2 = req2.json().get("requestHash").asText();
-      Run answered = run(deployment, "validator", "--account", "validator", "--once", "--allow-simulated",
+      Run answered = run(deployment, "validator", "--account", "validator", "--once", "--simulation-root", fac.simulationRoot(), "--allow-any-measurement",
           "--data-dir", dir.resolve("vindex").toString(), "--json");
       assertEquals(0, answered.exit(), answered.err());
       assertEquals(1, answered.json().get("answered").size(), answered.out());
