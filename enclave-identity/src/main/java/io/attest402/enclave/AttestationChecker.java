@@ -221,7 +221,10 @@ public final class AttestationChecker {
       }
     }
     boolean simulated = verdict != null ? verdict.simulated() : doc.simulated();
-    if (verdict != null && verdict.quote().isPresent() && verdict.simulated() != doc.simulated()) {
+    boolean rejectedSimulation = verdict != null && verdict.failure()
+        .filter(f -> f.kind() == QuoteVerificationException.Kind.SIMULATED_REJECTED).isPresent();
+    if (verdict != null && verdict.quote().isPresent() && !rejectedSimulation
+        && verdict.simulated() != doc.simulated()) {
       reasons.add("document says simulated=" + doc.simulated() + " but the quote "
           + (verdict.simulated() ? "chains to the attest402 simulation CA" : "is not simulated"));
     }
