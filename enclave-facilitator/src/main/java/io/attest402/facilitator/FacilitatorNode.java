@@ -39,11 +39,14 @@ public final class FacilitatorNode implements AutoCloseable {
    * @param validators TEE validators to ask for a tee-attestation validation (once per key)
    * @param pccs the PCS/PCCS the facilitator fetches the collateral for its own quote from (Intel PCS v4 API);
    *     null = Intel PCS. With {@code --tee simulated} it must be a PCS that serves the simulation CA's collateral.
+   * @param measuredFiles configuration files the TDX backend extends into RTMR3 with the facilitator artifact
+   *     (deployment file, networks file); may be empty
    */
   public record Config(Deployment deployment, NetworksConfig networks, String host, int port, String publicUrl,
       Path dataDir, String teeMode, FacilitatorOptions options, boolean register, List<String> validators,
-      URI pccs) {
+      URI pccs, List<Path> measuredFiles) {
     public Config {
+      measuredFiles = measuredFiles == null ? List.of() : List.copyOf(measuredFiles);
       pccs = pccs == null ? CollateralFetcher.INTEL_PCS : pccs;
       Objects.requireNonNull(deployment, "deployment");
       Objects.requireNonNull(networks, "networks");
@@ -135,7 +138,11 @@ public final class FacilitatorNode implements AutoCloseable {
   }
 
   private static EnclaveIdentity identity(Config c, Clock clock, PrintWriter out, PrintWriter err) {
-    TeeBackends.Options teeOptions = TeeBackends.Options.defaults(c.dataDir()).withClock(clock);
+    List<Path> measured = new java.util.ArrayList<>();
+    artifact().ifPresent(measured::add);
+    measured.addAll(c.measuredFiles());
+    TeeBackends.Options teeOptions = TeeBackends.Options.defaults(c.dataDir()).withClock(clock)
+        .withMeasuredFiles(measured);
     try {
       EnclaveIdentity identity = EnclaveIdentity.startVerified(c.teeMode(), teeOptions, c.pccs());
       out.println("enclave identity: " + identity.backend().teeType() + (identity.simulated()
@@ -153,6 +160,17 @@ public final class FacilitatorNode implements AutoCloseable {
       // machine without one refuses to start and says how to choose.
       String msg = e.getMessage();
       throw new IllegalStateException(msg.startsWith("--tee") ? msg : "--tee " + c.teeMode() + ": " + msg, e);
+    }
+  }
+
+  /** The jar this facilitator runs from (what TDX measures into RTMR3), when it runs from one. */
+  static Optional<Path> artifact() {
+    try {
+      java.security.CodeSource cs = FacilitatorNode.class.getProtectionDomain().getCodeSource();
+      Path p = cs == null ? null : Path.of(cs.getLocation().toURI());
+      return p != null && java.nio.file.Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      return Optional.empty();
     }
   }
 

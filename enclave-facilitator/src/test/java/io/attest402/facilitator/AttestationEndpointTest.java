@@ -47,7 +47,7 @@ class AttestationEndpointTest {
 
   static FacilitatorNode.Config config(io.attest402.contracts.chain.Deployment d, Path dataDir, java.net.URI pccs) {
     return new FacilitatorNode.Config(d, NetworksConfig.fromDeployment(d), "127.0.0.1", 0, null, dataDir,
-        "simulated", FacilitatorOptions.defaults(), true, List.of(d.account("validator").address()), pccs);
+        "simulated", FacilitatorOptions.defaults(), true, List.of(d.account("validator").address()), pccs, List.of());
   }
 
   @Test

@@ -17,7 +17,7 @@ public final class BuildInfo {
   /** The source revision this build was made from ({@code <commit>[-dirty]}), or {@code unknown}. */
   public static String sourceRevision() {
     String v = PROPS.getProperty("sourceRevision", "").strip();
-    return v.isEmpty() || v.startsWith("${") ? "unknown" : v;
+    return v.matches("[0-9a-f]{7,40}(-dirty)?") ? v : "unknown";
   }
 
   private static Properties load() {

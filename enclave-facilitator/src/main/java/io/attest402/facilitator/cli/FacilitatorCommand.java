@@ -100,7 +100,9 @@ public final class FacilitatorCommand implements Callable<Integer> {
         .withRpcTimeout(seconds(rpcTimeoutSeconds))
         .withPollInterval(Duration.ofMillis(Math.max(10, pollIntervalMs)));
     FacilitatorNode node = FacilitatorNode.start(new FacilitatorNode.Config(d, networks, host, port, publicUrl,
-        dataDir, mode, options, !noRegister, validators, pccs), Clock.systemUTC(), out, err);
+        dataDir, mode, options, !noRegister, validators, pccs,
+        networksFile == null ? java.util.List.of(deployment) : java.util.List.of(deployment, networksFile)),
+        Clock.systemUTC(), out, err);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       err.println("attest402 facilitator: shutting down (in-flight settlements finish or stay journaled)");

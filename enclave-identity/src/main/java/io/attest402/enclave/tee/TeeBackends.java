@@ -17,10 +17,22 @@ public final class TeeBackends {
   private TeeBackends() {
   }
 
-  /** Where the backends find their files, and the clock and RNG they use. */
+  /**
+   * Where the backends find their files, and the clock and RNG they use. {@code tdxMeasurements} is the kernel's
+   * TDX measurement-register directory (Linux 6.16+), {@code measuredFiles} what the TDX backend extends into RTMR3
+   * before its first quote (the facilitator artifact, its configuration, the deployment file).
+   */
   public record Options(Path dataDir, Path gramineRoot, Path tsmReportRoot, String tdxEntry, Clock clock,
-      SecureRandom random) {
+      SecureRandom random, Path tdxMeasurements, java.util.List<Path> measuredFiles) {
+    public Options(Path dataDir, Path gramineRoot, Path tsmReportRoot, String tdxEntry, Clock clock,
+        SecureRandom random) {
+      this(dataDir, gramineRoot, tsmReportRoot, tdxEntry, clock, random, TdxBackend.DEFAULT_MEASUREMENTS,
+          java.util.List.of());
+    }
+
     public Options {
+      Objects.requireNonNull(tdxMeasurements, "tdxMeasurements");
+      measuredFiles = java.util.List.copyOf(measuredFiles);
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(gramineRoot, "gramineRoot");
       Objects.requireNonNull(tsmReportRoot, "tsmReportRoot");
@@ -36,15 +48,24 @@ public final class TeeBackends {
     }
 
     public Options withGramineRoot(Path p) {
-      return new Options(dataDir, p, tsmReportRoot, tdxEntry, clock, random);
+      return new Options(dataDir, p, tsmReportRoot, tdxEntry, clock, random, tdxMeasurements, measuredFiles);
     }
 
     public Options withTsmReportRoot(Path p) {
-      return new Options(dataDir, gramineRoot, p, tdxEntry, clock, random);
+      return new Options(dataDir, gramineRoot, p, tdxEntry, clock, random, tdxMeasurements, measuredFiles);
     }
 
     public Options withClock(Clock c) {
-      return new Options(dataDir, gramineRoot, tsmReportRoot, tdxEntry, c, random);
+      return new Options(dataDir, gramineRoot, tsmReportRoot, tdxEntry, c, random, tdxMeasurements, measuredFiles);
+    }
+
+    public Options withTdxMeasurements(Path p) {
+      return new Options(dataDir, gramineRoot, tsmReportRoot, tdxEntry, clock, random, p, measuredFiles);
+    }
+
+    /** Files the TDX backend measures into RTMR3 before its first quote. */
+    public Options withMeasuredFiles(java.util.List<Path> files) {
+      return new Options(dataDir, gramineRoot, tsmReportRoot, tdxEntry, clock, random, tdxMeasurements, files);
     }
   }
 
@@ -55,7 +76,8 @@ public final class TeeBackends {
       case "gramine":
         return GramineBackend.open(o.gramineRoot(), o.random());
       case "tdx":
-        return TdxBackend.open(o.tsmReportRoot(), o.tdxEntry());
+        return TdxBackend.open(o.tsmReportRoot(), o.tdxEntry()).measureIntoRtmr3(o.tdxMeasurements(),
+            o.measuredFiles());
       case "simulated":
       case "simulated-sgx":
         return SimulatedBackend.open(o.dataDir(), TeeType.SGX, o.clock(), o.random());
@@ -66,7 +88,8 @@ public final class TeeBackends {
           return GramineBackend.open(o.gramineRoot(), o.random());
         }
         if (TdxBackend.present(o.tsmReportRoot())) {
-          return TdxBackend.open(o.tsmReportRoot(), o.tdxEntry());
+          return TdxBackend.open(o.tsmReportRoot(), o.tdxEntry()).measureIntoRtmr3(o.tdxMeasurements(),
+              o.measuredFiles());
         }
         throw new TeeException("--tee auto found no TEE: neither " + o.gramineRoot().resolve(
             "attestation_type") + " (Gramine-SGX) nor " + o.tsmReportRoot() + " (TDX configfs-tsm) "

@@ -121,7 +121,7 @@ public final class LocalStack implements AutoCloseable {
     StringWriter sink = new StringWriter();
     facilitator = FacilitatorNode.start(new FacilitatorNode.Config(d, NetworksConfig.fromDeployment(d), "127.0.0.1", 0,
         null, workDir.resolve("facilitator"), "simulated", FacilitatorOptions.defaults(), true,
-        List.of(d.account("validator").address()), pcs.url()), clock, new PrintWriter(sink, true),
+        List.of(d.account("validator").address()), pcs.url(), List.of(workDir.resolve("deployment.json"))), clock, new PrintWriter(sink, true),
         new PrintWriter(sink, true));
     started.add(facilitator);
     return facilitator;
