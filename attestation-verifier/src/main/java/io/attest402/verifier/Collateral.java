@@ -25,8 +25,8 @@ public final class Collateral {
     private final String qeIdentity;
     private final byte[] qeIdentitySignature;
     private final String pckCertificateChain;
-    /** Parsed and signature-checked form, computed once (signatures do not depend on time). */
-    private volatile Object verifiedCache;
+    /** SHA-256 over every field, computed once: what a verifier caches this collateral's checks by. */
+    private volatile String digest;
 
     private Collateral(Builder b) {
         this.pckCrlIssuerChain = nz(b.pckCrlIssuerChain);
@@ -169,9 +169,33 @@ public final class Collateral {
     /** True when both CRLs are present. */
     public boolean hasCrls() { return rootCaCrl.length > 0 && pckCrl.length > 0; }
 
-    Object verifiedCache() { return verifiedCache; }
+    /** SHA-256 (hex) over every field, each length-prefixed; equal digests mean equal collateral. */
+    String digest() {
+        String d = digest;
+        if (d == null) {
+            try {
+                java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+                for (byte[] f : new byte[][] {utf8(pckCrlIssuerChain), rootCaCrl, pckCrl, utf8(tcbInfoIssuerChain),
+                        utf8(tcbInfo), tcbInfoSignature, utf8(qeIdentityIssuerChain), utf8(qeIdentity),
+                        qeIdentitySignature, pckCertificateChain == null ? null : utf8(pckCertificateChain)}) {
+                    int len = f == null ? -1 : f.length;
+                    md.update(new byte[] {(byte) (len >>> 24), (byte) (len >>> 16), (byte) (len >>> 8), (byte) len});
+                    if (f != null) {
+                        md.update(f);
+                    }
+                }
+                d = Hex.encode(md.digest());
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+            digest = d;
+        }
+        return d;
+    }
 
-    void verifiedCache(Object v) { verifiedCache = v; }
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
 
     public Builder toBuilder() {
         return builder().pckCrlIssuerChain(pckCrlIssuerChain).rootCaCrl(rootCaCrl).pckCrl(pckCrl)

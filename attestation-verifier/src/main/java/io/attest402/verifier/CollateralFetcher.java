@@ -30,9 +30,13 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Fetches collateral from Intel PCS v4 or a PCCS (same API) over HTTP, with a cache that keeps each piece until its
- * own nextUpdate (TCB info, QE identity, CRLs). Pieces the server serves already past their nextUpdate are refused,
- * as are missing pieces; both fail with {@link Kind#INVALID_COLLATERAL} or {@link Kind#EXPIRED_OR_NOT_YET_VALID}.
- * Thread-safe.
+ * own nextUpdate (TCB info, QE identity, CRLs) but never longer than {@code maxCacheAge} (default one hour), so a
+ * revocation or TCB recovery published early is picked up. Before a piece is cached its signature is verified: TCB
+ * info and QE identity by the TCB Signing certificate of the issuer-chain header, which must be issued directly by a
+ * trust anchor (default: the pinned Intel SGX Root CA); the PCK CRL by the CA of its issuer chain, issued directly by
+ * an anchor; the root CA CRL by an anchor. Pieces that fail, pieces the server serves already past their nextUpdate
+ * and missing pieces are refused ({@link Kind#INVALID_COLLATERAL}, {@link Kind#EXPIRED_OR_NOT_YET_VALID}) and not
+ * cached. The verifier still checks everything again; this keeps forged or stale pieces out of the cache. Thread-safe.
  */
 public final class CollateralFetcher {
     /** Intel's Provisioning Certification Service. */
@@ -40,7 +44,7 @@ public final class CollateralFetcher {
     /** Intel's root CA CRL (DER). */
     public static final URI INTEL_ROOT_CRL = URI.create("https://certificates.trustedservices.intel.com/IntelSGXRootCA.der");
 
-    private record Piece(byte[] body, String issuerChain, Instant nextUpdate) {
+    private record Piece(byte[] body, String issuerChain, Instant nextUpdate, Instant expires) {
     }
 
     private final URI base;
@@ -48,6 +52,8 @@ public final class CollateralFetcher {
     private final HttpClient http;
     private final Clock clock;
     private final Duration timeout;
+    private final Duration maxCacheAge;
+    private final List<X509Certificate> anchors;
     private final Map<String, Piece> cache = new ConcurrentHashMap<>();
 
     private CollateralFetcher(Builder b) {
@@ -58,6 +64,8 @@ public final class CollateralFetcher {
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
         this.clock = b.clock;
         this.timeout = b.timeout;
+        this.maxCacheAge = b.maxCacheAge;
+        this.anchors = b.anchors.isEmpty() ? List.of(QuoteVerifier.intelRootCa()) : List.copyOf(b.anchors);
     }
 
     public static Builder builder() {
@@ -137,7 +145,7 @@ public final class CollateralFetcher {
         Instant now = clock.instant();
         String key = uri.toString();
         Piece cached = cache.get(key);
-        if (cached != null && !now.isAfter(cached.nextUpdate())) {
+        if (cached != null && now.isBefore(cached.expires())) {
             return cached;
         }
         cache.remove(key);
@@ -185,9 +193,61 @@ public final class CollateralFetcher {
             throw new QuoteVerificationException(Kind.EXPIRED_OR_NOT_YET_VALID, uri + " served a stale " + kind
                     + " (nextUpdate " + nextUpdate + " is before " + now + ")");
         }
-        Piece p = new Piece(body, chain, nextUpdate);
+        verifySignature(uri, kind, body, chain);
+        Instant cap = now.plus(maxCacheAge);
+        Piece p = new Piece(body, chain, nextUpdate, nextUpdate.isBefore(cap) ? nextUpdate : cap);
         cache.put(key, p);
         return p;
+    }
+
+    /** The served piece's signature, by a certificate issued directly by a trust anchor (or by an anchor). */
+    private void verifySignature(URI uri, String kind, byte[] body, String chainPem) throws QuoteVerificationException {
+        try {
+            if (chainPem == null) {
+                X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509")
+                        .generateCRL(new ByteArrayInputStream(body));
+                for (X509Certificate a : anchors) {
+                    if (a.getSubjectX500Principal().equals(crl.getIssuerX500Principal())) {
+                        crl.verify(a.getPublicKey());
+                        return;
+                    }
+                }
+                throw new GeneralSecurityException("the root CA CRL is not issued by a trust anchor");
+            }
+            List<X509Certificate> chain = Pem.parseChain(chainPem.getBytes(StandardCharsets.US_ASCII));
+            X509Certificate signer = chain.get(0);
+            X509Certificate anchor = null;
+            for (X509Certificate a : anchors) {
+                if (a.getSubjectX500Principal().equals(signer.getIssuerX500Principal())) {
+                    anchor = a;
+                }
+            }
+            if (anchor == null || chain.size() > 2
+                    || chain.size() == 2 && !java.util.Arrays.equals(chain.get(1).getEncoded(), anchor.getEncoded())) {
+                throw new GeneralSecurityException("the issuer chain is not a certificate issued directly by a trust "
+                        + "anchor (optionally followed by it)");
+            }
+            signer.verify(anchor.getPublicKey());
+            if (kind.equals("crl")) {
+                X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509")
+                        .generateCRL(new ByteArrayInputStream(body));
+                if (!crl.getIssuerX500Principal().equals(signer.getSubjectX500Principal())) {
+                    throw new GeneralSecurityException("the CRL is not issued by the issuer chain's CA");
+                }
+                crl.verify(signer.getPublicKey());
+                return;
+            }
+            String json = new String(body, StandardCharsets.UTF_8);
+            byte[] signed = Json.rawField(json, kind).getBytes(StandardCharsets.UTF_8);
+            byte[] sig = Hex.decode(Json.rawField(json, "signature").replace("\"", ""));
+            if (!io.attest402.verifier.internal.Ecdsa.verify(signer.getPublicKey(), signed, sig)) {
+                throw new GeneralSecurityException("the " + kind + " signature does not verify with '"
+                        + QuoteVerifier.cn(signer) + "'");
+            }
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw new QuoteVerificationException(Kind.INVALID_COLLATERAL, uri + " served a " + kind
+                    + " that does not verify: " + e.getMessage() + " (not cached)", e);
+        }
     }
 
     /** PCCS serves some CRLs as hex text; Intel serves DER. */
@@ -205,6 +265,8 @@ public final class CollateralFetcher {
         private HttpClient http;
         private Clock clock = Clock.systemUTC();
         private Duration timeout = Duration.ofSeconds(20);
+        private Duration maxCacheAge = Duration.ofHours(1);
+        private final List<X509Certificate> anchors = new java.util.ArrayList<>();
 
         private Builder() {
         }
@@ -217,6 +279,19 @@ public final class CollateralFetcher {
         /** Clock deciding cache freshness. */
         public Builder clock(Clock v) { clock = Objects.requireNonNull(v); return this; }
         public Builder timeout(Duration v) { timeout = v; return this; }
+        /** Longest time a piece stays cached, even when its nextUpdate is later (default one hour). */
+        public Builder maxCacheAge(Duration v) {
+            if (v.isNegative() || v.isZero()) {
+                throw new IllegalArgumentException("maxCacheAge must be positive");
+            }
+            maxCacheAge = v;
+            return this;
+        }
+        /**
+         * A root whose directly issued signers may sign the served pieces (repeatable); default the pinned Intel SGX
+         * Root CA. A loopback PCS serving simulated collateral passes the simulation root here.
+         */
+        public Builder trustAnchor(X509Certificate root) { anchors.add(Objects.requireNonNull(root)); return this; }
 
         public CollateralFetcher build() {
             return new CollateralFetcher(this);

@@ -328,7 +328,22 @@ public final class VerificationPolicy {
          * Trusts one more root besides the pinned Intel SGX Root CA. Chains rooted there follow Intel's structure
          * exactly: the PCK CA and the TCB signing certificate must be issued directly by this anchor.
          */
-        public Builder addTrustAnchor(X509Certificate c) { extraTrustAnchors.add(c); return this; }
+        public Builder addTrustAnchor(X509Certificate c) {
+            boolean root = c.getSubjectX500Principal().equals(c.getIssuerX500Principal()) && c.getBasicConstraints() >= 0;
+            if (root) {
+                try {
+                    c.verify(c.getPublicKey());
+                } catch (java.security.GeneralSecurityException | RuntimeException e) {
+                    root = false;
+                }
+            }
+            if (!root) {
+                throw new IllegalArgumentException("a trust anchor must be a self-signed root CA certificate, not '"
+                        + c.getSubjectX500Principal().getName() + "'");
+            }
+            extraTrustAnchors.add(c);
+            return this;
+        }
 
         private static byte[] exact(byte[] v, int len, String name) {
             if (v.length != len) {

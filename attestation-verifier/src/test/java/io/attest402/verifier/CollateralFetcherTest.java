@@ -108,4 +108,56 @@ class CollateralFetcherTest {
         assertEquals(Kind.INVALID_COLLATERAL, e.kind());
         assertTrue(e.getMessage().contains("404"), e.getMessage());
     }
+
+    @Test
+    void piecesThatDoNotVerifyAreRefusedAndNotCached() throws Exception {
+        server.removeContext("/sgx/certification/v4/tcb");
+        byte[] badSig = recorded.tcbInfoSignature();
+        badSig[5] ^= 1;
+        route("/sgx/certification/v4/tcb", "{\"tcbInfo\":" + recorded.tcbInfo() + ",\"signature\":\""
+                + Hex.encode(badSig) + "\"}", "TCB-Info-Issuer-Chain", recorded.tcbInfoIssuerChain());
+        CollateralFetcher f = fetcher(v.at());
+        QuoteVerificationException e = assertThrows(QuoteVerificationException.class, () -> f.fetch(v.quote()));
+        assertEquals(Kind.INVALID_COLLATERAL, e.kind());
+        assertTrue(e.getMessage().contains("does not verify"), e.getMessage());
+        assertEquals(0, f.cachedPieces());
+        // a fetcher trusting another root refuses Intel's genuine pieces
+        CollateralFetcher other = CollateralFetcher.builder().baseUrl(URI.create("http://127.0.0.1:"
+                + server.getAddress().getPort())).clock(Clock.fixed(v.at(), ZoneOffset.UTC))
+                .trustAnchor(io.attest402.verifier.simulation.SimulationCa.generate(v.at()).root()).build();
+        QuoteVerificationException e2 = assertThrows(QuoteVerificationException.class, () -> other.fetch(v.quote()));
+        assertTrue(e2.getMessage().contains("does not verify"), e2.getMessage());
+    }
+
+    @Test
+    void theCacheLifetimeIsCappedBelowNextUpdate() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Instant> now = new java.util.concurrent.atomic.AtomicReference<>(
+                Instant.ofEpochSecond(v.window()[0] + 60));
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        CollateralFetcher f = CollateralFetcher.builder().baseUrl(URI.create("http://127.0.0.1:"
+                + server.getAddress().getPort())).clock(clock).maxCacheAge(java.time.Duration.ofMinutes(30)).build();
+        f.fetch(v.quote());
+        int first = requests.get();
+        now.set(now.get().plusSeconds(29 * 60));
+        f.fetch(v.quote());
+        assertEquals(first, requests.get(), "within maxCacheAge: cached");
+        now.set(now.get().plusSeconds(2 * 60));
+        f.fetch(v.quote());
+        assertEquals(2 * first, requests.get(), "past maxCacheAge, before nextUpdate: fetched again");
+    }
 }

@@ -25,6 +25,11 @@ public record TcbInfo(String id, int version, Instant issueDate, Instant nextUpd
             JsonNode n = MAPPER.readTree(json);
             int version = Json.intField(n, "version");
             String id = n.has("id") ? Json.text(n, "id") : "SGX";
+            // QVL supports TCB type 0 only (the component order the TCB levels are written in).
+            if (!n.has("tcbType") || Json.intField(n, "tcbType") != 0) {
+                throw new IllegalArgumentException("tcbType must be 0 (the only TCB type QVL evaluates), got "
+                        + (n.has("tcbType") ? n.get("tcbType").toString() : "none"));
+            }
             List<TcbLevel> levels = new ArrayList<>();
             for (JsonNode l : Json.array(n, "tcbLevels")) {
                 levels.add(platformLevel(l, version));

@@ -98,8 +98,9 @@ public final class SimulatedBackend implements TeeBackend {
           new AesGcmSealer(key, DOMAIN, random), clock, dir);
       Arrays.fill(key, (byte) 0);
       LOG.warn("*** SIMULATED TEE ({}): no hardware protects this facilitator; quotes are signed by the local "
-          + "attest402 simulation CA in {} and are rejected by default verifier policy; sealing offers no "
-          + "protection. Development only. ***", b.teeType(), dir);
+          + "attest402 simulation CA in {} (root sha256 {}, the pin a verifier needs: --simulation-root) and are "
+          + "rejected by default verifier policy; sealing offers no protection. Development only. ***",
+          b.teeType(), dir, ca.rootFingerprintSha256());
       return b;
     } catch (IOException e) {
       throw new TeeException("cannot set up the simulated TEE in " + dir + ": " + e, e);
