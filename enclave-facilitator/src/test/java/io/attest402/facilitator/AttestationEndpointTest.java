@@ -89,8 +89,8 @@ class AttestationEndpointTest {
       assertFalse(AttestationChecker.check(signedDoc, null, Clock.systemUTC().instant(),
           VerificationPolicy.defaults(), nonce).ok(), "default policy rejects a simulated TEE");
       // a client that fetches its own collateral from the PCS concludes the same
-      assertTrue(AttestationChecker.checkWithPccs(signedDoc, io.attest402.verifier.CollateralFetcher.builder()
-          .baseUrl(pcs.url()).build(), Clock.systemUTC().instant(), pinned, nonce).ok());
+      assertTrue(AttestationChecker.checkWithPccs(signedDoc, pcs.url(), Clock.systemUTC(),
+          Clock.systemUTC().instant(), pinned, nonce).ok());
       // a policy pinning another MRENCLAVE refuses
       assertFalse(AttestationChecker.check(signedDoc, null, Clock.systemUTC().instant(), pinned.toBuilder()
           .mrEnclave(new byte[32]).build(), nonce).ok());

@@ -242,20 +242,50 @@ public final class AttestationChecker {
    * document carries when {@code pccs} is null. Both verify the same way: collateral is Intel-signed (or signed by
    * the pinned simulation root), so where it came from does not matter; a fetch failure is a rejection.
    */
-  public static Result checkWithPccs(AttestationDocument doc, io.attest402.verifier.CollateralFetcher pccs,
-      Instant at,
-      VerificationPolicy policy, byte[] expectedNonce) {
+  public static Result checkWithPccs(AttestationDocument doc, java.net.URI pccs, java.time.Clock clock,
+      Instant at, VerificationPolicy policy, byte[] expectedNonce) {
     if (pccs == null) {
       return check(doc, (Collateral) null, at, policy, expectedNonce);
     }
     Collateral fetched;
     try {
-      fetched = pccs.fetch(doc.quoteBytes());
+      byte[] quote = doc.quoteBytes();
+      fetched = fetcher(pccs, clock, policy, quote).fetch(quote);
     } catch (QuoteVerificationException | RuntimeException e) {
       return new Result(false, List.of("cannot fetch collateral for the quote from the PCCS: " + e.getMessage()),
           null, null, doc.simulated(), doc.teeType(), null, null);
     }
     return check(doc, fetched, at, policy, expectedNonce);
+  }
+
+  /**
+   * A PCS/PCCS client for {@code quote}: Intel's root is always an anchor; a simulation root is one only when the
+   * quote's own PCK chain ends in a root whose SHA-256 the policy pins (the pin, not the served certificate, is
+   * what is trusted).
+   */
+  public static io.attest402.verifier.CollateralFetcher fetcher(java.net.URI pccs, java.time.Clock clock,
+      VerificationPolicy policy, byte[] quote) {
+    io.attest402.verifier.CollateralFetcher.Builder b = io.attest402.verifier.CollateralFetcher.builder()
+        .baseUrl(pccs).clock(clock).trustAnchor(QuoteVerifier.intelRootCa());
+    if (!policy.simulationRoots().isEmpty()) {
+      try {
+        byte[] pem = Quote.parse(quote).certificationData();
+        var certs = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(
+            new java.io.ByteArrayInputStream(new String(pem, java.nio.charset.StandardCharsets.US_ASCII)
+                .replace("\0", "").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        for (var c : certs) {
+          var x = (java.security.cert.X509Certificate) c;
+          String sha = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+              .digest(x.getEncoded()));
+          if (policy.simulationRoots().contains(sha)) {
+            b.trustAnchor(x);
+          }
+        }
+      } catch (Exception e) {
+        // no simulation anchor: the fetch then fails on the chain, with its own reason
+      }
+    }
+    return b.build();
   }
 
   /** {@link #check(AttestationDocument, Collateral, Instant, VerificationPolicy, byte[])} on served JSON. */

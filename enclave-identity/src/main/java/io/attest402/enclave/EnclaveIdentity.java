@@ -179,8 +179,12 @@ public final class EnclaveIdentity {
   public Collateral refreshCollateral(URI pccs) throws CollateralUnavailableException {
     Collateral c;
     try {
-      c = CollateralFetcher.builder().baseUrl(pccs).clock(clock).timeout(Duration.ofSeconds(20)).build()
-          .fetch(startupQuote);
+      CollateralFetcher.Builder fb = CollateralFetcher.builder().baseUrl(pccs).clock(clock)
+          .timeout(Duration.ofSeconds(20)).trustAnchor(io.attest402.verifier.QuoteVerifier.intelRootCa());
+      if (backend instanceof io.attest402.enclave.tee.SimulatedBackend sim) {
+        fb.trustAnchor(sim.simulationRoot());
+      }
+      c = fb.build().fetch(startupQuote);
     } catch (QuoteVerificationException e) {
       throw new CollateralUnavailableException("cannot obtain collateral for this facilitator's quote from "
           + pccs + ": " + e.getMessage(), e);

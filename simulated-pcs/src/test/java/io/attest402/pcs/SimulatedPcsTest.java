@@ -63,7 +63,8 @@ class SimulatedPcsTest {
           .attributeFlags(io.attest402.verifier.SgxReportBody.FLAG_INIT
               | io.attest402.verifier.SgxReportBody.FLAG_MODE64BIT).xfrm(3)
           .mrEnclave(new byte[32]).reportData(new byte[64]).build());
-      Collateral fetched = CollateralFetcher.builder().baseUrl(pcs.url()).build().fetch(quote);
+      Collateral fetched = CollateralFetcher.builder().baseUrl(pcs.url()).trustAnchor(ca.root()).build()
+          .fetch(quote);
       Verdict v = new QuoteVerifier().verify(quote, fetched, Clock.systemUTC().instant(), VerificationPolicy
           .builder().trustSimulationRoot(ca.rootFingerprintSha256()).allowAnyMeasurement(true).build());
       assertTrue(v.ok(), v.toString());

@@ -78,8 +78,7 @@ public final class QuoteVerifyCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("give exactly one of --collateral FILE or --pccs URL");
             }
             collateral = collateralFile != null ? Collateral.fromJson(Files.readAllBytes(collateralFile))
-                    : io.attest402.verifier.CollateralFetcher.builder().baseUrl(pccs).clock(clock).build()
-                            .fetch(quote);
+                    : pccsFetcher(quote).fetch(quote);
             policy = policyOptions.policy();
         } catch (IOException | IllegalArgumentException | QuoteVerificationException e) {
             err.println("attest402 quote verify: " + e.getMessage());
@@ -128,6 +127,27 @@ public final class QuoteVerifyCommand implements Callable<Integer> {
             out.println("warning:    " + w);
         }
         v.failure().ifPresent(f -> out.println("error:      [" + f.kind() + "] " + f.getMessage()));
+    }
+
+    /** Intel's root, plus the quote's own chain root when the policy pins its SHA-256 as a simulation root. */
+    private io.attest402.verifier.CollateralFetcher pccsFetcher(byte[] quote) throws IOException {
+        io.attest402.verifier.CollateralFetcher.Builder b = io.attest402.verifier.CollateralFetcher.builder()
+                .baseUrl(pccs).clock(clock).trustAnchor(QuoteVerifier.intelRootCa());
+        java.util.Set<String> pinned = policyOptions.policy().simulationRoots();
+        if (!pinned.isEmpty()) {
+            try {
+                for (java.security.cert.X509Certificate c : io.attest402.verifier.internal.Pem.parseChain(
+                        io.attest402.verifier.Quote.parse(quote).certificationData())) {
+                    if (pinned.contains(Hex.encode(java.security.MessageDigest.getInstance("SHA-256")
+                            .digest(c.getEncoded())))) {
+                        b.trustAnchor(c);
+                    }
+                }
+            } catch (Exception e) {
+                // no simulation anchor: the fetch fails on the chain with its own reason
+            }
+        }
+        return b.build();
     }
 
     /** Raw binary, hex, 0x-hex (whitespace ignored) or base64. */

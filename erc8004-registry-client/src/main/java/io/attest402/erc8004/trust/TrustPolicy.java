@@ -52,7 +52,7 @@ public final class TrustPolicy {
   private final TrustRequirements req;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
-  private final io.attest402.verifier.CollateralFetcher pccs;
+  private final java.net.URI pccs;
 
   /**
    * @param agentsByWallet finds agentIds whose agentWallet is an address (e.g. a {@code RegistryIndexer} search);
@@ -67,8 +67,7 @@ public final class TrustPolicy {
     this.req = Objects.requireNonNull(requirements);
     this.clock = Objects.requireNonNull(clock);
     AttestationChecker.requirePinned(requirements.attestationPolicy());
-    this.pccs = requirements.pccs() == null ? null
-        : io.attest402.verifier.CollateralFetcher.builder().baseUrl(requirements.pccs()).clock(clock).build();
+    this.pccs = requirements.pccs();
   }
 
   public TrustDecision evaluate(TrustQuery q) {
@@ -251,7 +250,7 @@ public final class TrustPolicy {
         String json = new String(resolver.resolve(url), StandardCharsets.UTF_8);
         AttestationChecker.Result r;
         try {
-          r = AttestationChecker.checkWithPccs(AttestationDocument.fromJson(json), pccs, clock.instant(),
+          r = AttestationChecker.checkWithPccs(AttestationDocument.fromJson(json), pccs, clock, clock.instant(),
               req.attestationPolicy(), nonce);
         } catch (IllegalArgumentException e) {
           r = new AttestationChecker.Result(false, List.of(e.getMessage()), null, null, false, null, null, null);

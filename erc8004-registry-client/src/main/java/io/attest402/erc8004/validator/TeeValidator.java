@@ -52,7 +52,7 @@ public final class TeeValidator {
   private final VerificationPolicy policy;
   private final Clock clock;
   private final String me;
-  private final io.attest402.verifier.CollateralFetcher pccs;
+  private final java.net.URI pccs;
 
   /** @param client a client whose signer is the validator's account */
   public TeeValidator(Erc8004Client client, RegistryIndexer indexer, UriResolver resolver,
@@ -68,8 +68,7 @@ public final class TeeValidator {
   public TeeValidator(Erc8004Client client, RegistryIndexer indexer, UriResolver resolver,
       VerificationPolicy policy, Clock clock, java.net.URI pccs) {
     AttestationChecker.requirePinned(policy);
-    this.pccs = pccs == null ? null
-        : io.attest402.verifier.CollateralFetcher.builder().baseUrl(pccs).clock(clock).build();
+    this.pccs = pccs;
     this.client = client;
     this.indexer = indexer;
     this.resolver = resolver;
@@ -183,7 +182,7 @@ public final class TeeValidator {
         AttestationChecker.Result r;
         try {
           r = AttestationChecker.checkWithPccs(io.attest402.enclave.AttestationDocument.fromJson(json), pccs,
-              clock.instant(), policy, nonce);
+              clock, clock.instant(), policy, nonce);
         } catch (IllegalArgumentException e) {
           r = new AttestationChecker.Result(false, List.of(e.getMessage()), null, null, false, null, null, null);
         }

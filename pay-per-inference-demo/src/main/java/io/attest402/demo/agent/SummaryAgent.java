@@ -16,7 +16,6 @@ import io.attest402.erc8004.reputation.ReputationService;
 import io.attest402.erc8004.trust.TrustDecision;
 import io.attest402.erc8004.trust.TrustPolicy;
 import io.attest402.erc8004.trust.TrustRequirements;
-import io.attest402.verifier.CollateralFetcher;
 import io.attest402.verifier.VerificationPolicy;
 import io.attest402.x402.client.PayingHttpClient;
 import io.attest402.x402.client.PaymentResult;
@@ -236,9 +235,8 @@ public final class SummaryAgent {
     if (r.statusCode() != 200) {
       throw new IOException("facilitator /attestation answered HTTP " + r.statusCode());
     }
-    return AttestationChecker.checkWithPccs(AttestationDocument.fromJson(r.body()), req.pccs() == null ? null
-        : CollateralFetcher.builder().baseUrl(req.pccs()).clock(clock).build(), clock.instant(),
-        req.attestationPolicy(), nonce);
+    return AttestationChecker.checkWithPccs(AttestationDocument.fromJson(r.body()), req.pccs(), clock,
+        clock.instant(), req.attestationPolicy(), nonce);
   }
 
   private static String receiptMatches(Receipt r, PaymentResult.Paid<byte[]> paid, SettleResponse s) {
