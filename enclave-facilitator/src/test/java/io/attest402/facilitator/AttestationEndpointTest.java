@@ -150,7 +150,7 @@ class AttestationEndpointTest {
             new PrintWriter(log), new PrintWriter(log))) {
       // 150 payers checking trust at once: every one gets its signed nonce.
       java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-          .connectTimeout(java.time.Duration.ofSeconds(30)).build();
+          .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(java.time.Duration.ofSeconds(30)).build();
       List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> all = new java.util.ArrayList<>();
       for (int i = 0; i < 150; i++) {
         byte[] n = new byte[32];
