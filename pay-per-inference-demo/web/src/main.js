@@ -99,6 +99,7 @@ $('pay').addEventListener('click', async () => {
       a.className = att.verdict.ok ? 'ok' : 'bad';
       a.textContent = `${att.verdict.ok ? 'verified' : 'NOT verified'}: ${att.verdict.status}`
         + `${att.verdict.simulated ? ' (SIMULATED TEE: no hardware guarantee)' : ''}; signer ${att.signer}`
+        + `; ${att.verdict.measurementPinned ? `pinned ${att.verdict.measurement}` : 'MEASUREMENT NOT PINNED'}`
         + `${att.keyBound ? ' bound by the quote' : ' NOT bound by the quote'}`;
     }
     $('attestation').append(a);

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
         io.attest402.demo.cli.AgentCommand.class,
         io.attest402.verifier.cli.QuoteCommand.class,
         io.attest402.erc8004.cli.RegistryCommand.class,
+        io.attest402.pcs.PcsCommand.class,
         CommandLine.HelpCommand.class})
 public final class Attest402 implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

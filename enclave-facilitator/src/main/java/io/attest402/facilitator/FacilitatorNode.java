@@ -1,9 +1,10 @@
 package io.attest402.facilitator;
 
 import io.attest402.contracts.chain.Deployment;
+import io.attest402.enclave.BuildInfo;
 import io.attest402.enclave.EnclaveIdentity;
 import io.attest402.enclave.EnclaveKey;
-import io.attest402.enclave.QuoteRateLimiter;
+import io.attest402.enclave.PerClientQuoteLimiter;
 import io.attest402.enclave.tee.TeeBackends;
 import io.attest402.enclave.tee.TeeException;
 
@@ -19,7 +20,9 @@ import io.attest402.facilitator.identity.ServedIdentity;
 import io.attest402.facilitator.metrics.FacilitatorMetrics;
 import io.attest402.facilitator.settle.SignedReceiptIssuer;
 import io.attest402.facilitator.store.SqliteSettlementStore;
+import io.attest402.verifier.CollateralFetcher;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -39,10 +42,17 @@ public final class FacilitatorNode implements AutoCloseable {
    * @param teeMode auto, gramine, tdx or simulated (auto without a TEE refuses to start)
    * @param register register an ERC-8004 identity when the deployment has an identity registry
    * @param validators TEE validators to ask for a tee-attestation validation (once per key)
+   * @param pccs the PCS/PCCS the facilitator fetches the collateral for its own quote from (Intel PCS v4 API);
+   *     null = Intel PCS. With {@code --tee simulated} it must be a PCS that serves the simulation CA's collateral.
+   * @param measuredFiles configuration files the TDX backend extends into RTMR3 with the facilitator artifact
+   *     (deployment file, networks file); may be empty
    */
   public record Config(Deployment deployment, NetworksConfig networks, String host, int port, String publicUrl,
-      Path dataDir, String teeMode, FacilitatorOptions options, boolean register, List<String> validators) {
+      Path dataDir, String teeMode, FacilitatorOptions options, boolean register, List<String> validators,
+      URI pccs, List<Path> measuredFiles) {
     public Config {
+      measuredFiles = measuredFiles == null ? List.of() : List.copyOf(measuredFiles);
+      pccs = pccs == null ? CollateralFetcher.INTEL_PCS : pccs;
       Objects.requireNonNull(deployment, "deployment");
       Objects.requireNonNull(networks, "networks");
       Objects.requireNonNull(dataDir, "dataDir");
@@ -55,17 +65,22 @@ public final class FacilitatorNode implements AutoCloseable {
     }
   }
 
+  /** Fresh quotes ({@code /attestation?nonce=..&fresh=1}) per client and minute. */
+  public static final int FRESH_QUOTES_PER_CLIENT_PER_MINUTE = 10;
+
   private final FacilitatorServer server;
   private final EnclaveIdentity identity;
   private final String url;
   private final Erc8004Registration.Result registration;
+  private final CollateralRefresher refresher;
 
   private FacilitatorNode(FacilitatorServer server, EnclaveIdentity identity, String url,
-      Erc8004Registration.Result registration) {
+      Erc8004Registration.Result registration, CollateralRefresher refresher) {
     this.server = server;
     this.identity = identity;
     this.url = url;
     this.registration = registration;
+    this.refresher = refresher;
   }
 
   /** Starts everything; on failure, what was started is stopped again. Progress lines go to {@code out}. */
@@ -105,7 +120,8 @@ public final class FacilitatorNode implements AutoCloseable {
     }
     AtomicReference<String> registrationFile = new AtomicReference<>();
     ServedIdentity served = new ServedIdentity(identity,
-        QuoteRateLimiter.perMinute(60, clock), () -> Optional.ofNullable(registrationFile.get()));
+        new PerClientQuoteLimiter(FRESH_QUOTES_PER_CLIENT_PER_MINUTE, 10_000, clock),
+        () -> Optional.ofNullable(registrationFile.get()));
     // The URL is registered on chain, so it is fixed before the server starts; registering first also keeps the
     // registration's transactions out of the way of the settlement engine's account nonces.
     int port = c.port() == 0 ? freePort(c.host()) : c.port();
@@ -114,7 +130,8 @@ public final class FacilitatorNode implements AutoCloseable {
     Erc8004Registration.Result reg = null;
     if (c.register() && c.deployment().contracts().identityRegistry() != null) {
       try {
-        reg = Erc8004Registration.ensure(c.deployment(), key, url, c.dataDir(), c.validators(), clock);
+        reg = Erc8004Registration.ensure(c.deployment(), key, url, c.dataDir(), c.validators(), clock,
+            Erc8004Registration.attestationFacts(identity.measurement(), BuildInfo.sourceRevision()));
         registrationFile.set(reg.file().toJson());
         out.println("ERC-8004 identity: agentId " + reg.agentId() + (reg.registered() ? " (registered now)" : "")
             + ", agentWallet " + key.address()
@@ -136,7 +153,8 @@ public final class FacilitatorNode implements AutoCloseable {
     if (anchorer != null) {
       anchorer.start();
     }
-    return new FacilitatorNode(server, identity, url, reg);
+    CollateralRefresher refresher = CollateralRefresher.start(identity, c.pccs(), clock);
+    return new FacilitatorNode(server, identity, url, reg, refresher);
   }
 
   private static int freePort(String host) {
@@ -149,13 +167,21 @@ public final class FacilitatorNode implements AutoCloseable {
 
   private static EnclaveIdentity identity(Config c, Clock clock, PrintWriter out, PrintWriter err,
       byte[] simulatedMrEnclave) {
+    List<Path> measured = new java.util.ArrayList<>();
+    artifact().ifPresent(measured::add);
+    measured.addAll(c.measuredFiles());
     TeeBackends.Options teeOptions = TeeBackends.Options.defaults(c.dataDir()).withClock(clock)
-        .withSimulatedMrEnclave(simulatedMrEnclave);
+        .withMeasuredFiles(measured).withSimulatedMrEnclave(simulatedMrEnclave);
     try {
-      EnclaveIdentity identity = EnclaveIdentity.startVerified(c.teeMode(), teeOptions, null);
+      EnclaveIdentity identity = EnclaveIdentity.startVerified(c.teeMode(), teeOptions, c.pccs());
       out.println("enclave identity: " + identity.backend().teeType() + (identity.simulated()
           ? " (SIMULATED: no hardware protects the key)" : "") + ", " + identity.backend().sealingDescription());
+      out.println("collateral for its quote from " + c.pccs() + ", valid until " + identity.collateralNextUpdate());
       return identity;
+    } catch (EnclaveIdentity.CollateralUnavailableException e) {
+      throw new IllegalStateException("refusing to start: " + e.getMessage() + " (--pccs URL names the PCS or PCCS"
+          + (c.teeMode().equals("simulated") ? "; a simulated TEE needs one serving its simulation CA's collateral:"
+              + " bin/attest402 simulated-pcs --data-dir " + c.dataDir() : "") + ")", e);
     } catch (io.attest402.enclave.SelfCheck.SelfCheckException e) {
       throw new IllegalStateException("refusing to start: the TEE's own quote does not verify: " + e.getMessage(), e);
     } catch (TeeException e) {
@@ -163,6 +189,17 @@ public final class FacilitatorNode implements AutoCloseable {
       // machine without one refuses to start and says how to choose.
       String msg = e.getMessage();
       throw new IllegalStateException(msg.startsWith("--tee") ? msg : "--tee " + c.teeMode() + ": " + msg, e);
+    }
+  }
+
+  /** The jar this facilitator runs from (what TDX measures into RTMR3), when it runs from one. */
+  static Optional<Path> artifact() {
+    try {
+      java.security.CodeSource cs = FacilitatorNode.class.getProtectionDomain().getCodeSource();
+      Path p = cs == null ? null : Path.of(cs.getLocation().toURI());
+      return p != null && java.nio.file.Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      return Optional.empty();
     }
   }
 
@@ -190,6 +227,7 @@ public final class FacilitatorNode implements AutoCloseable {
   /** Graceful: in-flight settlements finish or stay journaled. */
   @Override
   public void close() {
+    refresher.close();
     server.stop();
   }
 }

@@ -26,6 +26,8 @@ import org.bouncycastle.crypto.ec.CustomNamedCurves;
  * flag, measurement, report data) agrees with the quote. Stateless and thread-safe.
  */
 public final class AttestationChecker {
+  private static final QuoteVerifier VERIFIER = new QuoteVerifier();
+
   private AttestationChecker() {
   }
 
@@ -42,8 +44,41 @@ public final class AttestationChecker {
 
     public String summary() {
       return ok ? "attestation OK: " + teeType + (simulated ? " (SIMULATED)" : "") + " signer " + address
+          + (measurementPinned() ? ", measurement " + measurementText()
+              : " (MEASUREMENT NOT PINNED: any enclave accepted, --allow-any-measurement)")
           : "attestation REJECTED: " + String.join("; ", reasons);
     }
+
+    /** True when the verifier matched the policy's measurement pin (false when any measurement was allowed). */
+    public boolean measurementPinned() {
+      return verdict != null && verdict.ok() && verdict.measurementPinned();
+    }
+
+    /** The measurement in one short line ({@code mrEnclave ..} or {@code mrTd .. rtmr3 ..}). */
+    public String measurementText() {
+      if (measurement == null) {
+        return "unknown";
+      }
+      return measurement.tee().equals("sgx") ? "mrEnclave " + measurement.mrEnclave() + " mrSigner "
+          + measurement.mrSigner() + " isvProdId " + measurement.isvProdId() + " isvSvn " + measurement.isvSvn()
+          : "mrTd " + measurement.mrTd() + " rtmr3 " + measurement.rtmrs().get(3);
+    }
+  }
+
+  /**
+   * Refuses a client policy that pins no measurement (MRENCLAVE, MRSIGNER + ISVPRODID, MRTD or RTMRs) unless it
+   * says {@code allowAnyMeasurement}: without a pin, any genuine enclave that binds its own key would pass.
+   *
+   * @throws IllegalArgumentException with what to do
+   */
+  public static VerificationPolicy requirePinned(VerificationPolicy policy) {
+    if (policy != null && !policy.pinsMeasurement() && !policy.allowAnyMeasurement()) {
+      throw new IllegalArgumentException("the attestation policy pins no measurement: any genuine enclave would "
+          + "pass. Pin the facilitator's code in a policy file (mrEnclave, or mrSigner + isvProdId + minIsvSvn, "
+          + "or mrTd + rtmr0..rtmr3; bin/attest402 measure writes one) and pass it with --policy FILE, or accept "
+          + "any measurement explicitly with --allow-any-measurement (flagged in every output)");
+    }
+    return policy;
   }
 
   /**
@@ -57,6 +92,17 @@ public final class AttestationChecker {
    */
   public static Result check(AttestationDocument doc, Collateral collateral, Instant at, VerificationPolicy policy,
       byte[] expectedNonce) {
+    return check(doc, collateral, at, policy, expectedNonce, FreshnessProof.DEFAULT_WINDOW);
+  }
+
+  /**
+   * {@link #check(AttestationDocument, Collateral, Instant, VerificationPolicy, byte[])} with the tolerance of the
+   * freshness proof's time: a document answering {@code expectedNonce} either carries a quote whose report data
+   * ends in it (a fresh quote), or the startup quote plus a {@link FreshnessProof} over it signed by the key the
+   * quote binds within {@code window} of {@code at}.
+   */
+  public static Result check(AttestationDocument doc, Collateral collateral, Instant at, VerificationPolicy policy,
+      byte[] expectedNonce, java.time.Duration window) {
     Objects.requireNonNull(doc, "doc");
     Objects.requireNonNull(at, "at");
     Objects.requireNonNull(policy, "policy");
@@ -89,8 +135,18 @@ public final class AttestationChecker {
     } catch (RuntimeException e) {
       reasons.add("served nonce is not hex");
     }
-    byte[] expectedNonceBytes = expectedNonce == null ? new byte[KeyBinding.NONCE_BYTES] : expectedNonce;
-    if (expectedNonce != null && nonce != null && !Arrays.equals(nonce, expectedNonce)) {
+    // A signed nonce answers with the startup quote (zero nonce in its report data) and a freshness proof.
+    boolean signedNonce = expectedNonce != null && doc.freshness() != null;
+    if (signedNonce) {
+      if (pub != null) {
+        doc.freshness().problem(expectedNonce, pub, at, window).ifPresent(reasons::add);
+      }
+    }
+    byte[] expectedNonceBytes = expectedNonce == null || signedNonce ? new byte[KeyBinding.NONCE_BYTES]
+        : expectedNonce;
+    if (signedNonce && nonce != null && !Arrays.equals(nonce, expectedNonceBytes)) {
+      reasons.add("a document with a freshness proof must carry the startup quote (zero nonce)");
+    } else if (!signedNonce && expectedNonce != null && nonce != null && !Arrays.equals(nonce, expectedNonce)) {
       reasons.add("document answers nonce " + hex.formatHex(nonce) + ", not the requested "
           + hex.formatHex(expectedNonce));
     }
@@ -111,11 +167,16 @@ public final class AttestationChecker {
     }
     Verdict verdict = null;
     Measurement measurement = null;
-    if (c == null) {
-      reasons.add("no collateral to verify the quote with (the document carries none; fetch it from Intel "
-          + "PCS or a PCCS)");
-    } else {
-      verdict = new QuoteVerifier().verify(quote, c, at, policy);
+    if (c == null && reasons.stream().noneMatch(r -> r.startsWith("served collateral"))) {
+      reasons.add("no collateral to verify the quote with: the document carries none (the facilitator could not "
+          + "fetch it, or what it had is past its nextUpdate); fetch it from Intel PCS or a PCCS (--pccs URL)");
+    } else if (c != null) {
+      List<String> stale = CollateralValidity.stale(c, at);
+      if (!stale.isEmpty()) {
+        reasons.add((collateral == null ? "served" : "fetched") + " collateral is stale at " + at + ": "
+            + String.join(", ", stale));
+      }
+      verdict = VERIFIER.verify(quote, c, at, policy);
       if (!verdict.ok()) {
         reasons.add("quote rejected: " + verdict.failure().map(f -> f.kind() + ": " + f.getMessage())
             .orElse("verification failed"));
@@ -140,7 +201,7 @@ public final class AttestationChecker {
         }
       }
       if (!Arrays.equals(Arrays.copyOfRange(rd, 32, 64), expectedNonceBytes)) {
-        reasons.add(expectedNonce == null
+        reasons.add(expectedNonce == null || signedNonce
             ? "quote report data does not end in 32 zero bytes (startup quote expected)"
             : "quote report data does not carry the requested nonce");
       }
@@ -155,9 +216,15 @@ public final class AttestationChecker {
       if (doc.measurement() != null && !doc.measurement().equals(measurement)) {
         reasons.add("served measurement differs from the quote's");
       }
+      if (q.teeType() == TeeType.TDX) {
+        tdxRuntimeMeasurement(doc, q, policy, reasons);
+      }
     }
     boolean simulated = verdict != null ? verdict.simulated() : doc.simulated();
-    if (verdict != null && verdict.quote().isPresent() && verdict.simulated() != doc.simulated()) {
+    boolean rejectedSimulation = verdict != null && verdict.failure()
+        .filter(f -> f.kind() == QuoteVerificationException.Kind.SIMULATED_REJECTED).isPresent();
+    if (verdict != null && verdict.quote().isPresent() && !rejectedSimulation
+        && verdict.simulated() != doc.simulated()) {
       reasons.add("document says simulated=" + doc.simulated() + " but the quote "
           + (verdict.simulated() ? "chains to the attest402 simulation CA" : "is not simulated"));
     }
@@ -170,6 +237,57 @@ public final class AttestationChecker {
         measurement, verdict);
   }
 
+  /**
+   * Checks {@code doc} with collateral from {@code pccs} (the caller's own PCS/PCCS), or with the collateral the
+   * document carries when {@code pccs} is null. Both verify the same way: collateral is Intel-signed (or signed by
+   * the pinned simulation root), so where it came from does not matter; a fetch failure is a rejection.
+   */
+  public static Result checkWithPccs(AttestationDocument doc, java.net.URI pccs, java.time.Clock clock,
+      Instant at, VerificationPolicy policy, byte[] expectedNonce) {
+    if (pccs == null) {
+      return check(doc, (Collateral) null, at, policy, expectedNonce);
+    }
+    Collateral fetched;
+    try {
+      byte[] quote = doc.quoteBytes();
+      fetched = fetcher(pccs, clock, policy, quote).fetch(quote);
+    } catch (QuoteVerificationException | RuntimeException e) {
+      return new Result(false, List.of("cannot fetch collateral for the quote from the PCCS: " + e.getMessage()),
+          null, null, doc.simulated(), doc.teeType(), null, null);
+    }
+    return check(doc, fetched, at, policy, expectedNonce);
+  }
+
+  /**
+   * A PCS/PCCS client for {@code quote}: Intel's root is always an anchor; a simulation root is one only when the
+   * quote's own PCK chain ends in a root whose SHA-256 the policy pins (the pin, not the served certificate, is
+   * what is trusted).
+   */
+  public static io.attest402.verifier.CollateralFetcher fetcher(java.net.URI pccs, java.time.Clock clock,
+      VerificationPolicy policy, byte[] quote) {
+    io.attest402.verifier.CollateralFetcher.Builder b = io.attest402.verifier.CollateralFetcher.builder()
+        .baseUrl(pccs).clock(clock).trustAnchor(QuoteVerifier.intelRootCa());
+    if (!policy.simulationRoots().isEmpty()) {
+      try {
+        byte[] pem = Quote.parse(quote).certificationData();
+        var certs = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(
+            new java.io.ByteArrayInputStream(new String(pem, java.nio.charset.StandardCharsets.US_ASCII)
+                .replace("\0", "").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        for (var c : certs) {
+          var x = (java.security.cert.X509Certificate) c;
+          String sha = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+              .digest(x.getEncoded()));
+          if (policy.simulationRoots().contains(sha)) {
+            b.trustAnchor(x);
+          }
+        }
+      } catch (Exception e) {
+        // no simulation anchor: the fetch then fails on the chain, with its own reason
+      }
+    }
+    return b.build();
+  }
+
   /** {@link #check(AttestationDocument, Collateral, Instant, VerificationPolicy, byte[])} on served JSON. */
   public static Result check(String documentJson, Collateral collateral, Instant at, VerificationPolicy policy,
       byte[] expectedNonce) {
@@ -180,6 +298,41 @@ public final class AttestationChecker {
       return new Result(false, List.of(e.getMessage()), null, null, false, null, null, null);
     }
     return check(doc, collateral, at, policy, expectedNonce);
+  }
+
+  /**
+   * MRTD measures only the TD's virtual firmware; what runs inside is measured by the RTMRs. The facilitator
+   * extends RTMR3 with its artifact, configuration and deployment file and serves the event log: the log must
+   * replay to the quote's RTMR3, and a policy must pin RTMRs (RTMR3 above all) for a TDX quote to say which code
+   * holds the key.
+   */
+  private static void tdxRuntimeMeasurement(AttestationDocument doc, Quote q, VerificationPolicy policy,
+      List<String> reasons) {
+    io.attest402.enclave.tee.Rtmr3EventLog log = doc.eventLog();
+    if (log != null && log.extended()) {
+      try {
+        if (!Arrays.equals(log.expectedRtmr3(), q.tdBody().rtmr(3))) {
+          reasons.add("the served RTMR3 event log does not replay to the quote's RTMR3");
+        }
+      } catch (RuntimeException e) {
+        reasons.add("the served RTMR3 event log is malformed: " + e.getMessage());
+      }
+    }
+    boolean rtmrPinned = false;
+    for (int i = 0; i < 4; i++) {
+      rtmrPinned |= policy.rtmr(i).isPresent();
+    }
+    if (!rtmrPinned && !allowsAnyMeasurement(policy)) {
+      reasons.add("TDX quote, but the policy pins no RTMR: MRTD measures only the TD firmware, not the "
+          + "facilitator; pin rtmr3 (the facilitator's event log "
+          + (log == null || !log.extended() ? "is absent: this kernel cannot extend RTMR3, so RTMRs must be "
+              + "pinned to what the image measures" : "shows what it measured") + ")");
+    }
+  }
+
+  /** Whether the policy explicitly accepts any measurement (unpinned code). */
+  static boolean allowsAnyMeasurement(VerificationPolicy policy) {
+    return policy.allowAnyMeasurement();
   }
 
   private static boolean onSecp256k1(byte[] pub) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.attest402.enclave.tee.Measurement;
+import io.attest402.enclave.tee.Rtmr3EventLog;
 import io.attest402.verifier.Collateral;
 import io.attest402.verifier.QuoteVerificationException;
 import java.io.IOException;
@@ -33,7 +34,13 @@ import java.util.Optional;
  *  "nonce":"<32 bytes hex; zeros for the startup quote>",
  *  "reportData":"<64 bytes hex, as in the quote>",
  *  "binding":"reportData = SHA-256(\"attest402-facilitator-v1\" || publicKey) || nonce",
- *  "collateral":{...} | absent,             // the verifier's Collateral JSON (dcap-qvl QuoteCollateralV3 shape)
+ *  "collateral":{...} | absent,             // the verifier's Collateral JSON (dcap-qvl QuoteCollateralV3 shape),
+ *                                           // as the facilitator fetched it from its PCS/PCCS (Intel-signed)
+ *  "freshness":{"domain":"attest402-attestation-freshness-v1","nonce":"..","time":1764600000,"signature":".."}
+ *              | absent,                    // ?nonce= answers: the startup quote plus the enclave key's
+ *                                           // signature over the caller's nonce and the time (FreshnessProof)
+ *  "sourceRevision":"<git revision of the build>",
+ *  "eventLog":{...} | absent,               // TDX: what the facilitator extended into RTMR3 (Rtmr3EventLog)
  *  "generatedAt":"2026-01-15T12:00:00Z"}
  * }</pre>
  *
@@ -42,7 +49,7 @@ import java.util.Optional;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"format", "teeType", "simulated", "warning", "quote", "signerAddress", "publicKey", "measurement",
-    "nonce", "reportData", "binding", "collateral", "generatedAt"})
+    "nonce", "reportData", "binding", "collateral", "freshness", "sourceRevision", "eventLog", "generatedAt"})
 public record AttestationDocument(
     String format,
     String teeType,
@@ -56,6 +63,9 @@ public record AttestationDocument(
     String reportData,
     String binding,
     JsonNode collateral,
+    FreshnessProof freshness,
+    String sourceRevision,
+    Rtmr3EventLog eventLog,
     String generatedAt) {
 
   public static final String FORMAT = "attest402-attestation-v1";
@@ -115,6 +125,11 @@ public record AttestationDocument(
     return d;
   }
 
+  /** Writes the served quote as base64 text (one line), for {@code quote verify --quote Q --pccs URL}. */
+  public void writeQuoteFile(Path quoteFile) throws IOException {
+    Files.writeString(quoteFile, quote + "\n", StandardCharsets.US_ASCII);
+  }
+
   /**
    * Writes the files {@code bin/attest402 quote verify --quote Q --collateral C} reads: the quote as base64 text
    * (one line) and the collateral in the verifier's Collateral JSON format. Fails when the document carries no
@@ -123,7 +138,7 @@ public record AttestationDocument(
   public void writeVerifierFiles(Path quoteFile, Path collateralFile) throws IOException {
     if (collateral == null || collateral.isNull()) {
       throw new IOException("this attestation document carries no collateral; fetch it from Intel PCS or a "
-          + "PCCS for the quote's FMSPC");
+          + "PCCS for the quote's FMSPC (quote verify --pccs URL)");
     }
     Files.writeString(quoteFile, quote + "\n", StandardCharsets.US_ASCII);
     Files.writeString(collateralFile, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(collateral),

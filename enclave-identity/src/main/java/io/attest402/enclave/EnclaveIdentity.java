@@ -7,12 +7,15 @@ import io.attest402.enclave.tee.TeeBackend;
 import io.attest402.enclave.tee.TeeBackends;
 import io.attest402.enclave.tee.TeeException;
 import io.attest402.verifier.Collateral;
+import io.attest402.verifier.CollateralFetcher;
 import io.attest402.verifier.Quote;
 import io.attest402.verifier.QuoteVerificationException;
 import io.attest402.verifier.VerificationPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -47,6 +50,7 @@ public final class EnclaveIdentity {
   private final byte[] startupQuote;
   private final Measurement measurement;
   private volatile Collateral operatorCollateral;
+  private volatile Instant collateralNextUpdate;
 
   private EnclaveIdentity(TeeBackend backend, InMemoryEnclaveKey key, boolean newKey, Clock clock,
       byte[] startupQuote, Measurement measurement) {
@@ -139,20 +143,69 @@ public final class EnclaveIdentity {
 
   /**
    * What the facilitator does at start: chooses the backend for {@code --tee teeMode}, opens the identity in
-   * {@code options.dataDir()}, installs {@code collateral} (may be null; hardware only), runs the
+   * {@code options.dataDir()}, fetches the collateral for its own startup quote through {@code pccs} (Intel PCS or a
+   * PCCS; for the simulated backend a PCS that serves the simulation CA's collateral), runs the
    * {@linkplain SelfCheck self-check} with the {@linkplain SelfCheck#defaultPolicy() default self-check policy} and
    * refuses to return an identity whose own quote does not verify or does not bind its key.
+   *
+   * @throws CollateralUnavailableException when the PCS cannot be reached or serves collateral that is missing,
+   *                                        stale or not validly signed (the message names the URL and the piece)
    */
-  public static EnclaveIdentity startVerified(String teeMode, TeeBackends.Options options, Collateral collateral)
-      throws TeeException, SelfCheck.SelfCheckException {
+  public static EnclaveIdentity startVerified(String teeMode, TeeBackends.Options options, URI pccs)
+      throws TeeException, SelfCheck.SelfCheckException, CollateralUnavailableException {
+    Objects.requireNonNull(pccs, "pccs");
     EnclaveIdentity id = open(TeeBackends.select(teeMode, options), options.dataDir(), options.random(),
         options.clock());
-    if (collateral != null) {
-      id.collateral(collateral);
-    }
+    id.refreshCollateral(pccs);
     SelfCheck.Result r = SelfCheck.run(id, options.clock().instant(), SelfCheck.defaultPolicy()).orThrow();
     LOG.info("{}", r.summary());
     return id;
+  }
+
+  /** Thrown when the collateral for the facilitator's own quote cannot be obtained or does not verify. */
+  public static final class CollateralUnavailableException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public CollateralUnavailableException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Fetches the collateral for the startup quote from the PCS/PCCS at {@code pccs} (every piece anew), checks that the startup quote verifies with it (signatures, chains, CRLs, validity now; TCB status
+   * is the clients' call), and installs it for serving. On failure the collateral served so far stays in place
+   * (until its own nextUpdate).
+   */
+  public Collateral refreshCollateral(URI pccs) throws CollateralUnavailableException {
+    Collateral c;
+    try {
+      CollateralFetcher.Builder fb = CollateralFetcher.builder().baseUrl(pccs).clock(clock)
+          .timeout(Duration.ofSeconds(20)).trustAnchor(io.attest402.verifier.QuoteVerifier.intelRootCa());
+      if (backend instanceof io.attest402.enclave.tee.SimulatedBackend sim) {
+        fb.trustAnchor(sim.simulationRoot());
+      }
+      c = fb.build().fetch(startupQuote);
+    } catch (QuoteVerificationException e) {
+      throw new CollateralUnavailableException("cannot obtain collateral for this facilitator's quote from "
+          + pccs + ": " + e.getMessage(), e);
+    }
+    Instant now = clock.instant();
+    VerificationPolicy p = SelfCheck.forBackend(SelfCheck.defaultPolicy(), backend).build();
+    io.attest402.verifier.Verdict v = new io.attest402.verifier.QuoteVerifier().verify(startupQuote, c, now, p);
+    if (!v.ok()) {
+      throw new CollateralUnavailableException("collateral from " + pccs + " does not verify this "
+          + "facilitator's quote: " + v.failure().map(f -> f.kind() + ": " + f.getMessage()).orElse("rejected"),
+          v.failure().orElse(null));
+    }
+    operatorCollateral = c;
+    collateralNextUpdate = CollateralValidity.nextUpdate(c);
+    LOG.info("collateral from {} installed; next update due {}", pccs, collateralNextUpdate);
+    return c;
+  }
+
+  /** The earliest nextUpdate of the installed collateral (TCB info, QE identity, CRLs), or null without one. */
+  public Instant collateralNextUpdate() {
+    return collateralNextUpdate;
   }
 
   /** The key: signatures only, never the private key. Use it as the settlement TxSignService and receipt signer. */
@@ -192,41 +245,58 @@ public final class EnclaveIdentity {
   }
 
   /**
-   * Collateral for real hardware, supplied by the operator (e.g. fetched from a PCCS with the verifier's
-   * CollateralFetcher, or a file). It is served with the documents and used by the self-check. Null clears it.
+   * Installs collateral fetched elsewhere (a PCS/PCCS, or a file the operator supplies). It is served with the
+   * documents and used by the self-check. Null clears it. {@link #refreshCollateral} is the usual way.
    */
   public void collateral(Collateral c) {
     operatorCollateral = c;
+    collateralNextUpdate = c == null ? null : CollateralValidity.nextUpdate(c);
   }
 
-  /** The collateral served with documents at {@code now}: the operator's, else the backend's (simulator). */
+  /**
+   * The collateral served with documents at {@code now}: what was fetched, while it is still valid. Past its
+   * nextUpdate none is served (clients then fail with "no collateral" or fetch their own), never a stale copy.
+   */
   public Optional<Collateral> collateral(Instant now) {
     Collateral c = operatorCollateral;
-    return c != null ? Optional.of(c) : backend.collateral(now);
+    Instant next = collateralNextUpdate;
+    return c != null && next != null && !now.isAfter(next) ? Optional.of(c) : Optional.empty();
   }
 
   /** The document for {@code GET /attestation} without a nonce: the startup quote, current collateral. */
   public AttestationDocument startupDocument() {
-    return build(startupQuote, new byte[KeyBinding.NONCE_BYTES]);
+    return build(startupQuote, new byte[KeyBinding.NONCE_BYTES], null);
   }
 
   /**
-   * The document for {@code GET /attestation?nonce=HEX32}: a fresh quote whose report data ends in
-   * {@code nonce32}. A null nonce returns {@link #startupDocument()}. Rate-limit callers with
-   * {@link QuoteRateLimiter}: every call asks the TEE for a quote.
+   * The document for {@code GET /attestation?nonce=HEX32}: the startup quote plus a {@link FreshnessProof}, the
+   * enclave key's signature over {@code nonce32} and the time. No quoting round trip: as cheap as a signature, so
+   * it needs no rate limit. A null nonce returns {@link #startupDocument()}.
    */
-  public AttestationDocument document(byte[] nonce32) throws TeeException {
+  public AttestationDocument document(byte[] nonce32) {
     if (nonce32 == null) {
       return startupDocument();
     }
     if (nonce32.length != KeyBinding.NONCE_BYTES) {
       throw new IllegalArgumentException("nonce must be 32 bytes, got " + nonce32.length);
     }
-    byte[] quote = backend.quote(KeyBinding.reportData(key.publicKey(), nonce32));
-    return build(quote, nonce32.clone());
+    return build(startupQuote, new byte[KeyBinding.NONCE_BYTES], FreshnessProof.sign(key, nonce32,
+        clock.instant()));
   }
 
-  private AttestationDocument build(byte[] quote, byte[] nonce) {
+  /**
+   * The document for {@code GET /attestation?nonce=HEX32&fresh=1}: a new quote whose report data ends in
+   * {@code nonce32}. Every call asks the TEE for a quote: rate-limit callers (the facilitator does, per client).
+   */
+  public AttestationDocument freshQuoteDocument(byte[] nonce32) throws TeeException {
+    if (nonce32 == null || nonce32.length != KeyBinding.NONCE_BYTES) {
+      throw new IllegalArgumentException("nonce must be 32 bytes");
+    }
+    byte[] quote = backend.quote(KeyBinding.reportData(key.publicKey(), nonce32));
+    return build(quote, nonce32.clone(), null);
+  }
+
+  private AttestationDocument build(byte[] quote, byte[] nonce, FreshnessProof freshness) {
     Instant now = clock.instant();
     HexFormat hex = HexFormat.of();
     JsonNode collateralJson = collateral(now).map(c -> {
@@ -240,7 +310,8 @@ public final class EnclaveIdentity {
         backend.simulated() ? AttestationDocument.SIMULATED_WARNING : null,
         Base64.getEncoder().encodeToString(quote), key.address(), hex.formatHex(key.publicKey()), measurement,
         hex.formatHex(nonce), hex.formatHex(KeyBinding.reportData(key.publicKey(), nonce)),
-        KeyBinding.DESCRIPTION, collateralJson, now.truncatedTo(ChronoUnit.SECONDS).toString());
+        KeyBinding.DESCRIPTION, collateralJson, freshness, BuildInfo.sourceRevision(),
+        backend.eventLog().orElse(null), now.truncatedTo(ChronoUnit.SECONDS).toString());
   }
 
   /** {@link SelfCheck#run(EnclaveIdentity, Instant, VerificationPolicy)} with the default self-check policy. */

@@ -21,10 +21,10 @@ import java.util.Optional;
  * {@code SHA-256("attest402-facilitator-v1" || publicKey) || zeros}, and the address derives from the key.
  *
  * <ul>
- *   <li><b>{@link Level#FULL}</b> when collateral is available (always for the simulated backend, whose simulator
- *   supplies it; for hardware when the operator provided it): the attestation-verifier's full DCAP verification
- *   with the given policy, the simulated backend's own simulation root pinned (a hardware backend whose
- *   quote chains to a simulation CA fails) and the expected report data.</li>
+ *   <li><b>{@link Level#FULL}</b> when collateral is available (the facilitator fetches it from its PCS/PCCS at
+ *   start, for every backend): the attestation-verifier's full DCAP verification with the given policy, a
+ *   simulation root trusted only for the simulated backend and only its own, pinned by fingerprint (a hardware
+ *   backend whose quote chains to a simulation CA fails), and the expected report data.</li>
  *   <li><b>{@link Level#OFFLINE}</b> on hardware without collateral: the quote signature, the QE report's binding
  *   of the attestation key, the QE report signature by the PCK certificate, and the PCK chain up to the pinned
  *   Intel SGX Root CA (or a policy trust anchor), valid now. Not checked: TCB status, QE identity, revocation,
@@ -81,7 +81,20 @@ public final class SelfCheck {
     return VerificationPolicy.builder().acceptAnyNonRevokedStatus().build();
   }
 
-  /** Runs the self-check at {@code now}; {@code policy} is applied with only the backend's own simulation root trusted. */
+  /**
+   * {@code policy} as the facilitator applies it to its own quote: simulation trusted only for the simulated
+   * backend and only through its own pinned root; any measurement (the facilitator checks that its quote is
+   * genuine and binds its key; which code is acceptable is each client's pin).
+   */
+  static VerificationPolicy.Builder forBackend(VerificationPolicy policy, TeeBackend backend) {
+    VerificationPolicy.Builder b = policy.toBuilder().clearSimulationRoots().allowAnyMeasurement(true);
+    backend.simulationRootSha256().ifPresent(b::trustSimulationRoot);
+    return b;
+  }
+
+  private static final QuoteVerifier VERIFIER = new QuoteVerifier();
+
+  /** Runs the self-check at {@code now}; {@code policy} is applied as {@link #forBackend} adjusts it. */
   public static Result run(EnclaveIdentity identity, Instant now, VerificationPolicy policy) {
     TeeBackend backend = identity.backend();
     List<String> problems = new ArrayList<>();
@@ -107,20 +120,13 @@ public final class SelfCheck {
     if (!KeyBinding.address(identity.publicKey()).equalsIgnoreCase(identity.address())) {
       problems.add("address does not derive from the public key");
     }
-    // Simulation is trusted only through the backend's own pinned root; the measurement is the facilitator's own,
-    // bound by the report data, so no pin is required here.
-    VerificationPolicy.Builder pb = policy.toBuilder().clearSimulationRoots().allowAnyMeasurement(true)
-        .reportData(expected);
-    if (backend instanceof io.attest402.enclave.tee.SimulatedBackend sim) {
-      pb.trustSimulationRoot(sim.simulationRootFingerprint());
-    }
-    VerificationPolicy p = pb.build();
+    VerificationPolicy p = forBackend(policy, backend).reportData(expected).build();
     Optional<Collateral> collateral = identity.collateral(now);
     Verdict verdict = null;
     Level level;
     if (collateral.isPresent()) {
       level = Level.FULL;
-      verdict = new QuoteVerifier().verify(raw, collateral.get(), now, p);
+      verdict = VERIFIER.verify(raw, collateral.get(), now, p);
       if (!verdict.ok()) {
         problems.add("own quote does not verify: " + verdict.failure().map(f -> f.kind() + ": "
             + f.getMessage()).orElse("rejected"));

@@ -2,6 +2,7 @@ package io.attest402.enclave;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -38,10 +39,10 @@ class AttestationCheckerTest {
   static void open() throws Exception {
     Clock clock = Clock.fixed(Emulated.NOW, ZoneOffset.UTC);
     SecureRandom rng = new SecureRandom();
-    id = EnclaveIdentity.open(SimulatedBackend.open(data.resolve("sgx"), TeeType.SGX, clock, rng),
-        data.resolve("sgx"), rng, clock);
-    tdx = EnclaveIdentity.open(SimulatedBackend.open(data.resolve("tdx"), TeeType.TDX, clock, rng),
-        data.resolve("tdx"), rng, clock);
+    id = Emulated.withCollateral(EnclaveIdentity.open(SimulatedBackend.open(data.resolve("sgx"), TeeType.SGX,
+        clock, rng), data.resolve("sgx"), rng, clock), Emulated.NOW);
+    tdx = Emulated.withCollateral(EnclaveIdentity.open(SimulatedBackend.open(data.resolve("tdx"), TeeType.TDX,
+        clock, rng), data.resolve("tdx"), rng, clock), Emulated.NOW);
     SIM = VerificationPolicy.builder().allowAnyMeasurement(true)
         .trustSimulationRoot(((SimulatedBackend) id.backend()).simulationRootFingerprint())
         .trustSimulationRoot(((SimulatedBackend) tdx.backend()).simulationRootFingerprint()).build();
@@ -83,20 +84,64 @@ class AttestationCheckerTest {
     AttestationDocument td = tdx.startupDocument();
     assertTrue(AttestationChecker.check(td, null, AT, SIM.toBuilder().mrTd(SimulatedBackend.SIM_MRTD).build(),
         null).ok());
+    // MRTD measures only the TD firmware: a pinning policy must pin RTMRs too
+    VerificationPolicy mrTdOnly = SIM.toBuilder().allowAnyMeasurement(false).mrTd(SimulatedBackend.SIM_MRTD).build();
+    AttestationChecker.Result noRtmr = AttestationChecker.check(td, null, AT, mrTdOnly, null);
+    assertFalse(noRtmr.ok());
+    assertTrue(noRtmr.summary().contains("pins no RTMR"), noRtmr.summary());
+    byte[] rtmr3 = HexFormat.of().parseHex(td.measurement().rtmrs().get(3));
+    AttestationChecker.Result pinned = AttestationChecker.check(td, null, AT, mrTdOnly.toBuilder().rtmr(3, rtmr3)
+        .build(), null);
+    assertTrue(pinned.ok(), pinned.summary());
+    assertTrue(pinned.measurementPinned());
+    assertTrue(pinned.summary().contains("rtmr3 " + td.measurement().rtmrs().get(3)), pinned.summary());
+  }
+
+  @Test
+  void aPolicyWithoutPinsIsRefusedUnlessAnyMeasurementIsAllowed() {
+    VerificationPolicy noPins = SIM.toBuilder().allowAnyMeasurement(false).build();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> AttestationChecker.requirePinned(noPins));
+    assertTrue(e.getMessage().contains("pins no measurement") && e.getMessage().contains("--allow-any-measurement"),
+        e.getMessage());
+    assertFalse(AttestationChecker.check(id.startupDocument(), null, AT, noPins, null).ok());
+    AttestationChecker.Result any = AttestationChecker.check(id.startupDocument(), null, AT, SIM, null);
+    assertTrue(any.ok(), any.summary());
+    assertFalse(any.measurementPinned());
+    assertTrue(any.summary().contains("MEASUREMENT NOT PINNED"), any.summary());
   }
 
   @Test
   void nonceMustBeTheOneRequested() throws Exception {
     byte[] nonce = new byte[32];
     new SecureRandom().nextBytes(nonce);
-    AttestationDocument doc = id.document(nonce);
-    assertTrue(AttestationChecker.check(doc, null, AT, SIM, nonce).ok());
     byte[] other = nonce.clone();
     other[0] ^= 1;
+    // signed nonce: the startup quote plus the enclave key's signature over the nonce and the time
+    AttestationDocument doc = id.document(nonce);
+    AttestationChecker.Result signed = AttestationChecker.check(doc, null, AT, SIM, nonce);
+    assertTrue(signed.ok(), signed.summary());
     AttestationChecker.Result wrong = AttestationChecker.check(doc, null, AT, SIM, other);
     assertFalse(wrong.ok());
     assertTrue(wrong.summary().contains("not the requested"), wrong.summary());
-    assertTrue(wrong.summary().contains("does not carry the requested nonce"), wrong.summary());
+    // a proof signed long ago (a replayed answer) is outside the caller's window
+    AttestationChecker.Result late = AttestationChecker.check(doc, null, AT.plusSeconds(3600), SIM, nonce);
+    assertFalse(late.ok());
+    assertTrue(late.summary().contains("allowed window"), late.summary());
+    // a proof by another key than the one the quote binds
+    AttestationDocument foreign = new AttestationDocument(doc.format(), doc.teeType(), doc.simulated(),
+        doc.warning(), doc.quote(), doc.signerAddress(), doc.publicKey(), doc.measurement(), doc.nonce(),
+        doc.reportData(), doc.binding(), doc.collateral(), tdx.document(nonce).freshness(), doc.sourceRevision(),
+        doc.eventLog(), doc.generatedAt());
+    AttestationChecker.Result forged = AttestationChecker.check(foreign, null, AT, SIM, nonce);
+    assertFalse(forged.ok());
+    assertTrue(forged.summary().contains("not by the attested key"), forged.summary());
+    // fresh quote: the nonce is in the quote's report data
+    AttestationDocument fresh = id.freshQuoteDocument(nonce);
+    assertTrue(AttestationChecker.check(fresh, null, AT, SIM, nonce).ok());
+    AttestationChecker.Result freshWrong = AttestationChecker.check(fresh, null, AT, SIM, other);
+    assertFalse(freshWrong.ok());
+    assertTrue(freshWrong.summary().contains("does not carry the requested nonce"), freshWrong.summary());
     // a replayed startup document does not answer a nonce
     AttestationChecker.Result replay = AttestationChecker.check(id.startupDocument(), null, AT, SIM, nonce);
     assertFalse(replay.ok(), replay.summary());
@@ -105,6 +150,16 @@ class AttestationCheckerTest {
     AttestationChecker.Result e = AttestationChecker.check(edited, null, AT, SIM, nonce);
     assertFalse(e.ok());
     assertTrue(e.summary().contains("does not carry the requested nonce"), e.summary());
+  }
+
+  @Test
+  void staleCollateralIsAPreciseFailure() {
+    AttestationDocument doc = id.startupDocument();
+    java.time.Instant after = AT.plus(java.time.Duration.ofDays(40));
+    AttestationChecker.Result stale = AttestationChecker.check(doc, null, after, SIM, null);
+    assertFalse(stale.ok());
+    assertTrue(stale.summary().contains("served collateral is stale") && stale.summary().contains("tcbInfo"),
+        stale.summary());
   }
 
   @Test

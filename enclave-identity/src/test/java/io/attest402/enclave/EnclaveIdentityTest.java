@@ -45,7 +45,8 @@ class EnclaveIdentityTest {
   Path tmp;
 
   static EnclaveIdentity simulated(Path data) throws TeeException {
-    return EnclaveIdentity.open(SimulatedBackend.open(data, TeeType.SGX, CLOCK, RNG), data, RNG, CLOCK);
+    return Emulated.withCollateral(EnclaveIdentity.open(SimulatedBackend.open(data, TeeType.SGX, CLOCK, RNG), data,
+        RNG, CLOCK), Emulated.NOW);
   }
 
   static void assertNoFileContains(Path dir, byte[] secret) throws Exception {
@@ -121,7 +122,22 @@ class EnclaveIdentityTest {
 
     byte[] nonce = new byte[32];
     RNG.nextBytes(nonce);
-    AttestationDocument fresh = id.document(nonce);
+    // ?nonce=: the startup quote plus the enclave key's signature over the nonce and the time
+    AttestationDocument signed = id.document(nonce);
+    assertArrayEquals(id.startupQuote(), signed.quoteBytes());
+    assertEquals("0".repeat(64), signed.nonce());
+    assertEquals(HexFormat.of().formatHex(nonce), signed.freshness().nonce());
+    assertEquals(Emulated.NOW.getEpochSecond(), signed.freshness().time());
+    assertTrue(signed.freshness().problem(nonce, served, Emulated.NOW, FreshnessProof.DEFAULT_WINDOW).isEmpty());
+    byte[] other = nonce.clone();
+    other[0] ^= 1;
+    assertTrue(signed.freshness().problem(other, served, Emulated.NOW, FreshnessProof.DEFAULT_WINDOW).isPresent());
+    assertTrue(signed.freshness().problem(nonce, served, Emulated.NOW.plusSeconds(600),
+        FreshnessProof.DEFAULT_WINDOW).orElseThrow().contains("before now"));
+    assertEquals(signed, AttestationDocument.fromJson(signed.toJson()));
+
+    // ?nonce=..&fresh=1: a new quote whose report data carries the nonce
+    AttestationDocument fresh = id.freshQuoteDocument(nonce);
     Quote fq = Quote.parse(fresh.quoteBytes());
     assertArrayEquals(KeyBinding.keyHash(served), Arrays.copyOf(fq.reportData(), 32));
     assertArrayEquals(nonce, Arrays.copyOfRange(fq.reportData(), 32, 64));
@@ -130,6 +146,7 @@ class EnclaveIdentityTest {
     assertEquals(startup.measurement(), fresh.measurement());
     assertEquals(HexFormat.of().formatHex(SimulatedBackend.SIM_MRENCLAVE), fresh.measurement().mrEnclave());
     assertThrows(IllegalArgumentException.class, () -> id.document(new byte[16]));
+    assertThrows(IllegalArgumentException.class, () -> id.freshQuoteDocument(new byte[16]));
 
     String json = fresh.toJson();
     assertTrue(json.contains("\"simulated\":true"), json);
@@ -165,25 +182,23 @@ class EnclaveIdentityTest {
   }
 
   @Test
-  void startVerifiedSelectsOpensAndChecks() throws Exception {
+  void startVerifiedRefusesWithoutATeeOrWithoutCollateral() throws Exception {
     io.attest402.enclave.tee.TeeBackends.Options o = io.attest402.enclave.tee.TeeBackends.Options
         .defaults(tmp.resolve("data")).withGramineRoot(tmp.resolve("none")).withTsmReportRoot(tmp.resolve("none2"))
         .withClock(CLOCK);
-    EnclaveIdentity id = EnclaveIdentity.startVerified("simulated", o, null);
-    assertTrue(id.simulated());
-    assertEquals(id.address(), EnclaveIdentity.startVerified("simulated", o, null).address());
-    assertThrows(TeeException.class, () -> EnclaveIdentity.startVerified("auto", o, null));
+    java.net.URI nowhere = java.net.URI.create("http://127.0.0.1:9");
+    assertThrows(TeeException.class, () -> EnclaveIdentity.startVerified("auto", o, nowhere));
+    EnclaveIdentity.CollateralUnavailableException noPcs = assertThrows(
+        EnclaveIdentity.CollateralUnavailableException.class,
+        () -> EnclaveIdentity.startVerified("simulated", o, nowhere));
+    assertTrue(noPcs.getMessage().contains("cannot obtain collateral") && noPcs.getMessage().contains(
+        "127.0.0.1:9"), noPcs.getMessage());
     Path root = tmp.resolve("dev-attestation");
     try (FakeDevice dev = Emulated.gramine(root, "dcap", Emulated.fill(16, 0x51))) {
       // the simulated key in "data" was not sealed by this enclave: refuse rather than replace it
       TeeException foreign = assertThrows(TeeException.class,
-          () -> EnclaveIdentity.startVerified("gramine", o.withGramineRoot(root), null));
+          () -> EnclaveIdentity.startVerified("gramine", o.withGramineRoot(root), nowhere));
       assertTrue(foreign.getMessage().contains("cannot be unsealed"), foreign.getMessage());
-      // emulated hardware whose quotes chain to a simulation CA: the self-check refuses to start
-      SelfCheck.SelfCheckException e = assertThrows(SelfCheck.SelfCheckException.class,
-          () -> EnclaveIdentity.startVerified("gramine", new io.attest402.enclave.tee.TeeBackends.Options(
-              tmp.resolve("gramine-data"), root, o.tsmReportRoot(), o.tdxEntry(), CLOCK, RNG), null));
-      assertTrue(e.getMessage().contains("not at a trusted root"), e.getMessage());
     }
   }
 
@@ -205,17 +220,17 @@ class EnclaveIdentityTest {
       @Override public byte[] seal(String p, byte[] b) throws TeeException { return real.seal(p, b); }
       @Override public byte[] unseal(String p, byte[] b) throws TeeException { return real.unseal(p, b); }
       @Override public String sealingDescription() { return real.sealingDescription(); }
-      @Override public java.util.Optional<io.attest402.verifier.Collateral> collateral(java.time.Instant now) {
-        return real.collateral(now);
-      }
+      @Override public java.util.Optional<String> simulationRootSha256() { return real.simulationRootSha256(); }
     };
   }
 
   @Test
   void selfCheckRefusesAQuoteThatDoesNotBindTheKey() throws Exception {
     Path data = tmp.resolve("data");
-    TeeBackend liar = lying(SimulatedBackend.open(data, TeeType.SGX, CLOCK, RNG));
+    SimulatedBackend real = SimulatedBackend.open(data, TeeType.SGX, CLOCK, RNG);
+    TeeBackend liar = lying(real);
     EnclaveIdentity id = EnclaveIdentity.open(liar, data, RNG, CLOCK);
+    id.collateral(Emulated.simulatedCollateral(real, Emulated.NOW));
     SelfCheck.Result r = id.selfCheck();
     assertFalse(r.ok());
     assertTrue(r.problems().stream().anyMatch(p -> p.contains("does not bind the enclave key")), r.summary());
@@ -237,7 +252,7 @@ class EnclaveIdentityTest {
       assertNull(id.startupDocument().warning());
       assertNull(id.startupDocument().collateral(), "hardware backends serve no collateral by default");
       byte[] nonce = Emulated.fill(32, 9);
-      Quote q = Quote.parse(id.document(nonce).quoteBytes());
+      Quote q = Quote.parse(id.freshQuoteDocument(nonce).quoteBytes());
       assertArrayEquals(KeyBinding.reportData(id.publicKey(), nonce), q.reportData());
       assertNoFileContains(data, ((InMemoryEnclaveKey) id.key()).privateKeyBytes());
 

@@ -37,7 +37,7 @@ class SimulatedQuoteTest {
     new SecureRandom().nextBytes(rd);
     byte[] quote = b.quote(rd);
     Instant at = Emulated.NOW.plusSeconds(5);
-    Collateral c = b.collateral(at).orElseThrow();
+    Collateral c = Emulated.simulatedCollateral(b, at);
     VerificationPolicy sim = VerificationPolicy.builder().trustSimulationRoot(b.simulationRootFingerprint())
         .allowAnyMeasurement(true).reportData(rd).build();
 
@@ -63,9 +63,9 @@ class SimulatedQuoteTest {
     assertTrue(flipped > pem, "flipped " + flipped);
     // collateral is reissued before it expires; a restart keeps the CA, so old quotes still verify
     Instant later = Emulated.NOW.plus(Duration.ofDays(20));
-    Collateral renewed = b.collateral(later).orElseThrow();
+    Collateral renewed = Emulated.simulatedCollateral(b, later);
     assertTrue(new QuoteVerifier().verify(quote, renewed, later, sim).ok());
     SimulatedBackend restarted = SimulatedBackend.open(data, flavour, clock, new SecureRandom());
-    assertTrue(new QuoteVerifier().verify(quote, restarted.collateral(at).orElseThrow(), at, sim).ok());
+    assertTrue(new QuoteVerifier().verify(quote, Emulated.simulatedCollateral(restarted, at), at, sim).ok());
   }
 }

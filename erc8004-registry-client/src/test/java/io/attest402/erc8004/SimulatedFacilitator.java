@@ -4,8 +4,8 @@ import io.attest402.contracts.chain.Chain;
 import io.attest402.enclave.EnclaveIdentity;
 import io.attest402.enclave.KeyBinding;
 import io.attest402.enclave.tee.SimulatedBackend;
-import io.attest402.enclave.tee.TeeException;
 import io.attest402.erc8004.files.RegistrationFile;
+import io.attest402.pcs.SimulatedPcs;
 import io.attest402.erc8004.files.RegistrationFile.Service;
 import io.attest402.verifier.TeeType;
 import java.math.BigInteger;
@@ -23,19 +23,19 @@ import java.util.List;
 final class SimulatedFacilitator implements AutoCloseable {
   final EnclaveIdentity identity;
   final TestHttp http = new TestHttp();
+  /** The loopback PCS the facilitator fetched its collateral from (clients may fetch their own there too). */
+  final SimulatedPcs pcs;
   BigInteger agentId;
 
-  SimulatedFacilitator(Path dir) throws TeeException {
+  SimulatedFacilitator(Path dir) throws Exception {
     Clock clock = Clock.systemUTC();
     SecureRandom random = new SecureRandom();
     identity = EnclaveIdentity.open(SimulatedBackend.open(dir, TeeType.SGX, clock, random), dir, random, clock);
+    pcs = SimulatedPcs.start(SimulatedBackend.loadOrCreateCa(dir, clock), clock);
+    identity.refreshCollateral(pcs.url());
     http.serve("/attestation", query -> {
-      try {
-        byte[] nonce = query != null && query.startsWith("nonce=") ? KeyBinding.parseNonce(query.substring(6)) : null;
-        return identity.document(nonce).toJson().getBytes(StandardCharsets.UTF_8);
-      } catch (TeeException e) {
-        throw new IllegalStateException(e);
-      }
+      byte[] nonce = query != null && query.startsWith("nonce=") ? KeyBinding.parseNonce(query.substring(6)) : null;
+      return identity.document(nonce).toJson().getBytes(StandardCharsets.UTF_8);
     });
   }
 
@@ -48,10 +48,10 @@ final class SimulatedFacilitator implements AutoCloseable {
     return ((SimulatedBackend) identity.backend()).simulationRootFingerprint();
   }
 
-  /** A policy that trusts this facilitator's simulation root and pins no measurement. */
+  /** A policy that trusts this facilitator's simulation root and pins its MRENCLAVE. */
   io.attest402.verifier.VerificationPolicy simulationPolicy() {
     return io.attest402.verifier.VerificationPolicy.builder().trustSimulationRoot(simulationRoot())
-        .allowAnyMeasurement(true).build();
+        .mrEnclave(SimulatedBackend.SIM_MRENCLAVE).build();
   }
 
   /** Funds the enclave address with ETH and registers the facilitator as an agent signed by its enclave key. */
@@ -75,5 +75,6 @@ final class SimulatedFacilitator implements AutoCloseable {
   @Override
   public void close() {
     http.close();
+    pcs.close();
   }
 }

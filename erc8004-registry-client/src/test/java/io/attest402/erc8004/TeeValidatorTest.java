@@ -64,12 +64,21 @@ class TeeValidatorTest {
       assertEquals(Numeric.toHexString(Hash.sha3(ok.reportJson().getBytes())), s.responseHash());
       JsonNode report = Json.parse(ok.reportJson());
       assertEquals("pass", report.get("result").asText());
+      // the report states which measurement was accepted, and that it was pinned
+      assertEquals(org.web3j.utils.Numeric.toHexStringNoPrefix(io.attest402.enclave.tee.SimulatedBackend.SIM_MRENCLAVE),
+          report.path("measurement").path("mrEnclave").asText(), report.toString());
+      assertTrue(report.path("measurementPinned").asBoolean(), report.toString());
       assertTrue(report.get("simulated").asBoolean());
       assertTrue(lenient.runOnce().isEmpty(), "answered twice");
       assertEquals(1, fac.http.hits.get("/attestation"));
 
       String h2 = request(self, fac.agentId, validatorAddress, fac.url() + "/attestation", "2026-01-15T12:05:00Z");
-      TeeValidator strict = validator(chain, dir.resolve("v2"), VerificationPolicy.defaults());
+      // a policy without a measurement pin is refused outright
+      IllegalArgumentException unpinned = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> validator(chain, dir.resolve("v0"), VerificationPolicy.defaults()));
+      assertTrue(unpinned.getMessage().contains("pins no measurement"), unpinned.getMessage());
+      TeeValidator strict = validator(chain, dir.resolve("v2"), VerificationPolicy.builder()
+          .mrEnclave(io.attest402.enclave.tee.SimulatedBackend.SIM_MRENCLAVE).build());
       List<ValidationOutcome> refused = strict.runOnce();
       assertEquals(1, refused.size());
       assertEquals(h2, refused.get(0).requestHash());

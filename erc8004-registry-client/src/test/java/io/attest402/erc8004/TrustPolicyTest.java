@@ -97,11 +97,31 @@ class TrustPolicyTest {
 
       // the payer does not accept simulated TEEs
       TrustPolicy strict = new TrustPolicy(provider, TeeValidatorTest.DEV, rep, byWallet, TrustRequirements.builder()
+          .attestationPolicy(VerificationPolicy.builder().mrEnclave(
+              io.attest402.enclave.tee.SimulatedBackend.SIM_MRENCLAVE).build())
           .minPaymentBackedCount(1).trustValidator(chain.account(3).getAddress()).build(), Clock.systemUTC());
       TrustDecision noSim = strict.evaluate(new TrustQuery(pid, payTo, network, fac.url(), fac.agentId));
       assertFalse(noSim.trusted());
       assertEquals(TrustCheck.Status.FAIL, statuses(noSim).get("facilitator.attestation"));
       assertTrue(noSim.summary().toLowerCase().contains("simulat"), noSim.summary());
+
+      // a payer whose policy pins no measurement is refused before it checks anything
+      IllegalArgumentException unpinned = org.junit.jupiter.api.Assertions.assertThrows(
+          IllegalArgumentException.class, () -> new TrustPolicy(provider, TeeValidatorTest.DEV, rep, byWallet,
+              TrustRequirements.defaults(), Clock.systemUTC()));
+      assertTrue(unpinned.getMessage().contains("--allow-any-measurement"), unpinned.getMessage());
+
+      // a pin on another MRENCLAVE: the attestation fails even with the simulation root trusted
+      TrustPolicy otherCode = new TrustPolicy(provider, TeeValidatorTest.DEV, rep, byWallet, TrustRequirements
+          .builder().attestationPolicy(sim.toBuilder().mrEnclave(new byte[32]).build()).build(), Clock.systemUTC());
+      TrustDecision swapped = otherCode.evaluate(new TrustQuery(pid, payTo, network, fac.url(), fac.agentId));
+      assertEquals(TrustCheck.Status.FAIL, statuses(swapped).get("facilitator.attestation"), swapped.summary());
+
+      // collateral fetched by the payer from the PCS verifies as the served copy does
+      TrustPolicy ownCollateral = new TrustPolicy(provider, TeeValidatorTest.DEV, rep, byWallet, TrustRequirements
+          .builder().attestationPolicy(sim).pccs(fac.pcs.url()).build(), Clock.systemUTC());
+      TrustDecision fetched = ownCollateral.evaluate(new TrustQuery(pid, payTo, network, fac.url(), fac.agentId));
+      assertEquals(TrustCheck.Status.PASS, statuses(fetched).get("facilitator.attestation"), fetched.summary());
 
       // more reputation than there is, and a validator nobody asked
       TrustPolicy demanding = new TrustPolicy(provider, TeeValidatorTest.DEV, rep, byWallet, TrustRequirements
@@ -114,7 +134,10 @@ class TrustPolicyTest {
 
       // a facilitator URL that is not the registered facilitator's: its attested key is not that agent's wallet
       try (SimulatedFacilitator rogue = new SimulatedFacilitator(dir.resolve("rogue"))) {
-        TrustDecision r = policy.evaluate(new TrustQuery(pid, payTo, network, rogue.url(), fac.agentId));
+        TrustPolicy both = new TrustPolicy(provider, TeeValidatorTest.DEV, rep, byWallet, TrustRequirements.builder()
+            .attestationPolicy(sim.toBuilder().trustSimulationRoot(rogue.simulationRoot()).build())
+            .minPaymentBackedCount(1).trustValidator(chain.account(3).getAddress()).build(), Clock.systemUTC());
+        TrustDecision r = both.evaluate(new TrustQuery(pid, payTo, network, rogue.url(), fac.agentId));
         assertFalse(r.trusted());
         assertEquals(TrustCheck.Status.FAIL, statuses(r).get("facilitator.identity"), r.checks().toString());
         assertEquals(TrustCheck.Status.FAIL, statuses(r).get("facilitator.signer"), r.checks().toString());

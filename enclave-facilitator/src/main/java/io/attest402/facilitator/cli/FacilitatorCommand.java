@@ -67,6 +67,12 @@ public final class FacilitatorCommand implements Callable<Integer> {
       description = "TEE validator to ask for a tee-attestation validation (repeatable; once per key)")
   java.util.List<String> validators = new java.util.ArrayList<>();
 
+  @Option(names = "--pccs", paramLabel = "URL",
+      description = "PCS or PCCS (Intel PCS v4 API) to fetch the collateral for this facilitator's own quote from, at "
+          + "start and before it expires; served in /attestation (default: Intel PCS "
+          + "https://api.trustedservices.intel.com; --tee simulated needs bin/attest402 simulated-pcs)")
+  java.net.URI pccs;
+
   @Option(names = "--no-register", description = "do not register an ERC-8004 identity")
   boolean noRegister;
 
@@ -169,7 +175,9 @@ public final class FacilitatorCommand implements Callable<Integer> {
         io.attest402.enclave.tee.CodeMeasurement.codeOf(FacilitatorCommand.class), MeasuredLaunch.configuration(
             java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments(), spec));
     FacilitatorNode node = FacilitatorNode.start(new FacilitatorNode.Config(d, networks, host, port, publicUrl,
-        dataDir, mode, options, !noRegister, validators), anchors, Clock.systemUTC(), out, err, measured.mrEnclave());
+        dataDir, mode, options, !noRegister, validators, pccs,
+        networksFile == null ? java.util.List.of(deployment) : java.util.List.of(deployment, networksFile)),
+        anchors, Clock.systemUTC(), out, err, measured.mrEnclave());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       err.println("attest402 facilitator: shutting down (in-flight settlements finish or stay journaled)");

@@ -308,14 +308,29 @@ public final class FacilitatorRoutes {
 
   // ------------------------------------------------------------------------------------------------ identity
 
-  /** {@code GET /attestation[?nonce=HEX32]}: the startup document, or a fresh quote binding the caller's nonce. */
+  /**
+   * {@code GET /attestation}: the startup document. {@code ?nonce=HEX32}: the startup quote plus the enclave key's
+   * signature over the nonce and the time (as fresh as a new quote, since the key never leaves the enclave; no rate
+   * limit). {@code ?nonce=HEX32&fresh=1}: a new quote whose report data carries the nonce, rate-limited per client
+   * (remote address) because each one is a round trip to the TEE's quoting service.
+   */
   private void attestation(RoutingContext ctx) {
     if (identity == null) {
       error(ctx, 404, "this facilitator runs without a TEE identity (plain key file): it has no attestation");
       return;
     }
     String nonceParam = ctx.request().getParam("nonce");
+    String freshParam = ctx.request().getParam("fresh");
+    boolean fresh = freshParam != null && (freshParam.equals("1") || freshParam.equalsIgnoreCase("true"));
+    if (freshParam != null && !fresh && !freshParam.equals("0") && !freshParam.equalsIgnoreCase("false")) {
+      error(ctx, 400, "fresh must be 1 or 0");
+      return;
+    }
     if (nonceParam == null) {
+      if (fresh) {
+        error(ctx, 400, "fresh=1 needs a nonce: GET /attestation?nonce=HEX32&fresh=1");
+        return;
+      }
       sendRaw(ctx, 200, identity.enclave().startupDocument().toJson());
       return;
     }
@@ -326,21 +341,34 @@ public final class FacilitatorRoutes {
       error(ctx, 400, "nonce: " + e.getMessage());
       return;
     }
-    if (!identity.freshQuotes().tryAcquire()) {
-      long wait = Math.max(1, identity.freshQuotes().retryAfter().toSeconds());
-      ctx.response().putHeader("Retry-After", Long.toString(wait));
-      error(ctx, 429, "fresh quotes are rate-limited; retry in " + wait + " s or use the startup document "
-          + "(GET /attestation without a nonce)");
+    if (!fresh) {
+      workers.<String>executeBlocking(() -> identity.enclave().document(nonce).toJson(), false).onComplete(ar -> {
+        if (ar.failed()) {
+          log.warn("signed-nonce attestation failed: {}", ar.cause().toString());
+          error(ctx, 503, "cannot sign the nonce: " + ar.cause().getMessage());
+        } else {
+          sendRaw(ctx, 200, ar.result());
+        }
+      });
       return;
     }
-    workers.<String>executeBlocking(() -> identity.enclave().document(nonce).toJson(), false).onComplete(ar -> {
-      if (ar.failed()) {
-        log.warn("quote for a fresh nonce failed: {}", ar.cause().toString());
-        error(ctx, 503, "the TEE could not produce a quote: " + ar.cause().getMessage());
-      } else {
-        sendRaw(ctx, 200, ar.result());
-      }
-    });
+    String client = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
+    if (!identity.freshQuotes().tryAcquire(client)) {
+      long wait = Math.max(1, identity.freshQuotes().retryAfter(client).toSeconds());
+      ctx.response().putHeader("Retry-After", Long.toString(wait));
+      error(ctx, 429, "fresh quotes are rate-limited to " + identity.freshQuotes().perMinute() + " per minute per "
+          + "client; retry in " + wait + " s, or drop fresh=1: the signed-nonce answer is as fresh and unlimited");
+      return;
+    }
+    workers.<String>executeBlocking(() -> identity.enclave().freshQuoteDocument(nonce).toJson(), false)
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            log.warn("quote for a fresh nonce failed: {}", ar.cause().toString());
+            error(ctx, 503, "the TEE could not produce a quote: " + ar.cause().getMessage());
+          } else {
+            sendRaw(ctx, 200, ar.result());
+          }
+        });
   }
 
   private void registrationFile(RoutingContext ctx) {

@@ -49,12 +49,29 @@ public final class Erc8004Registration {
 
   /** The registration file for {@code publicUrl}; {@code agentId} null before registration. */
   public static RegistrationFile file(String publicUrl, Deployment d, BigInteger agentId) {
+    return file(publicUrl, d, agentId, Map.of());
+  }
+
+  /**
+   * The facts about the running code published with the {@code attestation} service entry: its measurement (as
+   * its quote carries it) and the source revision it was built from. Clients still pin their own expected
+   * measurement; this says what to expect to find.
+   */
+  public static Map<String, JsonNode> attestationFacts(io.attest402.enclave.tee.Measurement measurement,
+      String sourceRevision) {
+    return Map.of("measurement", JSON.valueToTree(measurement), "sourceRevision",
+        JSON.getNodeFactory().textNode(sourceRevision));
+  }
+
+  /** {@link #file(String, Deployment, BigInteger)} with {@code attestationFacts} on the attestation entry. */
+  public static RegistrationFile file(String publicUrl, Deployment d, BigInteger agentId,
+      Map<String, JsonNode> attestationFacts) {
     RegistrationFile f = RegistrationFile.of("attest402 facilitator",
         "x402 facilitator running in a TEE: its settlement and receipt key is born in the enclave and bound into "
             + "its attestation quote.", null,
         List.of(new RegistrationFile.Service(RegistrationFile.Service.X402_FACILITATOR, publicUrl, "2", Map.of()),
             new RegistrationFile.Service(RegistrationFile.Service.ATTESTATION, publicUrl + "/attestation", null,
-                Map.of())),
+                attestationFacts)),
         true, List.of(RegistrationFile.TRUST_TEE_ATTESTATION));
     return agentId == null ? f : f.withRegistration(agentId, agentRegistry(d));
   }
@@ -69,6 +86,12 @@ public final class Erc8004Registration {
    */
   public static Result ensure(Deployment d, EnclaveKey key, String publicUrl, Path dataDir, List<String> validators,
       Clock clock) {
+    return ensure(d, key, publicUrl, dataDir, validators, clock, Map.of());
+  }
+
+  /** {@link #ensure(Deployment, EnclaveKey, String, Path, List, Clock)} publishing {@code attestationFacts}. */
+  public static Result ensure(Deployment d, EnclaveKey key, String publicUrl, Path dataDir, List<String> validators,
+      Clock clock, Map<String, JsonNode> attestationFacts) {
     Erc8004Client client = Erc8004Client.connect(d).withSigner(key);
     try {
       IdentityRegistryClient identity = client.identity();
@@ -114,7 +137,7 @@ public final class Erc8004Registration {
       }
       writeState(stateFile, state);
       log.info("facilitator identity: agentId {} ({})", agentId, registered ? "registered" : "kept");
-      return new Result(agentId, registered, requested, file(publicUrl, d, agentId));
+      return new Result(agentId, registered, requested, file(publicUrl, d, agentId, attestationFacts));
     } finally {
       client.shutdown();
     }

@@ -1,6 +1,5 @@
 package io.attest402.enclave.tee;
 
-import io.attest402.verifier.Collateral;
 import io.attest402.verifier.Quote;
 import io.attest402.verifier.SgxReportBody;
 import io.attest402.verifier.TdReportBody;
@@ -15,19 +14,18 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * <b>SIMULATED</b> TEE: no hardware. Quotes are real DCAP quotes (SGX v3 or TDX v4) produced by the
  * attestation-verifier's {@link DcapSimulator} and signed through an attest402 simulation CA generated on first
- * start (kept in {@code <data-dir>/simulated-tee/simulation-ca.json}), with matching collateral, so that verifiers
- * run their one real verification path; only the trust anchor differs, and default verifier policy rejects it.
+ * start (kept in {@code <data-dir>/simulated-tee/simulation-ca.json}), so that verifiers run their one real
+ * verification path; only the trust anchor differs, and default verifier policy rejects it. The matching collateral
+ * is not handed over in-process: a PCS that speaks the Intel PCS v4 API serves it ({@code simulated-pcs}), and the
+ * facilitator fetches it through {@code --pccs} as it would on hardware.
  *
  * <p>Sealing is AES-GCM under a key file in {@code <data-dir>/simulated-tee/sealing.key}: it offers <b>no
  * protection</b> (anyone who can read the data directory can unseal); it only exercises the same code path.
@@ -37,9 +35,9 @@ public final class SimulatedBackend implements TeeBackend {
   public static final String DIR = "simulated-tee";
   static final String CA_FILE = "simulation-ca.json";
   static final String KEY_FILE = "sealing.key";
+  /** The SHA-256 of the simulation root certificate, for verifiers that pin it. */
+  public static final String ROOT_FINGERPRINT_FILE = "simulation-root.sha256";
   static final String DOMAIN = "simulated-no-protection";
-  /** Collateral is issued this long before the moment it is generated, to tolerate verifier clock skew. */
-  static final Duration BACKDATE = Duration.ofHours(1);
 
   /**
    * The simulated enclave's identity: fixed, recognisably fake values. A facilitator started by its command reports
@@ -57,9 +55,6 @@ public final class SimulatedBackend implements TeeBackend {
   private final Clock clock;
   private final Path dir;
   private final byte[] mrEnclave;
-  private final Object collateralLock = new Object();
-  private Collateral collateral;
-  private Instant collateralIssued;
 
   private SimulatedBackend(TeeType flavour, DcapSimulator simulator, AesGcmSealer sealer, Clock clock, Path dir,
       byte[] mrEnclave) {
@@ -96,21 +91,12 @@ public final class SimulatedBackend implements TeeBackend {
           simulation-ca.json holds the private keys of the attest402 simulation CA that signs this
           facilitator's simulated quotes; sealing.key "seals" the enclave key. Anyone who can read this
           directory can forge simulated quotes and read the facilitator's key. Verifiers reject simulated
-          quotes unless they pin this CA's root (--simulation-root SHA256). Never use for real funds.
+          quotes unless they pin this CA's root (simulation-root.sha256). Never use for real funds.
           """, StandardCharsets.UTF_8);
-      Path caFile = dir.resolve(CA_FILE);
-      SimulationCa ca;
-      if (Files.exists(caFile)) {
-        try {
-          ca = SimulationCa.fromJson(Files.readString(caFile, StandardCharsets.UTF_8));
-        } catch (IllegalArgumentException e) {
-          throw new TeeException("cannot read the simulation CA " + caFile + ": " + e.getMessage()
-              + " (delete the simulated-tee directory to start over with a new CA and key)", e);
-        }
-      } else {
-        ca = SimulationCa.generate(clock.instant());
-        Secrets.writeAtomically(caFile, ca.toJson().getBytes(StandardCharsets.UTF_8));
-      }
+      SimulationCa ca = loadOrCreateCa(dataDir, clock);
+      // What a developer pins to trust this simulated TEE (--simulation-root, or simulationRoots in a policy).
+      Files.writeString(dir.resolve(ROOT_FINGERPRINT_FILE), ca.rootFingerprintSha256() + "\n",
+          StandardCharsets.US_ASCII);
       Path keyFile = dir.resolve(KEY_FILE);
       byte[] key;
       if (Files.exists(keyFile)) {
@@ -134,6 +120,33 @@ public final class SimulatedBackend implements TeeBackend {
       return b;
     } catch (IOException e) {
       throw new TeeException("cannot set up the simulated TEE in " + dir + ": " + e, e);
+    }
+  }
+
+  /**
+   * The simulation CA of {@code dataDir} ({@code <dataDir>/simulated-tee/simulation-ca.json}), created on first
+   * use. The facilitator's simulated backend signs with it, and a loopback PCS serving its collateral reads it.
+   */
+  public static SimulationCa loadOrCreateCa(Path dataDir, Clock clock) throws TeeException {
+    Path dir = dataDir.resolve(DIR);
+    Path caFile = dir.resolve(CA_FILE);
+    try {
+      synchronized (SimulatedBackend.class) {
+        if (Files.exists(caFile)) {
+          try {
+            return SimulationCa.fromJson(Files.readString(caFile, StandardCharsets.UTF_8));
+          } catch (IllegalArgumentException e) {
+            throw new TeeException("cannot read the simulation CA " + caFile + ": " + e.getMessage()
+                + " (delete the simulated-tee directory to start over with a new CA and key)", e);
+          }
+        }
+        Files.createDirectories(dir);
+        SimulationCa ca = SimulationCa.generate(clock.instant());
+        Secrets.writeAtomically(caFile, ca.toJson().getBytes(StandardCharsets.UTF_8));
+        return ca;
+      }
+    } catch (IOException e) {
+      throw new TeeException("cannot set up the simulation CA in " + dir + ": " + e, e);
     }
   }
 
@@ -238,19 +251,16 @@ public final class SimulatedBackend implements TeeBackend {
   }
 
   /**
-   * The simulator's collateral for our quotes, valid at {@code now}: issued {@link #BACKDATE} before it was
-   * generated and regenerated once half of its validity has passed (or the clock went backwards).
+   * The simulator that signs our quotes: a PCS that serves its collateral ({@code simulated-pcs}) and unit tests
+   * use it; the facilitator itself gets its collateral through {@code --pccs} like on hardware.
    */
+  public DcapSimulator simulator() {
+    return simulator;
+  }
+
   @Override
-  public Optional<Collateral> collateral(Instant now) {
-    synchronized (collateralLock) {
-      Duration half = DcapSimulator.COLLATERAL_VALIDITY.dividedBy(2);
-      if (collateral == null || now.isBefore(collateralIssued) || now.isAfter(collateralIssued.plus(half))) {
-        collateralIssued = now.minus(BACKDATE);
-        collateral = simulator.collateral(flavour, collateralIssued);
-      }
-      return Optional.of(collateral);
-    }
+  public java.util.Optional<String> simulationRootSha256() {
+    return java.util.Optional.of(simulator.ca().rootFingerprintSha256());
   }
 
   Clock clock() {

@@ -27,12 +27,69 @@ import java.util.Objects;
 public final class TdxBackend extends DeviceBackend {
   public static final Path DEFAULT_ROOT = Path.of("/sys/kernel/config/tsm/report");
   public static final String DEFAULT_ENTRY = "attest402";
+  /**
+   * The kernel's TDX measurement registers (Linux 6.16+, {@code Documentation/ABI/testing/sysfs-devices-virtual-
+   * misc-tdx_guest}): {@code rtmr3:sha384} reads the register and extends it with each 48-byte write.
+   */
+  public static final Path DEFAULT_MEASUREMENTS = Path.of("/sys/devices/virtual/misc/tdx_guest/measurements");
+  static final String RTMR3_FILE = "rtmr3:sha384";
   static final int ATTEMPTS = 3;
 
   private final Path entry;
+  private volatile Rtmr3EventLog eventLog;
 
   private TdxBackend(Path entry) {
     this.entry = entry;
+  }
+
+  /**
+   * Before the first quote: extends RTMR3 with the SHA-384 of each of {@code files} (the facilitator artifact, its
+   * configuration, the deployment file), in order, through {@code measurements/rtmr3:sha384}, and records the event
+   * log served in {@code /attestation}. Where the kernel has no such interface (older than 6.16, or not writable)
+   * nothing is extended and the log says so: RTMR3 then measures nothing of the facilitator, and clients must pin
+   * the RTMRs of the image (default client policies refuse TDX without RTMR pins).
+   */
+  public TdxBackend measureIntoRtmr3(Path measurements, java.util.List<Path> files) throws TeeException {
+    java.util.List<Rtmr3EventLog.Event> events = new java.util.ArrayList<>();
+    for (Path f : files) {
+      if (!Files.isRegularFile(f)) {
+        throw new TeeException("cannot measure " + f + " into RTMR3: not a regular file");
+      }
+      try (java.io.InputStream in = Files.newInputStream(f)) {
+        java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-384");
+        byte[] buf = new byte[1 << 16];
+        for (int n; (n = in.read(buf)) > 0;) {
+          d.update(buf, 0, n);
+        }
+        events.add(new Rtmr3EventLog.Event(f.getFileName().toString(), f.toAbsolutePath().toString(),
+            java.util.HexFormat.of().formatHex(d.digest())));
+      } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+        throw new TeeException("cannot read " + f + " to measure it into RTMR3: " + e, e);
+      }
+    }
+    Path rtmr3 = measurements.resolve(RTMR3_FILE);
+    if (!Files.isRegularFile(rtmr3) || !Files.isWritable(rtmr3)) {
+      eventLog = new Rtmr3EventLog(false, null, null, "this kernel offers no RTMR extend interface (" + rtmr3
+          + ", Linux 6.16+): RTMR3 does not measure the facilitator; pin the RTMRs of a measured image", events);
+      return this;
+    }
+    synchronized (lock) {
+      byte[] initial = DeviceIo.read(rtmr3, "RTMR3");
+      if (initial.length != 48) {
+        throw new TeeException(rtmr3 + " read " + initial.length + " bytes, expected 48 (SHA-384)");
+      }
+      for (Rtmr3EventLog.Event e : events) {
+        DeviceIo.write(rtmr3, java.util.HexFormat.of().parseHex(e.digest()), "RTMR3 extend");
+      }
+      eventLog = new Rtmr3EventLog(true, rtmr3.toString(), java.util.HexFormat.of().formatHex(initial),
+          "RTMR3 = SHA-384(RTMR3 || digest) for each event, in order, from initialRtmr3", events);
+    }
+    return this;
+  }
+
+  @Override
+  public java.util.Optional<Rtmr3EventLog> eventLog() {
+    return java.util.Optional.ofNullable(eventLog);
   }
 
   /** True when the configfs-tsm report directory exists (used by {@code --tee auto}). */

@@ -1,8 +1,6 @@
 package io.attest402.enclave.tee;
 
-import io.attest402.verifier.Collateral;
 import io.attest402.verifier.TeeType;
-import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -47,11 +45,15 @@ public interface TeeBackend {
   String sealingDescription();
 
   /**
-   * Verification collateral this backend can vouch for at {@code now}: the simulator's own collateral for the
-   * simulated backend; empty for hardware backends (they have no offline source; an operator may supply one to
-   * {@code EnclaveIdentity#collateral(Collateral)}).
+   * The event log of what this backend measured into a runtime register before its first quote (TDX: RTMR3), for
+   * {@code /attestation}; empty for backends that have none (SGX measures the enclave into MRENCLAVE itself).
    */
-  default Optional<Collateral> collateral(Instant now) {
+  default Optional<Rtmr3EventLog> eventLog() {
+    return Optional.empty();
+  }
+
+  /** SHA-256 of the simulation root CA that signs this backend's quotes; empty for hardware backends. */
+  default Optional<String> simulationRootSha256() {
     return Optional.empty();
   }
 }

@@ -18,18 +18,23 @@ public final class TeeBackends {
   }
 
   /**
-   * Where the backends find their files, and the clock and RNG they use. {@code simulatedMrEnclave}: what the
-   * simulated backend reports as MRENCLAVE ({@link CodeMeasurement#mrEnclave()} of what the process runs); null
-   * = the fixed {@link SimulatedBackend#SIM_MRENCLAVE} (nothing measured, e.g. a backend opened on its own).
+   * Where the backends find their files, and the clock and RNG they use. {@code tdxMeasurements} is the kernel's
+   * TDX measurement-register directory (Linux 6.16+), {@code measuredFiles} what the TDX backend extends into RTMR3
+   * before its first quote (the facilitator artifact, its configuration, the deployment file).
+   * {@code simulatedMrEnclave}: what the simulated backend reports as MRENCLAVE ({@link CodeMeasurement#mrEnclave()}
+   * of what the process runs); null = the fixed {@link SimulatedBackend#SIM_MRENCLAVE} (nothing measured).
    */
   public record Options(Path dataDir, Path gramineRoot, Path tsmReportRoot, String tdxEntry, Clock clock,
-      SecureRandom random, byte[] simulatedMrEnclave) {
+      SecureRandom random, Path tdxMeasurements, java.util.List<Path> measuredFiles, byte[] simulatedMrEnclave) {
     public Options(Path dataDir, Path gramineRoot, Path tsmReportRoot, String tdxEntry, Clock clock,
         SecureRandom random) {
-      this(dataDir, gramineRoot, tsmReportRoot, tdxEntry, clock, random, null);
+      this(dataDir, gramineRoot, tsmReportRoot, tdxEntry, clock, random, TdxBackend.DEFAULT_MEASUREMENTS,
+          java.util.List.of(), null);
     }
 
     public Options {
+      Objects.requireNonNull(tdxMeasurements, "tdxMeasurements");
+      measuredFiles = java.util.List.copyOf(measuredFiles);
       if (simulatedMrEnclave != null && simulatedMrEnclave.length != 32) {
         throw new IllegalArgumentException("simulatedMrEnclave must be 32 bytes");
       }
@@ -49,20 +54,35 @@ public final class TeeBackends {
     }
 
     public Options withGramineRoot(Path p) {
-      return new Options(dataDir, p, tsmReportRoot, tdxEntry, clock, random, simulatedMrEnclave);
+      return new Options(dataDir, p, tsmReportRoot, tdxEntry, clock, random, tdxMeasurements, measuredFiles,
+          simulatedMrEnclave);
     }
 
     public Options withTsmReportRoot(Path p) {
-      return new Options(dataDir, gramineRoot, p, tdxEntry, clock, random, simulatedMrEnclave);
+      return new Options(dataDir, gramineRoot, p, tdxEntry, clock, random, tdxMeasurements, measuredFiles,
+          simulatedMrEnclave);
     }
 
     public Options withClock(Clock c) {
-      return new Options(dataDir, gramineRoot, tsmReportRoot, tdxEntry, c, random, simulatedMrEnclave);
+      return new Options(dataDir, gramineRoot, tsmReportRoot, tdxEntry, c, random, tdxMeasurements, measuredFiles,
+          simulatedMrEnclave);
+    }
+
+    public Options withTdxMeasurements(Path p) {
+      return new Options(dataDir, gramineRoot, tsmReportRoot, tdxEntry, clock, random, p, measuredFiles,
+          simulatedMrEnclave);
+    }
+
+    /** Files the TDX backend measures into RTMR3 before its first quote. */
+    public Options withMeasuredFiles(java.util.List<Path> files) {
+      return new Options(dataDir, gramineRoot, tsmReportRoot, tdxEntry, clock, random, tdxMeasurements, files,
+          simulatedMrEnclave);
     }
 
     /** The simulated backend reports {@code mrEnclave} (a {@link CodeMeasurement}) instead of the fixed value. */
     public Options withSimulatedMrEnclave(byte[] mrEnclave) {
-      return new Options(dataDir, gramineRoot, tsmReportRoot, tdxEntry, clock, random, mrEnclave);
+      return new Options(dataDir, gramineRoot, tsmReportRoot, tdxEntry, clock, random, tdxMeasurements,
+          measuredFiles, mrEnclave);
     }
   }
 
@@ -73,7 +93,8 @@ public final class TeeBackends {
       case "gramine":
         return GramineBackend.open(o.gramineRoot(), o.random());
       case "tdx":
-        return TdxBackend.open(o.tsmReportRoot(), o.tdxEntry());
+        return TdxBackend.open(o.tsmReportRoot(), o.tdxEntry()).measureIntoRtmr3(o.tdxMeasurements(),
+            o.measuredFiles());
       case "simulated":
       case "simulated-sgx":
         return SimulatedBackend.open(o.dataDir(), TeeType.SGX, o.clock(), o.random(), o.simulatedMrEnclave());
@@ -84,7 +105,8 @@ public final class TeeBackends {
           return GramineBackend.open(o.gramineRoot(), o.random());
         }
         if (TdxBackend.present(o.tsmReportRoot())) {
-          return TdxBackend.open(o.tsmReportRoot(), o.tdxEntry());
+          return TdxBackend.open(o.tsmReportRoot(), o.tdxEntry()).measureIntoRtmr3(o.tdxMeasurements(),
+              o.measuredFiles());
         }
         throw new TeeException("--tee auto found no TEE: neither " + o.gramineRoot().resolve(
             "attestation_type") + " (Gramine-SGX) nor " + o.tsmReportRoot() + " (TDX configfs-tsm) "

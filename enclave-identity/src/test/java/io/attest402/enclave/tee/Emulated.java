@@ -26,6 +26,21 @@ public final class Emulated {
   private Emulated() {
   }
 
+  /**
+   * Installs the simulator's collateral (issued an hour before {@code at}) in a simulated identity, as the
+   * facilitator's fetch from its PCS would: unit tests of this module have no PCS.
+   */
+  public static io.attest402.enclave.EnclaveIdentity withCollateral(io.attest402.enclave.EnclaveIdentity id,
+      Instant at) {
+    id.collateral(simulatedCollateral((SimulatedBackend) id.backend(), at));
+    return id;
+  }
+
+  /** The collateral a PCS serving {@code b}'s simulation CA would serve at {@code at}. */
+  public static io.attest402.verifier.Collateral simulatedCollateral(SimulatedBackend b, Instant at) {
+    return b.simulator().collateral(b.quoteTee(), at.minusSeconds(3600));
+  }
+
   public static byte[] fill(int n, int v) {
     byte[] b = new byte[n];
     for (int i = 0; i < n; i++) {

@@ -113,4 +113,53 @@ class TdxBackendTest {
       assertTrue(b.sealingDescription().contains("new key"));
     }
   }
+
+  @Test
+  void extendsRtmr3WithTheMeasuredFilesAndServesTheEventLog() throws Exception {
+    Path root = tmp.resolve("report");
+    Path measurements = tmp.resolve("measurements");
+    Files.createDirectories(measurements);
+    Path rtmr3 = measurements.resolve(TdxBackend.RTMR3_FILE);
+    byte[] initial = Emulated.fill(48, 0x40);
+    Files.write(rtmr3, initial);
+    Path jar = Files.write(tmp.resolve("attest402.jar"), "the artifact".getBytes());
+    Path deployment = Files.write(tmp.resolve("deployment.json"), "{}".getBytes());
+    try (FakeDevice dev = Emulated.tdx(root, TdxBackend.DEFAULT_ENTRY, "tdx_guest")) {
+      TdxBackend b = TdxBackend.open(root, TdxBackend.DEFAULT_ENTRY).measureIntoRtmr3(measurements,
+          java.util.List.of(jar, deployment));
+      Rtmr3EventLog log = b.eventLog().orElseThrow();
+      assertTrue(log.extended());
+      assertEquals(HexFormat.of().formatHex(initial), log.initialRtmr3());
+      assertEquals(2, log.events().size());
+      byte[] jarDigest = java.security.MessageDigest.getInstance("SHA-384").digest("the artifact".getBytes());
+      assertEquals(HexFormat.of().formatHex(jarDigest), log.events().get(0).digest());
+      // the emulated register file keeps the last 48-byte write: the deployment file's digest was extended last
+      assertArrayEquals(java.security.MessageDigest.getInstance("SHA-384").digest("{}".getBytes()),
+          Files.readAllBytes(rtmr3));
+      // the replay is SHA-384(RTMR3 || digest) per event
+      java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-384");
+      d.update(initial);
+      d.update(jarDigest);
+      byte[] afterJar = d.digest();
+      d.update(afterJar);
+      d.update(java.security.MessageDigest.getInstance("SHA-384").digest("{}".getBytes()));
+      assertArrayEquals(d.digest(), log.expectedRtmr3());
+    }
+  }
+
+  @Test
+  void withoutAnRtmrInterfaceTheLogSaysNothingWasExtended() throws Exception {
+    Path root = tmp.resolve("report");
+    Path jar = Files.write(tmp.resolve("attest402.jar"), "the artifact".getBytes());
+    try (FakeDevice dev = Emulated.tdx(root, TdxBackend.DEFAULT_ENTRY, "tdx_guest")) {
+      TdxBackend b = TdxBackend.open(root, TdxBackend.DEFAULT_ENTRY).measureIntoRtmr3(tmp.resolve("absent"),
+          java.util.List.of(jar));
+      Rtmr3EventLog log = b.eventLog().orElseThrow();
+      assertFalse(log.extended());
+      assertTrue(log.note().contains("no RTMR extend interface"), log.note());
+      assertEquals(1, log.events().size());
+      assertThrows(TeeException.class, () -> TdxBackend.open(root, TdxBackend.DEFAULT_ENTRY)
+          .measureIntoRtmr3(tmp.resolve("absent"), java.util.List.of(tmp.resolve("missing.jar"))));
+    }
+  }
 }

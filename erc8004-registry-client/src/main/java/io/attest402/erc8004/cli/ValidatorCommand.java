@@ -28,6 +28,10 @@ public final class ValidatorCommand implements Callable<Integer> {
   @Mixin
   PolicyOptions policyOptions;
 
+  @Option(names = "--pccs", paramLabel = "URL", description = "Fetch each quote's collateral from this PCS/PCCS "
+      + "(Intel PCS v4 API) instead of verifying the collateral the facilitator serves.")
+  java.net.URI pccs;
+
   @Option(names = "--once", description = "Answer the pending requests, then exit.")
   boolean once;
 
@@ -39,9 +43,10 @@ public final class ValidatorCommand implements Callable<Integer> {
     try {
       VerificationPolicy policy = policyOptions.policy();
       TeeValidator v = new TeeValidator(common.signed(), common.indexer(), common.resolver(), policy,
-          Clock.systemUTC());
+          Clock.systemUTC(), pccs);
       common.err().println("validator " + v.address() + " on " + common.client().addresses().agentRegistry()
-          + (policy.allowSimulated() ? " (accepts SIMULATED attestation)" : ""));
+          + (policy.allowSimulated() ? " (accepts SIMULATED attestation)" : "")
+          + (policy.pinsMeasurement() ? "" : " (MEASUREMENT NOT PINNED: accepts any enclave)"));
       if (!once) {
         v.run(Duration.ofMillis(pollMs), () -> false);
         return 0;

@@ -1,6 +1,7 @@
 package io.attest402.erc8004.trust;
 
 import io.attest402.enclave.AttestationChecker;
+import io.attest402.enclave.AttestationDocument;
 import io.attest402.erc8004.Erc8004Client;
 import io.attest402.erc8004.RegistryException;
 import io.attest402.erc8004.ValidationRegistryClient;
@@ -51,6 +52,7 @@ public final class TrustPolicy {
   private final TrustRequirements req;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
+  private final java.net.URI pccs;
 
   /**
    * @param agentsByWallet finds agentIds whose agentWallet is an address (e.g. a {@code RegistryIndexer} search);
@@ -64,6 +66,8 @@ public final class TrustPolicy {
     this.agentsByWallet = agentsByWallet;
     this.req = Objects.requireNonNull(requirements);
     this.clock = Objects.requireNonNull(clock);
+    AttestationChecker.requirePinned(requirements.attestationPolicy());
+    this.pccs = requirements.pccs();
   }
 
   public TrustDecision evaluate(TrustQuery q) {
@@ -243,9 +247,14 @@ public final class TrustPolicy {
           - 1) : q.facilitatorUrl();
       String url = base + "/attestation?nonce=" + Numeric.toHexStringNoPrefix(nonce);
       try {
-        String doc = new String(resolver.resolve(url), StandardCharsets.UTF_8);
-        AttestationChecker.Result r = AttestationChecker.check(doc, null, clock.instant(), req.attestationPolicy(),
-            nonce);
+        String json = new String(resolver.resolve(url), StandardCharsets.UTF_8);
+        AttestationChecker.Result r;
+        try {
+          r = AttestationChecker.checkWithPccs(AttestationDocument.fromJson(json), pccs, clock, clock.instant(),
+              req.attestationPolicy(), nonce);
+        } catch (IllegalArgumentException e) {
+          r = new AttestationChecker.Result(false, List.of(e.getMessage()), null, null, false, null, null, null);
+        }
         if (r.ok()) {
           signer = r.address();
           checks.add(TrustCheck.pass("facilitator.attestation", r.summary()));

@@ -2,6 +2,7 @@ package io.attest402.erc8004.trust;
 
 import io.attest402.verifier.VerificationPolicy;
 import java.math.BigDecimal;
+import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -17,18 +18,24 @@ import java.util.Set;
  *   <li>{@code trustedValidators}: when non-empty, the facilitator agent must hold a {@code tee-attestation}
  *       validation of at least {@code minValidationResponse} from one of them, at most {@code maxValidationAge}
  *       old (null: any age);</li>
- *   <li>{@code requireActive}: the provider's registration file must not say {@code active: false}.</li>
+ *   <li>{@code requireActive}: the provider's registration file must not say {@code active: false};</li>
+ *   <li>{@code pccs}: the PCS/PCCS to fetch the facilitator quote's collateral from (null: verify the collateral
+ *       the facilitator serves, which is the same Intel-signed data).</li>
  * </ul>
  */
 public record TrustRequirements(VerificationPolicy attestationPolicy, long minPaymentBackedCount,
     BigDecimal minPaymentBackedScore, String reputationTag1, String reputationTag2, Set<String> trustedValidators,
-    int minValidationResponse, Duration maxValidationAge, boolean requireActive) {
+    int minValidationResponse, Duration maxValidationAge, boolean requireActive, URI pccs) {
 
   public TrustRequirements {
     trustedValidators = Set.copyOf(trustedValidators);
   }
 
-  /** Strict attestation policy (no simulation), no reputation minimum, no validators, active required. */
+  /**
+   * Strict attestation policy (no simulation), no reputation minimum, no validators, active required. Its
+   * attestation policy pins no measurement, so a {@link TrustPolicy} refuses it until one is pinned (or any
+   * measurement is allowed explicitly).
+   */
   public static TrustRequirements defaults() {
     return builder().build();
   }
@@ -47,6 +54,7 @@ public record TrustRequirements(VerificationPolicy attestationPolicy, long minPa
     private int minValidationResponse = 100;
     private Duration maxValidationAge;
     private boolean requireActive = true;
+    private URI pccs;
 
     public Builder attestationPolicy(VerificationPolicy p) {
       this.attestationPolicy = p;
@@ -89,9 +97,15 @@ public record TrustRequirements(VerificationPolicy attestationPolicy, long minPa
       return this;
     }
 
+    /** Fetch collateral for the facilitator's quote from this PCS/PCCS instead of using the served copy. */
+    public Builder pccs(URI url) {
+      this.pccs = url;
+      return this;
+    }
+
     public TrustRequirements build() {
       return new TrustRequirements(attestationPolicy, minCount, minScore, tag1, tag2, validators,
-          minValidationResponse, maxValidationAge, requireActive);
+          minValidationResponse, maxValidationAge, requireActive, pccs);
     }
   }
 }

@@ -52,10 +52,23 @@ public final class TeeValidator {
   private final VerificationPolicy policy;
   private final Clock clock;
   private final String me;
+  private final java.net.URI pccs;
 
   /** @param client a client whose signer is the validator's account */
   public TeeValidator(Erc8004Client client, RegistryIndexer indexer, UriResolver resolver,
       VerificationPolicy policy, Clock clock) {
+    this(client, indexer, resolver, policy, clock, null);
+  }
+
+  /**
+   * @param client a client whose signer is the validator's account
+   * @param policy must pin a measurement, or say allowAnyMeasurement (IllegalArgumentException otherwise)
+   * @param pccs   PCS/PCCS to fetch each quote's collateral from; null = verify the collateral the facilitator serves
+   */
+  public TeeValidator(Erc8004Client client, RegistryIndexer indexer, UriResolver resolver,
+      VerificationPolicy policy, Clock clock, java.net.URI pccs) {
+    AttestationChecker.requirePinned(policy);
+    this.pccs = pccs;
     this.client = client;
     this.indexer = indexer;
     this.resolver = resolver;
@@ -165,14 +178,30 @@ public final class TeeValidator {
       String fetchUrl = url.get() + (url.get().contains("?") ? "&" : "?") + "nonce="
           + Numeric.toHexStringNoPrefix(nonce);
       try {
-        String doc = new String(resolver.resolve(fetchUrl), StandardCharsets.UTF_8);
-        AttestationChecker.Result r = AttestationChecker.check(doc, null, clock.instant(), policy, nonce);
+        String json = new String(resolver.resolve(fetchUrl), StandardCharsets.UTF_8);
+        AttestationChecker.Result r;
+        try {
+          r = AttestationChecker.checkWithPccs(io.attest402.enclave.AttestationDocument.fromJson(json), pccs,
+              clock, clock.instant(), policy, nonce);
+        } catch (IllegalArgumentException e) {
+          r = new AttestationChecker.Result(false, List.of(e.getMessage()), null, null, false, null, null, null);
+        }
         signer = r.address();
         simulated = r.simulated();
         reasons.addAll(r.reasons());
         report.put("teeType", r.teeType());
         report.put("simulated", r.simulated());
         report.put("signerAddress", r.address());
+        report.put("collateralSource", pccs == null ? "served by the facilitator" : "fetched from the PCCS");
+        // Which code the validator accepted: the quote's measurement, and whether the policy pinned it.
+        if (r.measurement() != null) {
+          report.set("measurement", Json.MAPPER.valueToTree(r.measurement()));
+        }
+        report.put("measurementPinned", r.measurementPinned());
+        if (r.ok() && !r.measurementPinned()) {
+          report.put("warning", "MEASUREMENT NOT PINNED: the validator's policy accepts any enclave "
+              + "(--allow-any-measurement)");
+        }
         if (r.verdict() != null) {
           report.set("verdict", Json.parse(r.verdict().toJson()));
         }

@@ -99,8 +99,17 @@ class RegistryCommandTest {
       assertEquals(0, req.exit(), req.err());
       String hash = req.json().get("requestHash").asText();
 
-      Run strict = run(deployment, "validator", "--account", "validator", "--once", "--data-dir",
-          dir.resolve("vindex-strict").toString(), "--json");
+      // a validator whose policy pins no measurement refuses to run
+      Run unpinned = run(deployment, "validator", "--account", "validator", "--once", "--data-dir",
+          dir.resolve("vindex-unpinned").toString(), "--json");
+      assertTrue(unpinned.exit() != 0, unpinned.out());
+      assertTrue(unpinned.err().contains("pins no measurement"), unpinned.err());
+      // pinned, but no simulation root: the simulated facilitator fails
+      java.nio.file.Path pinned = dir.resolve("pinned-policy.json");
+      java.nio.file.Files.writeString(pinned, "{\"mrEnclave\":\"" + org.web3j.utils.Numeric.toHexStringNoPrefix(
+          io.attest402.enclave.tee.SimulatedBackend.SIM_MRENCLAVE) + "\"}");
+      Run strict = run(deployment, "validator", "--account", "validator", "--once", "--policy", pinned.toString(),
+          "--data-dir", dir.resolve("vindex-strict").toString(), "--json");
       assertEquals(0, strict.exit(), strict.err());
       assertEquals(0, strict.json().at("/answered/0/response").asInt(), strict.out());
 

@@ -67,13 +67,17 @@ public final class SummaryAgent {
    * @param contentType the body's media type
    * @param maxPerRequest the most this agent pays for it, in base units
    * @param trustedValidators validators whose {@code tee-attestation} validation of the facilitator is required
-   * @param allowSimulatedTee accept a facilitator whose TEE is simulated (dev only; loud)
+   * @param attestationPolicy what the facilitator's attestation must satisfy: it must pin the measurement
+   *     (or say allowAnyMeasurement); a simulated TEE passes only through a pinned simulation root
+   * @param pccs PCS/PCCS to fetch the quote's collateral from; null = verify the collateral the facilitator serves
    * @param giveFeedback post feedback with proof of payment after a paid request
    */
   public record Request(URI url, byte[] document, String contentType, Trust trust, BigInteger maxPerRequest,
-      Set<String> trustedValidators, boolean allowSimulatedTee, long minPaymentBackedCount, boolean giveFeedback) {
+      Set<String> trustedValidators, VerificationPolicy attestationPolicy, URI pccs, long minPaymentBackedCount,
+      boolean giveFeedback) {
     public Request {
       Objects.requireNonNull(url, "url");
+      Objects.requireNonNull(attestationPolicy, "attestationPolicy");
       Objects.requireNonNull(trust, "trust");
       Objects.requireNonNull(maxPerRequest, "maxPerRequest");
       trustedValidators = Set.copyOf(trustedValidators);
@@ -114,9 +118,9 @@ public final class SummaryAgent {
     return new SummaryAgent(deployment, payer, clock, Objects.requireNonNull(policy));
   }
 
-  private VerificationPolicy attestationPolicy(boolean allowSimulated) {
-    return attestationPolicy != null ? attestationPolicy
-        : VerificationPolicy.builder().allowAnyMeasurement(true).build();
+  /** {@link #withAttestationPolicy}'s policy when one was given, else the request's. */
+  private VerificationPolicy attestationPolicy(Request req) {
+    return attestationPolicy != null ? attestationPolicy : req.attestationPolicy();
   }
 
   public Result run(Request req, Consumer<Step> progress) throws IOException, InterruptedException {
@@ -131,7 +135,8 @@ public final class SummaryAgent {
       PaymentProofVerifier proofs = new PaymentProofVerifier(registry.rpc(), deployment.contracts().usdc());
       ReputationService reputation = new ReputationService(registry, resolver, proofs, 0);
       TrustRequirements.Builder requirements = TrustRequirements.builder()
-          .attestationPolicy(attestationPolicy(req.allowSimulatedTee()))
+          .attestationPolicy(req.trust() == Trust.NONE ? null : attestationPolicy(req))
+          .pccs(req.pccs())
           .minPaymentBackedCount(req.minPaymentBackedCount());
       req.trustedValidators().forEach(requirements::trustValidator);
       Erc8004TrustHook erc8004 = new Erc8004TrustHook(
@@ -185,7 +190,7 @@ public final class SummaryAgent {
         receiptCheck = "receipt present, but the 402 named no facilitator to attest its key";
       } else {
         try {
-          AttestationChecker.Result att = attest(facilitatorUrl, req.allowSimulatedTee());
+          AttestationChecker.Result att = attest(facilitatorUrl, req);
           if (!att.ok()) {
             receiptCheck = "facilitator attestation rejected: " + String.join("; ", att.reasons());
           } else {
@@ -236,7 +241,7 @@ public final class SummaryAgent {
     return deployment.accounts() != null;
   }
 
-  private AttestationChecker.Result attest(String facilitatorUrl, boolean allowSimulated)
+  private AttestationChecker.Result attest(String facilitatorUrl, Request req)
       throws IOException, InterruptedException {
     byte[] nonce = new byte[32];
     new SecureRandom().nextBytes(nonce);
@@ -246,8 +251,8 @@ public final class SummaryAgent {
     if (r.statusCode() != 200) {
       throw new IOException("facilitator /attestation answered HTTP " + r.statusCode());
     }
-    return AttestationChecker.check(AttestationDocument.fromJson(r.body()), null, clock.instant(),
-        attestationPolicy(allowSimulated), nonce);
+    return AttestationChecker.checkWithPccs(AttestationDocument.fromJson(r.body()), req.pccs(), clock,
+        clock.instant(), attestationPolicy(req), nonce);
   }
 
   private static String receiptMatches(Receipt r, PaymentResult.Paid<byte[]> paid, SettleResponse s) {

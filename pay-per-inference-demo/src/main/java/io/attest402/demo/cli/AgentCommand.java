@@ -49,8 +49,17 @@ public final class AgentCommand implements Callable<Integer> {
           + "none: pay any x402 resource the spend cap allows.")
   String trust;
 
-  @Option(names = "--allow-simulated-tee", description = "Accept a facilitator whose TEE is SIMULATED (dev only).")
+  @picocli.CommandLine.Mixin
+  io.attest402.verifier.cli.PolicyOptions policyOptions;
+
+  @Option(names = "--allow-simulated-tee", description = "Accept a facilitator whose TEE is SIMULATED (dev only): "
+      + "only with its simulation root pinned (--simulation-root SHA256, or simulationRoots in --policy FILE; the "
+      + "facilitator's data dir has it in simulated-tee/simulation-root.sha256).")
   boolean allowSimulated;
+
+  @Option(names = "--pccs", paramLabel = "URL", description = "Fetch the facilitator quote's collateral from this "
+      + "PCS/PCCS (Intel PCS v4 API) instead of verifying the collateral the facilitator serves.")
+  URI pccs;
 
   @Option(names = "--trusted-validator", description = "Validator whose tee-attestation validation of the "
       + "facilitator is required (repeatable). Default on dev chains: the deployment's validator account.")
@@ -105,9 +114,10 @@ public final class AgentCommand implements Callable<Integer> {
       }
     }
     PrintWriter out = spec.commandLine().getOut();
+    io.attest402.verifier.VerificationPolicy policy = attestationPolicy(mode);
     SummaryAgent agent = new SummaryAgent(d, Keys.resolve(d, keyFile, "agent"), Clock.systemUTC());
     SummaryAgent.Result r = agent.run(new SummaryAgent.Request(url, body, type, mode, maxAmount, trusted,
-        allowSimulated, minPaidReviews, !noFeedback), step -> {
+        policy, pccs, minPaidReviews, !noFeedback), step -> {
           if (!json) {
             out.printf("  %-16s %6d ms  %s%n", step.name(), step.millis(), step.detail());
           }
@@ -119,6 +129,28 @@ public final class AgentCommand implements Callable<Integer> {
     }
     out.flush();
     return r.paid() || "not-required".equals(r.outcome()) ? 0 : 1;
+  }
+
+  /**
+   * The attestation policy from {@code --policy}, {@code --simulation-root} and {@code --allow-any-measurement}:
+   * with trust checks on, it must pin the facilitator's measurement (or any measurement must be allowed
+   * explicitly), and {@code --allow-simulated-tee} must come with a pinned simulation root.
+   */
+  io.attest402.verifier.VerificationPolicy attestationPolicy(SummaryAgent.Trust mode) throws java.io.IOException {
+    io.attest402.verifier.VerificationPolicy p = policyOptions.policy();
+    if (allowSimulated && p.simulationRoots().isEmpty()) {
+      throw new IllegalArgumentException("--allow-simulated-tee needs the simulation root pinned: pass "
+          + "--simulation-root SHA256 (the facilitator's DATA_DIR/simulated-tee/simulation-root.sha256) or list it "
+          + "in the --policy file's simulationRoots; a simulated TEE is never trusted by its name");
+    }
+    if (!allowSimulated && !p.simulationRoots().isEmpty()) {
+      throw new IllegalArgumentException("the policy pins a simulation root: say --allow-simulated-tee to accept a "
+          + "SIMULATED TEE (dev only)");
+    }
+    if (mode == SummaryAgent.Trust.DEFAULT) {
+      io.attest402.enclave.AttestationChecker.requirePinned(p);
+    }
+    return p;
   }
 
   /** The {@code x402} service endpoint of an agent's registration file. */

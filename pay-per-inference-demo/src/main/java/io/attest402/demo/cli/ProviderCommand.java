@@ -63,6 +63,9 @@ public final class ProviderCommand implements Callable<Integer> {
   @Option(names = "--llm-model", defaultValue = "gpt-4o-mini", description = "Model for --llm-url.")
   String llmModel;
 
+  @picocli.CommandLine.Mixin
+  io.attest402.verifier.cli.PolicyOptions policyOptions;
+
   @Override
   public Integer call() throws Exception {
     Deployment d = Keys.deployment(deployment);
@@ -72,7 +75,8 @@ public final class ProviderCommand implements Callable<Integer> {
     Credentials devPayer = d.accounts() != null && d.accounts().containsKey("agent")
         ? d.account("agent").credentials() : null;
     SummaryProvider provider = new SummaryProvider(new ProviderConfig(d, facilitator, host, port, publicUrl, key,
-        dataDir, new Pricing(perThousand, minimum), summarizer, devPayer, null), Clock.systemUTC());
+        dataDir, new Pricing(perThousand, minimum), summarizer, devPayer, null, policyOptions.policy()),
+        Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       provider.close();

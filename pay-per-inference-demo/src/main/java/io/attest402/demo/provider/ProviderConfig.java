@@ -21,11 +21,16 @@ import org.web3j.crypto.Credentials;
  * @param devPayerKey on dev chains only: the key the web page pays with (null = the page cannot pay)
  * @param payTo where payments go; null = the provider's own address, which it registers as its agentWallet. (A
  *     different address is what a payer's trust check must catch: the demo's untrustworthy provider uses it.)
+ * @param attestationPolicy the policy the web page's facilitator check ({@code GET /trust}) applies to the served
+ *     attestation and its served collateral; null = strict defaults (which pin nothing, so the page says so)
  */
 public record ProviderConfig(Deployment deployment, String facilitatorUrl, String host, int port, String publicUrl,
     Credentials providerKey, Path dataDir, Pricing pricing, Summarizer summarizer, Credentials devPayerKey,
-    String payTo) {
+    String payTo, io.attest402.verifier.VerificationPolicy attestationPolicy) {
   public ProviderConfig {
+    if (attestationPolicy == null) {
+      attestationPolicy = io.attest402.verifier.VerificationPolicy.defaults();
+    }
     Objects.requireNonNull(deployment, "deployment");
     Objects.requireNonNull(facilitatorUrl, "facilitatorUrl");
     Objects.requireNonNull(providerKey, "providerKey");

@@ -284,15 +284,17 @@ public final class SummaryProvider implements AutoCloseable {
     if (r.statusCode() != 200) {
       throw new IOException("GET /attestation answered " + r.statusCode());
     }
-    // The page shows what a payer that accepts simulated TEEs would conclude; the agent applies its own policy.
+    // The page shows what the provider's policy concludes from the served quote and served collateral (verified as
+    // fetched collateral would be); the agent applies its own policy.
     AttestationChecker.Result result = AttestationChecker.check(AttestationDocument.fromJson(r.body()), null,
-        clock.instant(), VerificationPolicy.builder().allowAnyMeasurement(true).build(), nonce);
+        clock.instant(), config.attestationPolicy(), nonce);
     ObjectNode out = JSON.createObjectNode();
     ObjectNode f = out.putObject("facilitator").put("url", config.facilitatorUrl())
         .put("signer", result.address()).put("keyBound", result.address() != null
             && result.reasons().stream().noneMatch(s -> s.contains("does not bind")));
     ObjectNode v = f.putObject("verdict").put("ok", result.ok()).put("simulated", result.simulated())
-        .put("teeType", result.teeType())
+        .put("teeType", result.teeType()).put("measurementPinned", result.measurementPinned())
+        .put("measurement", result.measurementText())
         .put("status", result.verdict() == null ? "unverifiable"
             : result.verdict().status().map(String::valueOf).orElse("no TCB status"));
     result.reasons().forEach(v.putArray("reasons")::add);

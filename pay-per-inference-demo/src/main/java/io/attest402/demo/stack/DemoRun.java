@@ -59,6 +59,8 @@ public final class DemoRun {
     detail("TEE: SIMULATED (no hardware here; quotes are real DCAP format signed by a local simulation CA)");
     detail("started from the enclave artifact; MRENCLAVE " + f.reportedMeasurement() + " (expected "
         + stack.facilitatorMeasurement().mrEnclaveHex() + ", pinned in " + stack.facilitatorPolicy() + ")");
+    detail("collateral fetched from the loopback PCS " + stack.pcs().url() + " (Intel PCS v4 API), served in "
+        + "/attestation; clients pin simulation root " + stack.simulationRoot());
     detail("ERC-8004 agent #" + f.agentId() + " owned by its enclave key; asked validator "
         + d.account("validator").address() + " for a tee-attestation validation");
 
@@ -86,7 +88,8 @@ public final class DemoRun {
     t = System.nanoTime();
     header("agent", "summarize " + documentName + " at " + provider.baseUrl() + "/summarize");
     SummaryAgent.Result paid = agent.run(new SummaryAgent.Request(URI.create(provider.baseUrl() + "/summarize"),
-        document, contentType, SummaryAgent.Trust.DEFAULT, BigInteger.valueOf(1_000_000), validators, true, 0, true),
+        document, contentType, SummaryAgent.Trust.DEFAULT, BigInteger.valueOf(1_000_000), validators,
+        stack.attestationPolicy(), null, 0, true),
         s -> detail(String.format("%-16s %5d ms  %s", s.name(), s.millis(), s.detail())));
     if (paid.paid()) {
       detail("paid " + usdc(paid.amount(), d) + " USDC; settlement tx " + paid.transaction());
@@ -111,7 +114,8 @@ public final class DemoRun {
     header("untrustworthy", rogue.baseUrl() + " (agent #" + rogue.agentId() + ") asks to be paid at "
         + DevAccounts.account(5).getAddress() + ", which is not its agentWallet");
     SummaryAgent.Result refused = agent.run(new SummaryAgent.Request(URI.create(rogue.baseUrl() + "/summarize"),
-        document, contentType, SummaryAgent.Trust.DEFAULT, BigInteger.valueOf(1_000_000), validators, true, 0, false),
+        document, contentType, SummaryAgent.Trust.DEFAULT, BigInteger.valueOf(1_000_000), validators,
+        stack.attestationPolicy(), null, 0, false),
         s -> detail(String.format("%-16s %5d ms  %s", s.name(), s.millis(), s.detail())));
     BigInteger after = usdc.balanceOf(d.account("agent").address()).send();
     if (refused.trust() != null) {

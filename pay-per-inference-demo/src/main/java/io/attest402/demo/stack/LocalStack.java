@@ -17,7 +17,9 @@ import io.attest402.enclave.tee.CodeMeasurement;
 import io.attest402.enclave.tee.SimulatedBackend;
 import io.attest402.enclave.tee.TeeException;
 import io.attest402.facilitator.cli.MeasureCommand;
+import io.attest402.pcs.SimulatedPcs;
 import io.attest402.verifier.VerificationPolicy;
+import io.attest402.verifier.simulation.SimulationCa;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -27,13 +29,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.web3j.crypto.Credentials;
 
 /**
- * The whole stack on one machine: anvil with our contracts, the facilitator (simulated TEE; its own JVM started
- * from the enclave artifact, as an operator runs it, so its measurement is that of the artifact) registered in ERC-8004,
+ * The whole stack on one machine: anvil with our contracts, a loopback PCS serving the simulation CA's collateral
+ * (the stack's only collateral source), the facilitator (simulated TEE; its own JVM started from the enclave
+ * artifact, as an operator runs it, so its measurement is that of the artifact) registered in ERC-8004,
  * a TEE validator that answers its validation request, and summary providers. Everything it starts is stopped by
  * {@link #close()}, in reverse order, also after a partial start.
  */
@@ -48,6 +52,8 @@ public final class LocalStack implements AutoCloseable {
   private FacilitatorProcess facilitator;
   private CodeMeasurement facilitatorMeasurement;
   private Path facilitatorPolicy;
+  private SimulatedPcs pcs;
+  private SimulationCa simulationCa;
   private Thread validatorThread;
   private final AtomicBoolean stopping = new AtomicBoolean();
 
@@ -77,14 +83,52 @@ public final class LocalStack implements AutoCloseable {
   }
 
   /**
-   * The facilitator with a simulated TEE from the enclave artifact, registered in ERC-8004 and asking the dev
-   * validator to validate it; then its attestation policy (what {@code bin/attest402 measure} writes: the
-   * MRENCLAVE of the artifact with these options, the simulation root of its data dir) in
-   * {@code facilitator-policy.json}.
+   * The loopback PCS (Intel PCS v4 API) serving the collateral of the simulation CA in the facilitator's data
+   * directory (created here if absent, as the facilitator would): the only source of collateral in the stack.
    */
-  private String facilitatorSimulationRoot;
+  public SimulatedPcs startPcs() {
+    try {
+      simulationCa = SimulatedBackend.loadOrCreateCa(workDir.resolve("facilitator"), clock);
+    } catch (TeeException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+    pcs = SimulatedPcs.start(simulationCa, clock);
+    started.add(pcs);
+    return pcs;
+  }
 
+  public SimulatedPcs pcs() {
+    return pcs;
+  }
+
+  /** SHA-256 of the simulation root that every client of this stack pins. */
+  public String simulationRoot() {
+    return simulationCa.rootFingerprintSha256();
+  }
+
+  /** The MRENCLAVE clients of this stack pin: what the genuine enclave artifact measures as with these options. */
+  public String pinnedMrEnclave() {
+    return facilitatorMeasurement.mrEnclaveHex();
+  }
+
+  /**
+   * The attestation policy of this stack's agent, validator and provider: the simulation root pinned by fingerprint
+   * and the facilitator's MRENCLAVE pinned to what the artifact measures as (never taken from what it serves).
+   */
+  public VerificationPolicy attestationPolicy() {
+    return pinnedPolicy(pinnedMrEnclave());
+  }
+
+  /**
+   * The facilitator with a simulated TEE from the enclave artifact, its collateral from the loopback PCS (started
+   * first if needed), registered in ERC-8004 and asking the dev validator to validate it; then its attestation
+   * policy (what {@code bin/attest402 measure} writes: the MRENCLAVE of the artifact with these options, the
+   * simulation root of its data dir) in {@code facilitator-policy.json}.
+   */
   public FacilitatorProcess startFacilitator() {
+    if (pcs == null) {
+      startPcs();
+    }
     Path artifact = FacilitatorProcess.defaultArtifact();
     Path dataDir = workDir.resolve("facilitator");
     List<String> args = facilitatorArgs(dataDir);
@@ -92,15 +136,10 @@ public final class LocalStack implements AutoCloseable {
     facilitator = startFacilitator(artifact, args, workDir.resolve("facilitator.log"));
     try {
       facilitatorPolicy = workDir.resolve("facilitator-policy.json");
-      java.util.Optional<String> root = SimulatedBackend.simulationRootFingerprint(dataDir);
-      facilitatorSimulationRoot = root.orElseThrow(() -> new IllegalStateException(
-          "the simulated facilitator left no simulation CA in " + dataDir));
-      Files.writeString(facilitatorPolicy, MeasureCommand.policyJson(facilitatorMeasurement.mrEnclaveHex(), root),
-          StandardCharsets.UTF_8);
+      Files.writeString(facilitatorPolicy, MeasureCommand.policyJson(facilitatorMeasurement.mrEnclaveHex(),
+          java.util.Optional.of(simulationRoot())), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } catch (TeeException e) {
-      throw new IllegalStateException(e.getMessage(), e);
     }
     return facilitator;
   }
@@ -109,7 +148,7 @@ public final class LocalStack implements AutoCloseable {
   public List<String> facilitatorArgs(Path dataDir) {
     return List.of("--tee", "simulated", "--deployment", workDir.resolve("deployment.json").toString(),
         "--data-dir", dataDir.toString(), "--host", "127.0.0.1", "--port", "0",
-        "--validator", deployment().account("validator").address());
+        "--validator", deployment().account("validator").address(), "--pccs", pcs.url().toString());
   }
 
   /** A facilitator from {@code artifact} with these arguments (stopped with the stack). */
@@ -146,13 +185,13 @@ public final class LocalStack implements AutoCloseable {
    * {@code mrEnclaveHex} (the value in {@link #facilitatorPolicy()} for the genuine artifact).
    */
   public VerificationPolicy pinnedPolicy(String mrEnclaveHex) {
-    return VerificationPolicy.builder().trustSimulationRoot(facilitatorSimulationRoot).mrEnclave(java.util.HexFormat.of()
+    return VerificationPolicy.builder().trustSimulationRoot(simulationRoot()).mrEnclave(java.util.HexFormat.of()
         .parseHex(mrEnclaveHex)).build();
   }
 
   /**
-   * The TEE validator (the deployment's validator account), whose policy accepts simulated TEEs as a dev validator
-   * must for this demo: it answers pending requests now (returning what it did) and keeps watching in the background.
+   * The TEE validator (the deployment's validator account), with {@link #attestationPolicy()} (the pinned
+   * simulation root, as a dev validator for this demo must, and the pinned MRENCLAVE): it answers pending requests now (returning what it did) and keeps watching in the background.
    */
   public List<ValidationOutcome> startValidator(Duration waitForFirst) {
     Deployment d = deployment();
@@ -161,10 +200,7 @@ public final class LocalStack implements AutoCloseable {
     UriResolver resolver = UriResolver.builder().allowHttpLoopback(true).build();
     RegistryIndexer indexer = new RegistryIndexer(client.rpc(), RegistryAddresses.fromDeployment(d),
         workDir.resolve("validator"), RegistryIndexer.Options.defaults(), resolver, clock);
-    TeeValidator validator = new TeeValidator(client, indexer, resolver,
-        VerificationPolicy.builder().trustSimulationRoot(facilitatorSimulationRoot)
-            .mrEnclave(java.util.HexFormat.of().parseHex(facilitatorMeasurement.mrEnclaveHex())).build(),
-        clock);
+    TeeValidator validator = new TeeValidator(client, indexer, resolver, attestationPolicy(), clock);
     long deadline = System.nanoTime() + waitForFirst.toNanos();
     List<ValidationOutcome> done = new ArrayList<>();
     while (done.isEmpty() && System.nanoTime() < deadline) {
@@ -197,7 +233,7 @@ public final class LocalStack implements AutoCloseable {
     Deployment d = deployment();
     SummaryProvider provider = new SummaryProvider(new ProviderConfig(d, facilitatorUrl, "127.0.0.1", 0, null, key,
         workDir.resolve(name), Pricing.defaults(), new TextRankSummarizer(), DevAccounts.account(DevAccounts.AGENT),
-        payTo), clock);
+        payTo, attestationPolicy()), clock);
     started.add(provider);
     provider.start();
     return provider;

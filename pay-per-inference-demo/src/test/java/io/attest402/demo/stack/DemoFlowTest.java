@@ -218,22 +218,81 @@ class DemoFlowTest {
     java.io.StringWriter out = new java.io.StringWriter();
     picocli.CommandLine cl = new picocli.CommandLine(new io.attest402.demo.cli.AgentCommand());
     cl.setOut(new java.io.PrintWriter(out));
+    Path policy = work.resolve("policy.json");
+    java.nio.file.Files.writeString(policy, "{\"mrEnclave\":\"" + stack.pinnedMrEnclave() + "\",\"simulationRoots\":[\""
+        + stack.simulationRoot() + "\"]}");
     int paid = cl.execute("--deployment", deployment.toString(), "--provider", p.baseUrl(), "--document",
-        doc.toString(), "--allow-simulated-tee", "--json");
+        doc.toString(), "--policy", policy.toString(), "--allow-simulated-tee", "--json");
     var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
     assertEquals(0, paid, out.toString());
     assertEquals("paid", json.path("outcome").asText());
     assertTrue(json.path("receiptValid").asBoolean(), out.toString());
     assertTrue(json.path("trust").path("trusted").asBoolean(), out.toString());
+    assertTrue(json.path("trust").toString().contains("measurement " + "mrEnclave " + stack.pinnedMrEnclave()),
+        out.toString());
 
-    // Without --allow-simulated-tee the default policy refuses the simulated facilitator: exit 1, nothing paid.
+    // Without the simulation root pinned the simulated facilitator is refused: exit 1, nothing paid.
     out.getBuffer().setLength(0);
+    Path noRoot = work.resolve("policy-no-root.json");
+    java.nio.file.Files.writeString(noRoot, "{\"mrEnclave\":\"" + stack.pinnedMrEnclave() + "\"}");
     int refused = cl.execute("--deployment", deployment.toString(), "--provider", p.baseUrl(), "--document",
-        doc.toString(), "--json");
+        doc.toString(), "--policy", noRoot.toString(), "--json");
     json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
     assertEquals(1, refused, out.toString());
     assertEquals("refused", json.path("outcome").asText());
     assertTrue(json.path("reasons").toString().contains("facilitator.attestation"), out.toString());
+
+    // A policy without a measurement pin is refused before anything happens, unless --allow-any-measurement,
+    // which the output then flags; --allow-simulated-tee without a pinned root is refused too.
+    java.io.StringWriter err = new java.io.StringWriter();
+    cl.setErr(new java.io.PrintWriter(err));
+    assertTrue(cl.execute("--deployment", deployment.toString(), "--provider", p.baseUrl(), "--document",
+        doc.toString(), "--json") != 0);
+    assertTrue(err.toString().contains("pins no measurement"), err.toString());
+    err.getBuffer().setLength(0);
+    assertTrue(cl.execute("--deployment", deployment.toString(), "--provider", p.baseUrl(), "--document",
+        doc.toString(), "--allow-simulated-tee", "--allow-any-measurement", "--json") != 0);
+    assertTrue(err.toString().contains("simulation root pinned"), err.toString());
+    out.getBuffer().setLength(0);
+    int any = cl.execute("--deployment", deployment.toString(), "--provider", p.baseUrl(), "--document",
+        doc.toString(), "--simulation-root", stack.simulationRoot(), "--allow-simulated-tee",
+        "--allow-any-measurement", "--no-feedback", "--json");
+    assertEquals(0, any, out.toString() + err);
+    assertTrue(out.toString().contains("MEASUREMENT NOT PINNED"), out.toString());
+  }
+
+  @Test
+  void agentWhosePolicyPinsAnotherMrEnclaveRefusesAndPaysNothing() throws Exception {
+    SummaryProvider p = stack.startProvider("pinned-provider", DevAccounts.account(6), null);
+    Deployment d = stack.deployment();
+    TestUSDC usdc = TestUSDC.load(d.contracts().usdc(), stack.chain().web3j(),
+        new ReadonlyTransactionManager(stack.chain().web3j(), d.account("agent").address()), new DefaultGasProvider());
+    BigInteger before = usdc.balanceOf(d.account("agent").address()).send();
+    byte[] otherCode = new byte[32];
+    otherCode[0] = 1;
+    var agent = new io.attest402.demo.agent.SummaryAgent(d, d.account("agent").credentials(), Clock.systemUTC());
+    var r = agent.run(new io.attest402.demo.agent.SummaryAgent.Request(URI.create(p.baseUrl() + "/summarize"),
+        "Some text to summarize. It has sentences.".getBytes(StandardCharsets.UTF_8), "text/plain",
+        io.attest402.demo.agent.SummaryAgent.Trust.DEFAULT, BigInteger.valueOf(1_000_000),
+        java.util.Set.of(d.account("validator").address()),
+        stack.attestationPolicy().toBuilder().mrEnclave(otherCode).build(), null, 0, false), s -> { });
+    assertEquals("refused", r.outcome());
+    assertTrue(r.trust().failures().stream().anyMatch(c -> c.name().equals("facilitator.attestation")),
+        r.trust().summary());
+    assertEquals(before, usdc.balanceOf(d.account("agent").address()).send(), "nothing paid");
+  }
+
+  @Test
+  void collateralCameOnlyFromTheLoopbackPcs() throws Exception {
+    assertTrue(stack.pcs().served("/sgx/certification/v4/tcb") >= 1, "the facilitator fetched TCB info");
+    assertTrue(stack.pcs().served("/sgx/certification/v4/pckcrl") >= 1, "and the PCK CRL");
+    assertTrue(stack.pcs().served("/sgx/certification/v4/rootcacrl") >= 1, "and the root CA CRL");
+    HttpResponse<String> att = http.send(HttpRequest.newBuilder(URI.create(stack.facilitator().url()
+        + "/attestation")).build(), HttpResponse.BodyHandlers.ofString());
+    var doc = io.attest402.enclave.AttestationDocument.fromJson(att.body());
+    assertEquals(stack.facilitator().identity().collateral(Clock.systemUTC().instant()).orElseThrow().toJson(),
+        doc.collateralValue().orElseThrow().toJson(), "it serves what it fetched");
+    assertTrue(printed.contains("loopback PCS"), printed);
   }
 
   @Test
