@@ -39,20 +39,26 @@ class CrashRecoveryTest {
   private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
 
   /** A running child facilitator and what it printed. */
-  record Child(Process process, String url, Path log) implements AutoCloseable {
+  record Child(Process process, String url, Path log, io.attest402.pcs.SimulatedPcs pcs) implements AutoCloseable {
     @Override
     public void close() {
       process.destroyForcibly();
+      pcs.close();
     }
   }
 
   static Child startChild(Path deployment, Path dataDir, Path log) throws Exception {
+    // the child's simulated TEE gets its collateral over HTTP, from a loopback PCS serving its data dir's CA
+    io.attest402.pcs.SimulatedPcs pcs = io.attest402.pcs.SimulatedPcs.start(
+        io.attest402.enclave.tee.SimulatedBackend.loadOrCreateCa(dataDir, java.time.Clock.systemUTC()),
+        java.time.Clock.systemUTC());
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
     List<String> cmd = new ArrayList<>(List.of(javaBin.toString(), "-Xmx256m", "-cp", cp,
         "-Dattest402.root=" + ProjectPaths.root(), "-Dorg.slf4j.simpleLogger.showDateTime=true",
         "io.attest402.facilitator.cli.FacilitatorCommand", "--deployment", deployment.toString(), "--port", "0",
-        "--data-dir", dataDir.toString(), "--tee", "simulated", "--no-register", "--receipt-timeout", "30",
+        "--data-dir", dataDir.toString(), "--tee", "simulated", "--pccs", pcs.url().toString(), "--no-register",
+        "--receipt-timeout", "30",
         "--replace-after", "600", // no fee bump while a loaded machine restarts the child: the hash must stay
         "--poll-interval-ms", "100"));
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -75,9 +81,10 @@ class CrashRecoveryTest {
     reader.setDaemon(true);
     reader.start();
     try {
-      return new Child(p, url.get(60, TimeUnit.SECONDS), log);
+      return new Child(p, url.get(60, TimeUnit.SECONDS), log, pcs);
     } catch (Exception e) {
       p.destroyForcibly();
+      pcs.close();
       throw new AssertionError("child facilitator did not start:\n" + Files.readString(log), e);
     }
   }

@@ -116,10 +116,31 @@ class ReceiptAnchoringTest {
     assertEquals(2, anchoredSeq(log, address));
   }
 
+  /** PCS servers started for the facilitators of this class (collateral only over HTTP, as on hardware). */
+  private static final java.util.List<io.attest402.pcs.SimulatedPcs> PCS = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  @org.junit.jupiter.api.AfterAll
+  static void stopPcs() {
+    PCS.forEach(io.attest402.pcs.SimulatedPcs::close);
+  }
+
+  /** A loopback PCS serving the simulation CA of {@code data} (created as the facilitator would create it). */
+  private static java.net.URI pcsFor(Path data) {
+    try {
+      io.attest402.pcs.SimulatedPcs pcs = io.attest402.pcs.SimulatedPcs.start(
+          io.attest402.enclave.tee.SimulatedBackend.loadOrCreateCa(data, Clock.systemUTC()), Clock.systemUTC());
+      PCS.add(pcs);
+      return pcs.url();
+    } catch (io.attest402.enclave.tee.TeeException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static FacilitatorNode start(io.attest402.contracts.chain.Deployment d, Path data, AnchorOptions anchors,
       StringWriter out) {
     return FacilitatorNode.start(new FacilitatorNode.Config(d, NetworksConfig.fromDeployment(d), "127.0.0.1", 0,
-        null, data, "simulated", FacilitatorOptions.defaults(), false, List.of()), anchors, Clock.systemUTC(),
+        null, data, "simulated", FacilitatorOptions.defaults(), false, List.of(), pcsFor(data), List.of()), anchors,
+        Clock.systemUTC(),
         new PrintWriter(out, true), new PrintWriter(out, true));
   }
 

@@ -97,6 +97,11 @@ public final class LocalStack implements AutoCloseable {
     return pcs;
   }
 
+  /** Where the stack keeps its files (deployment, data directories, logs). */
+  public Path workDir() {
+    return workDir;
+  }
+
   public SimulatedPcs pcs() {
     return pcs;
   }

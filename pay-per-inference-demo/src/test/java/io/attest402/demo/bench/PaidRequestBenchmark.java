@@ -88,10 +88,15 @@ public final class PaidRequestBenchmark {
       Deployment d = chain.deployment();
       installMulticall3(chain);
       StringWriter sink = new StringWriter();
-      FacilitatorOptions options = FacilitatorOptions.defaults().withPollInterval(Duration.ofMillis(20));
+      // the drain limits are off: one payer pays back to back, the bench measures throughput
+      FacilitatorOptions options = FacilitatorOptions.defaults().withPollInterval(Duration.ofMillis(20))
+          .withLimits(io.attest402.facilitator.SettleLimits.defaults().withRates(0, 0, 0));
+      io.attest402.pcs.SimulatedPcs pcs = io.attest402.pcs.SimulatedPcs.start(
+          io.attest402.enclave.tee.SimulatedBackend.loadOrCreateCa(dir.resolve("facilitator"), Clock.systemUTC()),
+          Clock.systemUTC());
       FacilitatorNode ours = FacilitatorNode.start(new FacilitatorNode.Config(d, NetworksConfig.fromDeployment(d),
-          "127.0.0.1", 0, null, dir.resolve("facilitator"), "simulated", options, false, List.of()),
-          Clock.systemUTC(), new PrintWriter(sink, true), new PrintWriter(sink, true));
+          "127.0.0.1", 0, null, dir.resolve("facilitator"), "simulated", options, false, List.of(), pcs.url(),
+          List.of()), Clock.systemUTC(), new PrintWriter(sink, true), new PrintWriter(sink, true));
       SqliteDeliveryStore deliveries = SqliteDeliveryStore.open(dir.resolve("provider/deliveries.db"));
       Map<String, String> env = new HashMap<>();
       env.put("RPC_URL", chain.rpcUrl());
