@@ -2,16 +2,16 @@ package io.attest402.verifier;
 
 /** The TEE a quote comes from, with its header tee_type value. */
 public enum TeeType {
-    SGX(0x00000000L),
-    TDX(0x00000081L);
+  SGX(0x00000000L),
+  TDX(0x00000081L);
 
-    private final long code;
+  private final long code;
 
-    TeeType(long code) {
-        this.code = code;
-    }
+  TeeType(long code) {
+    this.code = code;
+  }
 
-    public long code() {
-        return code;
-    }
+  public long code() {
+    return code;
+  }
 }

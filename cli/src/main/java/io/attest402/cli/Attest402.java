@@ -8,20 +8,22 @@ import picocli.CommandLine.Command;
     name = "attest402",
     mixinStandardHelpOptions = true,
     versionProvider = Attest402.BuildVersion.class,
-    description = "Confidential x402 payment facilitator, attestation verifier, ERC-8004 registries and demo.",
+    description =
+        "Confidential x402 payment facilitator, attestation verifier, ERC-8004 registries and demo.",
     subcommands = {
-        io.attest402.demo.cli.DemoCommand.class,
-        ChainCommand.class,
-        DeployCommand.class,
-        io.attest402.facilitator.cli.FacilitatorCommand.class,
-        io.attest402.audit.cli.AuditCommand.class,
-        io.attest402.facilitator.cli.MeasureCommand.class,
-        io.attest402.demo.cli.ProviderCommand.class,
-        io.attest402.demo.cli.AgentCommand.class,
-        io.attest402.verifier.cli.QuoteCommand.class,
-        io.attest402.erc8004.cli.RegistryCommand.class,
-        io.attest402.pcs.PcsCommand.class,
-        CommandLine.HelpCommand.class})
+      io.attest402.demo.cli.DemoCommand.class,
+      ChainCommand.class,
+      DeployCommand.class,
+      io.attest402.facilitator.cli.FacilitatorCommand.class,
+      io.attest402.audit.cli.AuditCommand.class,
+      io.attest402.facilitator.cli.MeasureCommand.class,
+      io.attest402.demo.cli.ProviderCommand.class,
+      io.attest402.demo.cli.AgentCommand.class,
+      io.attest402.verifier.cli.QuoteCommand.class,
+      io.attest402.erc8004.cli.RegistryCommand.class,
+      io.attest402.pcs.PcsCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Attest402 implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -34,20 +36,26 @@ public final class Attest402 implements Runnable {
     System.exit(newCommandLine().execute(args));
   }
 
-  /** The command tree with attest402's conventions: usage errors exit 2, failures print one line, not a trace. */
+  /**
+   * The command tree with attest402's conventions: usage errors exit 2, failures print one line,
+   * not a trace.
+   */
   public static CommandLine newCommandLine() {
     CommandLine cl = new CommandLine(new Attest402());
-    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      commandLine.getErr().println("attest402: " + rootMessage(e));
-      if (Boolean.getBoolean("attest402.debug")) {
-        e.printStackTrace(commandLine.getErr());
-      }
-      return 1;
-    });
+    cl.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          commandLine.getErr().println("attest402: " + rootMessage(e));
+          if (Boolean.getBoolean("attest402.debug")) {
+            e.printStackTrace(commandLine.getErr());
+          }
+          return 1;
+        });
     return cl;
   }
 
-  /** The version Maven built: {@code version.properties} is filtered with {@code project.version}. */
+  /**
+   * The version Maven built: {@code version.properties} is filtered with {@code project.version}.
+   */
   static final class BuildVersion implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() throws java.io.IOException {

@@ -11,25 +11,32 @@ import org.web3j.crypto.WalletUtils;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code attest402 deploy}: our contracts onto any EVM chain. */
-@Command(name = "deploy", mixinStandardHelpOptions = true,
-    description = "Deploy TestUSDC and the ERC-8004 registries to any EVM chain and write the deployment file.")
+@Command(
+    name = "deploy",
+    mixinStandardHelpOptions = true,
+    description =
+        "Deploy TestUSDC and the ERC-8004 registries to any EVM chain and write the deployment file.")
 public final class DeployCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--rpc", required = true, description = "JSON-RPC URL of the chain.")
   String rpc;
 
-  @Option(names = "--key-file", required = true,
+  @Option(
+      names = "--key-file",
+      required = true,
       description = "File holding the deployer's private key (hex, 0x optional). It pays the gas.")
   Path keyFile;
 
-  @Option(names = "--out", defaultValue = "deployment.json",
+  @Option(
+      names = "--out",
+      defaultValue = "deployment.json",
       description = "Where to write the deployment file (default: ${DEFAULT-VALUE}).")
   Path out;
 
@@ -42,15 +49,26 @@ public final class DeployCommand implements Callable<Integer> {
       try {
         chainId = web3j.ethChainId().send().getChainId().longValueExact();
       } catch (java.io.IOException e) {
-        throw new IllegalStateException("cannot reach the RPC at " + rpc + ": " + e.getMessage(), e);
+        throw new IllegalStateException(
+            "cannot reach the RPC at " + rpc + ": " + e.getMessage(), e);
       }
-      BigInteger balance = web3j.ethGetBalance(deployer.getAddress(),
-          org.web3j.protocol.core.DefaultBlockParameterName.LATEST).send().getBalance();
+      BigInteger balance =
+          web3j
+              .ethGetBalance(
+                  deployer.getAddress(), org.web3j.protocol.core.DefaultBlockParameterName.LATEST)
+              .send()
+              .getBalance();
       if (balance.signum() == 0) {
-        throw new IllegalStateException("deployer " + deployer.getAddress() + " has no ETH on chain " + chainId
-            + " to pay for gas");
+        throw new IllegalStateException(
+            "deployer "
+                + deployer.getAddress()
+                + " has no ETH on chain "
+                + chainId
+                + " to pay for gas");
       }
-      spec.commandLine().getErr().printf("deploying from %s to chain %d...%n", deployer.getAddress(), chainId);
+      spec.commandLine()
+          .getErr()
+          .printf("deploying from %s to chain %d...%n", deployer.getAddress(), chainId);
       Deployment d = new Deployer(web3j, deployer, chainId).deployAll(rpc);
       d.write(out);
       spec.commandLine().getOut().print(d.toJson());
@@ -64,12 +82,13 @@ public final class DeployCommand implements Callable<Integer> {
 
   private Credentials readKey(Path file) throws Exception {
     if (!Files.isReadable(file)) {
-      throw new ParameterException(spec.commandLine(), "--key-file " + file + " is not a readable file");
+      throw new ParameterException(
+          spec.commandLine(), "--key-file " + file + " is not a readable file");
     }
     String hex = Files.readString(file).trim();
     if (!WalletUtils.isValidPrivateKey(hex)) {
-      throw new ParameterException(spec.commandLine(),
-          "--key-file " + file + " does not hold a 32-byte hex private key");
+      throw new ParameterException(
+          spec.commandLine(), "--key-file " + file + " does not hold a 32-byte hex private key");
     }
     return Credentials.create(hex);
   }

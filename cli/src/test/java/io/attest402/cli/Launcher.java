@@ -12,35 +12,50 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** Starts the packaged launcher jar in a child JVM and reads what it prints, for integration tests. */
+/**
+ * Starts the packaged launcher jar in a child JVM and reads what it prints, for integration tests.
+ */
 final class Launcher {
   private Launcher() {}
 
   static Path jar() {
-    Path jar = Path.of(System.getProperty("attest402.jar", "target/attest402.jar")).toAbsolutePath();
+    Path jar =
+        Path.of(System.getProperty("attest402.jar", "target/attest402.jar")).toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " missing: integration tests run after `package`");
     }
     return jar;
   }
 
-  /** Starts {@code java -jar attest402.jar ARGS} in {@code dir}; stdout and stderr merged, lines queued. */
+  /**
+   * Starts {@code java -jar attest402.jar ARGS} in {@code dir}; stdout and stderr merged, lines
+   * queued.
+   */
   static Process start(Path dir, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dattest402.root=" + System.getProperty("attest402.root"), "-jar", jar().toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dattest402.root=" + System.getProperty("attest402.root"),
+                "-jar",
+                jar().toString()));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    Thread t = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          lines.add(line);
-        }
-      } catch (IOException ignored) {
-        // process ended
-      }
-    });
+    Thread t =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  lines.add(line);
+                }
+              } catch (IOException ignored) {
+                // process ended
+              }
+            });
     t.setDaemon(true);
     t.start();
     OUTPUT.put(p, lines);
@@ -68,6 +83,7 @@ final class Launcher {
         return line;
       }
     }
-    throw new AssertionError("no line with '" + marker + "' from the launcher; it printed:\n" + seen);
+    throw new AssertionError(
+        "no line with '" + marker + "' from the launcher; it printed:\n" + seen);
   }
 }

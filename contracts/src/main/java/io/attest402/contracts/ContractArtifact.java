@@ -7,9 +7,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /**
- * One compiled contract as the build's solc step wrote it: ABI and creation bytecode, loaded from the classpath.
+ * One compiled contract as the build's solc step wrote it: ABI and creation bytecode, loaded from
+ * the classpath.
  */
-public record ContractArtifact(String name, JsonNode abi, String bytecode, String deployedBytecode) {
+public record ContractArtifact(
+    String name, JsonNode abi, String bytecode, String deployedBytecode) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public static final String TEST_USDC = "TestUSDC";
@@ -28,7 +30,10 @@ public record ContractArtifact(String name, JsonNode abi, String bytecode, Strin
       }
       JsonNode root = JSON.readTree(in);
       return new ContractArtifact(
-          name, root.get("abi"), root.get("bytecode").asText(), root.get("deployedBytecode").asText());
+          name,
+          root.get("abi"),
+          root.get("bytecode").asText(),
+          root.get("deployedBytecode").asText());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + resource, e);
     }

@@ -15,14 +15,18 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Optional API keys for {@code /verify} and {@code /settle}, for operators who serve known resource servers only.
- * The facilitator keeps SHA-256 hashes, never the keys: a key file has one {@code <sha256 hex> <scope>[,<scope>]}
- * line per key (scopes {@code verify}, {@code settle}; {@code #} starts a comment), e.g. from
- * {@code printf %s "$KEY" | sha256sum}. No keys: the routes are open (the x402 default).
+ * Optional API keys for {@code /verify} and {@code /settle}, for operators who serve known resource
+ * servers only. The facilitator keeps SHA-256 hashes, never the keys: a key file has one {@code
+ * <sha256 hex> <scope>[,<scope>]} line per key (scopes {@code verify}, {@code settle}; {@code #}
+ * starts a comment), e.g. from {@code printf %s "$KEY" | sha256sum}. No keys: the routes are open
+ * (the x402 default).
  */
 public final class ApiKeys {
   /** What a key may call. */
-  public enum Scope { VERIFY, SETTLE }
+  public enum Scope {
+    VERIFY,
+    SETTLE
+  }
 
   private static final ApiKeys NONE = new ApiKeys(Map.of());
   private final Map<String, Set<Scope>> byHash;
@@ -47,16 +51,19 @@ public final class ApiKeys {
       }
       String[] parts = l.split("\\s+");
       if (parts.length != 2 || !parts[0].matches("(?i)[0-9a-f]{64}")) {
-        throw new IllegalArgumentException("API key file line " + (i + 1) + ": expected '<sha256 hex of the key> "
-            + "verify|settle|verify,settle'");
+        throw new IllegalArgumentException(
+            "API key file line "
+                + (i + 1)
+                + ": expected '<sha256 hex of the key> "
+                + "verify|settle|verify,settle'");
       }
       Set<Scope> scopes = EnumSet.noneOf(Scope.class);
       for (String s : parts[1].split(",")) {
         try {
           scopes.add(Scope.valueOf(s.trim().toUpperCase(Locale.ROOT)));
         } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("API key file line " + (i + 1) + ": unknown scope '" + s
-              + "' (verify, settle)");
+          throw new IllegalArgumentException(
+              "API key file line " + (i + 1) + ": unknown scope '" + s + "' (verify, settle)");
         }
       }
       m.put(parts[0].toLowerCase(Locale.ROOT), Set.copyOf(scopes));
@@ -76,7 +83,10 @@ public final class ApiKeys {
     return !byHash.isEmpty();
   }
 
-  /** Whether {@code key} (as sent; null when none) may call {@code scope}: always when no keys are configured. */
+  /**
+   * Whether {@code key} (as sent; null when none) may call {@code scope}: always when no keys are
+   * configured.
+   */
   public boolean allows(String key, Scope scope) {
     if (!enabled()) {
       return true;

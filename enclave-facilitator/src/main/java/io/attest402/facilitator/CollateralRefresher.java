@@ -12,10 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the collateral served in {@code /attestation} current: fetches it anew from the PCS/PCCS halfway to its
- * earliest nextUpdate, and after a failure retries sooner (a quarter of the time left, at least every
- * {@link #MIN_DELAY}, at most {@link #MAX_RETRY}). What was fetched stays served until its own nextUpdate, never
- * past it.
+ * Keeps the collateral served in {@code /attestation} current: fetches it anew from the PCS/PCCS
+ * halfway to its earliest nextUpdate, and after a failure retries sooner (a quarter of the time
+ * left, at least every {@link #MIN_DELAY}, at most {@link #MAX_RETRY}). What was fetched stays
+ * served until its own nextUpdate, never past it.
  */
 final class CollateralRefresher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CollateralRefresher.class);
@@ -25,11 +25,13 @@ final class CollateralRefresher implements AutoCloseable {
   private final EnclaveIdentity identity;
   private final URI pccs;
   private final Clock clock;
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "collateral-refresh");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "collateral-refresh");
+            t.setDaemon(true);
+            return t;
+          });
 
   private CollateralRefresher(EnclaveIdentity identity, URI pccs, Clock clock) {
     this.identity = identity;
@@ -62,8 +64,11 @@ final class CollateralRefresher implements AutoCloseable {
     } catch (EnclaveIdentity.CollateralUnavailableException | RuntimeException e) {
       Instant next = identity.collateralNextUpdate();
       Duration left = next == null ? Duration.ZERO : Duration.between(clock.instant(), next);
-      LOG.warn("collateral refresh from {} failed ({}); the served collateral is valid for {} more", pccs,
-          e.getMessage(), left.isNegative() ? Duration.ZERO : left);
+      LOG.warn(
+          "collateral refresh from {} failed ({}); the served collateral is valid for {} more",
+          pccs,
+          e.getMessage(),
+          left.isNegative() ? Duration.ZERO : left);
       Duration retry = left.dividedBy(4);
       schedule(retry.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : max(MIN_DELAY, retry));
     }

@@ -13,7 +13,9 @@ import org.web3j.tx.Transfer;
 import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 import org.web3j.utils.Convert;
 
-/** On dev chains: gives the facilitator account gas from the deployment's (public) deployer account. */
+/**
+ * On dev chains: gives the facilitator account gas from the deployment's (public) deployer account.
+ */
 public final class DevFunding {
   public static final BigDecimal AMOUNT_ETH = BigDecimal.TEN;
 
@@ -22,20 +24,27 @@ public final class DevFunding {
   /** The account's balance before, and whether this funded it. */
   public record Result(BigInteger balanceBefore, boolean funded, String txHash) {}
 
-  public static Result fundIfEmpty(NetworkConfig n, String account, Duration rpcTimeout) throws Exception {
+  public static Result fundIfEmpty(NetworkConfig n, String account, Duration rpcTimeout)
+      throws Exception {
     Web3j web3j = Web3jSettlementChain.boundedWeb3j(n.rpcUrl(), rpcTimeout);
     try {
-      BigInteger balance = web3j.ethGetBalance(account,
-          org.web3j.protocol.core.DefaultBlockParameterName.LATEST).send().getBalance();
+      BigInteger balance =
+          web3j
+              .ethGetBalance(account, org.web3j.protocol.core.DefaultBlockParameterName.LATEST)
+              .send()
+              .getBalance();
       if (balance.signum() > 0 || n.devFunderKey() == null) {
         return new Result(balance, false, null);
       }
       Credentials funder = Credentials.create(n.devFunderKey());
-      RawTransactionManager tm = new RawTransactionManager(web3j, funder, n.chainId(),
-          new PollingTransactionReceiptProcessor(web3j, 200, 150));
-      TransactionReceipt r = new Transfer(web3j, tm).sendFunds(account, AMOUNT_ETH, Convert.Unit.ETHER).send();
+      RawTransactionManager tm =
+          new RawTransactionManager(
+              web3j, funder, n.chainId(), new PollingTransactionReceiptProcessor(web3j, 200, 150));
+      TransactionReceipt r =
+          new Transfer(web3j, tm).sendFunds(account, AMOUNT_ETH, Convert.Unit.ETHER).send();
       if (!r.isStatusOK()) {
-        throw new IllegalStateException("funding transaction " + r.getTransactionHash() + " reverted");
+        throw new IllegalStateException(
+            "funding transaction " + r.getTransactionHash() + " reverted");
       }
       return new Result(balance, true, r.getTransactionHash());
     } finally {

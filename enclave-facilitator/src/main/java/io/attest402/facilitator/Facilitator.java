@@ -1,5 +1,6 @@
 package io.attest402.facilitator;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.enclave.EnclaveKey;
@@ -8,7 +9,6 @@ import io.attest402.facilitator.anchor.ReceiptAnchorer;
 import io.attest402.facilitator.chain.RpcUnavailableException;
 import io.attest402.facilitator.chain.RpcUrls;
 import io.attest402.facilitator.chain.SettlementChain;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.attest402.facilitator.chain.Web3jSettlementChain;
 import io.attest402.facilitator.config.AssetConfig;
 import io.attest402.facilitator.config.NetworkConfig;
@@ -41,14 +41,15 @@ import java.util.stream.Collectors;
 import org.web3j.protocol.Web3j;
 
 /**
- * The facilitator without its HTTP layer: request decoding and routing, verification through x402-core's
- * {@link ExactEvmVerifier} (the official logic, order and reason strings), settlement through the
- * {@link SettlementEngine}, and the status and receipt lookups. Blocking methods say so; the HTTP layer runs them on
- * worker threads.
+ * The facilitator without its HTTP layer: request decoding and routing, verification through
+ * x402-core's {@link ExactEvmVerifier} (the official logic, order and reason strings), settlement
+ * through the {@link SettlementEngine}, and the status and receipt lookups. Blocking methods say
+ * so; the HTTP layer runs them on worker threads.
  */
 public final class Facilitator implements AutoCloseable {
   /** The x402 version this facilitator serves. */
   public static final int X402_VERSION = 2;
+
   public static final String SCHEME = "exact";
 
   private final NetworksConfig networks;
@@ -61,8 +62,13 @@ public final class Facilitator implements AutoCloseable {
   private volatile IntegrityGuard integrity = IntegrityGuard.off("no receipt anchoring configured");
   private volatile ReceiptAnchorer anchorer;
 
-  private Facilitator(NetworksConfig networks, SettlementEngine engine, EnclaveKey key, FacilitatorMetrics metrics,
-      Clock clock, List<AutoCloseable> resources) {
+  private Facilitator(
+      NetworksConfig networks,
+      SettlementEngine engine,
+      EnclaveKey key,
+      FacilitatorMetrics metrics,
+      Clock clock,
+      List<AutoCloseable> resources) {
     this.networks = networks;
     this.engine = engine;
     this.key = key;
@@ -72,21 +78,29 @@ public final class Facilitator implements AutoCloseable {
   }
 
   /**
-   * Builds a facilitator over web3j clients (one per network, every call bounded by the RPC timeout). Call
-   * {@link #start()} before serving.
+   * Builds a facilitator over web3j clients (one per network, every call bounded by the RPC
+   * timeout). Call {@link #start()} before serving.
    *
    * @param key the settlement account and receipt key; the TEE identity provides it in production
    * @param store the settlement journal (closed with the facilitator)
    */
-  public static Facilitator create(NetworksConfig networks, EnclaveKey key, SettlementStore store, Clock clock,
-      FacilitatorOptions options, ReceiptIssuer issuer, FacilitatorMetrics metrics) {
+  public static Facilitator create(
+      NetworksConfig networks,
+      EnclaveKey key,
+      SettlementStore store,
+      Clock clock,
+      FacilitatorOptions options,
+      ReceiptIssuer issuer,
+      FacilitatorMetrics metrics) {
     List<NetworkLane> lanes = new ArrayList<>();
     List<AutoCloseable> resources = new ArrayList<>();
-    ExecutorService assetChecks = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "asset-check");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService assetChecks =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "asset-check");
+              t.setDaemon(true);
+              return t;
+            });
     resources.add(assetChecks::shutdownNow);
     for (NetworkConfig n : networks.networks()) {
       List<String> urls = n.allRpcUrls();
@@ -94,24 +108,35 @@ public final class Facilitator implements AutoCloseable {
         RpcUrls.requireSecure(urls.get(i), "RPC URL #" + (i + 1) + " of " + n.network());
       }
       Web3j web3j = Web3jSettlementChain.boundedWeb3j(n.rpcUrl(), options.rpcTimeout());
-      Web3jSettlementChain chain = new Web3jSettlementChain(web3j, n.chainId(), n.rpcUrl(), n.network() + " rpc #1");
+      Web3jSettlementChain chain =
+          new Web3jSettlementChain(web3j, n.chainId(), n.rpcUrl(), n.network() + " rpc #1");
       resources.add(chain);
       List<SettlementChain> witnesses = new ArrayList<>();
       for (int i = 1; i < urls.size(); i++) {
-        Web3jSettlementChain w = new Web3jSettlementChain(Web3jSettlementChain.boundedWeb3j(urls.get(i),
-            options.rpcTimeout()), n.chainId(), urls.get(i), n.network() + " rpc #" + (i + 1));
+        Web3jSettlementChain w =
+            new Web3jSettlementChain(
+                Web3jSettlementChain.boundedWeb3j(urls.get(i), options.rpcTimeout()),
+                n.chainId(),
+                urls.get(i),
+                n.network() + " rpc #" + (i + 1));
         resources.add(w);
         witnesses.add(w);
       }
-      ExactEvmVerifier.Config vc = ExactEvmVerifier.Config.defaults()
-          .withAllowedFactories(options.eip6492AllowedFactories())
-          .withAssetCheckExecutor(assetChecks);
+      ExactEvmVerifier.Config vc =
+          ExactEvmVerifier.Config.defaults()
+              .withAllowedFactories(options.eip6492AllowedFactories())
+              .withAssetCheckExecutor(assetChecks);
       // every eth_call of verification (ERC-1271, simulation) runs within the settlement gas cap
-      ExactEvmVerifier verifier = new ExactEvmVerifier(new Web3jChainAccess(web3j,
-          java.math.BigInteger.valueOf(options.limits().maxGasPerSettlement())), clock, vc);
+      ExactEvmVerifier verifier =
+          new ExactEvmVerifier(
+              new Web3jChainAccess(
+                  web3j, java.math.BigInteger.valueOf(options.limits().maxGasPerSettlement())),
+              clock,
+              vc);
       lanes.add(new NetworkLane(n, chain, witnesses, verifier, clock));
     }
-    SettlementEngine engine = new SettlementEngine(lanes, store, key, clock, options, issuer, metrics);
+    SettlementEngine engine =
+        new SettlementEngine(lanes, store, key, clock, options, issuer, metrics);
     resources.add(store);
     return new Facilitator(networks, engine, key, metrics, clock, resources);
   }
@@ -126,9 +151,9 @@ public final class Facilitator implements AutoCloseable {
   }
 
   /**
-   * Receipt anchoring: while {@code guard} refuses, verify and settle answer 503 with its reason and {@code /health}
-   * says why; {@code anchorer} (may be null) is closed after the engine and before the chain clients, so its final
-   * anchor covers the last journaled outcome.
+   * Receipt anchoring: while {@code guard} refuses, verify and settle answer 503 with its reason
+   * and {@code /health} says why; {@code anchorer} (may be null) is closed after the engine and
+   * before the chain clients, so its final anchor covers the last journaled outcome.
    */
   public void useIntegrity(IntegrityGuard guard, ReceiptAnchorer anchorer) {
     this.integrity = guard;
@@ -172,8 +197,8 @@ public final class Facilitator implements AutoCloseable {
   /**
    * Decodes and routes a {@code /verify} or {@code /settle} body.
    *
-   * @throws RequestException with the precise problem (400) when it is not valid JSON, not an x402 request, or for a
-   *     version, scheme, network or asset not served here
+   * @throws RequestException with the precise problem (400) when it is not valid JSON, not an x402
+   *     request, or for a version, scheme, network or asset not served here
    */
   public FacilitatorRequest decode(String body) {
     FacilitatorRequest req;
@@ -205,25 +230,46 @@ public final class Facilitator implements AutoCloseable {
   private void route(FacilitatorRequest req) {
     int v = req.paymentPayload().x402Version();
     if (v != X402_VERSION) {
-      throw new RequestException(400, ErrorReasons.INVALID_X402_VERSION,
+      throw new RequestException(
+          400,
+          ErrorReasons.INVALID_X402_VERSION,
           "x402Version " + v + " is not served here (supported: " + X402_VERSION + ")");
     }
     String scheme = req.paymentRequirements().scheme();
     if (!SCHEME.equals(scheme)) {
-      throw new RequestException(400, ErrorReasons.UNSUPPORTED_SCHEME,
-          "scheme \"" + Wire.abbreviate(scheme) + "\" is not supported (supported: " + SCHEME + ")");
+      throw new RequestException(
+          400,
+          ErrorReasons.UNSUPPORTED_SCHEME,
+          "scheme \""
+              + Wire.abbreviate(scheme)
+              + "\" is not supported (supported: "
+              + SCHEME
+              + ")");
     }
     String network = req.paymentRequirements().network();
     NetworkConfig n = networks.network(network);
     if (n == null) {
-      throw new RequestException(400, ErrorReasons.INVALID_NETWORK, "network \"" + Wire.abbreviate(network)
-          + "\" is not configured on this facilitator (configured: " + String.join(", ", networks.names()) + ")");
+      throw new RequestException(
+          400,
+          ErrorReasons.INVALID_NETWORK,
+          "network \""
+              + Wire.abbreviate(network)
+              + "\" is not configured on this facilitator (configured: "
+              + String.join(", ", networks.names())
+              + ")");
     }
     String asset = req.paymentRequirements().asset();
     if (n.asset(asset).isEmpty()) {
-      throw new RequestException(400, ErrorReasons.INVALID_PAYMENT_REQUIREMENTS, "asset " + Wire.abbreviate(asset)
-          + " is not accepted on " + network + " (accepted: "
-          + n.assets().stream().map(AssetConfig::address).collect(Collectors.joining(", ")) + ")");
+      throw new RequestException(
+          400,
+          ErrorReasons.INVALID_PAYMENT_REQUIREMENTS,
+          "asset "
+              + Wire.abbreviate(asset)
+              + " is not accepted on "
+              + network
+              + " (accepted: "
+              + n.assets().stream().map(AssetConfig::address).collect(Collectors.joining(", "))
+              + ")");
     }
   }
 
@@ -251,7 +297,8 @@ public final class Facilitator implements AutoCloseable {
     } catch (X402FormatException e) {
       throw new RequestException(400, ErrorReasons.INVALID_PAYLOAD, describe(e));
     } catch (IllegalArgumentException e) {
-      throw new RequestException(400, ErrorReasons.INVALID_PAYMENT_REQUIREMENTS, String.valueOf(e.getMessage()));
+      throw new RequestException(
+          400, ErrorReasons.INVALID_PAYMENT_REQUIREMENTS, String.valueOf(e.getMessage()));
     }
   }
 
@@ -266,8 +313,9 @@ public final class Facilitator implements AutoCloseable {
   }
 
   /**
-   * Settles a request that carried {@code idempotencyKey} (null: none): a retry gets the first request's outcome only
-   * with the same key (see {@link SettlementEngine#settle(io.attest402.x402.types.PaymentPayload,
+   * Settles a request that carried {@code idempotencyKey} (null: none): a retry gets the first
+   * request's outcome only with the same key (see {@link
+   * SettlementEngine#settle(io.attest402.x402.types.PaymentPayload,
    * io.attest402.x402.types.PaymentRequirements, String)}).
    */
   public CompletableFuture<SettleResponse> settle(FacilitatorRequest req, String idempotencyKey) {
@@ -277,17 +325,24 @@ public final class Facilitator implements AutoCloseable {
     } catch (X402FormatException e) {
       throw new RequestException(400, ErrorReasons.INVALID_PAYLOAD, describe(e));
     } catch (IllegalArgumentException e) {
-      throw new RequestException(400, ErrorReasons.INVALID_PAYMENT_REQUIREMENTS, String.valueOf(e.getMessage()));
+      throw new RequestException(
+          400, ErrorReasons.INVALID_PAYMENT_REQUIREMENTS, String.valueOf(e.getMessage()));
     }
   }
 
   // ------------------------------------------------------------------------------------------------ lookups
 
-  /** {@code GET /supported}: one v2 exact kind per configured network, and the settlement account as signer. */
+  /**
+   * {@code GET /supported}: one v2 exact kind per configured network, and the settlement account as
+   * signer.
+   */
   public SupportedResponse supported() {
-    List<SupportedResponse.Kind> kinds = networks.networks().stream()
-        .map(n -> new SupportedResponse.Kind(X402_VERSION, SCHEME, n.network(), null)).toList();
-    return new SupportedResponse(kinds, List.of(), Map.of("eip155:*", List.of(key.address())), Map.of());
+    List<SupportedResponse.Kind> kinds =
+        networks.networks().stream()
+            .map(n -> new SupportedResponse.Kind(X402_VERSION, SCHEME, n.network(), null))
+            .toList();
+    return new SupportedResponse(
+        kinds, List.of(), Map.of("eip155:*", List.of(key.address())), Map.of());
   }
 
   /** {@code GET /settlements/{id}} by authorization nonce or transaction hash. */
@@ -321,13 +376,15 @@ public final class Facilitator implements AutoCloseable {
       o.put("sequence", r.outcomeSeq());
     }
     ArrayNode txs = o.putArray("transactions");
-    r.attempts().forEach(a -> {
-      ObjectNode t = txs.addObject();
-      t.put("hash", a.txHash());
-      t.put("accountNonce", a.accountNonce());
-      t.put("maxFeePerGas", a.maxFeePerGas().toString());
-      t.put("sentAt", a.createdAt().toString());
-    });
+    r.attempts()
+        .forEach(
+            a -> {
+              ObjectNode t = txs.addObject();
+              t.put("hash", a.txHash());
+              t.put("accountNonce", a.accountNonce());
+              t.put("maxFeePerGas", a.maxFeePerGas().toString());
+              t.put("sentAt", a.createdAt().toString());
+            });
     o.put("createdAt", r.createdAt().toString());
     o.put("updatedAt", r.updatedAt().toString());
     if (r.receipt() != null) {
@@ -341,7 +398,10 @@ public final class Facilitator implements AutoCloseable {
     return engine.store().receiptsFrom(from, limit);
   }
 
-  /** {@code GET /health}: per network whether the RPC answers, the account balance, nonces, settlements in flight. */
+  /**
+   * {@code GET /health}: per network whether the RPC answers, the account balance, nonces,
+   * settlements in flight.
+   */
   public ObjectNode health() {
     ObjectNode o = Wire.newObject();
     boolean allUp = true;
@@ -359,8 +419,15 @@ public final class Facilitator implements AutoCloseable {
       n.put("canSettle", lane.balance() != null && lane.balance().signum() > 0);
       n.put("nextAccountNonce", lane.nonces().initialised() ? lane.nonces().next() : -1);
       ArrayNode assets = n.putArray("assets");
-      lane.config().assets().forEach(a -> assets.addObject().put("address", a.address()).put("name", a.name())
-          .put("version", a.version()));
+      lane.config()
+          .assets()
+          .forEach(
+              a ->
+                  assets
+                      .addObject()
+                      .put("address", a.address())
+                      .put("name", a.name())
+                      .put("version", a.version()));
     }
     int pending = engine.store().inFlight().size();
     o.put("pendingSettlements", pending);
@@ -387,7 +454,10 @@ public final class Facilitator implements AutoCloseable {
     return m;
   }
 
-  /** Graceful: settlements being prepared finish, in-flight ones get the grace period, then everything closes. */
+  /**
+   * Graceful: settlements being prepared finish, in-flight ones get the grace period, then
+   * everything closes.
+   */
   @Override
   public void close() {
     try {

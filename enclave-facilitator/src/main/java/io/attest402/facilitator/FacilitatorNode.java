@@ -7,7 +7,6 @@ import io.attest402.enclave.EnclaveKey;
 import io.attest402.enclave.PerClientQuoteLimiter;
 import io.attest402.enclave.tee.TeeBackends;
 import io.attest402.enclave.tee.TeeException;
-
 import io.attest402.facilitator.anchor.AnchorOptions;
 import io.attest402.facilitator.anchor.AnchoredReceiptIssuer;
 import io.attest402.facilitator.anchor.IntegrityGuard;
@@ -22,8 +21,8 @@ import io.attest402.facilitator.settle.SignedReceiptIssuer;
 import io.attest402.facilitator.store.SqliteSettlementStore;
 import io.attest402.verifier.CollateralFetcher;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.math.BigInteger;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -32,9 +31,10 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A whole facilitator as an operator runs it: the key from the TEE identity (sealed where the backend seals), gas
- * on dev chains, the settlement journal, the HTTP server with {@code /attestation}, and its ERC-8004 identity with
- * validation requests. {@code bin/attest402 facilitator} and the local demo both start it this way.
+ * A whole facilitator as an operator runs it: the key from the TEE identity (sealed where the
+ * backend seals), gas on dev chains, the settlement journal, the HTTP server with {@code
+ * /attestation}, and its ERC-8004 identity with validation requests. {@code bin/attest402
+ * facilitator} and the local demo both start it this way.
  */
 public final class FacilitatorNode implements AutoCloseable {
   /**
@@ -42,14 +42,25 @@ public final class FacilitatorNode implements AutoCloseable {
    * @param teeMode auto, gramine, tdx or simulated (auto without a TEE refuses to start)
    * @param register register an ERC-8004 identity when the deployment has an identity registry
    * @param validators TEE validators to ask for a tee-attestation validation (once per key)
-   * @param pccs the PCS/PCCS the facilitator fetches the collateral for its own quote from (Intel PCS v4 API);
-   *     null = Intel PCS. With {@code --tee simulated} it must be a PCS that serves the simulation CA's collateral.
-   * @param measuredFiles configuration files the TDX backend extends into RTMR3 with the facilitator artifact
-   *     (deployment file, networks file); may be empty
+   * @param pccs the PCS/PCCS the facilitator fetches the collateral for its own quote from (Intel
+   *     PCS v4 API); null = Intel PCS. With {@code --tee simulated} it must be a PCS that serves
+   *     the simulation CA's collateral.
+   * @param measuredFiles configuration files the TDX backend extends into RTMR3 with the
+   *     facilitator artifact (deployment file, networks file); may be empty
    */
-  public record Config(Deployment deployment, NetworksConfig networks, String host, int port, String publicUrl,
-      Path dataDir, String teeMode, FacilitatorOptions options, boolean register, List<String> validators,
-      URI pccs, List<Path> measuredFiles) {
+  public record Config(
+      Deployment deployment,
+      NetworksConfig networks,
+      String host,
+      int port,
+      String publicUrl,
+      Path dataDir,
+      String teeMode,
+      FacilitatorOptions options,
+      boolean register,
+      List<String> validators,
+      URI pccs,
+      List<Path> measuredFiles) {
     public Config {
       measuredFiles = measuredFiles == null ? List.of() : List.copyOf(measuredFiles);
       pccs = pccs == null ? CollateralFetcher.INTEL_PCS : pccs;
@@ -60,7 +71,8 @@ public final class FacilitatorNode implements AutoCloseable {
       validators = List.copyOf(validators);
       teeMode = teeMode.trim().toLowerCase(java.util.Locale.ROOT);
       if (!List.of("auto", "gramine", "tdx", "simulated").contains(teeMode)) {
-        throw new IllegalArgumentException("--tee must be auto, gramine, tdx or simulated, not " + teeMode);
+        throw new IllegalArgumentException(
+            "--tee must be auto, gramine, tdx or simulated, not " + teeMode);
       }
     }
   }
@@ -74,8 +86,12 @@ public final class FacilitatorNode implements AutoCloseable {
   private final Erc8004Registration.Result registration;
   private final CollateralRefresher refresher;
 
-  private FacilitatorNode(FacilitatorServer server, EnclaveIdentity identity, String url,
-      Erc8004Registration.Result registration, CollateralRefresher refresher) {
+  private FacilitatorNode(
+      FacilitatorServer server,
+      EnclaveIdentity identity,
+      String url,
+      Erc8004Registration.Result registration,
+      CollateralRefresher refresher) {
     this.server = server;
     this.identity = identity;
     this.url = url;
@@ -83,23 +99,34 @@ public final class FacilitatorNode implements AutoCloseable {
     this.refresher = refresher;
   }
 
-  /** Starts everything; on failure, what was started is stopped again. Progress lines go to {@code out}. */
+  /**
+   * Starts everything; on failure, what was started is stopped again. Progress lines go to {@code
+   * out}.
+   */
   public static FacilitatorNode start(Config c, Clock clock, PrintWriter out, PrintWriter err) {
     return start(c, AnchorOptions.defaults(), clock, out, err, null);
   }
 
-  /** As {@link #start(Config, Clock, PrintWriter, PrintWriter)}, anchoring receipts as {@code anchors} says. */
-  public static FacilitatorNode start(Config c, AnchorOptions anchors, Clock clock, PrintWriter out,
-      PrintWriter err) {
+  /**
+   * As {@link #start(Config, Clock, PrintWriter, PrintWriter)}, anchoring receipts as {@code
+   * anchors} says.
+   */
+  public static FacilitatorNode start(
+      Config c, AnchorOptions anchors, Clock clock, PrintWriter out, PrintWriter err) {
     return start(c, anchors, clock, out, err, null);
   }
 
   /**
-   * As {@link #start(Config, AnchorOptions, Clock, PrintWriter, PrintWriter)}; a simulated TEE reports
-   * {@code simulatedMrEnclave} (the measurement of what runs, see {@code CodeMeasurement}; null = the fixed simulated
-   * value).
+   * As {@link #start(Config, AnchorOptions, Clock, PrintWriter, PrintWriter)}; a simulated TEE
+   * reports {@code simulatedMrEnclave} (the measurement of what runs, see {@code CodeMeasurement};
+   * null = the fixed simulated value).
    */
-  public static FacilitatorNode start(Config c, AnchorOptions anchors, Clock clock, PrintWriter out, PrintWriter err,
+  public static FacilitatorNode start(
+      Config c,
+      AnchorOptions anchors,
+      Clock clock,
+      PrintWriter out,
+      PrintWriter err,
       byte[] simulatedMrEnclave) {
     EnclaveIdentity identity = identity(c, clock, out, err, simulatedMrEnclave);
     EnclaveKey key = identity.key();
@@ -107,48 +134,97 @@ public final class FacilitatorNode implements AutoCloseable {
       try {
         DevFunding.Result f = DevFunding.fundIfEmpty(n, key.address(), c.options().rpcTimeout());
         if (f.funded()) {
-          out.println("funded facilitator " + key.address() + " with " + DevFunding.AMOUNT_ETH + " ETH on "
-              + n.network() + " from the dev deployer account (tx " + f.txHash() + ")");
+          out.println(
+              "funded facilitator "
+                  + key.address()
+                  + " with "
+                  + DevFunding.AMOUNT_ETH
+                  + " ETH on "
+                  + n.network()
+                  + " from the dev deployer account (tx "
+                  + f.txHash()
+                  + ")");
         } else if (f.balanceBefore().signum() == 0) {
-          out.println("facilitator account " + key.address() + " has no gas on " + n.network()
-              + ": fund it to settle; verify works meanwhile");
+          out.println(
+              "facilitator account "
+                  + key.address()
+                  + " has no gas on "
+                  + n.network()
+                  + ": fund it to settle; verify works meanwhile");
         }
       } catch (Exception e) {
-        err.println("attest402 facilitator: cannot check or fund gas on " + n.network() + " (" + e.getMessage()
-            + "); settling there needs the account funded");
+        err.println(
+            "attest402 facilitator: cannot check or fund gas on "
+                + n.network()
+                + " ("
+                + e.getMessage()
+                + "); settling there needs the account funded");
       }
     }
     AtomicReference<String> registrationFile = new AtomicReference<>();
-    ServedIdentity served = new ServedIdentity(identity,
-        new PerClientQuoteLimiter(FRESH_QUOTES_PER_CLIENT_PER_MINUTE, 10_000, clock),
-        () -> Optional.ofNullable(registrationFile.get()));
-    // The URL is registered on chain, so it is fixed before the server starts; registering first also keeps the
+    ServedIdentity served =
+        new ServedIdentity(
+            identity,
+            new PerClientQuoteLimiter(FRESH_QUOTES_PER_CLIENT_PER_MINUTE, 10_000, clock),
+            () -> Optional.ofNullable(registrationFile.get()));
+    // The URL is registered on chain, so it is fixed before the server starts; registering first
+    // also keeps the
     // registration's transactions out of the way of the settlement engine's account nonces.
     int port = c.port() == 0 ? freePort(c.host()) : c.port();
     String shownHost = c.host().equals("0.0.0.0") ? "127.0.0.1" : c.host();
-    String url = c.publicUrl() != null ? c.publicUrl().replaceAll("/+$", "") : "http://" + shownHost + ":" + port;
+    String url =
+        c.publicUrl() != null
+            ? c.publicUrl().replaceAll("/+$", "")
+            : "http://" + shownHost + ":" + port;
     Erc8004Registration.Result reg = null;
     if (c.register() && c.deployment().contracts().identityRegistry() != null) {
       try {
-        reg = Erc8004Registration.ensure(c.deployment(), key, url, c.dataDir(), c.validators(), clock,
-            Erc8004Registration.attestationFacts(identity.measurement(), BuildInfo.sourceRevision()));
+        reg =
+            Erc8004Registration.ensure(
+                c.deployment(),
+                key,
+                url,
+                c.dataDir(),
+                c.validators(),
+                clock,
+                Erc8004Registration.attestationFacts(
+                    identity.measurement(), BuildInfo.sourceRevision()));
         registrationFile.set(reg.file().toJson());
-        out.println("ERC-8004 identity: agentId " + reg.agentId() + (reg.registered() ? " (registered now)" : "")
-            + ", agentWallet " + key.address()
-            + (reg.validationRequests().isEmpty() ? "" : ", validation requested from " + c.validators()));
+        out.println(
+            "ERC-8004 identity: agentId "
+                + reg.agentId()
+                + (reg.registered() ? " (registered now)" : "")
+                + ", agentWallet "
+                + key.address()
+                + (reg.validationRequests().isEmpty()
+                    ? ""
+                    : ", validation requested from " + c.validators()));
       } catch (RuntimeException e) {
-        err.println("WARNING: ERC-8004 registration failed (" + e.getMessage() + "); serving without a registered "
-            + "identity: payers that check identity will refuse to pay through this facilitator");
+        err.println(
+            "WARNING: ERC-8004 registration failed ("
+                + e.getMessage()
+                + "); serving without a registered "
+                + "identity: payers that check identity will refuse to pay through this facilitator");
       }
     }
-    SqliteSettlementStore store = SqliteSettlementStore.open(c.dataDir().resolve("settlements.db"), clock);
+    SqliteSettlementStore store =
+        SqliteSettlementStore.open(c.dataDir().resolve("settlements.db"), clock);
     IntegrityGuard guard = ReceiptAnchoring.guardFor(c.deployment(), anchors, err);
-    Facilitator facilitator = Facilitator.create(c.networks(), key, store, clock, c.options(),
-        new AnchoredReceiptIssuer(SignedReceiptIssuer.of(key), guard), new FacilitatorMetrics());
-    // before the engine recovers anything: a journal contradicting its on-chain anchor must not sign or settle
-    ReceiptAnchorer anchorer = ReceiptAnchoring.wire(c.deployment(), anchors, facilitator, guard, store, key, clock,
-        out);
-    FacilitatorServer server = new FacilitatorServer(facilitator, c.options(), c.host(), port, served);
+    Facilitator facilitator =
+        Facilitator.create(
+            c.networks(),
+            key,
+            store,
+            clock,
+            c.options(),
+            new AnchoredReceiptIssuer(SignedReceiptIssuer.of(key), guard),
+            new FacilitatorMetrics());
+    // before the engine recovers anything: a journal contradicting its on-chain anchor must not
+    // sign or settle
+    ReceiptAnchorer anchorer =
+        ReceiptAnchoring.wire(c.deployment(), anchors, facilitator, guard, store, key, clock, out);
+    FacilitatorServer server =
+        new FacilitatorServer(facilitator, c.options(), c.host(), port, served);
     server.start();
     if (anchorer != null) {
       anchorer.start();
@@ -158,37 +234,60 @@ public final class FacilitatorNode implements AutoCloseable {
   }
 
   private static int freePort(String host) {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
       return s.getLocalPort();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("no free port on " + host, e);
     }
   }
 
-  private static EnclaveIdentity identity(Config c, Clock clock, PrintWriter out, PrintWriter err,
-      byte[] simulatedMrEnclave) {
+  private static EnclaveIdentity identity(
+      Config c, Clock clock, PrintWriter out, PrintWriter err, byte[] simulatedMrEnclave) {
     List<Path> measured = new java.util.ArrayList<>();
     artifact().ifPresent(measured::add);
     measured.addAll(c.measuredFiles());
-    TeeBackends.Options teeOptions = TeeBackends.Options.defaults(c.dataDir()).withClock(clock)
-        .withMeasuredFiles(measured).withSimulatedMrEnclave(simulatedMrEnclave);
+    TeeBackends.Options teeOptions =
+        TeeBackends.Options.defaults(c.dataDir())
+            .withClock(clock)
+            .withMeasuredFiles(measured)
+            .withSimulatedMrEnclave(simulatedMrEnclave);
     try {
       EnclaveIdentity identity = EnclaveIdentity.startVerified(c.teeMode(), teeOptions, c.pccs());
-      out.println("enclave identity: " + identity.backend().teeType() + (identity.simulated()
-          ? " (SIMULATED: no hardware protects the key)" : "") + ", " + identity.backend().sealingDescription());
-      out.println("collateral for its quote from " + c.pccs() + ", valid until " + identity.collateralNextUpdate());
+      out.println(
+          "enclave identity: "
+              + identity.backend().teeType()
+              + (identity.simulated() ? " (SIMULATED: no hardware protects the key)" : "")
+              + ", "
+              + identity.backend().sealingDescription());
+      out.println(
+          "collateral for its quote from "
+              + c.pccs()
+              + ", valid until "
+              + identity.collateralNextUpdate());
       return identity;
     } catch (EnclaveIdentity.CollateralUnavailableException e) {
-      throw new IllegalStateException("refusing to start: " + e.getMessage() + " (--pccs URL names the PCS or PCCS"
-          + (c.teeMode().equals("simulated") ? "; a simulated TEE needs one serving its simulation CA's collateral:"
-              + " bin/attest402 simulated-pcs --data-dir " + c.dataDir() : "") + ")", e);
+      throw new IllegalStateException(
+          "refusing to start: "
+              + e.getMessage()
+              + " (--pccs URL names the PCS or PCCS"
+              + (c.teeMode().equals("simulated")
+                  ? "; a simulated TEE needs one serving its simulation CA's collateral:"
+                      + " bin/attest402 simulated-pcs --data-dir "
+                      + c.dataDir()
+                  : "")
+              + ")",
+          e);
     } catch (io.attest402.enclave.SelfCheck.SelfCheckException e) {
-      throw new IllegalStateException("refusing to start: the TEE's own quote does not verify: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "refusing to start: the TEE's own quote does not verify: " + e.getMessage(), e);
     } catch (TeeException e) {
-      // No silent downgrade: a facilitator without a TEE has nothing for payers to verify, so --tee auto on a
+      // No silent downgrade: a facilitator without a TEE has nothing for payers to verify, so --tee
+      // auto on a
       // machine without one refuses to start and says how to choose.
       String msg = e.getMessage();
-      throw new IllegalStateException(msg.startsWith("--tee") ? msg : "--tee " + c.teeMode() + ": " + msg, e);
+      throw new IllegalStateException(
+          msg.startsWith("--tee") ? msg : "--tee " + c.teeMode() + ": " + msg, e);
     }
   }
 

@@ -13,15 +13,18 @@ import java.util.Objects;
  * @param replaceAfter how long a transaction may sit unmined before it is replaced with bumped fees
  * @param maxReplacements fee bumps per settlement before it is left to mine at the last fee
  * @param feeBumpPercent fee increase per replacement (nodes require at least 10%)
- * @param rebroadcastInterval how often an unmined transaction is sent again (a node may have dropped it)
- * @param gapFillAfter how long a facilitator-account nonce may stay unused below the highest one in flight before a
- *     zero-value self-transfer fills it
+ * @param rebroadcastInterval how often an unmined transaction is sent again (a node may have
+ *     dropped it)
+ * @param gapFillAfter how long a facilitator-account nonce may stay unused below the highest one in
+ *     flight before a zero-value self-transfer fills it
  * @param rpcTimeout bound of one JSON-RPC call (connect, read, whole call)
  * @param bodyLimitBytes request body limit of POST /verify and /settle
  * @param workerThreads threads for blocking chain work of HTTP requests
  * @param shutdownGrace how long graceful shutdown waits for in-flight requests and settlements
- * @param eip6492AllowedFactories ERC-6492 factories accepted for counterfactual payers (default none, as upstream)
- * @param limits what one settlement may cost and who may make the facilitator pay for how many (gas, fees, rates)
+ * @param eip6492AllowedFactories ERC-6492 factories accepted for counterfactual payers (default
+ *     none, as upstream)
+ * @param limits what one settlement may cost and who may make the facilitator pay for how many
+ *     (gas, fees, rates)
  */
 public record FacilitatorOptions(
     Duration receiptWait,
@@ -47,72 +50,201 @@ public record FacilitatorOptions(
     Objects.requireNonNull(rpcTimeout, "rpcTimeout");
     Objects.requireNonNull(shutdownGrace, "shutdownGrace");
     if (feeBumpPercent < 10) {
-      throw new IllegalArgumentException("feeBumpPercent must be at least 10 (nodes refuse smaller replacements)");
+      throw new IllegalArgumentException(
+          "feeBumpPercent must be at least 10 (nodes refuse smaller replacements)");
     }
     if (workerThreads < 1 || bodyLimitBytes < 1024 || maxReplacements < 0) {
-      throw new IllegalArgumentException("workerThreads >= 1, bodyLimitBytes >= 1024, maxReplacements >= 0");
+      throw new IllegalArgumentException(
+          "workerThreads >= 1, bodyLimitBytes >= 1024, maxReplacements >= 0");
     }
     eip6492AllowedFactories = List.copyOf(eip6492AllowedFactories);
     Objects.requireNonNull(limits, "limits");
   }
 
   public static FacilitatorOptions defaults() {
-    return new FacilitatorOptions(Duration.ofSeconds(20), Duration.ofMillis(250), Duration.ofSeconds(30), 5, 25,
-        Duration.ofSeconds(4), Duration.ofSeconds(20), Duration.ofSeconds(10), 64 * 1024, 32,
-        Duration.ofSeconds(15), List.of(), SettleLimits.defaults());
+    return new FacilitatorOptions(
+        Duration.ofSeconds(20),
+        Duration.ofMillis(250),
+        Duration.ofSeconds(30),
+        5,
+        25,
+        Duration.ofSeconds(4),
+        Duration.ofSeconds(20),
+        Duration.ofSeconds(10),
+        64 * 1024,
+        32,
+        Duration.ofSeconds(15),
+        List.of(),
+        SettleLimits.defaults());
   }
 
   public FacilitatorOptions withReceiptWait(Duration d) {
-    return new FacilitatorOptions(d, pollInterval, replaceAfter, maxReplacements, feeBumpPercent,
-        rebroadcastInterval, gapFillAfter, rpcTimeout, bodyLimitBytes, workerThreads, shutdownGrace,
-        eip6492AllowedFactories, limits);
+    return new FacilitatorOptions(
+        d,
+        pollInterval,
+        replaceAfter,
+        maxReplacements,
+        feeBumpPercent,
+        rebroadcastInterval,
+        gapFillAfter,
+        rpcTimeout,
+        bodyLimitBytes,
+        workerThreads,
+        shutdownGrace,
+        eip6492AllowedFactories,
+        limits);
   }
 
   public FacilitatorOptions withPollInterval(Duration d) {
-    return new FacilitatorOptions(receiptWait, d, replaceAfter, maxReplacements, feeBumpPercent,
-        rebroadcastInterval, gapFillAfter, rpcTimeout, bodyLimitBytes, workerThreads, shutdownGrace,
-        eip6492AllowedFactories, limits);
+    return new FacilitatorOptions(
+        receiptWait,
+        d,
+        replaceAfter,
+        maxReplacements,
+        feeBumpPercent,
+        rebroadcastInterval,
+        gapFillAfter,
+        rpcTimeout,
+        bodyLimitBytes,
+        workerThreads,
+        shutdownGrace,
+        eip6492AllowedFactories,
+        limits);
   }
 
   public FacilitatorOptions withReplaceAfter(Duration d) {
-    return new FacilitatorOptions(receiptWait, pollInterval, d, maxReplacements, feeBumpPercent,
-        rebroadcastInterval, gapFillAfter, rpcTimeout, bodyLimitBytes, workerThreads, shutdownGrace,
-        eip6492AllowedFactories, limits);
+    return new FacilitatorOptions(
+        receiptWait,
+        pollInterval,
+        d,
+        maxReplacements,
+        feeBumpPercent,
+        rebroadcastInterval,
+        gapFillAfter,
+        rpcTimeout,
+        bodyLimitBytes,
+        workerThreads,
+        shutdownGrace,
+        eip6492AllowedFactories,
+        limits);
   }
 
   public FacilitatorOptions withRebroadcastInterval(Duration d) {
-    return new FacilitatorOptions(receiptWait, pollInterval, replaceAfter, maxReplacements, feeBumpPercent, d,
-        gapFillAfter, rpcTimeout, bodyLimitBytes, workerThreads, shutdownGrace, eip6492AllowedFactories, limits);
+    return new FacilitatorOptions(
+        receiptWait,
+        pollInterval,
+        replaceAfter,
+        maxReplacements,
+        feeBumpPercent,
+        d,
+        gapFillAfter,
+        rpcTimeout,
+        bodyLimitBytes,
+        workerThreads,
+        shutdownGrace,
+        eip6492AllowedFactories,
+        limits);
   }
 
   public FacilitatorOptions withGapFillAfter(Duration d) {
-    return new FacilitatorOptions(receiptWait, pollInterval, replaceAfter, maxReplacements, feeBumpPercent,
-        rebroadcastInterval, d, rpcTimeout, bodyLimitBytes, workerThreads, shutdownGrace, eip6492AllowedFactories, limits);
+    return new FacilitatorOptions(
+        receiptWait,
+        pollInterval,
+        replaceAfter,
+        maxReplacements,
+        feeBumpPercent,
+        rebroadcastInterval,
+        d,
+        rpcTimeout,
+        bodyLimitBytes,
+        workerThreads,
+        shutdownGrace,
+        eip6492AllowedFactories,
+        limits);
   }
 
   public FacilitatorOptions withRpcTimeout(Duration d) {
-    return new FacilitatorOptions(receiptWait, pollInterval, replaceAfter, maxReplacements, feeBumpPercent,
-        rebroadcastInterval, gapFillAfter, d, bodyLimitBytes, workerThreads, shutdownGrace, eip6492AllowedFactories, limits);
+    return new FacilitatorOptions(
+        receiptWait,
+        pollInterval,
+        replaceAfter,
+        maxReplacements,
+        feeBumpPercent,
+        rebroadcastInterval,
+        gapFillAfter,
+        d,
+        bodyLimitBytes,
+        workerThreads,
+        shutdownGrace,
+        eip6492AllowedFactories,
+        limits);
   }
 
   public FacilitatorOptions withBodyLimitBytes(int n) {
-    return new FacilitatorOptions(receiptWait, pollInterval, replaceAfter, maxReplacements, feeBumpPercent,
-        rebroadcastInterval, gapFillAfter, rpcTimeout, n, workerThreads, shutdownGrace, eip6492AllowedFactories, limits);
+    return new FacilitatorOptions(
+        receiptWait,
+        pollInterval,
+        replaceAfter,
+        maxReplacements,
+        feeBumpPercent,
+        rebroadcastInterval,
+        gapFillAfter,
+        rpcTimeout,
+        n,
+        workerThreads,
+        shutdownGrace,
+        eip6492AllowedFactories,
+        limits);
   }
 
   public FacilitatorOptions withWorkerThreads(int n) {
-    return new FacilitatorOptions(receiptWait, pollInterval, replaceAfter, maxReplacements, feeBumpPercent,
-        rebroadcastInterval, gapFillAfter, rpcTimeout, bodyLimitBytes, n, shutdownGrace, eip6492AllowedFactories, limits);
+    return new FacilitatorOptions(
+        receiptWait,
+        pollInterval,
+        replaceAfter,
+        maxReplacements,
+        feeBumpPercent,
+        rebroadcastInterval,
+        gapFillAfter,
+        rpcTimeout,
+        bodyLimitBytes,
+        n,
+        shutdownGrace,
+        eip6492AllowedFactories,
+        limits);
   }
 
   public FacilitatorOptions withShutdownGrace(Duration d) {
-    return new FacilitatorOptions(receiptWait, pollInterval, replaceAfter, maxReplacements, feeBumpPercent,
-        rebroadcastInterval, gapFillAfter, rpcTimeout, bodyLimitBytes, workerThreads, d, eip6492AllowedFactories, limits);
+    return new FacilitatorOptions(
+        receiptWait,
+        pollInterval,
+        replaceAfter,
+        maxReplacements,
+        feeBumpPercent,
+        rebroadcastInterval,
+        gapFillAfter,
+        rpcTimeout,
+        bodyLimitBytes,
+        workerThreads,
+        d,
+        eip6492AllowedFactories,
+        limits);
   }
 
   public FacilitatorOptions withLimits(SettleLimits l) {
-    return new FacilitatorOptions(receiptWait, pollInterval, replaceAfter, maxReplacements, feeBumpPercent,
-        rebroadcastInterval, gapFillAfter, rpcTimeout, bodyLimitBytes, workerThreads, shutdownGrace,
-        eip6492AllowedFactories, l);
+    return new FacilitatorOptions(
+        receiptWait,
+        pollInterval,
+        replaceAfter,
+        maxReplacements,
+        feeBumpPercent,
+        rebroadcastInterval,
+        gapFillAfter,
+        rpcTimeout,
+        bodyLimitBytes,
+        workerThreads,
+        shutdownGrace,
+        eip6492AllowedFactories,
+        l);
   }
 }

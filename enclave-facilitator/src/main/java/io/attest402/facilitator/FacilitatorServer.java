@@ -1,7 +1,7 @@
 package io.attest402.facilitator;
 
-import io.attest402.facilitator.identity.ServedIdentity;
 import io.attest402.facilitator.http.FacilitatorRoutes;
+import io.attest402.facilitator.identity.ServedIdentity;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
@@ -15,9 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The facilitator's HTTP server (Vert.x 5) with an explicit lifecycle: {@link #start()} binds and returns the port;
- * {@link #stop()} stops accepting connections, lets in-flight requests finish (bounded), then closes the facilitator,
- * which journals or finishes in-flight settlements.
+ * The facilitator's HTTP server (Vert.x 5) with an explicit lifecycle: {@link #start()} binds and
+ * returns the port; {@link #stop()} stops accepting connections, lets in-flight requests finish
+ * (bounded), then closes the facilitator, which journals or finishes in-flight settlements.
  */
 public final class FacilitatorServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FacilitatorServer.class);
@@ -34,12 +34,19 @@ public final class FacilitatorServer implements AutoCloseable {
 
   private final ServedIdentity identity;
 
-  public FacilitatorServer(Facilitator facilitator, FacilitatorOptions options, String host, int port) {
+  public FacilitatorServer(
+      Facilitator facilitator, FacilitatorOptions options, String host, int port) {
     this(facilitator, options, host, port, null);
   }
 
-  /** @param identity the TEE identity served at /attestation (null: none, e.g. a plain key file) */
-  public FacilitatorServer(Facilitator facilitator, FacilitatorOptions options, String host, int port,
+  /**
+   * @param identity the TEE identity served at /attestation (null: none, e.g. a plain key file)
+   */
+  public FacilitatorServer(
+      Facilitator facilitator,
+      FacilitatorOptions options,
+      String host,
+      int port,
       ServedIdentity identity) {
     this.facilitator = facilitator;
     this.options = options;
@@ -51,27 +58,49 @@ public final class FacilitatorServer implements AutoCloseable {
   /** Starts the facilitator (journal recovery) and the HTTP server; returns the bound port. */
   public synchronized int start() {
     facilitator.start();
-    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime()
-        .availableProcessors())));
-    workers = vertx.createSharedWorkerExecutor("facilitator-chain", options.workerThreads(),
-        options.receiptWait().toMillis() + options.rpcTimeout().toMillis() * 8, TimeUnit.MILLISECONDS);
+    vertx =
+        Vertx.vertx(
+            new VertxOptions()
+                .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
+    workers =
+        vertx.createSharedWorkerExecutor(
+            "facilitator-chain",
+            options.workerThreads(),
+            options.receiptWait().toMillis() + options.rpcTimeout().toMillis() * 8,
+            TimeUnit.MILLISECONDS);
     Duration settleBound = options.receiptWait().plus(options.rpcTimeout().multipliedBy(6));
-    routes = new FacilitatorRoutes(facilitator, workers, options.bodyLimitBytes(), settleBound, identity);
-    HttpServerOptions so = new HttpServerOptions().setHost(host).setPort(port).setIdleTimeout(120)
-        .setIdleTimeoutUnit(TimeUnit.SECONDS).setMaxInitialLineLength(8192).setMaxHeaderSize(16384);
+    routes =
+        new FacilitatorRoutes(
+            facilitator, workers, options.bodyLimitBytes(), settleBound, identity);
+    HttpServerOptions so =
+        new HttpServerOptions()
+            .setHost(host)
+            .setPort(port)
+            .setIdleTimeout(120)
+            .setIdleTimeoutUnit(TimeUnit.SECONDS)
+            .setMaxInitialLineLength(8192)
+            .setMaxHeaderSize(16384);
     try {
-      server = vertx.createHttpServer(so).requestHandler(routes.router(vertx)).listen()
-          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      server =
+          vertx
+              .createHttpServer(so)
+              .requestHandler(routes.router(vertx))
+              .listen()
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(30, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
       stopQuietly();
       Throwable c = e.getCause() == null ? e : e.getCause();
-      throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + c.getMessage(), c);
+      throw new IllegalStateException(
+          "cannot listen on " + host + ":" + port + ": " + c.getMessage(), c);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stopQuietly();
       throw new IllegalStateException("interrupted while starting", e);
     }
-    log.info("facilitator listening on {}:{} as {}", host, server.actualPort(), facilitator.address());
+    log.info(
+        "facilitator listening on {}:{} as {}", host, server.actualPort(), facilitator.address());
     return server.actualPort();
   }
 
@@ -84,8 +113,9 @@ public final class FacilitatorServer implements AutoCloseable {
   }
 
   /**
-   * Graceful shutdown: no new connections; requests in progress get up to the shutdown grace; then the facilitator
-   * closes (settlements being prepared finish, in-flight ones stay journaled and are reconciled at next start).
+   * Graceful shutdown: no new connections; requests in progress get up to the shutdown grace; then
+   * the facilitator closes (settlements being prepared finish, in-flight ones stay journaled and
+   * are reconciled at next start).
    */
   public synchronized void stop() {
     if (stopped) {
@@ -96,8 +126,11 @@ public final class FacilitatorServer implements AutoCloseable {
     if (server != null) {
       try {
         // Vert.x 5 graceful shutdown: stop accepting, let open requests complete within the grace
-        server.shutdown(options.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS).toCompletionStage()
-            .toCompletableFuture().get(options.shutdownGrace().toMillis() + 2_000, TimeUnit.MILLISECONDS);
+        server
+            .shutdown(options.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(options.shutdownGrace().toMillis() + 2_000, TimeUnit.MILLISECONDS);
       } catch (ExecutionException | TimeoutException e) {
         log.warn("HTTP shutdown did not complete cleanly: {}", e.toString());
       } catch (InterruptedException e) {
@@ -109,7 +142,9 @@ public final class FacilitatorServer implements AutoCloseable {
     }
     long httpMs = (System.nanoTime() - (deadline - options.shutdownGrace().toNanos())) / 1_000_000;
     stopQuietly();
-    log.info("facilitator stopped (HTTP drained in {} ms, total {} ms)", httpMs,
+    log.info(
+        "facilitator stopped (HTTP drained in {} ms, total {} ms)",
+        httpMs,
         (System.nanoTime() - (deadline - options.shutdownGrace().toNanos())) / 1_000_000);
   }
 

@@ -31,8 +31,9 @@ import org.web3j.crypto.Credentials;
 import org.web3j.utils.Numeric;
 
 /**
- * Malformed and unserved requests get a precise reason with 400/404/405/413, never a 500, a stack trace or a hang;
- * and with the chain node down, verify and settle answer 503 within the RPC bound, saying nothing was broadcast.
+ * Malformed and unserved requests get a precise reason with 400/404/405/413, never a 500, a stack
+ * trace or a hang; and with the chain node down, verify and settle answer 503 within the RPC bound,
+ * saying nothing was broadcast.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BadInputTest {
@@ -44,22 +45,40 @@ class BadInputTest {
   @BeforeAll
   void setUp(@TempDir Path dir) {
     String deadRpc = "http://127.0.0.1:" + Anvil.freePort();
-    NetworksConfig networks = new NetworksConfig(List.of(new NetworkConfig("eip155:31337", deadRpc,
-        List.of(new AssetConfig(USDC, "USD Coin", "2", 6)))));
-    FacilitatorOptions options = FacilitatorOptions.defaults().withRpcTimeout(Duration.ofSeconds(1))
-        .withBodyLimitBytes(16 * 1024);
-    Facilitator f = Facilitator.create(networks, InMemoryEnclaveKey.generate(TestKit.RANDOM),
-        SqliteSettlementStore.open(dir.resolve("j.db"), Clock.systemUTC()), Clock.systemUTC(), options,
-        ReceiptIssuer.NONE, new FacilitatorMetrics());
+    NetworksConfig networks =
+        new NetworksConfig(
+            List.of(
+                new NetworkConfig(
+                    "eip155:31337", deadRpc, List.of(new AssetConfig(USDC, "USD Coin", "2", 6)))));
+    FacilitatorOptions options =
+        FacilitatorOptions.defaults()
+            .withRpcTimeout(Duration.ofSeconds(1))
+            .withBodyLimitBytes(16 * 1024);
+    Facilitator f =
+        Facilitator.create(
+            networks,
+            InMemoryEnclaveKey.generate(TestKit.RANDOM),
+            SqliteSettlementStore.open(dir.resolve("j.db"), Clock.systemUTC()),
+            Clock.systemUTC(),
+            options,
+            ReceiptIssuer.NONE,
+            new FacilitatorMetrics());
     server = new FacilitatorServer(f, options, "127.0.0.1", 0);
     server.start();
     url = TestKit.url(server);
-    Credentials payer = Credentials.create(Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(424242), 64));
+    Credentials payer =
+        Credentials.create(Numeric.toHexStringWithPrefixZeroPadded(BigInteger.valueOf(424242), 64));
     String payTo = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
-    PaymentRequirements req = PaymentRequirements.exactEvm("eip155:31337", BigInteger.valueOf(1000), USDC, payTo,
-        300, "USD Coin", "2");
-    valid = TestKit.body(req, TestKit.sign(Eip712Domain.of(req), TestKit.auth(payer.getAddress(), payTo,
-        BigInteger.valueOf(1000)), payer));
+    PaymentRequirements req =
+        PaymentRequirements.exactEvm(
+            "eip155:31337", BigInteger.valueOf(1000), USDC, payTo, 300, "USD Coin", "2");
+    valid =
+        TestKit.body(
+            req,
+            TestKit.sign(
+                Eip712Domain.of(req),
+                TestKit.auth(payer.getAddress(), payTo, BigInteger.valueOf(1000)),
+                payer));
   }
 
   @AfterAll
@@ -89,9 +108,12 @@ class BadInputTest {
       assertTrue(a.json() != null, "JSON body: " + where);
       String field = endpoint.equals("/verify") ? "invalidReason" : "errorReason";
       assertEquals(reason, a.json().path(field).asText(), where);
-      String msg = a.json().path(endpoint.equals("/verify") ? "invalidMessage" : "errorMessage").asText();
+      String msg =
+          a.json().path(endpoint.equals("/verify") ? "invalidMessage" : "errorMessage").asText();
       assertTrue(msg.contains(mentions), "message should mention '" + mentions + "': " + where);
-      assertFalse(a.text().contains("at io.") || a.text().contains("Exception"), "no stack trace: " + where);
+      assertFalse(
+          a.text().contains("at io.") || a.text().contains("Exception"),
+          "no stack trace: " + where);
       if (endpoint.equals("/settle")) {
         assertFalse(a.json().path("success").asBoolean());
         assertEquals("", a.json().path("transaction").asText());
@@ -153,7 +175,11 @@ class BadInputTest {
     expect(b.toString(), 400, "invalid_network", "solana:");
     b = v();
     at(b, "paymentRequirements").put("asset", "0x1111111111111111111111111111111111111111");
-    expect(b.toString(), 400, "invalid_payment_requirements", "0x1111111111111111111111111111111111111111");
+    expect(
+        b.toString(),
+        400,
+        "invalid_payment_requirements",
+        "0x1111111111111111111111111111111111111111");
   }
 
   @Test
@@ -195,7 +221,9 @@ class BadInputTest {
       assertTrue(a.json().path(field).asText().contains("unavailable"), a.text());
     }
     assertEquals("degraded", TestKit.get(url + "/health").json().path("status").asText());
-    assertEquals(404, TestKit.get(url + "/settlements/" + TestKit.nonceOf(valid)).status(),
+    assertEquals(
+        404,
+        TestKit.get(url + "/settlements/" + TestKit.nonceOf(valid)).status(),
         "nothing journaled when nothing could be broadcast");
   }
 }

@@ -30,16 +30,18 @@ import org.web3j.crypto.Credentials;
 import org.web3j.utils.Numeric;
 
 /**
- * The facilitator as a child JVM ({@code FacilitatorCommand}), killed with SIGKILL after broadcasting and before the
- * receipt (anvil's automine is off, so the transaction waits in the mempool); restarted on the same data directory,
- * the caller's retry gets the one settlement, with the transaction hash the first process journaled.
+ * The facilitator as a child JVM ({@code FacilitatorCommand}), killed with SIGKILL after
+ * broadcasting and before the receipt (anvil's automine is off, so the transaction waits in the
+ * mempool); restarted on the same data directory, the caller's retry gets the one settlement, with
+ * the transaction hash the first process journaled.
  */
 @ExtendWith(ChainExtension.class)
 class CrashRecoveryTest {
   private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
 
   /** A running child facilitator and what it printed. */
-  record Child(Process process, String url, Path log, io.attest402.pcs.SimulatedPcs pcs) implements AutoCloseable {
+  record Child(Process process, String url, Path log, io.attest402.pcs.SimulatedPcs pcs)
+      implements AutoCloseable {
     @Override
     public void close() {
       process.destroyForcibly();
@@ -48,36 +50,69 @@ class CrashRecoveryTest {
   }
 
   static Child startChild(Path deployment, Path dataDir, Path log) throws Exception {
-    // the child's simulated TEE gets its collateral over HTTP, from a loopback PCS serving its data dir's CA
-    io.attest402.pcs.SimulatedPcs pcs = io.attest402.pcs.SimulatedPcs.start(
-        io.attest402.enclave.tee.SimulatedBackend.loadOrCreateCa(dataDir, java.time.Clock.systemUTC()),
-        java.time.Clock.systemUTC());
-    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    // the child's simulated TEE gets its collateral over HTTP, from a loopback PCS serving its data
+    // dir's CA
+    io.attest402.pcs.SimulatedPcs pcs =
+        io.attest402.pcs.SimulatedPcs.start(
+            io.attest402.enclave.tee.SimulatedBackend.loadOrCreateCa(
+                dataDir, java.time.Clock.systemUTC()),
+            java.time.Clock.systemUTC());
+    String cp =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> cmd = new ArrayList<>(List.of(javaBin.toString(), "-Xmx256m", "-cp", cp,
-        "-Dattest402.root=" + ProjectPaths.root(), "-Dorg.slf4j.simpleLogger.showDateTime=true",
-        "io.attest402.facilitator.cli.FacilitatorCommand", "--deployment", deployment.toString(), "--port", "0",
-        "--data-dir", dataDir.toString(), "--tee", "simulated", "--pccs", pcs.url().toString(), "--no-register",
-        "--receipt-timeout", "30",
-        "--replace-after", "600", // no fee bump while a loaded machine restarts the child: the hash must stay
-        "--poll-interval-ms", "100"));
-    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                javaBin.toString(),
+                "-Xmx256m",
+                "-cp",
+                cp,
+                "-Dattest402.root=" + ProjectPaths.root(),
+                "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "io.attest402.facilitator.cli.FacilitatorCommand",
+                "--deployment",
+                deployment.toString(),
+                "--port",
+                "0",
+                "--data-dir",
+                dataDir.toString(),
+                "--tee",
+                "simulated",
+                "--pccs",
+                pcs.url().toString(),
+                "--no-register",
+                "--receipt-timeout",
+                "30",
+                "--replace-after",
+                "600", // no fee bump while a loaded machine restarts the child: the hash must stay
+                "--poll-interval-ms",
+                "100"));
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     CompletableFuture<String> url = new CompletableFuture<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          Files.writeString(log, "stdout: " + line + "\n", java.nio.file.StandardOpenOption.APPEND);
-          Matcher m = LISTENING.matcher(line);
-          if (m.find()) {
-            url.complete(m.group(1));
-          }
-        }
-      } catch (IOException ignored) {
-        // child gone
-      }
-      url.completeExceptionally(new IllegalStateException("child exited before listening"));
-    }, "child-stdout");
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  Files.writeString(
+                      log, "stdout: " + line + "\n", java.nio.file.StandardOpenOption.APPEND);
+                  Matcher m = LISTENING.matcher(line);
+                  if (m.find()) {
+                    url.complete(m.group(1));
+                  }
+                }
+              } catch (IOException ignored) {
+                // child gone
+              }
+              url.completeExceptionally(new IllegalStateException("child exited before listening"));
+            },
+            "child-stdout");
     reader.setDaemon(true);
     reader.start();
     try {
@@ -90,7 +125,8 @@ class CrashRecoveryTest {
   }
 
   @Test
-  void killedBetweenBroadcastAndReceiptRecoversTheOneSettlement(Chain chain, @TempDir Path dir) throws Exception {
+  void killedBetweenBroadcastAndReceiptRecoversTheOneSettlement(Chain chain, @TempDir Path dir)
+      throws Exception {
     Path deployment = dir.resolve("deployment.json");
     chain.deployment().write(deployment);
     Path data = dir.resolve("data");
@@ -104,24 +140,32 @@ class CrashRecoveryTest {
     String journaledTx;
     try (Child first = startChild(deployment, data, log)) {
       chain.setAutomine(false);
-      CompletableFuture<TestKit.Answer> inFlight = CompletableFuture.supplyAsync(
-          () -> TestKit.post(first.url() + "/settle", body, "crash-retry"));
-      TestKit.waitUntil("the settlement journaled and broadcast", Duration.ofSeconds(20), () -> {
-        TestKit.Answer s = TestKit.get(first.url() + "/settlements/" + nonce);
-        return s.status() == 200 && s.json().path("state").asText().equals("BROADCAST");
-      });
-      journaledTx = TestKit.get(first.url() + "/settlements/" + nonce).json().path("transaction").asText();
+      CompletableFuture<TestKit.Answer> inFlight =
+          CompletableFuture.supplyAsync(
+              () -> TestKit.post(first.url() + "/settle", body, "crash-retry"));
+      TestKit.waitUntil(
+          "the settlement journaled and broadcast",
+          Duration.ofSeconds(20),
+          () -> {
+            TestKit.Answer s = TestKit.get(first.url() + "/settlements/" + nonce);
+            return s.status() == 200 && s.json().path("state").asText().equals("BROADCAST");
+          });
+      journaledTx =
+          TestKit.get(first.url() + "/settlements/" + nonce).json().path("transaction").asText();
       assertFalse(inFlight.isDone(), "the caller is still waiting for the receipt");
       first.process().destroyForcibly(); // SIGKILL: no shutdown hook, no graceful anything
       assertTrue(first.process().waitFor(10, TimeUnit.SECONDS));
-      assertTrue(inFlight.handle((a, e) -> e != null || a.status() != 200).get(10, TimeUnit.SECONDS),
+      assertTrue(
+          inFlight.handle((a, e) -> e != null || a.status() != 200).get(10, TimeUnit.SECONDS),
           "the first caller lost its answer");
     }
-    assertEquals(0, TestKit.authorizationUsedCount(chain, payer.getAddress(), nonce), "not mined yet");
+    assertEquals(
+        0, TestKit.authorizationUsedCount(chain, payer.getAddress(), nonce), "not mined yet");
 
     try (Child second = startChild(deployment, data, log)) {
-      CompletableFuture<TestKit.Answer> retry = CompletableFuture.supplyAsync(
-          () -> TestKit.post(second.url() + "/settle", body, "crash-retry"));
+      CompletableFuture<TestKit.Answer> retry =
+          CompletableFuture.supplyAsync(
+              () -> TestKit.post(second.url() + "/settle", body, "crash-retry"));
       Thread.sleep(500);
       chain.mine();
       TestKit.Answer a = retry.get(40, TimeUnit.SECONDS);
@@ -132,16 +176,25 @@ class CrashRecoveryTest {
       assertEquals("settled", status.path("status").asText());
       assertEquals(1, status.path("transactions").size(), "no second transaction was ever signed");
       assertEquals(1, TestKit.authorizationUsedCount(chain, payer.getAddress(), nonce));
-      // a graceful stop (SIGTERM) exits cleanly; it anchors its receipt head first, so let blocks come again
+      // a graceful stop (SIGTERM) exits cleanly; it anchors its receipt head first, so let blocks
+      // come again
       chain.setAutomine(true);
       second.process().destroy();
       assertTrue(second.process().waitFor(30, TimeUnit.SECONDS), Files.readString(log));
-      // privacy by default: the two processes' logs name settlements by id, never who paid whom how much
+      // privacy by default: the two processes' logs name settlements by id, never who paid whom how
+      // much
       String logs = Files.readString(log);
       assertTrue(logs.contains("settlement id="), logs);
-      for (String secret : List.of(payer.getAddress(), payTo, Numeric.cleanHexPrefix(payer.getAddress()),
-          "amount=", chain.rpcUrl())) {
-        assertFalse(logs.toLowerCase(java.util.Locale.ROOT).contains(secret.toLowerCase(java.util.Locale.ROOT)),
+      for (String secret :
+          List.of(
+              payer.getAddress(),
+              payTo,
+              Numeric.cleanHexPrefix(payer.getAddress()),
+              "amount=",
+              chain.rpcUrl())) {
+        assertFalse(
+            logs.toLowerCase(java.util.Locale.ROOT)
+                .contains(secret.toLowerCase(java.util.Locale.ROOT)),
             "the log names " + secret + ":\n" + logs);
       }
     } finally {

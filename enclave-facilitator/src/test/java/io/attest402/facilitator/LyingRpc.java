@@ -20,58 +20,70 @@ import java.util.concurrent.Executors;
 import java.util.function.BiFunction;
 
 /**
- * A JSON-RPC proxy on loopback in front of a real node that can lie: {@code lie(request, honestAnswer)} returns the
- * answer to send (the honest one, changed, or replaced). Batches are answered element by element.
+ * A JSON-RPC proxy on loopback in front of a real node that can lie: {@code lie(request,
+ * honestAnswer)} returns the answer to send (the honest one, changed, or replaced). Batches are
+ * answered element by element.
  */
 final class LyingRpc implements AutoCloseable {
   private final HttpServer server;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String upstream;
   private volatile BiFunction<JsonNode, JsonNode, JsonNode> lie = (req, honest) -> honest;
 
   LyingRpc(String upstream) throws IOException {
     this.upstream = upstream;
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.setExecutor(Executors.newFixedThreadPool(8, r -> {
-      Thread t = new Thread(r, "lying-rpc");
-      t.setDaemon(true);
-      return t;
-    }));
-    server.createContext("/", ex -> {
-      try (InputStream in = ex.getRequestBody()) {
-        String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        String honest = forward(body);
-        JsonNode req = X402Json.parse(body);
-        JsonNode ans = X402Json.parse(honest);
-        JsonNode out;
-        if (req.isArray()) {
-          ArrayNode a = Wire.NODES.arrayNode();
-          for (int i = 0; i < req.size(); i++) {
-            a.add(lie.apply(req.get(i), ans.get(i)));
+    server.setExecutor(
+        Executors.newFixedThreadPool(
+            8,
+            r -> {
+              Thread t = new Thread(r, "lying-rpc");
+              t.setDaemon(true);
+              return t;
+            }));
+    server.createContext(
+        "/",
+        ex -> {
+          try (InputStream in = ex.getRequestBody()) {
+            String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            String honest = forward(body);
+            JsonNode req = X402Json.parse(body);
+            JsonNode ans = X402Json.parse(honest);
+            JsonNode out;
+            if (req.isArray()) {
+              ArrayNode a = Wire.NODES.arrayNode();
+              for (int i = 0; i < req.size(); i++) {
+                a.add(lie.apply(req.get(i), ans.get(i)));
+              }
+              out = a;
+            } else {
+              out = lie.apply(req, ans);
+            }
+            byte[] bytes = X402Json.write(out).getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("content-type", "application/json");
+            ex.sendResponseHeaders(200, bytes.length);
+            try (OutputStream os = ex.getResponseBody()) {
+              os.write(bytes);
+            }
+          } catch (RuntimeException | InterruptedException e) {
+            ex.sendResponseHeaders(502, -1);
+          } finally {
+            ex.close();
           }
-          out = a;
-        } else {
-          out = lie.apply(req, ans);
-        }
-        byte[] bytes = X402Json.write(out).getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().add("content-type", "application/json");
-        ex.sendResponseHeaders(200, bytes.length);
-        try (OutputStream os = ex.getResponseBody()) {
-          os.write(bytes);
-        }
-      } catch (RuntimeException | InterruptedException e) {
-        ex.sendResponseHeaders(502, -1);
-      } finally {
-        ex.close();
-      }
-    });
+        });
     server.start();
   }
 
   private String forward(String body) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create(upstream)).timeout(Duration.ofSeconds(10))
-        .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    return http.send(
+            HttpRequest.newBuilder(URI.create(upstream))
+                .timeout(Duration.ofSeconds(10))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   String url() {

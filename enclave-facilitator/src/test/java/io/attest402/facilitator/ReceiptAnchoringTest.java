@@ -27,9 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.Credentials;
 
 /**
- * Receipt-chain anchors in SettlementLog on a real chain: anchored every N receipts and at shutdown from the
- * facilitator's own account without disturbing settlement nonces; an older data directory restored under the same
- * (sealed) key refuses to verify, settle or sign, and so does a journal that forked from the anchored chain.
+ * Receipt-chain anchors in SettlementLog on a real chain: anchored every N receipts and at shutdown
+ * from the facilitator's own account without disturbing settlement nonces; an older data directory
+ * restored under the same (sealed) key refuses to verify, settle or sign, and so does a journal
+ * that forked from the anchored chain.
  */
 @ExtendWith(ChainExtension.class)
 class ReceiptAnchoringTest {
@@ -51,7 +52,8 @@ class ReceiptAnchoringTest {
       address = node.address();
       settleOk(node, chain, payer, payTo);
       settleOk(node, chain, payer, payTo);
-      TestKit.waitUntil("anchor at seq 1", Duration.ofSeconds(60), () -> anchoredSeq(log, node.address()) == 1);
+      TestKit.waitUntil(
+          "anchor at seq 1", Duration.ofSeconds(60), () -> anchoredSeq(log, node.address()) == 1);
       assertEquals(receiptHash(node, 1), log.latest(address).orElseThrow().head());
       settleOk(node, chain, payer, payTo);
       assertEquals(1, anchoredSeq(log, address), "one receipt past the anchor: not due yet");
@@ -70,26 +72,40 @@ class ReceiptAnchoringTest {
     }
     assertEquals(3, anchoredSeq(log, address));
 
-    // 3. the older copy restored under the same key: behind the anchor, it refuses everything, with the reason
+    // 3. the older copy restored under the same key: behind the anchor, it refuses everything, with
+    // the reason
     delete(data);
     copy(old, data);
     try (FacilitatorNode node = start(d, data, every2, out)) {
       assertEquals(address, node.address());
-      assertRefuses(node, chain, payer, payTo, "journal is behind the on-chain anchor: it ends at seq 2 but this"
-          + " key anchored seq 3");
+      assertRefuses(
+          node,
+          chain,
+          payer,
+          payTo,
+          "journal is behind the on-chain anchor: it ends at seq 2 but this"
+              + " key anchored seq 3");
     }
     assertEquals(3, anchoredSeq(log, address), "a halted facilitator anchors nothing");
 
-    // 4. run the old copy with anchoring off (what an attacker or careless operator would do): it signs its own
-    // seq 3; with anchoring back on, the journal differs from the anchored head at seq 3 and refuses
+    // 4. run the old copy with anchoring off (what an attacker or careless operator would do): it
+    // signs its own
+    // seq 3; with anchoring back on, the journal differs from the anchored head at seq 3 and
+    // refuses
     String forkedHash;
     try (FacilitatorNode node = start(d, data, AnchorOptions.disabled(), out)) {
       settleOk(node, chain, payer, payTo);
       forkedHash = receiptHash(node, 3);
     }
-    assertNotEquals(log.headAt(address, 3).orElseThrow(), forkedHash, "two different receipts with seq 3");
+    assertNotEquals(
+        log.headAt(address, 3).orElseThrow(), forkedHash, "two different receipts with seq 3");
     try (FacilitatorNode node = start(d, data, every2, out)) {
-      assertRefuses(node, chain, payer, payTo, "the journal differs from the on-chain anchor: this key anchored seq 3");
+      assertRefuses(
+          node,
+          chain,
+          payer,
+          payTo,
+          "the journal differs from the on-chain anchor: this key anchored seq 3");
     }
     assertEquals(3, anchoredSeq(log, address));
   }
@@ -103,32 +119,54 @@ class ReceiptAnchoringTest {
     String address;
     try (FacilitatorNode node = start(d, data, AnchorOptions.disabled(), out)) {
       address = node.address();
-      settleOk(node, chain, chain.account(DevAccounts.AGENT), chain.account(DevAccounts.PROVIDER).getAddress());
-      settleOk(node, chain, chain.account(DevAccounts.AGENT), chain.account(DevAccounts.PROVIDER).getAddress());
+      settleOk(
+          node,
+          chain,
+          chain.account(DevAccounts.AGENT),
+          chain.account(DevAccounts.PROVIDER).getAddress());
+      settleOk(
+          node,
+          chain,
+          chain.account(DevAccounts.AGENT),
+          chain.account(DevAccounts.PROVIDER).getAddress());
     }
     assertTrue(log.latest(address).isEmpty(), "nothing anchored while anchoring was off");
     try (FacilitatorNode node = start(d, data, AnchorOptions.defaults(), out)) {
-      TestKit.waitUntil("anchor at start", Duration.ofSeconds(60), () -> anchoredSeq(log, address) == 1);
+      TestKit.waitUntil(
+          "anchor at start", Duration.ofSeconds(60), () -> anchoredSeq(log, address) == 1);
       assertEquals(receiptHash(node, 1), log.latest(address).orElseThrow().head());
       // anchoring took an account nonce: settlements after it still go through
-      settleOk(node, chain, chain.account(DevAccounts.AGENT), chain.account(DevAccounts.PROVIDER).getAddress());
+      settleOk(
+          node,
+          chain,
+          chain.account(DevAccounts.AGENT),
+          chain.account(DevAccounts.PROVIDER).getAddress());
     }
     assertEquals(2, anchoredSeq(log, address));
   }
 
-  /** PCS servers started for the facilitators of this class (collateral only over HTTP, as on hardware). */
-  private static final java.util.List<io.attest402.pcs.SimulatedPcs> PCS = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /**
+   * PCS servers started for the facilitators of this class (collateral only over HTTP, as on
+   * hardware).
+   */
+  private static final java.util.List<io.attest402.pcs.SimulatedPcs> PCS =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @org.junit.jupiter.api.AfterAll
   static void stopPcs() {
     PCS.forEach(io.attest402.pcs.SimulatedPcs::close);
   }
 
-  /** A loopback PCS serving the simulation CA of {@code data} (created as the facilitator would create it). */
+  /**
+   * A loopback PCS serving the simulation CA of {@code data} (created as the facilitator would
+   * create it).
+   */
   private static java.net.URI pcsFor(Path data) {
     try {
-      io.attest402.pcs.SimulatedPcs pcs = io.attest402.pcs.SimulatedPcs.start(
-          io.attest402.enclave.tee.SimulatedBackend.loadOrCreateCa(data, Clock.systemUTC()), Clock.systemUTC());
+      io.attest402.pcs.SimulatedPcs pcs =
+          io.attest402.pcs.SimulatedPcs.start(
+              io.attest402.enclave.tee.SimulatedBackend.loadOrCreateCa(data, Clock.systemUTC()),
+              Clock.systemUTC());
       PCS.add(pcs);
       return pcs.url();
     } catch (io.attest402.enclave.tee.TeeException e) {
@@ -136,12 +174,29 @@ class ReceiptAnchoringTest {
     }
   }
 
-  private static FacilitatorNode start(io.attest402.contracts.chain.Deployment d, Path data, AnchorOptions anchors,
+  private static FacilitatorNode start(
+      io.attest402.contracts.chain.Deployment d,
+      Path data,
+      AnchorOptions anchors,
       StringWriter out) {
-    return FacilitatorNode.start(new FacilitatorNode.Config(d, NetworksConfig.fromDeployment(d), "127.0.0.1", 0,
-        null, data, "simulated", FacilitatorOptions.defaults(), false, List.of(), pcsFor(data), List.of()), anchors,
+    return FacilitatorNode.start(
+        new FacilitatorNode.Config(
+            d,
+            NetworksConfig.fromDeployment(d),
+            "127.0.0.1",
+            0,
+            null,
+            data,
+            "simulated",
+            FacilitatorOptions.defaults(),
+            false,
+            List.of(),
+            pcsFor(data),
+            List.of()),
+        anchors,
         Clock.systemUTC(),
-        new PrintWriter(out, true), new PrintWriter(out, true));
+        new PrintWriter(out, true),
+        new PrintWriter(out, true));
   }
 
   private static void settleOk(FacilitatorNode node, Chain chain, Credentials payer, String payTo) {
@@ -151,8 +206,9 @@ class ReceiptAnchoringTest {
     assertTrue(a.json().path("success").asBoolean(), a.text());
   }
 
-  private static void assertRefuses(FacilitatorNode node, Chain chain, Credentials payer, String payTo,
-      String why) throws Exception {
+  private static void assertRefuses(
+      FacilitatorNode node, Chain chain, Credentials payer, String payTo, String why)
+      throws Exception {
     TestKit.Answer health = TestKit.get(node.url() + "/health");
     assertEquals(503, health.status(), health.text());
     assertEquals("halted", health.json().path("status").asText());
@@ -164,7 +220,9 @@ class ReceiptAnchoringTest {
     TestKit.Answer settle = TestKit.post(node.url() + "/settle", body);
     assertEquals(503, settle.status(), settle.text());
     assertTrue(settle.json().path("errorMessage").asText().contains(why), settle.text());
-    assertEquals(0, TestKit.authorizationUsedCount(chain, payer.getAddress(), TestKit.nonceOf(body)),
+    assertEquals(
+        0,
+        TestKit.authorizationUsedCount(chain, payer.getAddress(), TestKit.nonceOf(body)),
         "nothing settled");
   }
 

@@ -30,9 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.Credentials;
 
 /**
- * One payment, one success: a settle for an authorization already claimed succeeds only as a retry of the claiming
- * request (same requirements, same {@code Idempotency-Key}); every other one answers {@code success:false} and
- * nothing more reaches the chain. Real HTTP, real anvil; each case counts the token's AuthorizationUsed events.
+ * One payment, one success: a settle for an authorization already claimed succeeds only as a retry
+ * of the claiming request (same requirements, same {@code Idempotency-Key}); every other one
+ * answers {@code success:false} and nothing more reaches the chain. Real HTTP, real anvil; each
+ * case counts the token's AuthorizationUsed events.
  */
 @ExtendWith(ChainExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -47,9 +48,15 @@ class ReplayTest {
   @BeforeAll
   void setUp(Chain chain, @TempDir Path dir) throws Exception {
     this.dir = dir;
-    server = TestKit.startFacilitator(chain, dir.resolve("data"), FacilitatorOptions.defaults()
-        .withReceiptWait(Duration.ofSeconds(5)).withPollInterval(Duration.ofMillis(50)), TestKit.networks(chain),
-        k -> ReceiptIssuer.NONE);
+    server =
+        TestKit.startFacilitator(
+            chain,
+            dir.resolve("data"),
+            FacilitatorOptions.defaults()
+                .withReceiptWait(Duration.ofSeconds(5))
+                .withPollInterval(Duration.ofMillis(50)),
+            TestKit.networks(chain),
+            k -> ReceiptIssuer.NONE);
     url = TestKit.url(server);
     payTo = chain.account(DevAccounts.PROVIDER).getAddress();
   }
@@ -73,12 +80,17 @@ class ReplayTest {
     assertEquals(200, a.status(), a.text());
     assertFalse(a.json().path("success").asBoolean(), a.text());
     assertEquals(reason, a.json().path("errorReason").asText(), a.text());
-    assertEquals("", a.json().path("transaction").asText(), "a refused replay learns no transaction: " + a.text());
+    assertEquals(
+        "",
+        a.json().path("transaction").asText(),
+        "a refused replay learns no transaction: " + a.text());
   }
 
   private void assertOneTransfer(Chain chain, String body) throws Exception {
-    assertEquals(1, TestKit.authorizationUsedCount(chain, chain.account(DevAccounts.AGENT).getAddress(),
-        TestKit.nonceOf(body)));
+    assertEquals(
+        1,
+        TestKit.authorizationUsedCount(
+            chain, chain.account(DevAccounts.AGENT).getAddress(), TestKit.nonceOf(body)));
   }
 
   @Test
@@ -87,17 +99,20 @@ class ReplayTest {
     TestKit.Answer first = TestKit.post(url + "/settle", body, "order-1");
     TestKit.Answer again = TestKit.post(url + "/settle", body, "order-1");
     assertTrue(again.json().path("success").asBoolean(), again.text());
-    assertEquals(first.json().path("transaction").asText(), again.json().path("transaction").asText());
+    assertEquals(
+        first.json().path("transaction").asText(), again.json().path("transaction").asText());
     assertOneTransfer(chain, body);
   }
 
   @Test
-  void aReplayWithoutAKeyFailsAndAFirstClaimWithoutAKeyCanNeverBeRetried(Chain chain) throws Exception {
+  void aReplayWithoutAKeyFailsAndAFirstClaimWithoutAKeyCanNeverBeRetried(Chain chain)
+      throws Exception {
     String withKey = settledPayment(chain, "order-2");
     assertRefused(TestKit.post(url + "/settle", withKey), "invalid_exact_evm_nonce_already_used");
     String noKey = settledPayment(chain, null);
     assertRefused(TestKit.post(url + "/settle", noKey), "invalid_exact_evm_nonce_already_used");
-    assertRefused(TestKit.post(url + "/settle", noKey, "late-key"), "invalid_exact_evm_nonce_already_used");
+    assertRefused(
+        TestKit.post(url + "/settle", noKey, "late-key"), "invalid_exact_evm_nonce_already_used");
     assertOneTransfer(chain, withKey);
     assertOneTransfer(chain, noKey);
   }
@@ -105,7 +120,8 @@ class ReplayTest {
   @Test
   void aReplayWithAnotherKeyFails(Chain chain) throws Exception {
     String body = settledPayment(chain, "order-3");
-    assertRefused(TestKit.post(url + "/settle", body, "order-3x"), "invalid_exact_evm_nonce_already_used");
+    assertRefused(
+        TestKit.post(url + "/settle", body, "order-3x"), "invalid_exact_evm_nonce_already_used");
     assertOneTransfer(chain, body);
   }
 
@@ -113,8 +129,10 @@ class ReplayTest {
   void aReplayForAnotherPayToFailsEvenWithTheKey(Chain chain) throws Exception {
     String body = settledPayment(chain, "order-4");
     ObjectNode changed = TestKit.mutable(body);
-    ((ObjectNode) changed.path("paymentRequirements")).put("payTo", chain.account(DevAccounts.VALIDATOR).getAddress());
-    assertRefused(TestKit.post(url + "/settle", changed.toString(), "order-4"),
+    ((ObjectNode) changed.path("paymentRequirements"))
+        .put("payTo", chain.account(DevAccounts.VALIDATOR).getAddress());
+    assertRefused(
+        TestKit.post(url + "/settle", changed.toString(), "order-4"),
         "invalid_exact_evm_recipient_mismatch");
     assertOneTransfer(chain, body);
   }
@@ -124,7 +142,8 @@ class ReplayTest {
     String body = settledPayment(chain, "order-5");
     ObjectNode changed = TestKit.mutable(body);
     ((ObjectNode) changed.path("paymentRequirements")).put("amount", "1");
-    assertRefused(TestKit.post(url + "/settle", changed.toString(), "order-5"),
+    assertRefused(
+        TestKit.post(url + "/settle", changed.toString(), "order-5"),
         "invalid_exact_evm_payload_authorization_value_mismatch");
     assertOneTransfer(chain, body);
   }
@@ -136,10 +155,12 @@ class ReplayTest {
     CountDownLatch go = new CountDownLatch(1);
     List<Future<TestKit.Answer>> futures = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
-      futures.add(pool.submit(() -> {
-        go.await();
-        return TestKit.post(url + "/settle", body);
-      }));
+      futures.add(
+          pool.submit(
+              () -> {
+                go.await();
+                return TestKit.post(url + "/settle", body);
+              }));
     }
     go.countDown();
     int success = 0;
@@ -149,7 +170,10 @@ class ReplayTest {
       if (a.json().path("success").asBoolean()) {
         success++;
       } else {
-        assertEquals("invalid_exact_evm_nonce_already_used", a.json().path("errorReason").asText(), a.text());
+        assertEquals(
+            "invalid_exact_evm_nonce_already_used",
+            a.json().path("errorReason").asText(),
+            a.text());
       }
     }
     pool.shutdown();
@@ -162,10 +186,15 @@ class ReplayTest {
     String body = TestKit.payment(chain, chain.account(DevAccounts.AGENT), payTo, AMOUNT);
     TestKit.Answer tooLong = TestKit.post(url + "/settle", body, "k".repeat(129));
     assertEquals(400, tooLong.status(), tooLong.text());
-    assertTrue(tooLong.json().path("errorMessage").asText().contains("1 to 128 printable ASCII"), tooLong.text());
-    assertEquals(0, TestKit.authorizationUsedCount(chain, chain.account(DevAccounts.AGENT).getAddress(),
-        TestKit.nonceOf(body)));
-    assertTrue(TestKit.post(url + "/settle", body, "k".repeat(128)).json().path("success").asBoolean());
+    assertTrue(
+        tooLong.json().path("errorMessage").asText().contains("1 to 128 printable ASCII"),
+        tooLong.text());
+    assertEquals(
+        0,
+        TestKit.authorizationUsedCount(
+            chain, chain.account(DevAccounts.AGENT).getAddress(), TestKit.nonceOf(body)));
+    assertTrue(
+        TestKit.post(url + "/settle", body, "k".repeat(128)).json().path("success").asBoolean());
   }
 
   @Test
@@ -176,21 +205,29 @@ class ReplayTest {
     for (String route : List.of("/verify", "/settle")) {
       TestKit.Answer a = TestKit.post(url + route, zero);
       assertEquals(200, a.status(), a.text());
-      assertEquals("invalid_exact_evm_authorization_value", a.json().path(route.equals("/verify") ? "invalidReason"
-          : "errorReason").asText(), a.text());
+      assertEquals(
+          "invalid_exact_evm_authorization_value",
+          a.json().path(route.equals("/verify") ? "invalidReason" : "errorReason").asText(),
+          a.text());
     }
     String self = TestKit.payment(chain, agent, agent.getAddress(), AMOUNT);
     for (String route : List.of("/verify", "/settle")) {
       TestKit.Answer a = TestKit.post(url + route, self);
       assertEquals(200, a.status(), a.text());
-      assertEquals("invalid_exact_evm_recipient_mismatch", a.json().path(route.equals("/verify") ? "invalidReason"
-          : "errorReason").asText(), a.text());
+      assertEquals(
+          "invalid_exact_evm_recipient_mismatch",
+          a.json().path(route.equals("/verify") ? "invalidReason" : "errorReason").asText(),
+          a.text());
     }
     assertEquals(before, facilitatorNonce(chain), "the facilitator sent nothing");
-    assertEquals(0, TestKit.authorizationUsedCount(chain, agent.getAddress(), TestKit.nonceOf(zero)));
-    assertEquals(0, TestKit.authorizationUsedCount(chain, agent.getAddress(), TestKit.nonceOf(self)));
+    assertEquals(
+        0, TestKit.authorizationUsedCount(chain, agent.getAddress(), TestKit.nonceOf(zero)));
+    assertEquals(
+        0, TestKit.authorizationUsedCount(chain, agent.getAddress(), TestKit.nonceOf(self)));
     String metrics = TestKit.get(url + "/metrics").text();
-    assertTrue(metrics.contains("rule=\"min_amount\"") && metrics.contains("rule=\"self_payment\""), metrics);
+    assertTrue(
+        metrics.contains("rule=\"min_amount\"") && metrics.contains("rule=\"self_payment\""),
+        metrics);
   }
 
   @Test
@@ -206,7 +243,9 @@ class ReplayTest {
       while (rs.next()) {
         rows++;
         String req = rs.getString(1);
-        assertFalse(req.contains("weather") || req.contains("\"resource\""), "no resource in the journal: " + req);
+        assertFalse(
+            req.contains("weather") || req.contains("\"resource\""),
+            "no resource in the journal: " + req);
         String k = rs.getString(2);
         assertTrue(k == null || k.matches("[0-9a-f]{64}"), "the key is kept hashed: " + k);
       }
@@ -215,7 +254,13 @@ class ReplayTest {
   }
 
   private long facilitatorNonce(Chain chain) throws Exception {
-    return chain.web3j().ethGetTransactionCount(server.facilitator().address(),
-        org.web3j.protocol.core.DefaultBlockParameterName.PENDING).send().getTransactionCount().longValueExact();
+    return chain
+        .web3j()
+        .ethGetTransactionCount(
+            server.facilitator().address(),
+            org.web3j.protocol.core.DefaultBlockParameterName.PENDING)
+        .send()
+        .getTransactionCount()
+        .longValueExact();
   }
 }

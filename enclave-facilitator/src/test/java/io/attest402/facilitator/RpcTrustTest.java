@@ -31,9 +31,10 @@ import org.web3j.protocol.core.methods.response.Transaction;
 import org.web3j.utils.Numeric;
 
 /**
- * The RPC node is not trusted blindly: a loopback JSON-RPC proxy in front of a real anvil lies about the chain id,
- * the fees, or a receipt, and the facilitator refuses to start, caps what it signs, or keeps the settlement
- * unfinal (no receipt signed) until a quorum of nodes agrees. No answer, health document or error names an RPC URL.
+ * The RPC node is not trusted blindly: a loopback JSON-RPC proxy in front of a real anvil lies
+ * about the chain id, the fees, or a receipt, and the facilitator refuses to start, caps what it
+ * signs, or keeps the settlement unfinal (no receipt signed) until a quorum of nodes agrees. No
+ * answer, health document or error names an RPC URL.
  */
 @ExtendWith(ChainExtension.class)
 class RpcTrustTest {
@@ -42,23 +43,35 @@ class RpcTrustTest {
 
   static NetworksConfig via(Chain chain, String rpcUrl, String... witnesses) {
     var d = chain.deployment();
-    AssetConfig usdc = new AssetConfig(d.contracts().usdc(), d.usdc().name(), d.usdc().version(), d.usdc().decimals());
-    return new NetworksConfig(List.of(new NetworkConfig(d.network(), rpcUrl, List.of(usdc), null,
-        List.of(witnesses))));
+    AssetConfig usdc =
+        new AssetConfig(
+            d.contracts().usdc(), d.usdc().name(), d.usdc().version(), d.usdc().decimals());
+    return new NetworksConfig(
+        List.of(new NetworkConfig(d.network(), rpcUrl, List.of(usdc), null, List.of(witnesses))));
   }
 
   static FacilitatorOptions fast() {
-    return FacilitatorOptions.defaults().withReceiptWait(Duration.ofMillis(1500))
-        .withPollInterval(Duration.ofMillis(50)).withRpcTimeout(Duration.ofSeconds(5));
+    return FacilitatorOptions.defaults()
+        .withReceiptWait(Duration.ofMillis(1500))
+        .withPollInterval(Duration.ofMillis(50))
+        .withRpcTimeout(Duration.ofSeconds(5));
   }
 
   @Test
-  void aNodeOfAnotherChainIsRefusedAtStartWithoutNamingItsUrl(Chain chain, @TempDir Path dir) throws Exception {
+  void aNodeOfAnotherChainIsRefusedAtStartWithoutNamingItsUrl(Chain chain, @TempDir Path dir)
+      throws Exception {
     try (LyingRpc rpc = new LyingRpc(chain.rpcUrl())) {
-      rpc.lie((req, honest) -> LyingRpc.method(req).equals("eth_chainId")
-          ? LyingRpc.withResult(honest, Wire.NODES.textNode("0x1")) : honest);
-      IllegalStateException e = assertThrows(IllegalStateException.class,
-          () -> TestKit.startFacilitator(chain, dir, fast(), via(chain, rpc.url()), k -> ReceiptIssuer.NONE));
+      rpc.lie(
+          (req, honest) ->
+              LyingRpc.method(req).equals("eth_chainId")
+                  ? LyingRpc.withResult(honest, Wire.NODES.textNode("0x1"))
+                  : honest);
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () ->
+                  TestKit.startFacilitator(
+                      chain, dir, fast(), via(chain, rpc.url()), k -> ReceiptIssuer.NONE));
       assertTrue(e.getMessage().contains("reports chain id 1"), e.getMessage());
       assertFalse(e.getMessage().contains(Integer.toString(rpc.port())), e.getMessage());
     }
@@ -66,66 +79,101 @@ class RpcTrustTest {
 
   @Test
   void plainHttpToANonLoopbackNodeIsRefused(Chain chain, @TempDir Path dir) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> TestKit.startFacilitator(chain, dir, fast(), via(chain, "http://192.0.2.7:8545/v2/SECRETKEY"),
-            k -> ReceiptIssuer.NONE));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                TestKit.startFacilitator(
+                    chain,
+                    dir,
+                    fast(),
+                    via(chain, "http://192.0.2.7:8545/v2/SECRETKEY"),
+                    k -> ReceiptIssuer.NONE));
     assertTrue(e.getMessage().contains("use https"), e.getMessage());
     assertFalse(e.getMessage().contains("SECRETKEY"), e.getMessage());
   }
 
   @Test
-  void absurdTipsAreCappedAndABaseFeeAboveTheCapSendsNothing(Chain chain, @TempDir Path dir) throws Exception {
+  void absurdTipsAreCappedAndABaseFeeAboveTheCapSendsNothing(Chain chain, @TempDir Path dir)
+      throws Exception {
     Credentials payer = chain.account(DevAccounts.AGENT);
     String payTo = chain.account(DevAccounts.PROVIDER).getAddress();
     try (LyingRpc rpc = new LyingRpc(chain.rpcUrl())) {
       AtomicReference<BigInteger> baseSeen = new AtomicReference<>();
-      rpc.lie((req, honest) -> {
-        if (LyingRpc.method(req).equals("eth_maxPriorityFeePerGas")) {
-          return LyingRpc.withResult(honest, Wire.NODES.textNode(Numeric.toHexStringWithPrefix(GWEI.multiply(
-              BigInteger.valueOf(60)))));
-        }
-        if (LyingRpc.method(req).equals("eth_getBlockByNumber") && honest.path("result").has("baseFeePerGas")) {
-          baseSeen.set(Numeric.decodeQuantity(honest.path("result").path("baseFeePerGas").asText()));
-        }
-        return honest;
-      });
-      FacilitatorServer server = TestKit.startFacilitator(chain, dir.resolve("tips"), fast(),
-          via(chain, rpc.url()), k -> ReceiptIssuer.NONE);
+      rpc.lie(
+          (req, honest) -> {
+            if (LyingRpc.method(req).equals("eth_maxPriorityFeePerGas")) {
+              return LyingRpc.withResult(
+                  honest,
+                  Wire.NODES.textNode(
+                      Numeric.toHexStringWithPrefix(GWEI.multiply(BigInteger.valueOf(60)))));
+            }
+            if (LyingRpc.method(req).equals("eth_getBlockByNumber")
+                && honest.path("result").has("baseFeePerGas")) {
+              baseSeen.set(
+                  Numeric.decodeQuantity(honest.path("result").path("baseFeePerGas").asText()));
+            }
+            return honest;
+          });
+      FacilitatorServer server =
+          TestKit.startFacilitator(
+              chain, dir.resolve("tips"), fast(), via(chain, rpc.url()), k -> ReceiptIssuer.NONE);
       try {
-        TestKit.Answer a = TestKit.post(TestKit.url(server) + "/settle", TestKit.payment(chain, payer, payTo, AMOUNT));
+        TestKit.Answer a =
+            TestKit.post(
+                TestKit.url(server) + "/settle", TestKit.payment(chain, payer, payTo, AMOUNT));
         assertTrue(a.json().path("success").asBoolean(), a.text());
-        Transaction tx = chain.web3j().ethGetTransactionByHash(a.json().path("transaction").asText()).send()
-            .getTransaction().orElseThrow();
+        Transaction tx =
+            chain
+                .web3j()
+                .ethGetTransactionByHash(a.json().path("transaction").asText())
+                .send()
+                .getTransaction()
+                .orElseThrow();
         BigInteger tip = tx.getMaxPriorityFeePerGas();
-        assertTrue(tip.compareTo(GWEI.multiply(BigInteger.TEN)) <= 0, "tip " + tip + " within the 10 gwei cap");
-        assertTrue(tip.compareTo(baseSeen.get().multiply(BigInteger.TEN)) <= 0,
+        assertTrue(
+            tip.compareTo(GWEI.multiply(BigInteger.TEN)) <= 0,
+            "tip " + tip + " within the 10 gwei cap");
+        assertTrue(
+            tip.compareTo(baseSeen.get().multiply(BigInteger.TEN)) <= 0,
             "tip " + tip + " within 10 x the base fee " + baseSeen.get());
         String health = TestKit.get(TestKit.url(server) + "/health").text();
-        assertFalse(health.contains(Integer.toString(rpc.port())), "no RPC URL in /health: " + health);
+        assertFalse(
+            health.contains(Integer.toString(rpc.port())), "no RPC URL in /health: " + health);
       } finally {
         server.stop();
       }
 
-      rpc.lie((req, honest) -> {
-        if (LyingRpc.method(req).equals("eth_getBlockByNumber") && honest.path("result").has("baseFeePerGas")) {
-          ObjectNode block = ((ObjectNode) honest.path("result")).deepCopy();
-          block.put("baseFeePerGas", Numeric.toHexStringWithPrefix(GWEI.multiply(BigInteger.valueOf(1_000))));
-          return LyingRpc.withResult(honest, block);
-        }
-        return honest;
-      });
-      FacilitatorServer capped = TestKit.startFacilitator(chain, dir.resolve("base"), fast(),
-          via(chain, rpc.url()), k -> ReceiptIssuer.NONE);
+      rpc.lie(
+          (req, honest) -> {
+            if (LyingRpc.method(req).equals("eth_getBlockByNumber")
+                && honest.path("result").has("baseFeePerGas")) {
+              ObjectNode block = ((ObjectNode) honest.path("result")).deepCopy();
+              block.put(
+                  "baseFeePerGas",
+                  Numeric.toHexStringWithPrefix(GWEI.multiply(BigInteger.valueOf(1_000))));
+              return LyingRpc.withResult(honest, block);
+            }
+            return honest;
+          });
+      FacilitatorServer capped =
+          TestKit.startFacilitator(
+              chain, dir.resolve("base"), fast(), via(chain, rpc.url()), k -> ReceiptIssuer.NONE);
       try {
         long before = pendingNonce(chain, capped.facilitator().address());
         String body = TestKit.payment(chain, payer, payTo, AMOUNT);
         TestKit.Answer a = TestKit.post(TestKit.url(capped) + "/settle", body);
         assertEquals(503, a.status(), a.text());
-        assertTrue(a.json().path("errorMessage").asText().contains("above the max fee per gas cap"), a.text());
+        assertTrue(
+            a.json().path("errorMessage").asText().contains("above the max fee per gas cap"),
+            a.text());
         assertTrue(a.text().contains("nothing was broadcast"), a.text());
-        assertEquals(before, pendingNonce(chain, capped.facilitator().address()), "nothing was sent");
-        assertEquals(0, TestKit.authorizationUsedCount(chain, payer.getAddress(), TestKit.nonceOf(body)));
-        assertTrue(TestKit.get(TestKit.url(capped) + "/metrics").text().contains("rule=\"fee_cap\""));
+        assertEquals(
+            before, pendingNonce(chain, capped.facilitator().address()), "nothing was sent");
+        assertEquals(
+            0, TestKit.authorizationUsedCount(chain, payer.getAddress(), TestKit.nonceOf(body)));
+        assertTrue(
+            TestKit.get(TestKit.url(capped) + "/metrics").text().contains("rule=\"fee_cap\""));
       } finally {
         capped.stop();
       }
@@ -133,39 +181,60 @@ class RpcTrustTest {
   }
 
   @Test
-  void aReceiptFabricatedByOneOfThreeNodesIsNotFinalAndNothingIsSigned(Chain chain, @TempDir Path dir)
-      throws Exception {
+  void aReceiptFabricatedByOneOfThreeNodesIsNotFinalAndNothingIsSigned(
+      Chain chain, @TempDir Path dir) throws Exception {
     Credentials payer = chain.account(DevAccounts.VALIDATOR);
     String payTo = chain.account(DevAccounts.PROVIDER).getAddress();
     String usdc = chain.deployment().contracts().usdc();
     String fakeBlockHash = TestKit.nonce();
-    try (LyingRpc liar = new LyingRpc(chain.rpcUrl()); LyingRpc honest1 = new LyingRpc(chain.rpcUrl());
+    try (LyingRpc liar = new LyingRpc(chain.rpcUrl());
+        LyingRpc honest1 = new LyingRpc(chain.rpcUrl());
         LyingRpc honest2 = new LyingRpc(chain.rpcUrl())) {
-      liar.lie((req, honest) -> {
-        if (LyingRpc.method(req).equals("eth_getTransactionReceipt") && honest.path("result").isNull()) {
-          return LyingRpc.withResult(honest, fakeReceipt(req.path("params").get(0).asText(), fakeBlockHash, usdc,
-              payer.getAddress(), payTo, AMOUNT));
-        }
-        return honest;
-      });
-      ReceiptIssuer counting = (facts, previous) -> {
-        ObjectNode r = Wire.newObject();
-        r.put("tx", facts.transaction());
-        return Optional.of(r);
-      };
-      FacilitatorServer server = TestKit.startFacilitator(chain, dir, fast(),
-          via(chain, liar.url(), honest1.url(), honest2.url()), k -> counting);
+      liar.lie(
+          (req, honest) -> {
+            if (LyingRpc.method(req).equals("eth_getTransactionReceipt")
+                && honest.path("result").isNull()) {
+              return LyingRpc.withResult(
+                  honest,
+                  fakeReceipt(
+                      req.path("params").get(0).asText(),
+                      fakeBlockHash,
+                      usdc,
+                      payer.getAddress(),
+                      payTo,
+                      AMOUNT));
+            }
+            return honest;
+          });
+      ReceiptIssuer counting =
+          (facts, previous) -> {
+            ObjectNode r = Wire.newObject();
+            r.put("tx", facts.transaction());
+            return Optional.of(r);
+          };
+      FacilitatorServer server =
+          TestKit.startFacilitator(
+              chain,
+              dir,
+              fast(),
+              via(chain, liar.url(), honest1.url(), honest2.url()),
+              k -> counting);
       String url = TestKit.url(server);
       String body = TestKit.payment(chain, payer, payTo, AMOUNT);
       chain.setAutomine(false);
       try {
         TestKit.Answer first = TestKit.post(url + "/settle", body, "quorum");
         assertEquals("settlement_pending", first.json().path("errorReason").asText(), first.text());
-        TestKit.waitUntil("the reconciler to see the fabricated receipt", Duration.ofSeconds(20),
+        TestKit.waitUntil(
+            "the reconciler to see the fabricated receipt",
+            Duration.ofSeconds(20),
             () -> TestKit.get(url + "/metrics").text().contains("rule=\"receipt_no_quorum\""));
         JsonNode status = TestKit.get(url + "/settlements/" + TestKit.nonceOf(body)).json();
         assertEquals("pending", status.path("status").asText(), status.toString());
-        assertEquals(0, TestKit.get(url + "/receipts?from=0").json().path("receipts").size(), "no receipt signed");
+        assertEquals(
+            0,
+            TestKit.get(url + "/receipts?from=0").json().path("receipts").size(),
+            "no receipt signed");
         chain.mine();
         TestKit.Answer done = TestKit.post(url + "/settle", body, "quorum");
         for (int i = 0; i < 10 && !done.json().path("success").asBoolean(); i++) {
@@ -173,14 +242,29 @@ class RpcTrustTest {
         }
         assertTrue(done.json().path("success").asBoolean(), done.text());
         JsonNode settled = TestKit.get(url + "/settlements/" + TestKit.nonceOf(body)).json();
-        String realBlock = chain.web3j().ethGetTransactionReceipt(done.json().path("transaction").asText()).send()
-            .getTransactionReceipt().orElseThrow().getBlockHash();
+        String realBlock =
+            chain
+                .web3j()
+                .ethGetTransactionReceipt(done.json().path("transaction").asText())
+                .send()
+                .getTransactionReceipt()
+                .orElseThrow()
+                .getBlockHash();
         assertFalse(realBlock.equalsIgnoreCase(fakeBlockHash));
-        assertEquals(chain.web3j().ethGetTransactionReceipt(done.json().path("transaction").asText()).send()
-            .getTransactionReceipt().orElseThrow().getBlockNumber().longValueExact(),
-            settled.path("blockNumber").asLong(), settled.toString());
+        assertEquals(
+            chain
+                .web3j()
+                .ethGetTransactionReceipt(done.json().path("transaction").asText())
+                .send()
+                .getTransactionReceipt()
+                .orElseThrow()
+                .getBlockNumber()
+                .longValueExact(),
+            settled.path("blockNumber").asLong(),
+            settled.toString());
         assertEquals(1, TestKit.get(url + "/receipts?from=0").json().path("receipts").size());
-        assertEquals(1, TestKit.authorizationUsedCount(chain, payer.getAddress(), TestKit.nonceOf(body)));
+        assertEquals(
+            1, TestKit.authorizationUsedCount(chain, payer.getAddress(), TestKit.nonceOf(body)));
       } finally {
         chain.setAutomine(true);
         server.stop();
@@ -189,12 +273,20 @@ class RpcTrustTest {
   }
 
   static long pendingNonce(Chain chain, String address) throws Exception {
-    return chain.web3j().ethGetTransactionCount(address, DefaultBlockParameterName.PENDING).send()
-        .getTransactionCount().longValueExact();
+    return chain
+        .web3j()
+        .ethGetTransactionCount(address, DefaultBlockParameterName.PENDING)
+        .send()
+        .getTransactionCount()
+        .longValueExact();
   }
 
-  /** A successful receipt with the Transfer log the settlement expects, in a block that does not exist. */
-  static JsonNode fakeReceipt(String txHash, String blockHash, String token, String from, String to, BigInteger v) {
+  /**
+   * A successful receipt with the Transfer log the settlement expects, in a block that does not
+   * exist.
+   */
+  static JsonNode fakeReceipt(
+      String txHash, String blockHash, String token, String from, String to, BigInteger v) {
     ObjectNode r = Wire.newObject();
     r.put("transactionHash", txHash);
     r.put("transactionIndex", "0x0");

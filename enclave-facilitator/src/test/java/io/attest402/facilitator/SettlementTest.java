@@ -34,7 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 
-/** Settlement over real HTTP against a real anvil: idempotency, concurrency, pending answers, fee bumps, receipts. */
+/**
+ * Settlement over real HTTP against a real anvil: idempotency, concurrency, pending answers, fee
+ * bumps, receipts.
+ */
 @ExtendWith(ChainExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SettlementTest {
@@ -46,20 +49,28 @@ class SettlementTest {
   Path dir;
 
   /** A receipt stand-in that records the facts and chains by the previous sequence. */
-  static final ReceiptIssuer ISSUER = (SettlementFacts f, JsonNode previous) -> {
-    ObjectNode r = Wire.newObject();
-    r.put("seq", f.sequence());
-    r.put("tx", f.transaction());
-    r.put("success", f.success());
-    r.put("prev", previous == null ? 0 : previous.path("seq").asLong());
-    return Optional.of(r);
-  };
+  static final ReceiptIssuer ISSUER =
+      (SettlementFacts f, JsonNode previous) -> {
+        ObjectNode r = Wire.newObject();
+        r.put("seq", f.sequence());
+        r.put("tx", f.transaction());
+        r.put("success", f.success());
+        r.put("prev", previous == null ? 0 : previous.path("seq").asLong());
+        return Optional.of(r);
+      };
 
   @BeforeAll
   void setUp(Chain chain, @TempDir Path dir) throws Exception {
     this.dir = dir;
-    server = TestKit.startFacilitator(chain, dir.resolve("main"), FacilitatorOptions.defaults()
-        .withReceiptWait(Duration.ofSeconds(2)).withPollInterval(Duration.ofMillis(50)), TestKit.networks(chain), k -> ISSUER);
+    server =
+        TestKit.startFacilitator(
+            chain,
+            dir.resolve("main"),
+            FacilitatorOptions.defaults()
+                .withReceiptWait(Duration.ofSeconds(2))
+                .withPollInterval(Duration.ofMillis(50)),
+            TestKit.networks(chain),
+            k -> ISSUER);
     url = TestKit.url(server);
     payTo = chain.account(DevAccounts.PROVIDER).getAddress();
   }
@@ -72,8 +83,10 @@ class SettlementTest {
   }
 
   @Test
-  void fiftyConcurrentRetriesWithOneIdempotencyKeyPutOneTransactionOnChain(Chain chain) throws Exception {
-    // the same request retried 50 times at once by its resource server (one Idempotency-Key): one transaction, and
+  void fiftyConcurrentRetriesWithOneIdempotencyKeyPutOneTransactionOnChain(Chain chain)
+      throws Exception {
+    // the same request retried 50 times at once by its resource server (one Idempotency-Key): one
+    // transaction, and
     // every retry gets its outcome (without the key only one would succeed: ReplayTest)
     Credentials payer = chain.account(DevAccounts.AGENT);
     String body = TestKit.payment(chain, payer, payTo, AMOUNT);
@@ -82,10 +95,12 @@ class SettlementTest {
     CountDownLatch go = new CountDownLatch(1);
     List<Future<TestKit.Answer>> futures = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
-      futures.add(pool.submit(() -> {
-        go.await();
-        return TestKit.post(url + "/settle", body, key);
-      }));
+      futures.add(
+          pool.submit(
+              () -> {
+                go.await();
+                return TestKit.post(url + "/settle", body, key);
+              }));
     }
     go.countDown();
     Set<String> distinct = new HashSet<>();
@@ -97,25 +112,37 @@ class SettlementTest {
     }
     pool.shutdown();
     assertEquals(1, distinct.size(), "50 identical answers: " + distinct);
-    assertEquals(1, TestKit.authorizationUsedCount(chain, payer.getAddress(), TestKit.nonceOf(body)));
+    assertEquals(
+        1, TestKit.authorizationUsedCount(chain, payer.getAddress(), TestKit.nonceOf(body)));
     // and once more, later: the same answer from the journal
     assertEquals(distinct.iterator().next(), TestKit.post(url + "/settle", body, key).text());
     JsonNode only = TestKit.mutable(distinct.iterator().next());
-    assertTrue(only.path("extensions").path(ReceiptIssuer.EXTENSION_KEY).isObject(), only.toString());
+    assertTrue(
+        only.path("extensions").path(ReceiptIssuer.EXTENSION_KEY).isObject(), only.toString());
   }
 
   @Test
   void manyDistinctConcurrentSettlementsAllLandWithoutNonceErrors(Chain chain) throws Exception {
     String facilitator = server.facilitator().address();
-    long nonceBefore = chain.web3j().ethGetTransactionCount(facilitator, DefaultBlockParameterName.LATEST).send()
-        .getTransactionCount().longValueExact();
+    long nonceBefore =
+        chain
+            .web3j()
+            .ethGetTransactionCount(facilitator, DefaultBlockParameterName.LATEST)
+            .send()
+            .getTransactionCount()
+            .longValueExact();
     int n = 40;
     List<String> bodies = new ArrayList<>();
-    Credentials[] payers = {chain.account(DevAccounts.AGENT), chain.account(DevAccounts.PROVIDER),
-        chain.account(DevAccounts.VALIDATOR)};
+    Credentials[] payers = {
+      chain.account(DevAccounts.AGENT),
+      chain.account(DevAccounts.PROVIDER),
+      chain.account(DevAccounts.VALIDATOR)
+    };
     for (int i = 0; i < n; i++) {
       Credentials p = payers[i % payers.length];
-      bodies.add(TestKit.payment(chain, p, chain.account(7).getAddress(), AMOUNT.add(BigInteger.valueOf(i))));
+      bodies.add(
+          TestKit.payment(
+              chain, p, chain.account(7).getAddress(), AMOUNT.add(BigInteger.valueOf(i))));
     }
     ExecutorService pool = Executors.newFixedThreadPool(n);
     CountDownLatch go = new CountDownLatch(1);
@@ -123,15 +150,20 @@ class SettlementTest {
     for (int i = 0; i < n; i++) {
       String b = bodies.get(i);
       String key = "many-" + i;
-      futures.add(pool.submit(() -> {
-        go.await();
-        TestKit.Answer a = TestKit.post(url + "/settle", b, key);
-        // under load the receipt may outlast the 2 s wait: the resource server's retry (same key) gets the outcome
-        for (int r = 0; r < 20 && "settlement_pending".equals(a.json().path("errorReason").asText()); r++) {
-          a = TestKit.post(url + "/settle", b, key);
-        }
-        return a;
-      }));
+      futures.add(
+          pool.submit(
+              () -> {
+                go.await();
+                TestKit.Answer a = TestKit.post(url + "/settle", b, key);
+                // under load the receipt may outlast the 2 s wait: the resource server's retry
+                // (same key) gets the outcome
+                for (int r = 0;
+                    r < 20 && "settlement_pending".equals(a.json().path("errorReason").asText());
+                    r++) {
+                  a = TestKit.post(url + "/settle", b, key);
+                }
+                return a;
+              }));
     }
     go.countDown();
     Set<String> txs = new HashSet<>();
@@ -140,14 +172,24 @@ class SettlementTest {
       assertEquals(200, a.status(), a.text());
       assertTrue(a.json().path("success").asBoolean(), a.text());
       txs.add(a.json().path("transaction").asText());
-      String from = TestKit.mutable(bodies.get(i)).path("paymentPayload").path("payload").path("authorization")
-          .path("from").asText();
+      String from =
+          TestKit.mutable(bodies.get(i))
+              .path("paymentPayload")
+              .path("payload")
+              .path("authorization")
+              .path("from")
+              .asText();
       assertEquals(1, TestKit.authorizationUsedCount(chain, from, TestKit.nonceOf(bodies.get(i))));
     }
     pool.shutdown();
     assertEquals(n, txs.size());
-    long nonceAfter = chain.web3j().ethGetTransactionCount(facilitator, DefaultBlockParameterName.LATEST).send()
-        .getTransactionCount().longValueExact();
+    long nonceAfter =
+        chain
+            .web3j()
+            .ethGetTransactionCount(facilitator, DefaultBlockParameterName.LATEST)
+            .send()
+            .getTransactionCount()
+            .longValueExact();
     assertEquals(nonceBefore + n, nonceAfter, "one transaction per settlement, no gaps, no extra");
     String metrics = TestKit.get(url + "/metrics").text();
     assertFalse(metrics.contains("kind=\"resign\""), "no nonce collisions needed re-signing");
@@ -176,8 +218,10 @@ class SettlementTest {
       TestKit.Answer again = TestKit.post(url + "/settle", body, key);
       assertTrue(again.json().path("success").asBoolean(), again.text());
       assertEquals(tx, again.json().path("transaction").asText());
-      assertEquals("settled", TestKit.get(url + "/settlements/" + tx).json().path("status").asText());
-      assertEquals(1, TestKit.authorizationUsedCount(chain, payer.getAddress(), TestKit.nonceOf(body)));
+      assertEquals(
+          "settled", TestKit.get(url + "/settlements/" + tx).json().path("status").asText());
+      assertEquals(
+          1, TestKit.authorizationUsedCount(chain, payer.getAddress(), TestKit.nonceOf(body)));
     } finally {
       chain.setAutomine(true);
     }
@@ -185,9 +229,16 @@ class SettlementTest {
 
   @Test
   void aStuckTransactionIsReplacedWithHigherFeesAndSettlesOnce(Chain chain) throws Exception {
-    FacilitatorServer bumping = TestKit.startFacilitator(chain, dir.resolve("bump"), FacilitatorOptions.defaults()
-        .withReceiptWait(Duration.ofSeconds(1)).withPollInterval(Duration.ofMillis(50))
-        .withReplaceAfter(Duration.ofMillis(700)), TestKit.networks(chain), k -> ReceiptIssuer.NONE);
+    FacilitatorServer bumping =
+        TestKit.startFacilitator(
+            chain,
+            dir.resolve("bump"),
+            FacilitatorOptions.defaults()
+                .withReceiptWait(Duration.ofSeconds(1))
+                .withPollInterval(Duration.ofMillis(50))
+                .withReplaceAfter(Duration.ofMillis(700)),
+            TestKit.networks(chain),
+            k -> ReceiptIssuer.NONE);
     Credentials payer = chain.account(DevAccounts.VALIDATOR);
     String body = TestKit.payment(chain, payer, payTo, AMOUNT);
     String nonce = TestKit.nonceOf(body);
@@ -196,18 +247,27 @@ class SettlementTest {
     try {
       TestKit.Answer first = TestKit.post(burl + "/settle", body, "bump");
       assertEquals("settlement_pending", first.json().path("errorReason").asText(), first.text());
-      TestKit.waitUntil("a fee-bumped replacement", Duration.ofSeconds(10),
-          () -> TestKit.get(burl + "/settlements/" + nonce).json().path("transactions").size() >= 2);
+      TestKit.waitUntil(
+          "a fee-bumped replacement",
+          Duration.ofSeconds(10),
+          () ->
+              TestKit.get(burl + "/settlements/" + nonce).json().path("transactions").size() >= 2);
       JsonNode status = TestKit.get(burl + "/settlements/" + nonce).json();
       JsonNode txs = status.path("transactions");
-      assertEquals(txs.get(0).path("accountNonce").asLong(), txs.get(1).path("accountNonce").asLong());
-      assertTrue(new BigInteger(txs.get(1).path("maxFeePerGas").asText())
-          .compareTo(new BigInteger(txs.get(0).path("maxFeePerGas").asText())) > 0, status.toString());
+      assertEquals(
+          txs.get(0).path("accountNonce").asLong(), txs.get(1).path("accountNonce").asLong());
+      assertTrue(
+          new BigInteger(txs.get(1).path("maxFeePerGas").asText())
+                  .compareTo(new BigInteger(txs.get(0).path("maxFeePerGas").asText()))
+              > 0,
+          status.toString());
       chain.mine();
       TestKit.Answer done = TestKit.post(burl + "/settle", body, "bump");
       assertTrue(done.json().path("success").asBoolean(), done.text());
       Set<String> hashes = new HashSet<>();
-      TestKit.get(burl + "/settlements/" + nonce).json().path("transactions")
+      TestKit.get(burl + "/settlements/" + nonce)
+          .json()
+          .path("transactions")
           .forEach(t -> hashes.add(t.path("hash").asText()));
       assertTrue(hashes.contains(done.json().path("transaction").asText()));
       assertEquals(1, TestKit.authorizationUsedCount(chain, payer.getAddress(), nonce));
@@ -222,20 +282,24 @@ class SettlementTest {
     Credentials payer = chain.account(DevAccounts.AGENT);
     ObjectNode body = TestKit.mutable(TestKit.payment(chain, chain.account(9), payTo, AMOUNT));
     // signed by account 9 but claiming to be from the agent: the signature check fails at settle
-    ((ObjectNode) body.path("paymentPayload").path("payload").path("authorization")).put("from", payer.getAddress());
+    ((ObjectNode) body.path("paymentPayload").path("payload").path("authorization"))
+        .put("from", payer.getAddress());
     TestKit.Answer a = TestKit.post(url + "/settle", body.toString());
     assertEquals(200, a.status(), a.text());
     assertFalse(a.json().path("success").asBoolean());
     assertEquals("invalid_exact_evm_signature", a.json().path("errorReason").asText());
     assertEquals("", a.json().path("transaction").asText());
-    assertEquals(404, TestKit.get(url + "/settlements/" + TestKit.nonceOf(body.toString())).status());
+    assertEquals(
+        404, TestKit.get(url + "/settlements/" + TestKit.nonceOf(body.toString())).status());
   }
 
   @Test
   void receiptsFormAGaplessSequenceAndTheSurfaceAnswers(Chain chain) {
     for (int i = 0; i < 3; i++) {
-      TestKit.Answer a = TestKit.post(url + "/settle", TestKit.payment(chain, chain.account(DevAccounts.AGENT),
-          payTo, AMOUNT));
+      TestKit.Answer a =
+          TestKit.post(
+              url + "/settle",
+              TestKit.payment(chain, chain.account(DevAccounts.AGENT), payTo, AMOUNT));
       assertTrue(a.json().path("success").asBoolean(), a.text());
     }
     JsonNode receipts = TestKit.get(url + "/receipts?from=0").json().path("receipts");
@@ -249,8 +313,10 @@ class SettlementTest {
     JsonNode supported = TestKit.get(url + "/supported").json();
     assertEquals(2, supported.path("kinds").get(0).path("x402Version").asInt());
     assertEquals("exact", supported.path("kinds").get(0).path("scheme").asText());
-    assertEquals(chain.deployment().network(), supported.path("kinds").get(0).path("network").asText());
-    assertEquals(server.facilitator().address(), supported.path("signers").path("eip155:*").get(0).asText());
+    assertEquals(
+        chain.deployment().network(), supported.path("kinds").get(0).path("network").asText());
+    assertEquals(
+        server.facilitator().address(), supported.path("signers").path("eip155:*").get(0).asText());
     JsonNode health = TestKit.get(url + "/health").json();
     assertEquals("ok", health.path("status").asText(), health.toString());
     String metrics = TestKit.get(url + "/metrics").text();

@@ -48,18 +48,24 @@ import org.web3j.tx.Transfer;
 import org.web3j.utils.Convert;
 import org.web3j.utils.Numeric;
 
-/** Shared pieces of the facilitator tests: chain setup, payment building, HTTP, and on-chain checks. */
+/**
+ * Shared pieces of the facilitator tests: chain setup, payment building, HTTP, and on-chain checks.
+ */
 final class TestKit {
   static final SecureRandom RANDOM = new SecureRandom();
   static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(60);
-  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
   /** keccak256("AuthorizationUsed(address,bytes32)"). */
-  static final String AUTHORIZATION_USED = org.web3j.abi.EventEncoder.encode(TestUSDC.AUTHORIZATIONUSED_EVENT);
+  static final String AUTHORIZATION_USED =
+      org.web3j.abi.EventEncoder.encode(TestUSDC.AUTHORIZATIONUSED_EVENT);
 
   private TestKit() {}
 
   static String key(int devAccount) {
-    return Numeric.toHexStringWithPrefixZeroPadded(DevAccounts.account(devAccount).getEcKeyPair().getPrivateKey(), 64);
+    return Numeric.toHexStringWithPrefixZeroPadded(
+        DevAccounts.account(devAccount).getEcKeyPair().getPrivateKey(), 64);
   }
 
   static Map<String, String> chainEnv(Chain chain) {
@@ -69,11 +75,15 @@ final class TestKit {
     return env;
   }
 
-  /** Multicall3 at its canonical address, so the official diagnostics (and ours) give specific reasons. */
+  /**
+   * Multicall3 at its canonical address, so the official diagnostics (and ours) give specific
+   * reasons.
+   */
   static void installMulticall3(Chain chain) {
     Map<String, String> env = chainEnv(chain);
     env.put("PRIVATE_KEY", key(DevAccounts.DEPLOYER));
-    try (NodeScript s = NodeScript.start("install-multicall3.mjs", List.of(), env, SCRIPT_TIMEOUT)) {
+    try (NodeScript s =
+        NodeScript.start("install-multicall3.mjs", List.of(), env, SCRIPT_TIMEOUT)) {
       if (s.ready().path("codeBytes").asInt() < 100) {
         throw new IllegalStateException("Multicall3 not installed: " + s.ready());
       }
@@ -81,14 +91,23 @@ final class TestKit {
   }
 
   static TestUSDC usdc(Chain chain) {
-    return TestUSDC.load(chain.deployment().contracts().usdc(), chain.web3j(),
-        chain.txManager(chain.account(DevAccounts.DEPLOYER)), chain.gas());
+    return TestUSDC.load(
+        chain.deployment().contracts().usdc(),
+        chain.web3j(),
+        chain.txManager(chain.account(DevAccounts.DEPLOYER)),
+        chain.gas());
   }
 
   /** A TestSmartWallet owned by {@code owner}, holding {@code usdc} base units. */
-  static String smartWallet(Chain chain, Credentials owner, BigInteger usdcAmount) throws Exception {
-    TestSmartWallet w = TestSmartWallet.deploy(chain.web3j(), chain.txManager(chain.account(DevAccounts.DEPLOYER)),
-        chain.gas(), owner.getAddress()).send();
+  static String smartWallet(Chain chain, Credentials owner, BigInteger usdcAmount)
+      throws Exception {
+    TestSmartWallet w =
+        TestSmartWallet.deploy(
+                chain.web3j(),
+                chain.txManager(chain.account(DevAccounts.DEPLOYER)),
+                chain.gas(),
+                owner.getAddress())
+            .send();
     if (usdcAmount.signum() > 0) {
       usdc(chain).mint(w.getContractAddress(), usdcAmount).send();
     }
@@ -97,26 +116,44 @@ final class TestKit {
 
   static void fund(Chain chain, String address, BigDecimal eth) throws Exception {
     new Transfer(chain.web3j(), chain.txManager(chain.account(DevAccounts.DEPLOYER)))
-        .sendFunds(address, eth, Convert.Unit.ETHER).send();
+        .sendFunds(address, eth, Convert.Unit.ETHER)
+        .send();
   }
 
   /** The deployment's network with TestUSDC plus {@code extraAssets}. */
   static NetworksConfig networks(Chain chain, AssetConfig... extraAssets) {
     List<AssetConfig> assets = new ArrayList<>();
     var d = chain.deployment();
-    assets.add(new AssetConfig(d.contracts().usdc(), d.usdc().name(), d.usdc().version(), d.usdc().decimals()));
+    assets.add(
+        new AssetConfig(
+            d.contracts().usdc(), d.usdc().name(), d.usdc().version(), d.usdc().decimals()));
     assets.addAll(List.of(extraAssets));
     return new NetworksConfig(List.of(new NetworkConfig(d.network(), d.rpcUrl(), assets)));
   }
 
-  /** A facilitator over {@code chain} with a fresh funded key and its journal in {@code dataDir}; started. */
-  static FacilitatorServer startFacilitator(Chain chain, Path dataDir, FacilitatorOptions options,
-      NetworksConfig networks, java.util.function.Function<EnclaveKey, ReceiptIssuer> issuerFor) throws Exception {
+  /**
+   * A facilitator over {@code chain} with a fresh funded key and its journal in {@code dataDir};
+   * started.
+   */
+  static FacilitatorServer startFacilitator(
+      Chain chain,
+      Path dataDir,
+      FacilitatorOptions options,
+      NetworksConfig networks,
+      java.util.function.Function<EnclaveKey, ReceiptIssuer> issuerFor)
+      throws Exception {
     EnclaveKey key = InMemoryEnclaveKey.generate(RANDOM);
     ReceiptIssuer issuer = issuerFor.apply(key);
     fund(chain, key.address(), BigDecimal.valueOf(100));
-    Facilitator f = Facilitator.create(networks, key, SqliteSettlementStore.open(dataDir.resolve("settlements.db"),
-        Clock.systemUTC()), Clock.systemUTC(), options, issuer, new FacilitatorMetrics());
+    Facilitator f =
+        Facilitator.create(
+            networks,
+            key,
+            SqliteSettlementStore.open(dataDir.resolve("settlements.db"), Clock.systemUTC()),
+            Clock.systemUTC(),
+            options,
+            issuer,
+            new FacilitatorMetrics());
     FacilitatorServer server = new FacilitatorServer(f, options, "127.0.0.1", 0);
     server.start();
     return server;
@@ -138,26 +175,37 @@ final class TestKit {
     return Numeric.toHexString(n);
   }
 
-  static PaymentRequirements requirements(Chain chain, String asset, String payTo, BigInteger amount) {
+  static PaymentRequirements requirements(
+      Chain chain, String asset, String payTo, BigInteger amount) {
     var d = chain.deployment();
-    return PaymentRequirements.exactEvm(d.network(), amount, asset, payTo, 300, d.usdc().name(), d.usdc().version());
+    return PaymentRequirements.exactEvm(
+        d.network(), amount, asset, payTo, 300, d.usdc().name(), d.usdc().version());
   }
 
   /** An authorization from {@code from} signed by {@code signer} under {@code domain}. */
-  static ExactEvmPayload sign(Eip712Domain domain, ExactEvmPayload.Authorization a, Credentials signer) {
+  static ExactEvmPayload sign(
+      Eip712Domain domain, ExactEvmPayload.Authorization a, Credentials signer) {
     byte[] digest = TransferWithAuthorization.digest(domain, a);
     return new ExactEvmPayload(Signatures.sign(digest, signer.getEcKeyPair()), a);
   }
 
   static ExactEvmPayload.Authorization auth(String from, String to, BigInteger value) {
-    return new ExactEvmPayload.Authorization(from, to, value, BigInteger.ZERO, BigInteger.valueOf(now() + 300),
-        nonce());
+    return new ExactEvmPayload.Authorization(
+        from, to, value, BigInteger.ZERO, BigInteger.valueOf(now() + 300), nonce());
   }
 
-  /** A request body: {@code accepted} is {@code accepted}, the facilitator is asked about {@code req}. */
-  static String body(PaymentRequirements accepted, PaymentRequirements req, ExactEvmPayload payload) {
-    PaymentPayload p = new PaymentPayload(new ResourceInfo("http://localhost/weather", "Weather", "application/json"),
-        accepted, payload.toJson(), null);
+  /**
+   * A request body: {@code accepted} is {@code accepted}, the facilitator is asked about {@code
+   * req}.
+   */
+  static String body(
+      PaymentRequirements accepted, PaymentRequirements req, ExactEvmPayload payload) {
+    PaymentPayload p =
+        new PaymentPayload(
+            new ResourceInfo("http://localhost/weather", "Weather", "application/json"),
+            accepted,
+            payload.toJson(),
+            null);
     return X402Json.write(new FacilitatorRequest(p, req).toJson());
   }
 
@@ -167,7 +215,8 @@ final class TestKit {
 
   /** A valid EOA payment of {@code amount} from dev account {@code payer} to {@code payTo}. */
   static String payment(Chain chain, Credentials payer, String payTo, BigInteger amount) {
-    PaymentRequirements req = requirements(chain, chain.deployment().contracts().usdc(), payTo, amount);
+    PaymentRequirements req =
+        requirements(chain, chain.deployment().contracts().usdc(), payTo, amount);
     return body(req, sign(Eip712Domain.of(req), auth(payer.getAddress(), payTo, amount), payer));
   }
 
@@ -176,14 +225,21 @@ final class TestKit {
   record Answer(int status, JsonNode json, String text) {}
 
   static Answer post(String url, String body) {
-    return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(90))
-        .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    return send(
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(90))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build());
   }
 
   /** POST with an {@code Idempotency-Key} header (null: none). */
   static Answer post(String url, String body, String idempotencyKey) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(90))
-        .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(90))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     if (idempotencyKey != null) {
       b.header("Idempotency-Key", idempotencyKey);
     }
@@ -191,7 +247,8 @@ final class TestKit {
   }
 
   static Answer get(String url) {
-    return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build());
+    return send(
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build());
   }
 
   static Answer send(HttpRequest r) {
@@ -213,7 +270,12 @@ final class TestKit {
   }
 
   static String nonceOf(String body) {
-    return X402Json.parse(body).path("paymentPayload").path("payload").path("authorization").path("nonce").asText();
+    return X402Json.parse(body)
+        .path("paymentPayload")
+        .path("payload")
+        .path("authorization")
+        .path("nonce")
+        .asText();
   }
 
   static ObjectNode mutable(String body) {
@@ -223,9 +285,13 @@ final class TestKit {
   // ------------------------------------------------------------------------------------------------ chain
 
   /** How many AuthorizationUsed(authorizer, nonce) events the token emitted. */
-  static int authorizationUsedCount(Chain chain, String authorizer, String nonce) throws IOException {
-    EthFilter f = new EthFilter(DefaultBlockParameterName.EARLIEST, DefaultBlockParameterName.LATEST,
-        chain.deployment().contracts().usdc());
+  static int authorizationUsedCount(Chain chain, String authorizer, String nonce)
+      throws IOException {
+    EthFilter f =
+        new EthFilter(
+            DefaultBlockParameterName.EARLIEST,
+            DefaultBlockParameterName.LATEST,
+            chain.deployment().contracts().usdc());
     f.addSingleTopic(AUTHORIZATION_USED);
     f.addSingleTopic(Numeric.toHexStringWithPrefixZeroPadded(Numeric.toBigInt(authorizer), 64));
     f.addSingleTopic(nonce.toLowerCase(java.util.Locale.ROOT));

@@ -20,7 +20,8 @@ import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * What {@code GET /attestation[?nonce=HEX32]} serves (JSON via Jackson; {@link #toJson()} / {@link #fromJson}).
+ * What {@code GET /attestation[?nonce=HEX32]} serves (JSON via Jackson; {@link #toJson()} / {@link
+ * #fromJson}).
  *
  * <pre>{@code
  * {"format":"attest402-attestation-v1",
@@ -44,12 +45,28 @@ import java.util.Optional;
  *  "generatedAt":"2026-01-15T12:00:00Z"}
  * }</pre>
  *
- * Hex is lowercase without 0x, except the address. The document is self-describing, not self-proving: a client
- * checks it with {@link AttestationChecker}.
+ * Hex is lowercase without 0x, except the address. The document is self-describing, not
+ * self-proving: a client checks it with {@link AttestationChecker}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"format", "teeType", "simulated", "warning", "quote", "signerAddress", "publicKey", "measurement",
-    "nonce", "reportData", "binding", "collateral", "freshness", "sourceRevision", "eventLog", "generatedAt"})
+@JsonPropertyOrder({
+  "format",
+  "teeType",
+  "simulated",
+  "warning",
+  "quote",
+  "signerAddress",
+  "publicKey",
+  "measurement",
+  "nonce",
+  "reportData",
+  "binding",
+  "collateral",
+  "freshness",
+  "sourceRevision",
+  "eventLog",
+  "generatedAt"
+})
 public record AttestationDocument(
     String format,
     String teeType,
@@ -69,11 +86,12 @@ public record AttestationDocument(
     String generatedAt) {
 
   public static final String FORMAT = "attest402-attestation-v1";
-  public static final String SIMULATED_WARNING = "SIMULATED TEE: no hardware backs this quote; it is signed by a "
-      + "local attest402 simulation CA and must not be trusted for real funds";
+  public static final String SIMULATED_WARNING =
+      "SIMULATED TEE: no hardware backs this quote; it is signed by a "
+          + "local attest402 simulation CA and must not be trusted for real funds";
 
-  static final ObjectMapper MAPPER = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  static final ObjectMapper MAPPER =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   /** The raw quote bytes. */
   @JsonIgnore
@@ -117,31 +135,43 @@ public record AttestationDocument(
       throw new IllegalArgumentException("not an attestation document: " + e.getMessage(), e);
     }
     if (d == null || !FORMAT.equals(d.format())) {
-      throw new IllegalArgumentException("not an attestation document (format must be " + FORMAT + ")");
+      throw new IllegalArgumentException(
+          "not an attestation document (format must be " + FORMAT + ")");
     }
-    if (d.quote() == null || d.publicKey() == null || d.signerAddress() == null || d.nonce() == null) {
-      throw new IllegalArgumentException("attestation document lacks quote, publicKey, signerAddress or nonce");
+    if (d.quote() == null
+        || d.publicKey() == null
+        || d.signerAddress() == null
+        || d.nonce() == null) {
+      throw new IllegalArgumentException(
+          "attestation document lacks quote, publicKey, signerAddress or nonce");
     }
     return d;
   }
 
-  /** Writes the served quote as base64 text (one line), for {@code quote verify --quote Q --pccs URL}. */
+  /**
+   * Writes the served quote as base64 text (one line), for {@code quote verify --quote Q --pccs
+   * URL}.
+   */
   public void writeQuoteFile(Path quoteFile) throws IOException {
     Files.writeString(quoteFile, quote + "\n", StandardCharsets.US_ASCII);
   }
 
   /**
-   * Writes the files {@code bin/attest402 quote verify --quote Q --collateral C} reads: the quote as base64 text
-   * (one line) and the collateral in the verifier's Collateral JSON format. Fails when the document carries no
-   * collateral (hardware backends serve none unless the operator configured it).
+   * Writes the files {@code bin/attest402 quote verify --quote Q --collateral C} reads: the quote
+   * as base64 text (one line) and the collateral in the verifier's Collateral JSON format. Fails
+   * when the document carries no collateral (hardware backends serve none unless the operator
+   * configured it).
    */
   public void writeVerifierFiles(Path quoteFile, Path collateralFile) throws IOException {
     if (collateral == null || collateral.isNull()) {
-      throw new IOException("this attestation document carries no collateral; fetch it from Intel PCS or a "
-          + "PCCS for the quote's FMSPC (quote verify --pccs URL)");
+      throw new IOException(
+          "this attestation document carries no collateral; fetch it from Intel PCS or a "
+              + "PCCS for the quote's FMSPC (quote verify --pccs URL)");
     }
     Files.writeString(quoteFile, quote + "\n", StandardCharsets.US_ASCII);
-    Files.writeString(collateralFile, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(collateral),
+    Files.writeString(
+        collateralFile,
+        MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(collateral),
         StandardCharsets.UTF_8);
   }
 

@@ -9,14 +9,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** When collateral stops being usable: the earliest nextUpdate of its TCB info, QE identity and CRLs. */
+/**
+ * When collateral stops being usable: the earliest nextUpdate of its TCB info, QE identity and
+ * CRLs.
+ */
 public final class CollateralValidity {
-  private CollateralValidity() {
-  }
+  private CollateralValidity() {}
 
   /** A named piece and its nextUpdate. */
-  public record Piece(String name, Instant nextUpdate) {
-  }
+  public record Piece(String name, Instant nextUpdate) {}
 
   /** Each piece's nextUpdate (pieces that cannot be read are reported with {@link Instant#MIN}). */
   public static List<Piece> pieces(Collateral c) {
@@ -39,9 +40,15 @@ public final class CollateralValidity {
 
   /** The pieces already past their nextUpdate at {@code now}, as "name (nextUpdate T)" text. */
   public static List<String> stale(Collateral c, Instant now) {
-    return pieces(c).stream().filter(p -> now.isAfter(p.nextUpdate()))
-        .map(p -> p.name() + (p.nextUpdate().equals(Instant.MIN) ? " (unreadable)" : " (nextUpdate "
-            + p.nextUpdate() + ")")).toList();
+    return pieces(c).stream()
+        .filter(p -> now.isAfter(p.nextUpdate()))
+        .map(
+            p ->
+                p.name()
+                    + (p.nextUpdate().equals(Instant.MIN)
+                        ? " (unreadable)"
+                        : " (nextUpdate " + p.nextUpdate() + ")"))
+        .toList();
   }
 
   private static Instant jsonNextUpdate(String json) {
@@ -55,7 +62,9 @@ public final class CollateralValidity {
 
   private static Instant crlNextUpdate(byte[] der) {
     try {
-      X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(der));
+      X509CRL crl =
+          (X509CRL)
+              CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(der));
       return crl.getNextUpdate() == null ? Instant.MIN : crl.getNextUpdate().toInstant();
     } catch (Exception e) {
       return Instant.MIN;

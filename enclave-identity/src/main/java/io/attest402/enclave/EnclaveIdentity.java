@@ -12,12 +12,12 @@ import io.attest402.verifier.Quote;
 import io.attest402.verifier.QuoteVerificationException;
 import io.attest402.verifier.VerificationPolicy;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
@@ -29,18 +29,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The facilitator's identity in its TEE: the secp256k1 {@link EnclaveKey} (settlement account and receipt signer)
- * and the quotes that bind it. {@link #open} restores the key by unsealing {@code <data-dir>/enclave-key.sealed}
- * or, on first start, generates it from the given strong RNG inside the TEE and seals it; on TDX (no sealing) it
- * generates a new key on every boot. The private key is never logged, served or written unsealed.
+ * The facilitator's identity in its TEE: the secp256k1 {@link EnclaveKey} (settlement account and
+ * receipt signer) and the quotes that bind it. {@link #open} restores the key by unsealing {@code
+ * <data-dir>/enclave-key.sealed} or, on first start, generates it from the given strong RNG inside
+ * the TEE and seals it; on TDX (no sealing) it generates a new key on every boot. The private key
+ * is never logged, served or written unsealed.
  *
  * <p>Thread-safe. Quote generation is blocking file I/O (tens of milliseconds on hardware): call
  * {@link #document(byte[])} off the event loop.
  */
 public final class EnclaveIdentity {
   private static final Logger LOG = LoggerFactory.getLogger(EnclaveIdentity.class);
+
   /** File in the data directory holding the sealed private key (sealing backends only). */
   public static final String SEALED_KEY_FILE = "enclave-key.sealed";
+
   static final String KEY_PURPOSE = "enclave-key";
 
   private final TeeBackend backend;
@@ -52,8 +55,13 @@ public final class EnclaveIdentity {
   private volatile Collateral operatorCollateral;
   private volatile Instant collateralNextUpdate;
 
-  private EnclaveIdentity(TeeBackend backend, InMemoryEnclaveKey key, boolean newKey, Clock clock,
-      byte[] startupQuote, Measurement measurement) {
+  private EnclaveIdentity(
+      TeeBackend backend,
+      InMemoryEnclaveKey key,
+      boolean newKey,
+      Clock clock,
+      byte[] startupQuote,
+      Measurement measurement) {
     this.backend = backend;
     this.key = key;
     this.newKey = newKey;
@@ -63,15 +71,15 @@ public final class EnclaveIdentity {
   }
 
   /**
-   * Opens or creates the identity for {@code backend} with {@code dataDir}, then takes the startup quote
-   * (report data = key binding || 32 zero bytes).
+   * Opens or creates the identity for {@code backend} with {@code dataDir}, then takes the startup
+   * quote (report data = key binding || 32 zero bytes).
    *
-   * @throws TeeException when a sealed key exists but cannot be unsealed (another enclave build or machine, or
-   *                      tampering: we refuse to overwrite it; move it away to start with a new key), or when the
-   *                      TEE cannot produce a quote that binds the key
+   * @throws TeeException when a sealed key exists but cannot be unsealed (another enclave build or
+   *     machine, or tampering: we refuse to overwrite it; move it away to start with a new key), or
+   *     when the TEE cannot produce a quote that binds the key
    */
-  public static EnclaveIdentity open(TeeBackend backend, Path dataDir, SecureRandom random, Clock clock)
-      throws TeeException {
+  public static EnclaveIdentity open(
+      TeeBackend backend, Path dataDir, SecureRandom random, Clock clock) throws TeeException {
     Objects.requireNonNull(backend, "backend");
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(random, "random");
@@ -91,14 +99,22 @@ public final class EnclaveIdentity {
         try {
           secret = backend.unseal(KEY_PURPOSE, blob);
         } catch (TeeException e) {
-          throw new TeeException("the sealed enclave key " + sealedFile + " cannot be unsealed by this "
-              + backend.teeType() + " enclave (" + e.getMessage() + "). It was sealed by another enclave "
-              + "build or machine, or altered. Refusing to start rather than replace it: move the file "
-              + "away to start with a new key (new address, new registration).", e);
+          throw new TeeException(
+              "the sealed enclave key "
+                  + sealedFile
+                  + " cannot be unsealed by this "
+                  + backend.teeType()
+                  + " enclave ("
+                  + e.getMessage()
+                  + "). It was sealed by another enclave "
+                  + "build or machine, or altered. Refusing to start rather than replace it: move the file "
+                  + "away to start with a new key (new address, new registration).",
+              e);
         }
         try {
           if (secret.length != 32) {
-            throw new TeeException("sealed enclave key has " + secret.length + " bytes, expected 32");
+            throw new TeeException(
+                "sealed enclave key has " + secret.length + " bytes, expected 32");
           }
           key = InMemoryEnclaveKey.fromPrivateKey(secret);
         } finally {
@@ -122,8 +138,10 @@ public final class EnclaveIdentity {
     } else {
       key = InMemoryEnclaveKey.generate(random);
       created = true;
-      LOG.info("{} has no sealing: the enclave key lives in memory only and is new on every boot; fund and "
-          + "register the new address", backend.teeType());
+      LOG.info(
+          "{} has no sealing: the enclave key lives in memory only and is new on every boot; fund and "
+              + "register the new address",
+          backend.teeType());
     }
     byte[] quote = backend.quote(KeyBinding.reportData(key.publicKey(), null));
     Measurement m;
@@ -132,37 +150,51 @@ public final class EnclaveIdentity {
     } catch (QuoteVerificationException e) {
       throw new TeeException("startup quote does not parse: " + e.getMessage(), e);
     }
-    LOG.info("enclave identity: {} address {} ({}; {})", backend.teeType(), key.address(),
-        created ? "new key" : "restored sealed key", backend.sealingDescription());
+    LOG.info(
+        "enclave identity: {} address {} ({}; {})",
+        backend.teeType(),
+        key.address(),
+        created ? "new key" : "restored sealed key",
+        backend.sealingDescription());
     if (backend.simulated()) {
-      LOG.warn("*** SIMULATED attestation: the facilitator key {} is not protected by any TEE ***",
+      LOG.warn(
+          "*** SIMULATED attestation: the facilitator key {} is not protected by any TEE ***",
           key.address());
     }
     return new EnclaveIdentity(backend, key, created, clock, quote, m);
   }
 
   /**
-   * What the facilitator does at start: chooses the backend for {@code --tee teeMode}, opens the identity in
-   * {@code options.dataDir()}, fetches the collateral for its own startup quote through {@code pccs} (Intel PCS or a
-   * PCCS; for the simulated backend a PCS that serves the simulation CA's collateral), runs the
-   * {@linkplain SelfCheck self-check} with the {@linkplain SelfCheck#defaultPolicy() default self-check policy} and
-   * refuses to return an identity whose own quote does not verify or does not bind its key.
+   * What the facilitator does at start: chooses the backend for {@code --tee teeMode}, opens the
+   * identity in {@code options.dataDir()}, fetches the collateral for its own startup quote through
+   * {@code pccs} (Intel PCS or a PCCS; for the simulated backend a PCS that serves the simulation
+   * CA's collateral), runs the {@linkplain SelfCheck self-check} with the {@linkplain
+   * SelfCheck#defaultPolicy() default self-check policy} and refuses to return an identity whose
+   * own quote does not verify or does not bind its key.
    *
-   * @throws CollateralUnavailableException when the PCS cannot be reached or serves collateral that is missing,
-   *                                        stale or not validly signed (the message names the URL and the piece)
+   * @throws CollateralUnavailableException when the PCS cannot be reached or serves collateral that
+   *     is missing, stale or not validly signed (the message names the URL and the piece)
    */
   public static EnclaveIdentity startVerified(String teeMode, TeeBackends.Options options, URI pccs)
       throws TeeException, SelfCheck.SelfCheckException, CollateralUnavailableException {
     Objects.requireNonNull(pccs, "pccs");
-    EnclaveIdentity id = open(TeeBackends.select(teeMode, options), options.dataDir(), options.random(),
-        options.clock());
+    EnclaveIdentity id =
+        open(
+            TeeBackends.select(teeMode, options),
+            options.dataDir(),
+            options.random(),
+            options.clock());
     id.refreshCollateral(pccs);
-    SelfCheck.Result r = SelfCheck.run(id, options.clock().instant(), SelfCheck.defaultPolicy()).orThrow();
+    SelfCheck.Result r =
+        SelfCheck.run(id, options.clock().instant(), SelfCheck.defaultPolicy()).orThrow();
     LOG.info("{}", r.summary());
     return id;
   }
 
-  /** Thrown when the collateral for the facilitator's own quote cannot be obtained or does not verify. */
+  /**
+   * Thrown when the collateral for the facilitator's own quote cannot be obtained or does not
+   * verify.
+   */
   public static final class CollateralUnavailableException extends Exception {
     private static final long serialVersionUID = 1L;
 
@@ -172,29 +204,43 @@ public final class EnclaveIdentity {
   }
 
   /**
-   * Fetches the collateral for the startup quote from the PCS/PCCS at {@code pccs} (every piece anew), checks that the startup quote verifies with it (signatures, chains, CRLs, validity now; TCB status
-   * is the clients' call), and installs it for serving. On failure the collateral served so far stays in place
-   * (until its own nextUpdate).
+   * Fetches the collateral for the startup quote from the PCS/PCCS at {@code pccs} (every piece
+   * anew), checks that the startup quote verifies with it (signatures, chains, CRLs, validity now;
+   * TCB status is the clients' call), and installs it for serving. On failure the collateral served
+   * so far stays in place (until its own nextUpdate).
    */
   public Collateral refreshCollateral(URI pccs) throws CollateralUnavailableException {
     Collateral c;
     try {
-      CollateralFetcher.Builder fb = CollateralFetcher.builder().baseUrl(pccs).clock(clock)
-          .timeout(Duration.ofSeconds(20)).trustAnchor(io.attest402.verifier.QuoteVerifier.intelRootCa());
+      CollateralFetcher.Builder fb =
+          CollateralFetcher.builder()
+              .baseUrl(pccs)
+              .clock(clock)
+              .timeout(Duration.ofSeconds(20))
+              .trustAnchor(io.attest402.verifier.QuoteVerifier.intelRootCa());
       if (backend instanceof io.attest402.enclave.tee.SimulatedBackend sim) {
         fb.trustAnchor(sim.simulationRoot());
       }
       c = fb.build().fetch(startupQuote);
     } catch (QuoteVerificationException e) {
-      throw new CollateralUnavailableException("cannot obtain collateral for this facilitator's quote from "
-          + pccs + ": " + e.getMessage(), e);
+      throw new CollateralUnavailableException(
+          "cannot obtain collateral for this facilitator's quote from "
+              + pccs
+              + ": "
+              + e.getMessage(),
+          e);
     }
     Instant now = clock.instant();
     VerificationPolicy p = SelfCheck.forBackend(SelfCheck.defaultPolicy(), backend).build();
-    io.attest402.verifier.Verdict v = new io.attest402.verifier.QuoteVerifier().verify(startupQuote, c, now, p);
+    io.attest402.verifier.Verdict v =
+        new io.attest402.verifier.QuoteVerifier().verify(startupQuote, c, now, p);
     if (!v.ok()) {
-      throw new CollateralUnavailableException("collateral from " + pccs + " does not verify this "
-          + "facilitator's quote: " + v.failure().map(f -> f.kind() + ": " + f.getMessage()).orElse("rejected"),
+      throw new CollateralUnavailableException(
+          "collateral from "
+              + pccs
+              + " does not verify this "
+              + "facilitator's quote: "
+              + v.failure().map(f -> f.kind() + ": " + f.getMessage()).orElse("rejected"),
           v.failure().orElse(null));
     }
     operatorCollateral = c;
@@ -203,12 +249,18 @@ public final class EnclaveIdentity {
     return c;
   }
 
-  /** The earliest nextUpdate of the installed collateral (TCB info, QE identity, CRLs), or null without one. */
+  /**
+   * The earliest nextUpdate of the installed collateral (TCB info, QE identity, CRLs), or null
+   * without one.
+   */
   public Instant collateralNextUpdate() {
     return collateralNextUpdate;
   }
 
-  /** The key: signatures only, never the private key. Use it as the settlement TxSignService and receipt signer. */
+  /**
+   * The key: signatures only, never the private key. Use it as the settlement TxSignService and
+   * receipt signer.
+   */
   public EnclaveKey key() {
     return key;
   }
@@ -225,7 +277,10 @@ public final class EnclaveIdentity {
     return key.publicKey();
   }
 
-  /** True when the key was created on this start (first start, or every boot on TDX): register and fund it. */
+  /**
+   * True when the key was created on this start (first start, or every boot on TDX): register and
+   * fund it.
+   */
   public boolean newKey() {
     return newKey;
   }
@@ -245,8 +300,9 @@ public final class EnclaveIdentity {
   }
 
   /**
-   * Installs collateral fetched elsewhere (a PCS/PCCS, or a file the operator supplies). It is served with the
-   * documents and used by the self-check. Null clears it. {@link #refreshCollateral} is the usual way.
+   * Installs collateral fetched elsewhere (a PCS/PCCS, or a file the operator supplies). It is
+   * served with the documents and used by the self-check. Null clears it. {@link
+   * #refreshCollateral} is the usual way.
    */
   public void collateral(Collateral c) {
     operatorCollateral = c;
@@ -254,8 +310,9 @@ public final class EnclaveIdentity {
   }
 
   /**
-   * The collateral served with documents at {@code now}: what was fetched, while it is still valid. Past its
-   * nextUpdate none is served (clients then fail with "no collateral" or fetch their own), never a stale copy.
+   * The collateral served with documents at {@code now}: what was fetched, while it is still valid.
+   * Past its nextUpdate none is served (clients then fail with "no collateral" or fetch their own),
+   * never a stale copy.
    */
   public Optional<Collateral> collateral(Instant now) {
     Collateral c = operatorCollateral;
@@ -263,15 +320,19 @@ public final class EnclaveIdentity {
     return c != null && next != null && !now.isAfter(next) ? Optional.of(c) : Optional.empty();
   }
 
-  /** The document for {@code GET /attestation} without a nonce: the startup quote, current collateral. */
+  /**
+   * The document for {@code GET /attestation} without a nonce: the startup quote, current
+   * collateral.
+   */
   public AttestationDocument startupDocument() {
     return build(startupQuote, new byte[KeyBinding.NONCE_BYTES], null);
   }
 
   /**
-   * The document for {@code GET /attestation?nonce=HEX32}: the startup quote plus a {@link FreshnessProof}, the
-   * enclave key's signature over {@code nonce32} and the time. No quoting round trip: as cheap as a signature, so
-   * it needs no rate limit. A null nonce returns {@link #startupDocument()}.
+   * The document for {@code GET /attestation?nonce=HEX32}: the startup quote plus a {@link
+   * FreshnessProof}, the enclave key's signature over {@code nonce32} and the time. No quoting
+   * round trip: as cheap as a signature, so it needs no rate limit. A null nonce returns {@link
+   * #startupDocument()}.
    */
   public AttestationDocument document(byte[] nonce32) {
     if (nonce32 == null) {
@@ -280,13 +341,16 @@ public final class EnclaveIdentity {
     if (nonce32.length != KeyBinding.NONCE_BYTES) {
       throw new IllegalArgumentException("nonce must be 32 bytes, got " + nonce32.length);
     }
-    return build(startupQuote, new byte[KeyBinding.NONCE_BYTES], FreshnessProof.sign(key, nonce32,
-        clock.instant()));
+    return build(
+        startupQuote,
+        new byte[KeyBinding.NONCE_BYTES],
+        FreshnessProof.sign(key, nonce32, clock.instant()));
   }
 
   /**
-   * The document for {@code GET /attestation?nonce=HEX32&fresh=1}: a new quote whose report data ends in
-   * {@code nonce32}. Every call asks the TEE for a quote: rate-limit callers (the facilitator does, per client).
+   * The document for {@code GET /attestation?nonce=HEX32&fresh=1}: a new quote whose report data
+   * ends in {@code nonce32}. Every call asks the TEE for a quote: rate-limit callers (the
+   * facilitator does, per client).
    */
   public AttestationDocument freshQuoteDocument(byte[] nonce32) throws TeeException {
     if (nonce32 == null || nonce32.length != KeyBinding.NONCE_BYTES) {
@@ -299,22 +363,40 @@ public final class EnclaveIdentity {
   private AttestationDocument build(byte[] quote, byte[] nonce, FreshnessProof freshness) {
     Instant now = clock.instant();
     HexFormat hex = HexFormat.of();
-    JsonNode collateralJson = collateral(now).map(c -> {
-      try {
-        return AttestationDocument.MAPPER.readTree(c.toJson());
-      } catch (IOException e) {
-        throw new IllegalStateException("collateral does not serialise", e);
-      }
-    }).orElse(null);
-    return new AttestationDocument(AttestationDocument.FORMAT, backend.teeType(), backend.simulated(),
+    JsonNode collateralJson =
+        collateral(now)
+            .map(
+                c -> {
+                  try {
+                    return AttestationDocument.MAPPER.readTree(c.toJson());
+                  } catch (IOException e) {
+                    throw new IllegalStateException("collateral does not serialise", e);
+                  }
+                })
+            .orElse(null);
+    return new AttestationDocument(
+        AttestationDocument.FORMAT,
+        backend.teeType(),
+        backend.simulated(),
         backend.simulated() ? AttestationDocument.SIMULATED_WARNING : null,
-        Base64.getEncoder().encodeToString(quote), key.address(), hex.formatHex(key.publicKey()), measurement,
-        hex.formatHex(nonce), hex.formatHex(KeyBinding.reportData(key.publicKey(), nonce)),
-        KeyBinding.DESCRIPTION, collateralJson, freshness, BuildInfo.sourceRevision(),
-        backend.eventLog().orElse(null), now.truncatedTo(ChronoUnit.SECONDS).toString());
+        Base64.getEncoder().encodeToString(quote),
+        key.address(),
+        hex.formatHex(key.publicKey()),
+        measurement,
+        hex.formatHex(nonce),
+        hex.formatHex(KeyBinding.reportData(key.publicKey(), nonce)),
+        KeyBinding.DESCRIPTION,
+        collateralJson,
+        freshness,
+        BuildInfo.sourceRevision(),
+        backend.eventLog().orElse(null),
+        now.truncatedTo(ChronoUnit.SECONDS).toString());
   }
 
-  /** {@link SelfCheck#run(EnclaveIdentity, Instant, VerificationPolicy)} with the default self-check policy. */
+  /**
+   * {@link SelfCheck#run(EnclaveIdentity, Instant, VerificationPolicy)} with the default self-check
+   * policy.
+   */
   public SelfCheck.Result selfCheck() {
     return SelfCheck.run(this, clock.instant(), SelfCheck.defaultPolicy());
   }

@@ -14,22 +14,24 @@ import java.util.Optional;
 import org.web3j.crypto.Sign;
 
 /**
- * Freshness without a new quote: the facilitator answers {@code GET /attestation?nonce=HEX32} with its startup
- * quote plus this ES256K signature by the attested key over the caller's nonce and the time. The key never leaves
- * the enclave, so a valid signature over a nonce the caller just chose proves the attested enclave is live now, as
- * a fresh quote would, without a quoting round trip (and so without a global quote budget).
+ * Freshness without a new quote: the facilitator answers {@code GET /attestation?nonce=HEX32} with
+ * its startup quote plus this ES256K signature by the attested key over the caller's nonce and the
+ * time. The key never leaves the enclave, so a valid signature over a nonce the caller just chose
+ * proves the attested enclave is live now, as a fresh quote would, without a quoting round trip
+ * (and so without a global quote budget).
  *
- * <p>Signed digest: {@code SHA-256(DOMAIN || 0x00 || nonce (32 bytes) || time (unix seconds, uint64 big-endian))};
- * signature {@code r || s || v} (65 bytes hex, low-s, v = 27/28), verified by recovering the signer's public key and
- * comparing it with the key the quote binds.
+ * <p>Signed digest: {@code SHA-256(DOMAIN || 0x00 || nonce (32 bytes) || time (unix seconds, uint64
+ * big-endian))}; signature {@code r || s || v} (65 bytes hex, low-s, v = 27/28), verified by
+ * recovering the signer's public key and comparing it with the key the quote binds.
  *
- * @param domain    always {@link #DOMAIN}
- * @param nonce     the caller's 32-byte nonce, lowercase hex
- * @param time      when the enclave signed, unix seconds
+ * @param domain always {@link #DOMAIN}
+ * @param nonce the caller's 32-byte nonce, lowercase hex
+ * @param time when the enclave signed, unix seconds
  * @param signature {@code r || s || v}, lowercase hex
  */
 public record FreshnessProof(String domain, String nonce, long time, String signature) {
   public static final String DOMAIN = "attest402-attestation-freshness-v1";
+
   /** Default tolerance on either side of the verifier's clock. */
   public static final Duration DEFAULT_WINDOW = Duration.ofMinutes(2);
 
@@ -59,11 +61,12 @@ public record FreshnessProof(String domain, String nonce, long time, String sign
   }
 
   /**
-   * Checks this proof for the caller's {@code expectedNonce}, signed by {@code publicKey65} within {@code window}
-   * of {@code now}. Empty when it holds, else the reason.
+   * Checks this proof for the caller's {@code expectedNonce}, signed by {@code publicKey65} within
+   * {@code window} of {@code now}. Empty when it holds, else the reason.
    */
   @JsonIgnore
-  public Optional<String> problem(byte[] expectedNonce, byte[] publicKey65, Instant now, Duration window) {
+  public Optional<String> problem(
+      byte[] expectedNonce, byte[] publicKey65, Instant now, Duration window) {
     if (!DOMAIN.equals(domain)) {
       return Optional.of("freshness proof has domain " + domain + ", expected " + DOMAIN);
     }
@@ -76,17 +79,30 @@ public record FreshnessProof(String domain, String nonce, long time, String sign
       return Optional.of("freshness proof nonce or signature is not hex");
     }
     if (!Arrays.equals(n, expectedNonce)) {
-      return Optional.of("freshness proof answers nonce " + HexFormat.of().formatHex(n) + ", not the requested "
-          + HexFormat.of().formatHex(expectedNonce));
+      return Optional.of(
+          "freshness proof answers nonce "
+              + HexFormat.of().formatHex(n)
+              + ", not the requested "
+              + HexFormat.of().formatHex(expectedNonce));
     }
     long skew = now.getEpochSecond() - time;
     if (Math.abs(skew) > window.getSeconds()) {
-      return Optional.of("freshness proof was signed at " + Instant.ofEpochSecond(time) + ", " + Math.abs(skew)
-          + " s " + (skew > 0 ? "before" : "after") + " now (" + now + "); allowed window " + window.getSeconds()
-          + " s");
+      return Optional.of(
+          "freshness proof was signed at "
+              + Instant.ofEpochSecond(time)
+              + ", "
+              + Math.abs(skew)
+              + " s "
+              + (skew > 0 ? "before" : "after")
+              + " now ("
+              + now
+              + "); allowed window "
+              + window.getSeconds()
+              + " s");
     }
     if (sig.length != 65) {
-      return Optional.of("freshness signature is " + sig.length + " bytes, expected 65 (r || s || v)");
+      return Optional.of(
+          "freshness signature is " + sig.length + " bytes, expected 65 (r || s || v)");
     }
     BigInteger s = new BigInteger(1, Arrays.copyOfRange(sig, 32, 64));
     if (s.compareTo(Sign.CURVE_PARAMS.getN().shiftRight(1)) > 0) {
@@ -94,8 +110,11 @@ public record FreshnessProof(String domain, String nonce, long time, String sign
     }
     BigInteger recovered;
     try {
-      recovered = Sign.signedMessageHashToKey(digest(n, time), new Sign.SignatureData(sig[64],
-          Arrays.copyOfRange(sig, 0, 32), Arrays.copyOfRange(sig, 32, 64)));
+      recovered =
+          Sign.signedMessageHashToKey(
+              digest(n, time),
+              new Sign.SignatureData(
+                  sig[64], Arrays.copyOfRange(sig, 0, 32), Arrays.copyOfRange(sig, 32, 64)));
     } catch (RuntimeException | java.security.SignatureException e) {
       return Optional.of("freshness signature does not verify: " + e.getMessage());
     }

@@ -9,7 +9,10 @@ import org.web3j.crypto.Sign;
 import org.web3j.crypto.TransactionEncoder;
 import org.web3j.utils.Numeric;
 
-/** An {@link EnclaveKey} held in this JVM's memory; persistence (sealing) is the TEE backend's business. */
+/**
+ * An {@link EnclaveKey} held in this JVM's memory; persistence (sealing) is the TEE backend's
+ * business.
+ */
 public final class InMemoryEnclaveKey implements EnclaveKey {
   private final ECKeyPair keyPair;
   private final String address;
@@ -31,7 +34,8 @@ public final class InMemoryEnclaveKey implements EnclaveKey {
   /** Restores a key from its 32-byte private scalar (after unsealing). */
   public static InMemoryEnclaveKey fromPrivateKey(byte[] privateKey32) {
     if (privateKey32.length != 32) {
-      throw new IllegalArgumentException("a secp256k1 private key is 32 bytes, got " + privateKey32.length);
+      throw new IllegalArgumentException(
+          "a secp256k1 private key is 32 bytes, got " + privateKey32.length);
     }
     return new InMemoryEnclaveKey(ECKeyPair.create(privateKey32));
   }

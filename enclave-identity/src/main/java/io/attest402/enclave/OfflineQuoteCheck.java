@@ -22,15 +22,14 @@ import java.util.Date;
 import java.util.List;
 
 /**
- * The part of DCAP verification that needs no collateral, for a hardware self-check when no TCB info / QE identity
- * is at hand: the quote signature by the attestation key, the QE report binding that key, the QE report signature
- * by the PCK certificate, and the PCK chain (from the quote's certification data) up to a trust anchor, all
- * certificates valid at the given time. Not covered (needs collateral): TCB level and status, QE identity,
- * revocation.
+ * The part of DCAP verification that needs no collateral, for a hardware self-check when no TCB
+ * info / QE identity is at hand: the quote signature by the attestation key, the QE report binding
+ * that key, the QE report signature by the PCK certificate, and the PCK chain (from the quote's
+ * certification data) up to a trust anchor, all certificates valid at the given time. Not covered
+ * (needs collateral): TCB level and status, QE identity, revocation.
  */
 final class OfflineQuoteCheck {
-  private OfflineQuoteCheck() {
-  }
+  private OfflineQuoteCheck() {}
 
   /** Problems found; empty when every offline check passed. */
   static List<String> check(Quote q, Instant at, List<X509Certificate> anchors) {
@@ -64,14 +63,21 @@ final class OfflineQuoteCheck {
         try {
           c.checkValidity(when);
         } catch (CertificateException e) {
-          problems.add("PCK chain certificate '" + c.getSubjectX500Principal().getName()
-              + "' is not valid at " + at);
+          problems.add(
+              "PCK chain certificate '"
+                  + c.getSubjectX500Principal().getName()
+                  + "' is not valid at "
+                  + at);
         }
         try {
           c.verify(issuer.getPublicKey());
         } catch (GeneralSecurityException e) {
-          problems.add("PCK chain certificate '" + c.getSubjectX500Principal().getName()
-              + "' is not signed by '" + issuer.getSubjectX500Principal().getName() + "'");
+          problems.add(
+              "PCK chain certificate '"
+                  + c.getSubjectX500Principal().getName()
+                  + "' is not signed by '"
+                  + issuer.getSubjectX500Principal().getName()
+                  + "'");
         }
       }
       X509Certificate root = chain.get(chain.size() - 1);
@@ -83,8 +89,10 @@ final class OfflineQuoteCheck {
         }
       }
       if (!anchored) {
-        problems.add("PCK chain ends at '" + root.getSubjectX500Principal().getName()
-            + "', not at a trusted root (the pinned Intel SGX Root CA)");
+        problems.add(
+            "PCK chain ends at '"
+                + root.getSubjectX500Principal().getName()
+                + "', not at a trusted root (the pinned Intel SGX Root CA)");
       }
     } catch (GeneralSecurityException | RuntimeException e) {
       problems.add("offline quote check failed: " + e);
@@ -97,8 +105,9 @@ final class OfflineQuoteCheck {
     while (end > 0 && certData[end - 1] == 0) {
       end--;
     }
-    Collection<? extends java.security.cert.Certificate> certs = CertificateFactory.getInstance("X.509")
-        .generateCertificates(new ByteArrayInputStream(certData, 0, end));
+    Collection<? extends java.security.cert.Certificate> certs =
+        CertificateFactory.getInstance("X.509")
+            .generateCertificates(new ByteArrayInputStream(certData, 0, end));
     List<X509Certificate> out = new ArrayList<>();
     for (java.security.cert.Certificate c : certs) {
       out.add((X509Certificate) c);
@@ -109,9 +118,12 @@ final class OfflineQuoteCheck {
   private static PublicKey p256(byte[] xy) throws GeneralSecurityException {
     java.security.AlgorithmParameters p = java.security.AlgorithmParameters.getInstance("EC");
     p.init(new java.security.spec.ECGenParameterSpec("secp256r1"));
-    java.security.spec.ECParameterSpec spec = p.getParameterSpec(java.security.spec.ECParameterSpec.class);
-    ECPoint w = new ECPoint(new BigInteger(1, Arrays.copyOfRange(xy, 0, 32)),
-        new BigInteger(1, Arrays.copyOfRange(xy, 32, 64)));
+    java.security.spec.ECParameterSpec spec =
+        p.getParameterSpec(java.security.spec.ECParameterSpec.class);
+    ECPoint w =
+        new ECPoint(
+            new BigInteger(1, Arrays.copyOfRange(xy, 0, 32)),
+            new BigInteger(1, Arrays.copyOfRange(xy, 32, 64)));
     return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(w, spec));
   }
 

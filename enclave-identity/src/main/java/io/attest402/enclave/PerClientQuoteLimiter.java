@@ -7,10 +7,11 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One {@link QuoteRateLimiter} per client (the facilitator keys it by remote address) for fresh quotes
- * ({@code GET /attestation?nonce=..&fresh=1}): a client that floods gets 429 from its own bucket while every other
- * client keeps its own budget. Signed-nonce answers need no limiter at all. At most {@code maxClients} buckets are
- * kept (least recently used evicted first; an evicted client starts again with a full bucket). Thread-safe.
+ * One {@link QuoteRateLimiter} per client (the facilitator keys it by remote address) for fresh
+ * quotes ({@code GET /attestation?nonce=..&fresh=1}): a client that floods gets 429 from its own
+ * bucket while every other client keeps its own budget. Signed-nonce answers need no limiter at
+ * all. At most {@code maxClients} buckets are kept (least recently used evicted first; an evicted
+ * client starts again with a full bucket). Thread-safe.
  */
 public final class PerClientQuoteLimiter {
   private final int perMinute;
@@ -23,18 +24,20 @@ public final class PerClientQuoteLimiter {
     }
     this.perMinute = perMinute;
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.buckets = new LinkedHashMap<>(16, 0.75f, true) {
-      private static final long serialVersionUID = 1L;
+    this.buckets =
+        new LinkedHashMap<>(16, 0.75f, true) {
+          private static final long serialVersionUID = 1L;
 
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, QuoteRateLimiter> eldest) {
-        return size() > maxClients;
-      }
-    };
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, QuoteRateLimiter> eldest) {
+            return size() > maxClients;
+          }
+        };
   }
 
   private synchronized QuoteRateLimiter bucket(String client) {
-    return buckets.computeIfAbsent(Objects.requireNonNull(client, "client"),
+    return buckets.computeIfAbsent(
+        Objects.requireNonNull(client, "client"),
         c -> QuoteRateLimiter.perMinute(perMinute, clock));
   }
 

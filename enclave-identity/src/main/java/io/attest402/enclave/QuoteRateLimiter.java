@@ -6,10 +6,10 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * Token bucket for fresh-nonce quotes ({@code GET /attestation?nonce=...}): each costs a round trip to the quoting
- * enclave or the host's quote service, so the facilitator bounds them. Holds at most {@code capacity} tokens,
- * starts full, and refills continuously at {@code refillPerSecond}. Time comes from the injected {@link Clock}.
- * Thread-safe.
+ * Token bucket for fresh-nonce quotes ({@code GET /attestation?nonce=...}): each costs a round trip
+ * to the quoting enclave or the host's quote service, so the facilitator bounds them. Holds at most
+ * {@code capacity} tokens, starts full, and refills continuously at {@code refillPerSecond}. Time
+ * comes from the injected {@link Clock}. Thread-safe.
  */
 public final class QuoteRateLimiter {
   private final double capacity;
@@ -47,7 +47,10 @@ public final class QuoteRateLimiter {
     return false;
   }
 
-  /** How long until a token is available (zero when one is); for a {@code Retry-After} header round up. */
+  /**
+   * How long until a token is available (zero when one is); for a {@code Retry-After} header round
+   * up.
+   */
   public synchronized Duration retryAfter() {
     refill();
     if (tokens >= 1) {

@@ -6,8 +6,8 @@ import io.attest402.verifier.Collateral;
 import io.attest402.verifier.Quote;
 import io.attest402.verifier.QuoteVerificationException;
 import io.attest402.verifier.QuoteVerifier;
-import io.attest402.verifier.VerificationPolicy;
 import io.attest402.verifier.Verdict;
+import io.attest402.verifier.VerificationPolicy;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,32 +16,42 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The startup self-check: the facilitator verifies its own startup quote before serving, and refuses to start when
- * it fails. Always checked: the quote parses, is of the backend's TEE, its report data is exactly
- * {@code SHA-256("attest402-facilitator-v1" || publicKey) || zeros}, and the address derives from the key.
+ * The startup self-check: the facilitator verifies its own startup quote before serving, and
+ * refuses to start when it fails. Always checked: the quote parses, is of the backend's TEE, its
+ * report data is exactly {@code SHA-256("attest402-facilitator-v1" || publicKey) || zeros}, and the
+ * address derives from the key.
  *
  * <ul>
- *   <li><b>{@link Level#FULL}</b> when collateral is available (the facilitator fetches it from its PCS/PCCS at
- *   start, for every backend): the attestation-verifier's full DCAP verification with the given policy, a
- *   simulation root trusted only for the simulated backend and only its own, pinned by fingerprint (a hardware
- *   backend whose quote chains to a simulation CA fails), and the expected report data.</li>
- *   <li><b>{@link Level#OFFLINE}</b> on hardware without collateral: the quote signature, the QE report's binding
- *   of the attestation key, the QE report signature by the PCK certificate, and the PCK chain up to the pinned
- *   Intel SGX Root CA (or a policy trust anchor), valid now. Not checked: TCB status, QE identity, revocation,
- *   which need Intel's collateral; clients check those with their own policy.</li>
+ *   <li><b>{@link Level#FULL}</b> when collateral is available (the facilitator fetches it from its
+ *       PCS/PCCS at start, for every backend): the attestation-verifier's full DCAP verification
+ *       with the given policy, a simulation root trusted only for the simulated backend and only
+ *       its own, pinned by fingerprint (a hardware backend whose quote chains to a simulation CA
+ *       fails), and the expected report data.
+ *   <li><b>{@link Level#OFFLINE}</b> on hardware without collateral: the quote signature, the QE
+ *       report's binding of the attestation key, the QE report signature by the PCK certificate,
+ *       and the PCK chain up to the pinned Intel SGX Root CA (or a policy trust anchor), valid now.
+ *       Not checked: TCB status, QE identity, revocation, which need Intel's collateral; clients
+ *       check those with their own policy.
  * </ul>
  */
 public final class SelfCheck {
-  private SelfCheck() {
-  }
+  private SelfCheck() {}
 
   public enum Level {
-    FULL, OFFLINE
+    FULL,
+    OFFLINE
   }
 
   /** Outcome: {@code ok} with the level reached, or the problems that must stop the start. */
-  public record Result(boolean ok, Level level, boolean simulated, String teeType, Measurement measurement,
-      List<String> problems, List<String> notes, Verdict verdict) {
+  public record Result(
+      boolean ok,
+      Level level,
+      boolean simulated,
+      String teeType,
+      Measurement measurement,
+      List<String> problems,
+      List<String> notes,
+      Verdict verdict) {
     public Result {
       problems = List.copyOf(problems);
       notes = List.copyOf(notes);
@@ -49,8 +59,13 @@ public final class SelfCheck {
 
     /** One line for the log. */
     public String summary() {
-      return (ok ? "self-check passed" : "self-check FAILED") + " (" + teeType + ", " + level
-          + (simulated ? ", SIMULATED" : "") + ")"
+      return (ok ? "self-check passed" : "self-check FAILED")
+          + " ("
+          + teeType
+          + ", "
+          + level
+          + (simulated ? ", SIMULATED" : "")
+          + ")"
           + (problems.isEmpty() ? "" : ": " + String.join("; ", problems))
           + (notes.isEmpty() ? "" : " [" + String.join("; ", notes) + "]");
     }
@@ -74,27 +89,32 @@ public final class SelfCheck {
   }
 
   /**
-   * The default self-check policy: the quote must be genuine and not Revoked (any other TCB status is accepted
-   * and reported: clients apply their own status policy), no debug enclave/TD, SEPT_VE_DISABLE for TDX.
+   * The default self-check policy: the quote must be genuine and not Revoked (any other TCB status
+   * is accepted and reported: clients apply their own status policy), no debug enclave/TD,
+   * SEPT_VE_DISABLE for TDX.
    */
   public static VerificationPolicy defaultPolicy() {
     return VerificationPolicy.builder().acceptAnyNonRevokedStatus().build();
   }
 
   /**
-   * {@code policy} as the facilitator applies it to its own quote: simulation trusted only for the simulated
-   * backend and only through its own pinned root; any measurement (the facilitator checks that its quote is
-   * genuine and binds its key; which code is acceptable is each client's pin).
+   * {@code policy} as the facilitator applies it to its own quote: simulation trusted only for the
+   * simulated backend and only through its own pinned root; any measurement (the facilitator checks
+   * that its quote is genuine and binds its key; which code is acceptable is each client's pin).
    */
   static VerificationPolicy.Builder forBackend(VerificationPolicy policy, TeeBackend backend) {
-    VerificationPolicy.Builder b = policy.toBuilder().clearSimulationRoots().allowAnyMeasurement(true);
+    VerificationPolicy.Builder b =
+        policy.toBuilder().clearSimulationRoots().allowAnyMeasurement(true);
     backend.simulationRootSha256().ifPresent(b::trustSimulationRoot);
     return b;
   }
 
   private static final QuoteVerifier VERIFIER = new QuoteVerifier();
 
-  /** Runs the self-check at {@code now}; {@code policy} is applied as {@link #forBackend} adjusts it. */
+  /**
+   * Runs the self-check at {@code now}; {@code policy} is applied as {@link #forBackend} adjusts
+   * it.
+   */
   public static Result run(EnclaveIdentity identity, Instant now, VerificationPolicy policy) {
     TeeBackend backend = identity.backend();
     List<String> problems = new ArrayList<>();
@@ -107,15 +127,22 @@ public final class SelfCheck {
       q = Quote.parse(raw);
     } catch (QuoteVerificationException e) {
       problems.add("startup quote does not parse: " + e.getMessage());
-      return new Result(false, Level.OFFLINE, backend.simulated(), backend.teeType(), m, problems, notes, null);
+      return new Result(
+          false, Level.OFFLINE, backend.simulated(), backend.teeType(), m, problems, notes, null);
     }
     if (q.teeType() != backend.quoteTee()) {
-      problems.add("startup quote is " + q.teeType() + ", backend " + backend.teeType() + " should produce "
-          + backend.quoteTee());
+      problems.add(
+          "startup quote is "
+              + q.teeType()
+              + ", backend "
+              + backend.teeType()
+              + " should produce "
+              + backend.quoteTee());
     }
     if (!Arrays.equals(q.reportData(), expected)) {
-      problems.add("startup quote report data does not bind the enclave key (expected SHA-256(domain || "
-          + "publicKey) || zeros)");
+      problems.add(
+          "startup quote report data does not bind the enclave key (expected SHA-256(domain || "
+              + "publicKey) || zeros)");
     }
     if (!KeyBinding.address(identity.publicKey()).equalsIgnoreCase(identity.address())) {
       problems.add("address does not derive from the public key");
@@ -128,11 +155,15 @@ public final class SelfCheck {
       level = Level.FULL;
       verdict = VERIFIER.verify(raw, collateral.get(), now, p);
       if (!verdict.ok()) {
-        problems.add("own quote does not verify: " + verdict.failure().map(f -> f.kind() + ": "
-            + f.getMessage()).orElse("rejected"));
+        problems.add(
+            "own quote does not verify: "
+                + verdict.failure().map(f -> f.kind() + ": " + f.getMessage()).orElse("rejected"));
       } else if (verdict.simulated() != backend.simulated()) {
-        problems.add("quote simulated=" + verdict.simulated() + " but backend simulated="
-            + backend.simulated());
+        problems.add(
+            "quote simulated="
+                + verdict.simulated()
+                + " but backend simulated="
+                + backend.simulated());
       }
       verdict.status().ifPresent(s -> notes.add("TCB status " + s.text()));
       if (!verdict.advisories().isEmpty()) {
@@ -144,16 +175,27 @@ public final class SelfCheck {
       anchors.add(0, QuoteVerifier.intelRootCa());
       problems.addAll(OfflineQuoteCheck.check(q, now, anchors));
       if (m.debug() && !p.allowDebug()) {
-        problems.add("the " + (m.tee().equals("sgx") ? "enclave" : "TD") + " runs in DEBUG mode: its memory "
-            + "is readable by the host");
+        problems.add(
+            "the "
+                + (m.tee().equals("sgx") ? "enclave" : "TD")
+                + " runs in DEBUG mode: its memory "
+                + "is readable by the host");
       }
-      notes.add("no collateral: quote, QE and PCK chain signatures checked offline; TCB status, QE identity "
-          + "and revocation not checked (configure collateral for a full self-check)");
+      notes.add(
+          "no collateral: quote, QE and PCK chain signatures checked offline; TCB status, QE identity "
+              + "and revocation not checked (configure collateral for a full self-check)");
     }
     if (backend.simulated()) {
       notes.add("SIMULATED: verified against the local simulation CA only");
     }
-    return new Result(problems.isEmpty(), level, backend.simulated(), backend.teeType(), m, problems, notes,
+    return new Result(
+        problems.isEmpty(),
+        level,
+        backend.simulated(),
+        backend.teeType(),
+        m,
+        problems,
+        notes,
         verdict);
   }
 }

@@ -32,20 +32,34 @@ class AttestationCheckerTest {
   static EnclaveIdentity id;
   static EnclaveIdentity tdx;
 
-  @TempDir
-  static Path data;
+  @TempDir static Path data;
 
   @BeforeAll
   static void open() throws Exception {
     Clock clock = Clock.fixed(Emulated.NOW, ZoneOffset.UTC);
     SecureRandom rng = new SecureRandom();
-    id = Emulated.withCollateral(EnclaveIdentity.open(SimulatedBackend.open(data.resolve("sgx"), TeeType.SGX,
-        clock, rng), data.resolve("sgx"), rng, clock), Emulated.NOW);
-    tdx = Emulated.withCollateral(EnclaveIdentity.open(SimulatedBackend.open(data.resolve("tdx"), TeeType.TDX,
-        clock, rng), data.resolve("tdx"), rng, clock), Emulated.NOW);
-    SIM = VerificationPolicy.builder().allowAnyMeasurement(true)
-        .trustSimulationRoot(((SimulatedBackend) id.backend()).simulationRootFingerprint())
-        .trustSimulationRoot(((SimulatedBackend) tdx.backend()).simulationRootFingerprint()).build();
+    id =
+        Emulated.withCollateral(
+            EnclaveIdentity.open(
+                SimulatedBackend.open(data.resolve("sgx"), TeeType.SGX, clock, rng),
+                data.resolve("sgx"),
+                rng,
+                clock),
+            Emulated.NOW);
+    tdx =
+        Emulated.withCollateral(
+            EnclaveIdentity.open(
+                SimulatedBackend.open(data.resolve("tdx"), TeeType.TDX, clock, rng),
+                data.resolve("tdx"),
+                rng,
+                clock),
+            Emulated.NOW);
+    SIM =
+        VerificationPolicy.builder()
+            .allowAnyMeasurement(true)
+            .trustSimulationRoot(((SimulatedBackend) id.backend()).simulationRootFingerprint())
+            .trustSimulationRoot(((SimulatedBackend) tdx.backend()).simulationRootFingerprint())
+            .build();
   }
 
   static AttestationDocument with(AttestationDocument d, String field, String value) {
@@ -63,8 +77,8 @@ class AttestationCheckerTest {
       assertEquals(i.address(), ok.address());
       assertTrue(ok.simulated());
       assertEquals(i.measurement(), ok.measurement());
-      AttestationChecker.Result strict = AttestationChecker.check(doc, null, AT, VerificationPolicy.defaults(),
-          null);
+      AttestationChecker.Result strict =
+          AttestationChecker.check(doc, null, AT, VerificationPolicy.defaults(), null);
       assertFalse(strict.ok());
       assertTrue(strict.summary().contains("SIMULATED_REJECTED"), strict.summary());
     }
@@ -74,38 +88,56 @@ class AttestationCheckerTest {
   @Test
   void policyPinsTheMeasurement() {
     AttestationDocument doc = id.startupDocument();
-    assertTrue(AttestationChecker.check(doc, null, AT, SIM.toBuilder()
-        .mrEnclave(SimulatedBackend.SIM_MRENCLAVE).mrSigner(SimulatedBackend.SIM_MRSIGNER)
-        .isvProdId(SimulatedBackend.SIM_ISVPRODID).build(), null).ok());
-    AttestationChecker.Result wrong = AttestationChecker.check(doc, null, AT, SIM.toBuilder()
-        .mrEnclave(new byte[32]).build(), null);
+    assertTrue(
+        AttestationChecker.check(
+                doc,
+                null,
+                AT,
+                SIM.toBuilder()
+                    .mrEnclave(SimulatedBackend.SIM_MRENCLAVE)
+                    .mrSigner(SimulatedBackend.SIM_MRSIGNER)
+                    .isvProdId(SimulatedBackend.SIM_ISVPRODID)
+                    .build(),
+                null)
+            .ok());
+    AttestationChecker.Result wrong =
+        AttestationChecker.check(
+            doc, null, AT, SIM.toBuilder().mrEnclave(new byte[32]).build(), null);
     assertFalse(wrong.ok());
     assertTrue(wrong.summary().contains("POLICY_VIOLATION"), wrong.summary());
     AttestationDocument td = tdx.startupDocument();
-    assertTrue(AttestationChecker.check(td, null, AT, SIM.toBuilder().mrTd(SimulatedBackend.SIM_MRTD).build(),
-        null).ok());
+    assertTrue(
+        AttestationChecker.check(
+                td, null, AT, SIM.toBuilder().mrTd(SimulatedBackend.SIM_MRTD).build(), null)
+            .ok());
     // MRTD measures only the TD firmware: a pinning policy must pin RTMRs too
-    VerificationPolicy mrTdOnly = SIM.toBuilder().allowAnyMeasurement(false).mrTd(SimulatedBackend.SIM_MRTD).build();
+    VerificationPolicy mrTdOnly =
+        SIM.toBuilder().allowAnyMeasurement(false).mrTd(SimulatedBackend.SIM_MRTD).build();
     AttestationChecker.Result noRtmr = AttestationChecker.check(td, null, AT, mrTdOnly, null);
     assertFalse(noRtmr.ok());
     assertTrue(noRtmr.summary().contains("pins no RTMR"), noRtmr.summary());
     byte[] rtmr3 = HexFormat.of().parseHex(td.measurement().rtmrs().get(3));
-    AttestationChecker.Result pinned = AttestationChecker.check(td, null, AT, mrTdOnly.toBuilder().rtmr(3, rtmr3)
-        .build(), null);
+    AttestationChecker.Result pinned =
+        AttestationChecker.check(td, null, AT, mrTdOnly.toBuilder().rtmr(3, rtmr3).build(), null);
     assertTrue(pinned.ok(), pinned.summary());
     assertTrue(pinned.measurementPinned());
-    assertTrue(pinned.summary().contains("rtmr3 " + td.measurement().rtmrs().get(3)), pinned.summary());
+    assertTrue(
+        pinned.summary().contains("rtmr3 " + td.measurement().rtmrs().get(3)), pinned.summary());
   }
 
   @Test
   void aPolicyWithoutPinsIsRefusedUnlessAnyMeasurementIsAllowed() {
     VerificationPolicy noPins = SIM.toBuilder().allowAnyMeasurement(false).build();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> AttestationChecker.requirePinned(noPins));
-    assertTrue(e.getMessage().contains("pins no measurement") && e.getMessage().contains("--allow-any-measurement"),
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> AttestationChecker.requirePinned(noPins));
+    assertTrue(
+        e.getMessage().contains("pins no measurement")
+            && e.getMessage().contains("--allow-any-measurement"),
         e.getMessage());
     assertFalse(AttestationChecker.check(id.startupDocument(), null, AT, noPins, null).ok());
-    AttestationChecker.Result any = AttestationChecker.check(id.startupDocument(), null, AT, SIM, null);
+    AttestationChecker.Result any =
+        AttestationChecker.check(id.startupDocument(), null, AT, SIM, null);
     assertTrue(any.ok(), any.summary());
     assertFalse(any.measurementPinned());
     assertTrue(any.summary().contains("MEASUREMENT NOT PINNED"), any.summary());
@@ -125,14 +157,29 @@ class AttestationCheckerTest {
     assertFalse(wrong.ok());
     assertTrue(wrong.summary().contains("not the requested"), wrong.summary());
     // a proof signed long ago (a replayed answer) is outside the caller's window
-    AttestationChecker.Result late = AttestationChecker.check(doc, null, AT.plusSeconds(3600), SIM, nonce);
+    AttestationChecker.Result late =
+        AttestationChecker.check(doc, null, AT.plusSeconds(3600), SIM, nonce);
     assertFalse(late.ok());
     assertTrue(late.summary().contains("allowed window"), late.summary());
     // a proof by another key than the one the quote binds
-    AttestationDocument foreign = new AttestationDocument(doc.format(), doc.teeType(), doc.simulated(),
-        doc.warning(), doc.quote(), doc.signerAddress(), doc.publicKey(), doc.measurement(), doc.nonce(),
-        doc.reportData(), doc.binding(), doc.collateral(), tdx.document(nonce).freshness(), doc.sourceRevision(),
-        doc.eventLog(), doc.generatedAt());
+    AttestationDocument foreign =
+        new AttestationDocument(
+            doc.format(),
+            doc.teeType(),
+            doc.simulated(),
+            doc.warning(),
+            doc.quote(),
+            doc.signerAddress(),
+            doc.publicKey(),
+            doc.measurement(),
+            doc.nonce(),
+            doc.reportData(),
+            doc.binding(),
+            doc.collateral(),
+            tdx.document(nonce).freshness(),
+            doc.sourceRevision(),
+            doc.eventLog(),
+            doc.generatedAt());
     AttestationChecker.Result forged = AttestationChecker.check(foreign, null, AT, SIM, nonce);
     assertFalse(forged.ok());
     assertTrue(forged.summary().contains("not by the attested key"), forged.summary());
@@ -141,12 +188,15 @@ class AttestationCheckerTest {
     assertTrue(AttestationChecker.check(fresh, null, AT, SIM, nonce).ok());
     AttestationChecker.Result freshWrong = AttestationChecker.check(fresh, null, AT, SIM, other);
     assertFalse(freshWrong.ok());
-    assertTrue(freshWrong.summary().contains("does not carry the requested nonce"), freshWrong.summary());
+    assertTrue(
+        freshWrong.summary().contains("does not carry the requested nonce"), freshWrong.summary());
     // a replayed startup document does not answer a nonce
-    AttestationChecker.Result replay = AttestationChecker.check(id.startupDocument(), null, AT, SIM, nonce);
+    AttestationChecker.Result replay =
+        AttestationChecker.check(id.startupDocument(), null, AT, SIM, nonce);
     assertFalse(replay.ok(), replay.summary());
     // a document whose nonce field was edited to match still fails on the quote
-    AttestationDocument edited = with(id.startupDocument(), "nonce", HexFormat.of().formatHex(nonce));
+    AttestationDocument edited =
+        with(id.startupDocument(), "nonce", HexFormat.of().formatHex(nonce));
     AttestationChecker.Result e = AttestationChecker.check(edited, null, AT, SIM, nonce);
     assertFalse(e.ok());
     assertTrue(e.summary().contains("does not carry the requested nonce"), e.summary());
@@ -158,7 +208,9 @@ class AttestationCheckerTest {
     java.time.Instant after = AT.plus(java.time.Duration.ofDays(40));
     AttestationChecker.Result stale = AttestationChecker.check(doc, null, after, SIM, null);
     assertFalse(stale.ok());
-    assertTrue(stale.summary().contains("served collateral is stale") && stale.summary().contains("tcbInfo"),
+    assertTrue(
+        stale.summary().contains("served collateral is stale")
+            && stale.summary().contains("tcbInfo"),
         stale.summary());
   }
 
@@ -166,34 +218,48 @@ class AttestationCheckerTest {
   void substitutedKeyOrAddressIsCaught() {
     AttestationDocument doc = id.startupDocument();
     InMemoryEnclaveKey other = InMemoryEnclaveKey.generate(new SecureRandom());
-    AttestationDocument swapped = with(with(doc, "publicKey", HexFormat.of().formatHex(other.publicKey())),
-        "signerAddress", other.address());
+    AttestationDocument swapped =
+        with(
+            with(doc, "publicKey", HexFormat.of().formatHex(other.publicKey())),
+            "signerAddress",
+            other.address());
     AttestationChecker.Result r = AttestationChecker.check(swapped, null, AT, SIM, null);
     assertFalse(r.ok());
     assertTrue(r.summary().contains("does not bind the served public key"), r.summary());
-    AttestationChecker.Result addr = AttestationChecker.check(with(doc, "signerAddress", other.address()), null,
-        AT, SIM, null);
+    AttestationChecker.Result addr =
+        AttestationChecker.check(with(doc, "signerAddress", other.address()), null, AT, SIM, null);
     assertFalse(addr.ok());
-    assertTrue(addr.summary().contains("does not derive from the served public key"), addr.summary());
-    AttestationChecker.Result notAPoint = AttestationChecker.check(with(doc, "publicKey", "04" + "11".repeat(64)),
-        null, AT, SIM, null);
-    assertTrue(notAPoint.summary().contains("not an uncompressed secp256k1 point"), notAPoint.summary());
+    assertTrue(
+        addr.summary().contains("does not derive from the served public key"), addr.summary());
+    AttestationChecker.Result notAPoint =
+        AttestationChecker.check(
+            with(doc, "publicKey", "04" + "11".repeat(64)), null, AT, SIM, null);
+    assertTrue(
+        notAPoint.summary().contains("not an uncompressed secp256k1 point"), notAPoint.summary());
   }
 
   @Test
   void documentClaimsMustAgreeWithTheQuote() {
     AttestationDocument doc = id.startupDocument();
-    AttestationChecker.Result notSim = AttestationChecker.check(
-        AttestationDocument.fromJson(doc.toJson().replace("\"simulated\":true", "\"simulated\":false")), null,
-        AT, SIM, null);
+    AttestationChecker.Result notSim =
+        AttestationChecker.check(
+            AttestationDocument.fromJson(
+                doc.toJson().replace("\"simulated\":true", "\"simulated\":false")),
+            null,
+            AT,
+            SIM,
+            null);
     assertFalse(notSim.ok());
     assertTrue(notSim.summary().contains("document says simulated=false"), notSim.summary());
-    AttestationChecker.Result tee = AttestationChecker.check(with(doc, "teeType", "tdx"), null, AT, SIM, null);
+    AttestationChecker.Result tee =
+        AttestationChecker.check(with(doc, "teeType", "tdx"), null, AT, SIM, null);
     assertTrue(tee.summary().contains("teeType"), tee.summary());
-    AttestationChecker.Result rd = AttestationChecker.check(with(doc, "reportData", "00".repeat(64)), null, AT,
-        SIM, null);
+    AttestationChecker.Result rd =
+        AttestationChecker.check(with(doc, "reportData", "00".repeat(64)), null, AT, SIM, null);
     assertTrue(rd.summary().contains("served reportData differs"), rd.summary());
-    String m = doc.toJson().replace(HexFormat.of().formatHex(SimulatedBackend.SIM_MRENCLAVE), "ab".repeat(32));
+    String m =
+        doc.toJson()
+            .replace(HexFormat.of().formatHex(SimulatedBackend.SIM_MRENCLAVE), "ab".repeat(32));
     AttestationChecker.Result meas = AttestationChecker.check(m, null, AT, SIM, null);
     assertTrue(meas.summary().contains("served measurement differs"), meas.summary());
     assertFalse(AttestationChecker.check("{}", null, AT, SIM, null).ok());
@@ -204,8 +270,9 @@ class AttestationCheckerTest {
     AttestationDocument doc = id.startupDocument();
     byte[] q = doc.quoteBytes();
     q[120] ^= 1; // inside MRENCLAVE
-    AttestationChecker.Result r = AttestationChecker.check(with(doc, "quote",
-        Base64.getEncoder().encodeToString(q)), null, AT, SIM, null);
+    AttestationChecker.Result r =
+        AttestationChecker.check(
+            with(doc, "quote", Base64.getEncoder().encodeToString(q)), null, AT, SIM, null);
     assertFalse(r.ok());
     assertTrue(r.summary().contains("INVALID_QUOTE_SIGNATURE"), r.summary());
     ObjectNode n = (ObjectNode) AttestationDocument.MAPPER.valueToTree(doc);
@@ -228,17 +295,32 @@ class AttestationCheckerTest {
     assertEquals(doc.quote() + "\n", Files.readString(quote));
     Clock at = Clock.fixed(AT, ZoneOffset.UTC);
     StringWriter out = new StringWriter();
-    CommandLine ok = new CommandLine(new QuoteVerifyCommand(at)).setOut(new PrintWriter(out))
-        .setErr(new PrintWriter(new StringWriter()));
-    assertEquals(0, ok.execute("--quote", quote.toString(), "--collateral", collateral.toString(),
-        "--simulation-root", ((SimulatedBackend) id.backend()).simulationRootFingerprint(),
-        "--allow-any-measurement", "--json"), out.toString());
+    CommandLine ok =
+        new CommandLine(new QuoteVerifyCommand(at))
+            .setOut(new PrintWriter(out))
+            .setErr(new PrintWriter(new StringWriter()));
+    assertEquals(
+        0,
+        ok.execute(
+            "--quote",
+            quote.toString(),
+            "--collateral",
+            collateral.toString(),
+            "--simulation-root",
+            ((SimulatedBackend) id.backend()).simulationRootFingerprint(),
+            "--allow-any-measurement",
+            "--json"),
+        out.toString());
     assertTrue(out.toString().contains("\"simulated\":true"), out.toString());
     assertTrue(out.toString().contains(doc.reportData()), out.toString());
     StringWriter out2 = new StringWriter();
-    CommandLine strict = new CommandLine(new QuoteVerifyCommand(at)).setOut(new PrintWriter(out2))
-        .setErr(new PrintWriter(new StringWriter()));
-    assertEquals(1, strict.execute("--quote", quote.toString(), "--collateral", collateral.toString()),
+    CommandLine strict =
+        new CommandLine(new QuoteVerifyCommand(at))
+            .setOut(new PrintWriter(out2))
+            .setErr(new PrintWriter(new StringWriter()));
+    assertEquals(
+        1,
+        strict.execute("--quote", quote.toString(), "--collateral", collateral.toString()),
         out2.toString());
   }
 }

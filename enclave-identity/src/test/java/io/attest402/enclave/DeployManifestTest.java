@@ -24,9 +24,10 @@ import org.tomlj.TomlParseResult;
 import org.tomlj.TomlTable;
 
 /**
- * Renders deploy/gramine/attest402-facilitator.manifest.template with the values of manifest-vars.mk (as
- * gramine-manifest would: plain {{ expr }} substitution; the template uses no Jinja control flow), parses the TOML
- * and checks every key the facilitator's JVM needs under Gramine-SGX.
+ * Renders deploy/gramine/attest402-facilitator.manifest.template with the values of
+ * manifest-vars.mk (as gramine-manifest would: plain {{ expr }} substitution; the template uses no
+ * Jinja control flow), parses the TOML and checks every key the facilitator's JVM needs under
+ * Gramine-SGX.
  */
 class DeployManifestTest {
   static final String LIBOS = "/usr/lib/x86_64-linux-gnu/gramine/libsysdb.so";
@@ -37,10 +38,14 @@ class DeployManifestTest {
 
   static Path repoRoot() {
     String prop = System.getProperty("attest402.root");
-    if (prop != null && !prop.isBlank() && Files.exists(Path.of(prop, "contracts", "package.json"))) {
+    if (prop != null
+        && !prop.isBlank()
+        && Files.exists(Path.of(prop, "contracts", "package.json"))) {
       return Path.of(prop);
     }
-    for (Path p = Path.of(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
+    for (Path p = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+        p != null;
+        p = p.getParent()) {
       if (Files.exists(p.resolve("contracts").resolve("package.json"))) {
         return p;
       }
@@ -81,10 +86,13 @@ class DeployManifestTest {
     Map<String, String> values = new LinkedHashMap<>(vars);
     values.put("gramine.libos", LIBOS);
     values.put("gramine.runtimedir()", RUNTIME);
-    String rendered = render(Files.readString(dir.resolve("attest402-facilitator.manifest.template")), values);
+    String rendered =
+        render(Files.readString(dir.resolve("attest402-facilitator.manifest.template")), values);
     manifest = Toml.parse(rendered);
-    assertTrue(manifest.errors().isEmpty(), () -> "TOML errors: " + manifest.errors() + "\n" + rendered);
-    // every variable the Makefile passes is defined, and every -D the Makefile passes exists in the vars
+    assertTrue(
+        manifest.errors().isEmpty(), () -> "TOML errors: " + manifest.errors() + "\n" + rendered);
+    // every variable the Makefile passes is defined, and every -D the Makefile passes exists in the
+    // vars
     String makefile = Files.readString(dir.resolve("Makefile"));
     Matcher d = Pattern.compile("-D([a-z_]+)=\\$\\(([a-z_]+)\\)").matcher(makefile);
     int n = 0;
@@ -93,7 +101,10 @@ class DeployManifestTest {
       assertTrue(vars.containsKey(d.group(1)), "Makefile passes undefined " + d.group(1));
       n++;
     }
-    assertEquals(vars.size(), n, "Makefile must pass every variable of manifest-vars.mk to gramine-manifest");
+    assertEquals(
+        vars.size(),
+        n,
+        "Makefile must pass every variable of manifest-vars.mk to gramine-manifest");
   }
 
   static long bytes(String size) {
@@ -101,10 +112,14 @@ class DeployManifestTest {
     assertTrue(m.matches(), "size " + size);
     long v = Long.parseLong(m.group(1));
     switch (m.group(2).toUpperCase(Locale.ROOT)) {
-      case "K": return v << 10;
-      case "M": return v << 20;
-      case "G": return v << 30;
-      default: return v;
+      case "K":
+        return v << 10;
+      case "M":
+        return v << 20;
+      case "G":
+        return v << 30;
+      default:
+        return v;
     }
   }
 
@@ -119,7 +134,10 @@ class DeployManifestTest {
   }
 
   static Optional<String> flag(String prefix) {
-    return argv().stream().filter(s -> s.startsWith(prefix)).map(s -> s.substring(prefix.length())).findFirst();
+    return argv().stream()
+        .filter(s -> s.startsWith(prefix))
+        .map(s -> s.substring(prefix.length()))
+        .findFirst();
   }
 
   static String after(String option) {
@@ -162,13 +180,15 @@ class DeployManifestTest {
     assertEquals(vars.get("cpus"), flag("-XX:ActiveProcessorCount=").orElseThrow());
     assertTrue(Integer.parseInt(vars.get("cpus")) >= 1);
     assertEquals("true", flag("-Dio.netty.transport.noNative=").orElseThrow());
-    // The enclave artifact's jar runs the facilitator command itself (its Main-Class): no launcher, no subcommand.
+    // The enclave artifact's jar runs the facilitator command itself (its Main-Class): no launcher,
+    // no subcommand.
     assertEquals(vars.get("app_dir") + "/attest402-facilitator.jar", after("-jar"));
     assertFalse(argv().contains("facilitator"));
     assertEquals("gramine", after("--tee"));
     assertEquals(vars.get("app_dir") + "/deployment.json", after("--deployment"));
     assertEquals(vars.get("port"), after("--port"));
-    assertTrue(manifest.getString("loader.env.LD_LIBRARY_PATH").contains(vars.get("java_home") + "/lib"));
+    assertTrue(
+        manifest.getString("loader.env.LD_LIBRARY_PATH").contains(vars.get("java_home") + "/lib"));
   }
 
   static void assertNotEquals(Object unexpected, Object actual) {
@@ -206,16 +226,27 @@ class DeployManifestTest {
   void trustedFilesCoverTheJdkTheJarsAndTheDeployment() {
     List<String> trusted = strings("sgx.trusted_files");
     String app = vars.get("app_dir");
-    for (String must : List.of("file:" + vars.get("java_home") + "/", "file:" + app + "/attest402-facilitator.jar",
-        "file:" + app + "/lib/", "file:" + app + "/deployment.json", "file:" + LIBOS, "file:" + RUNTIME + "/",
-        "file:" + vars.get("arch_libdir") + "/")) {
+    for (String must :
+        List.of(
+            "file:" + vars.get("java_home") + "/",
+            "file:" + app + "/attest402-facilitator.jar",
+            "file:" + app + "/lib/",
+            "file:" + app + "/deployment.json",
+            "file:" + LIBOS,
+            "file:" + RUNTIME + "/",
+            "file:" + vars.get("arch_libdir") + "/")) {
       assertTrue(trusted.contains(must), "trusted_files lacks " + must);
     }
     List<TomlTable> mounts = mounts();
     for (String t : trusted) {
       String host = t.substring("file:".length());
-      assertTrue(mounts.stream().anyMatch(m -> m.getString("uri") != null
-          && host.startsWith(m.getString("uri").substring("file:".length()))), t + " is not under any mount");
+      assertTrue(
+          mounts.stream()
+              .anyMatch(
+                  m ->
+                      m.getString("uri") != null
+                          && host.startsWith(m.getString("uri").substring("file:".length()))),
+          t + " is not under any mount");
     }
   }
 
@@ -223,18 +254,26 @@ class DeployManifestTest {
   void dataDirectoryIsSealedAndUntrustedInputsAreKeptApart() {
     String data = vars.get("data_dir");
     assertEquals(data, after("--data-dir"));
-    TomlTable dataMount = mounts().stream().filter(m -> data.equals(m.getString("path"))).findFirst()
-        .orElseThrow(() -> new AssertionError("no mount for " + data));
+    TomlTable dataMount =
+        mounts().stream()
+            .filter(m -> data.equals(m.getString("path")))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no mount for " + data));
     assertEquals("encrypted", dataMount.getString("type"));
     assertEquals("_sgx_mrenclave", dataMount.getString("key_name"));
-    assertTrue(mounts().stream().anyMatch(m -> "/tmp".equals(m.getString("path")) && "tmpfs".equals(
-        m.getString("type"))), "/tmp must be an in-enclave tmpfs");
+    assertTrue(
+        mounts().stream()
+            .anyMatch(
+                m -> "/tmp".equals(m.getString("path")) && "tmpfs".equals(m.getString("type"))),
+        "/tmp must be an in-enclave tmpfs");
     List<String> allowed = strings("sgx.allowed_files");
     assertFalse(allowed.isEmpty());
     for (String a : allowed) {
       String p = a.substring("file:".length());
-      for (String protectedDir : List.of(vars.get("app_dir"), vars.get("java_home"), data, vars.get("arch_libdir"))) {
-        assertFalse(p.startsWith(protectedDir) || protectedDir.startsWith(p.replaceAll("/$", "")),
+      for (String protectedDir :
+          List.of(vars.get("app_dir"), vars.get("java_home"), data, vars.get("arch_libdir"))) {
+        assertFalse(
+            p.startsWith(protectedDir) || protectedDir.startsWith(p.replaceAll("/$", "")),
             a + " overlaps " + protectedDir);
       }
     }
@@ -246,35 +285,61 @@ class DeployManifestTest {
     String fac = Files.readString(root.resolve("deploy/Dockerfile.facilitator"));
     assertTrue(fac.contains("gramineproject/gramine"), "facilitator image builds on Gramine");
     assertTrue(fac.contains("make manifest") && fac.contains("make sign"));
-    assertTrue(fac.contains("--mount=type=secret,id=enclave-key"), "signing key only as a build secret");
+    assertTrue(
+        fac.contains("--mount=type=secret,id=enclave-key"), "signing key only as a build secret");
     assertTrue(fac.contains("ENTRYPOINT [\"gramine-sgx\", \"attest402-facilitator\"]"));
-    assertTrue(fac.contains("enclave-facilitator/target/enclave/lib/ /app/lib/")
-        && fac.contains("enclave-facilitator/target/enclave/attest402-facilitator.jar /app/attest402-facilitator.jar"));
-    assertFalse(fac.contains("cli/target"), "the enclave holds the facilitator artifact, not the launcher's lib/");
+    assertTrue(
+        fac.contains("enclave-facilitator/target/enclave/lib/ /app/lib/")
+            && fac.contains(
+                "enclave-facilitator/target/enclave/attest402-facilitator.jar /app/attest402-facilitator.jar"));
+    assertFalse(
+        fac.contains("cli/target"),
+        "the enclave holds the facilitator artifact, not the launcher's lib/");
     assertTrue(fac.contains("make policy"));
     String prov = Files.readString(root.resolve("deploy/Dockerfile.provider"));
     assertTrue(prov.contains("-jre") && prov.contains("\"provider\""));
     assertFalse(prov.contains("gramine"));
     String readme = Files.readString(root.resolve("deploy/README.md"));
-    for (String topic : List.of("DCsv3", "PCCS", "aesmd", "configfs", "MRENCLAVE", "mrSigner", "rtmr", "Funding",
-        "new key")) {
+    for (String topic :
+        List.of(
+            "DCsv3",
+            "PCCS",
+            "aesmd",
+            "configfs",
+            "MRENCLAVE",
+            "mrSigner",
+            "rtmr",
+            "Funding",
+            "new key")) {
       assertTrue(readme.contains(topic), "deploy/README.md should cover " + topic);
     }
   }
 
-  /** deploy/gramine/sigstruct-to-policy.py turns gramine-sgx-sigstruct-view's JSON into the pinned policy. */
+  /**
+   * deploy/gramine/sigstruct-to-policy.py turns gramine-sgx-sigstruct-view's JSON into the pinned
+   * policy.
+   */
   @Test
-  void sigstructViewBecomesThePolicyClientsPin(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(python3(), "python3 is not installed (Gramine's tools need it)");
+  void sigstructViewBecomesThePolicyClientsPin(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        python3(), "python3 is not installed (Gramine's tools need it)");
     String mr = "ab".repeat(32);
-    String view = "{\"mr_enclave\": \"" + mr + "\", \"mr_signer\": \"" + "cd".repeat(32)
-        + "\", \"isv_prod_id\": 402, \"isv_svn\": 3, \"debug_enclave\": false}";
-    var policy = io.attest402.verifier.VerificationPolicy.fromJson(sigstructToPolicy(tmp, view, false, 0));
+    String view =
+        "{\"mr_enclave\": \""
+            + mr
+            + "\", \"mr_signer\": \""
+            + "cd".repeat(32)
+            + "\", \"isv_prod_id\": 402, \"isv_svn\": 3, \"debug_enclave\": false}";
+    var policy =
+        io.attest402.verifier.VerificationPolicy.fromJson(sigstructToPolicy(tmp, view, false, 0));
     assertEquals(mr, java.util.HexFormat.of().formatHex(policy.mrEnclave().orElseThrow()));
-    var signer = io.attest402.verifier.VerificationPolicy.fromJson(sigstructToPolicy(tmp, view, true, 0));
+    var signer =
+        io.attest402.verifier.VerificationPolicy.fromJson(sigstructToPolicy(tmp, view, true, 0));
     assertEquals(402, signer.isvProdId().orElseThrow());
     assertEquals(3, signer.minIsvSvn().orElseThrow());
-    sigstructToPolicy(tmp, view.replace("\"debug_enclave\": false", "\"debug_enclave\": true"), false, 1);
+    sigstructToPolicy(
+        tmp, view.replace("\"debug_enclave\": false", "\"debug_enclave\": true"), false, 1);
   }
 
   static boolean python3() {
@@ -287,12 +352,16 @@ class DeployManifestTest {
 
   String sigstructToPolicy(Path tmp, String view, boolean signer, int exit) throws Exception {
     Path in = Files.writeString(tmp.resolve("view.json"), view);
-    ProcessBuilder pb = new ProcessBuilder("python3", root.resolve("deploy/gramine/sigstruct-to-policy.py").toString());
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            "python3", root.resolve("deploy/gramine/sigstruct-to-policy.py").toString());
     if (signer) {
       pb.command().add("--signer");
     }
-    Process p = pb.redirectInput(in.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    Process p =
+        pb.redirectInput(in.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
     assertEquals(exit, p.exitValue(), out);
     return out;

@@ -41,12 +41,13 @@ class EnclaveIdentityTest {
   static final SecureRandom RNG = new SecureRandom();
   static final Clock CLOCK = Clock.fixed(Emulated.NOW, ZoneOffset.UTC);
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   static EnclaveIdentity simulated(Path data) throws TeeException {
-    return Emulated.withCollateral(EnclaveIdentity.open(SimulatedBackend.open(data, TeeType.SGX, CLOCK, RNG), data,
-        RNG, CLOCK), Emulated.NOW);
+    return Emulated.withCollateral(
+        EnclaveIdentity.open(
+            SimulatedBackend.open(data, TeeType.SGX, CLOCK, RNG), data, RNG, CLOCK),
+        Emulated.NOW);
   }
 
   static void assertNoFileContains(Path dir, byte[] secret) throws Exception {
@@ -57,7 +58,8 @@ class EnclaveIdentityTest {
         String text = new String(b, StandardCharsets.ISO_8859_1).toLowerCase();
         assertFalse(text.contains(hex), f + " contains the private key in hex");
         for (int i = 0; i + secret.length <= b.length; i++) {
-          assertFalse(Arrays.equals(Arrays.copyOfRange(b, i, i + secret.length), secret),
+          assertFalse(
+              Arrays.equals(Arrays.copyOfRange(b, i, i + secret.length), secret),
               f + " contains the raw private key");
         }
       }
@@ -93,9 +95,11 @@ class EnclaveIdentityTest {
     Files.write(b.resolve(EnclaveIdentity.SEALED_KEY_FILE), sealed);
     // b has its own simulated sealing key: a different enclave identity
     TeeException e = assertThrows(TeeException.class, () -> simulated(b));
-    assertTrue(e.getMessage().contains("cannot be unsealed") && e.getMessage().contains("Refusing"),
+    assertTrue(
+        e.getMessage().contains("cannot be unsealed") && e.getMessage().contains("Refusing"),
         e.getMessage());
-    assertArrayEquals(sealed, Files.readAllBytes(b.resolve(EnclaveIdentity.SEALED_KEY_FILE)), "not replaced");
+    assertArrayEquals(
+        sealed, Files.readAllBytes(b.resolve(EnclaveIdentity.SEALED_KEY_FILE)), "not replaced");
 
     byte[] tampered = sealed.clone();
     tampered[20] ^= 4;
@@ -128,12 +132,24 @@ class EnclaveIdentityTest {
     assertEquals("0".repeat(64), signed.nonce());
     assertEquals(HexFormat.of().formatHex(nonce), signed.freshness().nonce());
     assertEquals(Emulated.NOW.getEpochSecond(), signed.freshness().time());
-    assertTrue(signed.freshness().problem(nonce, served, Emulated.NOW, FreshnessProof.DEFAULT_WINDOW).isEmpty());
+    assertTrue(
+        signed
+            .freshness()
+            .problem(nonce, served, Emulated.NOW, FreshnessProof.DEFAULT_WINDOW)
+            .isEmpty());
     byte[] other = nonce.clone();
     other[0] ^= 1;
-    assertTrue(signed.freshness().problem(other, served, Emulated.NOW, FreshnessProof.DEFAULT_WINDOW).isPresent());
-    assertTrue(signed.freshness().problem(nonce, served, Emulated.NOW.plusSeconds(600),
-        FreshnessProof.DEFAULT_WINDOW).orElseThrow().contains("before now"));
+    assertTrue(
+        signed
+            .freshness()
+            .problem(other, served, Emulated.NOW, FreshnessProof.DEFAULT_WINDOW)
+            .isPresent());
+    assertTrue(
+        signed
+            .freshness()
+            .problem(nonce, served, Emulated.NOW.plusSeconds(600), FreshnessProof.DEFAULT_WINDOW)
+            .orElseThrow()
+            .contains("before now"));
     assertEquals(signed, AttestationDocument.fromJson(signed.toJson()));
 
     // ?nonce=..&fresh=1: a new quote whose report data carries the nonce
@@ -144,16 +160,20 @@ class EnclaveIdentityTest {
     assertEquals(HexFormat.of().formatHex(nonce), fresh.nonce());
     assertFalse(Arrays.equals(startup.quoteBytes(), fresh.quoteBytes()));
     assertEquals(startup.measurement(), fresh.measurement());
-    assertEquals(HexFormat.of().formatHex(SimulatedBackend.SIM_MRENCLAVE), fresh.measurement().mrEnclave());
+    assertEquals(
+        HexFormat.of().formatHex(SimulatedBackend.SIM_MRENCLAVE), fresh.measurement().mrEnclave());
     assertThrows(IllegalArgumentException.class, () -> id.document(new byte[16]));
     assertThrows(IllegalArgumentException.class, () -> id.freshQuoteDocument(new byte[16]));
 
     String json = fresh.toJson();
     assertTrue(json.contains("\"simulated\":true"), json);
-    assertTrue(json.startsWith("{\"format\":\"attest402-attestation-v1\",\"teeType\":\"simulated-sgx\""), json);
+    assertTrue(
+        json.startsWith("{\"format\":\"attest402-attestation-v1\",\"teeType\":\"simulated-sgx\""),
+        json);
     AttestationDocument parsed = AttestationDocument.fromJson(json);
     assertEquals(fresh, parsed);
-    assertThrows(IllegalArgumentException.class, () -> AttestationDocument.fromJson("{\"format\":\"x\"}"));
+    assertThrows(
+        IllegalArgumentException.class, () -> AttestationDocument.fromJson("{\"format\":\"x\"}"));
   }
 
   @Test
@@ -163,9 +183,13 @@ class EnclaveIdentityTest {
     RNG.nextBytes(digest);
     byte[] rsv = id.key().signDigestRsv(digest);
     assertEquals(65, rsv.length);
-    BigInteger pub = Sign.recoverFromSignature(rsv[64] - 27, new ECDSASignature(
-        new BigInteger(1, Arrays.copyOfRange(rsv, 0, 32)), new BigInteger(1, Arrays.copyOfRange(rsv, 32, 64))),
-        digest);
+    BigInteger pub =
+        Sign.recoverFromSignature(
+            rsv[64] - 27,
+            new ECDSASignature(
+                new BigInteger(1, Arrays.copyOfRange(rsv, 0, 32)),
+                new BigInteger(1, Arrays.copyOfRange(rsv, 32, 64))),
+            digest);
     assertEquals(id.address().toLowerCase(), "0x" + Keys.getAddress(pub));
   }
 
@@ -183,21 +207,28 @@ class EnclaveIdentityTest {
 
   @Test
   void startVerifiedRefusesWithoutATeeOrWithoutCollateral() throws Exception {
-    io.attest402.enclave.tee.TeeBackends.Options o = io.attest402.enclave.tee.TeeBackends.Options
-        .defaults(tmp.resolve("data")).withGramineRoot(tmp.resolve("none")).withTsmReportRoot(tmp.resolve("none2"))
-        .withClock(CLOCK);
+    io.attest402.enclave.tee.TeeBackends.Options o =
+        io.attest402.enclave.tee.TeeBackends.Options.defaults(tmp.resolve("data"))
+            .withGramineRoot(tmp.resolve("none"))
+            .withTsmReportRoot(tmp.resolve("none2"))
+            .withClock(CLOCK);
     java.net.URI nowhere = java.net.URI.create("http://127.0.0.1:9");
     assertThrows(TeeException.class, () -> EnclaveIdentity.startVerified("auto", o, nowhere));
-    EnclaveIdentity.CollateralUnavailableException noPcs = assertThrows(
-        EnclaveIdentity.CollateralUnavailableException.class,
-        () -> EnclaveIdentity.startVerified("simulated", o, nowhere));
-    assertTrue(noPcs.getMessage().contains("cannot obtain collateral") && noPcs.getMessage().contains(
-        "127.0.0.1:9"), noPcs.getMessage());
+    EnclaveIdentity.CollateralUnavailableException noPcs =
+        assertThrows(
+            EnclaveIdentity.CollateralUnavailableException.class,
+            () -> EnclaveIdentity.startVerified("simulated", o, nowhere));
+    assertTrue(
+        noPcs.getMessage().contains("cannot obtain collateral")
+            && noPcs.getMessage().contains("127.0.0.1:9"),
+        noPcs.getMessage());
     Path root = tmp.resolve("dev-attestation");
     try (FakeDevice dev = Emulated.gramine(root, "dcap", Emulated.fill(16, 0x51))) {
       // the simulated key in "data" was not sealed by this enclave: refuse rather than replace it
-      TeeException foreign = assertThrows(TeeException.class,
-          () -> EnclaveIdentity.startVerified("gramine", o.withGramineRoot(root), nowhere));
+      TeeException foreign =
+          assertThrows(
+              TeeException.class,
+              () -> EnclaveIdentity.startVerified("gramine", o.withGramineRoot(root), nowhere));
       assertTrue(foreign.getMessage().contains("cannot be unsealed"), foreign.getMessage());
     }
   }
@@ -205,22 +236,57 @@ class EnclaveIdentityTest {
   /** A backend that lies: its quotes carry report data other than what it was asked for. */
   static TeeBackend lying(TeeBackend real) {
     return new TeeBackend() {
-      @Override public String teeType() { return real.teeType(); }
-      @Override public boolean simulated() { return real.simulated(); }
-      @Override public TeeType quoteTee() { return real.quoteTee(); }
-      @Override public byte[] quote(byte[] rd) throws TeeException {
+      @Override
+      public String teeType() {
+        return real.teeType();
+      }
+
+      @Override
+      public boolean simulated() {
+        return real.simulated();
+      }
+
+      @Override
+      public TeeType quoteTee() {
+        return real.quoteTee();
+      }
+
+      @Override
+      public byte[] quote(byte[] rd) throws TeeException {
         byte[] other = rd.clone();
         other[0] ^= 1;
         return real.quote(other);
       }
-      @Override public io.attest402.enclave.tee.Measurement measurement() throws TeeException {
+
+      @Override
+      public io.attest402.enclave.tee.Measurement measurement() throws TeeException {
         return real.measurement();
       }
-      @Override public boolean canSeal() { return real.canSeal(); }
-      @Override public byte[] seal(String p, byte[] b) throws TeeException { return real.seal(p, b); }
-      @Override public byte[] unseal(String p, byte[] b) throws TeeException { return real.unseal(p, b); }
-      @Override public String sealingDescription() { return real.sealingDescription(); }
-      @Override public java.util.Optional<String> simulationRootSha256() { return real.simulationRootSha256(); }
+
+      @Override
+      public boolean canSeal() {
+        return real.canSeal();
+      }
+
+      @Override
+      public byte[] seal(String p, byte[] b) throws TeeException {
+        return real.seal(p, b);
+      }
+
+      @Override
+      public byte[] unseal(String p, byte[] b) throws TeeException {
+        return real.unseal(p, b);
+      }
+
+      @Override
+      public String sealingDescription() {
+        return real.sealingDescription();
+      }
+
+      @Override
+      public java.util.Optional<String> simulationRootSha256() {
+        return real.simulationRootSha256();
+      }
     };
   }
 
@@ -233,8 +299,11 @@ class EnclaveIdentityTest {
     id.collateral(Emulated.simulatedCollateral(real, Emulated.NOW));
     SelfCheck.Result r = id.selfCheck();
     assertFalse(r.ok());
-    assertTrue(r.problems().stream().anyMatch(p -> p.contains("does not bind the enclave key")), r.summary());
-    assertTrue(r.problems().stream().anyMatch(p -> p.contains("own quote does not verify")), r.summary());
+    assertTrue(
+        r.problems().stream().anyMatch(p -> p.contains("does not bind the enclave key")),
+        r.summary());
+    assertTrue(
+        r.problems().stream().anyMatch(p -> p.contains("own quote does not verify")), r.summary());
     assertThrows(SelfCheck.SelfCheckException.class, r::orThrow);
   }
 
@@ -250,20 +319,24 @@ class EnclaveIdentityTest {
       assertEquals("gramine-sgx", id.startupDocument().teeType());
       assertFalse(id.startupDocument().simulated());
       assertNull(id.startupDocument().warning());
-      assertNull(id.startupDocument().collateral(), "hardware backends serve no collateral by default");
+      assertNull(
+          id.startupDocument().collateral(), "hardware backends serve no collateral by default");
       byte[] nonce = Emulated.fill(32, 9);
       Quote q = Quote.parse(id.freshQuoteDocument(nonce).quoteBytes());
       assertArrayEquals(KeyBinding.reportData(id.publicKey(), nonce), q.reportData());
       assertNoFileContains(data, ((InMemoryEnclaveKey) id.key()).privateKeyBytes());
 
-      EnclaveIdentity restarted = EnclaveIdentity.open(GramineBackend.open(root, RNG), data, RNG, CLOCK);
+      EnclaveIdentity restarted =
+          EnclaveIdentity.open(GramineBackend.open(root, RNG), data, RNG, CLOCK);
       assertFalse(restarted.newKey());
       assertEquals(address, restarted.address());
     }
     Path otherRoot = tmp.resolve("other-enclave");
     try (FakeDevice dev = Emulated.gramine(otherRoot, "dcap", Emulated.fill(16, 0x52))) {
-      TeeException e = assertThrows(TeeException.class,
-          () -> EnclaveIdentity.open(GramineBackend.open(otherRoot, RNG), data, RNG, CLOCK));
+      TeeException e =
+          assertThrows(
+              TeeException.class,
+              () -> EnclaveIdentity.open(GramineBackend.open(otherRoot, RNG), data, RNG, CLOCK));
       assertTrue(e.getMessage().contains("cannot be unsealed"), e.getMessage());
     }
   }
@@ -272,18 +345,25 @@ class EnclaveIdentityTest {
   void hardwareSelfCheckOfflineThenFull() throws Exception {
     Path root = tmp.resolve("dev-attestation");
     try (FakeDevice dev = Emulated.gramine(root, "dcap", Emulated.fill(16, 0x51))) {
-      EnclaveIdentity id = EnclaveIdentity.open(GramineBackend.open(root, RNG), tmp.resolve("d"), RNG, CLOCK);
-      // Without collateral: offline checks. The emulated quotes chain to a simulation CA, not to Intel.
+      EnclaveIdentity id =
+          EnclaveIdentity.open(GramineBackend.open(root, RNG), tmp.resolve("d"), RNG, CLOCK);
+      // Without collateral: offline checks. The emulated quotes chain to a simulation CA, not to
+      // Intel.
       SelfCheck.Result offline = id.selfCheck();
       assertFalse(offline.ok());
       assertEquals(SelfCheck.Level.OFFLINE, offline.level());
-      assertTrue(offline.problems().stream().anyMatch(p -> p.contains("not at a trusted root")),
+      assertTrue(
+          offline.problems().stream().anyMatch(p -> p.contains("not at a trusted root")),
           offline.summary());
       // With that root as a policy trust anchor every offline check passes.
-      SelfCheck.Result anchored = SelfCheck.run(id, Emulated.NOW, SelfCheck.defaultPolicy().toBuilder()
-          .addTrustAnchor(Emulated.CA.root()).build());
+      SelfCheck.Result anchored =
+          SelfCheck.run(
+              id,
+              Emulated.NOW,
+              SelfCheck.defaultPolicy().toBuilder().addTrustAnchor(Emulated.CA.root()).build());
       assertTrue(anchored.ok(), anchored.summary());
-      assertTrue(anchored.notes().stream().anyMatch(n -> n.contains("TCB status")), anchored.summary());
+      assertTrue(
+          anchored.notes().stream().anyMatch(n -> n.contains("TCB status")), anchored.summary());
       // With collateral: full verification, and a hardware backend never accepts a simulated chain.
       id.collateral(Emulated.SIM.collateral(TeeType.SGX, Emulated.NOW.minusSeconds(60)));
       assertNotNull(id.startupDocument().collateral());
@@ -299,8 +379,8 @@ class EnclaveIdentityTest {
     Path data = tmp.resolve("data");
     EnclaveIdentity id = simulated(data);
     byte[] q = id.startupQuote();
-    List<java.security.cert.X509Certificate> anchors = List.of(
-        ((SimulatedBackend) id.backend()).simulationRoot());
+    List<java.security.cert.X509Certificate> anchors =
+        List.of(((SimulatedBackend) id.backend()).simulationRoot());
     assertEquals(List.of(), OfflineQuoteCheck.check(Quote.parse(q), Emulated.NOW, anchors));
     int[] offsets = {0x30, 112, 400, 436 + 10, 436 + 70, 436 + 128 + 10, 436 + 512 + 5};
     for (int off : offsets) {
@@ -312,10 +392,14 @@ class EnclaveIdentityTest {
       } catch (io.attest402.verifier.QuoteVerificationException e) {
         continue; // does not even parse: rejected
       }
-      assertFalse(OfflineQuoteCheck.check(parsed, Emulated.NOW, anchors).isEmpty(), "flip at " + off);
+      assertFalse(
+          OfflineQuoteCheck.check(parsed, Emulated.NOW, anchors).isEmpty(), "flip at " + off);
     }
-    assertFalse(OfflineQuoteCheck.check(Quote.parse(q), Emulated.NOW.plusSeconds(86400L * 365 * 30), anchors)
-        .isEmpty(), "certificates expired");
+    assertFalse(
+        OfflineQuoteCheck.check(
+                Quote.parse(q), Emulated.NOW.plusSeconds(86400L * 365 * 30), anchors)
+            .isEmpty(),
+        "certificates expired");
   }
 
   @Test
@@ -323,17 +407,18 @@ class EnclaveIdentityTest {
     Path root = tmp.resolve("tsm");
     Path data = tmp.resolve("data");
     try (FakeDevice dev = Emulated.tdx(root, TdxBackend.DEFAULT_ENTRY, "tdx_guest")) {
-      EnclaveIdentity a = EnclaveIdentity.open(TdxBackend.open(root, TdxBackend.DEFAULT_ENTRY), data, RNG,
-          CLOCK);
-      EnclaveIdentity b = EnclaveIdentity.open(TdxBackend.open(root, TdxBackend.DEFAULT_ENTRY), data, RNG,
-          CLOCK);
+      EnclaveIdentity a =
+          EnclaveIdentity.open(TdxBackend.open(root, TdxBackend.DEFAULT_ENTRY), data, RNG, CLOCK);
+      EnclaveIdentity b =
+          EnclaveIdentity.open(TdxBackend.open(root, TdxBackend.DEFAULT_ENTRY), data, RNG, CLOCK);
       assertTrue(a.newKey());
       assertTrue(b.newKey());
       assertNotEquals(a.address(), b.address());
       assertFalse(Files.exists(data.resolve(EnclaveIdentity.SEALED_KEY_FILE)));
       assertEquals("tdx", a.startupDocument().teeType());
       assertEquals("tdx", a.measurement().tee());
-      assertArrayEquals(KeyBinding.reportData(b.publicKey(), null), Quote.parse(b.startupQuote()).reportData());
+      assertArrayEquals(
+          KeyBinding.reportData(b.publicKey(), null), Quote.parse(b.startupQuote()).reportData());
     }
   }
 }

@@ -34,8 +34,11 @@ class KeyBindingTest {
   @Test
   void fixedVector() {
     // secp256k1 generator point G as the "public key": pins the exact byte layout of the binding
-    byte[] g = HexFormat.of().parseHex("0479be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
-        + "483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8");
+    byte[] g =
+        HexFormat.of()
+            .parseHex(
+                "0479be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+                    + "483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8");
     SHA256Digest d = new SHA256Digest();
     byte[] in = new byte[24 + 65];
     System.arraycopy("attest402-facilitator-v1".getBytes(StandardCharsets.US_ASCII), 0, in, 0, 24);
@@ -44,7 +47,8 @@ class KeyBindingTest {
     byte[] h = new byte[32];
     d.doFinal(h, 0);
     assertArrayEquals(h, KeyBinding.keyHash(g));
-    assertEquals("0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf", KeyBinding.address(g)); // address of key 1
+    assertEquals(
+        "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf", KeyBinding.address(g)); // address of key 1
   }
 
   @Test
@@ -56,7 +60,10 @@ class KeyBindingTest {
     assertThrows(IllegalArgumentException.class, () -> KeyBinding.parseNonce("zz".repeat(32)));
     assertThrows(IllegalArgumentException.class, () -> KeyBinding.parseNonce(null));
     assertThrows(IllegalArgumentException.class, () -> KeyBinding.reportData(new byte[64], null));
-    assertThrows(IllegalArgumentException.class, () -> KeyBinding.reportData(
-        InMemoryEnclaveKey.generate(new SecureRandom()).publicKey(), new byte[31]));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            KeyBinding.reportData(
+                InMemoryEnclaveKey.generate(new SecureRandom()).publicKey(), new byte[31]));
   }
 }

@@ -11,22 +11,24 @@ import io.attest402.verifier.Quote;
 import io.attest402.verifier.QuoteVerificationException;
 import io.attest402.verifier.QuoteVerifier;
 import io.attest402.verifier.TeeType;
-import io.attest402.verifier.VerificationPolicy;
 import io.attest402.verifier.Verdict;
+import io.attest402.verifier.VerificationPolicy;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
-/** The simulated backend's quotes run the verifier's one real path: accepted only with simulated trust. */
+/**
+ * The simulated backend's quotes run the verifier's one real path: accepted only with simulated
+ * trust.
+ */
 class SimulatedQuoteTest {
-  @TempDir
-  Path data;
+  @TempDir Path data;
 
   @ParameterizedTest
   @EnumSource(value = TeeType.class)
@@ -38,8 +40,12 @@ class SimulatedQuoteTest {
     byte[] quote = b.quote(rd);
     Instant at = Emulated.NOW.plusSeconds(5);
     Collateral c = Emulated.simulatedCollateral(b, at);
-    VerificationPolicy sim = VerificationPolicy.builder().trustSimulationRoot(b.simulationRootFingerprint())
-        .allowAnyMeasurement(true).reportData(rd).build();
+    VerificationPolicy sim =
+        VerificationPolicy.builder()
+            .trustSimulationRoot(b.simulationRootFingerprint())
+            .allowAnyMeasurement(true)
+            .reportData(rd)
+            .build();
 
     Verdict strict = new QuoteVerifier().verify(quote, c, at, VerificationPolicy.defaults());
     assertFalse(strict.ok());
@@ -50,14 +56,16 @@ class SimulatedQuoteTest {
     assertEquals(flavour, ok.teeType().get());
     assertEquals(flavour == TeeType.SGX ? 3 : 4, ok.quote().get().version());
 
-    // Every byte of header, body, signatures, attestation key, QE report and auth data; in the PEM PCK chain
+    // Every byte of header, body, signatures, attestation key, QE report and auth data; in the PEM
+    // PCK chain
     // (the certification data, ~3 KB of base64 whose parsing dominates the cost) every 7th byte.
     int pem = Quote.parse(quote).certificationDataOffset();
     int flipped = 0;
     for (int i = 0; i < quote.length; i += i < pem ? 1 : 7) {
       byte[] t = quote.clone();
       t[i] ^= (byte) (1 << (i % 8));
-      assertFalse(new QuoteVerifier().verify(t, c, at, sim).ok(), "byte " + i + " flipped still verifies");
+      assertFalse(
+          new QuoteVerifier().verify(t, c, at, sim).ok(), "byte " + i + " flipped still verifies");
       flipped++;
     }
     assertTrue(flipped > pem, "flipped " + flipped);
@@ -66,6 +74,9 @@ class SimulatedQuoteTest {
     Collateral renewed = Emulated.simulatedCollateral(b, later);
     assertTrue(new QuoteVerifier().verify(quote, renewed, later, sim).ok());
     SimulatedBackend restarted = SimulatedBackend.open(data, flavour, clock, new SecureRandom());
-    assertTrue(new QuoteVerifier().verify(quote, Emulated.simulatedCollateral(restarted, at), at, sim).ok());
+    assertTrue(
+        new QuoteVerifier()
+            .verify(quote, Emulated.simulatedCollateral(restarted, at), at, sim)
+            .ok());
   }
 }

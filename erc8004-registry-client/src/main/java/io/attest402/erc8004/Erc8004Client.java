@@ -9,8 +9,9 @@ import org.web3j.service.TxSignService;
 import org.web3j.service.TxSignServiceImpl;
 
 /**
- * Typed client for the three ERC-8004 registries of one chain. Reads need no key; writes need a signer
- * ({@link #withSigner}), any {@link TxSignService}: web3j credentials or the facilitator's enclave key.
+ * Typed client for the three ERC-8004 registries of one chain. Reads need no key; writes need a
+ * signer ({@link #withSigner}), any {@link TxSignService}: web3j credentials or the facilitator's
+ * enclave key.
  *
  * <pre>{@code
  * Erc8004Client c = Erc8004Client.connect(deployment).withSigner(credentials);
@@ -35,15 +36,20 @@ public final class Erc8004Client {
     this.addresses = addresses;
     this.signer = signer;
     this.identity = new IdentityRegistryClient(rpc, addresses, signer);
-    this.reputation = addresses.reputationRegistry() == null ? null
-        : new ReputationRegistryClient(rpc, addresses, signer);
-    this.validation = addresses.validationRegistry() == null ? null
-        : new ValidationRegistryClient(rpc, addresses, signer);
+    this.reputation =
+        addresses.reputationRegistry() == null
+            ? null
+            : new ReputationRegistryClient(rpc, addresses, signer);
+    this.validation =
+        addresses.validationRegistry() == null
+            ? null
+            : new ValidationRegistryClient(rpc, addresses, signer);
   }
 
   /** A client for the registries of a deployment file, over its rpcUrl. */
   public static Erc8004Client connect(Deployment deployment) {
-    return new Erc8004Client(Web3j.build(new HttpService(deployment.rpcUrl())),
+    return new Erc8004Client(
+        Web3j.build(new HttpService(deployment.rpcUrl())),
         RegistryAddresses.fromDeployment(deployment));
   }
 
@@ -72,14 +78,16 @@ public final class Erc8004Client {
 
   public ReputationRegistryClient reputation() {
     if (reputation == null) {
-      throw new IllegalStateException("no reputation registry configured for chain " + addresses.chainId());
+      throw new IllegalStateException(
+          "no reputation registry configured for chain " + addresses.chainId());
     }
     return reputation;
   }
 
   public ValidationRegistryClient validation() {
     if (validation == null) {
-      throw new IllegalStateException("no validation registry configured for chain " + addresses.chainId());
+      throw new IllegalStateException(
+          "no validation registry configured for chain " + addresses.chainId());
     }
     return validation;
   }

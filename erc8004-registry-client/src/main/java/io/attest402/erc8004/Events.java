@@ -13,9 +13,14 @@ public final class Events {
   public static final String URI_UPDATED = EventEncoder.encode(IdentityRegistry.URIUPDATED_EVENT);
   public static final String METADATA_SET = EventEncoder.encode(IdentityRegistry.METADATASET_EVENT);
   public static final String TRANSFER = EventEncoder.encode(IdentityRegistry.TRANSFER_EVENT);
-  public static final String NEW_FEEDBACK = EventEncoder.encode(ReputationRegistry.NEWFEEDBACK_EVENT);
-  public static final String FEEDBACK_REVOKED = EventEncoder.encode(ReputationRegistry.FEEDBACKREVOKED_EVENT);
-  public static final String RESPONSE_APPENDED = EventEncoder.encode(ReputationRegistry.RESPONSEAPPENDED_EVENT);
-  public static final String VALIDATION_REQUEST = EventEncoder.encode(ValidationRegistry.VALIDATIONREQUEST_EVENT);
-  public static final String VALIDATION_RESPONSE = EventEncoder.encode(ValidationRegistry.VALIDATIONRESPONSE_EVENT);
+  public static final String NEW_FEEDBACK =
+      EventEncoder.encode(ReputationRegistry.NEWFEEDBACK_EVENT);
+  public static final String FEEDBACK_REVOKED =
+      EventEncoder.encode(ReputationRegistry.FEEDBACKREVOKED_EVENT);
+  public static final String RESPONSE_APPENDED =
+      EventEncoder.encode(ReputationRegistry.RESPONSEAPPENDED_EVENT);
+  public static final String VALIDATION_REQUEST =
+      EventEncoder.encode(ValidationRegistry.VALIDATIONREQUEST_EVENT);
+  public static final String VALIDATION_RESPONSE =
+      EventEncoder.encode(ValidationRegistry.VALIDATIONRESPONSE_EVENT);
 }

@@ -4,8 +4,9 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 
 /**
- * An average of feedback values as the registry's {@code getSummary} computes it: every value brought to 18
- * decimals, averaged with integer truncation, expressed in the most frequent valueDecimals.
+ * An average of feedback values as the registry's {@code getSummary} computes it: every value
+ * brought to 18 decimals, averaged with integer truncation, expressed in the most frequent
+ * valueDecimals.
  */
 public record FeedbackSummary(long count, BigInteger value, int valueDecimals) {
   public static final FeedbackSummary EMPTY = new FeedbackSummary(0, BigInteger.ZERO, 0);

@@ -26,21 +26,28 @@ import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.service.TxSignService;
 import org.web3j.utils.Numeric;
 
-/** The ERC-8004 Identity Registry: agents as ERC-721 tokens, their URIs, metadata and verified payment wallet. */
+/**
+ * The ERC-8004 Identity Registry: agents as ERC-721 tokens, their URIs, metadata and verified
+ * payment wallet.
+ */
 @SuppressWarnings({"rawtypes", "unchecked"})
 public final class IdentityRegistryClient extends RegistryContract {
   /** The reserved metadata key holding the verified payment address. */
   public static final String AGENT_WALLET_KEY = "agentWallet";
+
   /** The contract's maximum horizon for a setAgentWallet deadline. */
   public static final long MAX_DEADLINE_DELAY_SECONDS = 300;
+
   static final String EIP712_NAME = "ERC8004IdentityRegistry";
   static final String EIP712_VERSION = "1";
-  static final byte[] AGENT_WALLET_SET_TYPEHASH = Hash.sha3(
-      "AgentWalletSet(uint256 agentId,address newWallet,address owner,uint256 deadline)"
-          .getBytes(StandardCharsets.UTF_8));
-  private static final byte[] DOMAIN_TYPEHASH = Hash.sha3(
-      "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
-          .getBytes(StandardCharsets.UTF_8));
+  static final byte[] AGENT_WALLET_SET_TYPEHASH =
+      Hash.sha3(
+          "AgentWalletSet(uint256 agentId,address newWallet,address owner,uint256 deadline)"
+              .getBytes(StandardCharsets.UTF_8));
+  private static final byte[] DOMAIN_TYPEHASH =
+      Hash.sha3(
+          "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+              .getBytes(StandardCharsets.UTF_8));
 
   private final RegistryAddresses addresses;
 
@@ -49,7 +56,8 @@ public final class IdentityRegistryClient extends RegistryContract {
     this.addresses = addresses;
   }
 
-  // ---------------------------------------------------------------------------------------------- register
+  // ----------------------------------------------------------------------------------------------
+  // register
 
   /** {@code register()}: an agent without URI (set it later with {@link #setAgentURI}). */
   public Registered register() {
@@ -61,38 +69,70 @@ public final class IdentityRegistryClient extends RegistryContract {
     return registered(send(new Function("register", List.of(new Utf8String(agentURI)), List.of())));
   }
 
-  /** {@code register(agentURI, metadata[])}, entries in the map's order; {@code agentWallet} is refused. */
+  /**
+   * {@code register(agentURI, metadata[])}, entries in the map's order; {@code agentWallet} is
+   * refused.
+   */
   public Registered register(String agentURI, Map<String, byte[]> metadata) {
     List<IdentityRegistry.MetadataEntry> entries = new ArrayList<>();
     metadata.forEach((k, v) -> entries.add(new IdentityRegistry.MetadataEntry(k, v)));
-    Function f = new Function("register", List.of(new Utf8String(agentURI),
-        new DynamicArray<>(IdentityRegistry.MetadataEntry.class, entries)), List.of());
+    Function f =
+        new Function(
+            "register",
+            List.of(
+                new Utf8String(agentURI),
+                new DynamicArray<>(IdentityRegistry.MetadataEntry.class, entries)),
+            List.of());
     return registered(send(f));
   }
 
   private Registered registered(TransactionReceipt r) {
-    return event(r, Events.REGISTERED, "register", "Registered", log -> {
-      IdentityRegistry.RegisteredEventResponse e = IdentityRegistry.getRegisteredEventFromLog(log);
-      return new Registered(e.agentId, Keys.toChecksumAddress(e.owner), e.agentURI, r.getTransactionHash(),
-          r.getBlockNumber().longValueExact());
-    });
+    return event(
+        r,
+        Events.REGISTERED,
+        "register",
+        "Registered",
+        log -> {
+          IdentityRegistry.RegisteredEventResponse e =
+              IdentityRegistry.getRegisteredEventFromLog(log);
+          return new Registered(
+              e.agentId,
+              Keys.toChecksumAddress(e.owner),
+              e.agentURI,
+              r.getTransactionHash(),
+              r.getBlockNumber().longValueExact());
+        });
   }
 
-  // ---------------------------------------------------------------------------------------------- agentURI
+  // ----------------------------------------------------------------------------------------------
+  // agentURI
 
   public TransactionReceipt setAgentURI(BigInteger agentId, String newURI) {
-    return send(new Function("setAgentURI", List.of(new Uint256(agentId), new Utf8String(newURI)), List.of()));
+    return send(
+        new Function(
+            "setAgentURI", List.of(new Uint256(agentId), new Utf8String(newURI)), List.of()));
   }
 
   /** The agent's URI ({@code tokenURI}); empty string when registered without one. */
   public String agentURI(BigInteger agentId) {
-    return (String) call(new Function("tokenURI", List.of(new Uint256(agentId)),
-        List.of(new TypeReference<Utf8String>() {}))).get(0).getValue();
+    return (String)
+        call(new Function(
+                "tokenURI",
+                List.of(new Uint256(agentId)),
+                List.of(new TypeReference<Utf8String>() {})))
+            .get(0)
+            .getValue();
   }
 
   public String ownerOf(BigInteger agentId) {
-    return Keys.toChecksumAddress((String) call(new Function("ownerOf", List.of(new Uint256(agentId)),
-        List.of(new TypeReference<Address>() {}))).get(0).getValue());
+    return Keys.toChecksumAddress(
+        (String)
+            call(new Function(
+                    "ownerOf",
+                    List.of(new Uint256(agentId)),
+                    List.of(new TypeReference<Address>() {})))
+                .get(0)
+                .getValue());
   }
 
   /** True when the agent exists (has an owner). */
@@ -108,49 +148,74 @@ public final class IdentityRegistryClient extends RegistryContract {
     }
   }
 
-  // ---------------------------------------------------------------------------------------------- metadata
+  // ----------------------------------------------------------------------------------------------
+  // metadata
 
   /** Raw metadata bytes; empty when unset. */
   public byte[] getMetadata(BigInteger agentId, String key) {
-    return (byte[]) call(new Function("getMetadata", List.of(new Uint256(agentId), new Utf8String(key)),
-        List.of(new TypeReference<DynamicBytes>() {}))).get(0).getValue();
+    return (byte[])
+        call(new Function(
+                "getMetadata",
+                List.of(new Uint256(agentId), new Utf8String(key)),
+                List.of(new TypeReference<DynamicBytes>() {})))
+            .get(0)
+            .getValue();
   }
 
   public TransactionReceipt setMetadata(BigInteger agentId, String key, byte[] value) {
-    return send(new Function("setMetadata",
-        List.of(new Uint256(agentId), new Utf8String(key), new DynamicBytes(value)), List.of()));
+    return send(
+        new Function(
+            "setMetadata",
+            List.of(new Uint256(agentId), new Utf8String(key), new DynamicBytes(value)),
+            List.of()));
   }
 
-  // ------------------------------------------------------------------------------------------- agentWallet
+  // -------------------------------------------------------------------------------------------
+  // agentWallet
 
   /** The verified payment address, empty when unset or cleared (the zero address). */
   public Optional<String> agentWallet(BigInteger agentId) {
-    String w = (String) call(new Function("getAgentWallet", List.of(new Uint256(agentId)),
-        List.of(new TypeReference<Address>() {}))).get(0).getValue();
+    String w =
+        (String)
+            call(new Function(
+                    "getAgentWallet",
+                    List.of(new Uint256(agentId)),
+                    List.of(new TypeReference<Address>() {})))
+                .get(0)
+                .getValue();
     BigInteger n = Numeric.toBigInt(w);
     return n.signum() == 0 ? Optional.empty() : Optional.of(Keys.toChecksumAddress(w));
   }
 
   /**
-   * Makes {@code wallet} the agent's payment address: the wallet signs the EIP-712 consent, this client's signer
-   * (owner, operator or approved) sends it. The deadline is chain time + 4 minutes (the contract allows 5).
+   * Makes {@code wallet} the agent's payment address: the wallet signs the EIP-712 consent, this
+   * client's signer (owner, operator or approved) sends it. The deadline is chain time + 4 minutes
+   * (the contract allows 5).
    */
   public TransactionReceipt setAgentWallet(BigInteger agentId, WalletSigner wallet) {
     BigInteger deadline = BigInteger.valueOf(chainTime() + MAX_DEADLINE_DELAY_SECONDS - 60);
     return setAgentWallet(agentId, wallet, deadline);
   }
 
-  public TransactionReceipt setAgentWallet(BigInteger agentId, WalletSigner wallet, BigInteger deadline) {
+  public TransactionReceipt setAgentWallet(
+      BigInteger agentId, WalletSigner wallet, BigInteger deadline) {
     String owner = ownerOf(agentId);
     byte[] digest = agentWalletDigest(agentId, wallet.address(), owner, deadline);
     return setAgentWallet(agentId, wallet.address(), deadline, wallet.signDigest(digest));
   }
 
   /** {@code setAgentWallet} with a signature made elsewhere. */
-  public TransactionReceipt setAgentWallet(BigInteger agentId, String newWallet, BigInteger deadline,
-      byte[] signature) {
-    return send(new Function("setAgentWallet", List.of(new Uint256(agentId), new Address(newWallet),
-        new Uint256(deadline), new DynamicBytes(signature)), List.of()));
+  public TransactionReceipt setAgentWallet(
+      BigInteger agentId, String newWallet, BigInteger deadline, byte[] signature) {
+    return send(
+        new Function(
+            "setAgentWallet",
+            List.of(
+                new Uint256(agentId),
+                new Address(newWallet),
+                new Uint256(deadline),
+                new DynamicBytes(signature)),
+            List.of()));
   }
 
   public TransactionReceipt unsetAgentWallet(BigInteger agentId) {
@@ -158,13 +223,21 @@ public final class IdentityRegistryClient extends RegistryContract {
   }
 
   /**
-   * The EIP-712 digest the new wallet signs: {@code AgentWalletSet(agentId,newWallet,owner,deadline)} under the
-   * registry's domain (read from its ERC-5267 {@code eip712Domain()} when it has one, else the reference's
-   * {@code ERC8004IdentityRegistry}/{@code 1}).
+   * The EIP-712 digest the new wallet signs: {@code
+   * AgentWalletSet(agentId,newWallet,owner,deadline)} under the registry's domain (read from its
+   * ERC-5267 {@code eip712Domain()} when it has one, else the reference's {@code
+   * ERC8004IdentityRegistry}/{@code 1}).
    */
-  public byte[] agentWalletDigest(BigInteger agentId, String newWallet, String owner, BigInteger deadline) {
-    byte[] structHash = Hash.sha3(concat(AGENT_WALLET_SET_TYPEHASH, word(agentId), word(newWallet), word(owner),
-        word(deadline)));
+  public byte[] agentWalletDigest(
+      BigInteger agentId, String newWallet, String owner, BigInteger deadline) {
+    byte[] structHash =
+        Hash.sha3(
+            concat(
+                AGENT_WALLET_SET_TYPEHASH,
+                word(agentId),
+                word(newWallet),
+                word(owner),
+                word(deadline)));
     byte[] prefix = {0x19, 0x01};
     return Hash.sha3(concat(prefix, domainSeparator(), structHash));
   }
@@ -179,10 +252,19 @@ public final class IdentityRegistryClient extends RegistryContract {
       BigInteger chainId = BigInteger.valueOf(addresses.chainId());
       String verifying = address;
       try {
-        List<Type> dom = call(new Function("eip712Domain", List.of(), List.of(new TypeReference<Bytes1>() {},
-            new TypeReference<Utf8String>() {}, new TypeReference<Utf8String>() {},
-            new TypeReference<Uint256>() {}, new TypeReference<Address>() {}, new TypeReference<Bytes32>() {},
-            new TypeReference<DynamicArray<Uint256>>() {})));
+        List<Type> dom =
+            call(
+                new Function(
+                    "eip712Domain",
+                    List.of(),
+                    List.of(
+                        new TypeReference<Bytes1>() {},
+                        new TypeReference<Utf8String>() {},
+                        new TypeReference<Utf8String>() {},
+                        new TypeReference<Uint256>() {},
+                        new TypeReference<Address>() {},
+                        new TypeReference<Bytes32>() {},
+                        new TypeReference<DynamicArray<Uint256>>() {})));
         name = (String) dom.get(1).getValue();
         version = (String) dom.get(2).getValue();
         chainId = (BigInteger) dom.get(3).getValue();
@@ -190,38 +272,60 @@ public final class IdentityRegistryClient extends RegistryContract {
       } catch (RegistryException noErc5267) {
         // keep the reference's constants
       }
-      d = Hash.sha3(concat(DOMAIN_TYPEHASH, Hash.sha3(name.getBytes(StandardCharsets.UTF_8)),
-          Hash.sha3(version.getBytes(StandardCharsets.UTF_8)), word(chainId), word(verifying)));
+      d =
+          Hash.sha3(
+              concat(
+                  DOMAIN_TYPEHASH,
+                  Hash.sha3(name.getBytes(StandardCharsets.UTF_8)),
+                  Hash.sha3(version.getBytes(StandardCharsets.UTF_8)),
+                  word(chainId),
+                  word(verifying)));
       domainSeparator = d;
     }
     return d.clone();
   }
 
-  // ------------------------------------------------------------------------------------- ERC-721 and extras
+  // ------------------------------------------------------------------------------------- ERC-721
+  // and extras
 
   public boolean isAuthorizedOrOwner(String spender, BigInteger agentId) {
-    return (Boolean) call(new Function("isAuthorizedOrOwner", List.of(new Address(spender), new Uint256(agentId)),
-        List.of(new TypeReference<Bool>() {}))).get(0).getValue();
+    return (Boolean)
+        call(new Function(
+                "isAuthorizedOrOwner",
+                List.of(new Address(spender), new Uint256(agentId)),
+                List.of(new TypeReference<Bool>() {})))
+            .get(0)
+            .getValue();
   }
 
   /** Transfers the agent (clears its agentWallet, as the spec requires). */
   public TransactionReceipt transfer(BigInteger agentId, String to) {
-    return send(new Function("transferFrom", List.of(new Address(ownerOf(agentId)), new Address(to),
-        new Uint256(agentId)), List.of()));
+    return send(
+        new Function(
+            "transferFrom",
+            List.of(new Address(ownerOf(agentId)), new Address(to), new Uint256(agentId)),
+            List.of()));
   }
 
   /** Makes {@code operator} an operator of all of the signer's agents (or revokes it). */
   public TransactionReceipt setApprovalForAll(String operator, boolean approved) {
-    return send(new Function("setApprovalForAll", List.of(new Address(operator), new Bool(approved)), List.of()));
+    return send(
+        new Function(
+            "setApprovalForAll", List.of(new Address(operator), new Bool(approved)), List.of()));
   }
 
   /** {@code getVersion()} of the registry ("2.0.0" for the 2026-01-25 ABI). */
   public String version() {
-    return (String) call(new Function("getVersion", List.of(), List.of(new TypeReference<Utf8String>() {})))
-        .get(0).getValue();
+    return (String)
+        call(new Function("getVersion", List.of(), List.of(new TypeReference<Utf8String>() {})))
+            .get(0)
+            .getValue();
   }
 
-  /** Metadata written at registration, decoded from the map's UTF-8 values (convenience for string metadata). */
+  /**
+   * Metadata written at registration, decoded from the map's UTF-8 values (convenience for string
+   * metadata).
+   */
   public static Map<String, byte[]> utf8Metadata(Map<String, String> values) {
     Map<String, byte[]> out = new LinkedHashMap<>();
     values.forEach((k, v) -> out.put(k, v.getBytes(StandardCharsets.UTF_8)));
@@ -229,8 +333,11 @@ public final class IdentityRegistryClient extends RegistryContract {
   }
 
   long chainTime() {
-    return ContractRpc.send(rpc.web3j().ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false), "block")
-        .getBlock().getTimestamp().longValueExact();
+    return ContractRpc.send(
+            rpc.web3j().ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false), "block")
+        .getBlock()
+        .getTimestamp()
+        .longValueExact();
   }
 
   static byte[] word(BigInteger v) {

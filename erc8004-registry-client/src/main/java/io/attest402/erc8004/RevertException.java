@@ -4,10 +4,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A registry call reverted. {@link #kind()} classifies the contract's reason (the reference implementation's revert
- * strings and OpenZeppelin's ERC-721 custom errors), {@link #reason()} is the reason as the contract gave it.
- * Thrown before sending when a preflight {@code eth_call} already reverts (no gas spent, {@link #txHash()} empty),
- * or after a mined transaction failed.
+ * A registry call reverted. {@link #kind()} classifies the contract's reason (the reference
+ * implementation's revert strings and OpenZeppelin's ERC-721 custom errors), {@link #reason()} is
+ * the reason as the contract gave it. Thrown before sending when a preflight {@code eth_call}
+ * already reverts (no gas spent, {@link #txHash()} empty), or after a mined transaction failed.
  */
 public final class RevertException extends RegistryException {
   private static final long serialVersionUID = 1L;
@@ -65,7 +65,12 @@ public final class RevertException extends RegistryException {
   private final List<Object> args;
   private final String txHash;
 
-  public RevertException(Kind kind, String reason, String function, String errorName, List<Object> args,
+  public RevertException(
+      Kind kind,
+      String reason,
+      String function,
+      String errorName,
+      List<Object> args,
       String txHash) {
     super(function + " reverted: " + reason + (txHash == null ? "" : " (tx " + txHash + ")"));
     this.kind = kind;

@@ -20,21 +20,33 @@ final class Reverts {
   private static final String ERROR_SELECTOR = "0x08c379a0";
   private static final String PANIC_SELECTOR = "0x4e487b71";
 
-  private record CustomError(String name, RevertException.Kind kind, List<TypeReference<?>> params) {}
+  private record CustomError(
+      String name, RevertException.Kind kind, List<TypeReference<?>> params) {}
 
   private static final Map<String, CustomError> CUSTOM = new java.util.HashMap<>();
 
   static {
     custom("ERC721NonexistentToken", RevertException.Kind.AGENT_NOT_FOUND, "uint256");
     custom("ERC721InsufficientApproval", RevertException.Kind.NOT_AUTHORIZED, "address", "uint256");
-    custom("ERC721IncorrectOwner", RevertException.Kind.TOKEN_ERROR, "address", "uint256", "address");
+    custom(
+        "ERC721IncorrectOwner", RevertException.Kind.TOKEN_ERROR, "address", "uint256", "address");
     custom("ERC721InvalidOwner", RevertException.Kind.TOKEN_ERROR, "address");
     custom("ERC721InvalidSender", RevertException.Kind.TOKEN_ERROR, "address");
     custom("ERC721InvalidReceiver", RevertException.Kind.TOKEN_ERROR, "address");
     custom("ERC721InvalidApprover", RevertException.Kind.TOKEN_ERROR, "address");
     custom("ERC721InvalidOperator", RevertException.Kind.TOKEN_ERROR, "address");
-    custom("ERC20InsufficientBalance", RevertException.Kind.TOKEN_ERROR, "address", "uint256", "uint256");
-    custom("ERC20InsufficientAllowance", RevertException.Kind.TOKEN_ERROR, "address", "uint256", "uint256");
+    custom(
+        "ERC20InsufficientBalance",
+        RevertException.Kind.TOKEN_ERROR,
+        "address",
+        "uint256",
+        "uint256");
+    custom(
+        "ERC20InsufficientAllowance",
+        RevertException.Kind.TOKEN_ERROR,
+        "address",
+        "uint256",
+        "uint256");
     custom("ECDSAInvalidSignature", RevertException.Kind.INVALID_WALLET_SIGNATURE);
     custom("ECDSAInvalidSignatureLength", RevertException.Kind.INVALID_WALLET_SIGNATURE, "uint256");
   }
@@ -42,11 +54,15 @@ final class Reverts {
   private static void custom(String name, RevertException.Kind kind, String... types) {
     List<TypeReference<?>> refs = new ArrayList<>();
     for (String t : types) {
-      refs.add(t.equals("address") ? new TypeReference<Address>() {} : new TypeReference<Uint256>() {});
+      refs.add(
+          t.equals("address") ? new TypeReference<Address>() {} : new TypeReference<Uint256>() {});
     }
-    String selector = Numeric.toHexString(Hash.sha3(
-        (name + "(" + String.join(",", types) + ")").getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-        .substring(0, 10);
+    String selector =
+        Numeric.toHexString(
+                Hash.sha3(
+                    (name + "(" + String.join(",", types) + ")")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+            .substring(0, 10);
     CUSTOM.put(selector, new CustomError(name, kind, refs));
   }
 
@@ -54,7 +70,8 @@ final class Reverts {
   static RevertException.Kind classify(String reason) {
     return switch (reason) {
       case "Not authorized" -> RevertException.Kind.NOT_AUTHORIZED;
-      case "Agent does not exist", "agent not found", "Agent not found" -> RevertException.Kind.AGENT_NOT_FOUND;
+      case "Agent does not exist", "agent not found", "Agent not found" ->
+          RevertException.Kind.AGENT_NOT_FOUND;
       case "reserved key" -> RevertException.Kind.RESERVED_KEY;
       case "bad wallet" -> RevertException.Kind.BAD_WALLET;
       case "expired" -> RevertException.Kind.DEADLINE_EXPIRED;
@@ -84,23 +101,34 @@ final class Reverts {
       hex = hex.substring(1, hex.length() - 1);
     }
     if (!hex.startsWith("0x") || hex.length() < 10) {
-      return new RevertException(RevertException.Kind.NO_REASON, "reverted without a reason", function, "",
-          List.of(), null);
+      return new RevertException(
+          RevertException.Kind.NO_REASON,
+          "reverted without a reason",
+          function,
+          "",
+          List.of(),
+          null);
     }
     String selector = hex.substring(0, 10).toLowerCase(java.util.Locale.ROOT);
     String body = "0x" + hex.substring(10);
     try {
       if (selector.equals(ERROR_SELECTOR)) {
-        List<Type> out = FunctionReturnDecoder.decode(body,
-            (List) List.of(new TypeReference<Utf8String>() {}));
+        List<Type> out =
+            FunctionReturnDecoder.decode(body, (List) List.of(new TypeReference<Utf8String>() {}));
         String reason = out.isEmpty() ? "" : out.get(0).getValue().toString();
         return new RevertException(classify(reason), reason, function, "Error", List.of(), null);
       }
       if (selector.equals(PANIC_SELECTOR)) {
-        List<Type> out = FunctionReturnDecoder.decode(body, (List) List.of(new TypeReference<Uint256>() {}));
+        List<Type> out =
+            FunctionReturnDecoder.decode(body, (List) List.of(new TypeReference<Uint256>() {}));
         BigInteger code = out.isEmpty() ? BigInteger.ZERO : (BigInteger) out.get(0).getValue();
-        return new RevertException(RevertException.Kind.PANIC, "panic 0x" + code.toString(16), function, "Panic",
-            List.of(code), null);
+        return new RevertException(
+            RevertException.Kind.PANIC,
+            "panic 0x" + code.toString(16),
+            function,
+            "Panic",
+            List.of(code),
+            null);
       }
       CustomError ce = CUSTOM.get(selector);
       if (ce != null) {
@@ -115,12 +143,18 @@ final class Reverts {
         for (int i = 0; i < args.size(); i++) {
           s.append(i == 0 ? "" : ", ").append(args.get(i));
         }
-        return new RevertException(ce.kind(), s.append(')').toString(), function, ce.name(), args, null);
+        return new RevertException(
+            ce.kind(), s.append(')').toString(), function, ce.name(), args, null);
       }
     } catch (RuntimeException malformed) {
       // fall through: unknown shape
     }
-    return new RevertException(RevertException.Kind.OTHER, "custom error " + selector + " (data " + hex + ")",
-        function, selector, List.of(), null);
+    return new RevertException(
+        RevertException.Kind.OTHER,
+        "custom error " + selector + " (data " + hex + ")",
+        function,
+        selector,
+        List.of(),
+        null);
   }
 }

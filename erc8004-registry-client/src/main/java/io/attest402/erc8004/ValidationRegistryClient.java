@@ -33,61 +33,129 @@ public final class ValidationRegistryClient extends RegistryContract {
   }
 
   /** A logged validation request. */
-  public record Request(String validator, BigInteger agentId, String requestURI, String requestHash,
-      long blockNumber, String txHash) {}
+  public record Request(
+      String validator,
+      BigInteger agentId,
+      String requestURI,
+      String requestHash,
+      long blockNumber,
+      String txHash) {}
 
   /** A logged validation response. */
-  public record Response(String validator, BigInteger agentId, String requestHash, int response,
-      String responseURI, String responseHash, String tag, long blockNumber, String txHash) {}
+  public record Response(
+      String validator,
+      BigInteger agentId,
+      String requestHash,
+      int response,
+      String responseURI,
+      String responseHash,
+      String tag,
+      long blockNumber,
+      String txHash) {}
 
-  /** {@code validationRequest} (owner/operator of the agent); {@code requestHash} = keccak256 of the payload. */
-  public Request validationRequest(String validator, BigInteger agentId, String requestURI, byte[] requestHash) {
-    TransactionReceipt r = send(new Function("validationRequest", List.of(new Address(validator),
-        new Uint256(agentId), new Utf8String(requestURI), new Bytes32(requestHash)), List.of()));
-    return event(r, Events.VALIDATION_REQUEST, "validationRequest", "ValidationRequest",
+  /**
+   * {@code validationRequest} (owner/operator of the agent); {@code requestHash} = keccak256 of the
+   * payload.
+   */
+  public Request validationRequest(
+      String validator, BigInteger agentId, String requestURI, byte[] requestHash) {
+    TransactionReceipt r =
+        send(
+            new Function(
+                "validationRequest",
+                List.of(
+                    new Address(validator),
+                    new Uint256(agentId),
+                    new Utf8String(requestURI),
+                    new Bytes32(requestHash)),
+                List.of()));
+    return event(
+        r,
+        Events.VALIDATION_REQUEST,
+        "validationRequest",
+        "ValidationRequest",
         ValidationRegistryClient::request);
   }
 
   /** {@code validationResponse} from the signer (who must be the named validator). */
-  public Response validationResponse(byte[] requestHash, int response, String responseURI, byte[] responseHash,
-      String tag) {
-    TransactionReceipt r = send(new Function("validationResponse", List.of(new Bytes32(requestHash),
-        new Uint8(response), new Utf8String(responseURI == null ? "" : responseURI),
-        new Bytes32(responseHash == null ? new byte[32] : responseHash), new Utf8String(tag == null ? "" : tag)),
-        List.of()));
-    return event(r, Events.VALIDATION_RESPONSE, "validationResponse", "ValidationResponse",
+  public Response validationResponse(
+      byte[] requestHash, int response, String responseURI, byte[] responseHash, String tag) {
+    TransactionReceipt r =
+        send(
+            new Function(
+                "validationResponse",
+                List.of(
+                    new Bytes32(requestHash),
+                    new Uint8(response),
+                    new Utf8String(responseURI == null ? "" : responseURI),
+                    new Bytes32(responseHash == null ? new byte[32] : responseHash),
+                    new Utf8String(tag == null ? "" : tag)),
+                List.of()));
+    return event(
+        r,
+        Events.VALIDATION_RESPONSE,
+        "validationResponse",
+        "ValidationResponse",
         ValidationRegistryClient::response);
   }
 
   public ValidationStatus getValidationStatus(byte[] requestHash) {
-    List<Type> out = call(new Function("getValidationStatus", List.of(new Bytes32(requestHash)),
-        List.of(new TypeReference<Address>() {}, new TypeReference<Uint256>() {}, new TypeReference<Uint8>() {},
-            new TypeReference<Bytes32>() {}, new TypeReference<Utf8String>() {}, new TypeReference<Uint256>() {})));
-    return new ValidationStatus(Numeric.toHexString(requestHash),
-        Keys.toChecksumAddress((String) out.get(0).getValue()), (BigInteger) out.get(1).getValue(),
-        ((BigInteger) out.get(2).getValue()).intValueExact(), Numeric.toHexString((byte[]) out.get(3).getValue()),
-        (String) out.get(4).getValue(), ((BigInteger) out.get(5).getValue()).longValueExact());
+    List<Type> out =
+        call(
+            new Function(
+                "getValidationStatus",
+                List.of(new Bytes32(requestHash)),
+                List.of(
+                    new TypeReference<Address>() {},
+                    new TypeReference<Uint256>() {},
+                    new TypeReference<Uint8>() {},
+                    new TypeReference<Bytes32>() {},
+                    new TypeReference<Utf8String>() {},
+                    new TypeReference<Uint256>() {})));
+    return new ValidationStatus(
+        Numeric.toHexString(requestHash),
+        Keys.toChecksumAddress((String) out.get(0).getValue()),
+        (BigInteger) out.get(1).getValue(),
+        ((BigInteger) out.get(2).getValue()).intValueExact(),
+        Numeric.toHexString((byte[]) out.get(3).getValue()),
+        (String) out.get(4).getValue(),
+        ((BigInteger) out.get(5).getValue()).longValueExact());
   }
 
-  /** Count and average of the answered requests; empty {@code validators} = any, ""/null tag = any. */
-  public ValidationSummary getSummary(BigInteger agentId, Collection<String> validators, String tag) {
-    List<Type> out = call(new Function("getSummary", List.of(new Uint256(agentId), addressArray(validators),
-        new Utf8String(nz(tag))),
-        List.of(new TypeReference<Uint64>() {}, new TypeReference<Uint8>() {})));
-    return new ValidationSummary(((BigInteger) out.get(0).getValue()).longValueExact(),
+  /**
+   * Count and average of the answered requests; empty {@code validators} = any, ""/null tag = any.
+   */
+  public ValidationSummary getSummary(
+      BigInteger agentId, Collection<String> validators, String tag) {
+    List<Type> out =
+        call(
+            new Function(
+                "getSummary",
+                List.of(new Uint256(agentId), addressArray(validators), new Utf8String(nz(tag))),
+                List.of(new TypeReference<Uint64>() {}, new TypeReference<Uint8>() {})));
+    return new ValidationSummary(
+        ((BigInteger) out.get(0).getValue()).longValueExact(),
         ((BigInteger) out.get(1).getValue()).intValueExact());
   }
 
   /** Every requestHash for the agent, in request order. */
   public List<String> getAgentValidations(BigInteger agentId) {
-    return hashes(call(new Function("getAgentValidations", List.of(new Uint256(agentId)),
-        List.of(new TypeReference<DynamicArray<Bytes32>>() {}))));
+    return hashes(
+        call(
+            new Function(
+                "getAgentValidations",
+                List.of(new Uint256(agentId)),
+                List.of(new TypeReference<DynamicArray<Bytes32>>() {}))));
   }
 
   /** Every requestHash addressed to the validator, in request order. */
   public List<String> getValidatorRequests(String validator) {
-    return hashes(call(new Function("getValidatorRequests", List.of(new Address(validator)),
-        List.of(new TypeReference<DynamicArray<Bytes32>>() {}))));
+    return hashes(
+        call(
+            new Function(
+                "getValidatorRequests",
+                List.of(new Address(validator)),
+                List.of(new TypeReference<DynamicArray<Bytes32>>() {}))));
   }
 
   /** ValidationRequest logs addressed to {@code validator} (null: any) between two blocks. */
@@ -113,16 +181,30 @@ public final class ValidationRegistryClient extends RegistryContract {
   }
 
   public static Request request(Log log) {
-    ValidationRegistry.ValidationRequestEventResponse e = ValidationRegistry.getValidationRequestEventFromLog(log);
-    return new Request(Keys.toChecksumAddress(e.validatorAddress), e.agentId, e.requestURI,
-        Numeric.toHexString(e.requestHash), log.getBlockNumber().longValueExact(), log.getTransactionHash());
+    ValidationRegistry.ValidationRequestEventResponse e =
+        ValidationRegistry.getValidationRequestEventFromLog(log);
+    return new Request(
+        Keys.toChecksumAddress(e.validatorAddress),
+        e.agentId,
+        e.requestURI,
+        Numeric.toHexString(e.requestHash),
+        log.getBlockNumber().longValueExact(),
+        log.getTransactionHash());
   }
 
   public static Response response(Log log) {
-    ValidationRegistry.ValidationResponseEventResponse e = ValidationRegistry.getValidationResponseEventFromLog(log);
-    return new Response(Keys.toChecksumAddress(e.validatorAddress), e.agentId, Numeric.toHexString(e.requestHash),
-        e.response.intValueExact(), e.responseURI, Numeric.toHexString(e.responseHash), e.tag,
-        log.getBlockNumber().longValueExact(), log.getTransactionHash());
+    ValidationRegistry.ValidationResponseEventResponse e =
+        ValidationRegistry.getValidationResponseEventFromLog(log);
+    return new Response(
+        Keys.toChecksumAddress(e.validatorAddress),
+        e.agentId,
+        Numeric.toHexString(e.requestHash),
+        e.response.intValueExact(),
+        e.responseURI,
+        Numeric.toHexString(e.responseHash),
+        e.tag,
+        log.getBlockNumber().longValueExact(),
+        log.getTransactionHash());
   }
 
   /** keccak256 of a payload: the requestHash / responseHash commitment. */

@@ -7,9 +7,10 @@ import org.web3j.crypto.Keys;
 import org.web3j.crypto.Sign;
 
 /**
- * The consent of a wallet to become an agent's {@code agentWallet}: it signs the EIP-712 {@code AgentWalletSet}
- * digest. An EOA signs with its key; an ERC-1271 contract wallet's signature is whatever its
- * {@code isValidSignature} accepts (for {@code TestSmartWallet}: its owner's ECDSA signature).
+ * The consent of a wallet to become an agent's {@code agentWallet}: it signs the EIP-712 {@code
+ * AgentWalletSet} digest. An EOA signs with its key; an ERC-1271 contract wallet's signature is
+ * whatever its {@code isValidSignature} accepts (for {@code TestSmartWallet}: its owner's ECDSA
+ * signature).
  */
 public interface WalletSigner {
   /** The wallet address that becomes agentWallet. */
@@ -47,7 +48,9 @@ public interface WalletSigner {
     };
   }
 
-  /** An ERC-1271 contract wallet whose {@code isValidSignature} accepts its owner's ECDSA signature. */
+  /**
+   * An ERC-1271 contract wallet whose {@code isValidSignature} accepts its owner's ECDSA signature.
+   */
   static WalletSigner erc1271(String contractWallet, Credentials ownerKey) {
     Objects.requireNonNull(contractWallet, "contractWallet");
     return new WalletSigner() {

@@ -22,7 +22,9 @@ public final class CliFixtures {
     String simulationRoot();
   }
 
-  /** Starts and registers a simulated facilitator; {@code operator} may then manage its identity. */
+  /**
+   * Starts and registers a simulated facilitator; {@code operator} may then manage its identity.
+   */
   public static Facilitator facilitator(Chain chain, Path dir, String operator) throws Exception {
     SimulatedFacilitator f = new SimulatedFacilitator(dir).register(chain);
     if (operator != null) {

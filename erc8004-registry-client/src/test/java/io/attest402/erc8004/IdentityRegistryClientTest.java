@@ -24,7 +24,8 @@ import org.web3j.crypto.Credentials;
 class IdentityRegistryClientTest {
 
   static Erc8004Client client(Chain chain, Credentials who) {
-    return new Erc8004Client(chain.web3j(), RegistryAddresses.fromDeployment(chain.deployment())).withSigner(who);
+    return new Erc8004Client(chain.web3j(), RegistryAddresses.fromDeployment(chain.deployment()))
+        .withSigner(who);
   }
 
   @Test
@@ -41,8 +42,11 @@ class IdentityRegistryClientTest {
     md.put("x", new byte[] {1, 2, 3});
     Registered withMeta = c.identity().register("ipfs://bafy", md);
     assertArrayEquals(new byte[] {1, 2, 3}, c.identity().getMetadata(withMeta.agentId(), "x"));
-    assertEquals("provider", new String(c.identity().getMetadata(withMeta.agentId(), "net.attest402.role"),
-        StandardCharsets.UTF_8));
+    assertEquals(
+        "provider",
+        new String(
+            c.identity().getMetadata(withMeta.agentId(), "net.attest402.role"),
+            StandardCharsets.UTF_8));
     for (Registered r : new Registered[] {bare, withUri, withMeta}) {
       assertEquals(owner.getAddress(), r.owner().toLowerCase());
       assertEquals(Optional.of(r.owner()), c.identity().agentWallet(r.agentId()));
@@ -63,20 +67,28 @@ class IdentityRegistryClientTest {
     assertArrayEquals(new byte[] {9}, owner.identity().getMetadata(id, "k"));
     assertArrayEquals(new byte[0], owner.identity().getMetadata(id, "unset"));
 
-    RevertException notAuth = assertThrows(RevertException.class,
-        () -> stranger.identity().setAgentURI(id, "https://evil.example"));
+    RevertException notAuth =
+        assertThrows(
+            RevertException.class,
+            () -> stranger.identity().setAgentURI(id, "https://evil.example"));
     assertEquals(RevertException.Kind.NOT_AUTHORIZED, notAuth.kind());
     assertEquals("Not authorized", notAuth.reason());
     assertTrue(notAuth.txHash().isEmpty(), "preflight: nothing sent");
 
-    RevertException reserved = assertThrows(RevertException.class,
-        () -> owner.identity().setMetadata(id, "agentWallet", new byte[20]));
+    RevertException reserved =
+        assertThrows(
+            RevertException.class,
+            () -> owner.identity().setMetadata(id, "agentWallet", new byte[20]));
     assertEquals(RevertException.Kind.RESERVED_KEY, reserved.kind());
-    RevertException reservedAtRegister = assertThrows(RevertException.class,
-        () -> owner.identity().register("u", Map.of("agentWallet", new byte[20])));
+    RevertException reservedAtRegister =
+        assertThrows(
+            RevertException.class,
+            () -> owner.identity().register("u", Map.of("agentWallet", new byte[20])));
     assertEquals(RevertException.Kind.RESERVED_KEY, reservedAtRegister.kind());
 
-    RevertException missing = assertThrows(RevertException.class, () -> owner.identity().ownerOf(BigInteger.valueOf(999)));
+    RevertException missing =
+        assertThrows(
+            RevertException.class, () -> owner.identity().ownerOf(BigInteger.valueOf(999)));
     assertEquals(RevertException.Kind.AGENT_NOT_FOUND, missing.kind());
     assertEquals("ERC721NonexistentToken", missing.errorName());
     assertEquals(BigInteger.valueOf(999), missing.args().get(0));
@@ -104,22 +116,42 @@ class IdentityRegistryClientTest {
     assertEquals(enclave.address(), owner.identity().agentWallet(id).orElseThrow());
 
     Credentials walletOwner = chain.account(4);
-    TestSmartWallet sw = TestSmartWallet.deploy(chain.web3j(), chain.txManager(walletOwner), chain.gas(),
-        walletOwner.getAddress()).send();
+    TestSmartWallet sw =
+        TestSmartWallet.deploy(
+                chain.web3j(), chain.txManager(walletOwner), chain.gas(), walletOwner.getAddress())
+            .send();
     owner.identity().setAgentWallet(id, WalletSigner.erc1271(sw.getContractAddress(), walletOwner));
-    assertEquals(sw.getContractAddress().toLowerCase(), owner.identity().agentWallet(id).orElseThrow().toLowerCase());
+    assertEquals(
+        sw.getContractAddress().toLowerCase(),
+        owner.identity().agentWallet(id).orElseThrow().toLowerCase());
 
     // a contract wallet whose owner did not sign
-    RevertException badSig = assertThrows(RevertException.class,
-        () -> owner.identity().setAgentWallet(id, WalletSigner.erc1271(sw.getContractAddress(), chain.account(5))));
+    RevertException badSig =
+        assertThrows(
+            RevertException.class,
+            () ->
+                owner
+                    .identity()
+                    .setAgentWallet(
+                        id, WalletSigner.erc1271(sw.getContractAddress(), chain.account(5))));
     assertEquals(RevertException.Kind.INVALID_WALLET_SIGNATURE, badSig.kind());
 
     long now = chain.latestTimestamp();
-    RevertException tooFar = assertThrows(RevertException.class,
-        () -> owner.identity().setAgentWallet(id, WalletSigner.eoa(eoa), BigInteger.valueOf(now + 3600)));
+    RevertException tooFar =
+        assertThrows(
+            RevertException.class,
+            () ->
+                owner
+                    .identity()
+                    .setAgentWallet(id, WalletSigner.eoa(eoa), BigInteger.valueOf(now + 3600)));
     assertEquals(RevertException.Kind.DEADLINE_TOO_FAR, tooFar.kind());
-    RevertException expired = assertThrows(RevertException.class,
-        () -> owner.identity().setAgentWallet(id, WalletSigner.eoa(eoa), BigInteger.valueOf(now - 10)));
+    RevertException expired =
+        assertThrows(
+            RevertException.class,
+            () ->
+                owner
+                    .identity()
+                    .setAgentWallet(id, WalletSigner.eoa(eoa), BigInteger.valueOf(now - 10)));
     assertEquals(RevertException.Kind.DEADLINE_EXPIRED, expired.kind());
 
     owner.identity().unsetAgentWallet(id);
@@ -129,7 +161,11 @@ class IdentityRegistryClientTest {
   @Test
   void transferClearsTheWalletButKeepsMetadata(Chain chain) {
     Erc8004Client owner = client(chain, chain.account(1));
-    BigInteger id = owner.identity().register("https://a.example/t.json", Map.of("k", new byte[] {7})).agentId();
+    BigInteger id =
+        owner
+            .identity()
+            .register("https://a.example/t.json", Map.of("k", new byte[] {7}))
+            .agentId();
     owner.identity().transfer(id, chain.account(6).getAddress());
     assertEquals(chain.account(6).getAddress(), owner.identity().ownerOf(id).toLowerCase());
     assertTrue(owner.identity().agentWallet(id).isEmpty());
@@ -138,10 +174,15 @@ class IdentityRegistryClientTest {
 
   @Test
   void digestMatchesTheReferenceTypehash() {
-    assertEquals("0x678b53cd718d595370ab070ebf48edfdcd834beac116bf23e625fc7f4d5b7d32",
+    assertEquals(
+        "0x678b53cd718d595370ab070ebf48edfdcd834beac116bf23e625fc7f4d5b7d32",
         org.web3j.utils.Numeric.toHexString(IdentityRegistryClient.AGENT_WALLET_SET_TYPEHASH));
-    assertEquals("0xca52e62c367d81bb2e328eb795f7c7ba24afb478408a26c0e201d155c449bc4a", Events.REGISTERED);
-    assertEquals("0x6a4a61743519c9d648a14e6493f47dbe3ff1aa29e7785c96c8326a205e58febc", Events.NEW_FEEDBACK);
-    assertEquals("0xafddf629e874ccc3963b6a888c477bd464a6c8525024fc88759ea3b2326349ae", Events.VALIDATION_RESPONSE);
+    assertEquals(
+        "0xca52e62c367d81bb2e328eb795f7c7ba24afb478408a26c0e201d155c449bc4a", Events.REGISTERED);
+    assertEquals(
+        "0x6a4a61743519c9d648a14e6493f47dbe3ff1aa29e7785c96c8326a205e58febc", Events.NEW_FEEDBACK);
+    assertEquals(
+        "0xafddf629e874ccc3963b6a888c477bd464a6c8525024fc88759ea3b2326349ae",
+        Events.VALIDATION_RESPONSE);
   }
 }

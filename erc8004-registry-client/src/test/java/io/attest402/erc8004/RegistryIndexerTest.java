@@ -39,17 +39,20 @@ import org.web3j.protocol.http.HttpService;
 class RegistryIndexerTest {
 
   static RegistryIndexer indexer(Chain chain, Path dir, int confirmations) {
-    return new RegistryIndexer(new ContractRpc(chain.web3j(), chain.chainId()),
-        RegistryAddresses.fromDeployment(chain.deployment()), dir,
+    return new RegistryIndexer(
+        new ContractRpc(chain.web3j(), chain.chainId()),
+        RegistryAddresses.fromDeployment(chain.deployment()),
+        dir,
         RegistryIndexer.Options.defaults().withConfirmations(confirmations).withBatchBlocks(7),
         UriResolver.defaults());
   }
 
-  static BigInteger register(Erc8004Client c, String name, List<Service> services, boolean x402,
-      List<String> trust) {
+  static BigInteger register(
+      Erc8004Client c, String name, List<Service> services, boolean x402, List<String> trust) {
     BigInteger id = c.identity().register().agentId();
-    RegistrationFile f = RegistrationFile.of(name, name + " agent", null, services, x402, trust)
-        .withRegistration(id, c.addresses().agentRegistry());
+    RegistrationFile f =
+        RegistrationFile.of(name, name + " agent", null, services, x402, trust)
+            .withRegistration(id, c.addresses().agentRegistry());
     c.identity().setAgentURI(id, f.toDataUri());
     return id;
   }
@@ -66,27 +69,53 @@ class RegistryIndexerTest {
     idx.sync();
     int baseline = idx.search(AgentQuery.any()).size();
 
-    BigInteger summarizer = register(owner, "Summarizer Pro", List.of(Service.of("MCP", "https://mcp.summ.example/"),
-        Service.of("x402", "https://summ.example/pay")), true, List.of("reputation", "tee-attestation"));
-    BigInteger translator = register(owner, "Translator", List.of(Service.of("A2A",
-        "https://tr.example/.well-known/agent-card.json")), false, List.of("reputation"));
-    rater.reputation().giveFeedback(new NewFeedback(summarizer, BigInteger.valueOf(90), 0, "starred", "", "",
-        "ipfs://fb1", null));
+    BigInteger summarizer =
+        register(
+            owner,
+            "Summarizer Pro",
+            List.of(
+                Service.of("MCP", "https://mcp.summ.example/"),
+                Service.of("x402", "https://summ.example/pay")),
+            true,
+            List.of("reputation", "tee-attestation"));
+    BigInteger translator =
+        register(
+            owner,
+            "Translator",
+            List.of(Service.of("A2A", "https://tr.example/.well-known/agent-card.json")),
+            false,
+            List.of("reputation"));
+    rater
+        .reputation()
+        .giveFeedback(
+            new NewFeedback(
+                summarizer, BigInteger.valueOf(90), 0, "starred", "", "", "ipfs://fb1", null));
     idx.sync();
     assertEquals(baseline + 2, idx.search(AgentQuery.any()).size());
     assertEquals(List.of("Summarizer Pro"), names(idx.search(AgentQuery.byName("summ"))));
-    assertEquals(List.of("Translator"), names(idx.search(new AgentQuery(null, "a2a", null, null, null, null))));
-    assertEquals(List.of("Summarizer Pro"), names(idx.search(new AgentQuery(null, "summ.example", null, null, null,
-        null))));
-    assertEquals(List.of("Summarizer Pro"), names(idx.search(new AgentQuery(null, null, true, null, null, null))));
-    assertEquals(List.of("Summarizer Pro"), names(idx.search(new AgentQuery(null, null, null, "tee-attestation",
-        null, null))));
+    assertEquals(
+        List.of("Translator"),
+        names(idx.search(new AgentQuery(null, "a2a", null, null, null, null))));
+    assertEquals(
+        List.of("Summarizer Pro"),
+        names(idx.search(new AgentQuery(null, "summ.example", null, null, null, null))));
+    assertEquals(
+        List.of("Summarizer Pro"),
+        names(idx.search(new AgentQuery(null, null, true, null, null, null))));
+    assertEquals(
+        List.of("Summarizer Pro"),
+        names(idx.search(new AgentQuery(null, null, null, "tee-attestation", null, null))));
     assertEquals(2, idx.search(new AgentQuery(null, null, null, "reputation", true, null)).size());
     IndexedAgent s = idx.agent(summarizer).orElseThrow();
     assertEquals(chain.account(1).getAddress(), s.owner().toLowerCase());
     assertEquals(chain.account(1).getAddress(), s.agentWallet().toLowerCase());
-    assertEquals(summarizer, idx.search(AgentQuery.byWallet(chain.account(1).getAddress())).stream()
-        .filter(a -> a.agentId().equals(summarizer)).findFirst().orElseThrow().agentId());
+    assertEquals(
+        summarizer,
+        idx.search(AgentQuery.byWallet(chain.account(1).getAddress())).stream()
+            .filter(a -> a.agentId().equals(summarizer))
+            .findFirst()
+            .orElseThrow()
+            .agentId());
     assertEquals(1, idx.feedbackEvents(summarizer).size());
     assertEquals("ipfs://fb1", idx.feedbackEvents(summarizer).get(0).feedbackURI());
     int events = idx.eventCount();
@@ -98,7 +127,10 @@ class RegistryIndexerTest {
     assertEquals(events, again.eventCount());
     assertEquals("Summarizer Pro", again.agent(summarizer).orElseThrow().file().name());
     rater.reputation().revokeFeedback(summarizer, 1);
-    owner.reputation().appendResponse(summarizer, chain.account(2).getAddress(), 1, "https://refund.example", null);
+    owner
+        .reputation()
+        .appendResponse(
+            summarizer, chain.account(2).getAddress(), 1, "https://refund.example", null);
     owner.identity().setMetadata(translator, "lang", "fr".getBytes(StandardCharsets.UTF_8));
     RegistryIndexer.SyncResult r = again.sync();
     assertEquals(3, r.newEvents());
@@ -107,17 +139,24 @@ class RegistryIndexerTest {
     assertEquals(1, again.feedback(summarizer).get(0).responses().size());
     assertEquals("0x6672", again.agent(translator).orElseThrow().metadata().get("lang"));
 
-    // a crash after appending events but before the cursor moved, plus a torn line: reloaded cleanly
-    Files.writeString(dir.resolve("events.jsonl"), Files.readAllLines(dir.resolve("events.jsonl")).get(0)
-        .replaceFirst("\"blockNumber\":\\d+", "\"blockNumber\":999999") + "\n{\"blockNum", StandardOpenOption.APPEND);
+    // a crash after appending events but before the cursor moved, plus a torn line: reloaded
+    // cleanly
+    Files.writeString(
+        dir.resolve("events.jsonl"),
+        Files.readAllLines(dir.resolve("events.jsonl"))
+                .get(0)
+                .replaceFirst("\"blockNumber\":\\d+", "\"blockNumber\":999999")
+            + "\n{\"blockNum",
+        StandardOpenOption.APPEND);
     RegistryIndexer afterCrash = indexer(chain, dir, 0);
     assertEquals(events + 3, afterCrash.eventCount());
     afterCrash.sync();
     assertEquals(events + 3, afterCrash.eventCount());
 
     // the URI changes: the new file is fetched
-    RegistrationFile renamed = RegistrationFile.of("Traductrice", "", null, List.of(), false, List.of())
-        .withRegistration(translator, owner.addresses().agentRegistry());
+    RegistrationFile renamed =
+        RegistrationFile.of("Traductrice", "", null, List.of(), false, List.of())
+            .withRegistration(translator, owner.addresses().agentRegistry());
     owner.identity().setAgentURI(translator, renamed.toDataUri());
     afterCrash.sync();
     assertEquals(List.of("Traductrice"), names(afterCrash.search(AgentQuery.byName("traduc"))));
@@ -125,8 +164,9 @@ class RegistryIndexerTest {
   }
 
   /**
-   * A sync stuck in an RPC call (a slow node) must not hold queries: the indexer reads the chain outside its lock
-   * and commits the batch afterwards. Before the split, every query waited behind {@code sync()}.
+   * A sync stuck in an RPC call (a slow node) must not hold queries: the indexer reads the chain
+   * outside its lock and commits the batch afterwards. Before the split, every query waited behind
+   * {@code sync()}.
    */
   @Test
   void queriesDoNotWaitForASyncStuckInRpc(Chain chain, @TempDir Path dir) throws Exception {
@@ -134,23 +174,28 @@ class RegistryIndexerTest {
     CountDownLatch inGetLogs = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicBoolean hold = new AtomicBoolean();
-    HttpService slowNode = new HttpService(chain.rpcUrl()) {
-      @Override
-      protected InputStream performIO(String request) throws IOException {
-        if (hold.get() && request.contains("eth_getLogs")) {
-          inGetLogs.countDown();
-          try {
-            release.await(120, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    HttpService slowNode =
+        new HttpService(chain.rpcUrl()) {
+          @Override
+          protected InputStream performIO(String request) throws IOException {
+            if (hold.get() && request.contains("eth_getLogs")) {
+              inGetLogs.countDown();
+              try {
+                release.await(120, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+            return super.performIO(request);
           }
-        }
-        return super.performIO(request);
-      }
-    };
-    RegistryIndexer idx = new RegistryIndexer(new ContractRpc(Web3j.build(slowNode), chain.chainId()),
-        RegistryAddresses.fromDeployment(chain.deployment()), dir,
-        RegistryIndexer.Options.defaults().withBatchBlocks(7), UriResolver.defaults());
+        };
+    RegistryIndexer idx =
+        new RegistryIndexer(
+            new ContractRpc(Web3j.build(slowNode), chain.chainId()),
+            RegistryAddresses.fromDeployment(chain.deployment()),
+            dir,
+            RegistryIndexer.Options.defaults().withBatchBlocks(7),
+            UriResolver.defaults());
     idx.sync();
     int before = idx.agentCount();
     BigInteger id = register(owner, "Slow Node", List.of(), false, List.of());
@@ -199,8 +244,13 @@ class RegistryIndexerTest {
     String snapshot = chain.snapshot();
     BigInteger ghost = register(owner, "Ghost", List.of(), false, List.of());
     rater.reputation().giveFeedback(NewFeedback.of(stable, 10, 0));
-    owner.validation().validationRequest(chain.account(3).getAddress(), stable, "data:,g",
-        Hash.sha3("ghost".getBytes(StandardCharsets.UTF_8)));
+    owner
+        .validation()
+        .validationRequest(
+            chain.account(3).getAddress(),
+            stable,
+            "data:,g",
+            Hash.sha3("ghost".getBytes(StandardCharsets.UTF_8)));
     idx.sync();
     assertEquals("Ghost", idx.agent(ghost).orElseThrow().file().name());
     assertEquals(1, idx.feedbackEvents(stable).size());
@@ -216,7 +266,8 @@ class RegistryIndexerTest {
     RegistryIndexer.SyncResult r = idx.sync();
     assertTrue(r.reorged(), "reorg not detected");
     assertEquals("Real", idx.agent(real).orElseThrow().file().name());
-    assertEquals(List.of(BigInteger.valueOf(99), BigInteger.valueOf(98)),
+    assertEquals(
+        List.of(BigInteger.valueOf(99), BigInteger.valueOf(98)),
         idx.feedbackEvents(stable).stream().map(FeedbackEvent::value).toList());
     assertTrue(idx.validations(null, stable).isEmpty(), "ghost validation survived the reorg");
     // Registered + MetadataSet(wallet) + Transfer + URIUpdated for "Real", two feedbacks

@@ -26,31 +26,33 @@ final class TestHttp implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     server.setExecutor(Executors.newFixedThreadPool(4));
-    server.createContext("/", ex -> {
-      String path = ex.getRequestURI().getPath();
-      String query = ex.getRequestURI().getRawQuery();
-      hits.merge(path, 1, Integer::sum);
-      Long delay = delays.get(path);
-      if (delay != null) {
-        try {
-          Thread.sleep(delay);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      Function<String, byte[]> route = routes.get(path);
-      byte[] body = route == null ? null : route.apply(query);
-      if (body == null) {
-        ex.sendResponseHeaders(404, -1);
-        ex.close();
-        return;
-      }
-      ex.getResponseHeaders().add("Content-Type", "application/json");
-      ex.sendResponseHeaders(200, body.length);
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    server.createContext(
+        "/",
+        ex -> {
+          String path = ex.getRequestURI().getPath();
+          String query = ex.getRequestURI().getRawQuery();
+          hits.merge(path, 1, Integer::sum);
+          Long delay = delays.get(path);
+          if (delay != null) {
+            try {
+              Thread.sleep(delay);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          Function<String, byte[]> route = routes.get(path);
+          byte[] body = route == null ? null : route.apply(query);
+          if (body == null) {
+            ex.sendResponseHeaders(404, -1);
+            ex.close();
+            return;
+          }
+          ex.getResponseHeaders().add("Content-Type", "application/json");
+          ex.sendResponseHeaders(200, body.length);
+          try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+          }
+        });
     server.start();
   }
 

@@ -14,9 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Two receipts with one seq and different content, both signed by one attested key: proof that the key's holder
- * signed two histories (a restored journal, or two copies running). Self-contained: both compact JWS, the key, and
- * the attestation document that binds it; {@link #check} needs nothing else (no facilitator, no chain).
+ * Two receipts with one seq and different content, both signed by one attested key: proof that the
+ * key's holder signed two histories (a restored journal, or two copies running). Self-contained:
+ * both compact JWS, the key, and the attestation document that binds it; {@link #check} needs
+ * nothing else (no facilitator, no chain).
  */
 public final class EquivocationProof {
   public static final String TYPE = "attest402-equivocation-proof-v1";
@@ -24,7 +25,10 @@ public final class EquivocationProof {
 
   private EquivocationProof() {}
 
-  /** The proof document for receipts {@code a} and {@code b} (compact JWS) under {@code attestation}. */
+  /**
+   * The proof document for receipts {@code a} and {@code b} (compact JWS) under {@code
+   * attestation}.
+   */
   public static ObjectNode of(String a, String b, AttestationDocument attestation) {
     ObjectNode o = JSON.createObjectNode();
     o.put("type", TYPE);
@@ -42,8 +46,10 @@ public final class EquivocationProof {
     } catch (ReceiptException e) {
       throw new IllegalArgumentException("not a receipt: " + e.getMessage(), e);
     }
-    o.put("explanation", "both receipts verify under the attested key, carry the same seq and differ: the key signed "
-        + "two different receipt chains");
+    o.put(
+        "explanation",
+        "both receipts verify under the attested key, carry the same seq and differ: the key signed "
+            + "two different receipt chains");
     return o;
   }
 
@@ -51,8 +57,9 @@ public final class EquivocationProof {
   public record Verdict(boolean ok, List<String> reasons, Long seq, String signer) {}
 
   /**
-   * Checks a proof: both receipts verify under the document's public key, the key's address is the signer, the two
-   * have one seq and differ, and the attestation binds the key (under {@code policy}, at {@code at}).
+   * Checks a proof: both receipts verify under the document's public key, the key's address is the
+   * signer, the two have one seq and differ, and the attestation binds the key (under {@code
+   * policy}, at {@code at}).
    */
   public static Verdict check(JsonNode proof, VerificationPolicy policy, Instant at) {
     List<String> reasons = new ArrayList<>();
@@ -67,10 +74,12 @@ public final class EquivocationProof {
       reasons.add("attestation document unreadable: " + e.getMessage());
       return new Verdict(false, reasons, null, null);
     }
-    // the document was bound to the auditor's nonce; for anyone else it proves the key binding, not freshness
+    // the document was bound to the auditor's nonce; for anyone else it proves the key binding, not
+    // freshness
     byte[] nonce = doc.nonceBytes();
     boolean startup = nonce == null || java.util.Arrays.equals(nonce, new byte[nonce.length]);
-    AttestationChecker.Result att = AttestationChecker.check(doc, null, at, policy, startup ? null : nonce);
+    AttestationChecker.Result att =
+        AttestationChecker.check(doc, null, at, policy, startup ? null : nonce);
     if (!att.ok()) {
       reasons.add("attestation does not hold: " + att.summary());
     }

@@ -51,12 +51,14 @@ import org.web3j.protocol.http.HttpService;
 import org.web3j.utils.Numeric;
 
 /**
- * Audits a facilitator from the outside: its live attestation (fresh nonce, under the auditor's policy), every
- * receipt it serves from {@code from} on (signature under the attested key, seqs, links), its SettlementLog anchors
- * (the served chain must reach every anchored seq with the anchored hash), every settled receipt's transaction on
- * chain (mined, {@code AuthorizationUsed} and the {@code Transfer} it claims), receipts the auditor already holds
- * (one with a seq the facilitator now serves differently is an {@link EquivocationProof}), and for one provider
- * ({@code payTo}) every on-chain transfer to it sent from the facilitator's account that no receipt records.
+ * Audits a facilitator from the outside: its live attestation (fresh nonce, under the auditor's
+ * policy), every receipt it serves from {@code from} on (signature under the attested key, seqs,
+ * links), its SettlementLog anchors (the served chain must reach every anchored seq with the
+ * anchored hash), every settled receipt's transaction on chain (mined, {@code AuthorizationUsed}
+ * and the {@code Transfer} it claims), receipts the auditor already holds (one with a seq the
+ * facilitator now serves differently is an {@link EquivocationProof}), and for one provider ({@code
+ * payTo}) every on-chain transfer to it sent from the facilitator's account that no receipt
+ * records.
  */
 public final class FacilitatorAuditor {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -64,18 +66,27 @@ public final class FacilitatorAuditor {
   private static final int PAGE = 1000;
   private static final long MAX_RECEIPTS = 1_000_000;
   private static final String TRANSFER = EventEncoder.encode(TestUSDC.TRANSFER_EVENT);
-  private static final String AUTHORIZATION_USED = EventEncoder.encode(TestUSDC.AUTHORIZATIONUSED_EVENT);
+  private static final String AUTHORIZATION_USED =
+      EventEncoder.encode(TestUSDC.AUTHORIZATIONUSED_EVENT);
   private static final String ANCHORED = EventEncoder.encode(SettlementLog.ANCHORED_EVENT);
 
   /**
    * What to audit.
    *
    * @param from first seq to audit (0: the whole chain from genesis)
-   * @param payTo a provider whose settlements to list and check for withheld receipts; null for none
-   * @param knownReceipts compact JWS receipts the auditor holds (from PAYMENT-RESPONSE headers, an earlier audit)
+   * @param payTo a provider whose settlements to list and check for withheld receipts; null for
+   *     none
+   * @param knownReceipts compact JWS receipts the auditor holds (from PAYMENT-RESPONSE headers, an
+   *     earlier audit)
    */
-  public record Options(String facilitatorUrl, Deployment deployment, long from, String payTo,
-      VerificationPolicy policy, List<String> knownReceipts, Duration timeout) {
+  public record Options(
+      String facilitatorUrl,
+      Deployment deployment,
+      long from,
+      String payTo,
+      VerificationPolicy policy,
+      List<String> knownReceipts,
+      Duration timeout) {
     public Options {
       Objects.requireNonNull(facilitatorUrl, "facilitatorUrl");
       Objects.requireNonNull(deployment, "deployment");
@@ -90,11 +101,20 @@ public final class FacilitatorAuditor {
   }
 
   /** One receipt of the audited provider. */
-  public record Settlement(long seq, String status, String transaction, String payer, String amount, String asset) {}
+  public record Settlement(
+      long seq, String status, String transaction, String payer, String amount, String asset) {}
 
   /** The audit's outcome. */
-  public record Report(boolean ok, String facilitator, String signer, int receipts, Long lastSeq, long anchoredSeq,
-      List<AuditProblem> problems, List<Settlement> settlements, List<ObjectNode> proofs) {
+  public record Report(
+      boolean ok,
+      String facilitator,
+      String signer,
+      int receipts,
+      Long lastSeq,
+      long anchoredSeq,
+      List<AuditProblem> problems,
+      List<Settlement> settlements,
+      List<ObjectNode> proofs) {
     public ObjectNode toJson() {
       ObjectNode o = JSON.createObjectNode();
       o.put("ok", ok);
@@ -122,7 +142,10 @@ public final class FacilitatorAuditor {
     }
   }
 
-  /** The audit could not run (unreachable facilitator or node, answers that are not what the routes serve). */
+  /**
+   * The audit could not run (unreachable facilitator or node, answers that are not what the routes
+   * serve).
+   */
   public static final class AuditInputException extends Exception {
     private static final long serialVersionUID = 1L;
 
@@ -142,8 +165,11 @@ public final class FacilitatorAuditor {
   private FacilitatorAuditor(Options o, Clock clock) {
     this.o = o;
     this.clock = clock;
-    this.http = HttpClient.newBuilder().connectTimeout(o.timeout()).followRedirects(HttpClient.Redirect.NEVER)
-        .build();
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(o.timeout())
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
   }
 
   public static Report audit(Options options, Clock clock) throws AuditInputException {
@@ -159,9 +185,11 @@ public final class FacilitatorAuditor {
     try {
       doc = AttestationDocument.fromJson(attJson);
     } catch (RuntimeException e) {
-      throw new AuditInputException("GET /attestation is not an attestation document: " + e.getMessage(), e);
+      throw new AuditInputException(
+          "GET /attestation is not an attestation document: " + e.getMessage(), e);
     }
-    AttestationChecker.Result att = AttestationChecker.check(doc, null, clock.instant(), o.policy(), nonce);
+    AttestationChecker.Result att =
+        AttestationChecker.check(doc, null, clock.instant(), o.policy(), nonce);
     if (!att.ok()) {
       problems.add(new AuditProblem("attestation", null, att.summary()));
     }
@@ -170,8 +198,12 @@ public final class FacilitatorAuditor {
 
     // 2. the served chain
     List<Served> served = fetchReceipts(publicKey);
-    ReceiptChainVerifier.Result chain = ReceiptChainVerifier.verify(served.stream().map(Served::jws).toList(),
-        signer, o.from(), o.from() == 0 ? Receipt.ZERO_HASH : null);
+    ReceiptChainVerifier.Result chain =
+        ReceiptChainVerifier.verify(
+            served.stream().map(Served::jws).toList(),
+            signer,
+            o.from(),
+            o.from() == 0 ? Receipt.ZERO_HASH : null);
     for (ReceiptChainVerifier.Problem p : chain.problems()) {
       problems.add(new AuditProblem(p.kind().name(), p.seq(), p.message()));
     }
@@ -192,12 +224,28 @@ public final class FacilitatorAuditor {
       }
       Served s = bySeq.get(k.seq());
       if (s == null) {
-        problems.add(new AuditProblem("missing-receipt", k.seq(), "a receipt signed by the attested key with seq "
-            + k.seq() + " (tx " + k.txHash() + ") is not served by /receipts: removed"));
+        problems.add(
+            new AuditProblem(
+                "missing-receipt",
+                k.seq(),
+                "a receipt signed by the attested key with seq "
+                    + k.seq()
+                    + " (tx "
+                    + k.txHash()
+                    + ") is not served by /receipts: removed"));
       } else if (!s.jws().equals(known.strip()) && s.receipt() != null && !s.receipt().equals(k)) {
-        problems.add(new AuditProblem("equivocation", k.seq(), "the attested key signed two different receipts"
-            + " with seq " + k.seq() + " (hashes " + ReceiptVerifier.hash(known.strip()) + " and " + s.hash()
-            + "); see equivocationProofs"));
+        problems.add(
+            new AuditProblem(
+                "equivocation",
+                k.seq(),
+                "the attested key signed two different receipts"
+                    + " with seq "
+                    + k.seq()
+                    + " (hashes "
+                    + ReceiptVerifier.hash(known.strip())
+                    + " and "
+                    + s.hash()
+                    + "); see equivocationProofs"));
         proofs.add(EquivocationProof.of(known.strip(), s.jws(), doc));
       }
     }
@@ -219,12 +267,21 @@ public final class FacilitatorAuditor {
         checkProvider(web3j, signer, served, settlements);
       }
     } catch (IOException e) {
-      throw new AuditInputException("chain node " + o.deployment().rpcUrl() + ": " + e.getMessage(), e);
+      throw new AuditInputException(
+          "chain node " + o.deployment().rpcUrl() + ": " + e.getMessage(), e);
     } finally {
       web3j.shutdown();
     }
-    return new Report(problems.isEmpty(), o.facilitatorUrl(), signer, served.size(), lastSeq, anchoredSeq,
-        List.copyOf(problems), settlements, List.copyOf(proofs));
+    return new Report(
+        problems.isEmpty(),
+        o.facilitatorUrl(),
+        signer,
+        served.size(),
+        lastSeq,
+        anchoredSeq,
+        List.copyOf(problems),
+        settlements,
+        List.copyOf(proofs));
   }
 
   private List<Served> fetchReceipts(byte[] publicKey) throws AuditInputException {
@@ -256,15 +313,28 @@ public final class FacilitatorAuditor {
             // the chain verifier reports it as MALFORMED
           }
           if (!hash.equalsIgnoreCase(ReceiptVerifier.hash(jws))) {
-            problems.add(new AuditProblem("bad-hash", seq, "served hash " + hash + " is not the hash of the served"
-                + " receipt (" + ReceiptVerifier.hash(jws) + ")"));
+            problems.add(
+                new AuditProblem(
+                    "bad-hash",
+                    seq,
+                    "served hash "
+                        + hash
+                        + " is not the hash of the served"
+                        + " receipt ("
+                        + ReceiptVerifier.hash(jws)
+                        + ")"));
           }
           if (r != null && r.seq() != seq) {
-            problems.add(new AuditProblem("bad-sequence", seq, "served as sequence " + seq + " but the receipt says "
-                + r.seq()));
+            problems.add(
+                new AuditProblem(
+                    "bad-sequence",
+                    seq,
+                    "served as sequence " + seq + " but the receipt says " + r.seq()));
           }
         }
-        out.add(new Served(r == null ? seq : r.seq(), jws, ReceiptVerifier.hash(jws == null ? "" : jws), r));
+        out.add(
+            new Served(
+                r == null ? seq : r.seq(), jws, ReceiptVerifier.hash(jws == null ? "" : jws), r));
       }
       long next = page.path("next").asLong(-1);
       if (next <= from) {
@@ -275,7 +345,8 @@ public final class FacilitatorAuditor {
     return out;
   }
 
-  private long checkAnchors(Web3j web3j, String signer, Map<Long, Served> bySeq, Long lastSeq) throws IOException {
+  private long checkAnchors(Web3j web3j, String signer, Map<Long, Served> bySeq, Long lastSeq)
+      throws IOException {
     String log = o.deployment().contracts().settlementLog();
     if (log == null) {
       return -1;
@@ -289,7 +360,8 @@ public final class FacilitatorAuditor {
     } catch (Exception e) {
       throw new IOException("SettlementLog.latest: " + e.getMessage(), e);
     }
-    EthFilter f = new EthFilter(DefaultBlockParameterName.EARLIEST, DefaultBlockParameterName.LATEST, log);
+    EthFilter f =
+        new EthFilter(DefaultBlockParameterName.EARLIEST, DefaultBlockParameterName.LATEST, log);
     f.addSingleTopic(ANCHORED);
     f.addSingleTopic(Numeric.toHexStringWithPrefixZeroPadded(Numeric.toBigInt(signer), 64));
     for (Log l : logs(web3j, f)) {
@@ -301,16 +373,36 @@ public final class FacilitatorAuditor {
       Served s = bySeq.get(seq);
       if (s == null) {
         if (lastSeq == null || seq > lastSeq) {
-          problems.add(new AuditProblem("behind-anchor", seq, "the facilitator anchored seq " + seq + " (head "
-              + head + ", tx " + l.getTransactionHash() + ") but /receipts ends at "
-              + (lastSeq == null ? "nothing" : "seq " + lastSeq) + ": receipts were removed or its journal was"
-              + " rolled back"));
+          problems.add(
+              new AuditProblem(
+                  "behind-anchor",
+                  seq,
+                  "the facilitator anchored seq "
+                      + seq
+                      + " (head "
+                      + head
+                      + ", tx "
+                      + l.getTransactionHash()
+                      + ") but /receipts ends at "
+                      + (lastSeq == null ? "nothing" : "seq " + lastSeq)
+                      + ": receipts were removed or its journal was"
+                      + " rolled back"));
         }
         // a seq inside the served range but absent is already a GAP
       } else if (!s.hash().equalsIgnoreCase(head)) {
-        problems.add(new AuditProblem("fork", seq, "the facilitator anchored seq " + seq + " with head " + head
-            + " (tx " + l.getTransactionHash() + ", sent by the attested key) but serves a receipt with hash "
-            + s.hash() + " there: it signed two different chains"));
+        problems.add(
+            new AuditProblem(
+                "fork",
+                seq,
+                "the facilitator anchored seq "
+                    + seq
+                    + " with head "
+                    + head
+                    + " (tx "
+                    + l.getTransactionHash()
+                    + ", sent by the attested key) but serves a receipt with hash "
+                    + s.hash()
+                    + " there: it signed two different chains"));
       }
     }
     return anchoredSeq;
@@ -319,20 +411,33 @@ public final class FacilitatorAuditor {
   private void checkSettlement(Web3j web3j, Served s) throws IOException {
     Receipt r = s.receipt();
     if (r.txHash() == null) {
-      problems.add(new AuditProblem("settlement", s.seq(), "settled receipt without a transaction hash"));
+      problems.add(
+          new AuditProblem("settlement", s.seq(), "settled receipt without a transaction hash"));
       return;
     }
-    TransactionReceipt tr = web3j.ethGetTransactionReceipt(r.txHash()).send().getTransactionReceipt().orElse(null);
+    TransactionReceipt tr =
+        web3j.ethGetTransactionReceipt(r.txHash()).send().getTransactionReceipt().orElse(null);
     if (tr == null) {
-      problems.add(new AuditProblem("settlement", s.seq(), "transaction " + r.txHash() + " is not on chain"));
+      problems.add(
+          new AuditProblem(
+              "settlement", s.seq(), "transaction " + r.txHash() + " is not on chain"));
       return;
     }
     if (!tr.isStatusOK()) {
-      problems.add(new AuditProblem("settlement", s.seq(), "transaction " + r.txHash() + " reverted"));
+      problems.add(
+          new AuditProblem("settlement", s.seq(), "transaction " + r.txHash() + " reverted"));
     }
     if (r.block() != null && tr.getBlockNumber().longValueExact() != r.block()) {
-      problems.add(new AuditProblem("settlement", s.seq(), "transaction " + r.txHash() + " is in block "
-          + tr.getBlockNumber() + ", the receipt says " + r.block()));
+      problems.add(
+          new AuditProblem(
+              "settlement",
+              s.seq(),
+              "transaction "
+                  + r.txHash()
+                  + " is in block "
+                  + tr.getBlockNumber()
+                  + ", the receipt says "
+                  + r.block()));
     }
     String payer = topic(r.payer());
     boolean used = false;
@@ -342,26 +447,55 @@ public final class FacilitatorAuditor {
         continue;
       }
       List<String> t = l.getTopics();
-      if (t.get(0).equalsIgnoreCase(AUTHORIZATION_USED) && t.size() == 3 && t.get(1).equalsIgnoreCase(payer)
+      if (t.get(0).equalsIgnoreCase(AUTHORIZATION_USED)
+          && t.size() == 3
+          && t.get(1).equalsIgnoreCase(payer)
           && t.get(2).equalsIgnoreCase(r.nonce())) {
         used = true;
       }
-      if (t.get(0).equalsIgnoreCase(TRANSFER) && t.size() == 3 && t.get(1).equalsIgnoreCase(payer)
-          && t.get(2).equalsIgnoreCase(topic(r.payTo())) && Numeric.toBigInt(l.getData()).equals(r.amount())) {
+      if (t.get(0).equalsIgnoreCase(TRANSFER)
+          && t.size() == 3
+          && t.get(1).equalsIgnoreCase(payer)
+          && t.get(2).equalsIgnoreCase(topic(r.payTo()))
+          && Numeric.toBigInt(l.getData()).equals(r.amount())) {
         transfer = true;
       }
     }
     if (!used) {
-      problems.add(new AuditProblem("settlement", s.seq(), "transaction " + r.txHash() + " has no"
-          + " AuthorizationUsed(" + r.payer() + ", " + r.nonce() + ") from " + r.asset()));
+      problems.add(
+          new AuditProblem(
+              "settlement",
+              s.seq(),
+              "transaction "
+                  + r.txHash()
+                  + " has no"
+                  + " AuthorizationUsed("
+                  + r.payer()
+                  + ", "
+                  + r.nonce()
+                  + ") from "
+                  + r.asset()));
     }
     if (!transfer) {
-      problems.add(new AuditProblem("settlement", s.seq(), "transaction " + r.txHash() + " has no Transfer of "
-          + r.amount() + " from " + r.payer() + " to " + r.payTo() + " in " + r.asset()));
+      problems.add(
+          new AuditProblem(
+              "settlement",
+              s.seq(),
+              "transaction "
+                  + r.txHash()
+                  + " has no Transfer of "
+                  + r.amount()
+                  + " from "
+                  + r.payer()
+                  + " to "
+                  + r.payTo()
+                  + " in "
+                  + r.asset()));
     }
   }
 
-  private void checkProvider(Web3j web3j, String signer, List<Served> served, List<Settlement> settlements)
+  private void checkProvider(
+      Web3j web3j, String signer, List<Served> served, List<Settlement> settlements)
       throws IOException {
     String payTo = o.payTo().toLowerCase(Locale.ROOT);
     Set<String> receiptTxs = new HashSet<>();
@@ -381,13 +515,22 @@ public final class FacilitatorAuditor {
       }
       if (r.payTo().equalsIgnoreCase(payTo)) {
         assets.add(r.asset().toLowerCase(Locale.ROOT));
-        settlements.add(new Settlement(r.seq(), r.status().wire(), r.txHash(), r.payer(), r.amount().toString(),
-            r.asset()));
+        settlements.add(
+            new Settlement(
+                r.seq(),
+                r.status().wire(),
+                r.txHash(),
+                r.payer(),
+                r.amount().toString(),
+                r.asset()));
       }
     }
-    // with --from > 0 the receipts before it were not fetched: only transfers from the first audited block on count
-    DefaultBlockParameter start = o.from() > 0 && firstBlock != null
-        ? DefaultBlockParameter.valueOf(BigInteger.valueOf(firstBlock)) : DefaultBlockParameterName.EARLIEST;
+    // with --from > 0 the receipts before it were not fetched: only transfers from the first
+    // audited block on count
+    DefaultBlockParameter start =
+        o.from() > 0 && firstBlock != null
+            ? DefaultBlockParameter.valueOf(BigInteger.valueOf(firstBlock))
+            : DefaultBlockParameterName.EARLIEST;
     for (String asset : assets) {
       EthFilter f = new EthFilter(start, DefaultBlockParameterName.LATEST, asset);
       f.addSingleTopic(TRANSFER);
@@ -401,10 +544,22 @@ public final class FacilitatorAuditor {
         }
         Transaction t = web3j.ethGetTransactionByHash(tx).send().getTransaction().orElse(null);
         if (t != null && t.getFrom().equalsIgnoreCase(signer)) {
-          problems.add(new AuditProblem("withheld-receipt", null, "transaction " + tx + " (block "
-              + l.getBlockNumber() + ") sent by the facilitator's account moved "
-              + Numeric.toBigInt(l.getData()) + " of " + asset + " to " + payTo + ", but no served receipt records"
-              + " it"));
+          problems.add(
+              new AuditProblem(
+                  "withheld-receipt",
+                  null,
+                  "transaction "
+                      + tx
+                      + " (block "
+                      + l.getBlockNumber()
+                      + ") sent by the facilitator's account moved "
+                      + Numeric.toBigInt(l.getData())
+                      + " of "
+                      + asset
+                      + " to "
+                      + payTo
+                      + ", but no served receipt records"
+                      + " it"));
         }
       }
     }
@@ -433,21 +588,31 @@ public final class FacilitatorAuditor {
     try {
       uri = URI.create(o.facilitatorUrl() + path);
     } catch (IllegalArgumentException e) {
-      throw new AuditInputException("bad facilitator URL " + o.facilitatorUrl() + ": " + e.getMessage(), e);
+      throw new AuditInputException(
+          "bad facilitator URL " + o.facilitatorUrl() + ": " + e.getMessage(), e);
     }
     try {
-      HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri).timeout(o.timeout()).GET().build(),
-          HttpResponse.BodyHandlers.ofInputStream());
+      HttpResponse<InputStream> r =
+          http.send(
+              HttpRequest.newBuilder(uri).timeout(o.timeout()).GET().build(),
+              HttpResponse.BodyHandlers.ofInputStream());
       byte[] body;
       try (InputStream in = r.body()) {
         body = in.readNBytes(MAX_BODY + 1);
       }
       if (body.length > MAX_BODY) {
-        throw new AuditInputException("GET " + path + ": answer larger than " + MAX_BODY + " bytes", null);
+        throw new AuditInputException(
+            "GET " + path + ": answer larger than " + MAX_BODY + " bytes", null);
       }
       if (r.statusCode() != 200) {
-        throw new AuditInputException("GET " + uri + " answered " + r.statusCode() + ": "
-            + new String(body, StandardCharsets.UTF_8), null);
+        throw new AuditInputException(
+            "GET "
+                + uri
+                + " answered "
+                + r.statusCode()
+                + ": "
+                + new String(body, StandardCharsets.UTF_8),
+            null);
       }
       return new String(body, StandardCharsets.UTF_8);
     } catch (IOException e) {

@@ -29,21 +29,25 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A PCS on loopback: the Intel PCS v4 API for the attest402 simulation CA's collateral, so that the facilitator
- * (with {@code --tee simulated}), validators and agents fetch collateral over HTTP exactly as they would from Intel
- * PCS or a PCCS on hardware. Routes, as Intel serves them:
+ * A PCS on loopback: the Intel PCS v4 API for the attest402 simulation CA's collateral, so that the
+ * facilitator (with {@code --tee simulated}), validators and agents fetch collateral over HTTP
+ * exactly as they would from Intel PCS or a PCCS on hardware. Routes, as Intel serves them:
+ *
  * <ul>
- *   <li>{@code GET /sgx/certification/v4/tcb?fmspc=X}, {@code GET /tdx/certification/v4/tcb?fmspc=X}:
- *       {@code {"tcbInfo":{...},"signature":"<hex r||s>"}}, header {@code TCB-Info-Issuer-Chain};</li>
- *   <li>{@code GET /sgx/certification/v4/qe/identity}, {@code GET /tdx/certification/v4/qe/identity}:
- *       {@code {"enclaveIdentity":{...},"signature":"..."}}, header {@code SGX-Enclave-Identity-Issuer-Chain};</li>
+ *   <li>{@code GET /sgx/certification/v4/tcb?fmspc=X}, {@code GET
+ *       /tdx/certification/v4/tcb?fmspc=X}: {@code {"tcbInfo":{...},"signature":"<hex r||s>"}},
+ *       header {@code TCB-Info-Issuer-Chain};
+ *   <li>{@code GET /sgx/certification/v4/qe/identity}, {@code GET
+ *       /tdx/certification/v4/qe/identity}: {@code {"enclaveIdentity":{...},"signature":"..."}},
+ *       header {@code SGX-Enclave-Identity-Issuer-Chain};
  *   <li>{@code GET /sgx/certification/v4/pckcrl?ca=platform&encoding=der}: the DER CRL (PEM without
- *       {@code encoding=der}), header {@code SGX-PCK-CRL-Issuer-Chain};</li>
- *   <li>{@code GET /sgx/certification/v4/rootcacrl}: the root CA CRL, DER (the PCCS route; Intel serves it from
- *       its certificate host).</li>
+ *       {@code encoding=der}), header {@code SGX-PCK-CRL-Issuer-Chain};
+ *   <li>{@code GET /sgx/certification/v4/rootcacrl}: the root CA CRL, DER (the PCCS route; Intel
+ *       serves it from its certificate host).
  * </ul>
- * Issuer-chain headers carry URL-encoded PEM, as Intel's do. An FMSPC or CA the simulation does not have answers 404.
- * Thread-safe; {@link #close()} stops it.
+ *
+ * Issuer-chain headers carry URL-encoded PEM, as Intel's do. An FMSPC or CA the simulation does not
+ * have answers 404. Thread-safe; {@link #close()} stops it.
  */
 public final class SimulatedPcs implements AutoCloseable {
   /** Where the collateral comes from (tests substitute stale or tampered collateral). */
@@ -66,7 +70,10 @@ public final class SimulatedPcs implements AutoCloseable {
     this.source = source;
   }
 
-  /** A PCS on 127.0.0.1 (free port) serving {@code ca}'s collateral, regenerated as it ages (see {@link #fromCa}). */
+  /**
+   * A PCS on 127.0.0.1 (free port) serving {@code ca}'s collateral, regenerated as it ages (see
+   * {@link #fromCa}).
+   */
   public static SimulatedPcs start(SimulationCa ca, Clock clock) {
     return start("127.0.0.1", 0, fromCa(ca, clock));
   }
@@ -80,11 +87,14 @@ public final class SimulatedPcs implements AutoCloseable {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("cannot listen on " + host + ":" + port, e);
     }
-    ExecutorService ex = Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "simulated-pcs");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService ex =
+        Executors.newFixedThreadPool(
+            4,
+            r -> {
+              Thread t = new Thread(r, "simulated-pcs");
+              t.setDaemon(true);
+              return t;
+            });
     server.setExecutor(ex);
     SimulatedPcs pcs = new SimulatedPcs(server, ex, source);
     server.createContext("/", pcs::handle);
@@ -93,8 +103,9 @@ public final class SimulatedPcs implements AutoCloseable {
   }
 
   /**
-   * The simulator's collateral for {@code ca}: issued {@link #BACKDATE} before it is generated and regenerated once
-   * half of its validity ({@link DcapSimulator#COLLATERAL_VALIDITY}) has passed, or when the clock went backwards.
+   * The simulator's collateral for {@code ca}: issued {@link #BACKDATE} before it is generated and
+   * regenerated once half of its validity ({@link DcapSimulator#COLLATERAL_VALIDITY}) has passed,
+   * or when the clock went backwards.
    */
   public static Source fromCa(SimulationCa ca, Clock clock) {
     DcapSimulator sim = new DcapSimulator(ca);
@@ -104,7 +115,9 @@ public final class SimulatedPcs implements AutoCloseable {
       synchronized (cache) {
         Instant now = clock.instant();
         Instant at = issued.get(tee);
-        if (at == null || now.isBefore(at) || now.isAfter(at.plus(DcapSimulator.COLLATERAL_VALIDITY.dividedBy(2)))) {
+        if (at == null
+            || now.isBefore(at)
+            || now.isAfter(at.plus(DcapSimulator.COLLATERAL_VALIDITY.dividedBy(2)))) {
           at = now.minus(BACKDATE);
           issued.put(tee, at);
           cache.put(tee, sim.collateral(tee, at));
@@ -116,7 +129,8 @@ public final class SimulatedPcs implements AutoCloseable {
 
   /** The base URL to pass as {@code --pccs}. */
   public URI url() {
-    return URI.create("http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort());
+    return URI.create(
+        "http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort());
   }
 
   /** Requests answered 200 so far per path (e.g. {@code /sgx/certification/v4/tcb}); for tests. */
@@ -139,7 +153,13 @@ public final class SimulatedPcs implements AutoCloseable {
   private void handle(HttpExchange x) throws IOException {
     try (x) {
       if (!"GET".equals(x.getRequestMethod())) {
-        send(x, 405, "application/json", json("method not allowed").getBytes(StandardCharsets.UTF_8), null, null);
+        send(
+            x,
+            405,
+            "application/json",
+            json("method not allowed").getBytes(StandardCharsets.UTF_8),
+            null,
+            null);
         return;
       }
       String path = x.getRequestURI().getPath();
@@ -152,44 +172,74 @@ public final class SimulatedPcs implements AutoCloseable {
           Collateral c = source.collateral(type);
           String fmspc = fmspcOf(c.tcbInfo());
           if (!fmspc.equalsIgnoreCase(q.getOrDefault("fmspc", ""))) {
-            notFound(x, "no TCB info for fmspc " + q.get("fmspc") + " (this PCS knows " + fmspc + ")");
+            notFound(
+                x, "no TCB info for fmspc " + q.get("fmspc") + " (this PCS knows " + fmspc + ")");
             return;
           }
-          ok(x, path, "application/json", signed("tcbInfo", c.tcbInfo(), c.tcbInfoSignature()),
-              "TCB-Info-Issuer-Chain", c.tcbInfoIssuerChain());
+          ok(
+              x,
+              path,
+              "application/json",
+              signed("tcbInfo", c.tcbInfo(), c.tcbInfoSignature()),
+              "TCB-Info-Issuer-Chain",
+              c.tcbInfoIssuerChain());
         }
         case "/certification/v4/qe/identity" -> {
           Collateral c = source.collateral(type);
-          ok(x, path, "application/json", signed("enclaveIdentity", c.qeIdentity(), c.qeIdentitySignature()),
-              "SGX-Enclave-Identity-Issuer-Chain", c.qeIdentityIssuerChain());
+          ok(
+              x,
+              path,
+              "application/json",
+              signed("enclaveIdentity", c.qeIdentity(), c.qeIdentitySignature()),
+              "SGX-Enclave-Identity-Issuer-Chain",
+              c.qeIdentityIssuerChain());
         }
         case "/certification/v4/pckcrl" -> {
           if (type != TeeType.SGX || !"platform".equals(q.get("ca"))) {
-            notFound(x, "no PCK CRL for ca=" + q.get("ca") + " (the simulation's PCK CA is a platform CA)");
+            notFound(
+                x,
+                "no PCK CRL for ca=" + q.get("ca") + " (the simulation's PCK CA is a platform CA)");
             return;
           }
           Collateral c = source.collateral(TeeType.SGX);
           byte[] der = c.pckCrl();
           boolean derWanted = "der".equals(q.get("encoding"));
-          ok(x, path, derWanted ? "application/pkix-crl" : "application/x-pem-file", derWanted ? der : pem(der),
-              "SGX-PCK-CRL-Issuer-Chain", c.pckCrlIssuerChain());
+          ok(
+              x,
+              path,
+              derWanted ? "application/pkix-crl" : "application/x-pem-file",
+              derWanted ? der : pem(der),
+              "SGX-PCK-CRL-Issuer-Chain",
+              c.pckCrlIssuerChain());
         }
         case "/certification/v4/rootcacrl" -> {
           if (type != TeeType.SGX) {
             notFound(x, "the root CA CRL is served under /sgx");
             return;
           }
-          ok(x, path, "application/pkix-crl", source.collateral(TeeType.SGX).rootCaCrl(), null, null);
+          ok(
+              x,
+              path,
+              "application/pkix-crl",
+              source.collateral(TeeType.SGX).rootCaCrl(),
+              null,
+              null);
         }
         default -> notFound(x, "no route " + path);
       }
     } catch (RuntimeException e) {
-      send(x, 500, "application/json", json("collateral source failed: " + e).getBytes(StandardCharsets.UTF_8),
-          null, null);
+      send(
+          x,
+          500,
+          "application/json",
+          json("collateral source failed: " + e).getBytes(StandardCharsets.UTF_8),
+          null,
+          null);
     }
   }
 
-  private void ok(HttpExchange x, String path, String type, byte[] body, String header, String chain)
+  private void ok(
+      HttpExchange x, String path, String type, byte[] body, String header, String chain)
       throws IOException {
     hits.computeIfAbsent(path, k -> new AtomicInteger()).incrementAndGet();
     send(x, 200, type, body, header, chain);
@@ -199,7 +249,8 @@ public final class SimulatedPcs implements AutoCloseable {
     send(x, 404, "application/json", json(why).getBytes(StandardCharsets.UTF_8), null, null);
   }
 
-  private static void send(HttpExchange x, int status, String type, byte[] body, String header, String chain)
+  private static void send(
+      HttpExchange x, int status, String type, byte[] body, String header, String chain)
       throws IOException {
     x.getResponseHeaders().set("Content-Type", type);
     if (header != null) {
@@ -218,13 +269,22 @@ public final class SimulatedPcs implements AutoCloseable {
 
   /** The PCS body: the exact signed JSON text of the object, then its signature as hex. */
   private static byte[] signed(String field, String raw, byte[] signature) {
-    return ("{\"" + field + "\":" + raw + ",\"signature\":\"" + HexFormat.of().formatHex(signature) + "\"}")
+    return ("{\""
+            + field
+            + "\":"
+            + raw
+            + ",\"signature\":\""
+            + HexFormat.of().formatHex(signature)
+            + "\"}")
         .getBytes(StandardCharsets.UTF_8);
   }
 
   private static byte[] pem(byte[] der) {
-    return ("-----BEGIN X509 CRL-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-        .encodeToString(der) + "\n-----END X509 CRL-----\n").getBytes(StandardCharsets.US_ASCII);
+    return ("-----BEGIN X509 CRL-----\n"
+            + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der)
+            + "\n-----END X509 CRL-----\n")
+        .getBytes(StandardCharsets.US_ASCII);
   }
 
   private static String json(String error) {

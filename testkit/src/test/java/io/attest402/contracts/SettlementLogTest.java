@@ -23,7 +23,10 @@ import org.web3j.crypto.Hash;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.tuples.generated.Tuple5;
 
-/** SettlementLog anchors on a real chain: per sender, strictly increasing seq, event, latest and headAt views. */
+/**
+ * SettlementLog anchors on a real chain: per sender, strictly increasing seq, event, latest and
+ * headAt views.
+ */
 @ExtendWith(ChainExtension.class)
 class SettlementLogTest {
   private Chain chain;
@@ -58,15 +61,17 @@ class SettlementLogTest {
   void deployedAndWrittenIntoTheDeployment() throws Exception {
     assertNotNull(address);
     assertTrue(chain.deployment().toJson().contains("\"settlementLog\" : \"" + address + "\""));
-    Tuple5<Boolean, BigInteger, byte[], BigInteger, BigInteger> none = log(alice).latest(alice.getAddress()).send();
+    Tuple5<Boolean, BigInteger, byte[], BigInteger, BigInteger> none =
+        log(alice).latest(alice.getAddress()).send();
     assertFalse(none.component1());
     assertEquals(BigInteger.ZERO, log(alice).anchorCount(alice.getAddress()).send());
   }
 
   @Test
   void anchorsArePerSenderWithEventAndViews() throws Exception {
-    TransactionReceipt r = Transactions.requireSuccess(
-        log(alice).anchor(BigInteger.valueOf(0), head("a0")).send(), "anchor");
+    TransactionReceipt r =
+        Transactions.requireSuccess(
+            log(alice).anchor(BigInteger.valueOf(0), head("a0")).send(), "anchor");
     List<SettlementLog.AnchoredEventResponse> events = SettlementLog.getAnchoredEvents(r);
     assertEquals(1, events.size());
     assertEquals(alice.getAddress(), events.get(0).facilitator);
@@ -74,9 +79,11 @@ class SettlementLogTest {
     assertArrayEquals(head("a0"), events.get(0).head);
     assertEquals(BigInteger.ONE, events.get(0).count);
 
-    Transactions.requireSuccess(log(alice).anchor(BigInteger.valueOf(20), head("a20")).send(), "anchor");
+    Transactions.requireSuccess(
+        log(alice).anchor(BigInteger.valueOf(20), head("a20")).send(), "anchor");
     // bob's anchors are his own: seq 5 is fine for him although alice is at 20
-    Transactions.requireSuccess(log(bob).anchor(BigInteger.valueOf(5), head("b5")).send(), "anchor");
+    Transactions.requireSuccess(
+        log(bob).anchor(BigInteger.valueOf(5), head("b5")).send(), "anchor");
 
     var a = log(alice).latest(alice.getAddress()).send();
     assertTrue(a.component1());
@@ -85,7 +92,8 @@ class SettlementLogTest {
     assertTrue(a.component4().signum() > 0);
     assertTrue(a.component5().signum() > 0);
     assertArrayEquals(head("a0"), log(alice).headAt(alice.getAddress(), BigInteger.ZERO).send());
-    assertArrayEquals(new byte[32], log(alice).headAt(alice.getAddress(), BigInteger.valueOf(7)).send());
+    assertArrayEquals(
+        new byte[32], log(alice).headAt(alice.getAddress(), BigInteger.valueOf(7)).send());
     assertEquals(BigInteger.TWO, log(alice).anchorCount(alice.getAddress()).send());
     var b = log(bob).latest(bob.getAddress()).send();
     assertEquals(BigInteger.valueOf(5), b.component2());
@@ -94,13 +102,26 @@ class SettlementLogTest {
 
   @Test
   void seqMustIncreaseStrictly() throws Exception {
-    Transactions.requireSuccess(log(alice).anchor(BigInteger.valueOf(21), head("x")).send(), "anchor");
+    Transactions.requireSuccess(
+        log(alice).anchor(BigInteger.valueOf(21), head("x")).send(), "anchor");
     // a restored copy re-anchoring the same seq with another head, or an older seq, is refused
-    assertReverts(chain, alice.getAddress(), address, log(alice).anchor(BigInteger.valueOf(21), head("y")),
+    assertReverts(
+        chain,
+        alice.getAddress(),
+        address,
+        log(alice).anchor(BigInteger.valueOf(21), head("y")),
         "seq not increasing");
-    assertReverts(chain, alice.getAddress(), address, log(alice).anchor(BigInteger.valueOf(3), head("z")),
+    assertReverts(
+        chain,
+        alice.getAddress(),
+        address,
+        log(alice).anchor(BigInteger.valueOf(3), head("z")),
         "seq not increasing");
-    assertReverts(chain, alice.getAddress(), address, log(alice).anchor(BigInteger.valueOf(22), new byte[32]),
+    assertReverts(
+        chain,
+        alice.getAddress(),
+        address,
+        log(alice).anchor(BigInteger.valueOf(22), new byte[32]),
         "empty head");
     assertArrayEquals(head("x"), log(alice).latest(alice.getAddress()).send().component3());
   }

@@ -59,26 +59,46 @@ class TestUsdcAuthorizationTest {
     return TestUSDC.load(token, chain.web3j(), chain.txManager(who), chain.gas());
   }
 
-  private Authorization authorization(String from, String to, long validAfterOffset, long validBeforeOffset) {
+  private Authorization authorization(
+      String from, String to, long validAfterOffset, long validBeforeOffset) {
     long now = chain.latestTimestamp();
-    return new Authorization(from, to, AMOUNT, BigInteger.valueOf(Math.max(0, now + validAfterOffset)),
-        BigInteger.valueOf(now + validBeforeOffset), Eip712Signing.randomNonce());
+    return new Authorization(
+        from,
+        to,
+        AMOUNT,
+        BigInteger.valueOf(Math.max(0, now + validAfterOffset)),
+        BigInteger.valueOf(now + validBeforeOffset),
+        Eip712Signing.randomNonce());
   }
 
   private Authorization validAuthorization() {
-    return new Authorization(payer.getAddress(), payee.getAddress(), AMOUNT, BigInteger.ZERO,
-        BigInteger.valueOf(chain.latestTimestamp() + 600), Eip712Signing.randomNonce());
+    return new Authorization(
+        payer.getAddress(),
+        payee.getAddress(),
+        AMOUNT,
+        BigInteger.ZERO,
+        BigInteger.valueOf(chain.latestTimestamp() + 600),
+        Eip712Signing.randomNonce());
   }
 
-  private static org.web3j.protocol.core.RemoteFunctionCall<TransactionReceipt> transfer(TestUSDC usdc,
-      Authorization a, Signature s) {
-    return usdc.transferWithAuthorization(a.from(), a.to(), a.value(), a.validAfter(), a.validBefore(), a.nonce(),
-        s.vAsBigInteger(), s.r(), s.s());
+  private static org.web3j.protocol.core.RemoteFunctionCall<TransactionReceipt> transfer(
+      TestUSDC usdc, Authorization a, Signature s) {
+    return usdc.transferWithAuthorization(
+        a.from(),
+        a.to(),
+        a.value(),
+        a.validAfter(),
+        a.validBefore(),
+        a.nonce(),
+        s.vAsBigInteger(),
+        s.r(),
+        s.s());
   }
 
   @Test
   void domainSeparatorMatchesTheContract() throws Exception {
-    assertArrayEquals(usdc(facilitator).DOMAIN_SEPARATOR().send(), Eip712Signing.domainSeparator(domain));
+    assertArrayEquals(
+        usdc(facilitator).DOMAIN_SEPARATOR().send(), Eip712Signing.domainSeparator(domain));
   }
 
   @Test
@@ -89,7 +109,8 @@ class TestUsdcAuthorizationTest {
     Authorization a = validAuthorization();
     Signature sig = Eip712Signing.transferWithAuthorization(a).sign(domain, payer);
 
-    TransactionReceipt r = Transactions.requireSuccess(transfer(usdc, a, sig).send(), "transferWithAuthorization");
+    TransactionReceipt r =
+        Transactions.requireSuccess(transfer(usdc, a, sig).send(), "transferWithAuthorization");
 
     assertEquals(payerBefore.subtract(AMOUNT), usdc.balanceOf(payer.getAddress()).send());
     assertEquals(payeeBefore.add(AMOUNT), usdc.balanceOf(payee.getAddress()).send());
@@ -109,7 +130,11 @@ class TestUsdcAuthorizationTest {
     Authorization a = validAuthorization();
     Signature sig = Eip712Signing.transferWithAuthorization(a).sign(domain, payer);
     Transactions.requireSuccess(transfer(usdc, a, sig).send(), "first use");
-    assertReverts(chain, facilitator.getAddress(), token, transfer(usdc, a, sig),
+    assertReverts(
+        chain,
+        facilitator.getAddress(),
+        token,
+        transfer(usdc, a, sig),
         "FiatTokenV2: authorization is used or canceled");
   }
 
@@ -117,7 +142,11 @@ class TestUsdcAuthorizationTest {
   void expiredAuthorizationIsRejected() {
     Authorization a = authorization(payer.getAddress(), payee.getAddress(), -3600, -1);
     Signature sig = Eip712Signing.transferWithAuthorization(a).sign(domain, payer);
-    assertReverts(chain, facilitator.getAddress(), token, transfer(usdc(facilitator), a, sig),
+    assertReverts(
+        chain,
+        facilitator.getAddress(),
+        token,
+        transfer(usdc(facilitator), a, sig),
         "FiatTokenV2: authorization is expired");
   }
 
@@ -125,7 +154,11 @@ class TestUsdcAuthorizationTest {
   void notYetValidAuthorizationIsRejected() {
     Authorization a = authorization(payer.getAddress(), payee.getAddress(), 3600, 7200);
     Signature sig = Eip712Signing.transferWithAuthorization(a).sign(domain, payer);
-    assertReverts(chain, facilitator.getAddress(), token, transfer(usdc(facilitator), a, sig),
+    assertReverts(
+        chain,
+        facilitator.getAddress(),
+        token,
+        transfer(usdc(facilitator), a, sig),
         "FiatTokenV2: authorization is not yet valid");
   }
 
@@ -133,7 +166,11 @@ class TestUsdcAuthorizationTest {
   void signatureByAnotherKeyIsRejected() {
     Authorization a = validAuthorization();
     Signature sig = Eip712Signing.transferWithAuthorization(a).sign(domain, stranger);
-    assertReverts(chain, facilitator.getAddress(), token, transfer(usdc(facilitator), a, sig),
+    assertReverts(
+        chain,
+        facilitator.getAddress(),
+        token,
+        transfer(usdc(facilitator), a, sig),
         "FiatTokenV2: invalid signature");
   }
 
@@ -141,9 +178,19 @@ class TestUsdcAuthorizationTest {
   void alteredAmountInvalidatesTheSignature() {
     Authorization a = validAuthorization();
     Signature sig = Eip712Signing.transferWithAuthorization(a).sign(domain, payer);
-    Authorization more = new Authorization(a.from(), a.to(), a.value().add(BigInteger.ONE), a.validAfter(),
-        a.validBefore(), a.nonce());
-    assertReverts(chain, facilitator.getAddress(), token, transfer(usdc(facilitator), more, sig),
+    Authorization more =
+        new Authorization(
+            a.from(),
+            a.to(),
+            a.value().add(BigInteger.ONE),
+            a.validAfter(),
+            a.validBefore(),
+            a.nonce());
+    assertReverts(
+        chain,
+        facilitator.getAddress(),
+        token,
+        transfer(usdc(facilitator), more, sig),
         "FiatTokenV2: invalid signature");
   }
 
@@ -151,15 +198,40 @@ class TestUsdcAuthorizationTest {
   void receiveWithAuthorizationOnlyByThePayee() throws Exception {
     Authorization a = validAuthorization();
     Signature sig = Eip712Signing.receiveWithAuthorization(a).sign(domain, payer);
-    assertReverts(chain, facilitator.getAddress(), token,
-        usdc(facilitator).receiveWithAuthorization(a.from(), a.to(), a.value(), a.validAfter(), a.validBefore(),
-            a.nonce(), sig.vAsBigInteger(), sig.r(), sig.s()),
+    assertReverts(
+        chain,
+        facilitator.getAddress(),
+        token,
+        usdc(facilitator)
+            .receiveWithAuthorization(
+                a.from(),
+                a.to(),
+                a.value(),
+                a.validAfter(),
+                a.validBefore(),
+                a.nonce(),
+                sig.vAsBigInteger(),
+                sig.r(),
+                sig.s()),
         "FiatTokenV2: caller must be the payee");
 
     TestUSDC asPayee = usdc(payee);
     BigInteger before = asPayee.balanceOf(payee.getAddress()).send();
-    TransactionReceipt r = Transactions.requireSuccess(asPayee.receiveWithAuthorization(a.from(), a.to(), a.value(),
-        a.validAfter(), a.validBefore(), a.nonce(), sig.vAsBigInteger(), sig.r(), sig.s()).send(), "receive");
+    TransactionReceipt r =
+        Transactions.requireSuccess(
+            asPayee
+                .receiveWithAuthorization(
+                    a.from(),
+                    a.to(),
+                    a.value(),
+                    a.validAfter(),
+                    a.validBefore(),
+                    a.nonce(),
+                    sig.vAsBigInteger(),
+                    sig.r(),
+                    sig.s())
+                .send(),
+            "receive");
     assertEquals(before.add(AMOUNT), asPayee.balanceOf(payee.getAddress()).send());
     assertEquals(1, TestUSDC.getAuthorizationUsedEvents(r).size());
   }
@@ -168,9 +240,21 @@ class TestUsdcAuthorizationTest {
   void transferSignatureDoesNotAuthorizeReceive() {
     Authorization a = validAuthorization();
     Signature transferSig = Eip712Signing.transferWithAuthorization(a).sign(domain, payer);
-    assertReverts(chain, payee.getAddress(), token,
-        usdc(payee).receiveWithAuthorization(a.from(), a.to(), a.value(), a.validAfter(), a.validBefore(),
-            a.nonce(), transferSig.vAsBigInteger(), transferSig.r(), transferSig.s()),
+    assertReverts(
+        chain,
+        payee.getAddress(),
+        token,
+        usdc(payee)
+            .receiveWithAuthorization(
+                a.from(),
+                a.to(),
+                a.value(),
+                a.validAfter(),
+                a.validBefore(),
+                a.nonce(),
+                transferSig.vAsBigInteger(),
+                transferSig.r(),
+                transferSig.s()),
         "FiatTokenV2: invalid signature");
   }
 
@@ -179,52 +263,106 @@ class TestUsdcAuthorizationTest {
     TestUSDC usdc = usdc(facilitator);
     Authorization a = validAuthorization();
     Signature transferSig = Eip712Signing.transferWithAuthorization(a).sign(domain, payer);
-    Signature cancelSig = Eip712Signing.cancelAuthorization(payer.getAddress(), a.nonce()).sign(domain, payer);
+    Signature cancelSig =
+        Eip712Signing.cancelAuthorization(payer.getAddress(), a.nonce()).sign(domain, payer);
 
-    TransactionReceipt r = Transactions.requireSuccess(usdc.cancelAuthorization(payer.getAddress(), a.nonce(),
-        cancelSig.vAsBigInteger(), cancelSig.r(), cancelSig.s()).send(), "cancelAuthorization");
-    List<TestUSDC.AuthorizationCanceledEventResponse> canceled = TestUSDC.getAuthorizationCanceledEvents(r);
+    TransactionReceipt r =
+        Transactions.requireSuccess(
+            usdc.cancelAuthorization(
+                    payer.getAddress(),
+                    a.nonce(),
+                    cancelSig.vAsBigInteger(),
+                    cancelSig.r(),
+                    cancelSig.s())
+                .send(),
+            "cancelAuthorization");
+    List<TestUSDC.AuthorizationCanceledEventResponse> canceled =
+        TestUSDC.getAuthorizationCanceledEvents(r);
     assertEquals(1, canceled.size());
     assertArrayEquals(a.nonce(), canceled.get(0).nonce);
     assertTrue(usdc.authorizationState(payer.getAddress(), a.nonce()).send());
 
-    assertReverts(chain, facilitator.getAddress(), token, transfer(usdc, a, transferSig),
+    assertReverts(
+        chain,
+        facilitator.getAddress(),
+        token,
+        transfer(usdc, a, transferSig),
         "FiatTokenV2: authorization is used or canceled");
-    assertReverts(chain, facilitator.getAddress(), token, usdc.cancelAuthorization(payer.getAddress(), a.nonce(),
-        cancelSig.vAsBigInteger(), cancelSig.r(), cancelSig.s()), "FiatTokenV2: authorization is used or canceled");
+    assertReverts(
+        chain,
+        facilitator.getAddress(),
+        token,
+        usdc.cancelAuthorization(
+            payer.getAddress(), a.nonce(), cancelSig.vAsBigInteger(), cancelSig.r(), cancelSig.s()),
+        "FiatTokenV2: authorization is used or canceled");
   }
 
   @Test
   void cancelSignedByAnotherKeyIsRejected() {
     byte[] nonce = Eip712Signing.randomNonce();
-    Signature sig = Eip712Signing.cancelAuthorization(payer.getAddress(), nonce).sign(domain, stranger);
-    assertReverts(chain, facilitator.getAddress(), token,
-        usdc(facilitator).cancelAuthorization(payer.getAddress(), nonce, sig.vAsBigInteger(), sig.r(), sig.s()),
+    Signature sig =
+        Eip712Signing.cancelAuthorization(payer.getAddress(), nonce).sign(domain, stranger);
+    assertReverts(
+        chain,
+        facilitator.getAddress(),
+        token,
+        usdc(facilitator)
+            .cancelAuthorization(payer.getAddress(), nonce, sig.vAsBigInteger(), sig.r(), sig.s()),
         "FiatTokenV2: invalid signature");
   }
 
   @Test
   void bytesSignatureOverloadWithAnErc1271WalletPayer() throws Exception {
     Credentials walletOwner = chain.account(7);
-    TestSmartWallet wallet = TestSmartWallet.deploy(chain.web3j(), chain.txManager(walletOwner), chain.gas(),
-        walletOwner.getAddress()).send();
+    TestSmartWallet wallet =
+        TestSmartWallet.deploy(
+                chain.web3j(), chain.txManager(walletOwner), chain.gas(), walletOwner.getAddress())
+            .send();
     TestUSDC usdc = usdc(facilitator); // the deployer, who may mint
-    Transactions.requireSuccess(usdc.mint(wallet.getContractAddress(), AMOUNT.multiply(BigInteger.TWO)).send(),
-        "mint");
-    Authorization a = new Authorization(wallet.getContractAddress(), payee.getAddress(), AMOUNT, BigInteger.ZERO,
-        BigInteger.valueOf(chain.latestTimestamp() + 600), Eip712Signing.randomNonce());
+    Transactions.requireSuccess(
+        usdc.mint(wallet.getContractAddress(), AMOUNT.multiply(BigInteger.TWO)).send(), "mint");
+    Authorization a =
+        new Authorization(
+            wallet.getContractAddress(),
+            payee.getAddress(),
+            AMOUNT,
+            BigInteger.ZERO,
+            BigInteger.valueOf(chain.latestTimestamp() + 600),
+            Eip712Signing.randomNonce());
 
     Signature wrongOwner = Eip712Signing.transferWithAuthorization(a).sign(domain, stranger);
-    assertReverts(chain, facilitator.getAddress(), token, usdc.transferWithAuthorization(a.from(), a.to(),
-        a.value(), a.validAfter(), a.validBefore(), a.nonce(), wrongOwner.bytes()), "FiatTokenV2: invalid signature");
+    assertReverts(
+        chain,
+        facilitator.getAddress(),
+        token,
+        usdc.transferWithAuthorization(
+            a.from(),
+            a.to(),
+            a.value(),
+            a.validAfter(),
+            a.validBefore(),
+            a.nonce(),
+            wrongOwner.bytes()),
+        "FiatTokenV2: invalid signature");
 
     Signature bySigner = Eip712Signing.transferWithAuthorization(a).sign(domain, walletOwner);
     BigInteger before = usdc.balanceOf(payee.getAddress()).send();
-    TransactionReceipt r = Transactions.requireSuccess(usdc.transferWithAuthorization(a.from(), a.to(), a.value(),
-        a.validAfter(), a.validBefore(), a.nonce(), bySigner.bytes()).send(), "ERC-1271 transferWithAuthorization");
+    TransactionReceipt r =
+        Transactions.requireSuccess(
+            usdc.transferWithAuthorization(
+                    a.from(),
+                    a.to(),
+                    a.value(),
+                    a.validAfter(),
+                    a.validBefore(),
+                    a.nonce(),
+                    bySigner.bytes())
+                .send(),
+            "ERC-1271 transferWithAuthorization");
     assertEquals(before.add(AMOUNT), usdc.balanceOf(payee.getAddress()).send());
     assertEquals(AMOUNT, usdc.balanceOf(wallet.getContractAddress()).send());
-    assertEquals(wallet.getContractAddress(), TestUSDC.getAuthorizationUsedEvents(r).get(0).authorizer);
+    assertEquals(
+        wallet.getContractAddress(), TestUSDC.getAuthorizationUsedEvents(r).get(0).authorizer);
   }
 
   @Test
@@ -232,8 +370,17 @@ class TestUsdcAuthorizationTest {
     TestUSDC usdc = usdc(facilitator);
     Authorization a = validAuthorization();
     Signature sig = Eip712Signing.transferWithAuthorization(a).sign(domain, payer);
-    Transactions.requireSuccess(usdc.transferWithAuthorization(a.from(), a.to(), a.value(), a.validAfter(),
-        a.validBefore(), a.nonce(), sig.bytes()).send(), "bytes overload");
+    Transactions.requireSuccess(
+        usdc.transferWithAuthorization(
+                a.from(),
+                a.to(),
+                a.value(),
+                a.validAfter(),
+                a.validBefore(),
+                a.nonce(),
+                sig.bytes())
+            .send(),
+        "bytes overload");
     assertTrue(usdc.authorizationState(payer.getAddress(), a.nonce()).send());
   }
 
@@ -242,18 +389,40 @@ class TestUsdcAuthorizationTest {
     TestUSDC usdc = usdc(facilitator);
     BigInteger nonce = usdc.nonces(payer.getAddress()).send();
     BigInteger deadline = BigInteger.valueOf(chain.latestTimestamp() + 3600);
-    Signature sig = Eip712Signing.permit(payer.getAddress(), payee.getAddress(), AMOUNT, nonce, deadline)
-        .sign(domain, payer);
+    Signature sig =
+        Eip712Signing.permit(payer.getAddress(), payee.getAddress(), AMOUNT, nonce, deadline)
+            .sign(domain, payer);
 
-    TransactionReceipt r = Transactions.requireSuccess(usdc.permit(payer.getAddress(), payee.getAddress(), AMOUNT,
-        deadline, sig.vAsBigInteger(), sig.r(), sig.s()).send(), "permit");
+    TransactionReceipt r =
+        Transactions.requireSuccess(
+            usdc.permit(
+                    payer.getAddress(),
+                    payee.getAddress(),
+                    AMOUNT,
+                    deadline,
+                    sig.vAsBigInteger(),
+                    sig.r(),
+                    sig.s())
+                .send(),
+            "permit");
 
     assertEquals(AMOUNT, usdc.allowance(payer.getAddress(), payee.getAddress()).send());
     assertEquals(nonce.add(BigInteger.ONE), usdc.nonces(payer.getAddress()).send());
     assertEquals(1, TestUSDC.getApprovalEvents(r).size());
     // The same signature now names a spent nonce, so it no longer verifies.
-    assertReverts(chain, facilitator.getAddress(), token, usdc.permit(payer.getAddress(), payee.getAddress(), AMOUNT,
-        deadline, sig.vAsBigInteger(), sig.r(), sig.s()), "EIP2612: invalid signature");
+    assertReverts(
+        chain,
+        facilitator.getAddress(),
+        token,
+        usdc.permit(
+            payer.getAddress(),
+            payee.getAddress(),
+            AMOUNT,
+            deadline,
+            sig.vAsBigInteger(),
+            sig.r(),
+            sig.s()),
+        "EIP2612: invalid signature");
   }
 
   @Test
@@ -261,10 +430,22 @@ class TestUsdcAuthorizationTest {
     TestUSDC usdc = usdc(facilitator);
     BigInteger nonce = usdc.nonces(payer.getAddress()).send();
     BigInteger deadline = BigInteger.valueOf(chain.latestTimestamp() - 1);
-    Signature sig = Eip712Signing.permit(payer.getAddress(), payee.getAddress(), AMOUNT, nonce, deadline)
-        .sign(domain, payer);
-    assertReverts(chain, facilitator.getAddress(), token, usdc.permit(payer.getAddress(), payee.getAddress(), AMOUNT,
-        deadline, sig.vAsBigInteger(), sig.r(), sig.s()), "FiatTokenV2: permit is expired");
+    Signature sig =
+        Eip712Signing.permit(payer.getAddress(), payee.getAddress(), AMOUNT, nonce, deadline)
+            .sign(domain, payer);
+    assertReverts(
+        chain,
+        facilitator.getAddress(),
+        token,
+        usdc.permit(
+            payer.getAddress(),
+            payee.getAddress(),
+            AMOUNT,
+            deadline,
+            sig.vAsBigInteger(),
+            sig.r(),
+            sig.s()),
+        "FiatTokenV2: permit is expired");
   }
 
   @Test
@@ -272,10 +453,22 @@ class TestUsdcAuthorizationTest {
     TestUSDC usdc = usdc(facilitator);
     BigInteger nonce = usdc.nonces(payer.getAddress()).send();
     BigInteger deadline = BigInteger.valueOf(chain.latestTimestamp() + 3600);
-    Signature sig = Eip712Signing.permit(payer.getAddress(), payee.getAddress(), AMOUNT, nonce, deadline)
-        .sign(domain, stranger);
-    assertReverts(chain, facilitator.getAddress(), token, usdc.permit(payer.getAddress(), payee.getAddress(), AMOUNT,
-        deadline, sig.vAsBigInteger(), sig.r(), sig.s()), "EIP2612: invalid signature");
+    Signature sig =
+        Eip712Signing.permit(payer.getAddress(), payee.getAddress(), AMOUNT, nonce, deadline)
+            .sign(domain, stranger);
+    assertReverts(
+        chain,
+        facilitator.getAddress(),
+        token,
+        usdc.permit(
+            payer.getAddress(),
+            payee.getAddress(),
+            AMOUNT,
+            deadline,
+            sig.vAsBigInteger(),
+            sig.r(),
+            sig.s()),
+        "EIP2612: invalid signature");
     assertFalse(usdc.allowance(payer.getAddress(), payee.getAddress()).send().signum() > 0);
   }
 }

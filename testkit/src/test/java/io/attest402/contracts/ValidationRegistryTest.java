@@ -49,8 +49,9 @@ class ValidationRegistryTest {
     validator = chain.account(DevAccounts.VALIDATOR);
     otherValidator = chain.account(4);
     stranger = chain.account(6);
-    TransactionReceipt r = Transactions.requireSuccess(identity(owner).register("ipfs://facilitator").send(),
-        "register");
+    TransactionReceipt r =
+        Transactions.requireSuccess(
+            identity(owner).register("ipfs://facilitator").send(), "register");
     agentId = IdentityRegistry.getRegisteredEvents(r).get(0).agentId;
   }
 
@@ -60,8 +61,11 @@ class ValidationRegistryTest {
   }
 
   private IdentityRegistry identity(Credentials who) {
-    return IdentityRegistry.load(chain.deployment().contracts().identityRegistry(), chain.web3j(),
-        chain.txManager(who), chain.gas());
+    return IdentityRegistry.load(
+        chain.deployment().contracts().identityRegistry(),
+        chain.web3j(),
+        chain.txManager(who),
+        chain.gas());
   }
 
   private ValidationRegistry val(Credentials who) {
@@ -74,18 +78,29 @@ class ValidationRegistryTest {
 
   private byte[] request(Credentials to, String payload) throws Exception {
     byte[] requestHash = hash(payload);
-    Transactions.requireSuccess(val(owner).validationRequest(to.getAddress(), agentId, "data:," + payload,
-        requestHash).send(), "validationRequest");
+    Transactions.requireSuccess(
+        val(owner)
+            .validationRequest(to.getAddress(), agentId, "data:," + payload, requestHash)
+            .send(),
+        "validationRequest");
     return requestHash;
   }
 
-  private void respond(Credentials who, byte[] requestHash, int response, String tag) throws Exception {
-    Transactions.requireSuccess(val(who).validationResponse(requestHash, BigInteger.valueOf(response),
-        "ipfs://report", NO_HASH, tag).send(), "validationResponse");
+  private void respond(Credentials who, byte[] requestHash, int response, String tag)
+      throws Exception {
+    Transactions.requireSuccess(
+        val(who)
+            .validationResponse(
+                requestHash, BigInteger.valueOf(response), "ipfs://report", NO_HASH, tag)
+            .send(),
+        "validationResponse");
   }
 
-  private Tuple2<BigInteger, BigInteger> summary(List<Credentials> validators, String tag) throws Exception {
-    return val(owner).getSummary(agentId, validators.stream().map(Credentials::getAddress).toList(), tag).send();
+  private Tuple2<BigInteger, BigInteger> summary(List<Credentials> validators, String tag)
+      throws Exception {
+    return val(owner)
+        .getSummary(agentId, validators.stream().map(Credentials::getAddress).toList(), tag)
+        .send();
   }
 
   private static Tuple2<BigInteger, BigInteger> expect(long count, long average) {
@@ -95,10 +110,19 @@ class ValidationRegistryTest {
   @Test
   void ownerRequestsAndTheStatusIsPending() throws Exception {
     byte[] requestHash = hash("quote+policy");
-    TransactionReceipt r = Transactions.requireSuccess(val(owner).validationRequest(validator.getAddress(), agentId,
-        "https://facilitator.example/attestation", requestHash).send(), "validationRequest");
+    TransactionReceipt r =
+        Transactions.requireSuccess(
+            val(owner)
+                .validationRequest(
+                    validator.getAddress(),
+                    agentId,
+                    "https://facilitator.example/attestation",
+                    requestHash)
+                .send(),
+            "validationRequest");
 
-    ValidationRegistry.ValidationRequestEventResponse e = ValidationRegistry.getValidationRequestEvents(r).get(0);
+    ValidationRegistry.ValidationRequestEventResponse e =
+        ValidationRegistry.getValidationRequestEvents(r).get(0);
     assertEquals(validator.getAddress(), e.validatorAddress);
     assertEquals(agentId, e.agentId);
     assertEquals("https://facilitator.example/attestation", e.requestURI);
@@ -113,45 +137,85 @@ class ValidationRegistryTest {
     assertArrayEquals(NO_HASH, status.component4());
     assertEquals("", status.component5());
     assertEquals(BigInteger.valueOf(requestTime), status.component6());
-    assertEquals(List.of(Numeric.toHexString(requestHash)), hexes(val(owner).getAgentValidations(agentId).send()));
-    assertEquals(List.of(Numeric.toHexString(requestHash)),
+    assertEquals(
+        List.of(Numeric.toHexString(requestHash)),
+        hexes(val(owner).getAgentValidations(agentId).send()));
+    assertEquals(
+        List.of(Numeric.toHexString(requestHash)),
         hexes(val(owner).getValidatorRequests(validator.getAddress()).send()));
     assertEquals(expect(0, 0), summary(List.of(), ""), "pending requests are not counted");
   }
 
   @Test
   void onlyTheOwnerOrOperatorsMayRequest() throws Exception {
-    assertReverts(chain, stranger.getAddress(), validation, val(stranger).validationRequest(validator.getAddress(),
-        agentId, "ipfs://req", hash("x")), "Not authorized");
+    assertReverts(
+        chain,
+        stranger.getAddress(),
+        validation,
+        val(stranger).validationRequest(validator.getAddress(), agentId, "ipfs://req", hash("x")),
+        "Not authorized");
     // The validator itself is no insider either.
-    assertReverts(chain, validator.getAddress(), validation, val(validator).validationRequest(
-        validator.getAddress(), agentId, "ipfs://req", hash("x")), "Not authorized");
+    assertReverts(
+        chain,
+        validator.getAddress(),
+        validation,
+        val(validator).validationRequest(validator.getAddress(), agentId, "ipfs://req", hash("x")),
+        "Not authorized");
 
     Credentials operator = chain.account(8);
-    Transactions.requireSuccess(identity(owner).setApprovalForAll(operator.getAddress(), true).send(), "operator");
-    Transactions.requireSuccess(val(operator).validationRequest(validator.getAddress(), agentId, "ipfs://req",
-        hash("x")).send(), "operator requests");
+    Transactions.requireSuccess(
+        identity(owner).setApprovalForAll(operator.getAddress(), true).send(), "operator");
+    Transactions.requireSuccess(
+        val(operator)
+            .validationRequest(validator.getAddress(), agentId, "ipfs://req", hash("x"))
+            .send(),
+        "operator requests");
   }
 
   @Test
   void requestsNeedAnAgentAValidatorAndAFreshHash() throws Exception {
-    assertReverts(chain, owner.getAddress(), validation, val(owner).validationRequest(validator.getAddress(),
-        BigInteger.valueOf(999), "ipfs://req", hash("x")), "Agent does not exist");
-    assertReverts(chain, owner.getAddress(), validation, val(owner).validationRequest(ZERO, agentId, "ipfs://req",
-        hash("x")), "bad validator");
+    assertReverts(
+        chain,
+        owner.getAddress(),
+        validation,
+        val(owner)
+            .validationRequest(
+                validator.getAddress(), BigInteger.valueOf(999), "ipfs://req", hash("x")),
+        "Agent does not exist");
+    assertReverts(
+        chain,
+        owner.getAddress(),
+        validation,
+        val(owner).validationRequest(ZERO, agentId, "ipfs://req", hash("x")),
+        "bad validator");
     byte[] requestHash = request(validator, "x");
-    assertReverts(chain, owner.getAddress(), validation, val(owner).validationRequest(otherValidator.getAddress(),
-        agentId, "ipfs://again", requestHash), "exists");
+    assertReverts(
+        chain,
+        owner.getAddress(),
+        validation,
+        val(owner)
+            .validationRequest(otherValidator.getAddress(), agentId, "ipfs://again", requestHash),
+        "exists");
   }
 
   @Test
   void theNamedValidatorRespondsAndMayUpdate() throws Exception {
     byte[] requestHash = request(validator, "quote");
     byte[] reportHash = hash("report");
-    TransactionReceipt r = Transactions.requireSuccess(val(validator).validationResponse(requestHash,
-        BigInteger.valueOf(60), "data:application/json;base64,e30=", reportHash, "soft-finality").send(), "respond");
+    TransactionReceipt r =
+        Transactions.requireSuccess(
+            val(validator)
+                .validationResponse(
+                    requestHash,
+                    BigInteger.valueOf(60),
+                    "data:application/json;base64,e30=",
+                    reportHash,
+                    "soft-finality")
+                .send(),
+            "respond");
 
-    ValidationRegistry.ValidationResponseEventResponse e = ValidationRegistry.getValidationResponseEvents(r).get(0);
+    ValidationRegistry.ValidationResponseEventResponse e =
+        ValidationRegistry.getValidationResponseEvents(r).get(0);
     assertEquals(validator.getAddress(), e.validatorAddress);
     assertEquals(agentId, e.agentId);
     assertArrayEquals(requestHash, e.requestHash);
@@ -172,20 +236,40 @@ class ValidationRegistryTest {
     assertEquals(BigInteger.valueOf(100), status.component3());
     assertEquals("tee-attestation", status.component5());
     assertEquals(BigInteger.valueOf(chain.latestTimestamp()), status.component6());
-    assertEquals(expect(1, 100), summary(List.of(validator), ""), "a request counts once, with its latest answer");
+    assertEquals(
+        expect(1, 100),
+        summary(List.of(validator), ""),
+        "a request counts once, with its latest answer");
   }
 
   @Test
   void responsesOnlyFromTheNamedValidatorAndAtMostOneHundred() throws Exception {
     byte[] requestHash = request(validator, "quote");
-    assertReverts(chain, otherValidator.getAddress(), validation, val(otherValidator).validationResponse(requestHash,
-        BigInteger.valueOf(100), "", NO_HASH, ""), "not validator");
-    assertReverts(chain, owner.getAddress(), validation, val(owner).validationResponse(requestHash,
-        BigInteger.valueOf(100), "", NO_HASH, ""), "not validator");
-    assertReverts(chain, validator.getAddress(), validation, val(validator).validationResponse(requestHash,
-        BigInteger.valueOf(101), "", NO_HASH, ""), "resp>100");
-    assertReverts(chain, validator.getAddress(), validation, val(validator).validationResponse(hash("never"),
-        BigInteger.valueOf(100), "", NO_HASH, ""), "unknown");
+    assertReverts(
+        chain,
+        otherValidator.getAddress(),
+        validation,
+        val(otherValidator)
+            .validationResponse(requestHash, BigInteger.valueOf(100), "", NO_HASH, ""),
+        "not validator");
+    assertReverts(
+        chain,
+        owner.getAddress(),
+        validation,
+        val(owner).validationResponse(requestHash, BigInteger.valueOf(100), "", NO_HASH, ""),
+        "not validator");
+    assertReverts(
+        chain,
+        validator.getAddress(),
+        validation,
+        val(validator).validationResponse(requestHash, BigInteger.valueOf(101), "", NO_HASH, ""),
+        "resp>100");
+    assertReverts(
+        chain,
+        validator.getAddress(),
+        validation,
+        val(validator).validationResponse(hash("never"), BigInteger.valueOf(100), "", NO_HASH, ""),
+        "unknown");
     respond(validator, requestHash, 0, "");
     assertEquals(expect(1, 0), summary(List.of(), ""));
   }
@@ -220,13 +304,24 @@ class ValidationRegistryTest {
     assertEquals(identityAddress, val(owner).getIdentityRegistry().send());
     assertEquals("2.0.0", val(owner).getVersion().send());
     Credentials deployer = chain.account(DevAccounts.DEPLOYER);
-    assertReverts(chain, deployer.getAddress(), validation, val(deployer).initialize(identityAddress),
+    assertReverts(
+        chain,
+        deployer.getAddress(),
+        validation,
+        val(deployer).initialize(identityAddress),
         "already initialized");
-    assertReverts(chain, stranger.getAddress(), validation, val(stranger).initialize(identityAddress),
+    assertReverts(
+        chain,
+        stranger.getAddress(),
+        validation,
+        val(stranger).initialize(identityAddress),
         "Not authorized");
   }
 
-  /** getAgentValidations/getValidatorRequests come back as a raw list of byte[]; compare them as hex. */
+  /**
+   * getAgentValidations/getValidatorRequests come back as a raw list of byte[]; compare them as
+   * hex.
+   */
   @SuppressWarnings({"rawtypes", "unchecked"})
   private static List<String> hexes(List raw) {
     return ((List<Object>) raw).stream().map(o -> Numeric.toHexString((byte[]) o)).toList();

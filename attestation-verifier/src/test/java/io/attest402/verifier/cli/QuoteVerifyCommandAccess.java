@@ -2,10 +2,9 @@ package io.attest402.verifier.cli;
 
 /** Test access to the CLI's quote file decoding. */
 public final class QuoteVerifyCommandAccess {
-    private QuoteVerifyCommandAccess() {
-    }
+  private QuoteVerifyCommandAccess() {}
 
-    public static byte[] decode(byte[] content) {
-        return QuoteVerifyCommand.decodeQuoteFile(content);
-    }
+  public static byte[] decode(byte[] content) {
+    return QuoteVerifyCommand.decodeQuoteFile(content);
+  }
 }

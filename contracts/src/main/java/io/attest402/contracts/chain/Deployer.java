@@ -24,10 +24,14 @@ import org.web3j.tx.gas.StaticGasProvider;
 import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 import org.web3j.utils.Numeric;
 
-/** Deploys attest402's contracts (TestUSDC, the three ERC-8004 registries, SettlementLog) to any EVM chain. */
+/**
+ * Deploys attest402's contracts (TestUSDC, the three ERC-8004 registries, SettlementLog) to any EVM
+ * chain.
+ */
 public final class Deployer {
   /** USDC each funded dev account receives: 1,000,000 USDC (6 decimals). */
-  public static final BigInteger DEV_USDC = BigInteger.valueOf(1_000_000L).multiply(BigInteger.TEN.pow(6));
+  public static final BigInteger DEV_USDC =
+      BigInteger.valueOf(1_000_000L).multiply(BigInteger.TEN.pow(6));
 
   private final Web3j web3j;
   private final Credentials deployer;
@@ -38,26 +42,34 @@ public final class Deployer {
     this.web3j = web3j;
     this.deployer = deployer;
     this.chainId = chainId;
-    this.tx = new RawTransactionManager(web3j, deployer, chainId,
-        new PollingTransactionReceiptProcessor(web3j, 100, 1200));
+    this.tx =
+        new RawTransactionManager(
+            web3j, deployer, chainId, new PollingTransactionReceiptProcessor(web3j, 100, 1200));
   }
 
-  /** Deploys every contract and returns where they are; {@code accounts} left empty (real chains carry no keys). */
+  /**
+   * Deploys every contract and returns where they are; {@code accounts} left empty (real chains
+   * carry no keys).
+   */
   public Deployment deployAll(String rpcUrl) {
     String usdc = deployContract(ContractArtifact.TEST_USDC, new Address(deployer.getAddress()));
     String identity = deployContract(ContractArtifact.IDENTITY_REGISTRY);
     String reputation = deployContract(ContractArtifact.REPUTATION_REGISTRY, new Address(identity));
     String validation = deployContract(ContractArtifact.VALIDATION_REGISTRY, new Address(identity));
     String settlementLog = deployContract(ContractArtifact.SETTLEMENT_LOG);
-    return new Deployment(chainId, "eip155:" + chainId, rpcUrl,
+    return new Deployment(
+        chainId,
+        "eip155:" + chainId,
+        rpcUrl,
         new Deployment.Contracts(usdc, identity, reputation, validation, settlementLog),
-        new Deployment.Token("USD Coin", "2", 6), null);
+        new Deployment.Token("USD Coin", "2", 6),
+        null);
   }
 
   /**
-   * On a dev chain: deploys, mints {@link #DEV_USDC} to every dev account but the deployer's, and records every dev
-   * account with its (public) key. {@code devAccounts} maps the deployment file's role names to the chain's dev
-   * keys, {@code "deployer"} among them.
+   * On a dev chain: deploys, mints {@link #DEV_USDC} to every dev account but the deployer's, and
+   * records every dev account with its (public) key. {@code devAccounts} maps the deployment file's
+   * role names to the chain's dev keys, {@code "deployer"} among them.
    */
   public Deployment deployDev(String rpcUrl, Map<String, Credentials> devAccounts) {
     Deployment d = deployAll(rpcUrl);
@@ -65,8 +77,11 @@ public final class Deployer {
     TestUSDC token = TestUSDC.load(d.contracts().usdc(), web3j, tx, gas(2_000_000));
     for (var role : devAccounts.entrySet()) {
       Credentials c = role.getValue();
-      accounts.put(role.getKey(), new Deployment.Account(c.getAddress(),
-          Numeric.toHexStringWithPrefixZeroPadded(c.getEcKeyPair().getPrivateKey(), 64)));
+      accounts.put(
+          role.getKey(),
+          new Deployment.Account(
+              c.getAddress(),
+              Numeric.toHexStringWithPrefixZeroPadded(c.getEcKeyPair().getPrivateKey(), 64)));
       if (!c.getAddress().equalsIgnoreCase(deployer.getAddress())) {
         try {
           TransactionReceipt r = token.mint(c.getAddress(), DEV_USDC).send();
@@ -84,36 +99,52 @@ public final class Deployer {
     ContractArtifact artifact = ContractArtifact.load(artifactName);
     String data = artifact.bytecode() + FunctionEncoder.encodeConstructor(List.of(constructorArgs));
     try {
-      EthEstimateGas estimate = web3j.ethEstimateGas(
-          Transaction.createContractTransaction(deployer.getAddress(), null, null, data)).send();
+      EthEstimateGas estimate =
+          web3j
+              .ethEstimateGas(
+                  Transaction.createContractTransaction(deployer.getAddress(), null, null, data))
+              .send();
       if (estimate.hasError()) {
-        throw new IllegalStateException("deploying " + artifactName + " would fail: " + estimate.getError().getMessage());
+        throw new IllegalStateException(
+            "deploying " + artifactName + " would fail: " + estimate.getError().getMessage());
       }
-      BigInteger gasLimit = estimate.getAmountUsed().multiply(BigInteger.valueOf(12)).divide(BigInteger.TEN);
+      BigInteger gasLimit =
+          estimate.getAmountUsed().multiply(BigInteger.valueOf(12)).divide(BigInteger.TEN);
       BigInteger gasPrice = web3j.ethGasPrice().send().getGasPrice();
-      EthSendTransaction sent = tx.sendTransaction(gasPrice.multiply(BigInteger.TWO), gasLimit, null, data,
-          BigInteger.ZERO, true);
+      EthSendTransaction sent =
+          tx.sendTransaction(
+              gasPrice.multiply(BigInteger.TWO), gasLimit, null, data, BigInteger.ZERO, true);
       if (sent.hasError()) {
-        throw new IllegalStateException("deploying " + artifactName + ": " + sent.getError().getMessage());
+        throw new IllegalStateException(
+            "deploying " + artifactName + ": " + sent.getError().getMessage());
       }
-      TransactionReceipt receipt = new PollingTransactionReceiptProcessor(web3j, 100, 1200)
-          .waitForTransactionReceipt(sent.getTransactionHash());
+      TransactionReceipt receipt =
+          new PollingTransactionReceiptProcessor(web3j, 100, 1200)
+              .waitForTransactionReceipt(sent.getTransactionHash());
       Transactions.requireSuccess(receipt, "deploy " + artifactName);
-      String code = web3j.ethGetCode(receipt.getContractAddress(), DefaultBlockParameterName.LATEST).send().getCode();
+      String code =
+          web3j
+              .ethGetCode(receipt.getContractAddress(), DefaultBlockParameterName.LATEST)
+              .send()
+              .getCode();
       if (code == null || code.equals("0x")) {
-        throw new IllegalStateException(artifactName + " deployed but has no code at " + receipt.getContractAddress());
+        throw new IllegalStateException(
+            artifactName + " deployed but has no code at " + receipt.getContractAddress());
       }
       return receipt.getContractAddress();
     } catch (IOException e) {
-      throw new UncheckedIOException("RPC failure while deploying " + artifactName + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "RPC failure while deploying " + artifactName + ": " + e.getMessage(), e);
     } catch (org.web3j.protocol.exceptions.TransactionException e) {
-      throw new IllegalStateException("no receipt for the deployment of " + artifactName + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "no receipt for the deployment of " + artifactName + ": " + e.getMessage(), e);
     }
   }
 
   private StaticGasProvider gas(long limit) {
     try {
-      return new StaticGasProvider(web3j.ethGasPrice().send().getGasPrice().multiply(BigInteger.TWO),
+      return new StaticGasProvider(
+          web3j.ethGasPrice().send().getGasPrice().multiply(BigInteger.TWO),
           BigInteger.valueOf(limit));
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -14,8 +14,9 @@ import java.util.Objects;
 import org.web3j.crypto.Credentials;
 
 /**
- * Where our contracts live on one chain: the {@code deployment.json} that {@code chain} and {@code deploy} write
- * and every command reads. {@code accounts} is present only on dev chains (anvil's public keys).
+ * Where our contracts live on one chain: the {@code deployment.json} that {@code chain} and {@code
+ * deploy} write and every command reads. {@code accounts} is present only on dev chains (anvil's
+ * public keys).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Deployment(
@@ -26,9 +27,10 @@ public record Deployment(
     @JsonProperty("usdc") Token usdc,
     @JsonProperty("accounts") Map<String, Account> accounts) {
 
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   public Deployment {
     Objects.requireNonNull(rpcUrl, "rpcUrl");
@@ -37,7 +39,10 @@ public record Deployment(
     if (network == null) {
       network = "eip155:" + chainId;
     }
-    accounts = accounts == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(accounts));
+    accounts =
+        accounts == null
+            ? null
+            : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(accounts));
   }
 
   public record Contracts(
@@ -47,7 +52,11 @@ public record Deployment(
       @JsonProperty("validationRegistry") String validationRegistry,
       @JsonProperty("settlementLog") String settlementLog) {
     /** Without a {@code SettlementLog} (deployment files written before it existed). */
-    public Contracts(String usdc, String identityRegistry, String reputationRegistry, String validationRegistry) {
+    public Contracts(
+        String usdc,
+        String identityRegistry,
+        String reputationRegistry,
+        String validationRegistry) {
       this(usdc, identityRegistry, reputationRegistry, validationRegistry, null);
     }
   }
@@ -59,20 +68,26 @@ public record Deployment(
       @JsonProperty("decimals") int decimals) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Account(@JsonProperty("address") String address, @JsonProperty("privateKey") String privateKey) {
+  public record Account(
+      @JsonProperty("address") String address, @JsonProperty("privateKey") String privateKey) {
     public Credentials credentials() {
       if (privateKey == null) {
-        throw new IllegalStateException("account " + address + " has no key in the deployment file");
+        throw new IllegalStateException(
+            "account " + address + " has no key in the deployment file");
       }
       return Credentials.create(privateKey);
     }
   }
 
-  /** A dev account by role ("deployer", "provider", "agent", "validator"), failing clearly when absent. */
+  /**
+   * A dev account by role ("deployer", "provider", "agent", "validator"), failing clearly when
+   * absent.
+   */
   public Account account(String role) {
     Account a = accounts == null ? null : accounts.get(role);
     if (a == null) {
-      throw new IllegalStateException("deployment has no '" + role + "' account (only dev chains carry keys)");
+      throw new IllegalStateException(
+          "deployment has no '" + role + "' account (only dev chains carry keys)");
     }
     return a;
   }
@@ -85,7 +100,8 @@ public record Deployment(
     try {
       return JSON.readValue(file.toFile(), Deployment.class);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read deployment file " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot read deployment file " + file + ": " + e.getMessage(), e);
     }
   }
 
@@ -97,7 +113,10 @@ public record Deployment(
       }
       Path tmp = Files.createTempFile(parent, ".deployment", ".json");
       Files.writeString(tmp, toJson());
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+      Files.move(
+          tmp,
+          file,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write deployment file " + file, e);

@@ -9,11 +9,15 @@ import org.web3j.tx.gas.DefaultGasProvider;
 import org.web3j.utils.Numeric;
 
 /**
- * Read-only access to a {@code SettlementLog}: the newest anchor of a facilitator and the head anchored at a seq, and
- * the call data of an {@code anchor} transaction (which the caller signs and sends with its own nonce management).
+ * Read-only access to a {@code SettlementLog}: the newest anchor of a facilitator and the head
+ * anchored at a seq, and the call data of an {@code anchor} transaction (which the caller signs and
+ * sends with its own nonce management).
  */
 public final class SettlementLogView {
-  /** One anchor: the receipt {@code seq} and its hash {@code head} (64 lower-case hex digits, no 0x). */
+  /**
+   * One anchor: the receipt {@code seq} and its hash {@code head} (64 lower-case hex digits, no
+   * 0x).
+   */
   public record Anchor(long seq, String head, long blockNumber, long timestamp) {}
 
   private final String address;
@@ -21,8 +25,9 @@ public final class SettlementLogView {
 
   public SettlementLogView(Web3j web3j, String address) {
     this.address = address;
-    this.contract = SettlementLog.load(address, web3j, new ReadonlyTransactionManager(web3j, null),
-        new DefaultGasProvider());
+    this.contract =
+        SettlementLog.load(
+            address, web3j, new ReadonlyTransactionManager(web3j, null), new DefaultGasProvider());
   }
 
   public String address() {
@@ -35,8 +40,12 @@ public final class SettlementLogView {
     if (!t.component1()) {
       return Optional.empty();
     }
-    return Optional.of(new Anchor(t.component2().longValueExact(), hex(t.component3()),
-        t.component4().longValueExact(), t.component5().longValueExact()));
+    return Optional.of(
+        new Anchor(
+            t.component2().longValueExact(),
+            hex(t.component3()),
+            t.component4().longValueExact(),
+            t.component5().longValueExact()));
   }
 
   /** The head {@code facilitator} anchored at exactly {@code seq}, or empty. */

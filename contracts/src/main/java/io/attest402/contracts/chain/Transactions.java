@@ -10,8 +10,11 @@ public final class Transactions {
   public static TransactionReceipt requireSuccess(TransactionReceipt receipt, String what) {
     if (!receipt.isStatusOK()) {
       String reason = receipt.getRevertReason();
-      throw new IllegalStateException(what + " reverted in tx " + receipt.getTransactionHash()
-          + (reason == null ? "" : ": " + reason));
+      throw new IllegalStateException(
+          what
+              + " reverted in tx "
+              + receipt.getTransactionHash()
+              + (reason == null ? "" : ": " + reason));
     }
     return receipt;
   }

@@ -6,9 +6,10 @@ import io.attest402.facilitator.settle.SettlementFacts;
 import java.util.Optional;
 
 /**
- * A {@link ReceiptIssuer} that signs only while the {@link IntegrityGuard} allows it, and never at a seq at or below
- * one already anchored on chain (a restored journal would otherwise sign a second receipt for an anchored seq). The
- * refusal throws, so the journal transaction recording the outcome rolls back and the settlement stays in flight.
+ * A {@link ReceiptIssuer} that signs only while the {@link IntegrityGuard} allows it, and never at
+ * a seq at or below one already anchored on chain (a restored journal would otherwise sign a second
+ * receipt for an anchored seq). The refusal throws, so the journal transaction recording the
+ * outcome rolls back and the settlement stays in flight.
  */
 public final class AnchoredReceiptIssuer implements ReceiptIssuer {
   private final ReceiptIssuer delegate;
@@ -23,8 +24,8 @@ public final class AnchoredReceiptIssuer implements ReceiptIssuer {
   public Optional<JsonNode> issue(SettlementFacts facts, JsonNode previous) {
     Optional<String> refused = guard.refuseReceipt(facts.sequence());
     if (refused.isPresent()) {
-      throw new ReceiptRefusedException("refusing to sign the receipt with seq " + facts.sequence() + ": "
-          + refused.get());
+      throw new ReceiptRefusedException(
+          "refusing to sign the receipt with seq " + facts.sequence() + ": " + refused.get());
     }
     return delegate.issue(facts, previous);
   }

@@ -5,14 +5,20 @@ import io.attest402.facilitator.RequestException;
 import java.util.Optional;
 
 /**
- * Whether this facilitator's journal is the one its key anchored on chain. Until the anchor has been read it is
- * {@code UNCHECKED}; a journal behind the anchor or differing from it makes it {@code HALTED} for good (an operator
- * must recover, see deploy/README.md). While not {@code INTACT}, verify and settle answer 503 with the reason and no
- * receipt is signed; and no receipt is ever signed at a seq at or below one already anchored.
+ * Whether this facilitator's journal is the one its key anchored on chain. Until the anchor has
+ * been read it is {@code UNCHECKED}; a journal behind the anchor or differing from it makes it
+ * {@code HALTED} for good (an operator must recover, see deploy/README.md). While not {@code
+ * INTACT}, verify and settle answer 503 with the reason and no receipt is signed; and no receipt is
+ * ever signed at a seq at or below one already anchored.
  */
 public final class IntegrityGuard {
   /** States of the check. */
-  public enum State { UNCHECKED, INTACT, HALTED, OFF }
+  public enum State {
+    UNCHECKED,
+    INTACT,
+    HALTED,
+    OFF
+  }
 
   private volatile State state;
   private volatile String reason;
@@ -25,10 +31,14 @@ public final class IntegrityGuard {
 
   /** Before the on-chain anchor is read: refuses until {@link #intact} or {@link #halt}. */
   public static IntegrityGuard unchecked() {
-    return new IntegrityGuard(State.UNCHECKED, "the receipt chain's on-chain anchor has not been read yet");
+    return new IntegrityGuard(
+        State.UNCHECKED, "the receipt chain's on-chain anchor has not been read yet");
   }
 
-  /** No anchoring configured (the deployment has no SettlementLog): nothing is checked, nothing refused. */
+  /**
+   * No anchoring configured (the deployment has no SettlementLog): nothing is checked, nothing
+   * refused.
+   */
   public static IntegrityGuard off(String why) {
     return new IntegrityGuard(State.OFF, why);
   }
@@ -56,7 +66,9 @@ public final class IntegrityGuard {
     anchoredSeq = Math.max(anchoredSeq, seq);
   }
 
-  /** The anchor could not be read: stays refusing (if unchecked) with this reason, retried later. */
+  /**
+   * The anchor could not be read: stays refusing (if unchecked) with this reason, retried later.
+   */
   public synchronized void stillUnchecked(String why) {
     if (state == State.UNCHECKED) {
       reason = why;
@@ -77,7 +89,8 @@ public final class IntegrityGuard {
   }
 
   /**
-   * Throws a 503 {@link RequestException} with {@code errorReason} and the precise message when refusing.
+   * Throws a 503 {@link RequestException} with {@code errorReason} and the precise message when
+   * refusing.
    */
   public void requireIntact(String errorReason) {
     Optional<String> r = refusal();
@@ -86,7 +99,10 @@ public final class IntegrityGuard {
     }
   }
 
-  /** Whether a receipt with {@code seq} may be signed: not while refusing, never at or below an anchored seq. */
+  /**
+   * Whether a receipt with {@code seq} may be signed: not while refusing, never at or below an
+   * anchored seq.
+   */
   public Optional<String> refuseReceipt(long seq) {
     Optional<String> r = refusal();
     if (r.isPresent()) {
@@ -94,7 +110,12 @@ public final class IntegrityGuard {
     }
     long a = anchoredSeq;
     if (state != State.OFF && seq <= a) {
-      return Optional.of("seq " + seq + " is at or below the anchored seq " + a + ": a receipt there exists already");
+      return Optional.of(
+          "seq "
+              + seq
+              + " is at or below the anchored seq "
+              + a
+              + ": a receipt there exists already");
     }
     return Optional.empty();
   }

@@ -4,8 +4,9 @@ import java.math.BigInteger;
 import java.util.Objects;
 
 /**
- * Transaction fees: EIP-1559 ({@code maxFeePerGas}, {@code maxPriorityFeePerGas}) when the chain has a base fee,
- * else a legacy {@code gasPrice} (held in {@code maxFeePerGas}, with {@code priority} null).
+ * Transaction fees: EIP-1559 ({@code maxFeePerGas}, {@code maxPriorityFeePerGas}) when the chain
+ * has a base fee, else a legacy {@code gasPrice} (held in {@code maxFeePerGas}, with {@code
+ * priority} null).
  */
 public record Fees(BigInteger maxFeePerGas, BigInteger maxPriorityFeePerGas) {
   public Fees {
@@ -28,7 +29,9 @@ public record Fees(BigInteger maxFeePerGas, BigInteger maxPriorityFeePerGas) {
 
   private static BigInteger raise(BigInteger v, int percent) {
     BigInteger hundred = BigInteger.valueOf(100);
-    return v.multiply(BigInteger.valueOf(100L + percent)).add(hundred.subtract(BigInteger.ONE)).divide(hundred)
+    return v.multiply(BigInteger.valueOf(100L + percent))
+        .add(hundred.subtract(BigInteger.ONE))
+        .divide(hundred)
         .max(v.add(BigInteger.ONE));
   }
 }

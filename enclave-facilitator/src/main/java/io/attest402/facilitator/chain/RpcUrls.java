@@ -7,8 +7,8 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * RPC URLs are secrets (providers put API keys in their path or query) and must be authenticated: the rules the
- * facilitator applies to them.
+ * RPC URLs are secrets (providers put API keys in their path or query) and must be authenticated:
+ * the rules the facilitator applies to them.
  */
 public final class RpcUrls {
   private static final Pattern URL = Pattern.compile("(?i)\\b(https?|wss?)://[^\\s\"'<>]+");
@@ -20,7 +20,10 @@ public final class RpcUrls {
     return message == null ? null : URL.matcher(message).replaceAll("<rpc>");
   }
 
-  /** {@link #redact(String)}, and {@code url}'s host (as in "failed to connect to host/ip:port") too. */
+  /**
+   * {@link #redact(String)}, and {@code url}'s host (as in "failed to connect to host/ip:port")
+   * too.
+   */
   public static String redact(String message, String url) {
     String m = redact(message);
     if (m == null || url == null) {
@@ -39,8 +42,9 @@ public final class RpcUrls {
   }
 
   /**
-   * Refuses an RPC URL that is neither https nor on the loopback interface: a plain-HTTP node elsewhere can be
-   * impersonated by anyone on the path, and the facilitator trusts its node for what it signs.
+   * Refuses an RPC URL that is neither https nor on the loopback interface: a plain-HTTP node
+   * elsewhere can be impersonated by anyone on the path, and the facilitator trusts its node for
+   * what it signs.
    *
    * @throws IllegalArgumentException naming the network and the URL's position, never the URL
    */
@@ -59,8 +63,10 @@ public final class RpcUrls {
       throw new IllegalArgumentException(what + " must be an http(s) URL");
     }
     if (!isLoopback(u.getHost())) {
-      throw new IllegalArgumentException(what + " uses plain http to a non-loopback host: use https (only "
-          + "127.0.0.0/8, ::1 and localhost may be plain http)");
+      throw new IllegalArgumentException(
+          what
+              + " uses plain http to a non-loopback host: use https (only "
+              + "127.0.0.0/8, ::1 and localhost may be plain http)");
     }
   }
 
@@ -68,7 +74,8 @@ public final class RpcUrls {
     if (host == null || host.isEmpty()) {
       return false;
     }
-    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    String h =
+        host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     if (h.equalsIgnoreCase("localhost")) {
       return true;
     }

@@ -3,7 +3,8 @@ package io.attest402.facilitator.chain;
 import java.util.Locale;
 
 /**
- * What a node said to {@code eth_sendRawTransaction}, classified by what the settlement engine must do next.
+ * What a node said to {@code eth_sendRawTransaction}, classified by what the settlement engine must
+ * do next.
  *
  * @param kind the class of the answer
  * @param message the node's message (empty when accepted)
@@ -35,18 +36,25 @@ public record SendResult(Kind kind, String message) {
   /** Classifies a JSON-RPC error message from geth, anvil, reth, erigon or nethermind. */
   public static SendResult classify(String message) {
     String m = message == null ? "" : message.toLowerCase(Locale.ROOT);
-    if (m.contains("already known") || m.contains("known transaction") || m.contains("already imported")
-        || m.contains("alreadyknown") || m.contains("already exists")) {
+    if (m.contains("already known")
+        || m.contains("known transaction")
+        || m.contains("already imported")
+        || m.contains("alreadyknown")
+        || m.contains("already exists")) {
       return new SendResult(Kind.ALREADY_KNOWN, message);
     }
-    if (m.contains("nonce too low") || m.contains("noncetoolow") || m.contains("nonce is too low")
+    if (m.contains("nonce too low")
+        || m.contains("noncetoolow")
+        || m.contains("nonce is too low")
         || m.contains("oldnonce")) {
       return new SendResult(Kind.NONCE_TOO_LOW, message);
     }
     if (m.contains("underpriced") || m.contains("fee too low") || m.contains("replacement")) {
       return new SendResult(Kind.UNDERPRICED, message);
     }
-    if (m.contains("insufficient funds") || m.contains("insufficient balance") || m.contains("lackoffunds")) {
+    if (m.contains("insufficient funds")
+        || m.contains("insufficient balance")
+        || m.contains("lackoffunds")) {
       return new SendResult(Kind.INSUFFICIENT_FUNDS, message);
     }
     return new SendResult(Kind.REJECTED, message);

@@ -6,9 +6,9 @@ import java.util.Map;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 
 /**
- * The chain operations settlement needs, each bounded in time. Implementations throw
- * {@link RpcUnavailableException} when the node does not answer; an answer that is an error (a revert, a refused
- * transaction) is a normal result.
+ * The chain operations settlement needs, each bounded in time. Implementations throw {@link
+ * RpcUnavailableException} when the node does not answer; an answer that is an error (a revert, a
+ * refused transaction) is a normal result.
  */
 public interface SettlementChain {
   long chainId();
@@ -22,9 +22,11 @@ public interface SettlementChain {
   /**
    * {@code eth_estimateGas} of a call from {@code from}, with at most {@code gasCap} gas.
    *
-   * @throws RevertedException when the call would revert or needs more than {@code gasCap} (nothing was sent)
+   * @throws RevertedException when the call would revert or needs more than {@code gasCap} (nothing
+   *     was sent)
    */
-  BigInteger estimateGas(String from, String to, String data, BigInteger gasCap) throws RevertedException;
+  BigInteger estimateGas(String from, String to, String data, BigInteger gasCap)
+      throws RevertedException;
 
   /** {@code eth_chainId} as the node reports it. */
   long reportedChainId();

@@ -30,14 +30,16 @@ import org.web3j.protocol.http.HttpService;
 import org.web3j.utils.Numeric;
 
 /**
- * {@link SettlementChain} over web3j's HTTP client with every call bounded by one timeout (connect, read, write and
- * the whole call). Blocking: call it from worker threads, never from an event loop.
+ * {@link SettlementChain} over web3j's HTTP client with every call bounded by one timeout (connect,
+ * read, write and the whole call). Blocking: call it from worker threads, never from an event loop.
  */
 public final class Web3jSettlementChain implements SettlementChain, AutoCloseable {
-  private static final BigInteger DEFAULT_TIP = BigInteger.valueOf(1_000_000_000L); // 1 gwei when the node has none
+  private static final BigInteger DEFAULT_TIP =
+      BigInteger.valueOf(1_000_000_000L); // 1 gwei when the node has none
 
   private final Web3j web3j;
   private final long chainId;
+
   /** How errors name the node: never its URL, which often carries an API key. */
   private final String rpcLabel;
 
@@ -61,14 +63,15 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
   /** A web3j client whose every call gives up after {@code timeout}. */
   public static Web3j boundedWeb3j(String rpcUrl, Duration timeout) {
     long ms = timeout.toMillis();
-    OkHttpClient http = new OkHttpClient.Builder()
-        .connectTimeout(Math.min(ms, 5_000), TimeUnit.MILLISECONDS)
-        .readTimeout(ms, TimeUnit.MILLISECONDS)
-        .writeTimeout(ms, TimeUnit.MILLISECONDS)
-        .callTimeout(ms, TimeUnit.MILLISECONDS)
-        .connectionPool(new ConnectionPool(64, 2, TimeUnit.MINUTES))
-        .retryOnConnectionFailure(false)
-        .build();
+    OkHttpClient http =
+        new OkHttpClient.Builder()
+            .connectTimeout(Math.min(ms, 5_000), TimeUnit.MILLISECONDS)
+            .readTimeout(ms, TimeUnit.MILLISECONDS)
+            .writeTimeout(ms, TimeUnit.MILLISECONDS)
+            .callTimeout(ms, TimeUnit.MILLISECONDS)
+            .connectionPool(new ConnectionPool(64, 2, TimeUnit.MINUTES))
+            .retryOnConnectionFailure(false)
+            .build();
     return Web3j.build(new HttpService(rpcUrl, http, false));
   }
 
@@ -81,7 +84,8 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
     return chainId;
   }
 
-  private <T extends Response<?>> T send(String what, org.web3j.protocol.core.Request<?, T> request) {
+  private <T extends Response<?>> T send(
+      String what, org.web3j.protocol.core.Request<?, T> request) {
     T r;
     try {
       r = request.send();
@@ -99,7 +103,8 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
     return e.getClass().getSimpleName() + (m == null ? "" : " " + RpcUrls.redact(m, rpcUrl));
   }
 
-  private <T extends Response<?>> T sendOk(String what, org.web3j.protocol.core.Request<?, T> request) {
+  private <T extends Response<?>> T sendOk(
+      String what, org.web3j.protocol.core.Request<?, T> request) {
     T r = send(what, request);
     if (r.hasError()) {
       throw new RpcUnavailableException(what + ": " + r.getError().getMessage());
@@ -109,8 +114,12 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
 
   @Override
   public long nonce(String account, boolean pending) {
-    return sendOk("eth_getTransactionCount", web3j.ethGetTransactionCount(account,
-        pending ? DefaultBlockParameterName.PENDING : DefaultBlockParameterName.LATEST)).getTransactionCount()
+    return sendOk(
+            "eth_getTransactionCount",
+            web3j.ethGetTransactionCount(
+                account,
+                pending ? DefaultBlockParameterName.PENDING : DefaultBlockParameterName.LATEST))
+        .getTransactionCount()
         .longValueExact();
   }
 
@@ -121,8 +130,11 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
 
   @Override
   public FeeMarket feeMarket() {
-    EthBlock.Block block = sendOk("eth_getBlockByNumber", web3j.ethGetBlockByNumber(
-        DefaultBlockParameterName.LATEST, false)).getBlock();
+    EthBlock.Block block =
+        sendOk(
+                "eth_getBlockByNumber",
+                web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false))
+            .getBlock();
     if (block == null) {
       throw new RpcUnavailableException("eth_getBlockByNumber(latest) returned no block");
     }
@@ -142,9 +154,12 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
   }
 
   @Override
-  public BigInteger estimateGas(String from, String to, String data, BigInteger gasCap) throws RevertedException {
-    EthEstimateGas r = send("eth_estimateGas",
-        web3j.ethEstimateGas(new Transaction(from, null, null, gasCap, to, null, data)));
+  public BigInteger estimateGas(String from, String to, String data, BigInteger gasCap)
+      throws RevertedException {
+    EthEstimateGas r =
+        send(
+            "eth_estimateGas",
+            web3j.ethEstimateGas(new Transaction(from, null, null, gasCap, to, null, data)));
     if (r.hasError()) {
       Response.Error err = r.getError();
       String msg = err.getMessage() == null ? "execution reverted" : err.getMessage();
@@ -160,7 +175,10 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
     return gas;
   }
 
-  /** {@link Web3jChainAccess#isExecutionError}, and also "gas required exceeds" (an estimate that cannot fit). */
+  /**
+   * {@link Web3jChainAccess#isExecutionError}, and also "gas required exceeds" (an estimate that
+   * cannot fit).
+   */
   private static boolean isExecutionError(Response.Error err) {
     String m = err.getMessage() == null ? "" : err.getMessage().toLowerCase(java.util.Locale.ROOT);
     return Web3jChainAccess.isExecutionError(err) || m.contains("gas required exceeds");
@@ -198,7 +216,8 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
       try {
         resp = batch.send();
       } catch (IOException | RuntimeException e) {
-        throw new RpcUnavailableException("eth_getTransactionReceipt failed at " + rpcLabel + ": " + describe(e), e);
+        throw new RpcUnavailableException(
+            "eth_getTransactionReceipt failed at " + rpcLabel + ": " + describe(e), e);
       }
       for (Response<?> r : resp.getResponses()) {
         if (r instanceof EthGetTransactionReceipt g && !g.hasError() && g.getResult() != null) {
@@ -214,11 +233,17 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
 
   @Override
   public boolean authorizationState(String asset, String authorizer, String nonce32Hex) {
-    String data = Eip3009Calls.encode(Eip3009Calls.authorizationState(authorizer, Hex.decode(nonce32Hex)));
-    EthCall r = sendOk("authorizationState",
-        web3j.ethCall(Transaction.createEthCallTransaction(null, asset, data), DefaultBlockParameterName.LATEST));
+    String data =
+        Eip3009Calls.encode(Eip3009Calls.authorizationState(authorizer, Hex.decode(nonce32Hex)));
+    EthCall r =
+        sendOk(
+            "authorizationState",
+            web3j.ethCall(
+                Transaction.createEthCallTransaction(null, asset, data),
+                DefaultBlockParameterName.LATEST));
     if (r.isReverted()) {
-      throw new RpcUnavailableException("authorizationState reverted on " + asset + ": " + r.getRevertReason());
+      throw new RpcUnavailableException(
+          "authorizationState reverted on " + asset + ": " + r.getRevertReason());
     }
     String v = r.getValue();
     return v != null && !Hex.strip(v).isEmpty() && Numeric.toBigInt(v).signum() != 0;
@@ -226,7 +251,8 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
 
   @Override
   public BigInteger balance(String account) {
-    return sendOk("eth_getBalance", web3j.ethGetBalance(account, DefaultBlockParameterName.LATEST)).getBalance();
+    return sendOk("eth_getBalance", web3j.ethGetBalance(account, DefaultBlockParameterName.LATEST))
+        .getBalance();
   }
 
   @Override

@@ -11,18 +11,22 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The measured configuration of a facilitator launch, mirroring what the Gramine manifest measures: the JVM's
- * options (its argv before {@code -jar}: heap, stack, processors, system properties, agents), every facilitator
- * option with its effective value (its argv after the jar: {@code --tee}, {@code --deployment},
- * {@code --data-dir}, {@code --port}, {@code --host}, {@code --public-url}, validators, timeouts; defaults
- * included, so the order and spelling on the command line do not matter), and the SHA-256 of the deployment and
- * networks files (trusted files under Gramine). The facilitator command measures itself this way at start;
- * {@code bin/attest402 measure} computes the same from the same arguments before it starts.
+ * The measured configuration of a facilitator launch, mirroring what the Gramine manifest measures:
+ * the JVM's options (its argv before {@code -jar}: heap, stack, processors, system properties,
+ * agents), every facilitator option with its effective value (its argv after the jar: {@code
+ * --tee}, {@code --deployment}, {@code --data-dir}, {@code --port}, {@code --host}, {@code
+ * --public-url}, validators, timeouts; defaults included, so the order and spelling on the command
+ * line do not matter), and the SHA-256 of the deployment and networks files (trusted files under
+ * Gramine). The facilitator command measures itself this way at start; {@code bin/attest402
+ * measure} computes the same from the same arguments before it starts.
  */
 public final class MeasuredLaunch {
   private MeasuredLaunch() {}
 
-  /** The configuration entries for facilitator options parsed into {@code spec} and the given JVM options. */
+  /**
+   * The configuration entries for facilitator options parsed into {@code spec} and the given JVM
+   * options.
+   */
   public static List<String> configuration(List<String> jvmOptions, CommandSpec spec) {
     List<String> out = new ArrayList<>();
     for (String o : jvmOptions) {
@@ -37,15 +41,19 @@ public final class MeasuredLaunch {
     for (String name : List.of("--deployment", "--networks")) {
       Object v = spec.findOption(name).getValue();
       if (v instanceof Path p) {
-        out.add("file " + name + " " + (Files.isRegularFile(p) ? CodeMeasurement.sha256Hex(p) : "missing"));
+        out.add(
+            "file "
+                + name
+                + " "
+                + (Files.isRegularFile(p) ? CodeMeasurement.sha256Hex(p) : "missing"));
       }
     }
     return out;
   }
 
   /** The measurement of running {@code code} with these JVM options and facilitator arguments. */
-  public static CodeMeasurement measure(List<CodeMeasurement.FileDigest> code, List<String> jvmOptions,
-      String... facilitatorArgs) {
+  public static CodeMeasurement measure(
+      List<CodeMeasurement.FileDigest> code, List<String> jvmOptions, String... facilitatorArgs) {
     CommandLine cl = new CommandLine(new FacilitatorCommand());
     cl.parseArgs(facilitatorArgs);
     return CodeMeasurement.of(code, configuration(jvmOptions, cl.getCommandSpec()));

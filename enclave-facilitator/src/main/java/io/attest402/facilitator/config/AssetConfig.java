@@ -5,9 +5,10 @@ import io.attest402.x402.evm.Addresses;
 import java.util.Objects;
 
 /**
- * A token this facilitator settles on one network: its address and its EIP-712 domain name and version (what x402
- * offers carry in {@code extra}), plus its decimals for display, and optionally the smallest amount (base units) it
- * settles (null: {@link io.attest402.facilitator.SettleLimits#minAmount()}).
+ * A token this facilitator settles on one network: its address and its EIP-712 domain name and
+ * version (what x402 offers carry in {@code extra}), plus its decimals for display, and optionally
+ * the smallest amount (base units) it settles (null: {@link
+ * io.attest402.facilitator.SettleLimits#minAmount()}).
  */
 public record AssetConfig(
     @JsonProperty("address") String address,
@@ -28,7 +29,8 @@ public record AssetConfig(
     Objects.requireNonNull(name, "asset EIP-712 name");
     Objects.requireNonNull(version, "asset EIP-712 version");
     if (minAmount != null && minAmount.signum() <= 0) {
-      throw new IllegalArgumentException("minAmount of asset " + address + " must be at least 1 base unit");
+      throw new IllegalArgumentException(
+          "minAmount of asset " + address + " must be at least 1 base unit");
     }
   }
 

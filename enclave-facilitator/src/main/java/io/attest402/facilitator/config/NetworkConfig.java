@@ -7,11 +7,12 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One EVM chain the facilitator serves: its CAIP-2 id ({@code eip155:N}), the JSON-RPC endpoint, and the assets it
- * accepts. {@code devFunderKey} is set only on dev chains (the deployment's public deployer key), to give the
- * facilitator account gas at start. {@code rpcUrls} are further, independent nodes of the same chain: with them a
- * settlement is final only when a majority of all the nodes agree on its receipt (block hash and Transfer log), so
- * one lying node cannot make a payment look settled.
+ * One EVM chain the facilitator serves: its CAIP-2 id ({@code eip155:N}), the JSON-RPC endpoint,
+ * and the assets it accepts. {@code devFunderKey} is set only on dev chains (the deployment's
+ * public deployer key), to give the facilitator account gas at start. {@code rpcUrls} are further,
+ * independent nodes of the same chain: with them a settlement is final only when a majority of all
+ * the nodes agree on its receipt (block hash and Transfer log), so one lying node cannot make a
+ * payment look settled.
  */
 public record NetworkConfig(
     @JsonProperty("network") String network,
@@ -35,7 +36,8 @@ public record NetworkConfig(
     this(network, rpcUrl, assets, null, null);
   }
 
-  public NetworkConfig(String network, String rpcUrl, List<AssetConfig> assets, String devFunderKey) {
+  public NetworkConfig(
+      String network, String rpcUrl, List<AssetConfig> assets, String devFunderKey) {
     this(network, rpcUrl, assets, devFunderKey, null);
   }
 

@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The chains a facilitator serves. From a {@code deployment.json} (one network, the TestUSDC asset) and/or an
- * optional networks file:
+ * The chains a facilitator serves. From a {@code deployment.json} (one network, the TestUSDC asset)
+ * and/or an optional networks file:
  *
  * <pre>{"networks": [{"network": "eip155:84532", "rpcUrl": "https://...",
  *   "assets": [{"address": "0x036C...", "name": "USDC", "version": "2", "decimals": 6}]}]}</pre>
@@ -22,9 +22,10 @@ import java.util.Map;
  * A network named in both keeps the networks file's entry.
  */
 public record NetworksConfig(@JsonProperty("networks") List<NetworkConfig> networks) {
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
   public NetworksConfig {
     if (networks == null || networks.isEmpty()) {
@@ -39,14 +40,20 @@ public record NetworksConfig(@JsonProperty("networks") List<NetworkConfig> netwo
     networks = List.copyOf(networks);
   }
 
-  /** The deployment's network with its TestUSDC; dev chains (accounts present) carry the deployer key for gas. */
+  /**
+   * The deployment's network with its TestUSDC; dev chains (accounts present) carry the deployer
+   * key for gas.
+   */
   public static NetworksConfig fromDeployment(Deployment d) {
     String funder = null;
     if (d.accounts() != null && d.accounts().get("deployer") != null) {
       funder = d.accounts().get("deployer").privateKey();
     }
-    AssetConfig usdc = new AssetConfig(d.contracts().usdc(), d.usdc().name(), d.usdc().version(), d.usdc().decimals());
-    return new NetworksConfig(List.of(new NetworkConfig(d.network(), d.rpcUrl(), List.of(usdc), funder)));
+    AssetConfig usdc =
+        new AssetConfig(
+            d.contracts().usdc(), d.usdc().name(), d.usdc().version(), d.usdc().decimals());
+    return new NetworksConfig(
+        List.of(new NetworkConfig(d.network(), d.rpcUrl(), List.of(usdc), funder)));
   }
 
   public static NetworksConfig read(Path file) {
@@ -54,13 +61,17 @@ public record NetworksConfig(@JsonProperty("networks") List<NetworkConfig> netwo
       return JSON.readValue(file.toFile(), NetworksConfig.class);
     } catch (com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
       Throwable c = e.getCause() == null ? e : e.getCause();
-      throw new IllegalArgumentException("invalid networks file " + file + ": " + c.getMessage(), e);
+      throw new IllegalArgumentException(
+          "invalid networks file " + file + ": " + c.getMessage(), e);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalArgumentException("invalid networks file " + file + ": " + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(
+          "invalid networks file " + file + ": " + e.getOriginalMessage(), e);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read networks file " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot read networks file " + file + ": " + e.getMessage(), e);
     } catch (IllegalArgumentException | NullPointerException e) {
-      throw new IllegalArgumentException("invalid networks file " + file + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "invalid networks file " + file + ": " + e.getMessage(), e);
     }
   }
 

@@ -3,9 +3,11 @@ package io.attest402.facilitator.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.attest402.enclave.KeyBinding;
 import io.attest402.facilitator.Facilitator;
 import io.attest402.facilitator.RequestException;
 import io.attest402.facilitator.chain.RpcUnavailableException;
+import io.attest402.facilitator.identity.ServedIdentity;
 import io.attest402.facilitator.settle.SettlementRecord;
 import io.attest402.facilitator.store.SettlementStore;
 import io.attest402.x402.codec.X402Json;
@@ -22,8 +24,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import io.attest402.enclave.KeyBinding;
-import io.attest402.facilitator.identity.ServedIdentity;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,17 +32,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP surface, a thin layer over {@link Facilitator}: decoding and chain work run on a worker pool, never on
- * the event loop. Status semantics: an answer about a payment is 200 ({@code isValid:false}, {@code success:false},
- * {@code settlement_pending} included), as the official facilitator answers; a request that is not a payment request
- * it can serve is 400 with the official body shape, the reason code and a precise message (413 past the body
- * limit); a chain node that cannot answer is 503 with the same shape; nothing answers 500 with a stack trace.
+ * The HTTP surface, a thin layer over {@link Facilitator}: decoding and chain work run on a worker
+ * pool, never on the event loop. Status semantics: an answer about a payment is 200 ({@code
+ * isValid:false}, {@code success:false}, {@code settlement_pending} included), as the official
+ * facilitator answers; a request that is not a payment request it can serve is 400 with the
+ * official body shape, the reason code and a precise message (413 past the body limit); a chain
+ * node that cannot answer is 503 with the same shape; nothing answers 500 with a stack trace.
  */
 public final class FacilitatorRoutes {
   private static final Logger log = LoggerFactory.getLogger(FacilitatorRoutes.class);
   private static final Pattern HEX32 = Pattern.compile("0x[0-9a-fA-F]{64}");
-  /** Idempotency-Key: 1 to 128 printable ASCII characters (no spaces at the ends, no control characters). */
-  private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]([\\x20-\\x7e]{0,126}[\\x21-\\x7e])?");
+
+  /**
+   * Idempotency-Key: 1 to 128 printable ASCII characters (no spaces at the ends, no control
+   * characters).
+   */
+  private static final Pattern IDEMPOTENCY_KEY =
+      Pattern.compile("[\\x21-\\x7e]([\\x20-\\x7e]{0,126}[\\x21-\\x7e])?");
+
   public static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
   private static final String JSON = "application/json";
 
@@ -54,8 +61,15 @@ public final class FacilitatorRoutes {
 
   private final ServedIdentity identity;
 
-  /** @param identity what to serve at /attestation and the registration file; null when no TEE identity exists */
-  public FacilitatorRoutes(Facilitator facilitator, WorkerExecutor workers, int bodyLimit, Duration settleBound,
+  /**
+   * @param identity what to serve at /attestation and the registration file; null when no TEE
+   *     identity exists
+   */
+  public FacilitatorRoutes(
+      Facilitator facilitator,
+      WorkerExecutor workers,
+      int bodyLimit,
+      Duration settleBound,
       ServedIdentity identity) {
     this.facilitator = facilitator;
     this.workers = workers;
@@ -71,39 +85,67 @@ public final class FacilitatorRoutes {
 
   public Router router(Vertx vertx) {
     Router r = Router.router(vertx);
-    r.route().handler(ctx -> {
-      inFlight.incrementAndGet();
-      ctx.addEndHandler(v -> inFlight.decrementAndGet());
-      ctx.next();
-    });
-    r.post("/verify").handler(BodyHandler.create(false).setBodyLimit(bodyLimit)).handler(this::verify);
-    r.post("/settle").handler(BodyHandler.create(false).setBodyLimit(bodyLimit)).handler(this::settle);
+    r.route()
+        .handler(
+            ctx -> {
+              inFlight.incrementAndGet();
+              ctx.addEndHandler(v -> inFlight.decrementAndGet());
+              ctx.next();
+            });
+    r.post("/verify")
+        .handler(BodyHandler.create(false).setBodyLimit(bodyLimit))
+        .handler(this::verify);
+    r.post("/settle")
+        .handler(BodyHandler.create(false).setBodyLimit(bodyLimit))
+        .handler(this::settle);
     r.get("/supported").handler(ctx -> send(ctx, 200, facilitator.supported().toJson()));
     r.get("/settlements/:id").handler(this::settlement);
     r.get("/receipts").handler(this::receipts);
     r.get("/health").handler(this::health);
     r.get("/attestation").handler(this::attestation);
     r.get("/.well-known/agent-registration.json").handler(this::registrationFile);
-    r.get("/metrics").handler(ctx -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4")
-        .end(facilitator.metrics().scrape()));
-    r.errorHandler(404, ctx -> error(ctx, 404, "no route " + ctx.request().method() + " " + ctx.request().path()));
-    r.errorHandler(405, ctx -> error(ctx, 405, "method " + ctx.request().method() + " not allowed on "
-        + ctx.request().path()));
+    r.get("/metrics")
+        .handler(
+            ctx ->
+                ctx.response()
+                    .putHeader("content-type", "text/plain; version=0.0.4")
+                    .end(facilitator.metrics().scrape()));
+    r.errorHandler(
+        404,
+        ctx -> error(ctx, 404, "no route " + ctx.request().method() + " " + ctx.request().path()));
+    r.errorHandler(
+        405,
+        ctx ->
+            error(
+                ctx,
+                405,
+                "method " + ctx.request().method() + " not allowed on " + ctx.request().path()));
     r.errorHandler(413, ctx -> tooLarge(ctx));
     r.errorHandler(400, ctx -> error(ctx, 400, "bad request"));
-    r.errorHandler(500, ctx -> {
-      log.error("unhandled error on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
-      error(ctx, 500, "internal error; see the facilitator log");
-    });
+    r.errorHandler(
+        500,
+        ctx -> {
+          log.error(
+              "unhandled error on {} {}",
+              ctx.request().method(),
+              ctx.request().path(),
+              ctx.failure());
+          error(ctx, 500, "internal error; see the facilitator log");
+        });
     return r;
   }
 
   private void tooLarge(RoutingContext ctx) {
     String msg = "request body exceeds " + bodyLimit + " bytes";
     if (ctx.request().path().equals("/settle")) {
-      sendSettle(ctx, 413, SettleResponse.failure(ErrorReasons.INVALID_PAYLOAD, msg, "", "", null), msg);
+      sendSettle(
+          ctx, 413, SettleResponse.failure(ErrorReasons.INVALID_PAYLOAD, msg, "", "", null), msg);
     } else if (ctx.request().path().equals("/verify")) {
-      sendVerify(ctx, 413, VerifyResponse.invalid(ErrorReasons.INVALID_PAYLOAD, null).withInvalidMessage(msg), msg);
+      sendVerify(
+          ctx,
+          413,
+          VerifyResponse.invalid(ErrorReasons.INVALID_PAYLOAD, null).withInvalidMessage(msg),
+          msg);
     } else {
       error(ctx, 413, msg);
     }
@@ -111,7 +153,10 @@ public final class FacilitatorRoutes {
 
   // ------------------------------------------------------------------------------------------------ /verify
 
-  /** The API key check of {@code scope}; false (answered 401) when keys are configured and this one is not. */
+  /**
+   * The API key check of {@code scope}; false (answered 401) when keys are configured and this one
+   * is not.
+   */
   private boolean authorized(RoutingContext ctx, io.attest402.facilitator.ApiKeys.Scope scope) {
     io.attest402.facilitator.ApiKeys keys = facilitator.apiKeys();
     if (!keys.enabled()) {
@@ -127,9 +172,14 @@ public final class FacilitatorRoutes {
     }
     facilitator.metrics().refused("", "unauthorized");
     ctx.response().putHeader("WWW-Authenticate", "Bearer");
-    error(ctx, 401, (key == null ? "an API key is required" : "this API key is not valid") + " for "
-        + scope.name().toLowerCase(java.util.Locale.ROOT) + " on this facilitator (X-API-Key or Authorization: "
-        + "Bearer)");
+    error(
+        ctx,
+        401,
+        (key == null ? "an API key is required" : "this API key is not valid")
+            + " for "
+            + scope.name().toLowerCase(java.util.Locale.ROOT)
+            + " on this facilitator (X-API-Key or Authorization: "
+            + "Bearer)");
     return false;
   }
 
@@ -139,34 +189,58 @@ public final class FacilitatorRoutes {
     }
     long t0 = System.nanoTime();
     String body = ctx.body().asString();
-    workers.<VerifyResponse>executeBlocking(() -> {
-      FacilitatorRequest req = facilitator.decode(body == null ? "" : body);
-      return facilitator.verify(req);
-    }, false).onComplete(ar -> {
-      Duration took = Duration.ofNanos(System.nanoTime() - t0);
-      if (ar.succeeded()) {
-        VerifyResponse v = ar.result();
-        facilitator.metrics().verified(network(body), v.isValid() ? "valid" : "invalid", v.invalidReason(), took);
-        sendVerify(ctx, 200, v, null);
-        return;
-      }
-      Throwable e = ar.cause();
-      if (e instanceof RequestException re) {
-        facilitator.metrics().verified(network(body), "rejected", re.reason(), took);
-        sendVerify(ctx, re.status(), VerifyResponse.invalid(re.reason(), payer(body)).withInvalidMessage(
-            re.getMessage()), re.getMessage());
-      } else if (e instanceof RpcUnavailableException) {
-        facilitator.metrics().verified(network(body), "error", ErrorReasons.UNEXPECTED_VERIFY_ERROR, took);
-        sendVerify(ctx, 503, VerifyResponse.invalid(ErrorReasons.UNEXPECTED_VERIFY_ERROR, payer(body))
-            .withInvalidMessage("chain node unavailable: " + facilitator.redact(e.getMessage())),
-            "chain node unavailable");
-      } else {
-        log.error("verify failed unexpectedly", e);
-        facilitator.metrics().verified(network(body), "error", ErrorReasons.UNEXPECTED_VERIFY_ERROR, took);
-        sendVerify(ctx, 500, VerifyResponse.invalid(ErrorReasons.UNEXPECTED_VERIFY_ERROR, payer(body))
-            .withInvalidMessage("internal error; see the facilitator log"), "internal error");
-      }
-    });
+    workers
+        .<VerifyResponse>executeBlocking(
+            () -> {
+              FacilitatorRequest req = facilitator.decode(body == null ? "" : body);
+              return facilitator.verify(req);
+            },
+            false)
+        .onComplete(
+            ar -> {
+              Duration took = Duration.ofNanos(System.nanoTime() - t0);
+              if (ar.succeeded()) {
+                VerifyResponse v = ar.result();
+                facilitator
+                    .metrics()
+                    .verified(
+                        network(body), v.isValid() ? "valid" : "invalid", v.invalidReason(), took);
+                sendVerify(ctx, 200, v, null);
+                return;
+              }
+              Throwable e = ar.cause();
+              if (e instanceof RequestException re) {
+                facilitator.metrics().verified(network(body), "rejected", re.reason(), took);
+                sendVerify(
+                    ctx,
+                    re.status(),
+                    VerifyResponse.invalid(re.reason(), payer(body))
+                        .withInvalidMessage(re.getMessage()),
+                    re.getMessage());
+              } else if (e instanceof RpcUnavailableException) {
+                facilitator
+                    .metrics()
+                    .verified(network(body), "error", ErrorReasons.UNEXPECTED_VERIFY_ERROR, took);
+                sendVerify(
+                    ctx,
+                    503,
+                    VerifyResponse.invalid(ErrorReasons.UNEXPECTED_VERIFY_ERROR, payer(body))
+                        .withInvalidMessage(
+                            "chain node unavailable: " + facilitator.redact(e.getMessage())),
+                    "chain node unavailable");
+              } else {
+                log.error("verify failed unexpectedly", e);
+                facilitator
+                    .metrics()
+                    .verified(network(body), "error", ErrorReasons.UNEXPECTED_VERIFY_ERROR, took);
+                sendVerify(
+                    ctx,
+                    500,
+                    VerifyResponse.invalid(ErrorReasons.UNEXPECTED_VERIFY_ERROR, payer(body))
+                        .withInvalidMessage("internal error; see the facilitator log"),
+                    "internal error");
+              }
+            });
   }
 
   // ------------------------------------------------------------------------------------------------ /settle
@@ -179,71 +253,131 @@ public final class FacilitatorRoutes {
     String body = ctx.body().asString();
     List<String> keys = ctx.request().headers().getAll(IDEMPOTENCY_HEADER);
     String idempotencyKey = keys.isEmpty() ? null : keys.get(0);
-    if (keys.size() > 1 || (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches())) {
-      String msg = keys.size() > 1 ? "send one Idempotency-Key header, not " + keys.size()
-          : "Idempotency-Key must be 1 to 128 printable ASCII characters without leading or trailing spaces (got "
-              + idempotencyKey.length() + " characters" + (idempotencyKey.chars().allMatch(c -> c >= 0x20 && c < 0x7f)
-                  ? "" : ", some not printable ASCII") + ")";
-      facilitator.metrics().settled(network(body), "rejected", ErrorReasons.INVALID_PAYLOAD,
-          Duration.ofNanos(System.nanoTime() - t0));
-      sendSettle(ctx, 400, SettleResponse.failure(ErrorReasons.INVALID_PAYLOAD, msg, "", rawNetwork(body),
-          payer(body)), msg);
+    if (keys.size() > 1
+        || (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches())) {
+      String msg =
+          keys.size() > 1
+              ? "send one Idempotency-Key header, not " + keys.size()
+              : "Idempotency-Key must be 1 to 128 printable ASCII characters without leading or trailing spaces (got "
+                  + idempotencyKey.length()
+                  + " characters"
+                  + (idempotencyKey.chars().allMatch(c -> c >= 0x20 && c < 0x7f)
+                      ? ""
+                      : ", some not printable ASCII")
+                  + ")";
+      facilitator
+          .metrics()
+          .settled(
+              network(body),
+              "rejected",
+              ErrorReasons.INVALID_PAYLOAD,
+              Duration.ofNanos(System.nanoTime() - t0));
+      sendSettle(
+          ctx,
+          400,
+          SettleResponse.failure(
+              ErrorReasons.INVALID_PAYLOAD, msg, "", rawNetwork(body), payer(body)),
+          msg);
       return;
     }
-    workers.<CompletableFuture<SettleResponse>>executeBlocking(() -> {
-      FacilitatorRequest req = facilitator.decode(body == null ? "" : body);
-      return facilitator.settle(req, idempotencyKey);
-    }, false).onComplete(ar -> {
-      if (ar.failed()) {
-        settleFailed(ctx, body, ar.cause(), t0);
-        return;
-      }
-      ar.result().orTimeout(settleBound.toMillis(), TimeUnit.MILLISECONDS).whenComplete((resp, err) ->
-          ctx.vertx().runOnContext(v -> {
-            if (err != null) {
-              settleFailed(ctx, body, err, t0);
-              return;
-            }
-            Duration took = Duration.ofNanos(System.nanoTime() - t0);
-            String outcome = resp.success() ? "success"
-                : ErrorReasons.SETTLEMENT_PENDING.equals(resp.errorReason()) ? "pending" : "failed";
-            facilitator.metrics().settled(resp.network(), outcome, resp.errorReason(), took);
-            sendSettle(ctx, 200, resp, null);
-          }));
-    });
+    workers
+        .<CompletableFuture<SettleResponse>>executeBlocking(
+            () -> {
+              FacilitatorRequest req = facilitator.decode(body == null ? "" : body);
+              return facilitator.settle(req, idempotencyKey);
+            },
+            false)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                settleFailed(ctx, body, ar.cause(), t0);
+                return;
+              }
+              ar.result()
+                  .orTimeout(settleBound.toMillis(), TimeUnit.MILLISECONDS)
+                  .whenComplete(
+                      (resp, err) ->
+                          ctx.vertx()
+                              .runOnContext(
+                                  v -> {
+                                    if (err != null) {
+                                      settleFailed(ctx, body, err, t0);
+                                      return;
+                                    }
+                                    Duration took = Duration.ofNanos(System.nanoTime() - t0);
+                                    String outcome =
+                                        resp.success()
+                                            ? "success"
+                                            : ErrorReasons.SETTLEMENT_PENDING.equals(
+                                                    resp.errorReason())
+                                                ? "pending"
+                                                : "failed";
+                                    facilitator
+                                        .metrics()
+                                        .settled(resp.network(), outcome, resp.errorReason(), took);
+                                    sendSettle(ctx, 200, resp, null);
+                                  }));
+            });
   }
 
   private void settleFailed(RoutingContext ctx, String body, Throwable e, long t0) {
-    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    Throwable cause =
+        e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+            ? e.getCause()
+            : e;
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
     String network = network(body);
     String sentNetwork = rawNetwork(body);
     if (cause instanceof RequestException re) {
       facilitator.metrics().settled(network, "rejected", re.reason(), took);
-      sendSettle(ctx, re.status(), SettleResponse.failure(re.reason(), re.getMessage(), "", sentNetwork,
-          payer(body)),
+      sendSettle(
+          ctx,
+          re.status(),
+          SettleResponse.failure(re.reason(), re.getMessage(), "", sentNetwork, payer(body)),
           re.getMessage());
     } else if (cause instanceof io.attest402.facilitator.RateLimitedException rl) {
       facilitator.metrics().settled(network, "limited", ErrorReasons.UNEXPECTED_SETTLE_ERROR, took);
       ctx.response().putHeader("Retry-After", Long.toString(rl.retryAfterSeconds()));
       String msg = rl.getMessage() + "; nothing was broadcast";
-      sendSettle(ctx, 503, SettleResponse.failure(ErrorReasons.UNEXPECTED_SETTLE_ERROR, msg, "", network,
-          payer(body)), "rate limited");
+      sendSettle(
+          ctx,
+          503,
+          SettleResponse.failure(
+              ErrorReasons.UNEXPECTED_SETTLE_ERROR, msg, "", network, payer(body)),
+          "rate limited");
     } else if (cause instanceof RpcUnavailableException) {
       facilitator.metrics().settled(network, "error", ErrorReasons.UNEXPECTED_SETTLE_ERROR, took);
-      String msg = "chain node unavailable, nothing was broadcast; retry: " + facilitator.redact(cause.getMessage());
-      sendSettle(ctx, 503, SettleResponse.failure(ErrorReasons.UNEXPECTED_SETTLE_ERROR, msg, "", network,
-          payer(body)), "chain node unavailable");
+      String msg =
+          "chain node unavailable, nothing was broadcast; retry: "
+              + facilitator.redact(cause.getMessage());
+      sendSettle(
+          ctx,
+          503,
+          SettleResponse.failure(
+              ErrorReasons.UNEXPECTED_SETTLE_ERROR, msg, "", network, payer(body)),
+          "chain node unavailable");
     } else if (cause instanceof TimeoutException) {
       facilitator.metrics().settled(network, "error", ErrorReasons.UNEXPECTED_SETTLE_ERROR, took);
       String msg = "settlement did not resolve in time; settle again for its status";
-      sendSettle(ctx, 503, SettleResponse.failure(ErrorReasons.UNEXPECTED_SETTLE_ERROR, msg, "", network,
-          payer(body)), msg);
+      sendSettle(
+          ctx,
+          503,
+          SettleResponse.failure(
+              ErrorReasons.UNEXPECTED_SETTLE_ERROR, msg, "", network, payer(body)),
+          msg);
     } else {
       log.error("settle failed unexpectedly", cause);
       facilitator.metrics().settled(network, "error", ErrorReasons.UNEXPECTED_SETTLE_ERROR, took);
-      sendSettle(ctx, 500, SettleResponse.failure(ErrorReasons.UNEXPECTED_SETTLE_ERROR,
-          "internal error; see the facilitator log", "", network, payer(body)), "internal error");
+      sendSettle(
+          ctx,
+          500,
+          SettleResponse.failure(
+              ErrorReasons.UNEXPECTED_SETTLE_ERROR,
+              "internal error; see the facilitator log",
+              "",
+              network,
+              payer(body)),
+          "internal error");
     }
   }
 
@@ -252,24 +386,30 @@ public final class FacilitatorRoutes {
   private void settlement(RoutingContext ctx) {
     String id = ctx.pathParam("id");
     if (id == null || !HEX32.matcher(id).matches()) {
-      error(ctx, 400, "settlement id must be an authorization nonce or a transaction hash: 0x and 64 hex digits");
+      error(
+          ctx,
+          400,
+          "settlement id must be an authorization nonce or a transaction hash: 0x and 64 hex digits");
       return;
     }
-    workers.<List<SettlementRecord>>executeBlocking(() -> facilitator.settlements(id), false).onComplete(ar -> {
-      if (ar.failed()) {
-        log.error("settlement lookup failed", ar.cause());
-        error(ctx, 500, "journal lookup failed; see the facilitator log");
-      } else if (ar.result().isEmpty()) {
-        error(ctx, 404, "no settlement with authorization nonce or transaction hash " + id);
-      } else if (ar.result().size() == 1) {
-        send(ctx, 200, facilitator.statusOf(ar.result().get(0)));
-      } else {
-        ObjectNode o = Wire.newObject();
-        ArrayNode a = o.putArray("settlements");
-        ar.result().forEach(r -> a.add(facilitator.statusOf(r)));
-        send(ctx, 200, o);
-      }
-    });
+    workers
+        .<List<SettlementRecord>>executeBlocking(() -> facilitator.settlements(id), false)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                log.error("settlement lookup failed", ar.cause());
+                error(ctx, 500, "journal lookup failed; see the facilitator log");
+              } else if (ar.result().isEmpty()) {
+                error(ctx, 404, "no settlement with authorization nonce or transaction hash " + id);
+              } else if (ar.result().size() == 1) {
+                send(ctx, 200, facilitator.statusOf(ar.result().get(0)));
+              } else {
+                ObjectNode o = Wire.newObject();
+                ArrayNode a = o.putArray("settlements");
+                ar.result().forEach(r -> a.add(facilitator.statusOf(r)));
+                send(ctx, 200, o);
+              }
+            });
   }
 
   private void receipts(RoutingContext ctx) {
@@ -287,42 +427,55 @@ public final class FacilitatorRoutes {
       error(ctx, 400, "from must be a sequence number >= 0 and limit 1..1000");
       return;
     }
-    workers.<List<SettlementStore.ReceiptEntry>>executeBlocking(() -> facilitator.receipts(from, limit), false)
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            error(ctx, 500, "journal read failed; see the facilitator log");
-            return;
-          }
-          ObjectNode o = Wire.newObject();
-          ArrayNode a = o.putArray("receipts");
-          long next = from;
-          for (SettlementStore.ReceiptEntry e : ar.result()) {
-            a.addObject().put("sequence", e.sequence()).put("settlementId", e.settlementId()).set("receipt",
-                e.receipt());
-            next = e.sequence() + 1;
-          }
-          o.put("next", next);
-          send(ctx, 200, o);
-        });
+    workers
+        .<List<SettlementStore.ReceiptEntry>>executeBlocking(
+            () -> facilitator.receipts(from, limit), false)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                error(ctx, 500, "journal read failed; see the facilitator log");
+                return;
+              }
+              ObjectNode o = Wire.newObject();
+              ArrayNode a = o.putArray("receipts");
+              long next = from;
+              for (SettlementStore.ReceiptEntry e : ar.result()) {
+                a.addObject()
+                    .put("sequence", e.sequence())
+                    .put("settlementId", e.settlementId())
+                    .set("receipt", e.receipt());
+                next = e.sequence() + 1;
+              }
+              o.put("next", next);
+              send(ctx, 200, o);
+            });
   }
 
   // ------------------------------------------------------------------------------------------------ identity
 
   /**
-   * {@code GET /attestation}: the startup document. {@code ?nonce=HEX32}: the startup quote plus the enclave key's
-   * signature over the nonce and the time (as fresh as a new quote, since the key never leaves the enclave; no rate
-   * limit). {@code ?nonce=HEX32&fresh=1}: a new quote whose report data carries the nonce, rate-limited per client
-   * (remote address) because each one is a round trip to the TEE's quoting service.
+   * {@code GET /attestation}: the startup document. {@code ?nonce=HEX32}: the startup quote plus
+   * the enclave key's signature over the nonce and the time (as fresh as a new quote, since the key
+   * never leaves the enclave; no rate limit). {@code ?nonce=HEX32&fresh=1}: a new quote whose
+   * report data carries the nonce, rate-limited per client (remote address) because each one is a
+   * round trip to the TEE's quoting service.
    */
   private void attestation(RoutingContext ctx) {
     if (identity == null) {
-      error(ctx, 404, "this facilitator runs without a TEE identity (plain key file): it has no attestation");
+      error(
+          ctx,
+          404,
+          "this facilitator runs without a TEE identity (plain key file): it has no attestation");
       return;
     }
     String nonceParam = ctx.request().getParam("nonce");
     String freshParam = ctx.request().getParam("fresh");
-    boolean fresh = freshParam != null && (freshParam.equals("1") || freshParam.equalsIgnoreCase("true"));
-    if (freshParam != null && !fresh && !freshParam.equals("0") && !freshParam.equalsIgnoreCase("false")) {
+    boolean fresh =
+        freshParam != null && (freshParam.equals("1") || freshParam.equalsIgnoreCase("true"));
+    if (freshParam != null
+        && !fresh
+        && !freshParam.equals("0")
+        && !freshParam.equalsIgnoreCase("false")) {
       error(ctx, 400, "fresh must be 1 or 0");
       return;
     }
@@ -342,37 +495,53 @@ public final class FacilitatorRoutes {
       return;
     }
     if (!fresh) {
-      workers.<String>executeBlocking(() -> identity.enclave().document(nonce).toJson(), false).onComplete(ar -> {
-        if (ar.failed()) {
-          log.warn("signed-nonce attestation failed: {}", ar.cause().toString());
-          error(ctx, 503, "cannot sign the nonce: " + ar.cause().getMessage());
-        } else {
-          sendRaw(ctx, 200, ar.result());
-        }
-      });
+      workers
+          .<String>executeBlocking(() -> identity.enclave().document(nonce).toJson(), false)
+          .onComplete(
+              ar -> {
+                if (ar.failed()) {
+                  log.warn("signed-nonce attestation failed: {}", ar.cause().toString());
+                  error(ctx, 503, "cannot sign the nonce: " + ar.cause().getMessage());
+                } else {
+                  sendRaw(ctx, 200, ar.result());
+                }
+              });
       return;
     }
-    String client = ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
+    String client =
+        ctx.request().remoteAddress() == null
+            ? "unknown"
+            : ctx.request().remoteAddress().hostAddress();
     if (!identity.freshQuotes().tryAcquire(client)) {
       long wait = Math.max(1, identity.freshQuotes().retryAfter(client).toSeconds());
       ctx.response().putHeader("Retry-After", Long.toString(wait));
-      error(ctx, 429, "fresh quotes are rate-limited to " + identity.freshQuotes().perMinute() + " per minute per "
-          + "client; retry in " + wait + " s, or drop fresh=1: the signed-nonce answer is as fresh and unlimited");
+      error(
+          ctx,
+          429,
+          "fresh quotes are rate-limited to "
+              + identity.freshQuotes().perMinute()
+              + " per minute per "
+              + "client; retry in "
+              + wait
+              + " s, or drop fresh=1: the signed-nonce answer is as fresh and unlimited");
       return;
     }
-    workers.<String>executeBlocking(() -> identity.enclave().freshQuoteDocument(nonce).toJson(), false)
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            log.warn("quote for a fresh nonce failed: {}", ar.cause().toString());
-            error(ctx, 503, "the TEE could not produce a quote: " + ar.cause().getMessage());
-          } else {
-            sendRaw(ctx, 200, ar.result());
-          }
-        });
+    workers
+        .<String>executeBlocking(() -> identity.enclave().freshQuoteDocument(nonce).toJson(), false)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                log.warn("quote for a fresh nonce failed: {}", ar.cause().toString());
+                error(ctx, 503, "the TEE could not produce a quote: " + ar.cause().getMessage());
+              } else {
+                sendRaw(ctx, 200, ar.result());
+              }
+            });
   }
 
   private void registrationFile(RoutingContext ctx) {
-    var file = identity == null ? java.util.Optional.<String>empty() : identity.registrationFile().get();
+    var file =
+        identity == null ? java.util.Optional.<String>empty() : identity.registrationFile().get();
     if (file.isEmpty()) {
       error(ctx, 404, "this facilitator has not registered an ERC-8004 identity");
     } else {
@@ -385,14 +554,24 @@ public final class FacilitatorRoutes {
   }
 
   private void health(RoutingContext ctx) {
-    workers.<ObjectNode>executeBlocking(facilitator::health, false).onComplete(ar -> {
-      if (ar.failed()) {
-        error(ctx, 503, "health check failed: " + facilitator.redact(ar.cause().getMessage()));
-      } else {
-        // halted (receipt chain contradicts its on-chain anchor, or not checked yet): 503 with the reason
-        send(ctx, "halted".equals(ar.result().path("status").asText()) ? 503 : 200, ar.result());
-      }
-    });
+    workers
+        .<ObjectNode>executeBlocking(facilitator::health, false)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                error(
+                    ctx,
+                    503,
+                    "health check failed: " + facilitator.redact(ar.cause().getMessage()));
+              } else {
+                // halted (receipt chain contradicts its on-chain anchor, or not checked yet): 503
+                // with the reason
+                send(
+                    ctx,
+                    "halted".equals(ar.result().path("status").asText()) ? 503 : 200,
+                    ar.result());
+              }
+            });
   }
 
   // ------------------------------------------------------------------------------------------------ output
@@ -423,11 +602,16 @@ public final class FacilitatorRoutes {
     if (ctx.response().ended() || ctx.response().closed()) {
       return;
     }
-    ctx.response().setStatusCode(status).putHeader("content-type", JSON).putHeader("cache-control", "no-store")
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("content-type", JSON)
+        .putHeader("cache-control", "no-store")
         .end(X402Json.write(body));
   }
 
-  /** Best-effort network of a request body, for metrics labels and error bodies ("" when unknown). */
+  /**
+   * Best-effort network of a request body, for metrics labels and error bodies ("" when unknown).
+   */
   private String network(String body) {
     JsonNode n = peek(body).path("paymentRequirements").path("network");
     if (!n.isTextual()) {
@@ -438,7 +622,8 @@ public final class FacilitatorRoutes {
   }
 
   private static String payer(String body) {
-    JsonNode n = peek(body).path("paymentPayload").path("payload").path("authorization").path("from");
+    JsonNode n =
+        peek(body).path("paymentPayload").path("payload").path("authorization").path("from");
     return n.isTextual() && Wire.isAddress(n.textValue()) ? n.textValue() : null;
   }
 

@@ -7,11 +7,14 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * What the facilitator serves about itself: its enclave identity at {@code GET /attestation} (signed nonces
- * unlimited; fresh quotes rate-limited per client, since each one costs a quoting round trip to the TEE) and its ERC-8004 registration file at
- * {@code GET /.well-known/agent-registration.json} once it is registered.
+ * What the facilitator serves about itself: its enclave identity at {@code GET /attestation}
+ * (signed nonces unlimited; fresh quotes rate-limited per client, since each one costs a quoting
+ * round trip to the TEE) and its ERC-8004 registration file at {@code GET
+ * /.well-known/agent-registration.json} once it is registered.
  */
-public record ServedIdentity(EnclaveIdentity enclave, PerClientQuoteLimiter freshQuotes,
+public record ServedIdentity(
+    EnclaveIdentity enclave,
+    PerClientQuoteLimiter freshQuotes,
     Supplier<Optional<String>> registrationFile) {
   public ServedIdentity {
     Objects.requireNonNull(enclave, "enclave");

@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Everything the facilitator holds for one chain: its configuration, the bounded chain client, the official
- * verifier over the same node, the further nodes that must confirm receipts, the facilitator account's nonces, and
- * cached fees and balance.
+ * Everything the facilitator holds for one chain: its configuration, the bounded chain client, the
+ * official verifier over the same node, the further nodes that must confirm receipts, the
+ * facilitator account's nonces, and cached fees and balance.
  */
 public final class NetworkLane {
   private static final long FEES_TTL_MS = 1_000;
@@ -31,13 +31,21 @@ public final class NetworkLane {
   private volatile boolean rpcUp = true;
   private volatile String rpcError = "";
 
-  public NetworkLane(NetworkConfig config, SettlementChain chain, ExactEvmVerifier verifier, Clock clock) {
+  public NetworkLane(
+      NetworkConfig config, SettlementChain chain, ExactEvmVerifier verifier, Clock clock) {
     this(config, chain, List.of(), verifier, clock);
   }
 
-  /** @param witnesses the network's further nodes ({@link NetworkConfig#rpcUrls()}), asked to confirm receipts */
-  public NetworkLane(NetworkConfig config, SettlementChain chain, List<SettlementChain> witnesses,
-      ExactEvmVerifier verifier, Clock clock) {
+  /**
+   * @param witnesses the network's further nodes ({@link NetworkConfig#rpcUrls()}), asked to
+   *     confirm receipts
+   */
+  public NetworkLane(
+      NetworkConfig config,
+      SettlementChain chain,
+      List<SettlementChain> witnesses,
+      ExactEvmVerifier verifier,
+      Clock clock) {
     this.config = Objects.requireNonNull(config, "config");
     this.chain = Objects.requireNonNull(chain, "chain");
     this.witnesses = List.copyOf(witnesses);
@@ -84,7 +92,9 @@ public final class NetworkLane {
     return nonces;
   }
 
-  /** The node's fee market, fetched at most once a second (callers cap it with {@link FeePolicy}). */
+  /**
+   * The node's fee market, fetched at most once a second (callers cap it with {@link FeePolicy}).
+   */
   public synchronized FeeMarket feeMarket() {
     long now = clock.millis();
     if (fees == null || now - feesAt >= FEES_TTL_MS) {

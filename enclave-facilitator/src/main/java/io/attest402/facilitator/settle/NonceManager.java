@@ -8,13 +8,15 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The facilitator account's transaction nonces on one chain, handed out without waiting for receipts.
+ * The facilitator account's transaction nonces on one chain, handed out without waiting for
+ * receipts.
  *
- * <p>Every nonce below {@link #next()} is in exactly one of: mined (below the chain's latest count), assigned to a
- * journaled settlement transaction, reserved (handed out, being signed and journaled), or free (handed back after a
- * node refused the transaction, or found unaccounted for). Free nonces are reused first, lowest first, so no gap
- * stays open for long; one that stays free past a bound is filled by a zero-value self-transfer (see
- * {@link #takeStaleFree}). After errors, {@link #resync} moves {@code next} up to the chain's pending count.
+ * <p>Every nonce below {@link #next()} is in exactly one of: mined (below the chain's latest
+ * count), assigned to a journaled settlement transaction, reserved (handed out, being signed and
+ * journaled), or free (handed back after a node refused the transaction, or found unaccounted for).
+ * Free nonces are reused first, lowest first, so no gap stays open for long; one that stays free
+ * past a bound is filled by a zero-value self-transfer (see {@link #takeStaleFree}). After errors,
+ * {@link #resync} moves {@code next} up to the chain's pending count.
  */
 public final class NonceManager {
   private final Clock clock;
@@ -27,7 +29,10 @@ public final class NonceManager {
     this.clock = clock;
   }
 
-  /** Starts at {@code max(chainPending, highest journaled nonce + 1)} with the journal's in-flight assignments. */
+  /**
+   * Starts at {@code max(chainPending, highest journaled nonce + 1)} with the journal's in-flight
+   * assignments.
+   */
   public synchronized void init(long chainPending, Map<Long, Long> journaled) {
     assigned.clear();
     reserved.clear();
@@ -84,14 +89,16 @@ public final class NonceManager {
     }
   }
 
-  /** Settlement {@code id} no longer uses {@code nonce} (it finished, or moved to another nonce). */
+  /**
+   * Settlement {@code id} no longer uses {@code nonce} (it finished, or moved to another nonce).
+   */
   public synchronized void unassign(long nonce, long id) {
     assigned.remove(nonce, id);
   }
 
   /**
-   * Catches up with the chain: nonces below {@code chainPending} are taken (by us or anyone); {@code next} moves up
-   * if the chain is ahead.
+   * Catches up with the chain: nonces below {@code chainPending} are taken (by us or anyone);
+   * {@code next} moves up if the chain is ahead.
    */
   public synchronized void resync(long chainPending) {
     if (chainPending > next) {
@@ -101,8 +108,9 @@ public final class NonceManager {
   }
 
   /**
-   * Housekeeping against the chain's mined count {@code latest}: forgets everything below it, and marks as free any
-   * nonce in {@code [latest, next)} that no journaled or reserved transaction holds (after a crash, say).
+   * Housekeeping against the chain's mined count {@code latest}: forgets everything below it, and
+   * marks as free any nonce in {@code [latest, next)} that no journaled or reserved transaction
+   * holds (after a crash, say).
    */
   public synchronized void observeLatest(long latest) {
     assigned.keySet().removeIf(n -> n < latest);
@@ -115,7 +123,10 @@ public final class NonceManager {
     }
   }
 
-  /** Free nonces older than {@code ageMs}, removed from the free set: the caller fills them with no-op transactions. */
+  /**
+   * Free nonces older than {@code ageMs}, removed from the free set: the caller fills them with
+   * no-op transactions.
+   */
   public synchronized List<Long> takeStaleFree(long ageMs) {
     long now = clock.millis();
     List<Long> out = new ArrayList<>();
@@ -131,7 +142,10 @@ public final class NonceManager {
     return out;
   }
 
-  /** A filler for {@code nonce} was sent (or refused): it no longer needs tracking beyond the chain's count. */
+  /**
+   * A filler for {@code nonce} was sent (or refused): it no longer needs tracking beyond the
+   * chain's count.
+   */
   public synchronized void fillerDone(long nonce, boolean sent) {
     reserved.remove(nonce);
     if (!sent && nonce < next) {
@@ -145,7 +159,14 @@ public final class NonceManager {
 
   @Override
   public synchronized String toString() {
-    return "NonceManager[next=" + next + ", assigned=" + assigned.size() + ", reserved=" + reserved.keySet()
-        + ", free=" + free.keySet() + "]";
+    return "NonceManager[next="
+        + next
+        + ", assigned="
+        + assigned.size()
+        + ", reserved="
+        + reserved.keySet()
+        + ", free="
+        + free.keySet()
+        + "]";
   }
 }

@@ -1,10 +1,11 @@
 package io.attest402.facilitator.settle;
 
 /**
- * A final outcome to journal: settled, or failed with the official reason. {@code txHash} is the mined transaction
- * ("" when none of ours was mined).
+ * A final outcome to journal: settled, or failed with the official reason. {@code txHash} is the
+ * mined transaction ("" when none of ours was mined).
  */
-public record Outcome(boolean success, String txHash, Long blockNumber, String errorReason, String errorMessage) {
+public record Outcome(
+    boolean success, String txHash, Long blockNumber, String errorReason, String errorMessage) {
   public static Outcome settled(String txHash, long block) {
     return new Outcome(true, txHash, block, null, null);
   }

@@ -31,13 +31,15 @@ import org.web3j.crypto.TransactionDecoder;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 
 /**
- * Drives every journaled in-flight settlement to a final outcome, on one thread: it fetches receipts for all their
- * transactions in one batch per chain and journals the outcome (settled only with a matching Transfer log, and with
- * several nodes only when a quorum agrees on the receipt); re-broadcasts unmined transactions (a node may have lost
- * them); replaces a transaction unmined past {@link FacilitatorOptions#replaceAfter()} with bumped fees (within the
- * caps) at the same nonce; when a settlement's nonce was taken by some other transaction, reads
- * {@code authorizationState} to decide between "used elsewhere" and re-signing at a new nonce; and fills
- * account-nonce gaps. It also keeps each lane's view of its chain (checked chain id, account nonces, balance).
+ * Drives every journaled in-flight settlement to a final outcome, on one thread: it fetches
+ * receipts for all their transactions in one batch per chain and journals the outcome (settled only
+ * with a matching Transfer log, and with several nodes only when a quorum agrees on the receipt);
+ * re-broadcasts unmined transactions (a node may have lost them); replaces a transaction unmined
+ * past {@link FacilitatorOptions#replaceAfter()} with bumped fees (within the caps) at the same
+ * nonce; when a settlement's nonce was taken by some other transaction, reads {@code
+ * authorizationState} to decide between "used elsewhere" and re-signing at a new nonce; and fills
+ * account-nonce gaps. It also keeps each lane's view of its chain (checked chain id, account
+ * nonces, balance).
  */
 final class Reconciler {
   private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
@@ -58,9 +60,18 @@ final class Reconciler {
   private final Thread thread;
   private volatile boolean running;
 
-  /** @param onFinal called with each settlement the reconciler journals as final */
-  Reconciler(Map<String, NetworkLane> lanes, SettlementStore store, EnclaveKey key, Clock clock,
-      FacilitatorOptions options, ReceiptIssuer issuer, FacilitatorMetrics metrics, TransactionSender sender,
+  /**
+   * @param onFinal called with each settlement the reconciler journals as final
+   */
+  Reconciler(
+      Map<String, NetworkLane> lanes,
+      SettlementStore store,
+      EnclaveKey key,
+      Clock clock,
+      FacilitatorOptions options,
+      ReceiptIssuer issuer,
+      FacilitatorMetrics metrics,
+      TransactionSender sender,
       Consumer<SettlementRecord> onFinal) {
     this.lanes = lanes;
     this.store = store;
@@ -99,9 +110,9 @@ final class Reconciler {
   }
 
   /**
-   * Every node of the lane must report the configured chain id: a node of another chain would have the facilitator
-   * sign what it says. Checked at start (a mismatch refuses to start) and, for a node down at start, before the lane
-   * is first used.
+   * Every node of the lane must report the configured chain id: a node of another chain would have
+   * the facilitator sign what it says. Checked at start (a mismatch refuses to start) and, for a
+   * node down at start, before the lane is first used.
    *
    * @throws IllegalStateException on a mismatch
    */
@@ -115,8 +126,16 @@ final class Reconciler {
     for (int i = 0; i < all.size(); i++) {
       long reported = all.get(i).reportedChainId();
       if (reported != lane.config().chainId()) {
-        throw new IllegalStateException("RPC node #" + (i + 1) + " of " + lane.network() + " reports chain id "
-            + reported + ", not " + lane.config().chainId() + ": refusing to use it (wrong node or a lying one)");
+        throw new IllegalStateException(
+            "RPC node #"
+                + (i + 1)
+                + " of "
+                + lane.network()
+                + " reports chain id "
+                + reported
+                + ", not "
+                + lane.config().chainId()
+                + ": refusing to use it (wrong node or a lying one)");
       }
     }
     lane.chainIdChecked(true);
@@ -137,8 +156,12 @@ final class Reconciler {
     }
     lane.nonces().init(pending, journaled);
     lane.rpcUp(true, null);
-    log.info("network={} account={} nonces start at {} ({} in flight)", lane.network(), key.address(),
-        lane.nonces().next(), journaled.size());
+    log.info(
+        "network={} account={} nonces start at {} ({} in flight)",
+        lane.network(),
+        key.address(),
+        lane.nonces().next(),
+        journaled.size());
   }
 
   private void reconcileLoop() {
@@ -197,8 +220,10 @@ final class Reconciler {
   private void reconcileLane(NetworkLane lane, List<SettlementRecord> recs) {
     long latest = lane.chain().nonce(key.address(), false);
     lane.nonces().observeLatest(latest);
-    List<SettlementRecord> signed = recs.stream().filter(r -> r.state() != SettlementState.CLAIMED
-        && !r.attempts().isEmpty()).toList();
+    List<SettlementRecord> signed =
+        recs.stream()
+            .filter(r -> r.state() != SettlementState.CLAIMED && !r.attempts().isEmpty())
+            .toList();
     if (!signed.isEmpty()) {
       Set<String> hashes = new HashSet<>();
       signed.forEach(r -> r.attempts().forEach(a -> hashes.add(a.txHash())));
@@ -226,7 +251,8 @@ final class Reconciler {
     }
   }
 
-  private static TransactionReceipt receiptOf(SettlementRecord r, Map<String, TransactionReceipt> receipts) {
+  private static TransactionReceipt receiptOf(
+      SettlementRecord r, Map<String, TransactionReceipt> receipts) {
     for (TxAttempt a : r.attempts()) {
       TransactionReceipt t = receipts.get(a.txHash());
       if (t != null) {
@@ -241,22 +267,41 @@ final class Reconciler {
     TxAttempt last = r.latestAttempt();
     boolean stuck = now - last.createdAt().toEpochMilli() >= options.replaceAfter().toMillis();
     Optional<Fees> bump = Optional.empty();
-    if (stuck && r.currentAttempts().size() <= options.maxReplacements() && r.accountNonce() != null) {
+    if (stuck
+        && r.currentAttempts().size() <= options.maxReplacements()
+        && r.accountNonce() != null) {
       try {
-        bump = sender.feePolicy().bumped(new Fees(last.maxFeePerGas(), last.maxPriorityFeePerGas()), options.feeBumpPercent(),
-            lane.feeMarket());
+        bump =
+            sender
+                .feePolicy()
+                .bumped(
+                    new Fees(last.maxFeePerGas(), last.maxPriorityFeePerGas()),
+                    options.feeBumpPercent(),
+                    lane.feeMarket());
       } catch (FeePolicy.FeeCapExceededException e) {
-        log.warn("settlement id={} tx={} unmined; not replaced: {}", r.id(), last.txHash(), e.getMessage());
+        log.warn(
+            "settlement id={} tx={} unmined; not replaced: {}",
+            r.id(),
+            last.txHash(),
+            e.getMessage());
       }
     }
     if (bump.isPresent()) {
       Fees bumped = bump.get();
       String data = TransactionDecoder.decode(last.rawTx()).getData();
-      TxAttempt a = sender.signAndJournal(lane, r.id(), r.key().asset(), data, last.gasLimit(), r.accountNonce(), bumped);
+      TxAttempt a =
+          sender.signAndJournal(
+              lane, r.id(), r.key().asset(), data, last.gasLimit(), r.accountNonce(), bumped);
       SendResult s = sender.send(lane, a, "replacement");
-      log.info("settlement id={} tx={} unmined for {}s: replaced by tx={} (maxFee {} -> {}): {}", r.id(),
-          last.txHash(), (now - last.createdAt().toEpochMilli()) / 1000, a.txHash(), last.maxFeePerGas(),
-          bumped.maxFeePerGas(), s.kind());
+      log.info(
+          "settlement id={} tx={} unmined for {}s: replaced by tx={} (maxFee {} -> {}): {}",
+          r.id(),
+          last.txHash(),
+          (now - last.createdAt().toEpochMilli()) / 1000,
+          a.txHash(),
+          last.maxFeePerGas(),
+          bumped.maxFeePerGas(),
+          s.kind());
       afterResend(r, s);
       return;
     }
@@ -264,7 +309,12 @@ final class Reconciler {
     if (sentAt == null || now - sentAt >= options.rebroadcastInterval().toMillis()) {
       SendResult s = sender.send(lane, last, "rebroadcast");
       if (sentAt == null || s.kind() != SendResult.Kind.ALREADY_KNOWN) {
-        log.info("settlement id={} tx={} re-broadcast: {} {}", r.id(), last.txHash(), s.kind(), s.message());
+        log.info(
+            "settlement id={} tx={} re-broadcast: {} {}",
+            r.id(),
+            last.txHash(),
+            s.kind(),
+            s.message());
       }
       afterResend(r, s);
     }
@@ -277,37 +327,60 @@ final class Reconciler {
   }
 
   /**
-   * The settlement's account nonce is mined but none of its transactions is: another transaction took the nonce. If
-   * the authorization is used, someone else settled it; otherwise sign it again at a new nonce while it is valid.
+   * The settlement's account nonce is mined but none of its transactions is: another transaction
+   * took the nonce. If the authorization is used, someone else settled it; otherwise sign it again
+   * at a new nonce while it is valid.
    */
   private void nonceTaken(NetworkLane lane, SettlementRecord r) {
-    Map<String, TransactionReceipt> again = lane.chain().receipts(r.attempts().stream().map(TxAttempt::txHash)
-        .toList());
+    Map<String, TransactionReceipt> again =
+        lane.chain().receipts(r.attempts().stream().map(TxAttempt::txHash).toList());
     TransactionReceipt receipt = receiptOf(r, again);
     if (receipt != null) {
       finalizeMined(lane, r, receipt);
       return;
     }
     lane.nonces().unassign(r.accountNonce(), r.id());
-    boolean used = lane.chain().authorizationState(r.key().asset(), r.key().payer(), r.key().nonce());
+    boolean used =
+        lane.chain().authorizationState(r.key().asset(), r.key().payer(), r.key().nonce());
     if (used) {
-      finish(lane, r, Outcome.failed(ErrorReasons.NONCE_ALREADY_USED,
-          "the authorization was used by a transaction this facilitator did not send", "", null));
+      finish(
+          lane,
+          r,
+          Outcome.failed(
+              ErrorReasons.NONCE_ALREADY_USED,
+              "the authorization was used by a transaction this facilitator did not send",
+              "",
+              null));
       return;
     }
     long nowSeconds = Math.floorDiv(clock.millis(), 1000L);
-    if (r.validBefore().compareTo(BigInteger.valueOf(nowSeconds + ExactEvmVerifier.VALID_BEFORE_BUFFER_SECONDS)) < 0) {
-      finish(lane, r, Outcome.failed(ErrorReasons.VALID_BEFORE_EXPIRED,
-          "the settlement transaction was dropped and the authorization has expired; nothing was transferred", "",
-          null));
+    if (r.validBefore()
+            .compareTo(
+                BigInteger.valueOf(nowSeconds + ExactEvmVerifier.VALID_BEFORE_BUFFER_SECONDS))
+        < 0) {
+      finish(
+          lane,
+          r,
+          Outcome.failed(
+              ErrorReasons.VALID_BEFORE_EXPIRED,
+              "the settlement transaction was dropped and the authorization has expired; nothing was transferred",
+              "",
+              null));
       return;
     }
     TxAttempt last = r.latestAttempt();
     String data = TransactionDecoder.decode(last.rawTx()).getData();
-    TxAttempt a = sender.signAndJournal(lane, r.id(), r.key().asset(), data, last.gasLimit(), null, null);
+    TxAttempt a =
+        sender.signAndJournal(lane, r.id(), r.key().asset(), data, last.gasLimit(), null, null);
     SendResult s = sender.send(lane, a, "resign");
-    log.warn("settlement id={} accountNonce={} was taken by another transaction: signed again as tx={} "
-        + "accountNonce={}: {}", r.id(), r.accountNonce(), a.txHash(), a.accountNonce(), s.kind());
+    log.warn(
+        "settlement id={} accountNonce={} was taken by another transaction: signed again as tx={} "
+            + "accountNonce={}: {}",
+        r.id(),
+        r.accountNonce(),
+        a.txHash(),
+        a.accountNonce(),
+        s.kind());
     afterResend(r, s);
   }
 
@@ -321,10 +394,14 @@ final class Reconciler {
     Outcome o;
     if (!receipt.isStatusOK()) {
       o = Outcome.failed(ErrorReasons.TRANSACTION_FAILED, "transaction reverted", tx, block);
-    } else if (!TransferLogs.hasMatchingTransfer(receipt.getLogs(), r.key().asset(), r.key().payer(), r.payTo(),
-        r.amount())) {
-      o = Outcome.failed(ErrorReasons.TRANSFER_EVENT_MISMATCH,
-          "transaction mined without the Transfer(from, to, value) log of the authorization", tx, block);
+    } else if (!TransferLogs.hasMatchingTransfer(
+        receipt.getLogs(), r.key().asset(), r.key().payer(), r.payTo(), r.amount())) {
+      o =
+          Outcome.failed(
+              ErrorReasons.TRANSFER_EVENT_MISMATCH,
+              "transaction mined without the Transfer(from, to, value) log of the authorization",
+              tx,
+              block);
     } else {
       o = Outcome.settled(tx, block);
     }
@@ -335,16 +412,20 @@ final class Reconciler {
   private record Verdict(String blockHash, boolean statusOk, boolean transferMatches) {}
 
   private static Verdict verdict(SettlementRecord r, TransactionReceipt t) {
-    return new Verdict(t.getBlockHash() == null ? "" : t.getBlockHash().toLowerCase(java.util.Locale.ROOT),
-        t.isStatusOK(), TransferLogs.hasMatchingTransfer(t.getLogs(), r.key().asset(), r.key().payer(), r.payTo(),
-            r.amount()));
+    return new Verdict(
+        t.getBlockHash() == null ? "" : t.getBlockHash().toLowerCase(java.util.Locale.ROOT),
+        t.isStatusOK(),
+        TransferLogs.hasMatchingTransfer(
+            t.getLogs(), r.key().asset(), r.key().payer(), r.payTo(), r.amount()));
   }
 
   /**
-   * The receipt a quorum of the lane's nodes agrees on (same block hash, status and Transfer log), or null when
-   * there is no such quorum yet: the settlement stays in flight, nothing is signed. With one node that node's word.
+   * The receipt a quorum of the lane's nodes agrees on (same block hash, status and Transfer log),
+   * or null when there is no such quorum yet: the settlement stays in flight, nothing is signed.
+   * With one node that node's word.
    */
-  private TransactionReceipt confirmed(NetworkLane lane, SettlementRecord r, TransactionReceipt primary) {
+  private TransactionReceipt confirmed(
+      NetworkLane lane, SettlementRecord r, TransactionReceipt primary) {
     if (lane.witnesses().isEmpty()) {
       return primary;
     }
@@ -367,8 +448,13 @@ final class Reconciler {
       }
     }
     if (unconfirmedOnce.add(r.id())) {
-      log.warn("settlement id={} network={}: the nodes do not agree on its receipt yet ({} versions, quorum {}): "
-          + "not final", r.id(), lane.network(), votes.size(), lane.receiptQuorum());
+      log.warn(
+          "settlement id={} network={}: the nodes do not agree on its receipt yet ({} versions, quorum {}): "
+              + "not final",
+          r.id(),
+          lane.network(),
+          votes.size(),
+          lane.receiptQuorum());
     }
     metrics.refused(lane.network(), "receipt_no_quorum");
     return null;
@@ -382,8 +468,14 @@ final class Reconciler {
     }
     sender.forget(r.attempts());
     metrics.outcome(lane.network(), o.success(), o.errorReason());
-    log.info("settlement id={} final: {} tx={} block={} reason={} seq={}", r.id(), fin.state(), fin.txHash(),
-        fin.blockNumber(), fin.errorReason(), fin.outcomeSeq());
+    log.info(
+        "settlement id={} final: {} tx={} block={} reason={} seq={}",
+        r.id(),
+        fin.state(),
+        fin.txHash(),
+        fin.blockNumber(),
+        fin.errorReason(),
+        fin.outcomeSeq());
     onFinal.accept(fin);
   }
 

@@ -9,10 +9,11 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The rate limits of new settlements: per payer and per payTo (token buckets refilling per minute) and the gas the
- * facilitator's account spends per hour on one network. Only authorizations that verified are counted, so nobody
- * can spend a victim's allowance with forged requests. Bounded: the least recently used buckets are dropped past
- * {@link #MAX_TRACKED} addresses (a dropped bucket starts full again, which is lenient, never stricter).
+ * The rate limits of new settlements: per payer and per payTo (token buckets refilling per minute)
+ * and the gas the facilitator's account spends per hour on one network. Only authorizations that
+ * verified are counted, so nobody can spend a victim's allowance with forged requests. Bounded: the
+ * least recently used buckets are dropped past {@link #MAX_TRACKED} addresses (a dropped bucket
+ * starts full again, which is lenient, never stricter).
  */
 final class SettleGuard {
   static final int MAX_TRACKED = 100_000;
@@ -26,8 +27,11 @@ final class SettleGuard {
   SettleGuard(SettleLimits limits, Clock clock) {
     this.limits = limits;
     this.clock = clock;
-    this.gas = limits.gasBudgetPerHour() == 0 ? null
-        : new Bucket(limits.gasBudgetPerHour(), limits.gasBudgetPerHour() / 3_600_000.0, clock.millis());
+    this.gas =
+        limits.gasBudgetPerHour() == 0
+            ? null
+            : new Bucket(
+                limits.gasBudgetPerHour(), limits.gasBudgetPerHour() / 3_600_000.0, clock.millis());
   }
 
   private static Map<String, Bucket> lru() {
@@ -41,22 +45,48 @@ final class SettleGuard {
     };
   }
 
-  /** Takes one settlement from the payer's and the payTo's buckets, or throws without taking either. */
+  /**
+   * Takes one settlement from the payer's and the payTo's buckets, or throws without taking either.
+   */
   synchronized void admit(String payer, String payTo) {
     long now = clock.millis();
-    Bucket p = limits.settlesPerPayerPerMinute() == 0 ? null : payers.computeIfAbsent(payer.toLowerCase(Locale.ROOT),
-        k -> new Bucket(limits.settlesPerPayerPerMinute(), limits.settlesPerPayerPerMinute() / 60_000.0, now));
-    Bucket t = limits.settlesPerPayToPerMinute() == 0 ? null : payTos.computeIfAbsent(payTo.toLowerCase(Locale.ROOT),
-        k -> new Bucket(limits.settlesPerPayToPerMinute(), limits.settlesPerPayToPerMinute() / 60_000.0, now));
+    Bucket p =
+        limits.settlesPerPayerPerMinute() == 0
+            ? null
+            : payers.computeIfAbsent(
+                payer.toLowerCase(Locale.ROOT),
+                k ->
+                    new Bucket(
+                        limits.settlesPerPayerPerMinute(),
+                        limits.settlesPerPayerPerMinute() / 60_000.0,
+                        now));
+    Bucket t =
+        limits.settlesPerPayToPerMinute() == 0
+            ? null
+            : payTos.computeIfAbsent(
+                payTo.toLowerCase(Locale.ROOT),
+                k ->
+                    new Bucket(
+                        limits.settlesPerPayToPerMinute(),
+                        limits.settlesPerPayToPerMinute() / 60_000.0,
+                        now));
     if (p != null && !p.has(1, now)) {
-      throw new RateLimitedException("payer_rate", p.waitFor(1, now), "this payer has made "
-          + limits.settlesPerPayerPerMinute() + " settlements in the last minute, the most this facilitator settles; "
-          + "retry later");
+      throw new RateLimitedException(
+          "payer_rate",
+          p.waitFor(1, now),
+          "this payer has made "
+              + limits.settlesPerPayerPerMinute()
+              + " settlements in the last minute, the most this facilitator settles; "
+              + "retry later");
     }
     if (t != null && !t.has(1, now)) {
-      throw new RateLimitedException("pay_to_rate", t.waitFor(1, now), "this payTo has received "
-          + limits.settlesPerPayToPerMinute() + " settlements in the last minute, the most this facilitator settles; "
-          + "retry later");
+      throw new RateLimitedException(
+          "pay_to_rate",
+          t.waitFor(1, now),
+          "this payTo has received "
+              + limits.settlesPerPayToPerMinute()
+              + " settlements in the last minute, the most this facilitator settles; "
+              + "retry later");
     }
     if (p != null) {
       p.take(1);
@@ -73,8 +103,12 @@ final class SettleGuard {
     }
     long now = clock.millis();
     if (!gas.has(gasLimit, now)) {
-      throw new RateLimitedException("gas_budget", gas.waitFor(gasLimit, now), "the facilitator's gas budget of "
-          + limits.gasBudgetPerHour() + " gas per hour is spent; retry later");
+      throw new RateLimitedException(
+          "gas_budget",
+          gas.waitFor(gasLimit, now),
+          "the facilitator's gas budget of "
+              + limits.gasBudgetPerHour()
+              + " gas per hour is spent; retry later");
     }
     gas.take(gasLimit);
   }

@@ -39,32 +39,37 @@ import org.slf4j.LoggerFactory;
 import org.web3j.utils.Numeric;
 
 /**
- * Settles EIP-3009 authorizations: at most one transaction on chain per authorization, whatever the number of
- * concurrent or repeated requests, crashes or node failures.
+ * Settles EIP-3009 authorizations: at most one transaction on chain per authorization, whatever the
+ * number of concurrent or repeated requests, crashes or node failures.
  *
- * <p><b>One settlement</b> ({@link #settle}): look the authorization up in the journal (a known one is answered from
- * there, waiting a bounded time for its receipt); otherwise, single-flight per authorization in this process, re-verify
- * it as the official facilitator does at settle time (no simulation), claim it in the journal (unique per
- * authorization), estimate gas (a would-revert call fails here with the official reason, nothing sent), reserve an
- * account nonce, sign, <em>journal the signed transaction and its hash</em>, then broadcast. The caller waits for the
- * receipt at most {@link FacilitatorOptions#receiptWait()}; past that it gets {@code settlement_pending} with the hash.
+ * <p><b>One settlement</b> ({@link #settle}): look the authorization up in the journal (a known one
+ * is answered from there, waiting a bounded time for its receipt); otherwise, single-flight per
+ * authorization in this process, re-verify it as the official facilitator does at settle time (no
+ * simulation), claim it in the journal (unique per authorization), estimate gas (a would-revert
+ * call fails here with the official reason, nothing sent), reserve an account nonce, sign,
+ * <em>journal the signed transaction and its hash</em>, then broadcast. The caller waits for the
+ * receipt at most {@link FacilitatorOptions#receiptWait()}; past that it gets {@code
+ * settlement_pending} with the hash.
  *
- * <p>This class is the settle path and the answers; {@link TransactionSender} signs, journals and sends
- * transactions, and {@link Reconciler} owns the following.
+ * <p>This class is the settle path and the answers; {@link TransactionSender} signs, journals and
+ * sends transactions, and {@link Reconciler} owns the following.
  *
- * <p><b>The reconciler</b> (one thread) drives every journaled in-flight settlement to a final outcome: it fetches
- * receipts for all their transactions in one batch per chain and journals the outcome (settled only with a matching
- * Transfer log); re-broadcasts unmined transactions (a node may have lost them); replaces a transaction unmined past
- * {@link FacilitatorOptions#replaceAfter()} with bumped fees at the same nonce; when a settlement's nonce was taken by
- * some other transaction, reads {@code authorizationState} to decide between "used elsewhere" and re-signing at a new
- * nonce; and fills account-nonce gaps with zero-value self-transfers.
+ * <p><b>The reconciler</b> (one thread) drives every journaled in-flight settlement to a final
+ * outcome: it fetches receipts for all their transactions in one batch per chain and journals the
+ * outcome (settled only with a matching Transfer log); re-broadcasts unmined transactions (a node
+ * may have lost them); replaces a transaction unmined past {@link
+ * FacilitatorOptions#replaceAfter()} with bumped fees at the same nonce; when a settlement's nonce
+ * was taken by some other transaction, reads {@code authorizationState} to decide between "used
+ * elsewhere" and re-signing at a new nonce; and fills account-nonce gaps with zero-value
+ * self-transfers.
  *
- * <p><b>Recovery</b> ({@link #start}): claims that never got a signed transaction are dropped (nothing reached a
- * chain; a retry starts afresh); every signed transaction in the journal is re-broadcast and reconciled; account
- * nonces restart from {@code max(chain pending count, highest journaled + 1)}.
+ * <p><b>Recovery</b> ({@link #start}): claims that never got a signed transaction are dropped
+ * (nothing reached a chain; a retry starts afresh); every signed transaction in the journal is
+ * re-broadcast and reconciled; account nonces restart from {@code max(chain pending count, highest
+ * journaled + 1)}.
  *
- * <p>No Vert.x here: callers run {@link #settle} on a worker thread (its preparation blocks on the chain) and get
- * a future for the bounded wait.
+ * <p>No Vert.x here: callers run {@link #settle} on a worker thread (its preparation blocks on the
+ * chain) and get a future for the bounded wait.
  */
 public final class SettlementEngine implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SettlementEngine.class);
@@ -82,14 +87,16 @@ public final class SettlementEngine implements AutoCloseable {
   private final Reconciler reconciler;
   private final Map<String, SettleGuard> guards = new ConcurrentHashMap<>();
 
-  private final ConcurrentHashMap<SettlementKey, CompletableFuture<Prepared>> preparing = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<Long, CompletableFuture<SettlementRecord>> finals = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<SettlementKey, CompletableFuture<Prepared>> preparing =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Long, CompletableFuture<SettlementRecord>> finals =
+      new ConcurrentHashMap<>();
   private final ScheduledExecutorService timer;
   private volatile boolean closing;
 
   /**
-   * The outcome of preparing a settlement: a journaled row (claimed by this request, or by another process), or a
-   * failure with nothing on chain.
+   * The outcome of preparing a settlement: a journaled row (claimed by this request, or by another
+   * process), or a failure with nothing on chain.
    */
   private record Prepared(Long id, SettleResponse failure, boolean claimedElsewhere) {
     Prepared(Long id, SettleResponse failure) {
@@ -97,8 +104,14 @@ public final class SettlementEngine implements AutoCloseable {
     }
   }
 
-  public SettlementEngine(List<NetworkLane> lanes, SettlementStore store, EnclaveKey key, Clock clock,
-      FacilitatorOptions options, ReceiptIssuer issuer, FacilitatorMetrics metrics) {
+  public SettlementEngine(
+      List<NetworkLane> lanes,
+      SettlementStore store,
+      EnclaveKey key,
+      Clock clock,
+      FacilitatorOptions options,
+      ReceiptIssuer issuer,
+      FacilitatorMetrics metrics) {
     Map<String, NetworkLane> m = new LinkedHashMap<>();
     lanes.forEach(l -> m.put(l.network(), l));
     this.lanes = Map.copyOf(m);
@@ -110,18 +123,30 @@ public final class SettlementEngine implements AutoCloseable {
     this.metrics = metrics;
     this.limits = options.limits();
     this.sender = new TransactionSender(store, key, clock, options, metrics, new FeePolicy(limits));
-    this.reconciler = new Reconciler(this.lanes, store, key, clock, options, issuer, metrics, sender, fin -> {
-      CompletableFuture<SettlementRecord> f = finals.remove(fin.id());
-      if (f != null) {
-        f.complete(fin);
-      }
-    });
+    this.reconciler =
+        new Reconciler(
+            this.lanes,
+            store,
+            key,
+            clock,
+            options,
+            issuer,
+            metrics,
+            sender,
+            fin -> {
+              CompletableFuture<SettlementRecord> f = finals.remove(fin.id());
+              if (f != null) {
+                f.complete(fin);
+              }
+            });
     this.lanes.keySet().forEach(n -> guards.put(n, new SettleGuard(limits, clock)));
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "settlement-timer");
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "settlement-timer");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   public SettleLimits limits() {
@@ -147,10 +172,17 @@ public final class SettlementEngine implements AutoCloseable {
     for (SettlementRecord r : store.inFlight()) {
       if (r.state() == SettlementState.CLAIMED) {
         store.abandon(r.id());
-        log.info("settlement id={} recovery: claimed but never signed, dropped (nothing was broadcast)", r.id());
+        log.info(
+            "settlement id={} recovery: claimed but never signed, dropped (nothing was broadcast)",
+            r.id());
       } else {
-        log.info("settlement id={} recovery: {} with {} transaction(s), latest tx={} accountNonce={}",
-            r.id(), r.state(), r.attempts().size(), r.txHash(), r.accountNonce());
+        log.info(
+            "settlement id={} recovery: {} with {} transaction(s), latest tx={} accountNonce={}",
+            r.id(),
+            r.state(),
+            r.attempts().size(),
+            r.txHash(),
+            r.accountNonce());
       }
     }
     for (NetworkLane lane : lanes.values()) {
@@ -166,8 +198,9 @@ public final class SettlementEngine implements AutoCloseable {
   }
 
   /**
-   * Stops taking new settlements, lets those being prepared finish, waits up to the shutdown grace for in-flight
-   * ones to become final (each stays journaled and is reconciled at the next start otherwise), then stops.
+   * Stops taking new settlements, lets those being prepared finish, waits up to the shutdown grace
+   * for in-flight ones to become final (each stays journaled and is reconciled at the next start
+   * otherwise), then stops.
    */
   @Override
   public void close() {
@@ -179,8 +212,11 @@ public final class SettlementEngine implements AutoCloseable {
     }
     List<SettlementRecord> left = store.inFlight();
     for (SettlementRecord r : left) {
-      log.info("settlement id={} still {} at shutdown: journaled with tx={}, reconciled at next start",
-          r.id(), r.state(), r.txHash());
+      log.info(
+          "settlement id={} still {} at shutdown: journaled with tx={}, reconciled at next start",
+          r.id(),
+          r.state(),
+          r.txHash());
     }
     reconciler.stop(options.rpcTimeout().toMillis() * 3 + 1_000);
     timer.shutdownNow();
@@ -197,11 +233,12 @@ public final class SettlementEngine implements AutoCloseable {
   // --------------------------------------------------------------------------------------------------- settle
 
   /**
-   * Settles (or reports on) the authorization in {@code payload}. Blocks while preparing (bounded RPC calls); the
-   * returned future completes within {@link FacilitatorOptions#receiptWait()} after that.
+   * Settles (or reports on) the authorization in {@code payload}. Blocks while preparing (bounded
+   * RPC calls); the returned future completes within {@link FacilitatorOptions#receiptWait()} after
+   * that.
    *
-   * @throws RpcUnavailableException when the node cannot be reached before anything was broadcast (nothing happened;
-   *     retry)
+   * @throws RpcUnavailableException when the node cannot be reached before anything was broadcast
+   *     (nothing happened; retry)
    * @throws IllegalArgumentException when the network is not configured here
    * @throws io.attest402.x402.types.X402FormatException when the payload is not an EIP-3009 payload
    */
@@ -210,14 +247,15 @@ public final class SettlementEngine implements AutoCloseable {
   }
 
   /**
-   * {@link #settle(PaymentPayload, PaymentRequirements)} for a request carrying {@code idempotencyKey} (null: none).
-   * One authorization is one success: a request for an authorization already claimed is answered with its outcome
-   * only when it repeats the claiming request (same requirements, same signature, the same non-null key); any other
-   * gets {@code invalid_exact_evm_nonce_already_used} (or the reason for the requirement it changed) and nothing is
-   * broadcast.
+   * {@link #settle(PaymentPayload, PaymentRequirements)} for a request carrying {@code
+   * idempotencyKey} (null: none). One authorization is one success: a request for an authorization
+   * already claimed is answered with its outcome only when it repeats the claiming request (same
+   * requirements, same signature, the same non-null key); any other gets {@code
+   * invalid_exact_evm_nonce_already_used} (or the reason for the requirement it changed) and
+   * nothing is broadcast.
    */
-  public CompletableFuture<SettleResponse> settle(PaymentPayload payload, PaymentRequirements req,
-      String idempotencyKey) {
+  public CompletableFuture<SettleResponse> settle(
+      PaymentPayload payload, PaymentRequirements req, String idempotencyKey) {
     NetworkLane lane = lanes.get(req.network());
     if (lane == null) {
       throw new IllegalArgumentException("network " + req.network() + " is not configured");
@@ -231,14 +269,22 @@ public final class SettlementEngine implements AutoCloseable {
       return repeat(known.get(), req, ep, keyHash);
     }
     if (closing) {
-      return CompletableFuture.completedFuture(SettleResponse.failure(ErrorReasons.UNEXPECTED_SETTLE_ERROR,
-          "facilitator is shutting down; retry with another instance or later", "", req.network(), auth.from()));
+      return CompletableFuture.completedFuture(
+          SettleResponse.failure(
+              ErrorReasons.UNEXPECTED_SETTLE_ERROR,
+              "facilitator is shutting down; retry with another instance or later",
+              "",
+              req.network(),
+              auth.from()));
     }
     CompletableFuture<Prepared> mine = new CompletableFuture<>();
     CompletableFuture<Prepared> theirs = preparing.putIfAbsent(skey, mine);
     if (theirs != null) {
-      return theirs.thenCompose(p -> p.failure() != null ? CompletableFuture.completedFuture(p.failure())
-          : repeat(store.byId(p.id()).orElseThrow(), req, ep, keyHash));
+      return theirs.thenCompose(
+          p ->
+              p.failure() != null
+                  ? CompletableFuture.completedFuture(p.failure())
+                  : repeat(store.byId(p.id()).orElseThrow(), req, ep, keyHash));
     }
     Prepared p;
     try {
@@ -260,55 +306,80 @@ public final class SettlementEngine implements AutoCloseable {
   }
 
   /**
-   * The answer to a request for an authorization already claimed: its outcome for a retry of the claiming request,
-   * else a failure that says why (nothing is sent either way).
+   * The answer to a request for an authorization already claimed: its outcome for a retry of the
+   * claiming request, else a failure that says why (nothing is sent either way).
    */
-  private CompletableFuture<SettleResponse> repeat(SettlementRecord r, PaymentRequirements req, ExactEvmPayload ep,
-      String keyHash) {
+  private CompletableFuture<SettleResponse> repeat(
+      SettlementRecord r, PaymentRequirements req, ExactEvmPayload ep, String keyHash) {
     String network = req.network();
     String payer = ep.authorization().from();
     metrics.refused(network, "replay");
     JsonNode journaledReq = r.request().path("paymentRequirements");
     if (!r.payTo().equalsIgnoreCase(req.payTo())) {
-      return failed(network, payer, ErrorReasons.RECIPIENT_MISMATCH, "this authorization was already settled for "
-          + "another payTo; nothing was sent");
+      return failed(
+          network,
+          payer,
+          ErrorReasons.RECIPIENT_MISMATCH,
+          "this authorization was already settled for " + "another payTo; nothing was sent");
     }
     if (!r.amount().equals(req.amount())
-        || (journaledReq.has("amount") && !journaledReq.path("amount").asText().equals(req.amount().toString()))) {
-      return failed(network, payer, ErrorReasons.AUTHORIZATION_VALUE_MISMATCH, "this authorization was already "
-          + "settled for another amount; nothing was sent");
+        || (journaledReq.has("amount")
+            && !journaledReq.path("amount").asText().equals(req.amount().toString()))) {
+      return failed(
+          network,
+          payer,
+          ErrorReasons.AUTHORIZATION_VALUE_MISMATCH,
+          "this authorization was already " + "settled for another amount; nothing was sent");
     }
     if (journaledReq.has("scheme") && !journaledReq.path("scheme").asText().equals(req.scheme())) {
-      return failed(network, payer, ErrorReasons.INVALID_SCHEME, "this authorization was already settled under "
-          + "another scheme; nothing was sent");
+      return failed(
+          network,
+          payer,
+          ErrorReasons.INVALID_SCHEME,
+          "this authorization was already settled under " + "another scheme; nothing was sent");
     }
-    String journaledSig = r.request().path("paymentPayload").path("payload").path("signature").asText("");
-    boolean sameKey = keyHash != null && r.idempotencyKeyHash() != null && java.security.MessageDigest.isEqual(
-        keyHash.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
-        r.idempotencyKeyHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    String journaledSig =
+        r.request().path("paymentPayload").path("payload").path("signature").asText("");
+    boolean sameKey =
+        keyHash != null
+            && r.idempotencyKeyHash() != null
+            && java.security.MessageDigest.isEqual(
+                keyHash.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                r.idempotencyKeyHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     if (!sameKey || !journaledSig.equalsIgnoreCase(ep.signature())) {
-      return failed(network, payer, ErrorReasons.NONCE_ALREADY_USED, "this authorization has already been "
-          + (r.state() == SettlementState.FAILED ? "tried" : "settled") + " for an earlier request; only a retry "
-          + "of that request with the same Idempotency-Key header gets its outcome (GET /settlements/{nonce} "
-          + "reports it); nothing was sent");
+      return failed(
+          network,
+          payer,
+          ErrorReasons.NONCE_ALREADY_USED,
+          "this authorization has already been "
+              + (r.state() == SettlementState.FAILED ? "tried" : "settled")
+              + " for an earlier request; only a retry "
+              + "of that request with the same Idempotency-Key header gets its outcome (GET /settlements/{nonce} "
+              + "reports it); nothing was sent");
     }
     return answer(r);
   }
 
-  private static CompletableFuture<SettleResponse> failed(String network, String payer, String reason, String msg) {
-    return CompletableFuture.completedFuture(SettleResponse.failure(reason, msg, "", network, payer));
+  private static CompletableFuture<SettleResponse> failed(
+      String network, String payer, String reason, String msg) {
+    return CompletableFuture.completedFuture(
+        SettleResponse.failure(reason, msg, "", network, payer));
   }
 
   static String sha256(String s) {
     try {
-      return Numeric.toHexStringNoPrefix(java.security.MessageDigest.getInstance("SHA-256")
-          .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      return Numeric.toHexStringNoPrefix(
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
 
-  /** What the journal keeps of a request: what settlement and recovery need, not the resource or extensions. */
+  /**
+   * What the journal keeps of a request: what settlement and recovery need, not the resource or
+   * extensions.
+   */
   private static ObjectNode journaled(PaymentPayload payload, PaymentRequirements req) {
     ObjectNode request = Wire.newObject();
     ObjectNode pp = request.putObject("paymentPayload");
@@ -324,35 +395,60 @@ public final class SettlementEngine implements AutoCloseable {
   }
 
   /**
-   * The facilitator's own rules before any chain work: the minimum amount, no self-payment, the payTo allow-list.
-   * Empty when the request passes; else the reason and message for {@code isValid:false} / {@code success:false}.
+   * The facilitator's own rules before any chain work: the minimum amount, no self-payment, the
+   * payTo allow-list. Empty when the request passes; else the reason and message for {@code
+   * isValid:false} / {@code success:false}.
    */
   public Optional<String[]> policyRefusal(PaymentPayload payload, PaymentRequirements req) {
     NetworkLane lane = lanes.get(req.network());
-    BigInteger min = lane == null ? limits.minAmount() : lane.config().asset(req.asset())
-        .map(a -> a.minAmount()).filter(m -> m != null).orElse(limits.minAmount());
+    BigInteger min =
+        lane == null
+            ? limits.minAmount()
+            : lane.config()
+                .asset(req.asset())
+                .map(a -> a.minAmount())
+                .filter(m -> m != null)
+                .orElse(limits.minAmount());
     String network = req.network();
     if (req.amount().compareTo(min) < 0) {
       metrics.refused(network, "min_amount");
-      return Optional.of(new String[] {ErrorReasons.AUTHORIZATION_VALUE, "amount " + req.amount()
-          + " is below the minimum of " + min + " base units this facilitator settles for this asset"});
+      return Optional.of(
+          new String[] {
+            ErrorReasons.AUTHORIZATION_VALUE,
+            "amount "
+                + req.amount()
+                + " is below the minimum of "
+                + min
+                + " base units this facilitator settles for this asset"
+          });
     }
     if (!limits.payToAllowed(req.payTo())) {
       metrics.refused(network, "pay_to_not_allowed");
-      return Optional.of(new String[] {ErrorReasons.INVALID_PAYMENT_REQUIREMENTS,
-          "this facilitator serves a fixed set of payTo addresses and this payTo is not one of them"});
+      return Optional.of(
+          new String[] {
+            ErrorReasons.INVALID_PAYMENT_REQUIREMENTS,
+            "this facilitator serves a fixed set of payTo addresses and this payTo is not one of them"
+          });
     }
     JsonNode from = payload.payload().path("authorization").path("from");
     if (from.isTextual() && from.textValue().equalsIgnoreCase(req.payTo())) {
       metrics.refused(network, "self_payment");
-      return Optional.of(new String[] {ErrorReasons.RECIPIENT_MISMATCH,
-          "payer and payTo are the same address: a self-payment moves nothing and is not settled"});
+      return Optional.of(
+          new String[] {
+            ErrorReasons.RECIPIENT_MISMATCH,
+            "payer and payTo are the same address: a self-payment moves nothing and is not settled"
+          });
     }
     return Optional.empty();
   }
 
-  private Prepared prepare(NetworkLane lane, SettlementKey skey, PaymentPayload payload, PaymentRequirements req,
-      ExactEvmPayload ep, String keyHash) {
+  private Prepared prepare(
+      NetworkLane lane,
+      SettlementKey skey,
+      PaymentPayload payload,
+      PaymentRequirements req,
+      ExactEvmPayload ep,
+      String keyHash) {
     String payer = ep.authorization().from();
     String network = req.network();
     Optional<String[]> refused = policyRefusal(payload, req);
@@ -365,8 +461,15 @@ public final class SettlementEngine implements AutoCloseable {
       balance = reconciler.refreshBalance(lane);
     }
     if (balance != null && balance.signum() == 0) {
-      return fail(network, payer, ErrorReasons.UNEXPECTED_SETTLE_ERROR, "facilitator account " + key.address()
-          + " has no native token for gas on " + network + ": fund it to settle (verify works meanwhile)");
+      return fail(
+          network,
+          payer,
+          ErrorReasons.UNEXPECTED_SETTLE_ERROR,
+          "facilitator account "
+              + key.address()
+              + " has no native token for gas on "
+              + network
+              + ": fund it to settle (verify works meanwhile)");
     }
     ExactEvmVerifier.Outcome v;
     try {
@@ -384,22 +487,37 @@ public final class SettlementEngine implements AutoCloseable {
       metrics.refused(network, e.limit());
       throw e;
     }
-    SettlementStore.Claim claim = store.claim(new SettlementStore.Intent(skey, req.payTo(),
-        ep.authorization().value(), ep.authorization().validBefore(), journaled(payload, req), key.address(),
-        keyHash));
+    SettlementStore.Claim claim =
+        store.claim(
+            new SettlementStore.Intent(
+                skey,
+                req.payTo(),
+                ep.authorization().value(),
+                ep.authorization().validBefore(),
+                journaled(payload, req),
+                key.address(),
+                keyHash));
     if (!claim.created()) {
       return new Prepared(awaitClaimedElsewhere(claim.record()).id(), null, true);
     }
     long id = claim.record().id();
     if (limits.logPayments()) {
-      log.info("settlement id={} network={} payer={} authNonce={} amount={} payTo={}: claimed", id, network,
-          payer, shortHex(skey.nonce()), ep.authorization().value(), req.payTo());
+      log.info(
+          "settlement id={} network={} payer={} authNonce={} amount={} payTo={}: claimed",
+          id,
+          network,
+          payer,
+          shortHex(skey.nonce()),
+          ep.authorization().value(),
+          req.payTo());
     } else {
       log.info("settlement id={} network={}: claimed", id, network);
     }
     String data;
     try {
-      data = Eip3009Calls.settlementCalldata(ep.authorization(), Hex.decode(v.classification().innerSignature()));
+      data =
+          Eip3009Calls.settlementCalldata(
+              ep.authorization(), Hex.decode(v.classification().innerSignature()));
     } catch (IllegalArgumentException e) {
       store.abandon(id);
       return fail(network, payer, ErrorReasons.INVALID_SIGNATURE, e.getMessage());
@@ -410,19 +528,31 @@ public final class SettlementEngine implements AutoCloseable {
       gas = lane.chain().estimateGas(key.address(), req.asset(), data, gasCap);
     } catch (SettlementChain.RevertedException e) {
       store.abandon(id);
-      log.info("settlement id={} would revert or exceed the gas cap ({}): not sent", id, e.getMessage());
-      if (e.getMessage() != null && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("gas")) {
+      log.info(
+          "settlement id={} would revert or exceed the gas cap ({}): not sent", id, e.getMessage());
+      if (e.getMessage() != null
+          && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("gas")) {
         metrics.refused(network, "gas_cap");
-        return fail(network, payer, ErrorReasons.SIMULATION_FAILED, "the settlement needs more gas than the cap of "
-            + gasCap + " per settlement: not sent (" + e.getMessage() + ")");
+        return fail(
+            network,
+            payer,
+            ErrorReasons.SIMULATION_FAILED,
+            "the settlement needs more gas than the cap of "
+                + gasCap
+                + " per settlement: not sent ("
+                + e.getMessage()
+                + ")");
       }
       return fail(network, payer, RevertReasons.map(e.getMessage()), e.getMessage());
     } catch (RuntimeException e) {
       store.abandon(id);
       throw e;
     }
-    BigInteger gasLimit = gas.multiply(BigInteger.valueOf(12)).divide(BigInteger.TEN).add(BigInteger.valueOf(10_000))
-        .min(gasCap);
+    BigInteger gasLimit =
+        gas.multiply(BigInteger.valueOf(12))
+            .divide(BigInteger.TEN)
+            .add(BigInteger.valueOf(10_000))
+            .min(gasCap);
     try {
       guard.spendGas(gasLimit.longValueExact());
     } catch (RateLimitedException e) {
@@ -449,13 +579,17 @@ public final class SettlementEngine implements AutoCloseable {
       switch (sent.kind()) {
         case ACCEPTED, ALREADY_KNOWN -> {
           store.markBroadcast(id);
-          log.info("settlement id={} broadcast tx={} accountNonce={}", id, a.txHash(), a.accountNonce());
+          log.info(
+              "settlement id={} broadcast tx={} accountNonce={}", id, a.txHash(), a.accountNonce());
           reconciler.wake();
           return new Prepared(id, null);
         }
         case UNKNOWN -> {
-          log.warn("settlement id={} tx={} broadcast indeterminate ({}): journaled, the reconciler re-sends it", id,
-              a.txHash(), sent.message());
+          log.warn(
+              "settlement id={} tx={} broadcast indeterminate ({}): journaled, the reconciler re-sends it",
+              id,
+              a.txHash(),
+              sent.message());
           return new Prepared(id, null);
         }
         case NONCE_TOO_LOW, UNDERPRICED -> {
@@ -463,26 +597,44 @@ public final class SettlementEngine implements AutoCloseable {
           long pending = lane.chain().nonce(key.address(), true);
           lane.nonces().resync(pending);
           lastProblem = sent.message();
-          log.warn("settlement id={} accountNonce={} taken ({}): resynced to {}, signing again", id,
-              a.accountNonce(), sent.message(), lane.nonces().next());
+          log.warn(
+              "settlement id={} accountNonce={} taken ({}): resynced to {}, signing again",
+              id,
+              a.accountNonce(),
+              sent.message(),
+              lane.nonces().next());
         }
         case INSUFFICIENT_FUNDS -> {
           lane.nonces().release(a.accountNonce());
           store.abandon(id);
           reconciler.refreshBalanceQuietly(lane);
-          return fail(network, payer, ErrorReasons.UNEXPECTED_SETTLE_ERROR, "facilitator account " + key.address()
-              + " cannot pay gas on " + network + ": " + sent.message());
+          return fail(
+              network,
+              payer,
+              ErrorReasons.UNEXPECTED_SETTLE_ERROR,
+              "facilitator account "
+                  + key.address()
+                  + " cannot pay gas on "
+                  + network
+                  + ": "
+                  + sent.message());
         }
         default -> {
           lane.nonces().release(a.accountNonce());
           store.abandon(id);
-          return fail(network, payer, ErrorReasons.UNEXPECTED_SETTLE_ERROR,
+          return fail(
+              network,
+              payer,
+              ErrorReasons.UNEXPECTED_SETTLE_ERROR,
               "the node refused the settlement transaction: " + sent.message());
         }
       }
     }
     store.abandon(id);
-    return fail(network, payer, ErrorReasons.UNEXPECTED_SETTLE_ERROR,
+    return fail(
+        network,
+        payer,
+        ErrorReasons.UNEXPECTED_SETTLE_ERROR,
         "facilitator account nonce kept colliding: " + lastProblem);
   }
 
@@ -499,7 +651,8 @@ public final class SettlementEngine implements AutoCloseable {
       cur = store.byId(r.id()).orElse(cur);
     }
     if (cur.state() == SettlementState.CLAIMED) {
-      throw new RpcUnavailableException("settlement " + r.id() + " is being prepared by another instance; retry");
+      throw new RpcUnavailableException(
+          "settlement " + r.id() + " is being prepared by another instance; retry");
     }
     return cur;
   }
@@ -519,23 +672,34 @@ public final class SettlementEngine implements AutoCloseable {
 
   // --------------------------------------------------------------------------------------------------- answers
 
-  /** The answer for a journaled settlement: final now, or final within the receipt wait, or pending with the hash. */
+  /**
+   * The answer for a journaled settlement: final now, or final within the receipt wait, or pending
+   * with the hash.
+   */
   public CompletableFuture<SettleResponse> answer(SettlementRecord r) {
     if (r.state().isFinal()) {
       return CompletableFuture.completedFuture(responseFor(r));
     }
-    CompletableFuture<SettlementRecord> fin = finals.computeIfAbsent(r.id(), k -> new CompletableFuture<>());
-    store.byId(r.id()).filter(x -> x.state().isFinal()).ifPresent(x -> {
-      finals.remove(x.id(), fin);
-      fin.complete(x);
-    });
+    CompletableFuture<SettlementRecord> fin =
+        finals.computeIfAbsent(r.id(), k -> new CompletableFuture<>());
+    store
+        .byId(r.id())
+        .filter(x -> x.state().isFinal())
+        .ifPresent(
+            x -> {
+              finals.remove(x.id(), fin);
+              fin.complete(x);
+            });
     CompletableFuture<SettleResponse> out = fin.thenApply(this::responseFor);
-    timer.schedule(() -> {
-      if (!out.isDone()) {
-        SettlementRecord now = store.byId(r.id()).orElse(r);
-        out.complete(responseFor(now));
-      }
-    }, options.receiptWait().toMillis(), TimeUnit.MILLISECONDS);
+    timer.schedule(
+        () -> {
+          if (!out.isDone()) {
+            SettlementRecord now = store.byId(r.id()).orElse(r);
+            out.complete(responseFor(now));
+          }
+        },
+        options.receiptWait().toMillis(),
+        TimeUnit.MILLISECONDS);
     return out;
   }
 
@@ -550,9 +714,17 @@ public final class SettlementEngine implements AutoCloseable {
       base = SettleResponse.failure(r.errorReason(), r.errorMessage(), r.txHash(), network, payer);
     } else {
       String tx = r.txHash() == null ? "" : r.txHash();
-      base = SettleResponse.failure(ErrorReasons.SETTLEMENT_PENDING, "transaction " + tx
-          + " broadcast, not yet mined; settle again or GET /settlements/" + tx + " for the outcome", tx, network,
-          payer);
+      base =
+          SettleResponse.failure(
+              ErrorReasons.SETTLEMENT_PENDING,
+              "transaction "
+                  + tx
+                  + " broadcast, not yet mined; settle again or GET /settlements/"
+                  + tx
+                  + " for the outcome",
+              tx,
+              network,
+              payer);
     }
     if (r.receipt() == null) {
       return base;
@@ -561,13 +733,21 @@ public final class SettlementEngine implements AutoCloseable {
     ext.set(ReceiptIssuer.EXTENSION_KEY, r.receipt());
     Map<String, JsonNode> other = new LinkedHashMap<>(base.other());
     other.put("extensions", ext);
-    return new SettleResponse(base.success(), base.errorReason(), base.errorMessage(), base.payer(),
-        base.transaction(), base.network(), base.amount(), other);
+    return new SettleResponse(
+        base.success(),
+        base.errorReason(),
+        base.errorMessage(),
+        base.payer(),
+        base.transaction(),
+        base.network(),
+        base.amount(),
+        other);
   }
 
   /** The payer as the request spelled it (the journal keeps lower case). */
   private static String checksum(SettlementRecord r) {
-    JsonNode from = r.request().path("paymentPayload").path("payload").path("authorization").path("from");
+    JsonNode from =
+        r.request().path("paymentPayload").path("payload").path("authorization").path("from");
     return from.isTextual() ? from.textValue() : r.key().payer();
   }
 

@@ -21,6 +21,18 @@ import java.time.Instant;
  * @param facilitator the facilitator account that sent the transaction
  * @param time when the outcome was journaled (facilitator clock)
  */
-public record SettlementFacts(long sequence, long settlementId, boolean success, String errorReason, String network,
-    String transaction, Long blockNumber, String payer, String payTo, String asset, BigInteger amount,
-    String authorizationNonce, String facilitator, Instant time) {}
+public record SettlementFacts(
+    long sequence,
+    long settlementId,
+    boolean success,
+    String errorReason,
+    String network,
+    String transaction,
+    Long blockNumber,
+    String payer,
+    String payTo,
+    String asset,
+    BigInteger amount,
+    String authorizationNonce,
+    String facilitator,
+    Instant time) {}

@@ -4,9 +4,9 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * What makes a settlement unique: one EIP-3009 authorization, i.e. (network, asset, payer, 32-byte nonce). The token
- * itself refuses a second use of the same (payer, nonce), so one key is at most one transfer; the facilitator makes
- * it at most one transaction. Components are lower-case hex.
+ * What makes a settlement unique: one EIP-3009 authorization, i.e. (network, asset, payer, 32-byte
+ * nonce). The token itself refuses a second use of the same (payer, nonce), so one key is at most
+ * one transfer; the facilitator makes it at most one transaction. Components are lower-case hex.
  */
 public record SettlementKey(String network, String asset, String payer, String nonce) {
   public SettlementKey {

@@ -9,21 +9,39 @@ import java.util.List;
  * One journal entry: an authorization being settled, its transactions, and its outcome.
  *
  * @param id journal row id (the settlement id in logs)
- * @param request the {@code /settle} body ({@code paymentPayload} and {@code paymentRequirements}), kept so the
- *     settlement can be re-signed after a crash
+ * @param request the {@code /settle} body ({@code paymentPayload} and {@code paymentRequirements}),
+ *     kept so the settlement can be re-signed after a crash
  * @param account the facilitator account that pays gas
  * @param accountNonce that account's nonce of the current transaction (null before signing)
  * @param txHash the mined transaction when final, else the latest attempt
- * @param outcomeSeq the journal sequence number of the final outcome (receipt chain order), null while in flight
+ * @param outcomeSeq the journal sequence number of the final outcome (receipt chain order), null
+ *     while in flight
  * @param receipt what the receipt issuer returned for the final outcome, or null
  * @param attempts every transaction signed for this settlement, oldest first
- * @param idempotencyKeyHash SHA-256 (hex) of the {@code Idempotency-Key} of the request that claimed it, null when
- *     it had none: only a request with the same key may be answered with this settlement's outcome
+ * @param idempotencyKeyHash SHA-256 (hex) of the {@code Idempotency-Key} of the request that
+ *     claimed it, null when it had none: only a request with the same key may be answered with this
+ *     settlement's outcome
  */
-public record SettlementRecord(long id, SettlementKey key, String payTo, BigInteger amount, BigInteger validBefore,
-    JsonNode request, SettlementState state, String account, Long accountNonce, String txHash, Long blockNumber,
-    String errorReason, String errorMessage, Long outcomeSeq, JsonNode receipt, Instant createdAt, Instant updatedAt,
-    List<TxAttempt> attempts, String idempotencyKeyHash) {
+public record SettlementRecord(
+    long id,
+    SettlementKey key,
+    String payTo,
+    BigInteger amount,
+    BigInteger validBefore,
+    JsonNode request,
+    SettlementState state,
+    String account,
+    Long accountNonce,
+    String txHash,
+    Long blockNumber,
+    String errorReason,
+    String errorMessage,
+    Long outcomeSeq,
+    JsonNode receipt,
+    Instant createdAt,
+    Instant updatedAt,
+    List<TxAttempt> attempts,
+    String idempotencyKeyHash) {
 
   public SettlementRecord {
     attempts = List.copyOf(attempts);
@@ -35,6 +53,8 @@ public record SettlementRecord(long id, SettlementKey key, String payTo, BigInte
 
   /** Attempts at the current account nonce (replacements of one another). */
   public List<TxAttempt> currentAttempts() {
-    return attempts.stream().filter(a -> accountNonce != null && a.accountNonce() == accountNonce).toList();
+    return attempts.stream()
+        .filter(a -> accountNonce != null && a.accountNonce() == accountNonce)
+        .toList();
   }
 }

@@ -4,13 +4,19 @@ package io.attest402.facilitator.settle;
 public enum SettlementState {
   /** The authorization is claimed by a facilitator process; nothing signed yet. */
   CLAIMED,
-  /** A transaction is signed and journaled (raw bytes and hash); it may or may not have reached a node. */
+  /**
+   * A transaction is signed and journaled (raw bytes and hash); it may or may not have reached a
+   * node.
+   */
   SIGNED,
   /** A node accepted the transaction at least once; waiting for it to be mined. */
   BROADCAST,
   /** Mined with a matching Transfer log. */
   SETTLED,
-  /** Mined and reverted, mined without the Transfer, or the authorization was consumed by another transaction. */
+  /**
+   * Mined and reverted, mined without the Transfer, or the authorization was consumed by another
+   * transaction.
+   */
   FAILED;
 
   public boolean isFinal() {

@@ -10,10 +10,11 @@ import io.attest402.x402.types.Wire;
 import java.util.Optional;
 
 /**
- * Signs a receipt (x402-core's ES256K compact JWS) for every final settlement outcome with the enclave key: the
- * journal sequence number is the receipt's {@code seq}, and its {@code prev} is the hash of the receipt before, so
- * {@code GET /receipts?from=0} is a hash chain anyone can audit with {@code ReceiptChainVerifier}. The stored and
- * served value is {@code {"seq": n, "jws": "<compact JWS>", "hash": "<sha-256 hex of the JWS>"}}.
+ * Signs a receipt (x402-core's ES256K compact JWS) for every final settlement outcome with the
+ * enclave key: the journal sequence number is the receipt's {@code seq}, and its {@code prev} is
+ * the hash of the receipt before, so {@code GET /receipts?from=0} is a hash chain anyone can audit
+ * with {@code ReceiptChainVerifier}. The stored and served value is {@code {"seq": n, "jws":
+ * "<compact JWS>", "hash": "<sha-256 hex of the JWS>"}}.
  */
 public final class SignedReceiptIssuer implements ReceiptIssuer {
   private final ReceiptSigner signer;
@@ -31,13 +32,32 @@ public final class SignedReceiptIssuer implements ReceiptIssuer {
   public Optional<JsonNode> issue(SettlementFacts f, JsonNode previous) {
     long time = f.time().getEpochSecond();
     String tx = f.transaction() == null || f.transaction().isEmpty() ? null : f.transaction();
-    io.attest402.x402.receipt.SettlementFacts facts = f.success() && tx != null && f.blockNumber() != null
-        ? io.attest402.x402.receipt.SettlementFacts.settled(f.network(), tx, f.payer(), f.payTo(), f.asset(),
-            f.amount(), f.authorizationNonce(), f.blockNumber(), time)
-        : io.attest402.x402.receipt.SettlementFacts.failed(f.network(), tx, f.payer(), f.payTo(), f.asset(),
-            f.amount(), f.authorizationNonce(), time, f.errorReason());
-    String prev = previous == null || !previous.path("hash").isTextual() ? Receipt.ZERO_HASH
-        : previous.path("hash").textValue();
+    io.attest402.x402.receipt.SettlementFacts facts =
+        f.success() && tx != null && f.blockNumber() != null
+            ? io.attest402.x402.receipt.SettlementFacts.settled(
+                f.network(),
+                tx,
+                f.payer(),
+                f.payTo(),
+                f.asset(),
+                f.amount(),
+                f.authorizationNonce(),
+                f.blockNumber(),
+                time)
+            : io.attest402.x402.receipt.SettlementFacts.failed(
+                f.network(),
+                tx,
+                f.payer(),
+                f.payTo(),
+                f.asset(),
+                f.amount(),
+                f.authorizationNonce(),
+                time,
+                f.errorReason());
+    String prev =
+        previous == null || !previous.path("hash").isTextual()
+            ? Receipt.ZERO_HASH
+            : previous.path("hash").textValue();
     if (f.sequence() == 0) {
       prev = Receipt.ZERO_HASH;
     }

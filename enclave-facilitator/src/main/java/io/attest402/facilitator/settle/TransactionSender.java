@@ -18,9 +18,10 @@ import org.web3j.crypto.RawTransaction;
 import org.web3j.utils.Numeric;
 
 /**
- * Signs and sends the facilitator account's transactions: reserves an account nonce, signs within the fee caps
- * ({@link FeePolicy}), journals the signed transaction <em>before</em> anyone may broadcast it, sends it, and fills
- * account-nonce gaps with zero-value self-transfers. Shared by the settle path and the reconciler.
+ * Signs and sends the facilitator account's transactions: reserves an account nonce, signs within
+ * the fee caps ({@link FeePolicy}), journals the signed transaction <em>before</em> anyone may
+ * broadcast it, sends it, and fills account-nonce gaps with zero-value self-transfers. Shared by
+ * the settle path and the reconciler.
  */
 final class TransactionSender {
   private static final Logger log = LoggerFactory.getLogger(TransactionSender.class);
@@ -35,8 +36,13 @@ final class TransactionSender {
   private final Map<String, Long> lastSent = new ConcurrentHashMap<>();
   private final Map<Long, Integer> fillerRounds = new ConcurrentHashMap<>();
 
-  TransactionSender(SettlementStore store, EnclaveKey key, Clock clock, FacilitatorOptions options,
-      FacilitatorMetrics metrics, FeePolicy feePolicy) {
+  TransactionSender(
+      SettlementStore store,
+      EnclaveKey key,
+      Clock clock,
+      FacilitatorOptions options,
+      FacilitatorMetrics metrics,
+      FeePolicy feePolicy) {
     this.store = store;
     this.key = key;
     this.clock = clock;
@@ -59,9 +65,18 @@ final class TransactionSender {
     attempts.forEach(a -> lastSent.remove(a.txHash()));
   }
 
-  /** Reserves a nonce (or uses {@code fixedNonce}), signs, and journals the transaction before anyone sends it. */
-  TxAttempt signAndJournal(NetworkLane lane, long id, String to, String data, BigInteger gasLimit,
-      Long fixedNonce, Fees fixedFees) {
+  /**
+   * Reserves a nonce (or uses {@code fixedNonce}), signs, and journals the transaction before
+   * anyone sends it.
+   */
+  TxAttempt signAndJournal(
+      NetworkLane lane,
+      long id,
+      String to,
+      String data,
+      BigInteger gasLimit,
+      Long fixedNonce,
+      Fees fixedFees) {
     long nonce = fixedNonce != null ? fixedNonce : lane.nonces().reserve();
     try {
       Fees fees = fixedFees != null ? fixedFees : feePolicy.fees(lane.feeMarket());
@@ -79,16 +94,37 @@ final class TransactionSender {
     }
   }
 
-  private TxAttempt sign(NetworkLane lane, long nonce, String to, String data, BigInteger value, BigInteger gasLimit,
+  private TxAttempt sign(
+      NetworkLane lane,
+      long nonce,
+      String to,
+      String data,
+      BigInteger value,
+      BigInteger gasLimit,
       Fees fees) {
     long chainId = lane.chain().chainId();
-    RawTransaction tx = fees.legacy()
-        ? RawTransaction.createTransaction(BigInteger.valueOf(nonce), fees.maxFeePerGas(), gasLimit, to, value, data)
-        : RawTransaction.createTransaction(chainId, BigInteger.valueOf(nonce), gasLimit, to, value, data,
-            fees.maxPriorityFeePerGas(), fees.maxFeePerGas());
+    RawTransaction tx =
+        fees.legacy()
+            ? RawTransaction.createTransaction(
+                BigInteger.valueOf(nonce), fees.maxFeePerGas(), gasLimit, to, value, data)
+            : RawTransaction.createTransaction(
+                chainId,
+                BigInteger.valueOf(nonce),
+                gasLimit,
+                to,
+                value,
+                data,
+                fees.maxPriorityFeePerGas(),
+                fees.maxFeePerGas());
     String raw = Numeric.toHexString(key.sign(tx, chainId));
     String hash = Hash.sha3(raw).toLowerCase(java.util.Locale.ROOT);
-    return new TxAttempt(hash, nonce, raw, fees.maxFeePerGas(), fees.maxPriorityFeePerGas(), gasLimit,
+    return new TxAttempt(
+        hash,
+        nonce,
+        raw,
+        fees.maxFeePerGas(),
+        fees.maxPriorityFeePerGas(),
+        gasLimit,
         clock.instant());
   }
 
@@ -114,8 +150,16 @@ final class TransactionSender {
       }
       TxAttempt a = sign(lane, nonce, key.address(), "0x", BigInteger.ZERO, FILLER_GAS, fees);
       SendResult s = send(lane, a, "filler");
-      sent = s.inPool() || s.kind() == SendResult.Kind.NONCE_TOO_LOW || s.kind() == SendResult.Kind.UNKNOWN;
-      log.warn("network={} account nonce {} unused: filler tx={} {}", lane.network(), nonce, a.txHash(), s.kind());
+      sent =
+          s.inPool()
+              || s.kind() == SendResult.Kind.NONCE_TOO_LOW
+              || s.kind() == SendResult.Kind.UNKNOWN;
+      log.warn(
+          "network={} account nonce {} unused: filler tx={} {}",
+          lane.network(),
+          nonce,
+          a.txHash(),
+          s.kind());
     } finally {
       lane.nonces().fillerDone(nonce, sent);
       if (fillerRounds.size() > 1024) {

@@ -11,10 +11,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The settlement journal. One authorization ({@link SettlementKey}) is one row for ever: the store's uniqueness on
- * the key is what keeps two facilitator threads, or two replicas sharing one database, from both settling it. The
- * engine writes the intent (claim), then every signed transaction before it is broadcast, then the outcome.
- * Implementations are thread-safe and durable once a method returns.
+ * The settlement journal. One authorization ({@link SettlementKey}) is one row for ever: the
+ * store's uniqueness on the key is what keeps two facilitator threads, or two replicas sharing one
+ * database, from both settling it. The engine writes the intent (claim), then every signed
+ * transaction before it is broadcast, then the outcome. Implementations are thread-safe and durable
+ * once a method returns.
  */
 public interface SettlementStore extends AutoCloseable {
 
@@ -22,10 +23,17 @@ public interface SettlementStore extends AutoCloseable {
    * A new settlement's intent.
    *
    * @param request what settlement and recovery need of the request (no resource, no extensions)
-   * @param idempotencyKeyHash SHA-256 hex of the claiming request's {@code Idempotency-Key}, or null
+   * @param idempotencyKeyHash SHA-256 hex of the claiming request's {@code Idempotency-Key}, or
+   *     null
    */
-  record Intent(SettlementKey key, String payTo, BigInteger amount, BigInteger validBefore, JsonNode request,
-      String account, String idempotencyKeyHash) {}
+  record Intent(
+      SettlementKey key,
+      String payTo,
+      BigInteger amount,
+      BigInteger validBefore,
+      JsonNode request,
+      String account,
+      String idempotencyKeyHash) {}
 
   /** The result of {@link #claim}: the row, and whether this call created it. */
   record Claim(SettlementRecord record, boolean created) {}
@@ -33,12 +41,15 @@ public interface SettlementStore extends AutoCloseable {
   /** One entry of the receipt chain. */
   record ReceiptEntry(long sequence, long settlementId, JsonNode receipt) {}
 
-  /** Inserts the intent in state CLAIMED unless a row for the key exists; returns the row either way. */
+  /**
+   * Inserts the intent in state CLAIMED unless a row for the key exists; returns the row either
+   * way.
+   */
   Claim claim(Intent intent);
 
   /**
-   * Journals a signed transaction before it is broadcast: state becomes SIGNED (unless already BROADCAST), the
-   * current account nonce and tx hash become the attempt's.
+   * Journals a signed transaction before it is broadcast: state becomes SIGNED (unless already
+   * BROADCAST), the current account nonce and tx hash become the attempt's.
    */
   void addAttempt(long id, TxAttempt attempt);
 
@@ -46,19 +57,24 @@ public interface SettlementStore extends AutoCloseable {
   void markBroadcast(long id);
 
   /**
-   * Journals the final outcome, assigning the next outcome sequence number and storing what {@code issuer} returns
-   * for it, atomically. Idempotent: an already final row is returned unchanged.
+   * Journals the final outcome, assigning the next outcome sequence number and storing what {@code
+   * issuer} returns for it, atomically. Idempotent: an already final row is returned unchanged.
    */
   SettlementRecord finish(long id, Outcome outcome, String facilitator, ReceiptIssuer issuer);
 
-  /** Removes a row that never reached a node (CLAIMED, or SIGNED and refused), so a retry starts afresh. */
+  /**
+   * Removes a row that never reached a node (CLAIMED, or SIGNED and refused), so a retry starts
+   * afresh.
+   */
   void abandon(long id);
 
   Optional<SettlementRecord> byKey(SettlementKey key);
 
   Optional<SettlementRecord> byId(long id);
 
-  /** Rows whose authorization nonce or any transaction hash is {@code hex32} (lower-case 0x hex). */
+  /**
+   * Rows whose authorization nonce or any transaction hash is {@code hex32} (lower-case 0x hex).
+   */
   List<SettlementRecord> byNonceOrTxHash(String hex32);
 
   /** Rows not final (CLAIMED, SIGNED, BROADCAST), oldest first. */

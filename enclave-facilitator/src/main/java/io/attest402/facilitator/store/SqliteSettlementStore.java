@@ -33,22 +33,25 @@ import java.util.Optional;
 /**
  * The settlement journal in an embedded SQLite database file ({@code org.xerial:sqlite-jdbc}).
  *
- * <p>Why SQLite: it is the most widely deployed embedded database, its crash behaviour is specified and tested
- * (a transaction that returned is on disk; with {@code synchronous=FULL} in WAL mode even a power cut keeps it), it
- * needs no server and one file, and its {@code INSERT ... ON CONFLICT DO NOTHING} and the rest of the SQL used here
- * run unchanged on PostgreSQL, so a JDBC store shared by several replicas is this class with another connection.
- * H2 was the alternative; its MVStore delays commits by default ({@code WRITE_DELAY}) and its file format changes
- * between versions, both poor properties for a payment journal.
+ * <p>Why SQLite: it is the most widely deployed embedded database, its crash behaviour is specified
+ * and tested (a transaction that returned is on disk; with {@code synchronous=FULL} in WAL mode
+ * even a power cut keeps it), it needs no server and one file, and its {@code INSERT ... ON
+ * CONFLICT DO NOTHING} and the rest of the SQL used here run unchanged on PostgreSQL, so a JDBC
+ * store shared by several replicas is this class with another connection. H2 was the alternative;
+ * its MVStore delays commits by default ({@code WRITE_DELAY}) and its file format changes between
+ * versions, both poor properties for a payment journal.
  *
- * <p>Schema: {@code settlements} (one row per authorization, unique on network+asset+payer+nonce) and
- * {@code tx_attempts} (every signed transaction: hash, account nonce, raw bytes, fees). One connection, serialised by
- * this object's monitor: the journal's write rate is bounded by the chain's, far below SQLite's.
+ * <p>Schema: {@code settlements} (one row per authorization, unique on network+asset+payer+nonce)
+ * and {@code tx_attempts} (every signed transaction: hash, account nonce, raw bytes, fees). One
+ * connection, serialised by this object's monitor: the journal's write rate is bounded by the
+ * chain's, far below SQLite's.
  */
 public final class SqliteSettlementStore implements SettlementStore {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String COLUMNS = "id, network, asset, payer, auth_nonce, pay_to, amount, valid_before, request,"
-      + " state, account, account_nonce, tx_hash, block_number, error_reason, error_message, outcome_seq, receipt,"
-      + " created_at, updated_at, idem_key";
+  private static final String COLUMNS =
+      "id, network, asset, payer, auth_nonce, pay_to, amount, valid_before, request,"
+          + " state, account, account_nonce, tx_hash, block_number, error_reason, error_message, outcome_seq, receipt,"
+          + " created_at, updated_at, idem_key";
 
   private final Connection db;
   private final Clock clock;
@@ -72,19 +75,21 @@ public final class SqliteSettlementStore implements SettlementStore {
         s.execute("PRAGMA synchronous=FULL");
         s.execute("PRAGMA busy_timeout=10000");
         s.execute("PRAGMA foreign_keys=ON");
-        s.execute("CREATE TABLE IF NOT EXISTS settlements ("
-            + " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-            + " network TEXT NOT NULL, asset TEXT NOT NULL, payer TEXT NOT NULL, auth_nonce TEXT NOT NULL,"
-            + " pay_to TEXT NOT NULL, amount TEXT NOT NULL, valid_before TEXT NOT NULL, request TEXT NOT NULL,"
-            + " state TEXT NOT NULL, account TEXT NOT NULL, account_nonce INTEGER, tx_hash TEXT,"
-            + " block_number INTEGER, error_reason TEXT, error_message TEXT, outcome_seq INTEGER UNIQUE,"
-            + " receipt TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
-            + " UNIQUE (network, asset, payer, auth_nonce))");
-        s.execute("CREATE TABLE IF NOT EXISTS tx_attempts ("
-            + " tx_hash TEXT PRIMARY KEY,"
-            + " settlement_id INTEGER NOT NULL REFERENCES settlements(id) ON DELETE CASCADE,"
-            + " account_nonce INTEGER NOT NULL, raw_tx TEXT NOT NULL, max_fee TEXT NOT NULL, priority_fee TEXT,"
-            + " gas_limit TEXT NOT NULL, created_at INTEGER NOT NULL)");
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS settlements ("
+                + " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                + " network TEXT NOT NULL, asset TEXT NOT NULL, payer TEXT NOT NULL, auth_nonce TEXT NOT NULL,"
+                + " pay_to TEXT NOT NULL, amount TEXT NOT NULL, valid_before TEXT NOT NULL, request TEXT NOT NULL,"
+                + " state TEXT NOT NULL, account TEXT NOT NULL, account_nonce INTEGER, tx_hash TEXT,"
+                + " block_number INTEGER, error_reason TEXT, error_message TEXT, outcome_seq INTEGER UNIQUE,"
+                + " receipt TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+                + " UNIQUE (network, asset, payer, auth_nonce))");
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS tx_attempts ("
+                + " tx_hash TEXT PRIMARY KEY,"
+                + " settlement_id INTEGER NOT NULL REFERENCES settlements(id) ON DELETE CASCADE,"
+                + " account_nonce INTEGER NOT NULL, raw_tx TEXT NOT NULL, max_fee TEXT NOT NULL, priority_fee TEXT,"
+                + " gas_limit TEXT NOT NULL, created_at INTEGER NOT NULL)");
         boolean hasIdemKey = false;
         try (ResultSet cols = s.executeQuery("PRAGMA table_info(settlements)")) {
           while (cols.next()) {
@@ -111,8 +116,9 @@ public final class SqliteSettlementStore implements SettlementStore {
   }
 
   /**
-   * The journal says who paid whom how much: readable by the facilitator's user only (mode 0600), created so before
-   * SQLite writes anything (SQLite gives its WAL and shared-memory files the database file's mode).
+   * The journal says who paid whom how much: readable by the facilitator's user only (mode 0600),
+   * created so before SQLite writes anything (SQLite gives its WAL and shared-memory files the
+   * database file's mode).
    */
   private static void ownerOnly(Path file) throws IOException {
     if (!java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
@@ -131,9 +137,10 @@ public final class SqliteSettlementStore implements SettlementStore {
   }
 
   /**
-   * Commits of rows that recovery treats the same whether or not they survive a power cut (a claim is dropped at
-   * recovery anyway; BROADCAST and SIGNED are reconciled alike) skip the fsync; the signed transaction and the
-   * outcome are fsynced ({@code synchronous=FULL}), and a FULL commit makes every earlier WAL commit durable too.
+   * Commits of rows that recovery treats the same whether or not they survive a power cut (a claim
+   * is dropped at recovery anyway; BROADCAST and SIGNED are reconciled alike) skip the fsync; the
+   * signed transaction and the outcome are fsynced ({@code synchronous=FULL}), and a FULL commit
+   * makes every earlier WAL commit durable too.
    */
   private void durability(boolean full) throws SQLException {
     try (Statement s = db.createStatement()) {
@@ -149,9 +156,11 @@ public final class SqliteSettlementStore implements SettlementStore {
     } catch (SQLException e) {
       throw new StoreException("claim failed: " + e.getMessage(), e);
     }
-    try (PreparedStatement ps = db.prepareStatement("INSERT INTO settlements (network, asset, payer, auth_nonce,"
-        + " pay_to, amount, valid_before, request, state, account, created_at, updated_at, idem_key)"
-        + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (network, asset, payer, auth_nonce) DO NOTHING")) {
+    try (PreparedStatement ps =
+        db.prepareStatement(
+            "INSERT INTO settlements (network, asset, payer, auth_nonce,"
+                + " pay_to, amount, valid_before, request, state, account, created_at, updated_at, idem_key)"
+                + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (network, asset, payer, auth_nonce) DO NOTHING")) {
       SettlementKey k = in.key();
       ps.setString(1, k.network());
       ps.setString(2, k.asset());
@@ -167,7 +176,8 @@ public final class SqliteSettlementStore implements SettlementStore {
       ps.setLong(12, now);
       ps.setString(13, in.idempotencyKeyHash());
       boolean created = ps.executeUpdate() == 1;
-      SettlementRecord r = byKey(k).orElseThrow(() -> new StoreException("row vanished after claim of " + k, null));
+      SettlementRecord r =
+          byKey(k).orElseThrow(() -> new StoreException("row vanished after claim of " + k, null));
       return new Claim(r, created);
     } catch (SQLException e) {
       throw new StoreException("claim failed: " + e.getMessage(), e);
@@ -179,12 +189,16 @@ public final class SqliteSettlementStore implements SettlementStore {
     try {
       durability(true);
       db.setAutoCommit(false);
-      try (PreparedStatement ins = db.prepareStatement("INSERT INTO tx_attempts (tx_hash, settlement_id,"
-          + " account_nonce, raw_tx, max_fee, priority_fee, gas_limit, created_at) VALUES (?,?,?,?,?,?,?,?)"
-          + " ON CONFLICT (tx_hash) DO NOTHING");
-          PreparedStatement up = db.prepareStatement("UPDATE settlements SET account_nonce = ?, tx_hash = ?,"
-              + " state = CASE WHEN state = 'CLAIMED' THEN 'SIGNED' ELSE state END, updated_at = ?"
-              + " WHERE id = ? AND state NOT IN ('SETTLED', 'FAILED')")) {
+      try (PreparedStatement ins =
+              db.prepareStatement(
+                  "INSERT INTO tx_attempts (tx_hash, settlement_id,"
+                      + " account_nonce, raw_tx, max_fee, priority_fee, gas_limit, created_at) VALUES (?,?,?,?,?,?,?,?)"
+                      + " ON CONFLICT (tx_hash) DO NOTHING");
+          PreparedStatement up =
+              db.prepareStatement(
+                  "UPDATE settlements SET account_nonce = ?, tx_hash = ?,"
+                      + " state = CASE WHEN state = 'CLAIMED' THEN 'SIGNED' ELSE state END, updated_at = ?"
+                      + " WHERE id = ? AND state NOT IN ('SETTLED', 'FAILED')")) {
         ins.setString(1, a.txHash());
         ins.setLong(2, id);
         ins.setLong(3, a.accountNonce());
@@ -207,7 +221,8 @@ public final class SqliteSettlementStore implements SettlementStore {
       db.commit();
     } catch (SQLException e) {
       rollback();
-      throw new StoreException("journaling transaction " + a.txHash() + " failed: " + e.getMessage(), e);
+      throw new StoreException(
+          "journaling transaction " + a.txHash() + " failed: " + e.getMessage(), e);
     } finally {
       autoCommit();
     }
@@ -218,9 +233,11 @@ public final class SqliteSettlementStore implements SettlementStore {
     try {
       durability(false);
     } catch (SQLException e) {
-      throw new StoreException("journal update of settlement " + id + " failed: " + e.getMessage(), e);
+      throw new StoreException(
+          "journal update of settlement " + id + " failed: " + e.getMessage(), e);
     }
-    update("UPDATE settlements SET state = 'BROADCAST', updated_at = ? WHERE id = ? AND state IN ('CLAIMED', 'SIGNED')",
+    update(
+        "UPDATE settlements SET state = 'BROADCAST', updated_at = ? WHERE id = ? AND state IN ('CLAIMED', 'SIGNED')",
         id);
   }
 
@@ -230,31 +247,50 @@ public final class SqliteSettlementStore implements SettlementStore {
       ps.setLong(2, id);
       ps.executeUpdate();
     } catch (SQLException e) {
-      throw new StoreException("journal update of settlement " + id + " failed: " + e.getMessage(), e);
+      throw new StoreException(
+          "journal update of settlement " + id + " failed: " + e.getMessage(), e);
     }
   }
 
   @Override
-  public synchronized SettlementRecord finish(long id, Outcome o, String facilitator, ReceiptIssuer issuer) {
+  public synchronized SettlementRecord finish(
+      long id, Outcome o, String facilitator, ReceiptIssuer issuer) {
     try {
       durability(true);
       db.setAutoCommit(false);
-      SettlementRecord r = byId(id).orElseThrow(() -> new StoreException("no settlement " + id, null));
+      SettlementRecord r =
+          byId(id).orElseThrow(() -> new StoreException("no settlement " + id, null));
       if (r.state().isFinal()) {
         db.commit();
         return r;
       }
       long seq = lastSequence() + 1;
       Instant now = clock.instant();
-      SettlementFacts facts = new SettlementFacts(seq, id, o.success(), o.errorReason(), r.key().network(),
-          o.txHash(), o.blockNumber(), r.key().payer(), r.payTo(), r.key().asset(), r.amount(), r.key().nonce(),
-          facilitator, now);
+      SettlementFacts facts =
+          new SettlementFacts(
+              seq,
+              id,
+              o.success(),
+              o.errorReason(),
+              r.key().network(),
+              o.txHash(),
+              o.blockNumber(),
+              r.key().payer(),
+              r.payTo(),
+              r.key().asset(),
+              r.amount(),
+              r.key().nonce(),
+              facilitator,
+              now);
       JsonNode previous = receiptOf(seq - 1);
       JsonNode receipt = issuer.issue(facts, previous).orElse(null);
-      try (PreparedStatement ps = db.prepareStatement("UPDATE settlements SET state = ?, tx_hash = ?,"
-          + " block_number = ?, error_reason = ?, error_message = ?, outcome_seq = ?, receipt = ?, updated_at = ?"
-          + " WHERE id = ?")) {
-        ps.setString(1, o.success() ? SettlementState.SETTLED.name() : SettlementState.FAILED.name());
+      try (PreparedStatement ps =
+          db.prepareStatement(
+              "UPDATE settlements SET state = ?, tx_hash = ?,"
+                  + " block_number = ?, error_reason = ?, error_message = ?, outcome_seq = ?, receipt = ?, updated_at = ?"
+                  + " WHERE id = ?")) {
+        ps.setString(
+            1, o.success() ? SettlementState.SETTLED.name() : SettlementState.FAILED.name());
         ps.setString(2, o.txHash());
         if (o.blockNumber() == null) {
           ps.setNull(3, Types.INTEGER);
@@ -273,7 +309,8 @@ public final class SqliteSettlementStore implements SettlementStore {
       return byId(id).orElseThrow();
     } catch (SQLException e) {
       rollback();
-      throw new StoreException("journaling the outcome of settlement " + id + " failed: " + e.getMessage(), e);
+      throw new StoreException(
+          "journaling the outcome of settlement " + id + " failed: " + e.getMessage(), e);
     } catch (RuntimeException e) {
       rollback();
       throw e;
@@ -286,7 +323,8 @@ public final class SqliteSettlementStore implements SettlementStore {
     if (seq < 0) {
       return null;
     }
-    try (PreparedStatement ps = db.prepareStatement("SELECT receipt FROM settlements WHERE outcome_seq = ?")) {
+    try (PreparedStatement ps =
+        db.prepareStatement("SELECT receipt FROM settlements WHERE outcome_seq = ?")) {
       ps.setLong(1, seq);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? parse(rs.getString(1)) : null;
@@ -296,8 +334,9 @@ public final class SqliteSettlementStore implements SettlementStore {
 
   @Override
   public synchronized void abandon(long id) {
-    try (PreparedStatement ps = db.prepareStatement(
-        "DELETE FROM settlements WHERE id = ? AND state IN ('CLAIMED', 'SIGNED')")) {
+    try (PreparedStatement ps =
+        db.prepareStatement(
+            "DELETE FROM settlements WHERE id = ? AND state IN ('CLAIMED', 'SIGNED')")) {
       ps.setLong(1, id);
       ps.executeUpdate();
     } catch (SQLException e) {
@@ -307,8 +346,13 @@ public final class SqliteSettlementStore implements SettlementStore {
 
   @Override
   public synchronized Optional<SettlementRecord> byKey(SettlementKey k) {
-    List<SettlementRecord> rows = select("WHERE network = ? AND asset = ? AND payer = ? AND auth_nonce = ?",
-        k.network(), k.asset(), k.payer(), k.nonce());
+    List<SettlementRecord> rows =
+        select(
+            "WHERE network = ? AND asset = ? AND payer = ? AND auth_nonce = ?",
+            k.network(),
+            k.asset(),
+            k.payer(),
+            k.nonce());
     return rows.stream().findFirst();
   }
 
@@ -320,8 +364,12 @@ public final class SqliteSettlementStore implements SettlementStore {
   @Override
   public synchronized List<SettlementRecord> byNonceOrTxHash(String hex32) {
     String h = hex32.toLowerCase(java.util.Locale.ROOT);
-    return select("WHERE auth_nonce = ? OR tx_hash = ? OR id IN (SELECT settlement_id FROM tx_attempts"
-        + " WHERE tx_hash = ?) ORDER BY id", h, h, h);
+    return select(
+        "WHERE auth_nonce = ? OR tx_hash = ? OR id IN (SELECT settlement_id FROM tx_attempts"
+            + " WHERE tx_hash = ?) ORDER BY id",
+        h,
+        h,
+        h);
   }
 
   @Override
@@ -332,8 +380,10 @@ public final class SqliteSettlementStore implements SettlementStore {
   @Override
   public synchronized List<ReceiptEntry> receiptsFrom(long from, int limit) {
     List<ReceiptEntry> out = new ArrayList<>();
-    try (PreparedStatement ps = db.prepareStatement("SELECT outcome_seq, id, receipt FROM settlements"
-        + " WHERE outcome_seq >= ? AND receipt IS NOT NULL ORDER BY outcome_seq LIMIT ?")) {
+    try (PreparedStatement ps =
+        db.prepareStatement(
+            "SELECT outcome_seq, id, receipt FROM settlements"
+                + " WHERE outcome_seq >= ? AND receipt IS NOT NULL ORDER BY outcome_seq LIMIT ?")) {
       ps.setLong(1, from);
       ps.setInt(2, limit);
       try (ResultSet rs = ps.executeQuery()) {
@@ -360,7 +410,8 @@ public final class SqliteSettlementStore implements SettlementStore {
 
   private List<SettlementRecord> select(String where, Object... args) {
     Map<Long, SettlementRecord> rows = new LinkedHashMap<>();
-    try (PreparedStatement ps = db.prepareStatement("SELECT " + COLUMNS + " FROM settlements " + where)) {
+    try (PreparedStatement ps =
+        db.prepareStatement("SELECT " + COLUMNS + " FROM settlements " + where)) {
       for (int i = 0; i < args.length; i++) {
         ps.setObject(i + 1, args[i]);
       }
@@ -390,9 +441,12 @@ public final class SqliteSettlementStore implements SettlementStore {
     for (int i = 0; i < ids.size(); i++) {
       in.append(i == 0 ? "?" : ",?");
     }
-    try (PreparedStatement ps = db.prepareStatement("SELECT settlement_id, tx_hash, account_nonce, raw_tx, max_fee,"
-        + " priority_fee, gas_limit, created_at FROM tx_attempts WHERE settlement_id IN (" + in
-        + ") ORDER BY created_at, rowid")) {
+    try (PreparedStatement ps =
+        db.prepareStatement(
+            "SELECT settlement_id, tx_hash, account_nonce, raw_tx, max_fee,"
+                + " priority_fee, gas_limit, created_at FROM tx_attempts WHERE settlement_id IN ("
+                + in
+                + ") ORDER BY created_at, rowid")) {
       int i = 1;
       for (Long id : ids) {
         ps.setLong(i++, id);
@@ -400,9 +454,16 @@ public final class SqliteSettlementStore implements SettlementStore {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String tip = rs.getString(6);
-          out.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(new TxAttempt(rs.getString(2),
-              rs.getLong(3), rs.getString(4), new BigInteger(rs.getString(5)), tip == null ? null : new BigInteger(tip),
-              new BigInteger(rs.getString(7)), Instant.ofEpochMilli(rs.getLong(8))));
+          out.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
+              .add(
+                  new TxAttempt(
+                      rs.getString(2),
+                      rs.getLong(3),
+                      rs.getString(4),
+                      new BigInteger(rs.getString(5)),
+                      tip == null ? null : new BigInteger(tip),
+                      new BigInteger(rs.getString(7)),
+                      Instant.ofEpochMilli(rs.getLong(8))));
         }
       }
     }
@@ -410,26 +471,61 @@ public final class SqliteSettlementStore implements SettlementStore {
   }
 
   private static SettlementRecord withAttempts(SettlementRecord r, List<TxAttempt> a) {
-    return new SettlementRecord(r.id(), r.key(), r.payTo(), r.amount(), r.validBefore(), r.request(), r.state(),
-        r.account(), r.accountNonce(), r.txHash(), r.blockNumber(), r.errorReason(), r.errorMessage(), r.outcomeSeq(),
-        r.receipt(), r.createdAt(), r.updatedAt(), a, r.idempotencyKeyHash());
+    return new SettlementRecord(
+        r.id(),
+        r.key(),
+        r.payTo(),
+        r.amount(),
+        r.validBefore(),
+        r.request(),
+        r.state(),
+        r.account(),
+        r.accountNonce(),
+        r.txHash(),
+        r.blockNumber(),
+        r.errorReason(),
+        r.errorMessage(),
+        r.outcomeSeq(),
+        r.receipt(),
+        r.createdAt(),
+        r.updatedAt(),
+        a,
+        r.idempotencyKeyHash());
   }
 
   private static SettlementRecord row(ResultSet rs, List<TxAttempt> attempts) throws SQLException {
-    SettlementKey key = new SettlementKey(rs.getString("network"), rs.getString("asset"), rs.getString("payer"),
-        rs.getString("auth_nonce"));
+    SettlementKey key =
+        new SettlementKey(
+            rs.getString("network"),
+            rs.getString("asset"),
+            rs.getString("payer"),
+            rs.getString("auth_nonce"));
     long nonce = rs.getLong("account_nonce");
     Long accountNonce = rs.wasNull() ? null : nonce;
     long block = rs.getLong("block_number");
     Long blockNumber = rs.wasNull() ? null : block;
     long seq = rs.getLong("outcome_seq");
     Long outcomeSeq = rs.wasNull() ? null : seq;
-    return new SettlementRecord(rs.getLong("id"), key, rs.getString("pay_to"), new BigInteger(rs.getString("amount")),
-        new BigInteger(rs.getString("valid_before")), parse(rs.getString("request")),
-        SettlementState.valueOf(rs.getString("state")), rs.getString("account"), accountNonce,
-        rs.getString("tx_hash"), blockNumber, rs.getString("error_reason"), rs.getString("error_message"),
-        outcomeSeq, parse(rs.getString("receipt")), Instant.ofEpochMilli(rs.getLong("created_at")),
-        Instant.ofEpochMilli(rs.getLong("updated_at")), attempts, rs.getString("idem_key"));
+    return new SettlementRecord(
+        rs.getLong("id"),
+        key,
+        rs.getString("pay_to"),
+        new BigInteger(rs.getString("amount")),
+        new BigInteger(rs.getString("valid_before")),
+        parse(rs.getString("request")),
+        SettlementState.valueOf(rs.getString("state")),
+        rs.getString("account"),
+        accountNonce,
+        rs.getString("tx_hash"),
+        blockNumber,
+        rs.getString("error_reason"),
+        rs.getString("error_message"),
+        outcomeSeq,
+        parse(rs.getString("receipt")),
+        Instant.ofEpochMilli(rs.getLong("created_at")),
+        Instant.ofEpochMilli(rs.getLong("updated_at")),
+        attempts,
+        rs.getString("idem_key"));
   }
 
   private static String json(JsonNode n) {

@@ -14,31 +14,51 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The guard's rules for signing and answering, with a counting issuer in place of the enclave signer. */
+/**
+ * The guard's rules for signing and answering, with a counting issuer in place of the enclave
+ * signer.
+ */
 class AnchoredReceiptIssuerTest {
   private final AtomicInteger signed = new AtomicInteger();
-  private final ReceiptIssuer counting = (f, prev) -> {
-    signed.incrementAndGet();
-    return Optional.of(JsonNodeFactory.instance.objectNode().put("seq", f.sequence()));
-  };
+  private final ReceiptIssuer counting =
+      (f, prev) -> {
+        signed.incrementAndGet();
+        return Optional.of(JsonNodeFactory.instance.objectNode().put("seq", f.sequence()));
+      };
 
   private static SettlementFacts facts(long seq) {
-    return new SettlementFacts(seq, seq, true, null, "eip155:31337", "0x" + "1".repeat(64), 1L, "0xpayer", "0xpayto",
-        "0xasset", BigInteger.TEN, "0x" + "2".repeat(64), "0xfac", Instant.EPOCH);
+    return new SettlementFacts(
+        seq,
+        seq,
+        true,
+        null,
+        "eip155:31337",
+        "0x" + "1".repeat(64),
+        1L,
+        "0xpayer",
+        "0xpayto",
+        "0xasset",
+        BigInteger.TEN,
+        "0x" + "2".repeat(64),
+        "0xfac",
+        Instant.EPOCH);
   }
 
   @Test
   void signsNothingUntilTheAnchorIsReadAndNothingOnceHalted() {
     IntegrityGuard g = IntegrityGuard.unchecked();
     AnchoredReceiptIssuer issuer = new AnchoredReceiptIssuer(counting, g);
-    assertThrows(AnchoredReceiptIssuer.ReceiptRefusedException.class, () -> issuer.issue(facts(0), null));
-    RequestException e = assertThrows(RequestException.class, () -> g.requireIntact("unexpected_settle_error"));
+    assertThrows(
+        AnchoredReceiptIssuer.ReceiptRefusedException.class, () -> issuer.issue(facts(0), null));
+    RequestException e =
+        assertThrows(RequestException.class, () -> g.requireIntact("unexpected_settle_error"));
     assertEquals(503, e.status());
     g.intact(-1);
     issuer.issue(facts(0), null);
     assertEquals(1, signed.get());
     g.halt("the journal is behind", 7);
-    assertThrows(AnchoredReceiptIssuer.ReceiptRefusedException.class, () -> issuer.issue(facts(1), null));
+    assertThrows(
+        AnchoredReceiptIssuer.ReceiptRefusedException.class, () -> issuer.issue(facts(1), null));
     g.intact(9); // a halt is for good
     assertEquals(IntegrityGuard.State.HALTED, g.state());
     assertTrue(g.refusal().orElseThrow().contains("behind"));
@@ -50,9 +70,13 @@ class AnchoredReceiptIssuerTest {
     IntegrityGuard g = IntegrityGuard.unchecked();
     g.intact(21);
     AnchoredReceiptIssuer issuer = new AnchoredReceiptIssuer(counting, g);
-    var e = assertThrows(AnchoredReceiptIssuer.ReceiptRefusedException.class, () -> issuer.issue(facts(21), null));
+    var e =
+        assertThrows(
+            AnchoredReceiptIssuer.ReceiptRefusedException.class,
+            () -> issuer.issue(facts(21), null));
     assertTrue(e.getMessage().contains("anchored seq 21"), e.getMessage());
-    assertThrows(AnchoredReceiptIssuer.ReceiptRefusedException.class, () -> issuer.issue(facts(3), null));
+    assertThrows(
+        AnchoredReceiptIssuer.ReceiptRefusedException.class, () -> issuer.issue(facts(3), null));
     issuer.issue(facts(22), null);
     assertEquals(1, signed.get());
   }

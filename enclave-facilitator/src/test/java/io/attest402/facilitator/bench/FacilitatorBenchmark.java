@@ -51,17 +51,26 @@ import org.web3j.utils.Numeric;
 
 /**
  * Verify and settle throughput and latency of our facilitator and of the official facilitator logic
- * (interop/official-facilitator.mjs), side by side against one anvil with Multicall3, same payloads, same load
- * generator. Not a test: run it with bench/facilitator/run.sh.
+ * (interop/official-facilitator.mjs), side by side against one anvil with Multicall3, same
+ * payloads, same load generator. Not a test: run it with bench/facilitator/run.sh.
  *
  * <p>Args: VERIFY_SECONDS (default 8), SETTLEMENTS (default 200), CONCURRENCY (default 32).
  */
 public final class FacilitatorBenchmark {
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-      .version(HttpClient.Version.HTTP_1_1).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .connectTimeout(Duration.ofSeconds(5))
+          .version(HttpClient.Version.HTTP_1_1)
+          .build();
 
-  record Result(String name, int ok, int failed, double seconds, long[] latenciesMicros, Map<String, Integer> errors) {
+  record Result(
+      String name,
+      int ok,
+      int failed,
+      double seconds,
+      long[] latenciesMicros,
+      Map<String, Integer> errors) {
     double throughput() {
       return ok / seconds;
     }
@@ -85,51 +94,94 @@ public final class FacilitatorBenchmark {
     try (Chain chain = Chain.start()) {
       installMulticall3(chain);
       var d = chain.deployment();
-      NetworksConfig networks = new NetworksConfig(List.of(new NetworkConfig(d.network(), d.rpcUrl(),
-          List.of(new AssetConfig(d.contracts().usdc(), d.usdc().name(), d.usdc().version(), d.usdc().decimals())))));
+      NetworksConfig networks =
+          new NetworksConfig(
+              List.of(
+                  new NetworkConfig(
+                      d.network(),
+                      d.rpcUrl(),
+                      List.of(
+                          new AssetConfig(
+                              d.contracts().usdc(),
+                              d.usdc().name(),
+                              d.usdc().version(),
+                              d.usdc().decimals())))));
       EnclaveKey key = InMemoryEnclaveKey.generate(RANDOM);
       new Transfer(chain.web3j(), chain.txManager(chain.account(DevAccounts.DEPLOYER)))
-          .sendFunds(key.address(), BigDecimal.valueOf(1000), Convert.Unit.ETHER).send();
-      FacilitatorOptions options = FacilitatorOptions.defaults().withReceiptWait(Duration.ofSeconds(30))
-          .withPollInterval(Duration.ofMillis(20)).withWorkerThreads(64)
-          // throughput, not the drain limits, is measured: 3 payers settle hundreds of payments in seconds
-          .withLimits(io.attest402.facilitator.SettleLimits.defaults().withRates(0, 0, 0));
-      Facilitator ours = Facilitator.create(networks, key, SqliteSettlementStore.open(dir.resolve("s.db"),
-          Clock.systemUTC()), Clock.systemUTC(), options, SignedReceiptIssuer.of(key), new FacilitatorMetrics());
+          .sendFunds(key.address(), BigDecimal.valueOf(1000), Convert.Unit.ETHER)
+          .send();
+      FacilitatorOptions options =
+          FacilitatorOptions.defaults()
+              .withReceiptWait(Duration.ofSeconds(30))
+              .withPollInterval(Duration.ofMillis(20))
+              .withWorkerThreads(64)
+              // throughput, not the drain limits, is measured: 3 payers settle hundreds of payments
+              // in seconds
+              .withLimits(io.attest402.facilitator.SettleLimits.defaults().withRates(0, 0, 0));
+      Facilitator ours =
+          Facilitator.create(
+              networks,
+              key,
+              SqliteSettlementStore.open(dir.resolve("s.db"), Clock.systemUTC()),
+              Clock.systemUTC(),
+              options,
+              SignedReceiptIssuer.of(key),
+              new FacilitatorMetrics());
       FacilitatorServer server = new FacilitatorServer(ours, options, "127.0.0.1", 0);
       server.start();
       Map<String, String> env = new HashMap<>();
       env.put("RPC_URL", chain.rpcUrl());
       env.put("CHAIN_ID", Long.toString(chain.chainId()));
       env.put("FACILITATOR_PRIVATE_KEY", hexKey(chain.account(8)));
-      try (NodeScript official = NodeScript.start("official-facilitator.mjs", List.of(), env,
-          Duration.ofSeconds(60))) {
+      try (NodeScript official =
+          NodeScript.start("official-facilitator.mjs", List.of(), env, Duration.ofSeconds(60))) {
         String oursUrl = "http://127.0.0.1:" + server.port();
         String officialUrl = official.ready().path("url").asText();
         String payTo = chain.account(7).getAddress();
-        Credentials[] payers = {chain.account(DevAccounts.AGENT), chain.account(DevAccounts.PROVIDER),
-            chain.account(DevAccounts.VALIDATOR)};
+        Credentials[] payers = {
+          chain.account(DevAccounts.AGENT),
+          chain.account(DevAccounts.PROVIDER),
+          chain.account(DevAccounts.VALIDATOR)
+        };
 
         List<String> verifyBodies = new ArrayList<>();
         for (int i = 0; i < 256; i++) {
-          verifyBodies.add(payment(chain, payers[i % payers.length], payTo, BigInteger.valueOf(1000)));
+          verifyBodies.add(
+              payment(chain, payers[i % payers.length], payTo, BigInteger.valueOf(1000)));
         }
         System.err.println("warming up...");
         timed("warm-up", oursUrl + "/verify", verifyBodies, 2, concurrency);
         timed("warm-up", officialUrl + "/verify", verifyBodies, 2, concurrency);
         System.err.println("verify: " + verifySeconds + " s each at concurrency " + concurrency);
         Result vOurs = timed("ours", oursUrl + "/verify", verifyBodies, verifySeconds, concurrency);
-        Result vOfficial = timed("official", officialUrl + "/verify", verifyBodies, verifySeconds, concurrency);
+        Result vOfficial =
+            timed("official", officialUrl + "/verify", verifyBodies, verifySeconds, concurrency);
 
-        System.err.println("settle: " + settlements + " distinct authorizations each at concurrency " + concurrency);
-        Result sOurs = counted("ours", oursUrl + "/settle", settleBodies(chain, payers, payTo, settlements),
-            concurrency);
-        Result sOfficial = counted("official", officialUrl + "/settle",
-            settleBodies(chain, payers, payTo, settlements), concurrency);
+        System.err.println(
+            "settle: "
+                + settlements
+                + " distinct authorizations each at concurrency "
+                + concurrency);
+        Result sOurs =
+            counted(
+                "ours",
+                oursUrl + "/settle",
+                settleBodies(chain, payers, payTo, settlements),
+                concurrency);
+        Result sOfficial =
+            counted(
+                "official",
+                officialUrl + "/settle",
+                settleBodies(chain, payers, payTo, settlements),
+                concurrency);
 
         System.out.println();
-        System.out.printf(Locale.ROOT, "facilitator benchmark: one anvil (automine), Multicall3, concurrency %d, "
-            + "%d cores%n", concurrency, Runtime.getRuntime().availableProcessors());
+        System.out.printf(
+            Locale.ROOT,
+            "facilitator benchmark: one anvil (automine), Multicall3, concurrency %d, "
+                + "%d cores%n",
+            concurrency,
+            Runtime.getRuntime().availableProcessors());
         System.out.println("| measurement | attest402 | official (@x402 2.27.0) | ratio |");
         System.out.println("|---|---:|---:|---:|");
         row("verify throughput (req/s)", vOurs.throughput(), vOfficial.throughput(), "%.0f");
@@ -138,11 +190,18 @@ public final class FacilitatorBenchmark {
         row("settle throughput (settled/s)", sOurs.throughput(), sOfficial.throughput(), "%.1f");
         row("settle p50 (ms)", sOurs.percentileMs(50), sOfficial.percentileMs(50), "%.1f");
         row("settle p99 (ms)", sOurs.percentileMs(99), sOfficial.percentileMs(99), "%.1f");
-        System.out.printf(Locale.ROOT, "| settled ok / failed | %d / %d | %d / %d | |%n", sOurs.ok(), sOurs.failed(),
-            sOfficial.ok(), sOfficial.failed());
+        System.out.printf(
+            Locale.ROOT,
+            "| settled ok / failed | %d / %d | %d / %d | |%n",
+            sOurs.ok(),
+            sOurs.failed(),
+            sOfficial.ok(),
+            sOfficial.failed());
         System.out.println();
-        System.out.println("verify errors: ours " + vOurs.errors() + ", official " + vOfficial.errors());
-        System.out.println("settle failures: ours " + sOurs.errors() + ", official " + sOfficial.errors());
+        System.out.println(
+            "verify errors: ours " + vOurs.errors() + ", official " + vOfficial.errors());
+        System.out.println(
+            "settle failures: ours " + sOurs.errors() + ", official " + sOfficial.errors());
       } finally {
         server.stop();
       }
@@ -150,7 +209,12 @@ public final class FacilitatorBenchmark {
   }
 
   private static void row(String name, double ours, double official, String fmt) {
-    System.out.printf(Locale.ROOT, "| %s | " + fmt + " | " + fmt + " | %.2fx |%n", name, ours, official,
+    System.out.printf(
+        Locale.ROOT,
+        "| %s | " + fmt + " | " + fmt + " | %.2fx |%n",
+        name,
+        ours,
+        official,
         ours / official);
   }
 
@@ -162,8 +226,12 @@ public final class FacilitatorBenchmark {
     return out;
   }
 
-  /** Runs the bodies round-robin for {@code seconds}; only 200 answers with isValid:true count as ok. */
-  static Result timed(String name, String url, List<String> bodies, int seconds, int concurrency) throws Exception {
+  /**
+   * Runs the bodies round-robin for {@code seconds}; only 200 answers with isValid:true count as
+   * ok.
+   */
+  static Result timed(String name, String url, List<String> bodies, int seconds, int concurrency)
+      throws Exception {
     long end = System.nanoTime() + seconds * 1_000_000_000L;
     ConcurrentLinkedQueue<Long> lat = new ConcurrentLinkedQueue<>();
     AtomicInteger ok = new AtomicInteger();
@@ -173,20 +241,30 @@ public final class FacilitatorBenchmark {
     long t0 = System.nanoTime();
     List<CompletableFuture<Void>> workers = new ArrayList<>();
     for (int w = 0; w < concurrency; w++) {
-      workers.add(CompletableFuture.runAsync(() -> {
-        while (System.nanoTime() < end) {
-          String body = bodies.get(Math.floorMod(next.getAndIncrement(), bodies.size()));
-          one(url, body, "\"isValid\":true", lat, ok, failed, errors);
-        }
-      }, java.util.concurrent.Executors.newSingleThreadExecutor()));
+      workers.add(
+          CompletableFuture.runAsync(
+              () -> {
+                while (System.nanoTime() < end) {
+                  String body = bodies.get(Math.floorMod(next.getAndIncrement(), bodies.size()));
+                  one(url, body, "\"isValid\":true", lat, ok, failed, errors);
+                }
+              },
+              java.util.concurrent.Executors.newSingleThreadExecutor()));
     }
     CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
     double secs = (System.nanoTime() - t0) / 1e9;
-    return new Result(name, ok.get(), failed.get(), secs, lat.stream().mapToLong(Long::longValue).toArray(), errors);
+    return new Result(
+        name,
+        ok.get(),
+        failed.get(),
+        secs,
+        lat.stream().mapToLong(Long::longValue).toArray(),
+        errors);
   }
 
   /** Sends every body once, {@code concurrency} at a time; ok = 200 with success:true. */
-  static Result counted(String name, String url, List<String> bodies, int concurrency) throws Exception {
+  static Result counted(String name, String url, List<String> bodies, int concurrency)
+      throws Exception {
     ConcurrentLinkedQueue<Long> lat = new ConcurrentLinkedQueue<>();
     AtomicInteger ok = new AtomicInteger();
     AtomicInteger failed = new AtomicInteger();
@@ -197,27 +275,47 @@ public final class FacilitatorBenchmark {
     List<CompletableFuture<Void>> all = new ArrayList<>();
     for (String b : bodies) {
       slots.acquire();
-      all.add(CompletableFuture.runAsync(() -> {
-        try {
-          one(url, b, "\"success\":true", lat, ok, failed, errors);
-        } finally {
-          slots.release();
-        }
-      }, pool));
+      all.add(
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  one(url, b, "\"success\":true", lat, ok, failed, errors);
+                } finally {
+                  slots.release();
+                }
+              },
+              pool));
     }
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
     double secs = (System.nanoTime() - t0) / 1e9;
     pool.shutdown();
-    return new Result(name, ok.get(), failed.get(), secs, lat.stream().mapToLong(Long::longValue).toArray(), errors);
+    return new Result(
+        name,
+        ok.get(),
+        failed.get(),
+        secs,
+        lat.stream().mapToLong(Long::longValue).toArray(),
+        errors);
   }
 
-  private static void one(String url, String body, String okMarker, ConcurrentLinkedQueue<Long> lat,
-      AtomicInteger ok, AtomicInteger failed, Map<String, Integer> errors) {
+  private static void one(
+      String url,
+      String body,
+      String okMarker,
+      ConcurrentLinkedQueue<Long> lat,
+      AtomicInteger ok,
+      AtomicInteger failed,
+      Map<String, Integer> errors) {
     long s = System.nanoTime();
     try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120))
-          .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(url))
+                  .timeout(Duration.ofSeconds(120))
+                  .header("content-type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       long us = (System.nanoTime() - s) / 1000;
       if (r.statusCode() == 200 && r.body().replace(" ", "").contains(okMarker)) {
         ok.incrementAndGet();
@@ -235,7 +333,8 @@ public final class FacilitatorBenchmark {
   private static String reason(String body) {
     try {
       var j = X402Json.parse(body);
-      String r = j.path("invalidReason").asText(j.path("errorReason").asText(j.path("error").asText("?")));
+      String r =
+          j.path("invalidReason").asText(j.path("errorReason").asText(j.path("error").asText("?")));
       return r.length() > 80 ? r.substring(0, 80) : r;
     } catch (RuntimeException e) {
       return "?";
@@ -244,15 +343,34 @@ public final class FacilitatorBenchmark {
 
   static String payment(Chain chain, Credentials payer, String payTo, BigInteger amount) {
     var d = chain.deployment();
-    PaymentRequirements req = PaymentRequirements.exactEvm(d.network(), amount, d.contracts().usdc(), payTo, 600,
-        d.usdc().name(), d.usdc().version());
+    PaymentRequirements req =
+        PaymentRequirements.exactEvm(
+            d.network(),
+            amount,
+            d.contracts().usdc(),
+            payTo,
+            600,
+            d.usdc().name(),
+            d.usdc().version());
     byte[] nonce = new byte[32];
     RANDOM.nextBytes(nonce);
-    ExactEvmPayload.Authorization a = new ExactEvmPayload.Authorization(payer.getAddress(), payTo, amount,
-        BigInteger.ZERO, BigInteger.valueOf(System.currentTimeMillis() / 1000 + 3600), Numeric.toHexString(nonce));
-    String sig = Signatures.sign(TransferWithAuthorization.digest(Eip712Domain.of(req), a), payer.getEcKeyPair());
-    PaymentPayload p = new PaymentPayload(new ResourceInfo("http://localhost/bench", "bench", "application/json"),
-        req, new ExactEvmPayload(sig, a).toJson(), null);
+    ExactEvmPayload.Authorization a =
+        new ExactEvmPayload.Authorization(
+            payer.getAddress(),
+            payTo,
+            amount,
+            BigInteger.ZERO,
+            BigInteger.valueOf(System.currentTimeMillis() / 1000 + 3600),
+            Numeric.toHexString(nonce));
+    String sig =
+        Signatures.sign(
+            TransferWithAuthorization.digest(Eip712Domain.of(req), a), payer.getEcKeyPair());
+    PaymentPayload p =
+        new PaymentPayload(
+            new ResourceInfo("http://localhost/bench", "bench", "application/json"),
+            req,
+            new ExactEvmPayload(sig, a).toJson(),
+            null);
     return X402Json.write(new FacilitatorRequest(p, req).toJson());
   }
 
@@ -265,7 +383,8 @@ public final class FacilitatorBenchmark {
     env.put("RPC_URL", chain.rpcUrl());
     env.put("CHAIN_ID", Long.toString(chain.chainId()));
     env.put("PRIVATE_KEY", hexKey(chain.account(DevAccounts.DEPLOYER)));
-    try (NodeScript s = NodeScript.start("install-multicall3.mjs", List.of(), env, Duration.ofSeconds(60))) {
+    try (NodeScript s =
+        NodeScript.start("install-multicall3.mjs", List.of(), env, Duration.ofSeconds(60))) {
       s.ready();
     }
   }

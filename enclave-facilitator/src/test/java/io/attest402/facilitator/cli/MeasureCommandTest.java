@@ -31,15 +31,18 @@ class MeasureCommandTest {
     Files.createDirectories(artifact.resolve("lib"));
     Files.write(artifact.resolve("attest402-facilitator.jar"), new byte[] {1});
     Files.write(artifact.resolve("lib/x.jar"), new byte[] {2});
-    deployment = Files.writeString(tmp.resolve("deployment.json"), "{\"network\":\"eip155:31337\"}");
+    deployment =
+        Files.writeString(tmp.resolve("deployment.json"), "{\"network\":\"eip155:31337\"}");
   }
 
   JsonNode measure(int exit, String... args) throws Exception {
     Path out = tmp.resolve("policy.json");
     Files.deleteIfExists(out);
     err = new StringWriter();
-    CommandLine cl = new CommandLine(new MeasureCommand()).setOut(new PrintWriter(new StringWriter()))
-        .setErr(new PrintWriter(err));
+    CommandLine cl =
+        new CommandLine(new MeasureCommand())
+            .setOut(new PrintWriter(new StringWriter()))
+            .setErr(new PrintWriter(err));
     String[] all = new String[args.length + 4];
     all[0] = "--out";
     all[1] = out.toString();
@@ -53,28 +56,88 @@ class MeasureCommandTest {
   @Test
   void pinsTheMeasurementTheFacilitatorComputesForTheSameLaunch() throws Exception {
     Path data = tmp.resolve("data");
-    JsonNode p = measure(0, "--jvm-option", "-Xmx512m", "--", "--deployment", deployment.toString(), "--data-dir",
-        data.toString(), "--port", "4020");
-    String expected = MeasuredLaunch.measure(io.attest402.enclave.tee.CodeMeasurement.directory(artifact),
-        java.util.List.of("-Xmx512m"), "--tee", "simulated", "--deployment", deployment.toString(), "--data-dir",
-        data.toString()).mrEnclaveHex();
-    assertEquals(expected, p.path("mrEnclave").asText(), "same options in another order, port 4020 = default");
+    JsonNode p =
+        measure(
+            0,
+            "--jvm-option",
+            "-Xmx512m",
+            "--",
+            "--deployment",
+            deployment.toString(),
+            "--data-dir",
+            data.toString(),
+            "--port",
+            "4020");
+    String expected =
+        MeasuredLaunch.measure(
+                io.attest402.enclave.tee.CodeMeasurement.directory(artifact),
+                java.util.List.of("-Xmx512m"),
+                "--tee",
+                "simulated",
+                "--deployment",
+                deployment.toString(),
+                "--data-dir",
+                data.toString())
+            .mrEnclaveHex();
+    assertEquals(
+        expected,
+        p.path("mrEnclave").asText(),
+        "same options in another order, port 4020 = default");
     assertTrue(p.path("simulationRoots").isMissingNode(), "no simulation CA yet");
 
-    SimulatedBackend b = SimulatedBackend.open(data, TeeType.SGX, Clock.systemUTC(), new SecureRandom());
-    JsonNode pinned = measure(0, "--jvm-option", "-Xmx512m", "--", "--deployment", deployment.toString(),
-        "--data-dir", data.toString());
-    assertEquals(SimulatedBackend.simulationRootFingerprint(data).orElseThrow(),
+    SimulatedBackend b =
+        SimulatedBackend.open(data, TeeType.SGX, Clock.systemUTC(), new SecureRandom());
+    JsonNode pinned =
+        measure(
+            0,
+            "--jvm-option",
+            "-Xmx512m",
+            "--",
+            "--deployment",
+            deployment.toString(),
+            "--data-dir",
+            data.toString());
+    assertEquals(
+        SimulatedBackend.simulationRootFingerprint(data).orElseThrow(),
         pinned.path("simulationRoots").get(0).asText());
     assertTrue(b.simulated());
 
-    assertNotEquals(expected, measure(0, "--", "--deployment", deployment.toString(), "--data-dir",
-        data.toString()).path("mrEnclave").asText(), "JVM options are measured");
-    assertNotEquals(expected, measure(0, "--jvm-option", "-Xmx512m", "--", "--deployment", deployment.toString(),
-        "--data-dir", data.toString(), "--public-url", "https://f.example").path("mrEnclave").asText());
+    assertNotEquals(
+        expected,
+        measure(0, "--", "--deployment", deployment.toString(), "--data-dir", data.toString())
+            .path("mrEnclave")
+            .asText(),
+        "JVM options are measured");
+    assertNotEquals(
+        expected,
+        measure(
+                0,
+                "--jvm-option",
+                "-Xmx512m",
+                "--",
+                "--deployment",
+                deployment.toString(),
+                "--data-dir",
+                data.toString(),
+                "--public-url",
+                "https://f.example")
+            .path("mrEnclave")
+            .asText());
     Files.writeString(deployment, "{\"network\":\"eip155:1\"}");
-    assertNotEquals(expected, measure(0, "--jvm-option", "-Xmx512m", "--", "--deployment", deployment.toString(),
-        "--data-dir", data.toString()).path("mrEnclave").asText(), "the deployment file's content is measured");
+    assertNotEquals(
+        expected,
+        measure(
+                0,
+                "--jvm-option",
+                "-Xmx512m",
+                "--",
+                "--deployment",
+                deployment.toString(),
+                "--data-dir",
+                data.toString())
+            .path("mrEnclave")
+            .asText(),
+        "the deployment file's content is measured");
   }
 
   @Test

@@ -22,29 +22,30 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The enclave artifact ({@code target/enclave/}, built at package) holds the facilitator and only what it runs:
- * no demo, PDF, HTML or Markdown library, no command of another module, no test fixture; its jar starts with
- * {@code java -jar} from its own lib/.
+ * The enclave artifact ({@code target/enclave/}, built at package) holds the facilitator and only
+ * what it runs: no demo, PDF, HTML or Markdown library, no command of another module, no test
+ * fixture; its jar starts with {@code java -jar} from its own lib/.
  */
 class EnclaveArtifactIT {
   static final Path ARTIFACT = Path.of("target/enclave");
 
   /** Entry-name prefixes that must not reach the enclave, and why. */
-  static final List<String[]> FORBIDDEN = List.of(
-      new String[] {"io/attest402/demo/", "the demo"},
-      new String[] {"io/attest402/cli/", "the launcher"},
-      new String[] {"org/apache/pdfbox/", "PDFBox"},
-      new String[] {"org/apache/fontbox/", "PDFBox"},
-      new String[] {"org/jsoup/", "jsoup"},
-      new String[] {"org/commonmark/", "commonmark"},
-      new String[] {"io/attest402/erc8004/cli/", "the registry CLI"},
-      new String[] {"io/attest402/verifier/cli/", "the quote CLI"},
-      new String[] {"io/attest402/contracts/chain/Anvil", "a test fixture"},
-      new String[] {"io/attest402/contracts/chain/ChainExtension", "a test fixture"},
-      new String[] {"io/attest402/contracts/chain/DevAccounts", "a test fixture"},
-      new String[] {"io/attest402/contracts/chain/NodeScript", "a test fixture"},
-      new String[] {"io/attest402/testkit/", "a test fixture"},
-      new String[] {"org/junit/", "JUnit"});
+  static final List<String[]> FORBIDDEN =
+      List.of(
+          new String[] {"io/attest402/demo/", "the demo"},
+          new String[] {"io/attest402/cli/", "the launcher"},
+          new String[] {"org/apache/pdfbox/", "PDFBox"},
+          new String[] {"org/apache/fontbox/", "PDFBox"},
+          new String[] {"org/jsoup/", "jsoup"},
+          new String[] {"org/commonmark/", "commonmark"},
+          new String[] {"io/attest402/erc8004/cli/", "the registry CLI"},
+          new String[] {"io/attest402/verifier/cli/", "the quote CLI"},
+          new String[] {"io/attest402/contracts/chain/Anvil", "a test fixture"},
+          new String[] {"io/attest402/contracts/chain/ChainExtension", "a test fixture"},
+          new String[] {"io/attest402/contracts/chain/DevAccounts", "a test fixture"},
+          new String[] {"io/attest402/contracts/chain/NodeScript", "a test fixture"},
+          new String[] {"io/attest402/testkit/", "a test fixture"},
+          new String[] {"org/junit/", "JUnit"});
 
   /** Every forbidden entry in the jars under {@code dir}, as "jar: entry (why)". */
   static List<String> forbiddenEntries(Path dir) throws IOException {
@@ -55,13 +56,16 @@ class EnclaveArtifactIT {
     }
     for (Path jar : jars) {
       try (JarFile j = new JarFile(jar.toFile())) {
-        j.stream().map(ZipEntry::getName).forEach(name -> {
-          for (String[] f : FORBIDDEN) {
-            if (name.startsWith(f[0])) {
-              found.add(dir.relativize(jar) + ": " + name + " (" + f[1] + ")");
-            }
-          }
-        });
+        j.stream()
+            .map(ZipEntry::getName)
+            .forEach(
+                name -> {
+                  for (String[] f : FORBIDDEN) {
+                    if (name.startsWith(f[0])) {
+                      found.add(dir.relativize(jar) + ": " + name + " (" + f[1] + ")");
+                    }
+                  }
+                });
       }
     }
     return found;
@@ -69,12 +73,20 @@ class EnclaveArtifactIT {
 
   @Test
   void noDemoPdfHtmlCliOrFixtureClassReachesTheArtifact() throws IOException {
-    assertTrue(Files.isRegularFile(ARTIFACT.resolve("attest402-facilitator.jar")), "artifact not built: " + ARTIFACT);
+    assertTrue(
+        Files.isRegularFile(ARTIFACT.resolve("attest402-facilitator.jar")),
+        "artifact not built: " + ARTIFACT);
     List<String> found = forbiddenEntries(ARTIFACT);
     assertTrue(found.isEmpty(), "must not be in the enclave:\n" + String.join("\n", found));
     String deps = Files.readString(Path.of("target/enclave-dependencies.txt"));
-    for (String g : List.of("org.apache.pdfbox", "org.jsoup", "org.commonmark", "org.junit",
-        "io.attest402:pay-per-inference-demo", "io.attest402:cli")) {
+    for (String g :
+        List.of(
+            "org.apache.pdfbox",
+            "org.jsoup",
+            "org.commonmark",
+            "org.junit",
+            "io.attest402:pay-per-inference-demo",
+            "io.attest402:cli")) {
       assertTrue(!deps.contains(g), g + " in the enclave's dependency list:\n" + deps);
     }
   }
@@ -90,8 +102,11 @@ class EnclaveArtifactIT {
       z.putNextEntry(new ZipEntry("io/attest402/contracts/chain/DevAccounts.class"));
       z.closeEntry();
     }
-    assertEquals(List.of("lib/smuggled.jar: org/jsoup/Jsoup.class (jsoup)",
-        "lib/smuggled.jar: io/attest402/contracts/chain/DevAccounts.class (a test fixture)"), forbiddenEntries(tmp));
+    assertEquals(
+        List.of(
+            "lib/smuggled.jar: org/jsoup/Jsoup.class (jsoup)",
+            "lib/smuggled.jar: io/attest402/contracts/chain/DevAccounts.class (a test fixture)"),
+        forbiddenEntries(tmp));
   }
 
   @Test
@@ -100,18 +115,29 @@ class EnclaveArtifactIT {
     try (JarFile j = new JarFile(ARTIFACT.resolve("attest402-facilitator.jar").toFile())) {
       m = j.getManifest();
     }
-    assertEquals("io.attest402.facilitator.cli.FacilitatorCommand", m.getMainAttributes().getValue("Main-Class"));
-    assertEquals("attest402-facilitator", m.getMainAttributes().getValue("Attest402-Enclave-Artifact"));
-    TreeSet<String> classPath = new TreeSet<>(Arrays.asList(m.getMainAttributes().getValue("Class-Path").split(" ")));
+    assertEquals(
+        "io.attest402.facilitator.cli.FacilitatorCommand",
+        m.getMainAttributes().getValue("Main-Class"));
+    assertEquals(
+        "attest402-facilitator", m.getMainAttributes().getValue("Attest402-Enclave-Artifact"));
+    TreeSet<String> classPath =
+        new TreeSet<>(Arrays.asList(m.getMainAttributes().getValue("Class-Path").split(" ")));
     TreeSet<String> lib = new TreeSet<>();
     try (Stream<Path> s = Files.list(ARTIFACT.resolve("lib"))) {
       s.forEach(p -> lib.add("lib/" + p.getFileName()));
     }
     assertEquals(lib, classPath, "Class-Path names exactly the jars in lib/");
-    assertTrue(lib.stream().anyMatch(n -> n.startsWith("lib/slf4j-simple-")), "a logger binding: " + lib);
+    assertTrue(
+        lib.stream().anyMatch(n -> n.startsWith("lib/slf4j-simple-")), "a logger binding: " + lib);
 
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-        ARTIFACT.resolve("attest402-facilitator.jar").toString(), "--help").redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                ARTIFACT.resolve("attest402-facilitator.jar").toString(),
+                "--help")
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(120, TimeUnit.SECONDS), "--help did not finish");
     assertEquals(0, p.exitValue(), out);

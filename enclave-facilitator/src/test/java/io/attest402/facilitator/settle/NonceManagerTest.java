@@ -56,11 +56,12 @@ class NonceManagerTest {
     ExecutorService pool = Executors.newFixedThreadPool(8);
     for (int i = 0; i < 1000; i++) {
       final long id = i;
-      pool.submit(() -> {
-        long n = m.reserve();
-        m.assign(n, id);
-        got.add(n);
-      });
+      pool.submit(
+          () -> {
+            long n = m.reserve();
+            m.assign(n, id);
+            got.add(n);
+          });
     }
     pool.shutdown();
     assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));

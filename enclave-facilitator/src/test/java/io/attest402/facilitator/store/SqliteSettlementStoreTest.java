@@ -34,9 +34,15 @@ class SqliteSettlementStoreTest {
   static SettlementStore.Intent intent(String nonce) {
     ObjectNode req = Wire.newObject();
     req.put("n", nonce);
-    return new SettlementStore.Intent(new SettlementKey("eip155:31337", "0xAAaa000000000000000000000000000000000001",
-        PAYER, nonce), "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", BigInteger.TEN, BigInteger.valueOf(2_000_000_000L),
-        req, "0xFacFacFacFacFacFacFacFacFacFacFacFacFac0", null);
+    return new SettlementStore.Intent(
+        new SettlementKey(
+            "eip155:31337", "0xAAaa000000000000000000000000000000000001", PAYER, nonce),
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        BigInteger.TEN,
+        BigInteger.valueOf(2_000_000_000L),
+        req,
+        "0xFacFacFacFacFacFacFacFacFacFacFacFacFac0",
+        null);
   }
 
   static String hex(int i) {
@@ -44,8 +50,14 @@ class SqliteSettlementStoreTest {
   }
 
   static TxAttempt attempt(String hash, long nonce) {
-    return new TxAttempt(hash, nonce, "0x02f8deadbeef", BigInteger.valueOf(100), BigInteger.ONE,
-        BigInteger.valueOf(90_000), Instant.now());
+    return new TxAttempt(
+        hash,
+        nonce,
+        "0x02f8deadbeef",
+        BigInteger.valueOf(100),
+        BigInteger.ONE,
+        BigInteger.valueOf(90_000),
+        Instant.now());
   }
 
   @Test
@@ -55,13 +67,14 @@ class SqliteSettlementStoreTest {
       Set<Long> ids = ConcurrentHashMap.newKeySet();
       ExecutorService pool = Executors.newFixedThreadPool(16);
       for (int i = 0; i < 64; i++) {
-        pool.submit(() -> {
-          SettlementStore.Claim c = s.claim(intent(hex(1)));
-          if (c.created()) {
-            created.incrementAndGet();
-          }
-          ids.add(c.record().id());
-        });
+        pool.submit(
+            () -> {
+              SettlementStore.Claim c = s.claim(intent(hex(1)));
+              if (c.created()) {
+                created.incrementAndGet();
+              }
+              ids.add(c.record().id());
+            });
       }
       pool.shutdown();
       assertTrue(pool.awaitTermination(20, TimeUnit.SECONDS));
@@ -88,20 +101,26 @@ class SqliteSettlementStoreTest {
       assertEquals(2, r.attempts().size());
       assertEquals("0x02f8deadbeef", r.attempts().get(0).rawTx());
       assertEquals(List.of(r), s.inFlight());
-      assertEquals(1, s.byNonceOrTxHash(hex(100)).size(), "found by a replaced transaction's hash too");
+      assertEquals(
+          1, s.byNonceOrTxHash(hex(100)).size(), "found by a replaced transaction's hash too");
       assertEquals(1, s.byNonceOrTxHash(hex(2)).size(), "and by authorization nonce");
 
       long other = s.claim(intent(hex(3))).record().id();
       s.addAttempt(other, attempt(hex(102), 8));
-      ReceiptIssuer issuer = (f, prev) -> {
-        ObjectNode o = Wire.newObject();
-        o.put("seq", f.sequence());
-        o.put("prevSeq", prev == null ? -1 : prev.path("seq").asLong());
-        return Optional.of(o);
-      };
+      ReceiptIssuer issuer =
+          (f, prev) -> {
+            ObjectNode o = Wire.newObject();
+            o.put("seq", f.sequence());
+            o.put("prevSeq", prev == null ? -1 : prev.path("seq").asLong());
+            return Optional.of(o);
+          };
       SettlementRecord a = s.finish(id, Outcome.settled(hex(101), 12), "0xF", issuer);
-      SettlementRecord b = s.finish(other, Outcome.failed("invalid_exact_evm_transaction_failed", "reverted",
-          hex(102), 13L), "0xF", issuer);
+      SettlementRecord b =
+          s.finish(
+              other,
+              Outcome.failed("invalid_exact_evm_transaction_failed", "reverted", hex(102), 13L),
+              "0xF",
+              issuer);
       assertEquals(0L, a.outcomeSeq());
       assertEquals(1L, b.outcomeSeq());
       assertEquals(-1, a.receipt().path("prevSeq").asLong());

@@ -14,13 +14,13 @@ import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
 
 /**
- * AES-256-GCM sealing under a root secret (Gramine's 16-byte MRENCLAVE sealing key, or the simulated backend's
- * key file). The root secret is never used directly: each purpose gets its own key,
- * {@code HKDF-SHA256(ikm = root, salt = "attest402-seal-v1", info = "<domain>/<purpose>")}, 32 bytes. Every seal
- * draws a fresh random 96-bit nonce, so one key never sees a nonce twice in practice (we seal a handful of blobs
- * per enclave lifetime, far below the 2^32 random-nonce bound). The additional authenticated data binds the
- * format header, the domain and the purpose, so a blob sealed for one purpose or backend cannot be opened as
- * another.
+ * AES-256-GCM sealing under a root secret (Gramine's 16-byte MRENCLAVE sealing key, or the
+ * simulated backend's key file). The root secret is never used directly: each purpose gets its own
+ * key, {@code HKDF-SHA256(ikm = root, salt = "attest402-seal-v1", info = "<domain>/<purpose>")}, 32
+ * bytes. Every seal draws a fresh random 96-bit nonce, so one key never sees a nonce twice in
+ * practice (we seal a handful of blobs per enclave lifetime, far below the 2^32 random-nonce
+ * bound). The additional authenticated data binds the format header, the domain and the purpose, so
+ * a blob sealed for one purpose or backend cannot be opened as another.
  *
  * <p>Blob format (version 1): {@code "A4SL" | 0x01 | nonce (12) | ciphertext | tag (16)}. AAD =
  * {@code "A4SL" | 0x01 | UTF-8("attest402/seal/v1/<domain>/<purpose>")}.
@@ -39,7 +39,7 @@ public final class AesGcmSealer {
 
   /**
    * @param rootSecret at least 16 bytes of secret (copied)
-   * @param domain     which backend seals (part of the key derivation and of the AAD)
+   * @param domain which backend seals (part of the key derivation and of the AAD)
    */
   public AesGcmSealer(byte[] rootSecret, String domain, SecureRandom random) {
     if (rootSecret.length < 16) {
@@ -57,7 +57,10 @@ public final class AesGcmSealer {
     byte[] key = derive(purpose);
     try {
       Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-      c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BITS, nonce));
+      c.init(
+          Cipher.ENCRYPT_MODE,
+          new SecretKeySpec(key, "AES"),
+          new GCMParameterSpec(TAG_BITS, nonce));
       c.updateAAD(aad(purpose));
       byte[] ct = c.doFinal(plaintext);
       byte[] out = new byte[HEADER_BYTES + ct.length];
@@ -76,7 +79,8 @@ public final class AesGcmSealer {
   public byte[] unseal(String purpose, byte[] blob) throws TeeException {
     checkPurpose(purpose);
     if (blob.length < HEADER_BYTES + TAG_BITS / 8) {
-      throw new TeeException("sealed blob is " + blob.length + " bytes, shorter than header and tag");
+      throw new TeeException(
+          "sealed blob is " + blob.length + " bytes, shorter than header and tag");
     }
     if (!Arrays.equals(Arrays.copyOf(blob, MAGIC.length), MAGIC)) {
       throw new TeeException("not an attest402 sealed blob (bad magic)");
@@ -87,13 +91,19 @@ public final class AesGcmSealer {
     byte[] key = derive(purpose);
     try {
       Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-      c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"),
+      c.init(
+          Cipher.DECRYPT_MODE,
+          new SecretKeySpec(key, "AES"),
           new GCMParameterSpec(TAG_BITS, blob, MAGIC.length + 1, NONCE_BYTES));
       c.updateAAD(aad(purpose));
       return c.doFinal(blob, HEADER_BYTES, blob.length - HEADER_BYTES);
     } catch (AEADBadTagException e) {
-      throw new TeeException("sealed blob does not open: sealed by another enclave identity, for another "
-          + "purpose than '" + purpose + "', or altered", e);
+      throw new TeeException(
+          "sealed blob does not open: sealed by another enclave identity, for another "
+              + "purpose than '"
+              + purpose
+              + "', or altered",
+          e);
     } catch (GeneralSecurityException e) {
       throw new TeeException("AES-GCM unsealing failed: " + e.getMessage(), e);
     } finally {
@@ -103,7 +113,8 @@ public final class AesGcmSealer {
 
   private byte[] derive(String purpose) {
     HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
-    hkdf.init(new HKDFParameters(root, SALT, (domain + "/" + purpose).getBytes(StandardCharsets.UTF_8)));
+    hkdf.init(
+        new HKDFParameters(root, SALT, (domain + "/" + purpose).getBytes(StandardCharsets.UTF_8)));
     byte[] key = new byte[32];
     hkdf.generateBytes(key, 0, key.length);
     return key;
@@ -120,7 +131,8 @@ public final class AesGcmSealer {
 
   private static void checkPurpose(String purpose) {
     if (purpose == null || !purpose.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
-      throw new IllegalArgumentException("sealing purpose must match [a-z0-9][a-z0-9._-]{0,63}: " + purpose);
+      throw new IllegalArgumentException(
+          "sealing purpose must match [a-z0-9][a-z0-9._-]{0,63}: " + purpose);
     }
   }
 }

@@ -19,18 +19,26 @@ import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
 /**
- * What the simulated TEE measures, standing in for MRENCLAVE: the code a process runs (each file's name and SHA-256,
- * in name order) and its measured configuration (ordered strings: the JVM options and the facilitator's settings,
- * as the Gramine manifest measures its argv). {@link #mrEnclave()} is SHA-256 over a length-prefixed encoding of
- * both under the domain {@value #DOMAIN}, so changing one byte of a jar, adding a jar or changing one setting
- * changes it. {@code bin/attest402 measure} computes the same value before the process starts.
+ * What the simulated TEE measures, standing in for MRENCLAVE: the code a process runs (each file's
+ * name and SHA-256, in name order) and its measured configuration (ordered strings: the JVM options
+ * and the facilitator's settings, as the Gramine manifest measures its argv). {@link #mrEnclave()}
+ * is SHA-256 over a length-prefixed encoding of both under the domain {@value #DOMAIN}, so changing
+ * one byte of a jar, adding a jar or changing one setting changes it. {@code bin/attest402 measure}
+ * computes the same value before the process starts.
  */
 public final class CodeMeasurement {
   public static final String DOMAIN = "attest402-simulated-mrenclave-v1";
-  /** Manifest attribute of an enclave artifact's jar: the simulated TEE then measures its whole directory. */
+
+  /**
+   * Manifest attribute of an enclave artifact's jar: the simulated TEE then measures its whole
+   * directory.
+   */
   public static final String ARTIFACT_ATTRIBUTE = "Attest402-Enclave-Artifact";
 
-  /** One measured file: its name relative to what was measured ({@code /}-separated) and its SHA-256 (hex). */
+  /**
+   * One measured file: its name relative to what was measured ({@code /}-separated) and its SHA-256
+   * (hex).
+   */
   public record FileDigest(String name, String sha256) {
     public FileDigest {
       Objects.requireNonNull(name, "name");
@@ -78,7 +86,10 @@ public final class CodeMeasurement {
     return HexFormat.of().formatHex(mrEnclave());
   }
 
-  /** Every regular file under {@code dir} (recursively), named relative to it: an enclave artifact directory. */
+  /**
+   * Every regular file under {@code dir} (recursively), named relative to it: an enclave artifact
+   * directory.
+   */
   public static List<FileDigest> directory(Path dir) {
     try (Stream<Path> s = Files.walk(dir)) {
       List<FileDigest> out = new ArrayList<>();
@@ -92,9 +103,10 @@ public final class CodeMeasurement {
   }
 
   /**
-   * The code {@code c} was loaded from: the whole directory of its jar when that jar is an enclave artifact
-   * ({@value #ARTIFACT_ATTRIBUTE} in its manifest: an extra file in lib/ counts, as under Gramine's trusted
-   * directory); otherwise the jar alone, or the files of the classes directory (in-process use, e.g. tests).
+   * The code {@code c} was loaded from: the whole directory of its jar when that jar is an enclave
+   * artifact ({@value #ARTIFACT_ATTRIBUTE} in its manifest: an extra file in lib/ counts, as under
+   * Gramine's trusted directory); otherwise the jar alone, or the files of the classes directory
+   * (in-process use, e.g. tests).
    */
   public static List<FileDigest> codeOf(Class<?> c) {
     Path location;
@@ -107,16 +119,21 @@ public final class CodeMeasurement {
       return directory(location);
     }
     Path dir = artifactDirectory(location);
-    return dir != null ? directory(dir)
+    return dir != null
+        ? directory(dir)
         : List.of(new FileDigest(location.getFileName().toString(), sha256Hex(location)));
   }
 
-  /** The artifact directory of {@code jar} when its manifest says it is an enclave artifact, else null. */
+  /**
+   * The artifact directory of {@code jar} when its manifest says it is an enclave artifact, else
+   * null.
+   */
   public static Path artifactDirectory(Path jar) {
     try (JarFile j = new JarFile(jar.toFile())) {
       Manifest m = j.getManifest();
       return m != null && m.getMainAttributes().getValue(ARTIFACT_ATTRIBUTE) != null
-          ? jar.toAbsolutePath().getParent() : null;
+          ? jar.toAbsolutePath().getParent()
+          : null;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + jar, e);
     }
@@ -126,7 +143,7 @@ public final class CodeMeasurement {
     MessageDigest d = sha256();
     try (InputStream in = Files.newInputStream(file)) {
       byte[] buf = new byte[64 * 1024];
-      for (int n; (n = in.read(buf)) > 0;) {
+      for (int n; (n = in.read(buf)) > 0; ) {
         d.update(buf, 0, n);
       }
     } catch (IOException e) {

@@ -3,13 +3,15 @@ package io.attest402.enclave.tee;
 import io.attest402.verifier.Quote;
 
 /**
- * What the hardware backends ({@link GramineBackend}, {@link TdxBackend}) share: they are never simulated, they
- * serialise the write-report-data / read-quote exchange with their device files on {@link #lock}, and their
- * measurement is taken from the first quote they produce (or one over zero report data).
+ * What the hardware backends ({@link GramineBackend}, {@link TdxBackend}) share: they are never
+ * simulated, they serialise the write-report-data / read-quote exchange with their device files on
+ * {@link #lock}, and their measurement is taken from the first quote they produce (or one over zero
+ * report data).
  */
 abstract class DeviceBackend implements TeeBackend {
   /** Two threads of ours must not interleave the write of report data and the read of the quote. */
   final Object lock = new Object();
+
   private volatile Measurement measurement;
 
   @Override

@@ -16,8 +16,7 @@ import java.util.HexFormat;
 
 /** File access for the pseudo-files of Gramine and configfs-tsm, with errors that name the file. */
 final class DeviceIo {
-  private DeviceIo() {
-  }
+  private DeviceIo() {}
 
   static byte[] read(Path file, String what) throws TeeException {
     try (InputStream in = Files.newInputStream(file, StandardOpenOption.READ)) {
@@ -41,8 +40,9 @@ final class DeviceIo {
 
   /** Writes into an existing file (never creates one: the kernel or Gramine must provide it). */
   static void write(Path file, byte[] data, String what) throws TeeException {
-    try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
+    try (OutputStream out =
+        Files.newOutputStream(
+            file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
       out.write(data);
     } catch (NoSuchFileException e) {
       throw new TeeException(what + ": " + file + " does not exist", e);
@@ -58,10 +58,12 @@ final class DeviceIo {
   }
 
   /**
-   * Parses a quote that came back from the TEE and checks that it is of the expected kind and carries exactly the
-   * report data we asked for (a short read, a stale quote or a concurrent writer all show up here).
+   * Parses a quote that came back from the TEE and checks that it is of the expected kind and
+   * carries exactly the report data we asked for (a short read, a stale quote or a concurrent
+   * writer all show up here).
    */
-  static Quote checkQuote(byte[] raw, byte[] reportData64, TeeType tee, String source) throws TeeException {
+  static Quote checkQuote(byte[] raw, byte[] reportData64, TeeType tee, String source)
+      throws TeeException {
     if (raw.length == 0) {
       throw new TeeException(source + " returned no quote (0 bytes)");
     }
@@ -69,17 +71,26 @@ final class DeviceIo {
     try {
       q = Quote.parse(raw);
     } catch (QuoteVerificationException e) {
-      throw new TeeException(source + " returned a quote that does not parse (" + raw.length + " bytes): "
-          + e.getMessage(), e);
+      throw new TeeException(
+          source
+              + " returned a quote that does not parse ("
+              + raw.length
+              + " bytes): "
+              + e.getMessage(),
+          e);
     }
     if (q.teeType() != tee) {
       throw new TeeException(source + " returned a " + q.teeType() + " quote, expected " + tee);
     }
     if (!Arrays.equals(q.reportData(), reportData64)) {
-      throw new TeeException(source + " returned a quote over other report data than requested (requested "
-          + HexFormat.of().formatHex(reportData64, 0, 8) + "..., quote has "
-          + HexFormat.of().formatHex(q.reportData(), 0, 8) + "...): another user of the device, or a stale "
-          + "quote");
+      throw new TeeException(
+          source
+              + " returned a quote over other report data than requested (requested "
+              + HexFormat.of().formatHex(reportData64, 0, 8)
+              + "..., quote has "
+              + HexFormat.of().formatHex(q.reportData(), 0, 8)
+              + "...): another user of the device, or a stale "
+              + "quote");
     }
     return q;
   }

@@ -9,17 +9,20 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Gramine-SGX through its {@code /dev/attestation} pseudo-files (Gramine docs, "Attestation and secret
- * provisioning"): {@code attestation_type} must read {@code dcap} (manifest {@code sgx.remote_attestation =
- * "dcap"}); a quote is produced by writing the 64-byte report data to {@code user_report_data} and reading
- * {@code quote}; the MRENCLAVE sealing key is the 16 bytes of {@code keys/_sgx_mrenclave}.
+ * Gramine-SGX through its {@code /dev/attestation} pseudo-files (Gramine docs, "Attestation and
+ * secret provisioning"): {@code attestation_type} must read {@code dcap} (manifest {@code
+ * sgx.remote_attestation = "dcap"}); a quote is produced by writing the 64-byte report data to
+ * {@code user_report_data} and reading {@code quote}; the MRENCLAVE sealing key is the 16 bytes of
+ * {@code keys/_sgx_mrenclave}.
  *
- * <p>Sealing: {@link AesGcmSealer} under a key HKDF-derived from the MRENCLAVE sealing key. The SGX CPU derives
- * that key from the enclave measurement and the CPU's own secret, so the same enclave (same MRENCLAVE) on the same
- * CPU gets the same key after a restart, and nothing else (another enclave, the host, the same enclave on another
- * machine) can derive it. A new build (new MRENCLAVE) cannot unseal the old key.
+ * <p>Sealing: {@link AesGcmSealer} under a key HKDF-derived from the MRENCLAVE sealing key. The SGX
+ * CPU derives that key from the enclave measurement and the CPU's own secret, so the same enclave
+ * (same MRENCLAVE) on the same CPU gets the same key after a restart, and nothing else (another
+ * enclave, the host, the same enclave on another machine) can derive it. A new build (new
+ * MRENCLAVE) cannot unseal the old key.
  *
- * <p>The root directory is configurable so tests can drive it against a directory that emulates these files.
+ * <p>The root directory is configurable so tests can drive it against a directory that emulates
+ * these files.
  */
 public final class GramineBackend extends DeviceBackend {
   public static final Path DEFAULT_ROOT = Path.of("/dev/attestation");
@@ -33,29 +36,41 @@ public final class GramineBackend extends DeviceBackend {
     this.sealer = sealer;
   }
 
-  /** True when {@code root/attestation_type} exists, i.e. we run under Gramine (used by {@code --tee auto}). */
+  /**
+   * True when {@code root/attestation_type} exists, i.e. we run under Gramine (used by {@code --tee
+   * auto}).
+   */
   public static boolean present(Path root) {
     return Files.exists(root.resolve("attestation_type"));
   }
 
   /**
-   * Opens the backend: checks the attestation type is {@code dcap} and reads the MRENCLAVE sealing key. Fails
-   * with a message naming the file when Gramine is absent, misconfigured or an old version.
+   * Opens the backend: checks the attestation type is {@code dcap} and reads the MRENCLAVE sealing
+   * key. Fails with a message naming the file when Gramine is absent, misconfigured or an old
+   * version.
    */
   public static GramineBackend open(Path root, SecureRandom random) throws TeeException {
     Objects.requireNonNull(root, "root");
     String type = DeviceIo.readText(root.resolve("attestation_type"), "Gramine attestation type");
     if (!"dcap".equals(type)) {
-      throw new TeeException("Gramine attestation type is '" + type + "' (" + root.resolve("attestation_type")
-          + "), need 'dcap': set sgx.remote_attestation = \"dcap\" in the manifest and run under gramine-sgx "
-          + "(gramine-direct has no attestation)");
+      throw new TeeException(
+          "Gramine attestation type is '"
+              + type
+              + "' ("
+              + root.resolve("attestation_type")
+              + "), need 'dcap': set sgx.remote_attestation = \"dcap\" in the manifest and run under gramine-sgx "
+              + "(gramine-direct has no attestation)");
     }
     Path keyFile = root.resolve("keys").resolve("_sgx_mrenclave");
     byte[] sealingKey = DeviceIo.read(keyFile, "Gramine MRENCLAVE sealing key");
     try {
       if (sealingKey.length != 16) {
-        throw new TeeException("Gramine MRENCLAVE sealing key " + keyFile + " has " + sealingKey.length
-            + " bytes, expected 16");
+        throw new TeeException(
+            "Gramine MRENCLAVE sealing key "
+                + keyFile
+                + " has "
+                + sealingKey.length
+                + " bytes, expected 16");
       }
       return new GramineBackend(root, new AesGcmSealer(sealingKey, DOMAIN, random));
     } finally {
@@ -83,9 +98,12 @@ public final class GramineBackend extends DeviceBackend {
     // The pseudo-files are per process, but two threads of ours must not interleave write and read.
     synchronized (lock) {
       DeviceIo.write(root.resolve("user_report_data"), reportData64, "Gramine user_report_data");
-      byte[] raw = DeviceIo.read(root.resolve("quote"), "Gramine quote (needs aesmd and a DCAP quote provider "
-          + "on the host)");
-      Quote q = DeviceIo.checkQuote(raw, reportData64, TeeType.SGX, "Gramine " + root.resolve("quote"));
+      byte[] raw =
+          DeviceIo.read(
+              root.resolve("quote"),
+              "Gramine quote (needs aesmd and a DCAP quote provider " + "on the host)");
+      Quote q =
+          DeviceIo.checkQuote(raw, reportData64, TeeType.SGX, "Gramine " + root.resolve("quote"));
       remember(q);
       return raw;
     }

@@ -8,29 +8,30 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * What the TDX backend extended into RTMR3 before its first quote, served in {@code /attestation} so a verifier can
- * replay the register and see what ran: each event is the SHA-384 of one file (the facilitator artifact, its
- * configuration, the deployment file), extended as {@code RTMR3 = SHA-384(RTMR3 || digest)} starting from the
- * boot value of RTMR3 (all zeros unless something else extended it before us). When the kernel offers no RTMR
- * extend interface, {@code extended} is false, {@code note} says so, and RTMR3 measures nothing of ours: default
- * client policies then refuse TDX without RTMR pins.
+ * What the TDX backend extended into RTMR3 before its first quote, served in {@code /attestation}
+ * so a verifier can replay the register and see what ran: each event is the SHA-384 of one file
+ * (the facilitator artifact, its configuration, the deployment file), extended as {@code RTMR3 =
+ * SHA-384(RTMR3 || digest)} starting from the boot value of RTMR3 (all zeros unless something else
+ * extended it before us). When the kernel offers no RTMR extend interface, {@code extended} is
+ * false, {@code note} says so, and RTMR3 measures nothing of ours: default client policies then
+ * refuse TDX without RTMR pins.
  *
- * @param extended    true when the events were extended into RTMR3
+ * @param extended true when the events were extended into RTMR3
  * @param interfaceFile the kernel file written to extend (null when none)
- * @param initialRtmr3 RTMR3 before our first extension (hex, 48 bytes), when the kernel let us read it
- * @param note        one sentence on what this log proves
- * @param events      the extended events, in order
+ * @param initialRtmr3 RTMR3 before our first extension (hex, 48 bytes), when the kernel let us read
+ *     it
+ * @param note one sentence on what this log proves
+ * @param events the extended events, in order
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Rtmr3EventLog(boolean extended, String interfaceFile, String initialRtmr3, String note,
-    List<Event> events) {
+public record Rtmr3EventLog(
+    boolean extended, String interfaceFile, String initialRtmr3, String note, List<Event> events) {
   public Rtmr3EventLog {
     events = List.copyOf(events);
   }
 
   /** One measured file: a name, where it was read and its SHA-384. */
-  public record Event(String name, String path, String digest) {
-  }
+  public record Event(String name, String path, String digest) {}
 
   /** RTMR3 after replaying {@code events} on {@code initial48} (48 zero bytes when null). */
   public static byte[] replay(byte[] initial48, List<Event> events) {

@@ -35,25 +35,35 @@ class CodeMeasurementTest {
     Path dir = artifact();
     List<String> config = List.of("jvm -Xmx512m", "arg --port=4020");
     CodeMeasurement m = CodeMeasurement.of(CodeMeasurement.directory(dir), config);
-    assertEquals(List.of("attest402-facilitator.jar", "lib/a.jar", "lib/b.jar"),
+    assertEquals(
+        List.of("attest402-facilitator.jar", "lib/a.jar", "lib/b.jar"),
         m.files().stream().map(CodeMeasurement.FileDigest::name).toList());
     byte[] base = m.mrEnclave();
     assertEquals(32, base.length);
-    assertArrayEquals(base, CodeMeasurement.of(CodeMeasurement.directory(dir), config).mrEnclave(), "stable");
+    assertArrayEquals(
+        base, CodeMeasurement.of(CodeMeasurement.directory(dir), config).mrEnclave(), "stable");
 
     Files.write(dir.resolve("lib/a.jar"), new byte[] {4, 6});
     byte[] oneByte = CodeMeasurement.of(CodeMeasurement.directory(dir), config).mrEnclave();
     assertFalse(java.util.Arrays.equals(base, oneByte), "one byte of a jar");
     Files.write(dir.resolve("lib/a.jar"), new byte[] {4, 5});
     Files.write(dir.resolve("lib/extra.jar"), new byte[0]);
-    assertFalse(java.util.Arrays.equals(base,
-        CodeMeasurement.of(CodeMeasurement.directory(dir), config).mrEnclave()), "an extra jar");
+    assertFalse(
+        java.util.Arrays.equals(
+            base, CodeMeasurement.of(CodeMeasurement.directory(dir), config).mrEnclave()),
+        "an extra jar");
     Files.delete(dir.resolve("lib/extra.jar"));
     assertArrayEquals(base, CodeMeasurement.of(CodeMeasurement.directory(dir), config).mrEnclave());
-    assertFalse(java.util.Arrays.equals(base, CodeMeasurement.of(CodeMeasurement.directory(dir),
-        List.of("jvm -Xmx512m", "arg --port=4021")).mrEnclave()), "one setting");
+    assertFalse(
+        java.util.Arrays.equals(
+            base,
+            CodeMeasurement.of(
+                    CodeMeasurement.directory(dir), List.of("jvm -Xmx512m", "arg --port=4021"))
+                .mrEnclave()),
+        "one setting");
     // Length-prefixed: moving a boundary between two entries changes the value.
-    assertNotEquals(CodeMeasurement.of(List.of(), List.of("ab", "c")).mrEnclaveHex(),
+    assertNotEquals(
+        CodeMeasurement.of(List.of(), List.of("ab", "c")).mrEnclaveHex(),
         CodeMeasurement.of(List.of(), List.of("a", "bc")).mrEnclaveHex());
   }
 
@@ -61,26 +71,39 @@ class CodeMeasurementTest {
   void theSimulatedBackendQuotesTheMeasurementAndExposesItsRootFingerprint() throws Exception {
     byte[] mr = CodeMeasurement.of(CodeMeasurement.directory(artifact()), List.of()).mrEnclave();
     Path data = tmp.resolve("data");
-    assertTrue(SimulatedBackend.simulationRootFingerprint(data).isEmpty(), "no CA before the first start");
-    SimulatedBackend b = TeeBackends.select("simulated", TeeBackends.Options.defaults(data)
-        .withSimulatedMrEnclave(mr)) instanceof SimulatedBackend s ? s : null;
+    assertTrue(
+        SimulatedBackend.simulationRootFingerprint(data).isEmpty(), "no CA before the first start");
+    SimulatedBackend b =
+        TeeBackends.select(
+                    "simulated", TeeBackends.Options.defaults(data).withSimulatedMrEnclave(mr))
+                instanceof SimulatedBackend s
+            ? s
+            : null;
     SgxReportBody body = (SgxReportBody) Quote.parse(b.quote(new byte[64])).body();
     assertArrayEquals(mr, body.mrEnclave());
     assertEquals(HexFormat.of().formatHex(mr), b.measurement().mrEnclave());
     String fp = SimulatedBackend.simulationRootFingerprint(data).orElseThrow();
-    assertEquals(HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-        .digest(b.simulationRoot().getEncoded())), fp);
+    assertEquals(
+        HexFormat.of()
+            .formatHex(
+                java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(b.simulationRoot().getEncoded())),
+        fp);
     // Unmeasured (opened on its own): the fixed, recognisably fake value.
-    SimulatedBackend plain = SimulatedBackend.open(tmp.resolve("d2"), TeeType.SGX, Clock.systemUTC(),
-        new SecureRandom());
-    assertArrayEquals(SimulatedBackend.SIM_MRENCLAVE,
+    SimulatedBackend plain =
+        SimulatedBackend.open(
+            tmp.resolve("d2"), TeeType.SGX, Clock.systemUTC(), new SecureRandom());
+    assertArrayEquals(
+        SimulatedBackend.SIM_MRENCLAVE,
         ((SgxReportBody) Quote.parse(plain.quote(new byte[64])).body()).mrEnclave());
   }
 
   @Test
   void codeOfAClassesDirectoryMeasuresItsFiles() {
     List<CodeMeasurement.FileDigest> files = CodeMeasurement.codeOf(CodeMeasurement.class);
-    assertTrue(files.stream().anyMatch(f -> f.name().equals("io/attest402/enclave/tee/CodeMeasurement.class")),
+    assertTrue(
+        files.stream()
+            .anyMatch(f -> f.name().equals("io/attest402/enclave/tee/CodeMeasurement.class")),
         files.toString());
   }
 }

@@ -12,8 +12,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 
 /**
- * Directories that look like Gramine's {@code /dev/attestation} and like a configfs-tsm report directory, whose
- * quotes come from a DCAP simulator (real format, simulation CA).
+ * Directories that look like Gramine's {@code /dev/attestation} and like a configfs-tsm report
+ * directory, whose quotes come from a DCAP simulator (real format, simulation CA).
  */
 public final class Emulated {
   public static final Instant NOW = Instant.parse("2026-01-15T12:00:00Z");
@@ -23,21 +23,21 @@ public final class Emulated {
   public static final byte[] MRSIGNER = fill(32, 0x22);
   public static final byte[] MRTD = fill(48, 0x33);
 
-  private Emulated() {
-  }
+  private Emulated() {}
 
   /**
-   * Installs the simulator's collateral (issued an hour before {@code at}) in a simulated identity, as the
-   * facilitator's fetch from its PCS would: unit tests of this module have no PCS.
+   * Installs the simulator's collateral (issued an hour before {@code at}) in a simulated identity,
+   * as the facilitator's fetch from its PCS would: unit tests of this module have no PCS.
    */
-  public static io.attest402.enclave.EnclaveIdentity withCollateral(io.attest402.enclave.EnclaveIdentity id,
-      Instant at) {
+  public static io.attest402.enclave.EnclaveIdentity withCollateral(
+      io.attest402.enclave.EnclaveIdentity id, Instant at) {
     id.collateral(simulatedCollateral((SimulatedBackend) id.backend(), at));
     return id;
   }
 
   /** The collateral a PCS serving {@code b}'s simulation CA would serve at {@code at}. */
-  public static io.attest402.verifier.Collateral simulatedCollateral(SimulatedBackend b, Instant at) {
+  public static io.attest402.verifier.Collateral simulatedCollateral(
+      SimulatedBackend b, Instant at) {
     return b.simulator().collateral(b.quoteTee(), at.minusSeconds(3600));
   }
 
@@ -50,30 +50,48 @@ public final class Emulated {
   }
 
   public static byte[] sgxQuote(byte[] rd) {
-    return SIM.sgxQuote(SgxReportBody.builder().attributeFlags(SgxReportBody.FLAG_INIT
-        | SgxReportBody.FLAG_MODE64BIT).xfrm(3).mrEnclave(MRENCLAVE).mrSigner(MRSIGNER).isvProdId(402)
-        .isvSvn(2).reportData(rd).build());
+    return SIM.sgxQuote(
+        SgxReportBody.builder()
+            .attributeFlags(SgxReportBody.FLAG_INIT | SgxReportBody.FLAG_MODE64BIT)
+            .xfrm(3)
+            .mrEnclave(MRENCLAVE)
+            .mrSigner(MRSIGNER)
+            .isvProdId(402)
+            .isvSvn(2)
+            .reportData(rd)
+            .build());
   }
 
   public static byte[] tdxQuote(byte[] rd) {
-    return SIM.tdxQuote(TdReportBody.builder().tdAttributes(TdReportBody.TD_SEPT_VE_DISABLE).mrTd(MRTD)
-        .reportData(rd).build());
+    return SIM.tdxQuote(
+        TdReportBody.builder()
+            .tdAttributes(TdReportBody.TD_SEPT_VE_DISABLE)
+            .mrTd(MRTD)
+            .reportData(rd)
+            .build());
   }
 
-  /** A Gramine {@code /dev/attestation} look-alike at {@code root}; the quote is served by the returned device. */
+  /**
+   * A Gramine {@code /dev/attestation} look-alike at {@code root}; the quote is served by the
+   * returned device.
+   */
   public static FakeDevice gramine(Path root, String type, byte[] sealingKey) {
     try {
       Files.createDirectories(root.resolve("keys"));
       Files.writeString(root.resolve("attestation_type"), type, StandardCharsets.US_ASCII);
       Files.write(root.resolve("keys/_sgx_mrenclave"), sealingKey);
       Files.write(root.resolve("user_report_data"), new byte[64]);
-      return new FakeDevice(root.resolve("quote"), root.resolve("user_report_data"), null, Emulated::sgxQuote);
+      return new FakeDevice(
+          root.resolve("quote"), root.resolve("user_report_data"), null, Emulated::sgxQuote);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  /** A configfs-tsm report directory at {@code root} with entry {@code entry} (provider, generation, inblob). */
+  /**
+   * A configfs-tsm report directory at {@code root} with entry {@code entry} (provider, generation,
+   * inblob).
+   */
   public static FakeDevice tdx(Path root, String entry, String provider) {
     try {
       Path e = root.resolve(entry);
@@ -81,8 +99,8 @@ public final class Emulated {
       Files.writeString(e.resolve("provider"), provider + "\n", StandardCharsets.US_ASCII);
       Files.writeString(e.resolve("generation"), "7\n", StandardCharsets.US_ASCII);
       Files.write(e.resolve("inblob"), new byte[0]);
-      return new FakeDevice(e.resolve("outblob"), e.resolve("inblob"), e.resolve("generation"),
-          Emulated::tdxQuote);
+      return new FakeDevice(
+          e.resolve("outblob"), e.resolve("inblob"), e.resolve("generation"), Emulated::tdxQuote);
     } catch (IOException ex) {
       throw new UncheckedIOException(ex);
     }

@@ -14,11 +14,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
- * Emulates a quote pseudo-file (Gramine's {@code quote}, configfs-tsm's {@code outblob}) with a named pipe: when
- * the backend opens it for reading, a helper thread reads the report data the backend wrote (a regular file),
- * produces a quote over it, optionally bumps {@code generation}, writes the quote and closes. Each served pipe is
- * replaced by a fresh one before the write end closes, so one read sees exactly one quote. Failure modes emulate a
- * misbehaving TEE.
+ * Emulates a quote pseudo-file (Gramine's {@code quote}, configfs-tsm's {@code outblob}) with a
+ * named pipe: when the backend opens it for reading, a helper thread reads the report data the
+ * backend wrote (a regular file), produces a quote over it, optionally bumps {@code generation},
+ * writes the quote and closes. Each served pipe is replaced by a fresh one before the write end
+ * closes, so one read sees exactly one quote. Failure modes emulate a misbehaving TEE.
  */
 public final class FakeDevice implements AutoCloseable {
   public enum Mode {
@@ -30,7 +30,9 @@ public final class FakeDevice implements AutoCloseable {
     EMPTY,
     /** A quote over other report data (another user's, or a stale one). */
     STALE,
-    /** generation moves by 2: somebody else wrote inblob while we were generating (configfs only). */
+    /**
+     * generation moves by 2: somebody else wrote inblob while we were generating (configfs only).
+     */
     GENERATION_RACE
   }
 
@@ -43,7 +45,8 @@ public final class FakeDevice implements AutoCloseable {
   private volatile Mode mode = Mode.OK;
   private volatile boolean closed;
 
-  public FakeDevice(Path pipe, Path reportDataFile, Path generationFile, Function<byte[], byte[]> quoteFor) {
+  public FakeDevice(
+      Path pipe, Path reportDataFile, Path generationFile, Function<byte[], byte[]> quoteFor) {
     this.pipe = pipe;
     this.reportDataFile = reportDataFile;
     this.generationFile = generationFile;
@@ -122,13 +125,15 @@ public final class FakeDevice implements AutoCloseable {
     closed = true;
     if (thread.isAlive()) {
       // unblock the helper if it waits for a reader
-      Thread unblock = new Thread(() -> {
-        try (InputStream in = Files.newInputStream(pipe)) {
-          in.readAllBytes();
-        } catch (IOException ignored) {
-          // the pipe may already be gone
-        }
-      });
+      Thread unblock =
+          new Thread(
+              () -> {
+                try (InputStream in = Files.newInputStream(pipe)) {
+                  in.readAllBytes();
+                } catch (IOException ignored) {
+                  // the pipe may already be gone
+                }
+              });
       unblock.setDaemon(true);
       unblock.start();
     }

@@ -21,8 +21,7 @@ class GramineBackendTest {
   static final SecureRandom RNG = new SecureRandom();
   static final byte[] SEALING_KEY = Emulated.fill(16, 0x70);
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   static byte[] rd(int seed) {
     return Emulated.fill(64, seed);
@@ -57,7 +56,8 @@ class GramineBackendTest {
     Path root = tmp.resolve("attestation");
     try (FakeDevice dev = Emulated.gramine(root, "none", SEALING_KEY)) {
       TeeException e = assertThrows(TeeException.class, () -> GramineBackend.open(root, RNG));
-      assertTrue(e.getMessage().contains("'none'") && e.getMessage().contains("sgx.remote_attestation"),
+      assertTrue(
+          e.getMessage().contains("'none'") && e.getMessage().contains("sgx.remote_attestation"),
           e.getMessage());
     }
   }
@@ -66,7 +66,9 @@ class GramineBackendTest {
   void missingFilesAreNamed() throws Exception {
     Path root = tmp.resolve("attestation");
     TeeException noType = assertThrows(TeeException.class, () -> GramineBackend.open(root, RNG));
-    assertTrue(noType.getMessage().contains("attestation_type") && noType.getMessage().contains("does not exist"),
+    assertTrue(
+        noType.getMessage().contains("attestation_type")
+            && noType.getMessage().contains("does not exist"),
         noType.getMessage());
     Files.createDirectories(root);
     Files.writeString(root.resolve("attestation_type"), "dcap");
@@ -79,7 +81,8 @@ class GramineBackendTest {
     assertTrue(noRd.getMessage().contains("user_report_data"), noRd.getMessage());
     Files.write(root.resolve("user_report_data"), new byte[64]);
     TeeException noQuote = assertThrows(TeeException.class, () -> b.quote(rd(1)));
-    assertTrue(noQuote.getMessage().contains("quote") && noQuote.getMessage().contains("does not exist"),
+    assertTrue(
+        noQuote.getMessage().contains("quote") && noQuote.getMessage().contains("does not exist"),
         noQuote.getMessage());
   }
 
@@ -118,8 +121,9 @@ class GramineBackendTest {
     Files.writeString(root.resolve("attestation_type"), "dcap");
     Files.write(root.resolve("keys/_sgx_mrenclave"), SEALING_KEY);
     Files.write(root.resolve("user_report_data"), new byte[64]);
-    try (FakeDevice dev = new FakeDevice(root.resolve("quote"), root.resolve("user_report_data"), null,
-        Emulated::tdxQuote)) {
+    try (FakeDevice dev =
+        new FakeDevice(
+            root.resolve("quote"), root.resolve("user_report_data"), null, Emulated::tdxQuote)) {
       GramineBackend b = GramineBackend.open(root, RNG);
       TeeException e = assertThrows(TeeException.class, () -> b.quote(rd(1)));
       assertTrue(e.getMessage().contains("TDX quote, expected SGX"), e.getMessage());
@@ -134,7 +138,8 @@ class GramineBackendTest {
       blob = GramineBackend.open(root, RNG).seal("enclave-key", Emulated.fill(32, 1));
     }
     // restart: same enclave, same sealing key
-    assertArrayEquals(Emulated.fill(32, 1), GramineBackend.open(root, RNG).unseal("enclave-key", blob));
+    assertArrayEquals(
+        Emulated.fill(32, 1), GramineBackend.open(root, RNG).unseal("enclave-key", blob));
     // another enclave identity: Gramine hands it a different MRENCLAVE sealing key
     Path other = tmp.resolve("other");
     byte[] otherKey = SEALING_KEY.clone();
@@ -145,6 +150,7 @@ class GramineBackendTest {
     }
     byte[] tampered = blob.clone();
     tampered[tampered.length - 3] ^= 1;
-    assertThrows(TeeException.class, () -> GramineBackend.open(root, RNG).unseal("enclave-key", tampered));
+    assertThrows(
+        TeeException.class, () -> GramineBackend.open(root, RNG).unseal("enclave-key", tampered));
   }
 }

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SecretsTest {
   @Test
-  void writesOwnerOnlyReplacesAtomicallyAndLeavesNoTemporaryFile(@TempDir Path dir) throws Exception {
+  void writesOwnerOnlyReplacesAtomicallyAndLeavesNoTemporaryFile(@TempDir Path dir)
+      throws Exception {
     Path f = dir.resolve("sub").resolve("sealed-key.bin");
     Secrets.writeAtomically(f, new byte[] {1, 2, 3});
     Secrets.writeAtomically(f, new byte[] {4, 5});
@@ -20,6 +21,7 @@ class SecretsTest {
     try (var s = Files.list(f.getParent())) {
       assertEquals(1, s.count(), "only the file itself");
     }
-    Secrets.syncDirectory(f.getParent()); // a directory can be synced here (POSIX): the write path relies on it
+    Secrets.syncDirectory(
+        f.getParent()); // a directory can be synced here (POSIX): the write path relies on it
   }
 }

@@ -17,8 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(60)
 class TdxBackendTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   static byte[] rd(int seed) {
     return Emulated.fill(64, seed);
@@ -52,7 +51,9 @@ class TdxBackendTest {
       TdxBackend b = TdxBackend.open(root, "attest402");
       dev.mode(FakeDevice.Mode.GENERATION_RACE);
       TeeException e = assertThrows(TeeException.class, () -> b.quote(rd(1)));
-      assertTrue(e.getMessage().contains("generation went from") && e.getMessage().contains("another process"),
+      assertTrue(
+          e.getMessage().contains("generation went from")
+              && e.getMessage().contains("another process"),
           e.getMessage());
       assertEquals(TdxBackend.ATTEMPTS, dev.served());
       dev.mode(FakeDevice.Mode.OK);
@@ -66,38 +67,54 @@ class TdxBackendTest {
     try (FakeDevice dev = Emulated.tdx(root, "attest402", "tdx_guest")) {
       TdxBackend b = TdxBackend.open(root, "attest402");
       dev.mode(FakeDevice.Mode.SHORT);
-      assertTrue(assertThrows(TeeException.class, () -> b.quote(rd(1))).getMessage().contains("does not parse"));
+      assertTrue(
+          assertThrows(TeeException.class, () -> b.quote(rd(1)))
+              .getMessage()
+              .contains("does not parse"));
       dev.mode(FakeDevice.Mode.EMPTY);
-      assertTrue(assertThrows(TeeException.class, () -> b.quote(rd(1))).getMessage().contains("no quote"));
+      assertTrue(
+          assertThrows(TeeException.class, () -> b.quote(rd(1))).getMessage().contains("no quote"));
       dev.mode(FakeDevice.Mode.STALE);
-      assertTrue(assertThrows(TeeException.class, () -> b.quote(rd(1))).getMessage()
-          .contains("other report data"));
+      assertTrue(
+          assertThrows(TeeException.class, () -> b.quote(rd(1)))
+              .getMessage()
+              .contains("other report data"));
     }
   }
 
   @Test
   void wrongProviderMissingRootAndMissingFiles() throws Exception {
     Path root = tmp.resolve("report");
-    TeeException noRoot = assertThrows(TeeException.class, () -> TdxBackend.open(root, "attest402"));
+    TeeException noRoot =
+        assertThrows(TeeException.class, () -> TdxBackend.open(root, "attest402"));
     assertTrue(noRoot.getMessage().contains("configfs-tsm report directory"), noRoot.getMessage());
     assertFalse(TdxBackend.present(root));
     try (FakeDevice dev = Emulated.tdx(root, "sev", "sev_guest")) {
       TeeException sev = assertThrows(TeeException.class, () -> TdxBackend.open(root, "sev"));
-      assertTrue(sev.getMessage().contains("'sev_guest'") && sev.getMessage().contains("tdx_guest"),
+      assertTrue(
+          sev.getMessage().contains("'sev_guest'") && sev.getMessage().contains("tdx_guest"),
           sev.getMessage());
     }
     // a new entry is created with mkdir; real configfs fills it, this plain directory does not
-    TeeException noProvider = assertThrows(TeeException.class, () -> TdxBackend.open(root, "fresh"));
+    TeeException noProvider =
+        assertThrows(TeeException.class, () -> TdxBackend.open(root, "fresh"));
     assertTrue(Files.isDirectory(root.resolve("fresh")));
-    assertTrue(noProvider.getMessage().contains("provider") && noProvider.getMessage().contains("does not exist"),
+    assertTrue(
+        noProvider.getMessage().contains("provider")
+            && noProvider.getMessage().contains("does not exist"),
         noProvider.getMessage());
     Files.writeString(root.resolve("fresh/provider"), "tdx_guest");
     TdxBackend b = TdxBackend.open(root, "fresh");
-    assertTrue(assertThrows(TeeException.class, () -> b.quote(rd(1))).getMessage().contains("generation"));
+    assertTrue(
+        assertThrows(TeeException.class, () -> b.quote(rd(1))).getMessage().contains("generation"));
     Files.writeString(root.resolve("fresh/generation"), "abc");
-    assertTrue(assertThrows(TeeException.class, () -> b.quote(rd(1))).getMessage().contains("not a number"));
+    assertTrue(
+        assertThrows(TeeException.class, () -> b.quote(rd(1)))
+            .getMessage()
+            .contains("not a number"));
     Files.writeString(root.resolve("fresh/generation"), "1");
-    assertTrue(assertThrows(TeeException.class, () -> b.quote(rd(1))).getMessage().contains("inblob"));
+    assertTrue(
+        assertThrows(TeeException.class, () -> b.quote(rd(1))).getMessage().contains("inblob"));
     assertThrows(IllegalArgumentException.class, () -> TdxBackend.open(root, "../escape"));
   }
 
@@ -125,16 +142,20 @@ class TdxBackendTest {
     Path jar = Files.write(tmp.resolve("attest402.jar"), "the artifact".getBytes());
     Path deployment = Files.write(tmp.resolve("deployment.json"), "{}".getBytes());
     try (FakeDevice dev = Emulated.tdx(root, TdxBackend.DEFAULT_ENTRY, "tdx_guest")) {
-      TdxBackend b = TdxBackend.open(root, TdxBackend.DEFAULT_ENTRY).measureIntoRtmr3(measurements,
-          java.util.List.of(jar, deployment));
+      TdxBackend b =
+          TdxBackend.open(root, TdxBackend.DEFAULT_ENTRY)
+              .measureIntoRtmr3(measurements, java.util.List.of(jar, deployment));
       Rtmr3EventLog log = b.eventLog().orElseThrow();
       assertTrue(log.extended());
       assertEquals(HexFormat.of().formatHex(initial), log.initialRtmr3());
       assertEquals(2, log.events().size());
-      byte[] jarDigest = java.security.MessageDigest.getInstance("SHA-384").digest("the artifact".getBytes());
+      byte[] jarDigest =
+          java.security.MessageDigest.getInstance("SHA-384").digest("the artifact".getBytes());
       assertEquals(HexFormat.of().formatHex(jarDigest), log.events().get(0).digest());
-      // the emulated register file keeps the last 48-byte write: the deployment file's digest was extended last
-      assertArrayEquals(java.security.MessageDigest.getInstance("SHA-384").digest("{}".getBytes()),
+      // the emulated register file keeps the last 48-byte write: the deployment file's digest was
+      // extended last
+      assertArrayEquals(
+          java.security.MessageDigest.getInstance("SHA-384").digest("{}".getBytes()),
           Files.readAllBytes(rtmr3));
       // the replay is SHA-384(RTMR3 || digest) per event
       java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-384");
@@ -152,14 +173,19 @@ class TdxBackendTest {
     Path root = tmp.resolve("report");
     Path jar = Files.write(tmp.resolve("attest402.jar"), "the artifact".getBytes());
     try (FakeDevice dev = Emulated.tdx(root, TdxBackend.DEFAULT_ENTRY, "tdx_guest")) {
-      TdxBackend b = TdxBackend.open(root, TdxBackend.DEFAULT_ENTRY).measureIntoRtmr3(tmp.resolve("absent"),
-          java.util.List.of(jar));
+      TdxBackend b =
+          TdxBackend.open(root, TdxBackend.DEFAULT_ENTRY)
+              .measureIntoRtmr3(tmp.resolve("absent"), java.util.List.of(jar));
       Rtmr3EventLog log = b.eventLog().orElseThrow();
       assertFalse(log.extended());
       assertTrue(log.note().contains("no RTMR extend interface"), log.note());
       assertEquals(1, log.events().size());
-      assertThrows(TeeException.class, () -> TdxBackend.open(root, TdxBackend.DEFAULT_ENTRY)
-          .measureIntoRtmr3(tmp.resolve("absent"), java.util.List.of(tmp.resolve("missing.jar"))));
+      assertThrows(
+          TeeException.class,
+          () ->
+              TdxBackend.open(root, TdxBackend.DEFAULT_ENTRY)
+                  .measureIntoRtmr3(
+                      tmp.resolve("absent"), java.util.List.of(tmp.resolve("missing.jar"))));
     }
   }
 }

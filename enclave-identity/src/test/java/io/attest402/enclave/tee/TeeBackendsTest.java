@@ -14,11 +14,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(60)
 class TeeBackendsTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   TeeBackends.Options options() {
-    return TeeBackends.Options.defaults(tmp.resolve("data")).withGramineRoot(tmp.resolve("dev/attestation"))
+    return TeeBackends.Options.defaults(tmp.resolve("data"))
+        .withGramineRoot(tmp.resolve("dev/attestation"))
         .withTsmReportRoot(tmp.resolve("sys/tsm/report"));
   }
 
@@ -38,9 +38,11 @@ class TeeBackendsTest {
   void autoNeverFallsBackToSimulated() {
     TeeBackends.Options o = options();
     TeeException e = assertThrows(TeeException.class, () -> TeeBackends.select("auto", o));
-    assertTrue(e.getMessage().contains("found no TEE") && e.getMessage().contains("--tee simulated"),
+    assertTrue(
+        e.getMessage().contains("found no TEE") && e.getMessage().contains("--tee simulated"),
         e.getMessage());
-    assertFalse(Files.exists(o.dataDir().resolve(SimulatedBackend.DIR)), "no simulated state was created");
+    assertFalse(
+        Files.exists(o.dataDir().resolve(SimulatedBackend.DIR)), "no simulated state was created");
     assertThrows(TeeException.class, () -> TeeBackends.select(null, o));
   }
 
@@ -61,7 +63,9 @@ class TeeBackendsTest {
     assertEquals("simulated-sgx", s.teeType());
     assertTrue(s.simulated());
     assertEquals("simulated-tdx", TeeBackends.select("SIMULATED-TDX", o).teeType());
-    assertTrue(Files.readString(o.dataDir().resolve("simulated-tee/README.txt")).contains("NO PROTECTION"));
+    assertTrue(
+        Files.readString(o.dataDir().resolve("simulated-tee/README.txt"))
+            .contains("NO PROTECTION"));
     assertThrows(IllegalArgumentException.class, () -> TeeBackends.select("sgx", o));
     assertThrows(TeeException.class, () -> TeeBackends.select("gramine", o));
     assertThrows(TeeException.class, () -> TeeBackends.select("tdx", o));

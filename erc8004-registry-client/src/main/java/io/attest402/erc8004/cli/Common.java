@@ -23,46 +23,75 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** Options every registry command shares: the deployment, who signs, output format, file resolution. */
+/**
+ * Options every registry command shares: the deployment, who signs, output format, file resolution.
+ */
 public final class Common {
   @Spec(Spec.Target.MIXEE)
   CommandSpec spec;
 
-  @Option(names = "--deployment", paramLabel = "FILE", defaultValue = "deployment.json",
+  @Option(
+      names = "--deployment",
+      paramLabel = "FILE",
+      defaultValue = "deployment.json",
       description = "Deployment file (default: ${DEFAULT-VALUE}).")
   Path deploymentFile;
 
-  @Option(names = "--rpc", paramLabel = "URL", description = "JSON-RPC URL (default: the deployment's rpcUrl).")
+  @Option(
+      names = "--rpc",
+      paramLabel = "URL",
+      description = "JSON-RPC URL (default: the deployment's rpcUrl).")
   String rpc;
 
-  @Option(names = "--key-file", paramLabel = "FILE", description = "File with the sender's private key (hex).")
+  @Option(
+      names = "--key-file",
+      paramLabel = "FILE",
+      description = "File with the sender's private key (hex).")
   Path keyFile;
 
-  @Option(names = "--account", paramLabel = "ROLE",
+  @Option(
+      names = "--account",
+      paramLabel = "ROLE",
       description = "A dev account of the deployment file: deployer, provider, agent, validator.")
   String account;
 
   @Option(names = "--json", description = "Print one JSON object on stdout.")
   boolean json;
 
-  @Option(names = "--ipfs-gateway", paramLabel = "URL", defaultValue = UriResolver.DEFAULT_IPFS_GATEWAY,
+  @Option(
+      names = "--ipfs-gateway",
+      paramLabel = "URL",
+      defaultValue = UriResolver.DEFAULT_IPFS_GATEWAY,
       description = "Gateway for ipfs:// URIs (default: ${DEFAULT-VALUE}).")
   String ipfsGateway;
 
-  @Option(names = "--allow-http-loopback", negatable = true,
-      description = "Fetch http:// URLs on loopback (default: on for dev deployments that carry accounts).")
+  @Option(
+      names = "--allow-http-loopback",
+      negatable = true,
+      description =
+          "Fetch http:// URLs on loopback (default: on for dev deployments that carry accounts).")
   Boolean allowHttpLoopback;
 
-  @Option(names = "--data-dir", paramLabel = "DIR",
-      description = "Where the event index lives (default: .attest402/registry-<chainId> in the current directory).")
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "Where the event index lives (default: .attest402/registry-<chainId> in the current directory).")
   Path dataDir;
 
-  @Option(names = "--from-block", paramLabel = "N", defaultValue = "0",
+  @Option(
+      names = "--from-block",
+      paramLabel = "N",
+      defaultValue = "0",
       description = "First block to index / read events from (default: ${DEFAULT-VALUE}).")
   long fromBlock;
 
-  @Option(names = "--confirmations", paramLabel = "N", defaultValue = "0",
-      description = "Blocks on top before an event is indexed (default: ${DEFAULT-VALUE}; use more on public chains).")
+  @Option(
+      names = "--confirmations",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "Blocks on top before an event is indexed (default: ${DEFAULT-VALUE}; use more on public chains).")
   int confirmations;
 
   private Deployment deployment;
@@ -71,8 +100,11 @@ public final class Common {
   Deployment deployment() {
     if (deployment == null) {
       if (!Files.isReadable(deploymentFile)) {
-        throw new ParameterException(spec.commandLine(), "--deployment " + deploymentFile
-            + " is not a readable file (start a chain with `bin/attest402 chain`)");
+        throw new ParameterException(
+            spec.commandLine(),
+            "--deployment "
+                + deploymentFile
+                + " is not a readable file (start a chain with `bin/attest402 chain`)");
       }
       Deployment d = Deployment.read(deploymentFile);
       deployment = rpc == null ? d : d.withRpcUrl(rpc);
@@ -82,8 +114,10 @@ public final class Common {
 
   Erc8004Client client() {
     if (client == null) {
-      client = new Erc8004Client(Web3j.build(new HttpService(deployment().rpcUrl())),
-          RegistryAddresses.fromDeployment(deployment()));
+      client =
+          new Erc8004Client(
+              Web3j.build(new HttpService(deployment().rpcUrl())),
+              RegistryAddresses.fromDeployment(deployment()));
     }
     return client;
   }
@@ -99,15 +133,17 @@ public final class Common {
     if (account != null) {
       return deployment().account(account).credentials();
     }
-    throw new ParameterException(spec.commandLine(), "this command sends a transaction: give --key-file FILE or "
-        + "--account ROLE");
+    throw new ParameterException(
+        spec.commandLine(),
+        "this command sends a transaction: give --key-file FILE or " + "--account ROLE");
   }
 
   Credentials readKey(Path file, String option) {
     try {
       String hex = Files.readString(file).trim();
       if (!WalletUtils.isValidPrivateKey(hex)) {
-        throw new ParameterException(spec.commandLine(), option + " " + file + " does not hold a hex private key");
+        throw new ParameterException(
+            spec.commandLine(), option + " " + file + " does not hold a hex private key");
       }
       return Credentials.create(hex);
     } catch (java.io.IOException e) {
@@ -123,8 +159,9 @@ public final class Common {
     try {
       return deployment().account(addressOrRole).address();
     } catch (IllegalStateException e) {
-      throw new ParameterException(spec.commandLine(), option + " " + addressOrRole
-          + " is neither an address nor a dev account role");
+      throw new ParameterException(
+          spec.commandLine(),
+          option + " " + addressOrRole + " is neither an address nor a dev account role");
     }
   }
 
@@ -133,15 +170,28 @@ public final class Common {
   }
 
   UriResolver resolver() {
-    boolean loopback = allowHttpLoopback != null ? allowHttpLoopback
-        : deployment().accounts() != null && !deployment().accounts().isEmpty();
-    return UriResolver.builder().ipfsGateway(ipfsGateway).allowHttpLoopback(loopback).maxBytes(1 << 20).build();
+    boolean loopback =
+        allowHttpLoopback != null
+            ? allowHttpLoopback
+            : deployment().accounts() != null && !deployment().accounts().isEmpty();
+    return UriResolver.builder()
+        .ipfsGateway(ipfsGateway)
+        .allowHttpLoopback(loopback)
+        .maxBytes(1 << 20)
+        .build();
   }
 
   RegistryIndexer indexer() {
-    Path dir = dataDir != null ? dataDir : Path.of(".attest402", "registry-" + deployment().chainId());
-    return new RegistryIndexer(client().rpc(), client().addresses(), dir, RegistryIndexer.Options.defaults()
-        .withStartBlock(fromBlock).withConfirmations(confirmations), resolver());
+    Path dir =
+        dataDir != null ? dataDir : Path.of(".attest402", "registry-" + deployment().chainId());
+    return new RegistryIndexer(
+        client().rpc(),
+        client().addresses(),
+        dir,
+        RegistryIndexer.Options.defaults()
+            .withStartBlock(fromBlock)
+            .withConfirmations(confirmations),
+        resolver());
   }
 
   ReputationService reputation() {
@@ -149,7 +199,8 @@ public final class Common {
   }
 
   PaymentProofVerifier proofs() {
-    return new PaymentProofVerifier(client().rpc(), Set.of(deployment().contracts().usdc()), 1, BigInteger.ONE);
+    return new PaymentProofVerifier(
+        client().rpc(), Set.of(deployment().contracts().usdc()), 1, BigInteger.ONE);
   }
 
   PrintWriter out() {

@@ -4,8 +4,7 @@ import picocli.CommandLine;
 
 /** A command that only groups subcommands: run on its own, it prints its usage on stdout. */
 abstract class GroupCommand implements Runnable {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {

@@ -21,15 +21,23 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-/** {@code registry register}: mint an agent, with a registration file written on-chain or at a given URI. */
-@Command(name = "register", mixinStandardHelpOptions = true,
-    description = "Register an agent. Without --uri, builds the registration file from the options and stores it "
-        + "on-chain as a data: URI listing the new agentId.")
+/**
+ * {@code registry register}: mint an agent, with a registration file written on-chain or at a given
+ * URI.
+ */
+@Command(
+    name = "register",
+    mixinStandardHelpOptions = true,
+    description =
+        "Register an agent. Without --uri, builds the registration file from the options and stores it "
+            + "on-chain as a data: URI listing the new agentId.")
 public final class RegisterCommand implements Callable<Integer> {
-  @Mixin
-  Common common;
+  @Mixin Common common;
 
-  @Option(names = "--uri", paramLabel = "URI", description = "An existing registration file (https://, ipfs://, data:).")
+  @Option(
+      names = "--uri",
+      paramLabel = "URI",
+      description = "An existing registration file (https://, ipfs://, data:).")
   String uri;
 
   @Option(names = "--name", description = "Agent name.")
@@ -41,39 +49,56 @@ public final class RegisterCommand implements Callable<Integer> {
   @Option(names = "--image", description = "Image URL.")
   String image;
 
-  @Option(names = "--service", paramLabel = "NAME=ENDPOINT", description = "A service entry (repeatable), e.g. "
-      + "MCP=https://mcp.example/ or x402-facilitator=http://127.0.0.1:4020.")
+  @Option(
+      names = "--service",
+      paramLabel = "NAME=ENDPOINT",
+      description =
+          "A service entry (repeatable), e.g. "
+              + "MCP=https://mcp.example/ or x402-facilitator=http://127.0.0.1:4020.")
   List<String> services = new ArrayList<>();
 
   @Option(names = "--x402", description = "Declare x402Support: true.")
   boolean x402;
 
-  @Option(names = "--trust", paramLabel = "MODEL", description = "supportedTrust value (repeatable): reputation, "
-      + "crypto-economic, tee-attestation.")
+  @Option(
+      names = "--trust",
+      paramLabel = "MODEL",
+      description =
+          "supportedTrust value (repeatable): reputation, " + "crypto-economic, tee-attestation.")
   List<String> trust = new ArrayList<>();
 
-  @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "On-chain metadata, UTF-8 (repeatable).")
+  @Option(
+      names = "--metadata",
+      paramLabel = "KEY=VALUE",
+      description = "On-chain metadata, UTF-8 (repeatable).")
   List<String> metadata = new ArrayList<>();
 
-  @Option(names = "--wallet-key-file", paramLabel = "FILE",
+  @Option(
+      names = "--wallet-key-file",
+      paramLabel = "FILE",
       description = "Make this key's address the agentWallet (it signs the EIP-712 consent).")
   Path walletKeyFile;
 
-  @Option(names = "--wallet-account", paramLabel = "ROLE", description = "Make this dev account the agentWallet.")
+  @Option(
+      names = "--wallet-account",
+      paramLabel = "ROLE",
+      description = "Make this dev account the agentWallet.")
   String walletAccount;
 
   @Override
   public Integer call() {
     try {
       if (uri == null && (name == null || name.isBlank())) {
-        throw new ParameterException(common.spec.commandLine(), "give --uri, or --name (and the file's options)");
+        throw new ParameterException(
+            common.spec.commandLine(), "give --uri, or --name (and the file's options)");
       }
       Erc8004Client c = common.signed();
       Map<String, byte[]> md = new LinkedHashMap<>();
       for (String kv : metadata) {
         int eq = kv.indexOf('=');
         if (eq <= 0) {
-          throw new ParameterException(common.spec.commandLine(), "--metadata wants KEY=VALUE, got " + kv);
+          throw new ParameterException(
+              common.spec.commandLine(), "--metadata wants KEY=VALUE, got " + kv);
         }
         md.put(kv.substring(0, eq), kv.substring(eq + 1).getBytes(StandardCharsets.UTF_8));
       }
@@ -88,18 +113,24 @@ public final class RegisterCommand implements Callable<Integer> {
         for (String s : services) {
           int eq = s.indexOf('=');
           if (eq <= 0) {
-            throw new ParameterException(common.spec.commandLine(), "--service wants NAME=ENDPOINT, got " + s);
+            throw new ParameterException(
+                common.spec.commandLine(), "--service wants NAME=ENDPOINT, got " + s);
           }
           svc.add(Service.of(s.substring(0, eq), s.substring(eq + 1)));
         }
         r = md.isEmpty() ? c.identity().register() : c.identity().register("", md);
-        file = RegistrationFile.of(name, description, image, svc, x402, trust)
-            .withRegistration(r.agentId(), c.addresses().agentRegistry());
+        file =
+            RegistrationFile.of(name, description, image, svc, x402, trust)
+                .withRegistration(r.agentId(), c.addresses().agentRegistry());
         agentUri = file.toDataUri();
         c.identity().setAgentURI(r.agentId(), agentUri);
       }
-      Credentials wallet = walletKeyFile != null ? common.readKey(walletKeyFile, "--wallet-key-file")
-          : walletAccount != null ? common.deployment().account(walletAccount).credentials() : null;
+      Credentials wallet =
+          walletKeyFile != null
+              ? common.readKey(walletKeyFile, "--wallet-key-file")
+              : walletAccount != null
+                  ? common.deployment().account(walletAccount).credentials()
+                  : null;
       if (wallet != null) {
         c.identity().setAgentWallet(r.agentId(), WalletSigner.eoa(wallet));
       }
@@ -115,13 +146,15 @@ public final class RegisterCommand implements Callable<Integer> {
         o.set("registrationFile", file.toJsonNode());
       }
       BigInteger id = r.agentId();
-      common.emit(o, () -> {
-        common.out().println("registered agent " + id + " on " + c.addresses().agentRegistry());
-        common.out().println("  owner        " + r.owner());
-        common.out().println("  agentWallet  " + agentWallet);
-        common.out().println("  agentURI     " + abbreviate(agentUri));
-        common.out().println("  tx           " + r.txHash());
-      });
+      common.emit(
+          o,
+          () -> {
+            common.out().println("registered agent " + id + " on " + c.addresses().agentRegistry());
+            common.out().println("  owner        " + r.owner());
+            common.out().println("  agentWallet  " + agentWallet);
+            common.out().println("  agentURI     " + abbreviate(agentUri));
+            common.out().println("  tx           " + r.txHash());
+          });
       return 0;
     } finally {
       common.close();

@@ -15,13 +15,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** {@code registry show AGENT_ID}: identity, registration file, payment-backed reputation, validations. */
-@Command(name = "show", mixinStandardHelpOptions = true,
-    description = "Show an agent: owner, agentWallet, registration file, payment-backed reputation, tee-attestation "
-        + "validations.")
+/**
+ * {@code registry show AGENT_ID}: identity, registration file, payment-backed reputation,
+ * validations.
+ */
+@Command(
+    name = "show",
+    mixinStandardHelpOptions = true,
+    description =
+        "Show an agent: owner, agentWallet, registration file, payment-backed reputation, tee-attestation "
+            + "validations.")
 public final class ShowCommand implements Callable<Integer> {
-  @Mixin
-  Common common;
+  @Mixin Common common;
 
   @Parameters(paramLabel = "AGENT_ID")
   BigInteger agentId;
@@ -41,8 +46,9 @@ public final class ShowCommand implements Callable<Integer> {
         fileError = e.getMessage();
       }
       PaymentBackedSummary rep = common.reputation().paymentBacked(agentId);
-      ValidationSummary val = c.validation().getSummary(agentId, List.of(),
-          ValidationRegistryClient.TAG_TEE_ATTESTATION);
+      ValidationSummary val =
+          c.validation()
+              .getSummary(agentId, List.of(), ValidationRegistryClient.TAG_TEE_ATTESTATION);
       ObjectNode o = Json.MAPPER.createObjectNode();
       o.put("agentId", agentId);
       o.put("agentRegistry", c.addresses().agentRegistry());
@@ -63,25 +69,42 @@ public final class ShowCommand implements Callable<Integer> {
       v.put("averageResponse", val.averageResponse());
       RegistrationFile f = file;
       String fe = fileError;
-      common.emit(o, () -> {
-        var out = common.out();
-        out.println("agent " + agentId + " on " + c.addresses().agentRegistry());
-        out.println("  owner        " + owner);
-        out.println("  agentWallet  " + wallet);
-        out.println("  agentURI     " + RegisterCommand.abbreviate(uri));
-        if (f != null) {
-          out.println("  name         " + f.name());
-          out.println("  description  " + f.description());
-          f.services().forEach(s -> out.println("  service      " + s.name() + " " + s.endpoint()));
-          out.println("  x402Support  " + f.x402Support() + ", active " + f.active() + ", supportedTrust "
-              + f.supportedTrust());
-        } else {
-          out.println("  registration file unavailable: " + fe);
-        }
-        out.println("  reputation   " + rep.paymentBackedCount() + " payment-backed of " + rep.totalFeedback()
-            + " feedback, average " + rep.summary().average().toPlainString());
-        out.println("  tee-attestation validations: " + val.count() + ", average response " + val.averageResponse());
-      });
+      common.emit(
+          o,
+          () -> {
+            var out = common.out();
+            out.println("agent " + agentId + " on " + c.addresses().agentRegistry());
+            out.println("  owner        " + owner);
+            out.println("  agentWallet  " + wallet);
+            out.println("  agentURI     " + RegisterCommand.abbreviate(uri));
+            if (f != null) {
+              out.println("  name         " + f.name());
+              out.println("  description  " + f.description());
+              f.services()
+                  .forEach(s -> out.println("  service      " + s.name() + " " + s.endpoint()));
+              out.println(
+                  "  x402Support  "
+                      + f.x402Support()
+                      + ", active "
+                      + f.active()
+                      + ", supportedTrust "
+                      + f.supportedTrust());
+            } else {
+              out.println("  registration file unavailable: " + fe);
+            }
+            out.println(
+                "  reputation   "
+                    + rep.paymentBackedCount()
+                    + " payment-backed of "
+                    + rep.totalFeedback()
+                    + " feedback, average "
+                    + rep.summary().average().toPlainString());
+            out.println(
+                "  tee-attestation validations: "
+                    + val.count()
+                    + ", average response "
+                    + val.averageResponse());
+          });
       return 0;
     } finally {
       common.close();

@@ -17,24 +17,36 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code registry validate request|status}. */
-@Command(name = "validate", mixinStandardHelpOptions = true, description = "Request and inspect validations.",
+@Command(
+    name = "validate",
+    mixinStandardHelpOptions = true,
+    description = "Request and inspect validations.",
     subcommands = {ValidateCommand.Request.class, ValidateCommand.Status.class})
 public final class ValidateCommand extends GroupCommand {
-  @Command(name = "request", mixinStandardHelpOptions = true,
-      description = "Ask a validator for a tee-attestation validation of an agent (sent by its owner or operator). "
-          + "The request document is stored on-chain as a data: URI; its keccak256 is the requestHash.")
+  @Command(
+      name = "request",
+      mixinStandardHelpOptions = true,
+      description =
+          "Ask a validator for a tee-attestation validation of an agent (sent by its owner or operator). "
+              + "The request document is stored on-chain as a data: URI; its keccak256 is the requestHash.")
   public static final class Request implements Callable<Integer> {
-    @Mixin
-    Common common;
+    @Mixin Common common;
 
     @Parameters(paramLabel = "AGENT_ID")
     BigInteger agentId;
 
-    @Option(names = "--validator", required = true, paramLabel = "ADDRESS|ROLE", description = "The validator.")
+    @Option(
+        names = "--validator",
+        required = true,
+        paramLabel = "ADDRESS|ROLE",
+        description = "The validator.")
     String validator;
 
-    @Option(names = "--attestation-url", paramLabel = "URL",
-        description = "Where the attestation document is (default: from the agent's registration file).")
+    @Option(
+        names = "--attestation-url",
+        paramLabel = "URL",
+        description =
+            "Where the attestation document is (default: from the agent's registration file).")
     String attestationUrl;
 
     @Override
@@ -42,21 +54,29 @@ public final class ValidateCommand extends GroupCommand {
       try {
         Erc8004Client c = common.signed();
         String v = common.address(validator, "--validator");
-        ValidationRequestDocument doc = new ValidationRequestDocument(c.addresses().agentRegistry(), agentId,
-            attestationUrl, Clock.systemUTC().instant().truncatedTo(ChronoUnit.SECONDS).toString());
-        ValidationRegistryClient.Request r = c.validation().validationRequest(v, agentId, doc.toDataUri(),
-            doc.requestHash());
+        ValidationRequestDocument doc =
+            new ValidationRequestDocument(
+                c.addresses().agentRegistry(),
+                agentId,
+                attestationUrl,
+                Clock.systemUTC().instant().truncatedTo(ChronoUnit.SECONDS).toString());
+        ValidationRegistryClient.Request r =
+            c.validation().validationRequest(v, agentId, doc.toDataUri(), doc.requestHash());
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("agentId", agentId);
         o.put("validator", r.validator());
         o.put("requestHash", r.requestHash());
         o.put("requestURI", r.requestURI());
         o.put("txHash", r.txHash());
-        common.emit(o, () -> {
-          common.out().println("validation requested for agent " + agentId + " from " + r.validator());
-          common.out().println("  requestHash  " + r.requestHash());
-          common.out().println("  tx           " + r.txHash());
-        });
+        common.emit(
+            o,
+            () -> {
+              common
+                  .out()
+                  .println("validation requested for agent " + agentId + " from " + r.validator());
+              common.out().println("  requestHash  " + r.requestHash());
+              common.out().println("  tx           " + r.txHash());
+            });
         return 0;
       } finally {
         common.close();
@@ -64,10 +84,12 @@ public final class ValidateCommand extends GroupCommand {
     }
   }
 
-  @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a validation request's state.")
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
+      description = "Show a validation request's state.")
   public static final class Status implements Callable<Integer> {
-    @Mixin
-    Common common;
+    @Mixin Common common;
 
     @Parameters(paramLabel = "REQUEST_HASH")
     String requestHash;
@@ -75,8 +97,11 @@ public final class ValidateCommand extends GroupCommand {
     @Override
     public Integer call() {
       try {
-        ValidationStatus s = common.client().validation().getValidationStatus(
-            Numeric.hexStringToByteArray(requestHash));
+        ValidationStatus s =
+            common
+                .client()
+                .validation()
+                .getValidationStatus(Numeric.hexStringToByteArray(requestHash));
         boolean answered = !s.tag().isEmpty() || s.response() != 0;
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("requestHash", s.requestHash());
@@ -87,8 +112,22 @@ public final class ValidateCommand extends GroupCommand {
         o.put("tag", s.tag());
         o.put("responseHash", s.responseHash());
         o.put("lastUpdate", s.lastUpdate());
-        common.emit(o, () -> common.out().println("request " + s.requestHash() + " for agent " + s.agentId() + " to "
-            + s.validator() + ": " + (answered ? s.response() + " (" + s.tag() + ")" : "not answered yet")));
+        common.emit(
+            o,
+            () ->
+                common
+                    .out()
+                    .println(
+                        "request "
+                            + s.requestHash()
+                            + " for agent "
+                            + s.agentId()
+                            + " to "
+                            + s.validator()
+                            + ": "
+                            + (answered
+                                ? s.response() + " (" + s.tag() + ")"
+                                : "not answered yet")));
         return 0;
       } finally {
         common.close();

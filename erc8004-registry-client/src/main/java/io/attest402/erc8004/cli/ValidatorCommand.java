@@ -17,36 +17,58 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code registry validator}: the TEE-attestation validator service. */
-@Command(name = "validator", mixinStandardHelpOptions = true,
-    description = "Run a TEE-attestation validator: answer the ValidationRequests addressed to the signing account "
-        + "with 100 (attestation verifies under the policy and binds the agent's wallet key) or 0, tag "
-        + "tee-attestation, with a data: URI report.")
+@Command(
+    name = "validator",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run a TEE-attestation validator: answer the ValidationRequests addressed to the signing account "
+            + "with 100 (attestation verifies under the policy and binds the agent's wallet key) or 0, tag "
+            + "tee-attestation, with a data: URI report.")
 public final class ValidatorCommand implements Callable<Integer> {
-  @Mixin
-  Common common;
+  @Mixin Common common;
 
-  @Mixin
-  PolicyOptions policyOptions;
+  @Mixin PolicyOptions policyOptions;
 
-  @Option(names = "--pccs", paramLabel = "URL", description = "Fetch each quote's collateral from this PCS/PCCS "
-      + "(Intel PCS v4 API) instead of verifying the collateral the facilitator serves.")
+  @Option(
+      names = "--pccs",
+      paramLabel = "URL",
+      description =
+          "Fetch each quote's collateral from this PCS/PCCS "
+              + "(Intel PCS v4 API) instead of verifying the collateral the facilitator serves.")
   java.net.URI pccs;
 
   @Option(names = "--once", description = "Answer the pending requests, then exit.")
   boolean once;
 
-  @Option(names = "--poll-ms", defaultValue = "2000", description = "Polling interval (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--poll-ms",
+      defaultValue = "2000",
+      description = "Polling interval (default: ${DEFAULT-VALUE}).")
   long pollMs;
 
   @Override
   public Integer call() throws Exception {
     try {
       VerificationPolicy policy = policyOptions.policy();
-      TeeValidator v = new TeeValidator(common.signed(), common.indexer(), common.resolver(), policy,
-          Clock.systemUTC(), pccs);
-      common.err().println("validator " + v.address() + " on " + common.client().addresses().agentRegistry()
-          + (policy.allowSimulated() ? " (accepts SIMULATED attestation)" : "")
-          + (policy.pinsMeasurement() ? "" : " (MEASUREMENT NOT PINNED: accepts any enclave)"));
+      TeeValidator v =
+          new TeeValidator(
+              common.signed(),
+              common.indexer(),
+              common.resolver(),
+              policy,
+              Clock.systemUTC(),
+              pccs);
+      common
+          .err()
+          .println(
+              "validator "
+                  + v.address()
+                  + " on "
+                  + common.client().addresses().agentRegistry()
+                  + (policy.allowSimulated() ? " (accepts SIMULATED attestation)" : "")
+                  + (policy.pinsMeasurement()
+                      ? ""
+                      : " (MEASUREMENT NOT PINNED: accepts any enclave)"));
       if (!once) {
         v.run(Duration.ofMillis(pollMs), () -> false);
         return 0;
@@ -67,15 +89,33 @@ public final class ValidatorCommand implements Callable<Integer> {
         d.reasons().forEach(r::add);
         e.put("txHash", d.responseTx());
       }
-      common.emit(o, () -> {
-        common.out().println("validator " + v.address() + " answered " + done.size() + " request"
-            + (done.size() == 1 ? "" : "s"));
-        for (ValidationOutcome d : done) {
-          common.out().println("  agent " + d.agentId() + " request " + d.requestHash() + ": " + d.response()
-              + (d.passed() ? " (pass" + (d.simulated() ? ", SIMULATED TEE)" : ")") : " (fail: "
-                  + String.join("; ", d.reasons()) + ")"));
-        }
-      });
+      common.emit(
+          o,
+          () -> {
+            common
+                .out()
+                .println(
+                    "validator "
+                        + v.address()
+                        + " answered "
+                        + done.size()
+                        + " request"
+                        + (done.size() == 1 ? "" : "s"));
+            for (ValidationOutcome d : done) {
+              common
+                  .out()
+                  .println(
+                      "  agent "
+                          + d.agentId()
+                          + " request "
+                          + d.requestHash()
+                          + ": "
+                          + d.response()
+                          + (d.passed()
+                              ? " (pass" + (d.simulated() ? ", SIMULATED TEE)" : ")")
+                              : " (fail: " + String.join("; ", d.reasons()) + ")"));
+            }
+          });
       return 0;
     } finally {
       common.close();

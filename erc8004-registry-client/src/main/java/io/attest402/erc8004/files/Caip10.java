@@ -19,10 +19,15 @@ public record Caip10(String namespace, String chainReference, String address) {
     return namespace + ":" + chainReference;
   }
 
-  /** True when this account is {@code address} on {@code network} (EVM addresses compared case-insensitively). */
+  /**
+   * True when this account is {@code address} on {@code network} (EVM addresses compared
+   * case-insensitively).
+   */
   public boolean is(String network, String otherAddress) {
-    return network().equals(network) && address.toLowerCase(Locale.ROOT).equals(
-        otherAddress == null ? null : otherAddress.toLowerCase(Locale.ROOT));
+    return network().equals(network)
+        && address
+            .toLowerCase(Locale.ROOT)
+            .equals(otherAddress == null ? null : otherAddress.toLowerCase(Locale.ROOT));
   }
 
   @Override

@@ -16,8 +16,8 @@ public final class DataUris {
   }
 
   /**
-   * The payload of a data: URI (base64 or percent-encoded), rejecting anything whose decoded size exceeds
-   * {@code maxBytes}.
+   * The payload of a data: URI (base64 or percent-encoded), rejecting anything whose decoded size
+   * exceeds {@code maxBytes}.
    */
   public static byte[] decode(String uri, int maxBytes) {
     if (uri == null || !uri.regionMatches(true, 0, "data:", 0, 5)) {
@@ -44,7 +44,8 @@ public final class DataUris {
       try {
         out = Base64.getMimeDecoder().decode(payload.replace('-', '+').replace('_', '/'));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("data: URI base64 payload is malformed: " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "data: URI base64 payload is malformed: " + e.getMessage(), e);
       }
       if (out.length > maxBytes) {
         throw new IllegalArgumentException("data: URI payload larger than " + maxBytes + " bytes");
@@ -54,8 +55,9 @@ public final class DataUris {
     if (payload.length() > maxBytes * 3L) {
       throw new IllegalArgumentException("data: URI payload larger than " + maxBytes + " bytes");
     }
-    byte[] out = URLDecoder.decode(payload.replace("+", "%2B"), StandardCharsets.UTF_8)
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] out =
+        URLDecoder.decode(payload.replace("+", "%2B"), StandardCharsets.UTF_8)
+            .getBytes(StandardCharsets.UTF_8);
     if (out.length > maxBytes) {
       throw new IllegalArgumentException("data: URI payload larger than " + maxBytes + " bytes");
     }

@@ -5,10 +5,10 @@ import java.net.URI;
 import java.util.Locale;
 
 /**
- * The spec's optional endpoint-domain check: an endpoint's domain counts as the agent's when it serves
- * {@code /.well-known/agent-registration.json} with a {@code registrations} entry for this agentRegistry and
- * agentId, or when it is the domain that serves the agentURI itself. Over https; over http only where the
- * resolver allows it (loopback, tests).
+ * The spec's optional endpoint-domain check: an endpoint's domain counts as the agent's when it
+ * serves {@code /.well-known/agent-registration.json} with a {@code registrations} entry for this
+ * agentRegistry and agentId, or when it is the domain that serves the agentURI itself. Over https;
+ * over http only where the resolver allows it (loopback, tests).
  */
 public final class DomainVerifier {
   public static final String WELL_KNOWN_PATH = "/.well-known/agent-registration.json";
@@ -22,7 +22,8 @@ public final class DomainVerifier {
   /** The outcome for one endpoint domain. */
   public record DomainCheck(String domain, boolean verified, String detail) {}
 
-  public DomainCheck verify(String endpoint, String agentURI, String agentRegistry, BigInteger agentId) {
+  public DomainCheck verify(
+      String endpoint, String agentURI, String agentRegistry, BigInteger agentId) {
     URI ep;
     try {
       ep = URI.create(endpoint);
@@ -33,11 +34,13 @@ public final class DomainVerifier {
     if (ep.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
       return new DomainCheck(endpoint, false, "endpoint is not an http(s) URL");
     }
-    String domain = ep.getHost().toLowerCase(Locale.ROOT) + (ep.getPort() > 0 ? ":" + ep.getPort() : "");
+    String domain =
+        ep.getHost().toLowerCase(Locale.ROOT) + (ep.getPort() > 0 ? ":" + ep.getPort() : "");
     if (agentURI != null) {
       try {
         URI a = URI.create(agentURI);
-        if ("https".equalsIgnoreCase(a.getScheme()) && a.getHost() != null
+        if ("https".equalsIgnoreCase(a.getScheme())
+            && a.getHost() != null
             && authority(a).equals(domain)) {
           return new DomainCheck(domain, true, "same domain as the agentURI");
         }
@@ -55,7 +58,8 @@ public final class DomainVerifier {
     if (file.listsRegistration(agentRegistry, agentId)) {
       return new DomainCheck(domain, true, wellKnown + " lists " + agentRegistry + " #" + agentId);
     }
-    return new DomainCheck(domain, false, wellKnown + " does not list " + agentRegistry + " #" + agentId);
+    return new DomainCheck(
+        domain, false, wellKnown + " does not list " + agentRegistry + " #" + agentId);
   }
 
   private static String authority(URI u) {

@@ -13,23 +13,51 @@ import org.web3j.crypto.Hash;
 import org.web3j.utils.Numeric;
 
 /**
- * The off-chain feedback file of the 2026-01-25 spec, with {@code proofOfPayment}. Reading is lenient (Oct 2025
- * {@code score} and {@code proof_of_payment}, numeric or string chainId, plain or CAIP-10 clientAddress); writing
- * emits the spec's names only. Other keys (mcp, a2a, oasf, ...) are kept as extensions.
+ * The off-chain feedback file of the 2026-01-25 spec, with {@code proofOfPayment}. Reading is
+ * lenient (Oct 2025 {@code score} and {@code proof_of_payment}, numeric or string chainId, plain or
+ * CAIP-10 clientAddress); writing emits the spec's names only. Other keys (mcp, a2a, oasf, ...) are
+ * kept as extensions.
  */
-public record FeedbackFile(String agentRegistry, BigInteger agentId, String clientAddress, String createdAt,
-    BigInteger value, int valueDecimals, String tag1, String tag2, String endpoint, ProofOfPayment proofOfPayment,
+public record FeedbackFile(
+    String agentRegistry,
+    BigInteger agentId,
+    String clientAddress,
+    String createdAt,
+    BigInteger value,
+    int valueDecimals,
+    String tag1,
+    String tag2,
+    String endpoint,
+    ProofOfPayment proofOfPayment,
     Map<String, JsonNode> extensions) {
 
-  private static final Set<String> KNOWN = Set.of("agentRegistry", "agentId", "clientAddress", "createdAt", "value",
-      "valueDecimals", "score", "tag1", "tag2", "endpoint", "proofOfPayment", "proof_of_payment");
+  private static final Set<String> KNOWN =
+      Set.of(
+          "agentRegistry",
+          "agentId",
+          "clientAddress",
+          "createdAt",
+          "value",
+          "valueDecimals",
+          "score",
+          "tag1",
+          "tag2",
+          "endpoint",
+          "proofOfPayment",
+          "proof_of_payment");
 
   public FeedbackFile {
-    extensions = extensions == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(extensions));
+    extensions =
+        extensions == null
+            ? Map.of()
+            : Collections.unmodifiableMap(new LinkedHashMap<>(extensions));
   }
 
-  /** {@code proofOfPayment}: the payment the feedback is about (an x402 settlement, for example). */
-  public record ProofOfPayment(String fromAddress, String toAddress, String chainId, String txHash) {}
+  /**
+   * {@code proofOfPayment}: the payment the feedback is about (an x402 settlement, for example).
+   */
+  public record ProofOfPayment(
+      String fromAddress, String toAddress, String chainId, String txHash) {}
 
   public Optional<ProofOfPayment> proof() {
     return Optional.ofNullable(proofOfPayment);
@@ -61,9 +89,12 @@ public record FeedbackFile(String agentRegistry, BigInteger agentId, String clie
     ProofOfPayment proof = null;
     JsonNode p = o.has("proofOfPayment") ? o.get("proofOfPayment") : o.get("proof_of_payment");
     if (p != null && p.isObject()) {
-      proof = new ProofOfPayment(Json.text(p, "fromAddress", "from_address", "from"),
-          Json.text(p, "toAddress", "to_address", "to"), Json.text(p, "chainId", "chain_id"),
-          Json.text(p, "txHash", "tx_hash", "transactionHash"));
+      proof =
+          new ProofOfPayment(
+              Json.text(p, "fromAddress", "from_address", "from"),
+              Json.text(p, "toAddress", "to_address", "to"),
+              Json.text(p, "chainId", "chain_id"),
+              Json.text(p, "txHash", "tx_hash", "transactionHash"));
     }
     Map<String, JsonNode> ext = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> f : o.properties()) {
@@ -71,10 +102,18 @@ public record FeedbackFile(String agentRegistry, BigInteger agentId, String clie
         ext.put(f.getKey(), f.getValue());
       }
     }
-    return new FeedbackFile(Json.text(o, "agentRegistry"), Json.integer(o, "agentId"),
-        Json.text(o, "clientAddress"), Json.text(o, "createdAt"), value,
-        decimals == null ? 0 : decimals.intValue(), Json.text(o, "tag1"), Json.text(o, "tag2"),
-        Json.text(o, "endpoint"), proof, ext);
+    return new FeedbackFile(
+        Json.text(o, "agentRegistry"),
+        Json.integer(o, "agentId"),
+        Json.text(o, "clientAddress"),
+        Json.text(o, "createdAt"),
+        value,
+        decimals == null ? 0 : decimals.intValue(),
+        Json.text(o, "tag1"),
+        Json.text(o, "tag2"),
+        Json.text(o, "endpoint"),
+        proof,
+        ext);
   }
 
   /** Strict JSON in the spec's key order. */
@@ -115,7 +154,10 @@ public record FeedbackFile(String agentRegistry, BigInteger agentId, String clie
     return DataUris.json(toJsonBytes());
   }
 
-  /** keccak256 of the exact bytes {@link #toJsonBytes()} (the feedbackHash to post with them), 0x-hex. */
+  /**
+   * keccak256 of the exact bytes {@link #toJsonBytes()} (the feedbackHash to post with them),
+   * 0x-hex.
+   */
   public String hashHex() {
     return Numeric.toHexString(Hash.sha3(toJsonBytes()));
   }

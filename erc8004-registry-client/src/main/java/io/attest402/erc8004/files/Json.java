@@ -15,8 +15,13 @@ public final class Json {
   public static final ObjectMapper MAPPER = new ObjectMapper();
 
   static {
-    MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64)
-        .maxStringLength(4 * 1024 * 1024).build());
+    MAPPER
+        .getFactory()
+        .setStreamReadConstraints(
+            StreamReadConstraints.builder()
+                .maxNestingDepth(64)
+                .maxStringLength(4 * 1024 * 1024)
+                .build());
   }
 
   /** Parses UTF-8 JSON; IllegalArgumentException with the parser's reason when it is not JSON. */
@@ -75,14 +80,18 @@ public final class Json {
       if (v.isBoolean()) {
         return v.booleanValue();
       }
-      if (v.isTextual() && (v.asText().equalsIgnoreCase("true") || v.asText().equalsIgnoreCase("false"))) {
+      if (v.isTextual()
+          && (v.asText().equalsIgnoreCase("true") || v.asText().equalsIgnoreCase("false"))) {
         return Boolean.parseBoolean(v.asText());
       }
     }
     return null;
   }
 
-  /** An integer field given as a JSON number or a decimal / 0x-hex string; null when absent or not a number. */
+  /**
+   * An integer field given as a JSON number or a decimal / 0x-hex string; null when absent or not a
+   * number.
+   */
   static BigInteger integer(JsonNode o, String... names) {
     for (String name : names) {
       JsonNode v = o.get(name);

@@ -15,46 +15,95 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The ERC-8004 agent registration file (2026-01-25 text). {@link #parse} is lenient: it also reads the legacy
- * {@code endpoints} (for {@code services}), {@code supportedTrusts} (for {@code supportedTrust}),
- * {@code x402support}, string agentIds, and keeps CAIP-10 {@code agentWallet} service entries. {@link #toJson}
- * is strict: only the spec's key names, in the spec's order, followed by any extension keys the file carried.
+ * The ERC-8004 agent registration file (2026-01-25 text). {@link #parse} is lenient: it also reads
+ * the legacy {@code endpoints} (for {@code services}), {@code supportedTrusts} (for {@code
+ * supportedTrust}), {@code x402support}, string agentIds, and keeps CAIP-10 {@code agentWallet}
+ * service entries. {@link #toJson} is strict: only the spec's key names, in the spec's order,
+ * followed by any extension keys the file carried.
  */
-public record RegistrationFile(String type, String name, String description, String image,
-    List<Service> services, Boolean x402Support, Boolean active, List<Registration> registrations,
-    List<String> supportedTrust, Map<String, JsonNode> extensions) {
+public record RegistrationFile(
+    String type,
+    String name,
+    String description,
+    String image,
+    List<Service> services,
+    Boolean x402Support,
+    Boolean active,
+    List<Registration> registrations,
+    List<String> supportedTrust,
+    Map<String, JsonNode> extensions) {
 
   public static final String TYPE = "https://eips.ethereum.org/EIPS/eip-8004#registration-v1";
+
   /** supportedTrust values named by the spec. */
   public static final String TRUST_REPUTATION = "reputation";
+
   public static final String TRUST_CRYPTO_ECONOMIC = "crypto-economic";
   public static final String TRUST_TEE_ATTESTATION = "tee-attestation";
 
-  private static final Set<String> KNOWN = Set.of("type", "name", "description", "image", "services", "endpoints",
-      "x402Support", "x402support", "active", "registrations", "supportedTrust", "supportedTrusts");
+  private static final Set<String> KNOWN =
+      Set.of(
+          "type",
+          "name",
+          "description",
+          "image",
+          "services",
+          "endpoints",
+          "x402Support",
+          "x402support",
+          "active",
+          "registrations",
+          "supportedTrust",
+          "supportedTrusts");
 
   public RegistrationFile {
     services = services == null ? List.of() : List.copyOf(services);
     registrations = registrations == null ? List.of() : List.copyOf(registrations);
     supportedTrust = supportedTrust == null ? List.of() : List.copyOf(supportedTrust);
-    extensions = extensions == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(extensions));
+    extensions =
+        extensions == null
+            ? Map.of()
+            : Collections.unmodifiableMap(new LinkedHashMap<>(extensions));
   }
 
   /** One {@code registrations} entry: the agent on some chain's identity registry. */
   public record Registration(BigInteger agentId, String agentRegistry) {}
 
   /** A new file with the spec type and no registrations yet. */
-  public static RegistrationFile of(String name, String description, String image, List<Service> services,
-      boolean x402Support, List<String> supportedTrust) {
-    return new RegistrationFile(TYPE, name, description, image, services, x402Support, true, List.of(),
-        supportedTrust, Map.of());
+  public static RegistrationFile of(
+      String name,
+      String description,
+      String image,
+      List<Service> services,
+      boolean x402Support,
+      List<String> supportedTrust) {
+    return new RegistrationFile(
+        TYPE,
+        name,
+        description,
+        image,
+        services,
+        x402Support,
+        true,
+        List.of(),
+        supportedTrust,
+        Map.of());
   }
 
   public RegistrationFile withRegistration(BigInteger agentId, String agentRegistry) {
     List<Registration> r = new ArrayList<>(registrations);
     r.removeIf(x -> x.agentRegistry().equalsIgnoreCase(agentRegistry));
     r.add(new Registration(agentId, agentRegistry));
-    return new RegistrationFile(type, name, description, image, services, x402Support, active, r, supportedTrust,
+    return new RegistrationFile(
+        type,
+        name,
+        description,
+        image,
+        services,
+        x402Support,
+        active,
+        r,
+        supportedTrust,
         extensions);
   }
 
@@ -74,7 +123,9 @@ public record RegistrationFile(String type, String name, String description, Str
     return s.isEmpty() ? Optional.empty() : Optional.of(s.get(0));
   }
 
-  /** CAIP-10 wallets advertised in {@code agentWallet} service entries (malformed entries skipped). */
+  /**
+   * CAIP-10 wallets advertised in {@code agentWallet} service entries (malformed entries skipped).
+   */
   public List<Caip10> agentWallets() {
     List<Caip10> out = new ArrayList<>();
     for (Service s : services(Service.AGENT_WALLET)) {
@@ -91,13 +142,24 @@ public record RegistrationFile(String type, String name, String description, Str
     return supportedTrust.stream().anyMatch(t -> t.equalsIgnoreCase(model));
   }
 
-  /** True when {@code registrations} lists this agentRegistry and agentId (registry address case-insensitive). */
+  /**
+   * True when {@code registrations} lists this agentRegistry and agentId (registry address
+   * case-insensitive).
+   */
   public boolean listsRegistration(String agentRegistry, BigInteger agentId) {
-    return registrations.stream().anyMatch(r -> r.agentId() != null && r.agentId().equals(agentId)
-        && r.agentRegistry() != null && r.agentRegistry().equalsIgnoreCase(agentRegistry));
+    return registrations.stream()
+        .anyMatch(
+            r ->
+                r.agentId() != null
+                    && r.agentId().equals(agentId)
+                    && r.agentRegistry() != null
+                    && r.agentRegistry().equalsIgnoreCase(agentRegistry));
   }
 
-  /** What a strict reader would object to (empty when the file follows the spec's MUSTs and SHOULDs). */
+  /**
+   * What a strict reader would object to (empty when the file follows the spec's MUSTs and
+   * SHOULDs).
+   */
   public List<String> problems() {
     List<String> p = new ArrayList<>();
     if (!TYPE.equals(type)) {
@@ -125,7 +187,8 @@ public record RegistrationFile(String type, String name, String description, Str
     return p;
   }
 
-  // --------------------------------------------------------------------------------------------- reading
+  // ---------------------------------------------------------------------------------------------
+  // reading
 
   public static RegistrationFile parse(byte[] json) {
     return fromJson(Json.parse(json));
@@ -135,7 +198,9 @@ public record RegistrationFile(String type, String name, String description, Str
     return fromJson(Json.parse(json));
   }
 
-  /** Lenient reading (see the class comment); IllegalArgumentException when it is not a JSON object. */
+  /**
+   * Lenient reading (see the class comment); IllegalArgumentException when it is not a JSON object.
+   */
   public static RegistrationFile fromJson(JsonNode o) {
     if (o == null || !o.isObject()) {
       throw new IllegalArgumentException("a registration file is a JSON object");
@@ -171,9 +236,17 @@ public record RegistrationFile(String type, String name, String description, Str
         ext.put(f.getKey(), f.getValue());
       }
     }
-    return new RegistrationFile(Json.text(o, "type"), Json.text(o, "name"), Json.text(o, "description"),
-        Json.text(o, "image"), services, Json.bool(o, "x402Support", "x402support"), Json.bool(o, "active"), regs,
-        trust, ext);
+    return new RegistrationFile(
+        Json.text(o, "type"),
+        Json.text(o, "name"),
+        Json.text(o, "description"),
+        Json.text(o, "image"),
+        services,
+        Json.bool(o, "x402Support", "x402support"),
+        Json.bool(o, "active"),
+        regs,
+        trust,
+        ext);
   }
 
   private static void readServices(JsonNode list, List<Service> into) {
@@ -185,7 +258,8 @@ public record RegistrationFile(String type, String name, String description, Str
         continue;
       }
       Service s = Service.fromJson(e);
-      boolean dup = into.stream().anyMatch(x -> eq(x.name(), s.name()) && eq(x.endpoint(), s.endpoint()));
+      boolean dup =
+          into.stream().anyMatch(x -> eq(x.name(), s.name()) && eq(x.endpoint(), s.endpoint()));
       if (!dup) {
         into.add(s);
       }
@@ -196,7 +270,8 @@ public record RegistrationFile(String type, String name, String description, Str
     return a == null ? b == null : b != null && a.equalsIgnoreCase(b);
   }
 
-  // --------------------------------------------------------------------------------------------- writing
+  // ---------------------------------------------------------------------------------------------
+  // writing
 
   /** Strict JSON: spec key names in spec order, then extensions. */
   public ObjectNode toJsonNode() {
@@ -235,7 +310,10 @@ public record RegistrationFile(String type, String name, String description, Str
     return toJson().getBytes(StandardCharsets.UTF_8);
   }
 
-  /** The file as an on-chain {@code data:application/json;base64,...} URI (what the spec recommends). */
+  /**
+   * The file as an on-chain {@code data:application/json;base64,...} URI (what the spec
+   * recommends).
+   */
   public String toDataUri() {
     return DataUris.json(toJsonBytes());
   }
@@ -246,7 +324,10 @@ public record RegistrationFile(String type, String name, String description, Str
     }
   }
 
-  /** One {@code services} entry; fields beyond name/endpoint/version (skills, domains, mcpTools...) are kept. */
+  /**
+   * One {@code services} entry; fields beyond name/endpoint/version (skills, domains, mcpTools...)
+   * are kept.
+   */
   public record Service(String name, String endpoint, String version, Map<String, JsonNode> extra) {
     public static final String WEB = "web";
     public static final String A2A = "A2A";
@@ -255,12 +336,19 @@ public record RegistrationFile(String type, String name, String description, Str
     public static final String ENS = "ENS";
     public static final String DID = "DID";
     public static final String EMAIL = "email";
+
     /** CAIP-10 payment wallet entries (best practices; Oct 2025 spec). */
     public static final String AGENT_WALLET = "agentWallet";
+
     /** attest402: the URL of a facilitator's attestation document ({@code GET .../attestation}). */
     public static final String ATTESTATION = "attestation";
-    /** attest402: the base URL of an x402 facilitator ({@code /verify}, {@code /settle}, {@code /attestation}). */
+
+    /**
+     * attest402: the base URL of an x402 facilitator ({@code /verify}, {@code /settle}, {@code
+     * /attestation}).
+     */
     public static final String X402_FACILITATOR = "x402-facilitator";
+
     /** attest402: the base URL of an x402 resource server (a provider). */
     public static final String X402 = "x402";
 
@@ -283,8 +371,11 @@ public record RegistrationFile(String type, String name, String description, Str
           extra.put(f.getKey(), f.getValue());
         }
       }
-      return new Service(Json.text(e, "name", "type"), Json.text(e, "endpoint", "url", "value"),
-          Json.text(e, "version"), extra);
+      return new Service(
+          Json.text(e, "name", "type"),
+          Json.text(e, "endpoint", "url", "value"),
+          Json.text(e, "version"),
+          extra);
     }
 
     ObjectNode toJsonNode() {
@@ -300,7 +391,9 @@ public record RegistrationFile(String type, String name, String description, Str
     public Optional<String> host() {
       try {
         java.net.URI u = java.net.URI.create(endpoint);
-        return u.getHost() == null ? Optional.empty() : Optional.of(u.getHost().toLowerCase(Locale.ROOT));
+        return u.getHost() == null
+            ? Optional.empty()
+            : Optional.of(u.getHost().toLowerCase(Locale.ROOT));
       } catch (RuntimeException e) {
         return Optional.empty();
       }

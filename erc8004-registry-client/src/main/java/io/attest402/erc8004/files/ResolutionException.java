@@ -1,6 +1,8 @@
 package io.attest402.erc8004.files;
 
-/** A URI could not be resolved: unsupported or forbidden scheme, too large, timed out, HTTP error. */
+/**
+ * A URI could not be resolved: unsupported or forbidden scheme, too large, timed out, HTTP error.
+ */
 public final class ResolutionException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 

@@ -13,10 +13,10 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Fetches what an agentURI, feedbackURI or requestURI points to, with limits: {@code https://}; {@code http://}
- * only to loopback and only when allowed (tests, dev); {@code data:} (base64 or percent-encoded); {@code ipfs://}
- * through a configurable HTTP gateway. Every answer is capped at {@code maxBytes} and every fetch at
- * {@code timeout}. Immutable and thread-safe.
+ * Fetches what an agentURI, feedbackURI or requestURI points to, with limits: {@code https://};
+ * {@code http://} only to loopback and only when allowed (tests, dev); {@code data:} (base64 or
+ * percent-encoded); {@code ipfs://} through a configurable HTTP gateway. Every answer is capped at
+ * {@code maxBytes} and every fetch at {@code timeout}. Immutable and thread-safe.
  */
 public final class UriResolver {
   public static final int DEFAULT_MAX_BYTES = 256 * 1024;
@@ -31,8 +31,13 @@ public final class UriResolver {
 
   private UriResolver(Builder b) {
     this.timeout = b.timeout;
-    this.http = b.http != null ? b.http : HttpClient.newBuilder().connectTimeout(b.timeout)
-        .followRedirects(HttpClient.Redirect.NORMAL).build();
+    this.http =
+        b.http != null
+            ? b.http
+            : HttpClient.newBuilder()
+                .connectTimeout(b.timeout)
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
     this.ipfsGateway = b.ipfsGateway.endsWith("/") ? b.ipfsGateway : b.ipfsGateway + "/";
     this.maxBytes = b.maxBytes;
     this.allowHttpLoopback = b.allowHttpLoopback;
@@ -73,13 +78,15 @@ public final class UriResolver {
         return fetch(URI.create(ipfsGateway + ipfsPath(u)));
       case "https":
         return fetch(parse(u));
-      case "http": {
-        URI parsed = parse(u);
-        checkHttpAllowed(parsed);
-        return fetch(parsed);
-      }
+      case "http":
+        {
+          URI parsed = parse(u);
+          checkHttpAllowed(parsed);
+          return fetch(parsed);
+        }
       default:
-        throw new ResolutionException("unsupported URI scheme '" + scheme + "' in " + abbreviate(u));
+        throw new ResolutionException(
+            "unsupported URI scheme '" + scheme + "' in " + abbreviate(u));
     }
   }
 
@@ -95,10 +102,12 @@ public final class UriResolver {
 
   private void checkHttpAllowed(URI parsed) {
     if (!allowHttpLoopback) {
-      throw new ResolutionException("plain http is not allowed (only https, data:, ipfs://): " + parsed);
+      throw new ResolutionException(
+          "plain http is not allowed (only https, data:, ipfs://): " + parsed);
     }
     if (!isLoopback(parsed.getHost())) {
-      throw new ResolutionException("plain http is allowed only to loopback, not to " + parsed.getHost());
+      throw new ResolutionException(
+          "plain http is allowed only to loopback, not to " + parsed.getHost());
     }
   }
 
@@ -144,13 +153,18 @@ public final class UriResolver {
   }
 
   private byte[] fetch(URI url) {
-    HttpRequest req = HttpRequest.newBuilder(url).timeout(timeout).header("Accept", "application/json, */*")
-        .GET().build();
+    HttpRequest req =
+        HttpRequest.newBuilder(url)
+            .timeout(timeout)
+            .header("Accept", "application/json, */*")
+            .GET()
+            .build();
     HttpResponse<InputStream> resp;
     try {
       resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
     } catch (java.net.http.HttpTimeoutException e) {
-      throw new ResolutionException("timed out after " + timeout.toMillis() + " ms fetching " + url, e);
+      throw new ResolutionException(
+          "timed out after " + timeout.toMillis() + " ms fetching " + url, e);
     } catch (IOException e) {
       throw new ResolutionException("cannot fetch " + url + ": " + e, e);
     } catch (InterruptedException e) {

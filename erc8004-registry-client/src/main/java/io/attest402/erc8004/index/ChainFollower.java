@@ -14,11 +14,15 @@ import org.web3j.protocol.core.methods.response.EthBlock;
 import org.web3j.protocol.core.methods.response.Log;
 
 /**
- * Reads the registries' events from the chain, batch by batch, and tells whether the blocks the index remembers
- * are still canonical. Only RPC, no state: the indexer calls it outside its lock and commits what it returns.
+ * Reads the registries' events from the chain, batch by batch, and tells whether the blocks the
+ * index remembers are still canonical. Only RPC, no state: the indexer calls it outside its lock
+ * and commits what it returns.
  */
 final class ChainFollower {
-  /** The logs of blocks {@code start..end}, in chain order, and the hashes of the blocks they came from. */
+  /**
+   * The logs of blocks {@code start..end}, in chain order, and the hashes of the blocks they came
+   * from.
+   */
   record Batch(long start, long end, List<Log> logs, Map<Long, String> hashes) {}
 
   private final ContractRpc rpc;
@@ -26,7 +30,11 @@ final class ChainFollower {
   private final List<String> contractAddresses;
   private final long batchBlocks;
 
-  ChainFollower(ContractRpc rpc, RegistryAddresses addresses, List<String> contractAddresses, long batchBlocks) {
+  ChainFollower(
+      ContractRpc rpc,
+      RegistryAddresses addresses,
+      List<String> contractAddresses,
+      long batchBlocks) {
     this.rpc = rpc;
     this.addresses = addresses;
     this.contractAddresses = List.copyOf(contractAddresses);
@@ -38,8 +46,9 @@ final class ChainFollower {
   }
 
   /**
-   * Where to rewind to when the last remembered block is no longer on the chain: the newest remembered block whose
-   * hash still matches, else {@code startBlock - 1}; null when there was no reorg.
+   * Where to rewind to when the last remembered block is no longer on the chain: the newest
+   * remembered block whose hash still matches, else {@code startBlock - 1}; null when there was no
+   * reorg.
    */
   Long forkPoint(long lastBlock, long startBlock, NavigableMap<Long, String> hashes) {
     if (lastBlock < startBlock || hashes.isEmpty()) {
@@ -59,16 +68,36 @@ final class ChainFollower {
     return fork;
   }
 
-  /** Blocks {@code start..end}; empty when the logs disagree with the chain on block hashes (reorg in progress). */
+  /**
+   * Blocks {@code start..end}; empty when the logs disagree with the chain on block hashes (reorg
+   * in progress).
+   */
   Optional<Batch> fetch(long start, long end) {
-    List<Log> logs = rpc.logs(contractAddresses, List.of(List.of(Events.REGISTERED, Events.URI_UPDATED,
-        Events.METADATA_SET, Events.TRANSFER, Events.NEW_FEEDBACK, Events.FEEDBACK_REVOKED,
-        Events.RESPONSE_APPENDED, Events.VALIDATION_REQUEST, Events.VALIDATION_RESPONSE)), start, end,
-        batchBlocks);
+    List<Log> logs =
+        rpc.logs(
+            contractAddresses,
+            List.of(
+                List.of(
+                    Events.REGISTERED,
+                    Events.URI_UPDATED,
+                    Events.METADATA_SET,
+                    Events.TRANSFER,
+                    Events.NEW_FEEDBACK,
+                    Events.FEEDBACK_REVOKED,
+                    Events.RESPONSE_APPENDED,
+                    Events.VALIDATION_REQUEST,
+                    Events.VALIDATION_RESPONSE)),
+            start,
+            end,
+            batchBlocks);
     logs.removeIf(l -> l.isRemoved() || !relevant(l));
     logs.sort(Comparator.comparing((Log l) -> l.getBlockNumber()).thenComparing(Log::getLogIndex));
-    EthBlock.Block endBlock = rpc.block(end).orElseThrow(() -> new RegistryException("block " + end
-        + " vanished while indexing (reorg in progress?)"));
+    EthBlock.Block endBlock =
+        rpc.block(end)
+            .orElseThrow(
+                () ->
+                    new RegistryException(
+                        "block " + end + " vanished while indexing (reorg in progress?)"));
     Map<Long, String> batchHashes = new HashMap<>();
     boolean consistent = true;
     for (Log l : logs) {
@@ -79,8 +108,10 @@ final class ChainFollower {
         consistent = false;
       }
     }
-    // Every block the logs came from must still be canonical now that the end block was read (a block
-    // hash fixes all earlier blocks, so a later change shows as a new hash of the last processed block).
+    // Every block the logs came from must still be canonical now that the end block was read (a
+    // block
+    // hash fixes all earlier blocks, so a later change shows as a new hash of the last processed
+    // block).
     for (Map.Entry<Long, String> e : batchHashes.entrySet()) {
       if (consistent && e.getKey() != end && !matches(e.getKey(), e.getValue())) {
         consistent = false;

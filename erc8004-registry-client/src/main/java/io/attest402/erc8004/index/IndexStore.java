@@ -24,15 +24,19 @@ import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.utils.Numeric;
 
 /**
- * The index on disk: raw logs appended to {@code events.jsonl}, the cursor (last block, remembered block hashes)
- * replaced atomically in {@code cursor.json} after each batch, resolved registration files in {@code files.json}.
- * A restart, even after a crash between two writes, neither loses nor duplicates an event: logs past the cursor
- * and lines torn mid-write are dropped on load (they are read again from the chain). Not thread-safe: the indexer
- * calls it under its lock.
+ * The index on disk: raw logs appended to {@code events.jsonl}, the cursor (last block, remembered
+ * block hashes) replaced atomically in {@code cursor.json} after each batch, resolved registration
+ * files in {@code files.json}. A restart, even after a crash between two writes, neither loses nor
+ * duplicates an event: logs past the cursor and lines torn mid-write are dropped on load (they are
+ * read again from the chain). Not thread-safe: the indexer calls it under its lock.
  */
 final class IndexStore {
   /** What the directory held. */
-  record Loaded(long lastBlock, TreeMap<Long, String> hashes, List<Log> events, Map<String, ObjectNode> files) {}
+  record Loaded(
+      long lastBlock,
+      TreeMap<Long, String> hashes,
+      List<Log> events,
+      Map<String, ObjectNode> files) {}
 
   private final Path dir;
   private final RegistryAddresses addresses;
@@ -70,12 +74,21 @@ final class IndexStore {
       if (Files.exists(cursorFile())) {
         JsonNode c = Json.parse(Files.readAllBytes(cursorFile()));
         if (c.path("chainId").asLong() != addresses.chainId()
-            || !c.path("identityRegistry").asText().equalsIgnoreCase(addresses.identityRegistry())) {
-          throw new IllegalStateException(dir + " indexes another chain or registry ("
-              + c.path("chainId").asLong() + ", " + c.path("identityRegistry").asText() + ")");
+            || !c.path("identityRegistry")
+                .asText()
+                .equalsIgnoreCase(addresses.identityRegistry())) {
+          throw new IllegalStateException(
+              dir
+                  + " indexes another chain or registry ("
+                  + c.path("chainId").asLong()
+                  + ", "
+                  + c.path("identityRegistry").asText()
+                  + ")");
         }
         lastBlock = c.path("lastBlock").asLong();
-        c.path("hashes").properties().forEach(e -> hashes.put(Long.parseLong(e.getKey()), e.getValue().asText()));
+        c.path("hashes")
+            .properties()
+            .forEach(e -> hashes.put(Long.parseLong(e.getKey()), e.getValue().asText()));
       }
       boolean dropped = false;
       if (Files.exists(eventsFile())) {
@@ -91,7 +104,8 @@ final class IndexStore {
             continue;
           }
           if (l.getBlockNumber().longValueExact() > lastBlock) {
-            dropped = true; // appended, but the cursor was not advanced before a crash: will be re-read
+            dropped =
+                true; // appended, but the cursor was not advanced before a crash: will be re-read
             continue;
           }
           events.add(l);
@@ -127,8 +141,12 @@ final class IndexStore {
     if (logs.isEmpty()) {
       return;
     }
-    try (BufferedWriter w = Files.newBufferedWriter(eventsFile(), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND)) {
+    try (BufferedWriter w =
+        Files.newBufferedWriter(
+            eventsFile(),
+            StandardCharsets.UTF_8,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND)) {
       for (Log l : logs) {
         w.write(Json.write(logToJson(l)));
         w.write('\n');
@@ -173,9 +191,16 @@ final class IndexStore {
   private static Log logFromJson(JsonNode o) {
     List<String> topics = new ArrayList<>();
     o.get("topics").forEach(t -> topics.add(t.asText()));
-    return new Log(false, Numeric.toHexStringWithPrefix(BigInteger.valueOf(o.get("logIndex").asLong())),
-        o.path("transactionIndex").asText("0x0"), o.get("transactionHash").asText(), o.get("blockHash").asText(),
-        Numeric.toHexStringWithPrefix(BigInteger.valueOf(o.get("blockNumber").asLong())), o.get("address").asText(),
-        o.get("data").asText(), null, topics);
+    return new Log(
+        false,
+        Numeric.toHexStringWithPrefix(BigInteger.valueOf(o.get("logIndex").asLong())),
+        o.path("transactionIndex").asText("0x0"),
+        o.get("transactionHash").asText(),
+        o.get("blockHash").asText(),
+        Numeric.toHexStringWithPrefix(BigInteger.valueOf(o.get("blockNumber").asLong())),
+        o.get("address").asText(),
+        o.get("data").asText(),
+        null,
+        topics);
   }
 }

@@ -6,11 +6,18 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * An agent as the indexer knows it from the Identity Registry's events, with its registration file when it
- * resolved ({@code fileError} says why not otherwise).
+ * An agent as the indexer knows it from the Identity Registry's events, with its registration file
+ * when it resolved ({@code fileError} says why not otherwise).
  */
-public record IndexedAgent(BigInteger agentId, String owner, String agentURI, String agentWallet,
-    Map<String, String> metadata, long registeredBlock, RegistrationFile file, String fileError) {
+public record IndexedAgent(
+    BigInteger agentId,
+    String owner,
+    String agentURI,
+    String agentWallet,
+    Map<String, String> metadata,
+    long registeredBlock,
+    RegistrationFile file,
+    String fileError) {
 
   public Optional<RegistrationFile> registrationFile() {
     return Optional.ofNullable(file);

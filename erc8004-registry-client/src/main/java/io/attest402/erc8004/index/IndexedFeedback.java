@@ -7,5 +7,6 @@ import java.util.List;
 public record IndexedFeedback(FeedbackEvent event, boolean revoked, List<Response> responses) {
 
   /** A ResponseAppended. */
-  public record Response(String responder, String responseURI, String responseHash, long blockNumber) {}
+  public record Response(
+      String responder, String responseURI, String responseHash, long blockNumber) {}
 }

@@ -27,21 +27,28 @@ import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.utils.Numeric;
 
 /**
- * Follows the three registries' events from a start block and answers searches. Reorg-safe: only blocks with
- * {@code confirmations} blocks on top are processed, and before every sync the hash of the last processed block
- * is compared with the chain's; on a mismatch the index rewinds to the newest remembered block whose hash still
- * matches (or to the start) and replays from there. Resumable: {@link IndexStore} persists raw logs and the cursor
- * so that a restart neither loses nor duplicates an event. Three parts: {@link ChainFollower} reads the chain,
- * {@link RegistryProjection} folds the events into agents, feedback and validations, {@link IndexStore} keeps them
- * on disk. Thread-safe, and queries never wait on the network: RPC calls and registration-file fetches run outside
- * the lock, and a fetched batch is committed only onto the state it was fetched from (a concurrent sync that got
- * there first wins; the other one re-reads where the index is).
+ * Follows the three registries' events from a start block and answers searches. Reorg-safe: only
+ * blocks with {@code confirmations} blocks on top are processed, and before every sync the hash of
+ * the last processed block is compared with the chain's; on a mismatch the index rewinds to the
+ * newest remembered block whose hash still matches (or to the start) and replays from there.
+ * Resumable: {@link IndexStore} persists raw logs and the cursor so that a restart neither loses
+ * nor duplicates an event. Three parts: {@link ChainFollower} reads the chain, {@link
+ * RegistryProjection} folds the events into agents, feedback and validations, {@link IndexStore}
+ * keeps them on disk. Thread-safe, and queries never wait on the network: RPC calls and
+ * registration-file fetches run outside the lock, and a fetched batch is committed only onto the
+ * state it was fetched from (a concurrent sync that got there first wins; the other one re-reads
+ * where the index is).
  */
 public final class RegistryIndexer {
   private static final Logger log = LoggerFactory.getLogger(RegistryIndexer.class);
 
   /** How the indexer follows the chain. */
-  public record Options(long startBlock, int confirmations, long batchBlocks, int hashWindow, boolean resolveFiles,
+  public record Options(
+      long startBlock,
+      int confirmations,
+      long batchBlocks,
+      int hashWindow,
+      boolean resolveFiles,
       long fileRetrySeconds) {
     public static Options defaults() {
       return new Options(0, 0, 2_000, 512, true, 60);
@@ -87,8 +94,13 @@ public final class RegistryIndexer {
   private RegistryProjection projection;
   private long generation;
 
-  public RegistryIndexer(ContractRpc rpc, RegistryAddresses addresses, Path dataDir, Options options,
-      UriResolver resolver, Clock clock) {
+  public RegistryIndexer(
+      ContractRpc rpc,
+      RegistryAddresses addresses,
+      Path dataDir,
+      Options options,
+      UriResolver resolver,
+      Clock clock) {
     this.addresses = addresses;
     this.options = options;
     this.resolver = resolver;
@@ -111,12 +123,17 @@ public final class RegistryIndexer {
     this.projection = RegistryProjection.of(addresses, events);
   }
 
-  public RegistryIndexer(ContractRpc rpc, RegistryAddresses addresses, Path dataDir, Options options,
+  public RegistryIndexer(
+      ContractRpc rpc,
+      RegistryAddresses addresses,
+      Path dataDir,
+      Options options,
       UriResolver resolver) {
     this(rpc, addresses, dataDir, options, resolver, Clock.systemUTC());
   }
 
-  // --------------------------------------------------------------------------------------------- syncing
+  // ---------------------------------------------------------------------------------------------
+  // syncing
 
   /** The last block processed (startBlock - 1 before the first). */
   public long lastBlock() {
@@ -125,7 +142,9 @@ public final class RegistryIndexer {
     }
   }
 
-  /** Processes every confirmed block up to the chain head (in batches), after checking for a reorg. */
+  /**
+   * Processes every confirmed block up to the chain head (in batches), after checking for a reorg.
+   */
   public SyncResult sync() {
     long seenBlock;
     long seenGeneration;
@@ -139,8 +158,12 @@ public final class RegistryIndexer {
     Long fork = follower.forkPoint(seenBlock, options.startBlock(), seenHashes);
     if (fork != null) {
       synchronized (lock) {
-        if (generation == seenGeneration) { // else another sync moved the index meanwhile, and checked itself
-          log.warn("reorg: block {} changed; rewinding the index to block {}", seenHashes.lastKey(), fork);
+        if (generation
+            == seenGeneration) { // else another sync moved the index meanwhile, and checked itself
+          log.warn(
+              "reorg: block {} changed; rewinding the index to block {}",
+              seenHashes.lastKey(),
+              fork);
           rewind(fork);
           rewound = fork;
         }
@@ -162,7 +185,10 @@ public final class RegistryIndexer {
       long end = Math.min(target, start + options.batchBlocks() - 1);
       Optional<ChainFollower.Batch> batch = follower.fetch(start, end);
       if (batch.isEmpty()) {
-        log.warn("logs of blocks {}..{} disagree on block hashes (reorg in progress); retrying later", start, end);
+        log.warn(
+            "logs of blocks {}..{} disagree on block hashes (reorg in progress); retrying later",
+            start,
+            end);
         break;
       }
       synchronized (lock) {
@@ -212,21 +238,26 @@ public final class RegistryIndexer {
     projection = RegistryProjection.of(addresses, events);
   }
 
-  // -------------------------------------------------------------------------------------- registration files
+  // --------------------------------------------------------------------------------------
+  // registration files
 
   private static String uriKey(String uri) {
     return Numeric.toHexString(Hash.sha3(uri.getBytes(StandardCharsets.UTF_8)));
   }
 
-  /** Fetches the registration files not cached yet (failed ones again after fileRetrySeconds), off the lock. */
+  /**
+   * Fetches the registration files not cached yet (failed ones again after fileRetrySeconds), off
+   * the lock.
+   */
   private void resolveFiles() {
     long now = clock.millis();
     List<String> due = new ArrayList<>();
     synchronized (lock) {
       for (String uri : projection.uris()) {
         ObjectNode cached = fileCache.get(uriKey(uri));
-        if (cached != null && (cached.has("file")
-            || now - cached.path("fetchedAt").asLong() < options.fileRetrySeconds() * 1000)) {
+        if (cached != null
+            && (cached.has("file")
+                || now - cached.path("fetchedAt").asLong() < options.fileRetrySeconds() * 1000)) {
           continue;
         }
         if (!due.contains(uri)) {
@@ -270,7 +301,8 @@ public final class RegistryIndexer {
     return fileCache.get(uriKey(uri));
   }
 
-  // ----------------------------------------------------------------------------------------------- queries
+  // -----------------------------------------------------------------------------------------------
+  // queries
 
   public Optional<IndexedAgent> agent(BigInteger agentId) {
     synchronized (lock) {
@@ -298,13 +330,18 @@ public final class RegistryIndexer {
     }
   }
 
-  /** {@link #sync()} then {@link #feedbackEvents}: a ReputationService source that is never stale. */
+  /**
+   * {@link #sync()} then {@link #feedbackEvents}: a ReputationService source that is never stale.
+   */
   public List<FeedbackEvent> syncedFeedbackEvents(BigInteger agentId) {
     sync();
     return feedbackEvents(agentId);
   }
 
-  /** Agent ids whose agentWallet is {@code wallet}, after a {@link #sync()}: a TrustPolicy directory. */
+  /**
+   * Agent ids whose agentWallet is {@code wallet}, after a {@link #sync()}: a TrustPolicy
+   * directory.
+   */
   public List<BigInteger> syncedAgentsByWallet(String wallet) {
     sync();
     return search(AgentQuery.byWallet(wallet)).stream().map(IndexedAgent::agentId).toList();
@@ -316,7 +353,10 @@ public final class RegistryIndexer {
     }
   }
 
-  /** Validation requests, optionally only those addressed to {@code validator} and/or for {@code agentId}. */
+  /**
+   * Validation requests, optionally only those addressed to {@code validator} and/or for {@code
+   * agentId}.
+   */
   public List<IndexedValidation> validations(String validator, BigInteger agentId) {
     synchronized (lock) {
       return projection.validations(validator, agentId);

@@ -26,9 +26,9 @@ import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.utils.Numeric;
 
 /**
- * What the registries' events say, folded in chain order: agents (owner, URI, wallet, metadata), feedback with
- * revocations and responses, validation requests with their responses. Pure: no I/O; rebuilt from the raw logs
- * after a rewind. Not thread-safe: the indexer calls it under its lock.
+ * What the registries' events say, folded in chain order: agents (owner, URI, wallet, metadata),
+ * feedback with revocations and responses, validation requests with their responses. Pure: no I/O;
+ * rebuilt from the raw logs after a rewind. Not thread-safe: the indexer calls it under its lock.
  */
 final class RegistryProjection {
   private static final Logger log = LoggerFactory.getLogger(RegistryProjection.class);
@@ -91,16 +91,19 @@ final class RegistryProjection {
         }
       }
     } catch (RuntimeException malformed) {
-      log.warn("skipping an undecodable log in tx {}: {}", l.getTransactionHash(), malformed.toString());
+      log.warn(
+          "skipping an undecodable log in tx {}: {}", l.getTransactionHash(), malformed.toString());
     }
   }
 
   private Agent agent(BigInteger id) {
-    return agents.computeIfAbsent(id, k -> {
-      Agent a = new Agent();
-      a.id = k;
-      return a;
-    });
+    return agents.computeIfAbsent(
+        id,
+        k -> {
+          Agent a = new Agent();
+          a.id = k;
+          return a;
+        });
   }
 
   private void applyIdentity(Log l, String t0) {
@@ -118,7 +121,10 @@ final class RegistryProjection {
       IdentityRegistry.MetadataSetEventResponse e = IdentityRegistry.getMetadataSetEventFromLog(l);
       Agent a = agent(e.agentId);
       if ("agentWallet".equals(e.metadataKey)) {
-        a.wallet = e.metadataValue.length == 20 ? Keys.toChecksumAddress(Numeric.toHexString(e.metadataValue)) : null;
+        a.wallet =
+            e.metadataValue.length == 20
+                ? Keys.toChecksumAddress(Numeric.toHexString(e.metadataValue))
+                : null;
       } else {
         a.metadata.put(e.metadataKey, Numeric.toHexString(e.metadataValue));
       }
@@ -138,18 +144,26 @@ final class RegistryProjection {
       f.event = ReputationRegistryClient.feedbackEvent(l);
       feedback.computeIfAbsent(f.event.agentId(), k -> new ArrayList<>()).add(f);
     } else if (t0.equals(Events.FEEDBACK_REVOKED)) {
-      ReputationRegistry.FeedbackRevokedEventResponse e = ReputationRegistry.getFeedbackRevokedEventFromLog(l);
+      ReputationRegistry.FeedbackRevokedEventResponse e =
+          ReputationRegistry.getFeedbackRevokedEventFromLog(l);
       for (Fb f : feedback.getOrDefault(e.agentId, List.of())) {
-        if (f.event.client().equalsIgnoreCase(e.clientAddress) && f.event.index() == e.feedbackIndex.longValueExact()) {
+        if (f.event.client().equalsIgnoreCase(e.clientAddress)
+            && f.event.index() == e.feedbackIndex.longValueExact()) {
           f.revoked = true;
         }
       }
     } else if (t0.equals(Events.RESPONSE_APPENDED)) {
-      ReputationRegistry.ResponseAppendedEventResponse e = ReputationRegistry.getResponseAppendedEventFromLog(l);
+      ReputationRegistry.ResponseAppendedEventResponse e =
+          ReputationRegistry.getResponseAppendedEventFromLog(l);
       for (Fb f : feedback.getOrDefault(e.agentId, List.of())) {
-        if (f.event.client().equalsIgnoreCase(e.clientAddress) && f.event.index() == e.feedbackIndex.longValueExact()) {
-          f.responses.add(new IndexedFeedback.Response(Keys.toChecksumAddress(e.responder), e.responseURI,
-              Numeric.toHexString(e.responseHash), l.getBlockNumber().longValueExact()));
+        if (f.event.client().equalsIgnoreCase(e.clientAddress)
+            && f.event.index() == e.feedbackIndex.longValueExact()) {
+          f.responses.add(
+              new IndexedFeedback.Response(
+                  Keys.toChecksumAddress(e.responder),
+                  e.responseURI,
+                  Numeric.toHexString(e.responseHash),
+                  l.getBlockNumber().longValueExact()));
         }
       }
     }
@@ -181,7 +195,8 @@ final class RegistryProjection {
     } else {
       error = "no agentURI";
     }
-    return new IndexedAgent(a.id, a.owner, a.uri, a.wallet, Map.copyOf(a.metadata), a.block, file, error);
+    return new IndexedAgent(
+        a.id, a.owner, a.uri, a.wallet, Map.copyOf(a.metadata), a.block, file, error);
   }
 
   Optional<IndexedAgent> agent(BigInteger agentId, Function<String, ObjectNode> files) {
@@ -223,7 +238,10 @@ final class RegistryProjection {
     return out;
   }
 
-  /** Validation requests, optionally only those addressed to {@code validator} and/or for {@code agentId}. */
+  /**
+   * Validation requests, optionally only those addressed to {@code validator} and/or for {@code
+   * agentId}.
+   */
   List<IndexedValidation> validations(String validator, BigInteger agentId) {
     List<IndexedValidation> out = new ArrayList<>();
     for (Val v : validations.values()) {
@@ -233,8 +251,14 @@ final class RegistryProjection {
       if (agentId != null && !v.request.agentId().equals(agentId)) {
         continue;
       }
-      out.add(new IndexedValidation(v.request.requestHash(), v.request.validator(), v.request.agentId(),
-          v.request.requestURI(), v.request.blockNumber(), List.copyOf(v.responses)));
+      out.add(
+          new IndexedValidation(
+              v.request.requestHash(),
+              v.request.validator(),
+              v.request.agentId(),
+              v.request.requestURI(),
+              v.request.blockNumber(),
+              List.copyOf(v.responses)));
     }
     return out;
   }

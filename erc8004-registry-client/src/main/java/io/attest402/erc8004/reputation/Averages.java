@@ -4,7 +4,10 @@ import io.attest402.erc8004.FeedbackSummary;
 import java.math.BigInteger;
 import java.util.List;
 
-/** The registry's getSummary arithmetic, off-chain: WAD-normalised mean in the most frequent decimals. */
+/**
+ * The registry's getSummary arithmetic, off-chain: WAD-normalised mean in the most frequent
+ * decimals.
+ */
 public final class Averages {
   private Averages() {}
 
@@ -12,8 +15,9 @@ public final class Averages {
   public record Value(BigInteger value, int decimals) {}
 
   /**
-   * Mean of {@code values} as the reference contract computes it: each value scaled to 18 decimals, summed,
-   * divided by the count and scaled to the most frequent decimals (ties: fewer decimals), truncating toward zero.
+   * Mean of {@code values} as the reference contract computes it: each value scaled to 18 decimals,
+   * summed, divided by the count and scaled to the most frequent decimals (ties: fewer decimals),
+   * truncating toward zero.
    */
   public static FeedbackSummary summarize(List<Value> values) {
     if (values.isEmpty()) {
@@ -34,7 +38,8 @@ public final class Averages {
         mode = d;
       }
     }
-    BigInteger avg = sum.divide(BigInteger.valueOf(values.size())).divide(BigInteger.TEN.pow(18 - mode));
+    BigInteger avg =
+        sum.divide(BigInteger.valueOf(values.size())).divide(BigInteger.TEN.pow(18 - mode));
     return new FeedbackSummary(values.size(), avg, mode);
   }
 }

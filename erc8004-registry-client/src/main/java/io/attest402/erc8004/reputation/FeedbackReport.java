@@ -5,12 +5,18 @@ import io.attest402.erc8004.files.FeedbackFile;
 import java.util.Optional;
 
 /**
- * One feedback as the reputation service judged it: whether it is revoked, whether it is payment-backed (its file
- * resolved, matched its hash, names this agent, and its proofOfPayment checks out on chain from the reviewer to the
- * agent's wallet, in a transaction no earlier feedback claimed) and why not.
+ * One feedback as the reputation service judged it: whether it is revoked, whether it is
+ * payment-backed (its file resolved, matched its hash, names this agent, and its proofOfPayment
+ * checks out on chain from the reviewer to the agent's wallet, in a transaction no earlier feedback
+ * claimed) and why not.
  */
-public record FeedbackReport(FeedbackEvent event, boolean revoked, boolean paymentBacked, String reason,
-    FeedbackFile file, ProofCheck proof) {
+public record FeedbackReport(
+    FeedbackEvent event,
+    boolean revoked,
+    boolean paymentBacked,
+    String reason,
+    FeedbackFile file,
+    ProofCheck proof) {
 
   public Optional<FeedbackFile> fileOpt() {
     return Optional.ofNullable(file);

@@ -16,10 +16,11 @@ import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.utils.Numeric;
 
 /**
- * Checks a feedback file's {@code proofOfPayment} against the chain: the transaction exists and succeeded, and its
- * receipt holds an ERC-20 {@code Transfer} log of an accepted asset from the stated payer to the stated payee.
- * The transaction's sender is not looked at: an x402 payment is settled by a facilitator calling
- * {@code transferWithAuthorization}, so the payer appears only in the Transfer log.
+ * Checks a feedback file's {@code proofOfPayment} against the chain: the transaction exists and
+ * succeeded, and its receipt holds an ERC-20 {@code Transfer} log of an accepted asset from the
+ * stated payer to the stated payee. The transaction's sender is not looked at: an x402 payment is
+ * settled by a facilitator calling {@code transferWithAuthorization}, so the payer appears only in
+ * the Transfer log.
  */
 public final class PaymentProofVerifier {
   private final ContractRpc rpc;
@@ -32,7 +33,8 @@ public final class PaymentProofVerifier {
    * @param minConfirmations blocks on top of the payment's block, counting it (1 = mined)
    * @param minAmount smallest amount (base units) that counts; at least 1
    */
-  public PaymentProofVerifier(ContractRpc rpc, Set<String> assets, int minConfirmations, BigInteger minAmount) {
+  public PaymentProofVerifier(
+      ContractRpc rpc, Set<String> assets, int minConfirmations, BigInteger minAmount) {
     this.rpc = rpc;
     Set<String> a = new LinkedHashSet<>();
     assets.forEach(x -> a.add(x.toLowerCase(Locale.ROOT)));
@@ -49,8 +51,8 @@ public final class PaymentProofVerifier {
   }
 
   /**
-   * Checks {@code proof}; when {@code expectedPayer} / {@code expectedPayee} are given (the reviewer, the agent's
-   * wallet), the proof must name them too.
+   * Checks {@code proof}; when {@code expectedPayer} / {@code expectedPayee} are given (the
+   * reviewer, the agent's wallet), the proof must name them too.
    */
   public ProofCheck check(ProofOfPayment proof, String expectedPayer, String expectedPayee) {
     if (proof == null) {
@@ -65,13 +67,16 @@ public final class PaymentProofVerifier {
     }
     Optional<Long> chain = chainId(proof.chainId());
     if (chain.isEmpty() || chain.get() != rpc.chainId()) {
-      return ProofCheck.fail(tx, "chainId " + proof.chainId() + " is not this chain (" + rpc.chainId() + ")");
+      return ProofCheck.fail(
+          tx, "chainId " + proof.chainId() + " is not this chain (" + rpc.chainId() + ")");
     }
     if (expectedPayer != null && !proof.fromAddress().equalsIgnoreCase(expectedPayer)) {
-      return ProofCheck.fail(tx, "payer " + proof.fromAddress() + " is not the reviewer " + expectedPayer);
+      return ProofCheck.fail(
+          tx, "payer " + proof.fromAddress() + " is not the reviewer " + expectedPayer);
     }
     if (expectedPayee != null && !proof.toAddress().equalsIgnoreCase(expectedPayee)) {
-      return ProofCheck.fail(tx, "payee " + proof.toAddress() + " is not the agent's wallet " + expectedPayee);
+      return ProofCheck.fail(
+          tx, "payee " + proof.toAddress() + " is not the agent's wallet " + expectedPayee);
     }
     TransactionReceipt receipt;
     try {
@@ -89,18 +94,22 @@ public final class PaymentProofVerifier {
     long block = receipt.getBlockNumber().longValueExact();
     long confirmations = rpc.blockNumber() - block + 1;
     if (confirmations < minConfirmations) {
-      return ProofCheck.fail(tx, "only " + confirmations + " of " + minConfirmations + " confirmations");
+      return ProofCheck.fail(
+          tx, "only " + confirmations + " of " + minConfirmations + " confirmations");
     }
     BigInteger total = BigInteger.ZERO;
     String asset = null;
     for (Log log : receipt.getLogs()) {
       List<String> t = log.getTopics();
-      if (t.size() == 3 && t.get(0).equalsIgnoreCase(Events.TRANSFER)
+      if (t.size() == 3
+          && t.get(0).equalsIgnoreCase(Events.TRANSFER)
           && assets.contains(log.getAddress().toLowerCase(Locale.ROOT))
           && topicAddress(t.get(1)).equalsIgnoreCase(proof.fromAddress())
           && topicAddress(t.get(2)).equalsIgnoreCase(proof.toAddress())) {
-        BigInteger amount = log.getData() == null || log.getData().equals("0x") ? BigInteger.ZERO
-            : Numeric.toBigInt(log.getData());
+        BigInteger amount =
+            log.getData() == null || log.getData().equals("0x")
+                ? BigInteger.ZERO
+                : Numeric.toBigInt(log.getData());
         if (asset == null || asset.equalsIgnoreCase(log.getAddress())) {
           asset = log.getAddress();
           total = total.add(amount);
@@ -108,13 +117,21 @@ public final class PaymentProofVerifier {
       }
     }
     if (asset == null) {
-      return ProofCheck.fail(tx, "no transfer of an accepted asset from " + proof.fromAddress() + " to "
-          + proof.toAddress() + " in " + tx);
+      return ProofCheck.fail(
+          tx,
+          "no transfer of an accepted asset from "
+              + proof.fromAddress()
+              + " to "
+              + proof.toAddress()
+              + " in "
+              + tx);
     }
     if (total.compareTo(minAmount) < 0) {
-      return new ProofCheck(false, "transferred " + total + " < minimum " + minAmount, tx, asset, total, block);
+      return new ProofCheck(
+          false, "transferred " + total + " < minimum " + minAmount, tx, asset, total, block);
     }
-    return new ProofCheck(true, "paid " + total + " of " + asset + " in block " + block, tx, asset, total, block);
+    return new ProofCheck(
+        true, "paid " + total + " of " + asset + " in block " + block, tx, asset, total, block);
   }
 
   private static String topicAddress(String topic) {
@@ -135,7 +152,8 @@ public final class PaymentProofVerifier {
       v = v.substring(7);
     }
     try {
-      return Optional.of(v.startsWith("0x") ? Long.parseLong(v.substring(2), 16) : Long.parseLong(v));
+      return Optional.of(
+          v.startsWith("0x") ? Long.parseLong(v.substring(2), 16) : Long.parseLong(v));
     } catch (NumberFormatException e) {
       return Optional.empty();
     }

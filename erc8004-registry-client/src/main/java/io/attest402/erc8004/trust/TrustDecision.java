@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The payer's decision: {@code trusted} only when no check failed. Every check is listed with its outcome, so a
- * refusal always says why. {@code providerAgentId} is the provider identity the checks were about (resolved from
- * payTo when the offer did not name it).
+ * The payer's decision: {@code trusted} only when no check failed. Every check is listed with its
+ * outcome, so a refusal always says why. {@code providerAgentId} is the provider identity the
+ * checks were about (resolved from payTo when the offer did not name it).
  */
 public record TrustDecision(boolean trusted, BigInteger providerAgentId, List<TrustCheck> checks) {
   public TrustDecision {
@@ -18,7 +18,9 @@ public record TrustDecision(boolean trusted, BigInteger providerAgentId, List<Tr
   }
 
   static TrustDecision of(BigInteger providerAgentId, List<TrustCheck> checks) {
-    return new TrustDecision(checks.stream().noneMatch(c -> c.status() == TrustCheck.Status.FAIL), providerAgentId,
+    return new TrustDecision(
+        checks.stream().noneMatch(c -> c.status() == TrustCheck.Status.FAIL),
+        providerAgentId,
         checks);
   }
 
@@ -28,9 +30,14 @@ public record TrustDecision(boolean trusted, BigInteger providerAgentId, List<Tr
 
   /** One line: "trusted" or "not trusted: check: reason; ...". */
   public String summary() {
-    return trusted ? "trusted (" + checks.stream().filter(c -> c.status() == TrustCheck.Status.PASS).count()
-        + " checks passed)" : "not trusted: " + failures().stream().map(c -> c.name() + ": " + c.detail())
-            .collect(Collectors.joining("; "));
+    return trusted
+        ? "trusted ("
+            + checks.stream().filter(c -> c.status() == TrustCheck.Status.PASS).count()
+            + " checks passed)"
+        : "not trusted: "
+            + failures().stream()
+                .map(c -> c.name() + ": " + c.detail())
+                .collect(Collectors.joining("; "));
   }
 
   public ObjectNode toJsonNode() {
@@ -43,7 +50,10 @@ public record TrustDecision(boolean trusted, BigInteger providerAgentId, List<Tr
     }
     ArrayNode a = o.putArray("checks");
     for (TrustCheck c : checks) {
-      a.addObject().put("name", c.name()).put("status", c.status().name()).put("detail", c.detail());
+      a.addObject()
+          .put("name", c.name())
+          .put("status", c.status().name())
+          .put("detail", c.detail());
     }
     return o;
   }

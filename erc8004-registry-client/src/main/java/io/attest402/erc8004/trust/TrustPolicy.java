@@ -28,20 +28,25 @@ import java.util.function.Function;
 import org.web3j.utils.Numeric;
 
 /**
- * The trust decision an agent makes before it pays, from plain offer facts ({@link TrustQuery}) and its own
- * requirements ({@link TrustRequirements}). Checks, each reported pass / fail / skipped with its reason:
+ * The trust decision an agent makes before it pays, from plain offer facts ({@link TrustQuery}) and
+ * its own requirements ({@link TrustRequirements}). Checks, each reported pass / fail / skipped
+ * with its reason:
+ *
  * <ol>
- *   <li>{@code provider.identity}: the provider agent exists (named, or found by its agentWallet = payTo);</li>
- *   <li>{@code provider.registration}: its registration file resolves, is active and lists this agent;</li>
+ *   <li>{@code provider.identity}: the provider agent exists (named, or found by its agentWallet =
+ *       payTo);
+ *   <li>{@code provider.registration}: its registration file resolves, is active and lists this
+ *       agent;
  *   <li>{@code provider.payTo}: payTo is its agentWallet (on the registry's chain), or a CAIP-10
- *       {@code agentWallet} service entry of the file for the offer's network;</li>
- *   <li>{@code provider.reputation}: payment-backed reputation meets the minimum count and score;</li>
- *   <li>{@code facilitator.identity}: the facilitator agent exists and its registration file lists the URL;</li>
- *   <li>{@code facilitator.attestation}: its live attestation (fresh nonce) verifies under the payer's policy and
- *       binds the signer key;</li>
- *   <li>{@code facilitator.signer}: the attested signer is the facilitator agent's agentWallet;</li>
- *   <li>{@code facilitator.validation}: a recent enough {@code tee-attestation} validation from a trusted
- *       validator passed.</li>
+ *       {@code agentWallet} service entry of the file for the offer's network;
+ *   <li>{@code provider.reputation}: payment-backed reputation meets the minimum count and score;
+ *   <li>{@code facilitator.identity}: the facilitator agent exists and its registration file lists
+ *       the URL;
+ *   <li>{@code facilitator.attestation}: its live attestation (fresh nonce) verifies under the
+ *       payer's policy and binds the signer key;
+ *   <li>{@code facilitator.signer}: the attested signer is the facilitator agent's agentWallet;
+ *   <li>{@code facilitator.validation}: a recent enough {@code tee-attestation} validation from a
+ *       trusted validator passed.
  * </ol>
  */
 public final class TrustPolicy {
@@ -55,11 +60,16 @@ public final class TrustPolicy {
   private final java.net.URI pccs;
 
   /**
-   * @param agentsByWallet finds agentIds whose agentWallet is an address (e.g. a {@code RegistryIndexer} search);
-   *     null when the payer always knows the provider's agentId
+   * @param agentsByWallet finds agentIds whose agentWallet is an address (e.g. a {@code
+   *     RegistryIndexer} search); null when the payer always knows the provider's agentId
    */
-  public TrustPolicy(Erc8004Client client, UriResolver resolver, ReputationService reputation,
-      Function<String, List<BigInteger>> agentsByWallet, TrustRequirements requirements, Clock clock) {
+  public TrustPolicy(
+      Erc8004Client client,
+      UriResolver resolver,
+      ReputationService reputation,
+      Function<String, List<BigInteger>> agentsByWallet,
+      TrustRequirements requirements,
+      Clock clock) {
     this.client = Objects.requireNonNull(client);
     this.resolver = Objects.requireNonNull(resolver);
     this.reputation = Objects.requireNonNull(reputation);
@@ -79,21 +89,25 @@ public final class TrustPolicy {
       reputation(provider, checks);
     } else {
       checks.add(TrustCheck.skipped("provider.registration", "no provider identity"));
-      checks.add(TrustCheck.fail("provider.payTo", "payTo " + q.payTo() + " belongs to no known agent"));
+      checks.add(
+          TrustCheck.fail("provider.payTo", "payTo " + q.payTo() + " belongs to no known agent"));
       checks.add(TrustCheck.skipped("provider.reputation", "no provider identity"));
     }
     facilitator(q, checks);
     return TrustDecision.of(provider, checks);
   }
 
-  // --------------------------------------------------------------------------------------------- provider
+  // ---------------------------------------------------------------------------------------------
+  // provider
 
   private BigInteger providerIdentity(TrustQuery q, List<TrustCheck> checks) {
     String name = "provider.identity";
     BigInteger id = q.providerAgentId();
     if (id == null) {
       if (agentsByWallet == null) {
-        checks.add(TrustCheck.fail(name, "the offer names no provider agentId and no agent directory is configured"));
+        checks.add(
+            TrustCheck.fail(
+                name, "the offer names no provider agentId and no agent directory is configured"));
         return null;
       }
       List<BigInteger> found = agentsByWallet.apply(q.payTo());
@@ -105,8 +119,10 @@ public final class TrustPolicy {
     }
     try {
       String owner = client.identity().ownerOf(id);
-      checks.add(TrustCheck.pass(name, "agent " + id + " on " + client.addresses().agentRegistry() + ", owner "
-          + owner));
+      checks.add(
+          TrustCheck.pass(
+              name,
+              "agent " + id + " on " + client.addresses().agentRegistry() + ", owner " + owner));
       return id;
     } catch (RegistryException e) {
       checks.add(TrustCheck.fail(name, "agent " + id + " does not resolve: " + e.getMessage()));
@@ -138,13 +154,25 @@ public final class TrustPolicy {
       checks.add(TrustCheck.fail(name, "registration file says active: false"));
       return f;
     }
-    if (!f.registrations().isEmpty() && !f.listsRegistration(client.addresses().agentRegistry(), id)) {
-      checks.add(TrustCheck.fail(name, "registration file does not list " + client.addresses().agentRegistry()
-          + " #" + id + " (it belongs to another agent)"));
+    if (!f.registrations().isEmpty()
+        && !f.listsRegistration(client.addresses().agentRegistry(), id)) {
+      checks.add(
+          TrustCheck.fail(
+              name,
+              "registration file does not list "
+                  + client.addresses().agentRegistry()
+                  + " #"
+                  + id
+                  + " (it belongs to another agent)"));
       return f;
     }
-    checks.add(TrustCheck.pass(name, "'" + f.name() + "'" + (f.registrations().isEmpty()
-        ? " (the file lists no registrations)" : "")));
+    checks.add(
+        TrustCheck.pass(
+            name,
+            "'"
+                + f.name()
+                + "'"
+                + (f.registrations().isEmpty() ? " (the file lists no registrations)" : "")));
     return f;
   }
 
@@ -161,24 +189,36 @@ public final class TrustPolicy {
       if (wallet.isEmpty()) {
         checks.add(TrustCheck.fail(name, "agent " + id + " has no verified agentWallet"));
       } else if (wallet.get().equalsIgnoreCase(q.payTo())) {
-        checks.add(TrustCheck.pass(name, "payTo is the agent's verified agentWallet " + wallet.get()));
+        checks.add(
+            TrustCheck.pass(name, "payTo is the agent's verified agentWallet " + wallet.get()));
       } else {
-        checks.add(TrustCheck.fail(name, "payTo " + q.payTo() + " is not the agent's agentWallet " + wallet.get()));
+        checks.add(
+            TrustCheck.fail(
+                name, "payTo " + q.payTo() + " is not the agent's agentWallet " + wallet.get()));
       }
       return;
     }
     if (file != null) {
       for (Caip10 w : file.agentWallets()) {
         if (w.is(q.network(), q.payTo())) {
-          checks.add(TrustCheck.pass(name, "payTo is the agentWallet the registration file lists for "
-              + q.network()));
+          checks.add(
+              TrustCheck.pass(
+                  name, "payTo is the agentWallet the registration file lists for " + q.network()));
           return;
         }
       }
     }
-    checks.add(TrustCheck.fail(name, "the offer pays on " + q.network() + ", the registry is on "
-        + client.addresses().network() + ", and the registration file lists no agentWallet " + q.payTo()
-        + " for " + q.network()));
+    checks.add(
+        TrustCheck.fail(
+            name,
+            "the offer pays on "
+                + q.network()
+                + ", the registry is on "
+                + client.addresses().network()
+                + ", and the registration file lists no agentWallet "
+                + q.payTo()
+                + " for "
+                + q.network()));
   }
 
   private void reputation(BigInteger id, List<TrustCheck> checks) {
@@ -190,70 +230,113 @@ public final class TrustPolicy {
       checks.add(TrustCheck.fail(name, "cannot read reputation: " + e.getMessage()));
       return;
     }
-    String detail = s.summary().count() + " payment-backed feedback (of " + s.totalFeedback() + "), average "
-        + s.summary().average().toPlainString();
+    String detail =
+        s.summary().count()
+            + " payment-backed feedback (of "
+            + s.totalFeedback()
+            + "), average "
+            + s.summary().average().toPlainString();
     if (s.summary().count() < req.minPaymentBackedCount()) {
-      checks.add(TrustCheck.fail(name, detail + "; at least " + req.minPaymentBackedCount() + " required"));
-    } else if (req.minPaymentBackedScore() != null && s.summary().count() > 0
+      checks.add(
+          TrustCheck.fail(
+              name, detail + "; at least " + req.minPaymentBackedCount() + " required"));
+    } else if (req.minPaymentBackedScore() != null
+        && s.summary().count() > 0
         && s.summary().average().compareTo(req.minPaymentBackedScore()) < 0) {
-      checks.add(TrustCheck.fail(name, detail + "; at least " + req.minPaymentBackedScore().toPlainString()
-          + " required"));
+      checks.add(
+          TrustCheck.fail(
+              name,
+              detail + "; at least " + req.minPaymentBackedScore().toPlainString() + " required"));
     } else if (req.minPaymentBackedScore() != null && s.summary().count() == 0) {
-      checks.add(TrustCheck.fail(name, detail + "; a score of " + req.minPaymentBackedScore().toPlainString()
-          + " is required and there is none"));
+      checks.add(
+          TrustCheck.fail(
+              name,
+              detail
+                  + "; a score of "
+                  + req.minPaymentBackedScore().toPlainString()
+                  + " is required and there is none"));
     } else {
       checks.add(TrustCheck.pass(name, detail));
     }
   }
 
-  // ------------------------------------------------------------------------------------------ facilitator
+  // ------------------------------------------------------------------------------------------
+  // facilitator
 
   private void facilitator(TrustQuery q, List<TrustCheck> checks) {
     BigInteger fid = q.facilitatorAgentId();
     String facilitatorWallet = null;
     if (fid == null) {
-      checks.add(req.trustedValidators().isEmpty()
-          ? TrustCheck.skipped("facilitator.identity", "the offer names no facilitator agentId")
-          : TrustCheck.fail("facilitator.identity", "validation is required but the offer names no facilitator "
-              + "agentId"));
+      checks.add(
+          req.trustedValidators().isEmpty()
+              ? TrustCheck.skipped("facilitator.identity", "the offer names no facilitator agentId")
+              : TrustCheck.fail(
+                  "facilitator.identity",
+                  "validation is required but the offer names no facilitator " + "agentId"));
     } else {
       try {
         client.identity().ownerOf(fid);
         facilitatorWallet = client.identity().agentWallet(fid).orElse(null);
         RegistrationFile f = registrationQuiet(fid);
         if (q.facilitatorUrl() != null && f != null && !listsUrl(f, q.facilitatorUrl())) {
-          checks.add(TrustCheck.fail("facilitator.identity", "facilitator agent " + fid
-              + "'s registration file does not list " + q.facilitatorUrl()));
+          checks.add(
+              TrustCheck.fail(
+                  "facilitator.identity",
+                  "facilitator agent "
+                      + fid
+                      + "'s registration file does not list "
+                      + q.facilitatorUrl()));
         } else {
-          checks.add(TrustCheck.pass("facilitator.identity", "agent " + fid + ", agentWallet " + facilitatorWallet
-              + (f == null ? " (registration file unavailable)" : ", '" + f.name() + "'")));
+          checks.add(
+              TrustCheck.pass(
+                  "facilitator.identity",
+                  "agent "
+                      + fid
+                      + ", agentWallet "
+                      + facilitatorWallet
+                      + (f == null ? " (registration file unavailable)" : ", '" + f.name() + "'")));
         }
       } catch (RegistryException e) {
-        checks.add(TrustCheck.fail("facilitator.identity", "facilitator agent " + fid + " does not resolve: "
-            + e.getMessage()));
+        checks.add(
+            TrustCheck.fail(
+                "facilitator.identity",
+                "facilitator agent " + fid + " does not resolve: " + e.getMessage()));
         fid = null;
       }
     }
 
     String signer = null;
     if (req.attestationPolicy() == null) {
-      checks.add(TrustCheck.skipped("facilitator.attestation", "the payer's policy does not check attestation"));
+      checks.add(
+          TrustCheck.skipped(
+              "facilitator.attestation", "the payer's policy does not check attestation"));
     } else if (q.facilitatorUrl() == null) {
-      checks.add(TrustCheck.fail("facilitator.attestation", "the offer names no facilitator to attest"));
+      checks.add(
+          TrustCheck.fail("facilitator.attestation", "the offer names no facilitator to attest"));
     } else {
       byte[] nonce = new byte[32];
       random.nextBytes(nonce);
-      String base = q.facilitatorUrl().endsWith("/") ? q.facilitatorUrl().substring(0, q.facilitatorUrl().length()
-          - 1) : q.facilitatorUrl();
+      String base =
+          q.facilitatorUrl().endsWith("/")
+              ? q.facilitatorUrl().substring(0, q.facilitatorUrl().length() - 1)
+              : q.facilitatorUrl();
       String url = base + "/attestation?nonce=" + Numeric.toHexStringNoPrefix(nonce);
       try {
         String json = new String(resolver.resolve(url), StandardCharsets.UTF_8);
         AttestationChecker.Result r;
         try {
-          r = AttestationChecker.checkWithPccs(AttestationDocument.fromJson(json), pccs, clock, clock.instant(),
-              req.attestationPolicy(), nonce);
+          r =
+              AttestationChecker.checkWithPccs(
+                  AttestationDocument.fromJson(json),
+                  pccs,
+                  clock,
+                  clock.instant(),
+                  req.attestationPolicy(),
+                  nonce);
         } catch (IllegalArgumentException e) {
-          r = new AttestationChecker.Result(false, List.of(e.getMessage()), null, null, false, null, null, null);
+          r =
+              new AttestationChecker.Result(
+                  false, List.of(e.getMessage()), null, null, false, null, null, null);
         }
         if (r.ok()) {
           signer = r.address();
@@ -262,19 +345,32 @@ public final class TrustPolicy {
           checks.add(TrustCheck.fail("facilitator.attestation", r.summary()));
         }
       } catch (ResolutionException e) {
-        checks.add(TrustCheck.fail("facilitator.attestation", "cannot fetch " + url + ": " + e.getMessage()));
+        checks.add(
+            TrustCheck.fail(
+                "facilitator.attestation", "cannot fetch " + url + ": " + e.getMessage()));
       }
     }
 
     if (signer == null || fid == null) {
-      checks.add(TrustCheck.skipped("facilitator.signer", signer == null ? "no verified attested signer"
-          : "no facilitator identity to compare with"));
+      checks.add(
+          TrustCheck.skipped(
+              "facilitator.signer",
+              signer == null
+                  ? "no verified attested signer"
+                  : "no facilitator identity to compare with"));
     } else if (facilitatorWallet != null && facilitatorWallet.equalsIgnoreCase(signer)) {
-      checks.add(TrustCheck.pass("facilitator.signer", "attested signer " + signer + " is the facilitator agent's "
-          + "agentWallet"));
+      checks.add(
+          TrustCheck.pass(
+              "facilitator.signer",
+              "attested signer " + signer + " is the facilitator agent's " + "agentWallet"));
     } else {
-      checks.add(TrustCheck.fail("facilitator.signer", "attested signer " + signer
-          + " is not the facilitator agent's agentWallet " + facilitatorWallet));
+      checks.add(
+          TrustCheck.fail(
+              "facilitator.signer",
+              "attested signer "
+                  + signer
+                  + " is not the facilitator agent's agentWallet "
+                  + facilitatorWallet));
     }
 
     validation(fid, checks);
@@ -293,7 +389,8 @@ public final class TrustPolicy {
     Map<String, ValidationStatus> latest = new HashMap<>();
     try {
       for (String h : client.validation().getAgentValidations(fid)) {
-        ValidationStatus s = client.validation().getValidationStatus(Numeric.hexStringToByteArray(h));
+        ValidationStatus s =
+            client.validation().getValidationStatus(Numeric.hexStringToByteArray(h));
         if (!ValidationRegistryClient.TAG_TEE_ATTESTATION.equals(s.tag())) {
           continue;
         }
@@ -313,16 +410,30 @@ public final class TrustPolicy {
     long now = clock.instant().getEpochSecond();
     List<String> notes = new ArrayList<>();
     for (ValidationStatus s : latest.values()) {
-      boolean fresh = req.maxValidationAge() == null || now - s.lastUpdate() <= req.maxValidationAge().getSeconds();
+      boolean fresh =
+          req.maxValidationAge() == null
+              || now - s.lastUpdate() <= req.maxValidationAge().getSeconds();
       if (s.response() >= req.minValidationResponse() && fresh) {
-        checks.add(TrustCheck.pass(name, "tee-attestation " + s.response() + " from trusted validator "
-            + s.validator() + " (request " + s.requestHash() + ")"));
+        checks.add(
+            TrustCheck.pass(
+                name,
+                "tee-attestation "
+                    + s.response()
+                    + " from trusted validator "
+                    + s.validator()
+                    + " (request "
+                    + s.requestHash()
+                    + ")"));
         return;
       }
       notes.add(s.validator() + " answered " + s.response() + (fresh ? "" : " too long ago"));
     }
-    checks.add(TrustCheck.fail(name, latest.isEmpty() ? "no tee-attestation validation from a trusted validator"
-        : "no passing tee-attestation validation: " + String.join(", ", notes)));
+    checks.add(
+        TrustCheck.fail(
+            name,
+            latest.isEmpty()
+                ? "no tee-attestation validation from a trusted validator"
+                : "no passing tee-attestation validation: " + String.join(", ", notes)));
   }
 
   private RegistrationFile registrationQuiet(BigInteger id) {
@@ -336,8 +447,9 @@ public final class TrustPolicy {
 
   private static boolean listsUrl(RegistrationFile f, String url) {
     String want = authority(url);
-    return want != null && f.services().stream().anyMatch(s -> s.endpoint() != null
-        && want.equals(authority(s.endpoint())));
+    return want != null
+        && f.services().stream()
+            .anyMatch(s -> s.endpoint() != null && want.equals(authority(s.endpoint())));
   }
 
   private static String authority(String url) {

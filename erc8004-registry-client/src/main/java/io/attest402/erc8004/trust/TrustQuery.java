@@ -4,17 +4,22 @@ import java.math.BigInteger;
 import java.util.Objects;
 
 /**
- * The plain facts of an x402 offer a payer decides on (no x402 types: the x402-core trust hook maps its
- * PaymentRequirements onto this).
+ * The plain facts of an x402 offer a payer decides on (no x402 types: the x402-core trust hook maps
+ * its PaymentRequirements onto this).
  *
- * @param providerAgentId the provider's agentId when the offer names it; null = look it up by {@code payTo}
+ * @param providerAgentId the provider's agentId when the offer names it; null = look it up by
+ *     {@code payTo}
  * @param payTo the offer's payTo address
  * @param network the offer's CAIP-2 network, e.g. {@code eip155:84532}
- * @param facilitatorUrl base URL of the facilitator the offer settles through (its {@code /attestation} is checked);
- *     null when the offer names none
+ * @param facilitatorUrl base URL of the facilitator the offer settles through (its {@code
+ *     /attestation} is checked); null when the offer names none
  * @param facilitatorAgentId the facilitator's agentId; null when unknown
  */
-public record TrustQuery(BigInteger providerAgentId, String payTo, String network, String facilitatorUrl,
+public record TrustQuery(
+    BigInteger providerAgentId,
+    String payTo,
+    String network,
+    String facilitatorUrl,
     BigInteger facilitatorAgentId) {
   public TrustQuery {
     Objects.requireNonNull(payTo, "payTo");

@@ -11,30 +11,38 @@ import java.util.Set;
  * What a payer requires before it pays. Immutable; build with {@link #builder()}.
  *
  * <ul>
- *   <li>{@code attestationPolicy}: the facilitator's live attestation must verify under it and bind its signer key
- *       (null: not checked);</li>
- *   <li>{@code minPaymentBackedCount} / {@code minPaymentBackedScore}: the provider's payment-backed reputation
- *       (tags optional);</li>
- *   <li>{@code trustedValidators}: when non-empty, the facilitator agent must hold a {@code tee-attestation}
- *       validation of at least {@code minValidationResponse} from one of them, at most {@code maxValidationAge}
- *       old (null: any age);</li>
- *   <li>{@code requireActive}: the provider's registration file must not say {@code active: false};</li>
- *   <li>{@code pccs}: the PCS/PCCS to fetch the facilitator quote's collateral from (null: verify the collateral
- *       the facilitator serves, which is the same Intel-signed data).</li>
+ *   <li>{@code attestationPolicy}: the facilitator's live attestation must verify under it and bind
+ *       its signer key (null: not checked);
+ *   <li>{@code minPaymentBackedCount} / {@code minPaymentBackedScore}: the provider's
+ *       payment-backed reputation (tags optional);
+ *   <li>{@code trustedValidators}: when non-empty, the facilitator agent must hold a {@code
+ *       tee-attestation} validation of at least {@code minValidationResponse} from one of them, at
+ *       most {@code maxValidationAge} old (null: any age);
+ *   <li>{@code requireActive}: the provider's registration file must not say {@code active: false};
+ *   <li>{@code pccs}: the PCS/PCCS to fetch the facilitator quote's collateral from (null: verify
+ *       the collateral the facilitator serves, which is the same Intel-signed data).
  * </ul>
  */
-public record TrustRequirements(VerificationPolicy attestationPolicy, long minPaymentBackedCount,
-    BigDecimal minPaymentBackedScore, String reputationTag1, String reputationTag2, Set<String> trustedValidators,
-    int minValidationResponse, Duration maxValidationAge, boolean requireActive, URI pccs) {
+public record TrustRequirements(
+    VerificationPolicy attestationPolicy,
+    long minPaymentBackedCount,
+    BigDecimal minPaymentBackedScore,
+    String reputationTag1,
+    String reputationTag2,
+    Set<String> trustedValidators,
+    int minValidationResponse,
+    Duration maxValidationAge,
+    boolean requireActive,
+    URI pccs) {
 
   public TrustRequirements {
     trustedValidators = Set.copyOf(trustedValidators);
   }
 
   /**
-   * Strict attestation policy (no simulation), no reputation minimum, no validators, active required. Its
-   * attestation policy pins no measurement, so a {@link TrustPolicy} refuses it until one is pinned (or any
-   * measurement is allowed explicitly).
+   * Strict attestation policy (no simulation), no reputation minimum, no validators, active
+   * required. Its attestation policy pins no measurement, so a {@link TrustPolicy} refuses it until
+   * one is pinned (or any measurement is allowed explicitly).
    */
   public static TrustRequirements defaults() {
     return builder().build();
@@ -97,15 +105,27 @@ public record TrustRequirements(VerificationPolicy attestationPolicy, long minPa
       return this;
     }
 
-    /** Fetch collateral for the facilitator's quote from this PCS/PCCS instead of using the served copy. */
+    /**
+     * Fetch collateral for the facilitator's quote from this PCS/PCCS instead of using the served
+     * copy.
+     */
     public Builder pccs(URI url) {
       this.pccs = url;
       return this;
     }
 
     public TrustRequirements build() {
-      return new TrustRequirements(attestationPolicy, minCount, minScore, tag1, tag2, validators,
-          minValidationResponse, maxValidationAge, requireActive, pccs);
+      return new TrustRequirements(
+          attestationPolicy,
+          minCount,
+          minScore,
+          tag1,
+          tag2,
+          validators,
+          minValidationResponse,
+          maxValidationAge,
+          requireActive,
+          pccs);
     }
   }
 }

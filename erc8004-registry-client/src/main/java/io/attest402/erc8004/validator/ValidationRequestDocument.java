@@ -10,15 +10,17 @@ import java.util.Optional;
 import org.web3j.crypto.Hash;
 
 /**
- * What attest402 puts behind a tee-attestation {@code requestURI}: which agent, and optionally where its
- * facilitator's attestation document is (else the validator takes it from the agent's registration file). The
- * requestHash is keccak256 of these exact bytes.
+ * What attest402 puts behind a tee-attestation {@code requestURI}: which agent, and optionally
+ * where its facilitator's attestation document is (else the validator takes it from the agent's
+ * registration file). The requestHash is keccak256 of these exact bytes.
  *
- * <pre>{@code {"type":"attest402-tee-validation-request-v1","agentRegistry":"eip155:..:0x..","agentId":3,
- *  "attestationUrl":"https://facilitator.example/attestation","createdAt":"2026-01-15T12:00:00Z"}}</pre>
+ * <pre>
+ * {@code {"type":"attest402-tee-validation-request-v1","agentRegistry":"eip155:..:0x..","agentId":3,
+ *  "attestationUrl":"https://facilitator.example/attestation","createdAt":"2026-01-15T12:00:00Z"}}
+ * </pre>
  */
-public record ValidationRequestDocument(String agentRegistry, BigInteger agentId, String attestationUrl,
-    String createdAt) {
+public record ValidationRequestDocument(
+    String agentRegistry, BigInteger agentId, String attestationUrl, String createdAt) {
   public static final String TYPE = "attest402-tee-validation-request-v1";
 
   public byte[] toJsonBytes() {
@@ -49,10 +51,16 @@ public record ValidationRequestDocument(String agentRegistry, BigInteger agentId
       if (!o.isObject() || !TYPE.equals(o.path("type").asText())) {
         return Optional.empty();
       }
-      BigInteger id = o.path("agentId").isIntegralNumber() ? o.get("agentId").bigIntegerValue()
-          : new BigInteger(o.path("agentId").asText());
-      return Optional.of(new ValidationRequestDocument(o.path("agentRegistry").asText(null), id,
-          o.path("attestationUrl").asText(null), o.path("createdAt").asText(null)));
+      BigInteger id =
+          o.path("agentId").isIntegralNumber()
+              ? o.get("agentId").bigIntegerValue()
+              : new BigInteger(o.path("agentId").asText());
+      return Optional.of(
+          new ValidationRequestDocument(
+              o.path("agentRegistry").asText(null),
+              id,
+              o.path("attestationUrl").asText(null),
+              o.path("createdAt").asText(null)));
     } catch (RuntimeException e) {
       return Optional.empty();
     }

@@ -42,42 +42,97 @@ class RegistryCommandTest {
   }
 
   @Test
-  void registerSearchPaidFeedbackAndValidationEndToEnd(Chain chain, @TempDir Path dir) throws Exception {
+  void registerSearchPaidFeedbackAndValidationEndToEnd(Chain chain, @TempDir Path dir)
+      throws Exception {
     Path deployment = dir.resolve("deployment.json");
     chain.deployment().write(deployment);
     String index = dir.resolve("index").toString();
 
-    Run reg = run(deployment, "register", "--account", "provider", "--name", "Summarizer", "--description",
-        "Summaries for pay", "--service", "x402=https://summ.example/api", "--x402", "--trust", "reputation",
-        "--metadata", "category=nlp", "--json");
+    Run reg =
+        run(
+            deployment,
+            "register",
+            "--account",
+            "provider",
+            "--name",
+            "Summarizer",
+            "--description",
+            "Summaries for pay",
+            "--service",
+            "x402=https://summ.example/api",
+            "--x402",
+            "--trust",
+            "reputation",
+            "--metadata",
+            "category=nlp",
+            "--json");
     assertEquals(0, reg.exit(), reg.err());
     JsonNode r = reg.json();
     String agentId = r.get("agentId").asText();
-    assertEquals(chain.deployment().account("provider").address().toLowerCase(),
+    assertEquals(
+        chain.deployment().account("provider").address().toLowerCase(),
         r.get("agentWallet").asText().toLowerCase());
     assertTrue(r.get("agentURI").asText().startsWith("data:application/json;base64,"));
     assertEquals(agentId, r.at("/registrationFile/registrations/0/agentId").asText());
 
-    Run search = run(deployment, "search", "--name", "summ", "--x402", "--data-dir", index, "--json");
+    Run search =
+        run(deployment, "search", "--name", "summ", "--x402", "--data-dir", index, "--json");
     assertEquals(0, search.exit(), search.err());
     assertEquals(1, search.json().get("count").asInt());
     assertEquals(agentId, search.json().at("/agents/0/agentId").asText());
-    assertEquals(0, run(deployment, "search", "--service", "MCP", "--data-dir", index, "--json").json()
-        .get("count").asInt());
+    assertEquals(
+        0,
+        run(deployment, "search", "--service", "MCP", "--data-dir", index, "--json")
+            .json()
+            .get("count")
+            .asInt());
     Run human = run(deployment, "search", "--trust", "reputation", "--data-dir", index);
     assertTrue(human.out().contains("Summarizer"), human.out());
 
-    Run give = run(deployment, "feedback", "give", agentId, "--account", "agent", "--value", "90", "--tag2", "x402",
-        "--pay", "10000", "--json");
+    Run give =
+        run(
+            deployment,
+            "feedback",
+            "give",
+            agentId,
+            "--account",
+            "agent",
+            "--value",
+            "90",
+            "--tag2",
+            "x402",
+            "--pay",
+            "10000",
+            "--json");
     assertEquals(0, give.exit(), give.err());
     assertTrue(give.json().get("paymentBacked").asBoolean(), give.out());
     assertEquals("31337", give.json().at("/feedbackFile/proofOfPayment/chainId").asText());
 
-    Run bogus = run(deployment, "feedback", "give", agentId, "--account", "validator", "--value", "1",
-        "--payment-tx", "0x" + "12".repeat(32));
+    Run bogus =
+        run(
+            deployment,
+            "feedback",
+            "give",
+            agentId,
+            "--account",
+            "validator",
+            "--value",
+            "1",
+            "--payment-tx",
+            "0x" + "12".repeat(32));
     assertNotEquals(0, bogus.exit());
     assertTrue(bogus.err().contains("proof of payment does not check out"), bogus.err());
-    Run unbacked = run(deployment, "feedback", "give", agentId, "--account", "validator", "--value", "9.5", "--json");
+    Run unbacked =
+        run(
+            deployment,
+            "feedback",
+            "give",
+            agentId,
+            "--account",
+            "validator",
+            "--value",
+            "9.5",
+            "--json");
     assertEquals(0, unbacked.exit(), unbacked.err());
     assertTrue(!unbacked.json().get("paymentBacked").asBoolean());
 
@@ -92,32 +147,86 @@ class RegistryCommandTest {
     assertEquals("90", summary.json().at("/trustedReviewers/average").asText());
 
     // a facilitator with a simulated TEE registers itself and lets the provider manage its identity
-    try (CliFixtures.Facilitator fac = CliFixtures.facilitator(chain, dir.resolve("fac"),
-        chain.deployment().account("provider").address())) {
-      Run req = run(deployment, "validate", "request", fac.agentId().toString(), "--account", "provider",
-          "--validator", "validator", "--json");
+    try (CliFixtures.Facilitator fac =
+        CliFixtures.facilitator(
+            chain, dir.resolve("fac"), chain.deployment().account("provider").address())) {
+      Run req =
+          run(
+              deployment,
+              "validate",
+              "request",
+              fac.agentId().toString(),
+              "--account",
+              "provider",
+              "--validator",
+              "validator",
+              "--json");
       assertEquals(0, req.exit(), req.err());
       String hash = req.json().get("requestHash").asText();
 
       // a validator whose policy pins no measurement refuses to run
-      Run unpinned = run(deployment, "validator", "--account", "validator", "--once", "--data-dir",
-          dir.resolve("vindex-unpinned").toString(), "--json");
+      Run unpinned =
+          run(
+              deployment,
+              "validator",
+              "--account",
+              "validator",
+              "--once",
+              "--data-dir",
+              dir.resolve("vindex-unpinned").toString(),
+              "--json");
       assertTrue(unpinned.exit() != 0, unpinned.out());
       assertTrue(unpinned.err().contains("pins no measurement"), unpinned.err());
       // pinned, but no simulation root: the simulated facilitator fails
       java.nio.file.Path pinned = dir.resolve("pinned-policy.json");
-      java.nio.file.Files.writeString(pinned, "{\"mrEnclave\":\"" + org.web3j.utils.Numeric.toHexStringNoPrefix(
-          io.attest402.enclave.tee.SimulatedBackend.SIM_MRENCLAVE) + "\"}");
-      Run strict = run(deployment, "validator", "--account", "validator", "--once", "--policy", pinned.toString(),
-          "--data-dir", dir.resolve("vindex-strict").toString(), "--json");
+      java.nio.file.Files.writeString(
+          pinned,
+          "{\"mrEnclave\":\""
+              + org.web3j.utils.Numeric.toHexStringNoPrefix(
+                  io.attest402.enclave.tee.SimulatedBackend.SIM_MRENCLAVE)
+              + "\"}");
+      Run strict =
+          run(
+              deployment,
+              "validator",
+              "--account",
+              "validator",
+              "--once",
+              "--policy",
+              pinned.toString(),
+              "--data-dir",
+              dir.resolve("vindex-strict").toString(),
+              "--json");
       assertEquals(0, strict.exit(), strict.err());
       assertEquals(0, strict.json().at("/answered/0/response").asInt(), strict.out());
 
-      Run req2 = run(deployment, "validate", "request", fac.agentId().toString(), "--account", "provider",
-          "--validator", "validator", "--attestation-url", fac.url() + "/attestation", "--json");
+      Run req2 =
+          run(
+              deployment,
+              "validate",
+              "request",
+              fac.agentId().toString(),
+              "--account",
+              "provider",
+              "--validator",
+              "validator",
+              "--attestation-url",
+              fac.url() + "/attestation",
+              "--json");
       String hash2 = req2.json().get("requestHash").asText();
-      Run answered = run(deployment, "validator", "--account", "validator", "--once", "--simulation-root", fac.simulationRoot(), "--allow-any-measurement",
-          "--data-dir", dir.resolve("vindex").toString(), "--json");
+      Run answered =
+          run(
+              deployment,
+              "validator",
+              "--account",
+              "validator",
+              "--once",
+              "--simulation-root",
+              fac.simulationRoot(),
+              "--allow-any-measurement",
+              "--data-dir",
+              dir.resolve("vindex").toString(),
+              "--json");
       assertEquals(0, answered.exit(), answered.err());
       assertEquals(1, answered.json().get("answered").size(), answered.out());
       assertEquals(hash2, answered.json().at("/answered/0/requestHash").asText());
@@ -126,7 +235,8 @@ class RegistryCommandTest {
       Run status = run(deployment, "validate", "status", hash2, "--json");
       assertEquals(100, status.json().get("response").asInt());
       assertEquals("tee-attestation", status.json().get("tag").asText());
-      assertEquals(0, run(deployment, "validate", "status", hash, "--json").json().get("response").asInt());
+      assertEquals(
+          0, run(deployment, "validate", "status", hash, "--json").json().get("response").asInt());
 
       Run show = run(deployment, "show", fac.agentId().toString(), "--json");
       assertEquals(0, show.exit(), show.err());

@@ -11,9 +11,9 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The ERC-8004 trust policy as the paying client's trust hook: the offer's facts (payTo, network) plus what the 402's
- * {@code attest402} extension names (provider agentId, facilitator URL and agentId) go to {@link TrustPolicy}; any
- * failed check refuses the payment with every reason.
+ * The ERC-8004 trust policy as the paying client's trust hook: the offer's facts (payTo, network)
+ * plus what the 402's {@code attest402} extension names (provider agentId, facilitator URL and
+ * agentId) go to {@link TrustPolicy}; any failed check refuses the payment with every reason.
  */
 public final class Erc8004TrustHook implements TrustHook {
   /** The 402 extension a provider of our stack adds (see {@code SummaryProvider.EXTENSION}). */
@@ -28,17 +28,29 @@ public final class Erc8004TrustHook implements TrustHook {
 
   @Override
   public Decision evaluate(Request request) {
-    JsonNode info = request.paymentRequired().extensions() == null ? null
-        : request.paymentRequired().extensions().path(EXTENSION).path("info");
+    JsonNode info =
+        request.paymentRequired().extensions() == null
+            ? null
+            : request.paymentRequired().extensions().path(EXTENSION).path("info");
     BigInteger providerAgentId = id(info, "provider");
     BigInteger facilitatorAgentId = id(info, "facilitator");
-    String facilitatorUrl = info == null || !info.path("facilitator").path("url").isTextual() ? null
-        : info.path("facilitator").path("url").asText();
-    TrustDecision decision = policy.evaluate(new TrustQuery(providerAgentId, request.chosen().payTo(),
-        request.chosen().network(), facilitatorUrl, facilitatorAgentId));
+    String facilitatorUrl =
+        info == null || !info.path("facilitator").path("url").isTextual()
+            ? null
+            : info.path("facilitator").path("url").asText();
+    TrustDecision decision =
+        policy.evaluate(
+            new TrustQuery(
+                providerAgentId,
+                request.chosen().payTo(),
+                request.chosen().network(),
+                facilitatorUrl,
+                facilitatorAgentId));
     last.set(decision);
-    return decision.trusted() ? Decision.allow()
-        : Decision.refuse(decision.failures().stream().map(c -> c.name() + ": " + c.detail()).toList());
+    return decision.trusted()
+        ? Decision.allow()
+        : Decision.refuse(
+            decision.failures().stream().map(c -> c.name() + ": " + c.detail()).toList());
   }
 
   /** The most recent decision (every check with its outcome), for reporting. */

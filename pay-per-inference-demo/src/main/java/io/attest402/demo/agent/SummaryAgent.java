@@ -45,19 +45,23 @@ import org.web3j.crypto.Credentials;
 import org.web3j.utils.Numeric;
 
 /**
- * An agent that buys one summary: it checks trust before it pays (provider identity, payTo = agentWallet,
- * payment-backed reputation, the facilitator's live attestation and key binding, its TEE validation), pays through
- * x402, checks the facilitator's signed receipt against the attested key, and leaves ERC-8004 feedback carrying the
- * proof of payment. With {@code trust = NONE} it is a plain x402 client that pays any resource its spend policy
- * allows.
+ * An agent that buys one summary: it checks trust before it pays (provider identity, payTo =
+ * agentWallet, payment-backed reputation, the facilitator's live attestation and key binding, its
+ * TEE validation), pays through x402, checks the facilitator's signed receipt against the attested
+ * key, and leaves ERC-8004 feedback carrying the proof of payment. With {@code trust = NONE} it is
+ * a plain x402 client that pays any resource its spend policy allows.
  */
 public final class SummaryAgent {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Where the facilitator's signed receipt travels in the settlement's {@code extensions}. */
   public static final String RECEIPT_EXTENSION = "attest402-receipt";
 
   /** How much trust to demand before paying. */
-  public enum Trust { DEFAULT, NONE }
+  public enum Trust {
+    DEFAULT,
+    NONE
+  }
 
   /**
    * One paid request.
@@ -66,14 +70,25 @@ public final class SummaryAgent {
    * @param document the body to POST, or null for a GET
    * @param contentType the body's media type
    * @param maxPerRequest the most this agent pays for it, in base units
-   * @param trustedValidators validators whose {@code tee-attestation} validation of the facilitator is required
-   * @param attestationPolicy what the facilitator's attestation must satisfy: it must pin the measurement
-   *     (or say allowAnyMeasurement); a simulated TEE passes only through a pinned simulation root
-   * @param pccs PCS/PCCS to fetch the quote's collateral from; null = verify the collateral the facilitator serves
+   * @param trustedValidators validators whose {@code tee-attestation} validation of the facilitator
+   *     is required
+   * @param attestationPolicy what the facilitator's attestation must satisfy: it must pin the
+   *     measurement (or say allowAnyMeasurement); a simulated TEE passes only through a pinned
+   *     simulation root
+   * @param pccs PCS/PCCS to fetch the quote's collateral from; null = verify the collateral the
+   *     facilitator serves
    * @param giveFeedback post feedback with proof of payment after a paid request
    */
-  public record Request(URI url, byte[] document, String contentType, Trust trust, BigInteger maxPerRequest,
-      Set<String> trustedValidators, VerificationPolicy attestationPolicy, URI pccs, long minPaymentBackedCount,
+  public record Request(
+      URI url,
+      byte[] document,
+      String contentType,
+      Trust trust,
+      BigInteger maxPerRequest,
+      Set<String> trustedValidators,
+      VerificationPolicy attestationPolicy,
+      URI pccs,
+      long minPaymentBackedCount,
       boolean giveFeedback) {
     public Request {
       Objects.requireNonNull(url, "url");
@@ -88,9 +103,21 @@ public final class SummaryAgent {
   public record Step(String name, long millis, String detail) {}
 
   /** What happened. {@code outcome}: paid, refused, not-required or failed. */
-  public record Result(String outcome, List<Step> steps, TrustDecision trust, List<String> refusalReasons,
-      int httpStatus, JsonNode body, BigInteger amount, String payer, String payTo, String transaction,
-      Receipt receipt, String receiptCheck, FeedbackEvent feedback, PaymentBackedSummary reputation) {
+  public record Result(
+      String outcome,
+      List<Step> steps,
+      TrustDecision trust,
+      List<String> refusalReasons,
+      int httpStatus,
+      JsonNode body,
+      BigInteger amount,
+      String payer,
+      String payTo,
+      String transaction,
+      Receipt receipt,
+      String receiptCheck,
+      FeedbackEvent feedback,
+      PaymentBackedSummary reputation) {
     public boolean paid() {
       return "paid".equals(outcome);
     }
@@ -99,21 +126,26 @@ public final class SummaryAgent {
   private final Deployment deployment;
   private final Credentials payer;
   private final Clock clock;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final VerificationPolicy attestationPolicy;
 
   public SummaryAgent(Deployment deployment, Credentials payer, Clock clock) {
     this(deployment, payer, clock, null);
   }
 
-  private SummaryAgent(Deployment deployment, Credentials payer, Clock clock, VerificationPolicy attestationPolicy) {
+  private SummaryAgent(
+      Deployment deployment, Credentials payer, Clock clock, VerificationPolicy attestationPolicy) {
     this.deployment = Objects.requireNonNull(deployment);
     this.payer = Objects.requireNonNull(payer);
     this.clock = Objects.requireNonNull(clock);
     this.attestationPolicy = attestationPolicy;
   }
 
-  /** This agent checking the facilitator's attestation with {@code policy} (e.g. a pinned MRENCLAVE). */
+  /**
+   * This agent checking the facilitator's attestation with {@code policy} (e.g. a pinned
+   * MRENCLAVE).
+   */
   public SummaryAgent withAttestationPolicy(VerificationPolicy policy) {
     return new SummaryAgent(deployment, payer, clock, Objects.requireNonNull(policy));
   }
@@ -125,58 +157,116 @@ public final class SummaryAgent {
 
   public Result run(Request req, Consumer<Step> progress) throws IOException, InterruptedException {
     List<Step> steps = new ArrayList<>();
-    Consumer<Step> record = s -> {
-      steps.add(s);
-      progress.accept(s);
-    };
+    Consumer<Step> record =
+        s -> {
+          steps.add(s);
+          progress.accept(s);
+        };
     Erc8004Client registry = Erc8004Client.connect(deployment);
     try {
       UriResolver resolver = UriResolver.builder().allowHttpLoopback(isDevChain()).build();
-      PaymentProofVerifier proofs = new PaymentProofVerifier(registry.rpc(), deployment.contracts().usdc());
+      PaymentProofVerifier proofs =
+          new PaymentProofVerifier(registry.rpc(), deployment.contracts().usdc());
       ReputationService reputation = new ReputationService(registry, resolver, proofs, 0);
-      TrustRequirements.Builder requirements = TrustRequirements.builder()
-          .attestationPolicy(req.trust() == Trust.NONE ? null : attestationPolicy(req))
-          .pccs(req.pccs())
-          .minPaymentBackedCount(req.minPaymentBackedCount());
+      TrustRequirements.Builder requirements =
+          TrustRequirements.builder()
+              .attestationPolicy(req.trust() == Trust.NONE ? null : attestationPolicy(req))
+              .pccs(req.pccs())
+              .minPaymentBackedCount(req.minPaymentBackedCount());
       req.trustedValidators().forEach(requirements::trustValidator);
-      Erc8004TrustHook erc8004 = new Erc8004TrustHook(
-          new TrustPolicy(registry, resolver, reputation, null, requirements.build(), clock));
-      TrustHook hook = req.trust() == Trust.NONE ? TrustHook.allowAll() : timed("trust check", record, erc8004);
-      PayingHttpClient client = new PayingHttpClient(http, new Eip3009Signer(payer, clock),
-          SpendPolicy.builder().maxPerRequest(req.maxPerRequest()).build(), hook);
+      Erc8004TrustHook erc8004 =
+          new Erc8004TrustHook(
+              new TrustPolicy(registry, resolver, reputation, null, requirements.build(), clock));
+      TrustHook hook =
+          req.trust() == Trust.NONE ? TrustHook.allowAll() : timed("trust check", record, erc8004);
+      PayingHttpClient client =
+          new PayingHttpClient(
+              http,
+              new Eip3009Signer(payer, clock),
+              SpendPolicy.builder().maxPerRequest(req.maxPerRequest()).build(),
+              hook);
 
-      HttpRequest.Builder httpReq = HttpRequest.newBuilder(req.url()).timeout(Duration.ofSeconds(120));
+      HttpRequest.Builder httpReq =
+          HttpRequest.newBuilder(req.url()).timeout(Duration.ofSeconds(120));
       if (req.document() != null) {
-        httpReq.header("Content-Type", req.contentType() == null ? "text/plain" : req.contentType())
+        httpReq
+            .header("Content-Type", req.contentType() == null ? "text/plain" : req.contentType())
             .POST(HttpRequest.BodyPublishers.ofByteArray(req.document()));
       }
       long t0 = System.nanoTime();
-      PaymentResult<byte[]> result = client.send(httpReq.build(), HttpResponse.BodyHandlers.ofByteArray());
+      PaymentResult<byte[]> result =
+          client.send(httpReq.build(), HttpResponse.BodyHandlers.ofByteArray());
       long payMillis = (System.nanoTime() - t0) / 1_000_000;
       TrustDecision decision = erc8004.lastDecision();
 
       if (result instanceof PaymentResult.Refused<byte[]> refused) {
-        record.accept(new Step("not paid", payMillis, refused.refusal().code() + ": nothing was signed or sent"));
-        return new Result("refused", steps, decision, refused.refusal().reasons(), refused.status(), null, null,
-            payer.getAddress(), null, null, null, null, null, null);
+        record.accept(
+            new Step(
+                "not paid", payMillis, refused.refusal().code() + ": nothing was signed or sent"));
+        return new Result(
+            "refused",
+            steps,
+            decision,
+            refused.refusal().reasons(),
+            refused.status(),
+            null,
+            null,
+            payer.getAddress(),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null);
       }
       if (result instanceof PaymentResult.NotRequired<byte[]> free) {
-        record.accept(new Step("no payment asked", payMillis, "HTTP " + free.httpResponse().statusCode()));
-        return new Result("not-required", steps, decision, List.of(), free.httpResponse().statusCode(),
-            json(free.httpResponse().body()), BigInteger.ZERO, payer.getAddress(), null, null, null, null, null,
+        record.accept(
+            new Step("no payment asked", payMillis, "HTTP " + free.httpResponse().statusCode()));
+        return new Result(
+            "not-required",
+            steps,
+            decision,
+            List.of(),
+            free.httpResponse().statusCode(),
+            json(free.httpResponse().body()),
+            BigInteger.ZERO,
+            payer.getAddress(),
+            null,
+            null,
+            null,
+            null,
+            null,
             null);
       }
       if (result instanceof PaymentResult.Failed<byte[]> failed) {
         record.accept(new Step("payment failed", payMillis, failed.reason()));
-        return new Result("failed", steps, decision, List.of(failed.reason()), failed.httpResponse().statusCode(),
-            json(failed.httpResponse().body()), failed.requirements().amount(), payer.getAddress(),
-            failed.requirements().payTo(), failed.settlement() == null ? null : failed.settlement().transaction(),
-            null, null, null, null);
+        return new Result(
+            "failed",
+            steps,
+            decision,
+            List.of(failed.reason()),
+            failed.httpResponse().statusCode(),
+            json(failed.httpResponse().body()),
+            failed.requirements().amount(),
+            payer.getAddress(),
+            failed.requirements().payTo(),
+            failed.settlement() == null ? null : failed.settlement().transaction(),
+            null,
+            null,
+            null,
+            null);
       }
       PaymentResult.Paid<byte[]> paid = (PaymentResult.Paid<byte[]>) result;
       SettleResponse settlement = paid.settlement();
-      record.accept(new Step("paid and served", payMillis, paid.requirements().amount() + " base units to "
-          + paid.requirements().payTo() + ", tx " + settlement.transaction()));
+      record.accept(
+          new Step(
+              "paid and served",
+              payMillis,
+              paid.requirements().amount()
+                  + " base units to "
+                  + paid.requirements().payTo()
+                  + ", tx "
+                  + settlement.transaction()));
 
       // The receipt must be signed by the key the facilitator's attestation binds.
       String facilitatorUrl = facilitatorUrl(paid);
@@ -209,15 +299,39 @@ public final class SummaryAgent {
       if (req.giveFeedback() && providerAgentId != null) {
         long t2 = System.nanoTime();
         boolean good = receiptCheck.startsWith("valid");
-        feedback = giveFeedback(registry, providerAgentId, req.url().toString(), paid, settlement, good ? 100 : 20);
+        feedback =
+            giveFeedback(
+                registry, providerAgentId, req.url().toString(), paid, settlement, good ? 100 : 20);
         rep = reputation.paymentBacked(providerAgentId);
-        record.accept(new Step("feedback", (System.nanoTime() - t2) / 1_000_000, "value " + feedback.value()
-            + " as feedback #" + feedback.index() + " with proof of payment; payment-backed reputation now "
-            + rep.summary().average() + " over " + rep.paymentBackedCount() + " paid review(s)"));
+        record.accept(
+            new Step(
+                "feedback",
+                (System.nanoTime() - t2) / 1_000_000,
+                "value "
+                    + feedback.value()
+                    + " as feedback #"
+                    + feedback.index()
+                    + " with proof of payment; payment-backed reputation now "
+                    + rep.summary().average()
+                    + " over "
+                    + rep.paymentBackedCount()
+                    + " paid review(s)"));
       }
-      return new Result("paid", steps, decision, List.of(), paid.httpResponse().statusCode(),
-          json(paid.httpResponse().body()), paid.requirements().amount(), payer.getAddress(),
-          paid.requirements().payTo(), settlement.transaction(), receipt, receiptCheck, feedback, rep);
+      return new Result(
+          "paid",
+          steps,
+          decision,
+          List.of(),
+          paid.httpResponse().statusCode(),
+          json(paid.httpResponse().body()),
+          paid.requirements().amount(),
+          payer.getAddress(),
+          paid.requirements().payTo(),
+          settlement.transaction(),
+          receipt,
+          receiptCheck,
+          feedback,
+          rep);
     } finally {
       registry.shutdown();
     }
@@ -228,10 +342,18 @@ public final class SummaryAgent {
       long t = System.nanoTime();
       TrustHook.Decision d = hook.evaluate(request);
       TrustDecision full = hook.lastDecision();
-      String detail = full == null ? (d.allowed() ? "trusted" : "NOT trusted")
-          : d.allowed() ? "trusted: " + full.checks().size() + " checks passed"
-          : "NOT trusted: " + full.failures().size() + " of " + full.checks().size() + " checks failed ("
-              + String.join(", ", full.failures().stream().map(c -> c.name()).toList()) + ")";
+      String detail =
+          full == null
+              ? (d.allowed() ? "trusted" : "NOT trusted")
+              : d.allowed()
+                  ? "trusted: " + full.checks().size() + " checks passed"
+                  : "NOT trusted: "
+                      + full.failures().size()
+                      + " of "
+                      + full.checks().size()
+                      + " checks failed ("
+                      + String.join(", ", full.failures().stream().map(c -> c.name()).toList())
+                      + ")";
       record.accept(new Step(name, (System.nanoTime() - t) / 1_000_000, detail));
       return d;
     };
@@ -245,48 +367,92 @@ public final class SummaryAgent {
       throws IOException, InterruptedException {
     byte[] nonce = new byte[32];
     new SecureRandom().nextBytes(nonce);
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(facilitatorUrl + "/attestation?nonce="
-        + HexFormat.of().formatHex(nonce))).timeout(Duration.ofSeconds(20)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        facilitatorUrl + "/attestation?nonce=" + HexFormat.of().formatHex(nonce)))
+                .timeout(Duration.ofSeconds(20))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
       throw new IOException("facilitator /attestation answered HTTP " + r.statusCode());
     }
-    return AttestationChecker.checkWithPccs(AttestationDocument.fromJson(r.body()), req.pccs(), clock,
-        clock.instant(), attestationPolicy(req), nonce);
+    return AttestationChecker.checkWithPccs(
+        AttestationDocument.fromJson(r.body()),
+        req.pccs(),
+        clock,
+        clock.instant(),
+        attestationPolicy(req),
+        nonce);
   }
 
-  private static String receiptMatches(Receipt r, PaymentResult.Paid<byte[]> paid, SettleResponse s) {
+  private static String receiptMatches(
+      Receipt r, PaymentResult.Paid<byte[]> paid, SettleResponse s) {
     List<String> problems = new ArrayList<>();
     if (r.txHash() == null || !r.txHash().equalsIgnoreCase(s.transaction())) {
       problems.add("tx " + r.txHash() + " is not the settlement's " + s.transaction());
     }
-    if (r.payer() == null || !r.payer().equalsIgnoreCase(paid.payment().payload().path("authorization")
-        .path("from").asText())) {
+    if (r.payer() == null
+        || !r.payer()
+            .equalsIgnoreCase(
+                paid.payment().payload().path("authorization").path("from").asText())) {
       problems.add("payer " + r.payer() + " is not ours");
     }
     if (r.amount() == null || r.amount().compareTo(paid.requirements().amount()) != 0) {
-      problems.add("amount " + r.amount() + " is not the price paid " + paid.requirements().amount());
+      problems.add(
+          "amount " + r.amount() + " is not the price paid " + paid.requirements().amount());
     }
-    return problems.isEmpty() ? "valid: receipt #" + r.seq() + " signed by the attested facilitator key " + r.signer()
+    return problems.isEmpty()
+        ? "valid: receipt #" + r.seq() + " signed by the attested facilitator key " + r.signer()
         : "receipt signature valid but " + String.join("; ", problems);
   }
 
-  private FeedbackEvent giveFeedback(Erc8004Client registry, BigInteger agentId, String endpoint,
-      PaymentResult.Paid<byte[]> paid, SettleResponse settlement, int value) {
+  private FeedbackEvent giveFeedback(
+      Erc8004Client registry,
+      BigInteger agentId,
+      String endpoint,
+      PaymentResult.Paid<byte[]> paid,
+      SettleResponse settlement,
+      int value) {
     String agentRegistry = deployment.network() + ":" + deployment.contracts().identityRegistry();
-    FeedbackFile file = new FeedbackFile(agentRegistry, agentId, deployment.network() + ":" + payer.getAddress(),
-        clock.instant().toString(), BigInteger.valueOf(value), 0, "summary", "x402", endpoint,
-        new FeedbackFile.ProofOfPayment(payer.getAddress(), paid.requirements().payTo(),
-            Long.toString(deployment.chainId()), settlement.transaction()), null);
+    FeedbackFile file =
+        new FeedbackFile(
+            agentRegistry,
+            agentId,
+            deployment.network() + ":" + payer.getAddress(),
+            clock.instant().toString(),
+            BigInteger.valueOf(value),
+            0,
+            "summary",
+            "x402",
+            endpoint,
+            new FeedbackFile.ProofOfPayment(
+                payer.getAddress(),
+                paid.requirements().payTo(),
+                Long.toString(deployment.chainId()),
+                settlement.transaction()),
+            null);
     ReputationRegistryClient reputation = registry.withSigner(payer).reputation();
-    return reputation.giveFeedback(new ReputationRegistryClient.NewFeedback(agentId, BigInteger.valueOf(value), 0,
-        "summary", "x402", endpoint, file.toDataUri(), Numeric.hexStringToByteArray(file.hashHex())));
+    return reputation.giveFeedback(
+        new ReputationRegistryClient.NewFeedback(
+            agentId,
+            BigInteger.valueOf(value),
+            0,
+            "summary",
+            "x402",
+            endpoint,
+            file.toDataUri(),
+            Numeric.hexStringToByteArray(file.hashHex())));
   }
 
   /** The facilitator the 402 named, as the payment echoes the 402's extensions. */
   private static String facilitatorUrl(PaymentResult.Paid<byte[]> paid) {
     JsonNode ext = paid.payment().extensions();
-    JsonNode url = ext == null ? null : ext.path(Erc8004TrustHook.EXTENSION).path("info").path("facilitator").path("url");
+    JsonNode url =
+        ext == null
+            ? null
+            : ext.path(Erc8004TrustHook.EXTENSION).path("info").path("facilitator").path("url");
     return url != null && url.isTextual() ? url.asText().replaceAll("/+$", "") : null;
   }
 
@@ -307,7 +473,8 @@ public final class SummaryAgent {
     try {
       return body == null || body.length == 0 ? null : JSON.readTree(body);
     } catch (IOException e) {
-      return JSON.getNodeFactory().textNode(new String(body, java.nio.charset.StandardCharsets.UTF_8));
+      return JSON.getNodeFactory()
+          .textNode(new String(body, java.nio.charset.StandardCharsets.UTF_8));
     }
   }
 }

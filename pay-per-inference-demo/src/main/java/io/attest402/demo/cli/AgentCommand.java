@@ -25,55 +25,83 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code attest402 agent}: one trust-checked paid request. */
-@Command(name = "agent", mixinStandardHelpOptions = true,
-    description = "Make one trust-checked paid request: POST the document to PROVIDER/summarize (or GET the URL "
-        + "without --document), check trust before paying, verify the facilitator's receipt, leave feedback.")
+@Command(
+    name = "agent",
+    mixinStandardHelpOptions = true,
+    description =
+        "Make one trust-checked paid request: POST the document to PROVIDER/summarize (or GET the URL "
+            + "without --document), check trust before paying, verify the facilitator's receipt, leave feedback.")
 public final class AgentCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Option(names = "--deployment", required = true, description = "deployment.json of the chain.")
   Path deployment;
 
-  @Option(names = "--provider", description = "Provider base URL (or, without --document, any x402 resource URL).")
+  @Option(
+      names = "--provider",
+      description = "Provider base URL (or, without --document, any x402 resource URL).")
   String provider;
 
-  @Option(names = "--agent-id", description = "Find the provider by its ERC-8004 agentId instead: its registration "
-      + "file's x402 service is the URL paid.")
+  @Option(
+      names = "--agent-id",
+      description =
+          "Find the provider by its ERC-8004 agentId instead: its registration "
+              + "file's x402 service is the URL paid.")
   BigInteger agentId;
 
   @Option(names = "--document", description = "Document to summarize (.txt, .md, .html, .pdf).")
   Path document;
 
-  @Option(names = "--trust", defaultValue = "default",
-      description = "default: check identity, payTo, reputation, attestation and TEE validation before paying; "
-          + "none: pay any x402 resource the spend cap allows.")
+  @Option(
+      names = "--trust",
+      defaultValue = "default",
+      description =
+          "default: check identity, payTo, reputation, attestation and TEE validation before paying; "
+              + "none: pay any x402 resource the spend cap allows.")
   String trust;
 
-  @picocli.CommandLine.Mixin
-  io.attest402.verifier.cli.PolicyOptions policyOptions;
+  @picocli.CommandLine.Mixin io.attest402.verifier.cli.PolicyOptions policyOptions;
 
-  @Option(names = "--allow-simulated-tee", description = "Accept a facilitator whose TEE is SIMULATED (dev only): "
-      + "only with its simulation root pinned (--simulation-root SHA256, or simulationRoots in --policy FILE; the "
-      + "facilitator's data dir has it in simulated-tee/simulation-root.sha256).")
+  @Option(
+      names = "--allow-simulated-tee",
+      description =
+          "Accept a facilitator whose TEE is SIMULATED (dev only): "
+              + "only with its simulation root pinned (--simulation-root SHA256, or simulationRoots in --policy FILE; the "
+              + "facilitator's data dir has it in simulated-tee/simulation-root.sha256).")
   boolean allowSimulated;
 
-  @Option(names = "--pccs", paramLabel = "URL", description = "Fetch the facilitator quote's collateral from this "
-      + "PCS/PCCS (Intel PCS v4 API) instead of verifying the collateral the facilitator serves.")
+  @Option(
+      names = "--pccs",
+      paramLabel = "URL",
+      description =
+          "Fetch the facilitator quote's collateral from this "
+              + "PCS/PCCS (Intel PCS v4 API) instead of verifying the collateral the facilitator serves.")
   URI pccs;
 
-  @Option(names = "--trusted-validator", description = "Validator whose tee-attestation validation of the "
-      + "facilitator is required (repeatable). Default on dev chains: the deployment's validator account.")
+  @Option(
+      names = "--trusted-validator",
+      description =
+          "Validator whose tee-attestation validation of the "
+              + "facilitator is required (repeatable). Default on dev chains: the deployment's validator account.")
   List<String> validators = new ArrayList<>();
 
-  @Option(names = "--min-paid-reviews", defaultValue = "0",
-      description = "Minimum payment-backed feedback count for the provider (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--min-paid-reviews",
+      defaultValue = "0",
+      description =
+          "Minimum payment-backed feedback count for the provider (default: ${DEFAULT-VALUE}).")
   long minPaidReviews;
 
-  @Option(names = "--max-amount", defaultValue = "1000000",
-      description = "Most to pay for this request, USDC base units (default: ${DEFAULT-VALUE} = 1 USDC).")
+  @Option(
+      names = "--max-amount",
+      defaultValue = "1000000",
+      description =
+          "Most to pay for this request, USDC base units (default: ${DEFAULT-VALUE} = 1 USDC).")
   BigInteger maxAmount;
 
-  @Option(names = "--key-file", description = "Payer key. Default: the deployment's 'agent' dev account.")
+  @Option(
+      names = "--key-file",
+      description = "Payer key. Default: the deployment's 'agent' dev account.")
   Path keyFile;
 
   @Option(names = "--no-feedback", description = "Do not post feedback after paying.")
@@ -87,22 +115,29 @@ public final class AgentCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Deployment d = Keys.deployment(deployment);
-    SummaryAgent.Trust mode = switch (trust.toLowerCase(Locale.ROOT)) {
-      case "default" -> SummaryAgent.Trust.DEFAULT;
-      case "none" -> SummaryAgent.Trust.NONE;
-      default -> throw new IllegalArgumentException("--trust must be default or none, not '" + trust + "'");
-    };
+    SummaryAgent.Trust mode =
+        switch (trust.toLowerCase(Locale.ROOT)) {
+          case "default" -> SummaryAgent.Trust.DEFAULT;
+          case "none" -> SummaryAgent.Trust.NONE;
+          default ->
+              throw new IllegalArgumentException(
+                  "--trust must be default or none, not '" + trust + "'");
+        };
     Set<String> trusted = new LinkedHashSet<>(validators);
-    if (trusted.isEmpty() && mode == SummaryAgent.Trust.DEFAULT && d.accounts() != null
+    if (trusted.isEmpty()
+        && mode == SummaryAgent.Trust.DEFAULT
+        && d.accounts() != null
         && d.accounts().containsKey("validator")) {
       trusted.add(d.account("validator").address());
     }
     if ((provider == null) == (agentId == null)) {
-      throw new IllegalArgumentException("name the provider with exactly one of --provider URL or --agent-id N");
+      throw new IllegalArgumentException(
+          "name the provider with exactly one of --provider URL or --agent-id N");
     }
     byte[] body = null;
     String type = null;
-    URI url = provider != null ? URI.create(provider.replaceAll("/+$", "")) : x402Endpoint(d, agentId);
+    URI url =
+        provider != null ? URI.create(provider.replaceAll("/+$", "")) : x402Endpoint(d, agentId);
     if (document != null) {
       if (!Files.isRegularFile(document)) {
         throw new IllegalArgumentException("--document " + document + " is not a file");
@@ -116,12 +151,24 @@ public final class AgentCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     io.attest402.verifier.VerificationPolicy policy = attestationPolicy(mode);
     SummaryAgent agent = new SummaryAgent(d, Keys.resolve(d, keyFile, "agent"), Clock.systemUTC());
-    SummaryAgent.Result r = agent.run(new SummaryAgent.Request(url, body, type, mode, maxAmount, trusted,
-        policy, pccs, minPaidReviews, !noFeedback), step -> {
-          if (!json) {
-            out.printf("  %-16s %6d ms  %s%n", step.name(), step.millis(), step.detail());
-          }
-        });
+    SummaryAgent.Result r =
+        agent.run(
+            new SummaryAgent.Request(
+                url,
+                body,
+                type,
+                mode,
+                maxAmount,
+                trusted,
+                policy,
+                pccs,
+                minPaidReviews,
+                !noFeedback),
+            step -> {
+              if (!json) {
+                out.printf("  %-16s %6d ms  %s%n", step.name(), step.millis(), step.detail());
+              }
+            });
     if (json) {
       out.println(toJson(r).toString());
     } else {
@@ -132,20 +179,24 @@ public final class AgentCommand implements Callable<Integer> {
   }
 
   /**
-   * The attestation policy from {@code --policy}, {@code --simulation-root} and {@code --allow-any-measurement}:
-   * with trust checks on, it must pin the facilitator's measurement (or any measurement must be allowed
-   * explicitly), and {@code --allow-simulated-tee} must come with a pinned simulation root.
+   * The attestation policy from {@code --policy}, {@code --simulation-root} and {@code
+   * --allow-any-measurement}: with trust checks on, it must pin the facilitator's measurement (or
+   * any measurement must be allowed explicitly), and {@code --allow-simulated-tee} must come with a
+   * pinned simulation root.
    */
-  io.attest402.verifier.VerificationPolicy attestationPolicy(SummaryAgent.Trust mode) throws java.io.IOException {
+  io.attest402.verifier.VerificationPolicy attestationPolicy(SummaryAgent.Trust mode)
+      throws java.io.IOException {
     io.attest402.verifier.VerificationPolicy p = policyOptions.policy();
     if (allowSimulated && p.simulationRoots().isEmpty()) {
-      throw new IllegalArgumentException("--allow-simulated-tee needs the simulation root pinned: pass "
-          + "--simulation-root SHA256 (the facilitator's DATA_DIR/simulated-tee/simulation-root.sha256) or list it "
-          + "in the --policy file's simulationRoots; a simulated TEE is never trusted by its name");
+      throw new IllegalArgumentException(
+          "--allow-simulated-tee needs the simulation root pinned: pass "
+              + "--simulation-root SHA256 (the facilitator's DATA_DIR/simulated-tee/simulation-root.sha256) or list it "
+              + "in the --policy file's simulationRoots; a simulated TEE is never trusted by its name");
     }
     if (!allowSimulated && !p.simulationRoots().isEmpty()) {
-      throw new IllegalArgumentException("the policy pins a simulation root: say --allow-simulated-tee to accept a "
-          + "SIMULATED TEE (dev only)");
+      throw new IllegalArgumentException(
+          "the policy pins a simulation root: say --allow-simulated-tee to accept a "
+              + "SIMULATED TEE (dev only)");
     }
     if (mode == SummaryAgent.Trust.DEFAULT) {
       io.attest402.enclave.AttestationChecker.requirePinned(p);
@@ -158,14 +209,22 @@ public final class AgentCommand implements Callable<Integer> {
     Erc8004Client registry = Erc8004Client.connect(d);
     try {
       if (!registry.identity().exists(agentId)) {
-        throw new IllegalArgumentException("no agent " + agentId + " in the identity registry "
-            + d.contracts().identityRegistry());
+        throw new IllegalArgumentException(
+            "no agent "
+                + agentId
+                + " in the identity registry "
+                + d.contracts().identityRegistry());
       }
       String uri = registry.identity().agentURI(agentId);
-      RegistrationFile file = RegistrationFile.parse(UriResolver.builder().allowHttpLoopback(d.accounts() != null)
-          .build().resolve(uri));
-      return file.service(RegistrationFile.Service.X402).map(s -> URI.create(s.endpoint()))
-          .orElseThrow(() -> new IllegalArgumentException("agent " + agentId + " (" + uri + ") lists no x402 service"));
+      RegistrationFile file =
+          RegistrationFile.parse(
+              UriResolver.builder().allowHttpLoopback(d.accounts() != null).build().resolve(uri));
+      return file.service(RegistrationFile.Service.X402)
+          .map(s -> URI.create(s.endpoint()))
+          .orElseThrow(
+              () ->
+                  new IllegalArgumentException(
+                      "agent " + agentId + " (" + uri + ") lists no x402 service"));
     } finally {
       registry.shutdown();
     }
@@ -197,8 +256,12 @@ public final class AgentCommand implements Callable<Integer> {
       case "failed" -> out.println("PAYMENT FAILED: " + String.join("; ", r.refusalReasons()));
       case "not-required" -> out.println("no payment was required (HTTP " + r.httpStatus() + ")");
       default -> {
-        out.printf("paid %s USDC from %s to %s, settlement tx %s%n",
-            new BigDecimal(r.amount(), d.usdc().decimals()).toPlainString(), r.payer(), r.payTo(), r.transaction());
+        out.printf(
+            "paid %s USDC from %s to %s, settlement tx %s%n",
+            new BigDecimal(r.amount(), d.usdc().decimals()).toPlainString(),
+            r.payer(),
+            r.payTo(),
+            r.transaction());
         out.println("receipt: " + r.receiptCheck());
         if (r.body() != null && r.body().has("summary")) {
           out.println("summary:");
@@ -207,15 +270,19 @@ public final class AgentCommand implements Callable<Integer> {
           out.println("response: " + r.body());
         }
         if (r.feedback() != null) {
-          out.printf("feedback #%d posted; provider's payment-backed reputation %s over %d paid review(s)%n",
-              r.feedback().index(), r.reputation().summary().average(), r.reputation().paymentBackedCount());
+          out.printf(
+              "feedback #%d posted; provider's payment-backed reputation %s over %d paid review(s)%n",
+              r.feedback().index(),
+              r.reputation().summary().average(),
+              r.reputation().paymentBackedCount());
         }
       }
     }
   }
 
   static ObjectNode toJson(SummaryAgent.Result r) {
-    ObjectNode o = JSON.createObjectNode().put("outcome", r.outcome()).put("httpStatus", r.httpStatus());
+    ObjectNode o =
+        JSON.createObjectNode().put("outcome", r.outcome()).put("httpStatus", r.httpStatus());
     if (r.trust() != null) {
       o.set("trust", r.trust().toJsonNode());
     }
@@ -228,18 +295,29 @@ public final class AgentCommand implements Callable<Integer> {
       o.set("response", r.body());
     }
     if (r.receiptCheck() != null) {
-      o.put("receiptCheck", r.receiptCheck()).put("receiptValid", r.receiptCheck().startsWith("valid"));
+      o.put("receiptCheck", r.receiptCheck())
+          .put("receiptValid", r.receiptCheck().startsWith("valid"));
     }
     if (r.receipt() != null) {
       o.put("receiptSeq", r.receipt().seq()).put("receiptSigner", r.receipt().signer());
     }
     if (r.feedback() != null) {
-      o.putObject("feedback").put("index", r.feedback().index()).put("value", r.feedback().value().toString());
-      o.putObject("reputation").put("paymentBackedCount", r.reputation().paymentBackedCount())
+      o.putObject("feedback")
+          .put("index", r.feedback().index())
+          .put("value", r.feedback().value().toString());
+      o.putObject("reputation")
+          .put("paymentBackedCount", r.reputation().paymentBackedCount())
           .put("average", r.reputation().summary().average().toPlainString());
     }
     var steps = o.putArray("steps");
-    r.steps().forEach(s -> steps.addObject().put("name", s.name()).put("millis", s.millis()).put("detail", s.detail()));
+    r.steps()
+        .forEach(
+            s ->
+                steps
+                    .addObject()
+                    .put("name", s.name())
+                    .put("millis", s.millis())
+                    .put("detail", s.detail()));
     return o;
   }
 }

@@ -15,18 +15,24 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code attest402 demo}: the whole stack locally, one paid summary, one refusal. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Everything locally: chain, contracts, facilitator (simulated TEE), TEE validator, provider; an "
-        + "agent checks trust, pays for a summary, verifies the receipt and leaves feedback, then refuses an "
-        + "untrustworthy provider without paying. Exit 0 when all of that happened.")
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Everything locally: chain, contracts, facilitator (simulated TEE), TEE validator, provider; an "
+            + "agent checks trust, pays for a summary, verifies the receipt and leaves feedback, then refuses an "
+            + "untrustworthy provider without paying. Exit 0 when all of that happened.")
 public final class DemoCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--document", description = "Document to summarize (default: a bundled article).")
   Path document;
 
-  @Option(names = "--keep", description = "Keep the work directory (chain deployment, facilitator journal, "
-      + "validator index) instead of deleting it.")
+  @Option(
+      names = "--keep",
+      description =
+          "Keep the work directory (chain deployment, facilitator journal, "
+              + "validator index) instead of deleting it.")
   boolean keep;
 
   @Override
@@ -42,7 +48,8 @@ public final class DemoCommand implements Callable<Integer> {
       type = AgentCommand.contentType(document);
       name = document.getFileName().toString();
     } else {
-      try (InputStream in = DemoCommand.class.getResourceAsStream("/io/attest402/demo/sample-article.md")) {
+      try (InputStream in =
+          DemoCommand.class.getResourceAsStream("/io/attest402/demo/sample-article.md")) {
         body = in.readAllBytes();
       }
       type = "text/markdown";
@@ -51,10 +58,13 @@ public final class DemoCommand implements Callable<Integer> {
     Path work = Files.createTempDirectory("attest402-demo");
     PrintWriter out = spec.commandLine().getOut();
     LocalStack stack = new LocalStack(work, Clock.systemUTC());
-    Thread onCtrlC = new Thread(() -> {
-      stack.close();
-      cleanUp(work);
-    }, "demo-shutdown");
+    Thread onCtrlC =
+        new Thread(
+            () -> {
+              stack.close();
+              cleanUp(work);
+            },
+            "demo-shutdown");
     Runtime.getRuntime().addShutdownHook(onCtrlC);
     long started = System.nanoTime();
     boolean ok = false;
@@ -75,9 +85,12 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
     out.println();
-    out.printf("%s in %.1f s; everything it started is stopped.%n",
-        ok ? "demo OK: paid, summarized, receipt verified, feedback posted, untrustworthy provider refused"
-            : "demo FAILED (see above)", (System.nanoTime() - started) / 1e9);
+    out.printf(
+        "%s in %.1f s; everything it started is stopped.%n",
+        ok
+            ? "demo OK: paid, summarized, receipt verified, feedback posted, untrustworthy provider refused"
+            : "demo FAILED (see above)",
+        (System.nanoTime() - started) / 1e9);
     return ok ? 0 : 1;
   }
 

@@ -17,23 +17,28 @@ final class Keys {
       try {
         hex = Files.readString(keyFile).trim();
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read --key-file " + keyFile + ": " + e.getMessage());
+        throw new IllegalArgumentException(
+            "cannot read --key-file " + keyFile + ": " + e.getMessage());
       }
       if (!WalletUtils.isValidPrivateKey(hex)) {
-        throw new IllegalArgumentException("--key-file " + keyFile + " does not hold a 32-byte hex private key");
+        throw new IllegalArgumentException(
+            "--key-file " + keyFile + " does not hold a 32-byte hex private key");
       }
       return Credentials.create(hex);
     }
     if (deployment.accounts() == null || !deployment.accounts().containsKey(role)) {
-      throw new IllegalArgumentException("no --key-file given and the deployment file has no '" + role
-          + "' dev account (only dev chains carry keys)");
+      throw new IllegalArgumentException(
+          "no --key-file given and the deployment file has no '"
+              + role
+              + "' dev account (only dev chains carry keys)");
     }
     return deployment.account(role).credentials();
   }
 
   static Deployment deployment(Path file) {
     if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("--deployment " + file + " does not exist (bin/attest402 chain writes one)");
+      throw new IllegalArgumentException(
+          "--deployment " + file + " does not exist (bin/attest402 chain writes one)");
     }
     return Deployment.read(file);
   }

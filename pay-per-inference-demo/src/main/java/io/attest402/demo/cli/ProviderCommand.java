@@ -19,74 +19,126 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code attest402 provider}: the document-summary service, paid per request. */
-@Command(name = "provider", mixinStandardHelpOptions = true,
-    description = "Run the document-summary provider: POST /summarize paid per 1,000 words through x402, "
-        + "a web page at /, its ERC-8004 identity registered on start.")
+@Command(
+    name = "provider",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run the document-summary provider: POST /summarize paid per 1,000 words through x402, "
+            + "a web page at /, its ERC-8004 identity registered on start.")
 public final class ProviderCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--deployment", required = true, description = "deployment.json of the chain.")
   Path deployment;
 
-  @Option(names = "--facilitator", required = true, description = "Base URL of the facilitator to settle through.")
+  @Option(
+      names = "--facilitator",
+      required = true,
+      description = "Base URL of the facilitator to settle through.")
   String facilitator;
 
-  @Option(names = "--port", defaultValue = "4021", description = "Port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--port",
+      defaultValue = "4021",
+      description = "Port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Interface to listen on (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--host",
+      defaultValue = "127.0.0.1",
+      description = "Interface to listen on (default: ${DEFAULT-VALUE}).")
   String host;
 
-  @Option(names = "--public-url", description = "URL others reach this provider at (default: http://HOST:PORT).")
+  @Option(
+      names = "--public-url",
+      description = "URL others reach this provider at (default: http://HOST:PORT).")
   String publicUrl;
 
-  @Option(names = "--data-dir", defaultValue = "data/provider",
-      description = "Where the provider remembers its agentId and the payments it delivered for (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--data-dir",
+      defaultValue = "data/provider",
+      description =
+          "Where the provider remembers its agentId and the payments it delivered for (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
-  @Option(names = "--key-file", description = "Provider key (owner of its identity and payTo). Default: the "
-      + "deployment's 'provider' dev account.")
+  @Option(
+      names = "--key-file",
+      description =
+          "Provider key (owner of its identity and payTo). Default: the "
+              + "deployment's 'provider' dev account.")
   Path keyFile;
 
-  @Option(names = "--price-per-1000-words", defaultValue = "2000",
-      description = "Price per 1,000 words in USDC base units (default: ${DEFAULT-VALUE} = 0.002 USDC).")
+  @Option(
+      names = "--price-per-1000-words",
+      defaultValue = "2000",
+      description =
+          "Price per 1,000 words in USDC base units (default: ${DEFAULT-VALUE} = 0.002 USDC).")
   BigInteger perThousand;
 
-  @Option(names = "--min-price", defaultValue = "1000",
+  @Option(
+      names = "--min-price",
+      defaultValue = "1000",
       description = "Minimum price in USDC base units (default: ${DEFAULT-VALUE} = 0.001 USDC).")
   BigInteger minimum;
 
-  @Option(names = "--llm-url", description = "OpenAI-compatible base URL for abstractive summaries "
-      + "(default: the offline extractive summarizer).")
+  @Option(
+      names = "--llm-url",
+      description =
+          "OpenAI-compatible base URL for abstractive summaries "
+              + "(default: the offline extractive summarizer).")
   String llmUrl;
 
   @Option(names = "--llm-model", defaultValue = "gpt-4o-mini", description = "Model for --llm-url.")
   String llmModel;
 
-  @picocli.CommandLine.Mixin
-  io.attest402.verifier.cli.PolicyOptions policyOptions;
+  @picocli.CommandLine.Mixin io.attest402.verifier.cli.PolicyOptions policyOptions;
 
   @Override
   public Integer call() throws Exception {
     Deployment d = Keys.deployment(deployment);
     Credentials key = Keys.resolve(d, keyFile, "provider");
-    Summarizer summarizer = llmUrl == null ? new TextRankSummarizer()
-        : new ChatCompletionsSummarizer(llmUrl, llmModel, System.getenv("ATTEST402_LLM_API_KEY"), Duration.ofSeconds(60));
-    Credentials devPayer = d.accounts() != null && d.accounts().containsKey("agent")
-        ? d.account("agent").credentials() : null;
-    SummaryProvider provider = new SummaryProvider(new ProviderConfig(d, facilitator, host, port, publicUrl, key,
-        dataDir, new Pricing(perThousand, minimum), summarizer, devPayer, null, policyOptions.policy()),
-        Clock.systemUTC());
+    Summarizer summarizer =
+        llmUrl == null
+            ? new TextRankSummarizer()
+            : new ChatCompletionsSummarizer(
+                llmUrl, llmModel, System.getenv("ATTEST402_LLM_API_KEY"), Duration.ofSeconds(60));
+    Credentials devPayer =
+        d.accounts() != null && d.accounts().containsKey("agent")
+            ? d.account("agent").credentials()
+            : null;
+    SummaryProvider provider =
+        new SummaryProvider(
+            new ProviderConfig(
+                d,
+                facilitator,
+                host,
+                port,
+                publicUrl,
+                key,
+                dataDir,
+                new Pricing(perThousand, minimum),
+                summarizer,
+                devPayer,
+                null,
+                policyOptions.policy()),
+            Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      provider.close();
-      stopped.countDown();
-    }, "provider-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  provider.close();
+                  stopped.countDown();
+                },
+                "provider-shutdown"));
     String url = provider.start();
     PrintWriter out = spec.commandLine().getOut();
-    out.printf("summary provider listening on %s (agentId %s, payTo %s)%n", url, provider.agentId(),
-        key.getAddress());
-    out.printf("  web page   %s/%n  paid API   POST %s/summarize%n  settles through %s%n", url, url, facilitator);
+    out.printf(
+        "summary provider listening on %s (agentId %s, payTo %s)%n",
+        url, provider.agentId(), key.getAddress());
+    out.printf(
+        "  web page   %s/%n  paid API   POST %s/summarize%n  settles through %s%n",
+        url, url, facilitator);
     out.flush();
     stopped.await();
     return 0;

@@ -3,8 +3,8 @@ package io.attest402.demo.provider;
 import java.math.BigInteger;
 
 /**
- * The price of a summary, in the token's base units: {@code perThousandWords} for every 1,000 words (rounded up to
- * the base unit), never less than {@code minimum}.
+ * The price of a summary, in the token's base units: {@code perThousandWords} for every 1,000 words
+ * (rounded up to the base unit), never less than {@code minimum}.
  */
 public record Pricing(BigInteger perThousandWords, BigInteger minimum) {
   private static final BigInteger THOUSAND = BigInteger.valueOf(1000);
@@ -24,7 +24,8 @@ public record Pricing(BigInteger perThousandWords, BigInteger minimum) {
     if (words < 0) {
       throw new IllegalArgumentException("negative word count");
     }
-    BigInteger[] qr = BigInteger.valueOf(words).multiply(perThousandWords).divideAndRemainder(THOUSAND);
+    BigInteger[] qr =
+        BigInteger.valueOf(words).multiply(perThousandWords).divideAndRemainder(THOUSAND);
     BigInteger price = qr[1].signum() == 0 ? qr[0] : qr[0].add(BigInteger.ONE);
     return price.max(minimum);
   }

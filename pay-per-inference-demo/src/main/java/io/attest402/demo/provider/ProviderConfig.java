@@ -18,15 +18,28 @@ import org.web3j.crypto.Credentials;
  * @param dataDir where it remembers its agentId across restarts
  * @param pricing price per document size
  * @param summarizer how summaries are written
- * @param devPayerKey on dev chains only: the key the web page pays with (null = the page cannot pay)
- * @param payTo where payments go; null = the provider's own address, which it registers as its agentWallet. (A
- *     different address is what a payer's trust check must catch: the demo's untrustworthy provider uses it.)
- * @param attestationPolicy the policy the web page's facilitator check ({@code GET /trust}) applies to the served
- *     attestation and its served collateral; null = strict defaults (which pin nothing, so the page says so)
+ * @param devPayerKey on dev chains only: the key the web page pays with (null = the page cannot
+ *     pay)
+ * @param payTo where payments go; null = the provider's own address, which it registers as its
+ *     agentWallet. (A different address is what a payer's trust check must catch: the demo's
+ *     untrustworthy provider uses it.)
+ * @param attestationPolicy the policy the web page's facilitator check ({@code GET /trust}) applies
+ *     to the served attestation and its served collateral; null = strict defaults (which pin
+ *     nothing, so the page says so)
  */
-public record ProviderConfig(Deployment deployment, String facilitatorUrl, String host, int port, String publicUrl,
-    Credentials providerKey, Path dataDir, Pricing pricing, Summarizer summarizer, Credentials devPayerKey,
-    String payTo, io.attest402.verifier.VerificationPolicy attestationPolicy) {
+public record ProviderConfig(
+    Deployment deployment,
+    String facilitatorUrl,
+    String host,
+    int port,
+    String publicUrl,
+    Credentials providerKey,
+    Path dataDir,
+    Pricing pricing,
+    Summarizer summarizer,
+    Credentials devPayerKey,
+    String payTo,
+    io.attest402.verifier.VerificationPolicy attestationPolicy) {
   public ProviderConfig {
     if (attestationPolicy == null) {
       attestationPolicy = io.attest402.verifier.VerificationPolicy.defaults();

@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
 import org.web3j.crypto.Credentials;
 
 /**
- * The provider's ERC-8004 identity: registered once, remembered in the data dir, so a restart keeps the same
- * agentId and only updates the agent URI when it changed. The agentWallet is kept equal to the provider's
- * {@code payTo}, which is what payers check.
+ * The provider's ERC-8004 identity: registered once, remembered in the data dir, so a restart keeps
+ * the same agentId and only updates the agent URI when it changed. The agentWallet is kept equal to
+ * the provider's {@code payTo}, which is what payers check.
  */
 final class ProviderIdentity {
   private static final Logger log = LoggerFactory.getLogger(ProviderIdentity.class);
@@ -38,7 +38,8 @@ final class ProviderIdentity {
     BigInteger agentId = null;
     boolean registered = false;
     boolean uriUpdated = false;
-    if (remembered.isPresent() && identity.exists(remembered.get())
+    if (remembered.isPresent()
+        && identity.exists(remembered.get())
         && identity.ownerOf(remembered.get()).equalsIgnoreCase(provider.getAddress())) {
       agentId = remembered.get();
       if (!agentUri.equals(identity.agentURI(agentId))) {
@@ -56,8 +57,12 @@ final class ProviderIdentity {
       identity.setAgentWallet(agentId, WalletSigner.eoa(provider));
       walletSet = true;
     }
-    log.info("provider identity: agentId {} ({}{}{})", agentId, registered ? "registered" : "kept",
-        uriUpdated ? ", URI updated" : "", walletSet ? ", agentWallet set" : "");
+    log.info(
+        "provider identity: agentId {} ({}{}{})",
+        agentId,
+        registered ? "registered" : "kept",
+        uriUpdated ? ", URI updated" : "",
+        walletSet ? ", agentWallet set" : "");
     return new Outcome(agentId, registered, uriUpdated, walletSet);
   }
 
@@ -79,7 +84,10 @@ final class ProviderIdentity {
   private static void writeState(Path file, String registry, BigInteger agentId) {
     try {
       Files.createDirectories(file.getParent());
-      ObjectNode n = JSON.createObjectNode().put("identityRegistry", registry).put("agentId", agentId.toString());
+      ObjectNode n =
+          JSON.createObjectNode()
+              .put("identityRegistry", registry)
+              .put("agentId", agentId.toString());
       Path tmp = Files.createTempFile(file.getParent(), ".provider-identity", ".json");
       Files.writeString(tmp, n.toPrettyString());
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -4,14 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.contracts.chain.Deployment;
 import io.attest402.demo.summary.DocumentText;
-import io.attest402.demo.summary.Summary;
 import io.attest402.demo.summary.SummarizerException;
+import io.attest402.demo.summary.Summary;
 import io.attest402.enclave.AttestationChecker;
 import io.attest402.enclave.AttestationDocument;
 import io.attest402.erc8004.Erc8004Client;
-import io.attest402.erc8004.RegistryAddresses;
 import io.attest402.erc8004.files.RegistrationFile;
-import io.attest402.verifier.VerificationPolicy;
 import io.attest402.x402.facilitator.HttpFacilitatorClient;
 import io.attest402.x402.server.PaidResponse;
 import io.attest402.x402.server.PaymentOption;
@@ -46,32 +44,37 @@ import org.slf4j.LoggerFactory;
 import org.web3j.utils.Numeric;
 
 /**
- * The document-summary provider: sells summaries per request through x402, priced by document size, settled through
- * an attested facilitator, and registered in ERC-8004 with its registration file served from
- * {@code /.well-known/agent-registration.json}.
+ * The document-summary provider: sells summaries per request through x402, priced by document size,
+ * settled through an attested facilitator, and registered in ERC-8004 with its registration file
+ * served from {@code /.well-known/agent-registration.json}.
  *
- * <p>Routes: {@code GET /} (web page), {@code GET /config.json}, {@code POST /quote} (free price preview),
- * {@code POST /summarize} (paid), {@code GET /trust} (the facilitator's attestation, as this provider checks it),
- * {@code GET /.well-known/agent-registration.json}, {@code GET /health}.
+ * <p>Routes: {@code GET /} (web page), {@code GET /config.json}, {@code POST /quote} (free price
+ * preview), {@code POST /summarize} (paid), {@code GET /trust} (the facilitator's attestation, as
+ * this provider checks it), {@code GET /.well-known/agent-registration.json}, {@code GET /health}.
  *
- * <p>One payment buys one summary: claims and delivered responses are kept in {@code DATA_DIR/deliveries.db}, across
- * restarts; the 402 declares the {@code payment-identifier} extension, so a client's retry after a lost response gets
- * the summary it paid for, never a summary of another document.
+ * <p>One payment buys one summary: claims and delivered responses are kept in {@code
+ * DATA_DIR/deliveries.db}, across restarts; the 402 declares the {@code payment-identifier}
+ * extension, so a client's retry after a lost response gets the summary it paid for, never a
+ * summary of another document.
  */
 public final class SummaryProvider implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SummaryProvider.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** The 402 extension naming the facilitator and this provider's identity. */
   public static final String EXTENSION = "attest402";
+
   /** Largest document accepted, in bytes and in words. */
   public static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
+
   public static final int MAX_WORDS = 200_000;
   private static final String DOC_KEY = "attest402.document";
 
   private final ProviderConfig config;
   private final Clock clock;
   private final Vertx vertx;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final AtomicReference<CachedTrust> trust = new AtomicReference<>();
   private HttpServer server;
   private SqliteDeliveryStore deliveries;
@@ -93,8 +96,8 @@ public final class SummaryProvider implements AutoCloseable {
   }
 
   /**
-   * Listens, registers (or keeps) the ERC-8004 identity, and learns the facilitator's agentId. Blocking; returns
-   * the base URL.
+   * Listens, registers (or keeps) the ERC-8004 identity, and learns the facilitator's agentId.
+   * Blocking; returns the base URL.
    */
   public String start() {
     Deployment d = config.deployment();
@@ -102,57 +105,122 @@ public final class SummaryProvider implements AutoCloseable {
     router.route().handler(X402PaymentHandler.cors(".*"));
     router.get("/health").handler(ctx -> ctx.json(Map.of("status", "ok")));
     router.get("/config.json").handler(this::config);
-    router.get("/.well-known/agent-registration.json").handler(ctx -> ctx.response()
-        .putHeader("Content-Type", "application/json").end(registrationFile().toJson()));
+    router
+        .get("/.well-known/agent-registration.json")
+        .handler(
+            ctx ->
+                ctx.response()
+                    .putHeader("Content-Type", "application/json")
+                    .end(registrationFile().toJson()));
     router.get("/trust").handler(this::trust);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
-    router.post("/quote").handler(body).handler(this::parseDocument).handler(ctx -> {
-      Document doc = ctx.get(DOC_KEY);
-      ctx.json(JSON.createObjectNode().put("words", doc.words()).put("amount", doc.price().toString())
-          .put("asset", d.contracts().usdc()).put("network", d.network()));
-    });
-    PaymentOption option = new PaymentOption(d.network(), d.contracts().usdc(), d.usdc().name(), d.usdc().version(),
-        ctx -> config.payTo(), ctx -> ((Document) ctx.get(DOC_KEY)).price(),
-        PaymentOption.DEFAULT_MAX_TIMEOUT_SECONDS, null);
+    router
+        .post("/quote")
+        .handler(body)
+        .handler(this::parseDocument)
+        .handler(
+            ctx -> {
+              Document doc = ctx.get(DOC_KEY);
+              ctx.json(
+                  JSON.createObjectNode()
+                      .put("words", doc.words())
+                      .put("amount", doc.price().toString())
+                      .put("asset", d.contracts().usdc())
+                      .put("network", d.network()));
+            });
+    PaymentOption option =
+        new PaymentOption(
+            d.network(),
+            d.contracts().usdc(),
+            d.usdc().name(),
+            d.usdc().version(),
+            ctx -> config.payTo(),
+            ctx -> ((Document) ctx.get(DOC_KEY)).price(),
+            PaymentOption.DEFAULT_MAX_TIMEOUT_SECONDS,
+            null);
     deliveries = SqliteDeliveryStore.open(config.dataDir().resolve("deliveries.db"));
-    X402PaymentHandler paid = X402PaymentHandler.builder(HttpFacilitatorClient.of(config.facilitatorUrl()))
-        .accept(option)
-        .deliveryStore(deliveries)
-        .paymentIdentifier(false)
-        .description("Summary of the posted document, priced per 1,000 words")
-        .mimeType("application/json")
-        .extensions(ctx -> extension())
-        .route((ctx, payment) -> {
-          Document doc = ctx.get(DOC_KEY);
-          return vertx.executeBlocking(() -> config.summarizer().summarize(doc.text()), false)
-              .map(s -> PaidResponse.json(summaryJson(s, doc).toString()))
-              .recover(e -> Future.succeededFuture(PaidResponse.of(e instanceof SummarizerException ? 422 : 500,
-                  "application/json", Buffer.buffer(JSON.createObjectNode().put("error", e.getMessage())
-                      .toString()))));
-        })
-        .build();
+    X402PaymentHandler paid =
+        X402PaymentHandler.builder(HttpFacilitatorClient.of(config.facilitatorUrl()))
+            .accept(option)
+            .deliveryStore(deliveries)
+            .paymentIdentifier(false)
+            .description("Summary of the posted document, priced per 1,000 words")
+            .mimeType("application/json")
+            .extensions(ctx -> extension())
+            .route(
+                (ctx, payment) -> {
+                  Document doc = ctx.get(DOC_KEY);
+                  return vertx
+                      .executeBlocking(() -> config.summarizer().summarize(doc.text()), false)
+                      .map(s -> PaidResponse.json(summaryJson(s, doc).toString()))
+                      .recover(
+                          e ->
+                              Future.succeededFuture(
+                                  PaidResponse.of(
+                                      e instanceof SummarizerException ? 422 : 500,
+                                      "application/json",
+                                      Buffer.buffer(
+                                          JSON.createObjectNode()
+                                              .put("error", e.getMessage())
+                                              .toString()))));
+                })
+            .build();
     router.post("/summarize").handler(body).handler(this::parseDocument).handler(paid);
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
-    router.route().failureHandler(ctx -> {
-      int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
-      if (status == 500) {
-        log.warn("request {} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
-      }
-      ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-          .end(JSON.createObjectNode().put("error", status == 413 ? "document larger than " + MAX_BODY_BYTES
-              + " bytes" : status == 500 ? "internal error" : "request failed").toString());
-    });
-    // Payment headers may reach the codec's 32 KiB limit (contract-wallet signatures); Vert.x defaults to 8 KiB.
-    server = vertx.createHttpServer(new HttpServerOptions().setMaxHeaderSize(40 * 1024)).requestHandler(router).listen(config.port(), config.host())
-        .toCompletionStage().toCompletableFuture().join();
-    baseUrl = config.publicUrl() != null ? config.publicUrl().replaceAll("/+$", "")
-        : "http://" + config.host() + ":" + server.actualPort();
+    router
+        .route()
+        .failureHandler(
+            ctx -> {
+              int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+              if (status == 500) {
+                log.warn(
+                    "request {} {} failed",
+                    ctx.request().method(),
+                    ctx.request().path(),
+                    ctx.failure());
+              }
+              ctx.response()
+                  .setStatusCode(status)
+                  .putHeader("Content-Type", "application/json")
+                  .end(
+                      JSON.createObjectNode()
+                          .put(
+                              "error",
+                              status == 413
+                                  ? "document larger than " + MAX_BODY_BYTES + " bytes"
+                                  : status == 500 ? "internal error" : "request failed")
+                          .toString());
+            });
+    // Payment headers may reach the codec's 32 KiB limit (contract-wallet signatures); Vert.x
+    // defaults to 8 KiB.
+    server =
+        vertx
+            .createHttpServer(new HttpServerOptions().setMaxHeaderSize(40 * 1024))
+            .requestHandler(router)
+            .listen(config.port(), config.host())
+            .toCompletionStage()
+            .toCompletableFuture()
+            .join();
+    baseUrl =
+        config.publicUrl() != null
+            ? config.publicUrl().replaceAll("/+$", "")
+            : "http://" + config.host() + ":" + server.actualPort();
     registry = Erc8004Client.connect(d).withSigner(config.providerKey());
     facilitatorAgentId = discoverFacilitatorAgentId();
-    agentId = ProviderIdentity.ensure(registry, config.providerKey(),
-        baseUrl + "/.well-known/agent-registration.json", config.dataDir()).agentId();
-    log.info("summary provider {} (agentId {}, payTo {}) settling through {} (agentId {})", baseUrl, agentId,
-        config.payTo(), config.facilitatorUrl(), facilitatorAgentId);
+    agentId =
+        ProviderIdentity.ensure(
+                registry,
+                config.providerKey(),
+                baseUrl + "/.well-known/agent-registration.json",
+                config.dataDir())
+            .agentId();
+    log.info(
+        "summary provider {} (agentId {}, payTo {}) settling through {} (agentId {})",
+        baseUrl,
+        agentId,
+        config.payTo(),
+        config.facilitatorUrl(),
+        facilitatorAgentId);
     return baseUrl;
   }
 
@@ -168,7 +236,9 @@ public final class SummaryProvider implements AutoCloseable {
     return facilitatorAgentId;
   }
 
-  /** Extracts and prices the body; 400/413/415/422 with a reason before any payment is asked for. */
+  /**
+   * Extracts and prices the body; 400/413/415/422 with a reason before any payment is asked for.
+   */
   private void parseDocument(RoutingContext ctx) {
     try {
       DocumentText.Format format = DocumentText.Format.of(ctx.request().getHeader("Content-Type"));
@@ -190,18 +260,25 @@ public final class SummaryProvider implements AutoCloseable {
       ctx.put(DOC_KEY, new Document(text, words, config.pricing().priceFor(words)));
       ctx.next();
     } catch (SummarizerException e) {
-      reject(ctx, e.getMessage().startsWith("unsupported Content-Type") ? 415 : 400, e.getMessage());
+      reject(
+          ctx, e.getMessage().startsWith("unsupported Content-Type") ? 415 : 400, e.getMessage());
     }
   }
 
   private static void reject(RoutingContext ctx, int status, String reason) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
         .end(JSON.createObjectNode().put("error", reason).toString());
   }
 
   private ObjectNode summaryJson(Summary s, Document doc) {
-    ObjectNode o = JSON.createObjectNode().put("summary", s.text()).put("method", s.method())
-        .put("words", doc.words()).put("amount", doc.price().toString());
+    ObjectNode o =
+        JSON.createObjectNode()
+            .put("summary", s.text())
+            .put("method", s.method())
+            .put("words", doc.words())
+            .put("amount", doc.price().toString());
     s.sentences().forEach(o.putArray("sentences")::add);
     return o;
   }
@@ -209,8 +286,10 @@ public final class SummaryProvider implements AutoCloseable {
   private ObjectNode extension() {
     Deployment d = config.deployment();
     ObjectNode info = JSON.createObjectNode();
-    ObjectNode f = info.putObject("facilitator").put("url", config.facilitatorUrl())
-        .put("attestation", config.facilitatorUrl() + "/attestation");
+    ObjectNode f =
+        info.putObject("facilitator")
+            .put("url", config.facilitatorUrl())
+            .put("attestation", config.facilitatorUrl() + "/attestation");
     if (facilitatorAgentId != null) {
       f.put("agentId", facilitatorAgentId.toString());
     }
@@ -228,32 +307,51 @@ public final class SummaryProvider implements AutoCloseable {
   }
 
   private RegistrationFile registrationFile() {
-    RegistrationFile file = RegistrationFile.of("attest402 summaries",
-        "Document summaries paid per request with x402, settled through an attested facilitator.", null,
-        List.of(new RegistrationFile.Service(RegistrationFile.Service.WEB, baseUrl + "/", null, Map.of()),
-            new RegistrationFile.Service(RegistrationFile.Service.X402, baseUrl + "/summarize", null, Map.of())),
-        true, List.of(RegistrationFile.TRUST_REPUTATION, RegistrationFile.TRUST_TEE_ATTESTATION));
-    return agentId == null ? file : file.withRegistration(agentId, agentRegistry(config.deployment()));
+    RegistrationFile file =
+        RegistrationFile.of(
+            "attest402 summaries",
+            "Document summaries paid per request with x402, settled through an attested facilitator.",
+            null,
+            List.of(
+                new RegistrationFile.Service(
+                    RegistrationFile.Service.WEB, baseUrl + "/", null, Map.of()),
+                new RegistrationFile.Service(
+                    RegistrationFile.Service.X402, baseUrl + "/summarize", null, Map.of())),
+            true,
+            List.of(RegistrationFile.TRUST_REPUTATION, RegistrationFile.TRUST_TEE_ATTESTATION));
+    return agentId == null
+        ? file
+        : file.withRegistration(agentId, agentRegistry(config.deployment()));
   }
 
   private void config(RoutingContext ctx) {
     Deployment d = config.deployment();
-    ObjectNode o = JSON.createObjectNode().put("network", d.network()).put("chainId", d.chainId())
-        .put("payTo", config.payTo())
-        .put("maxAmountPerPayment", config.pricing().priceFor(MAX_WORDS).toString());
-    o.putObject("asset").put("address", d.contracts().usdc()).put("name", d.usdc().name())
-        .put("version", d.usdc().version()).put("decimals", d.usdc().decimals());
-    o.putObject("facilitator").put("url", config.facilitatorUrl())
+    ObjectNode o =
+        JSON.createObjectNode()
+            .put("network", d.network())
+            .put("chainId", d.chainId())
+            .put("payTo", config.payTo())
+            .put("maxAmountPerPayment", config.pricing().priceFor(MAX_WORDS).toString());
+    o.putObject("asset")
+        .put("address", d.contracts().usdc())
+        .put("name", d.usdc().name())
+        .put("version", d.usdc().version())
+        .put("decimals", d.usdc().decimals());
+    o.putObject("facilitator")
+        .put("url", config.facilitatorUrl())
         .put("agentId", facilitatorAgentId == null ? null : facilitatorAgentId.toString());
-    o.putObject("pricing").put("perThousandWords", config.pricing().perThousandWords().toString())
+    o.putObject("pricing")
+        .put("perThousandWords", config.pricing().perThousandWords().toString())
         .put("minimum", config.pricing().minimum().toString());
     if (agentId != null) {
       o.put("agentId", agentId.toString());
     }
     if (config.devPayerKey() != null && d.accounts() != null) {
       // Dev chains only: anvil's public keys, so the page can pay without a wallet.
-      o.put("devPayerKey", Numeric.toHexStringWithPrefixZeroPadded(
-          config.devPayerKey().getEcKeyPair().getPrivateKey(), 64));
+      o.put(
+          "devPayerKey",
+          Numeric.toHexStringWithPrefixZeroPadded(
+              config.devPayerKey().getEcKeyPair().getPrivateKey(), 64));
     }
     ctx.json(o);
   }
@@ -265,55 +363,90 @@ public final class SummaryProvider implements AutoCloseable {
       ctx.json(cached.json());
       return;
     }
-    vertx.executeBlocking(this::checkFacilitator, false).onComplete(r -> {
-      if (r.succeeded()) {
-        trust.set(new CachedTrust(clock.instant(), r.result()));
-        ctx.json(r.result());
-      } else {
-        reject(ctx, 502, "cannot check the facilitator's attestation: " + r.cause().getMessage());
-      }
-    });
+    vertx
+        .executeBlocking(this::checkFacilitator, false)
+        .onComplete(
+            r -> {
+              if (r.succeeded()) {
+                trust.set(new CachedTrust(clock.instant(), r.result()));
+                ctx.json(r.result());
+              } else {
+                reject(
+                    ctx,
+                    502,
+                    "cannot check the facilitator's attestation: " + r.cause().getMessage());
+              }
+            });
   }
 
   private ObjectNode checkFacilitator() throws IOException, InterruptedException {
     byte[] nonce = new byte[32];
     new SecureRandom().nextBytes(nonce);
     String url = config.facilitatorUrl() + "/attestation?nonce=" + HexFormat.of().formatHex(nonce);
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).build(),
+            HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
       throw new IOException("GET /attestation answered " + r.statusCode());
     }
-    // The page shows what the provider's policy concludes from the served quote and served collateral (verified as
+    // The page shows what the provider's policy concludes from the served quote and served
+    // collateral (verified as
     // fetched collateral would be); the agent applies its own policy.
-    AttestationChecker.Result result = AttestationChecker.check(AttestationDocument.fromJson(r.body()), null,
-        clock.instant(), config.attestationPolicy(), nonce);
+    AttestationChecker.Result result =
+        AttestationChecker.check(
+            AttestationDocument.fromJson(r.body()),
+            null,
+            clock.instant(),
+            config.attestationPolicy(),
+            nonce);
     ObjectNode out = JSON.createObjectNode();
-    ObjectNode f = out.putObject("facilitator").put("url", config.facilitatorUrl())
-        .put("signer", result.address()).put("keyBound", result.address() != null
-            && result.reasons().stream().noneMatch(s -> s.contains("does not bind")));
-    ObjectNode v = f.putObject("verdict").put("ok", result.ok()).put("simulated", result.simulated())
-        .put("teeType", result.teeType()).put("measurementPinned", result.measurementPinned())
-        .put("measurement", result.measurementText())
-        .put("status", result.verdict() == null ? "unverifiable"
-            : result.verdict().status().map(String::valueOf).orElse("no TCB status"));
+    ObjectNode f =
+        out.putObject("facilitator")
+            .put("url", config.facilitatorUrl())
+            .put("signer", result.address())
+            .put(
+                "keyBound",
+                result.address() != null
+                    && result.reasons().stream().noneMatch(s -> s.contains("does not bind")));
+    ObjectNode v =
+        f.putObject("verdict")
+            .put("ok", result.ok())
+            .put("simulated", result.simulated())
+            .put("teeType", result.teeType())
+            .put("measurementPinned", result.measurementPinned())
+            .put("measurement", result.measurementText())
+            .put(
+                "status",
+                result.verdict() == null
+                    ? "unverifiable"
+                    : result.verdict().status().map(String::valueOf).orElse("no TCB status"));
     result.reasons().forEach(v.putArray("reasons")::add);
     return out;
   }
 
   private BigInteger discoverFacilitatorAgentId() {
     try {
-      HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(
-              URI.create(config.facilitatorUrl() + "/.well-known/agent-registration.json"))
-          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> r =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(config.facilitatorUrl() + "/.well-known/agent-registration.json"))
+                  .timeout(Duration.ofSeconds(10))
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
       if (r.statusCode() != 200) {
-        log.warn("facilitator serves no registration file (HTTP {}): its identity is unknown", r.statusCode());
+        log.warn(
+            "facilitator serves no registration file (HTTP {}): its identity is unknown",
+            r.statusCode());
         return null;
       }
       RegistrationFile file = RegistrationFile.parse(r.body());
       String registry = agentRegistry(config.deployment());
-      return file.registrations().stream().filter(reg -> registry.equalsIgnoreCase(reg.agentRegistry()))
-          .map(RegistrationFile.Registration::agentId).findFirst().orElse(null);
+      return file.registrations().stream()
+          .filter(reg -> registry.equalsIgnoreCase(reg.agentRegistry()))
+          .map(RegistrationFile.Registration::agentId)
+          .findFirst()
+          .orElse(null);
     } catch (IOException | RuntimeException e) {
       log.warn("cannot read the facilitator's registration file: {}", e.getMessage());
       return null;

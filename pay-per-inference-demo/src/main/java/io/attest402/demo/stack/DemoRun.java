@@ -18,17 +18,25 @@ import org.web3j.tx.ReadonlyTransactionManager;
 import org.web3j.tx.gas.DefaultGasProvider;
 
 /**
- * The demo's script: the whole stack comes up, an agent pays for a summary after checking trust and leaves
- * feedback, then refuses an untrustworthy provider without paying. Each step is printed with what happened and how
- * long it took.
+ * The demo's script: the whole stack comes up, an agent pays for a summary after checking trust and
+ * leaves feedback, then refuses an untrustworthy provider without paying. Each step is printed with
+ * what happened and how long it took.
  */
 public final class DemoRun {
   /** What the run established, for the exit code and for tests. */
-  public record Outcome(SummaryAgent.Result paid, SummaryAgent.Result refused, BigInteger refusedBalanceBefore,
-      BigInteger refusedBalanceAfter, BigInteger providerAgentId, BigInteger facilitatorAgentId) {
+  public record Outcome(
+      SummaryAgent.Result paid,
+      SummaryAgent.Result refused,
+      BigInteger refusedBalanceBefore,
+      BigInteger refusedBalanceAfter,
+      BigInteger providerAgentId,
+      BigInteger facilitatorAgentId) {
     public boolean ok() {
-      return paid.paid() && paid.feedback() != null && paid.receiptCheck() != null
-          && paid.receiptCheck().startsWith("valid") && "refused".equals(refused.outcome())
+      return paid.paid()
+          && paid.feedback() != null
+          && paid.receiptCheck() != null
+          && paid.receiptCheck().startsWith("valid")
+          && "refused".equals(refused.outcome())
           && refusedBalanceBefore.equals(refusedBalanceAfter);
     }
   }
@@ -43,60 +51,130 @@ public final class DemoRun {
     this.clock = clock;
   }
 
-  public Outcome run(LocalStack stack, byte[] document, String contentType, String documentName) throws Exception {
-    out.println("attest402 demo: a trust-checked, pay-per-request document summary on a local stack");
+  public Outcome run(LocalStack stack, byte[] document, String contentType, String documentName)
+      throws Exception {
+    out.println(
+        "attest402 demo: a trust-checked, pay-per-request document summary on a local stack");
     out.println();
 
     long t = System.nanoTime();
     Deployment d = stack.startChain();
-    step("chain", t, "anvil at " + d.rpcUrl() + " (" + d.network() + "); TestUSDC " + d.contracts().usdc());
-    detail("ERC-8004 registries: identity " + d.contracts().identityRegistry() + ", reputation "
-        + d.contracts().reputationRegistry() + ", validation " + d.contracts().validationRegistry());
+    step(
+        "chain",
+        t,
+        "anvil at " + d.rpcUrl() + " (" + d.network() + "); TestUSDC " + d.contracts().usdc());
+    detail(
+        "ERC-8004 registries: identity "
+            + d.contracts().identityRegistry()
+            + ", reputation "
+            + d.contracts().reputationRegistry()
+            + ", validation "
+            + d.contracts().validationRegistry());
 
     t = System.nanoTime();
     FacilitatorProcess f = stack.startFacilitator();
     step("facilitator", t, f.url() + ", settlement and receipt key " + f.address());
-    detail("TEE: SIMULATED (no hardware here; quotes are real DCAP format signed by a local simulation CA)");
-    detail("started from the enclave artifact; MRENCLAVE " + f.reportedMeasurement() + " (expected "
-        + stack.facilitatorMeasurement().mrEnclaveHex() + ", pinned in " + stack.facilitatorPolicy() + ")");
-    detail("collateral fetched from the loopback PCS " + stack.pcs().url() + " (Intel PCS v4 API), served in "
-        + "/attestation; clients pin simulation root " + stack.simulationRoot());
-    detail("ERC-8004 agent #" + f.agentId() + " owned by its enclave key; asked validator "
-        + d.account("validator").address() + " for a tee-attestation validation");
+    detail(
+        "TEE: SIMULATED (no hardware here; quotes are real DCAP format signed by a local simulation CA)");
+    detail(
+        "started from the enclave artifact; MRENCLAVE "
+            + f.reportedMeasurement()
+            + " (expected "
+            + stack.facilitatorMeasurement().mrEnclaveHex()
+            + ", pinned in "
+            + stack.facilitatorPolicy()
+            + ")");
+    detail(
+        "collateral fetched from the loopback PCS "
+            + stack.pcs().url()
+            + " (Intel PCS v4 API), served in "
+            + "/attestation; clients pin simulation root "
+            + stack.simulationRoot());
+    detail(
+        "ERC-8004 agent #"
+            + f.agentId()
+            + " owned by its enclave key; asked validator "
+            + d.account("validator").address()
+            + " for a tee-attestation validation");
 
     t = System.nanoTime();
     List<ValidationOutcome> validated = stack.startValidator(Duration.ofSeconds(30));
-    ValidationOutcome v = validated.stream().filter(o -> o.agentId().equals(f.agentId())).findFirst()
-        .orElseThrow(() -> new IllegalStateException("the validator did not answer the facilitator's request"));
-    step("validator", t, "checked the facilitator's live attestation: response " + v.response()
-        + (v.passed() ? " (pass)" : " (FAIL: " + String.join("; ", v.reasons()) + ")") + ", tx " + v.responseTx());
-    detail("this dev validator accepts simulated TEEs; the default policy of `quote verify` and of agents does not");
+    ValidationOutcome v =
+        validated.stream()
+            .filter(o -> o.agentId().equals(f.agentId()))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "the validator did not answer the facilitator's request"));
+    step(
+        "validator",
+        t,
+        "checked the facilitator's live attestation: response "
+            + v.response()
+            + (v.passed() ? " (pass)" : " (FAIL: " + String.join("; ", v.reasons()) + ")")
+            + ", tx "
+            + v.responseTx());
+    detail(
+        "this dev validator accepts simulated TEEs; the default policy of `quote verify` and of agents does not");
 
     t = System.nanoTime();
-    SummaryProvider provider = stack.startProvider("provider", DevAccounts.account(DevAccounts.PROVIDER), null);
-    step("provider", t, provider.baseUrl() + " (ERC-8004 agent #" + provider.agentId() + ", payTo = agentWallet "
-        + d.account("provider").address() + ")");
-    detail("price: 0.002 USDC per 1,000 words, at least 0.001 USDC; web page at " + provider.baseUrl() + "/");
+    SummaryProvider provider =
+        stack.startProvider("provider", DevAccounts.account(DevAccounts.PROVIDER), null);
+    step(
+        "provider",
+        t,
+        provider.baseUrl()
+            + " (ERC-8004 agent #"
+            + provider.agentId()
+            + ", payTo = agentWallet "
+            + d.account("provider").address()
+            + ")");
+    detail(
+        "price: 0.002 USDC per 1,000 words, at least 0.001 USDC; web page at "
+            + provider.baseUrl()
+            + "/");
 
-    TestUSDC usdc = TestUSDC.load(d.contracts().usdc(), stack.chain().web3j(),
-        new ReadonlyTransactionManager(stack.chain().web3j(), d.account("agent").address()), new DefaultGasProvider());
-    // The agent pins the measured MRENCLAVE (the facilitator policy's): another artifact is refused.
-    SummaryAgent agent = new SummaryAgent(d, d.account("agent").credentials(), clock)
-        .withAttestationPolicy(stack.pinnedPolicy(stack.facilitatorMeasurement().mrEnclaveHex()));
+    TestUSDC usdc =
+        TestUSDC.load(
+            d.contracts().usdc(),
+            stack.chain().web3j(),
+            new ReadonlyTransactionManager(stack.chain().web3j(), d.account("agent").address()),
+            new DefaultGasProvider());
+    // The agent pins the measured MRENCLAVE (the facilitator policy's): another artifact is
+    // refused.
+    SummaryAgent agent =
+        new SummaryAgent(d, d.account("agent").credentials(), clock)
+            .withAttestationPolicy(
+                stack.pinnedPolicy(stack.facilitatorMeasurement().mrEnclaveHex()));
     Set<String> validators = Set.of(d.account("validator").address());
 
     t = System.nanoTime();
     header("agent", "summarize " + documentName + " at " + provider.baseUrl() + "/summarize");
-    SummaryAgent.Result paid = agent.run(new SummaryAgent.Request(URI.create(provider.baseUrl() + "/summarize"),
-        document, contentType, SummaryAgent.Trust.DEFAULT, BigInteger.valueOf(1_000_000), validators,
-        stack.attestationPolicy(), null, 0, true),
-        s -> detail(String.format("%-16s %5d ms  %s", s.name(), s.millis(), s.detail())));
+    SummaryAgent.Result paid =
+        agent.run(
+            new SummaryAgent.Request(
+                URI.create(provider.baseUrl() + "/summarize"),
+                document,
+                contentType,
+                SummaryAgent.Trust.DEFAULT,
+                BigInteger.valueOf(1_000_000),
+                validators,
+                stack.attestationPolicy(),
+                null,
+                0,
+                true),
+            s -> detail(String.format("%-16s %5d ms  %s", s.name(), s.millis(), s.detail())));
     if (paid.paid()) {
       detail("paid " + usdc(paid.amount(), d) + " USDC; settlement tx " + paid.transaction());
       if (paid.body() != null && paid.body().has("summary")) {
         out.println();
-        out.println("    summary (" + paid.body().path("words").asInt() + " words in, "
-            + paid.body().path("method").asText() + "):");
+        out.println(
+            "    summary ("
+                + paid.body().path("words").asInt()
+                + " words in, "
+                + paid.body().path("method").asText()
+                + "):");
         for (var sentence : paid.body().path("sentences")) {
           out.println("      " + sentence.asText());
         }
@@ -108,28 +186,55 @@ public final class DemoRun {
     detail(String.format("done in %.1f s", (System.nanoTime() - t) / 1e9));
 
     t = System.nanoTime();
-    SummaryProvider rogue = stack.startProvider("rogue-provider", DevAccounts.account(4),
-        DevAccounts.account(5).getAddress());
+    SummaryProvider rogue =
+        stack.startProvider(
+            "rogue-provider", DevAccounts.account(4), DevAccounts.account(5).getAddress());
     BigInteger before = usdc.balanceOf(d.account("agent").address()).send();
-    header("untrustworthy", rogue.baseUrl() + " (agent #" + rogue.agentId() + ") asks to be paid at "
-        + DevAccounts.account(5).getAddress() + ", which is not its agentWallet");
-    SummaryAgent.Result refused = agent.run(new SummaryAgent.Request(URI.create(rogue.baseUrl() + "/summarize"),
-        document, contentType, SummaryAgent.Trust.DEFAULT, BigInteger.valueOf(1_000_000), validators,
-        stack.attestationPolicy(), null, 0, false),
-        s -> detail(String.format("%-16s %5d ms  %s", s.name(), s.millis(), s.detail())));
+    header(
+        "untrustworthy",
+        rogue.baseUrl()
+            + " (agent #"
+            + rogue.agentId()
+            + ") asks to be paid at "
+            + DevAccounts.account(5).getAddress()
+            + ", which is not its agentWallet");
+    SummaryAgent.Result refused =
+        agent.run(
+            new SummaryAgent.Request(
+                URI.create(rogue.baseUrl() + "/summarize"),
+                document,
+                contentType,
+                SummaryAgent.Trust.DEFAULT,
+                BigInteger.valueOf(1_000_000),
+                validators,
+                stack.attestationPolicy(),
+                null,
+                0,
+                false),
+            s -> detail(String.format("%-16s %5d ms  %s", s.name(), s.millis(), s.detail())));
     BigInteger after = usdc.balanceOf(d.account("agent").address()).send();
     if (refused.trust() != null) {
-      refused.trust().failures().forEach(c -> detail("refused because " + c.name() + ": " + c.detail()));
+      refused
+          .trust()
+          .failures()
+          .forEach(c -> detail("refused because " + c.name() + ": " + c.detail()));
     }
-    detail("agent balance " + usdc(before, d) + " -> " + usdc(after, d) + " USDC"
-        + (before.equals(after) ? " (nothing paid)" : " (FUNDS MOVED)"));
+    detail(
+        "agent balance "
+            + usdc(before, d)
+            + " -> "
+            + usdc(after, d)
+            + " USDC"
+            + (before.equals(after) ? " (nothing paid)" : " (FUNDS MOVED)"));
     detail(String.format("done in %.1f s", (System.nanoTime() - t) / 1e9));
     return new Outcome(paid, refused, before, after, provider.agentId(), f.agentId());
   }
 
   private void step(String name, long startedNanos, String what) {
     step++;
-    out.printf("[%d/%d] %-13s %6.1f s  %s%n", step, STEPS, name, (System.nanoTime() - startedNanos) / 1e9, what);
+    out.printf(
+        "[%d/%d] %-13s %6.1f s  %s%n",
+        step, STEPS, name, (System.nanoTime() - startedNanos) / 1e9, what);
     out.flush();
   }
 
@@ -147,5 +252,4 @@ public final class DemoRun {
   static String usdc(BigInteger amount, Deployment d) {
     return new BigDecimal(amount, d.usdc().decimals()).toPlainString();
   }
-
 }

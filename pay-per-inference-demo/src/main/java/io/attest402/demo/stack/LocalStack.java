@@ -7,15 +7,15 @@ import io.attest402.demo.provider.Pricing;
 import io.attest402.demo.provider.ProviderConfig;
 import io.attest402.demo.provider.SummaryProvider;
 import io.attest402.demo.summary.TextRankSummarizer;
+import io.attest402.enclave.tee.CodeMeasurement;
+import io.attest402.enclave.tee.SimulatedBackend;
+import io.attest402.enclave.tee.TeeException;
 import io.attest402.erc8004.Erc8004Client;
 import io.attest402.erc8004.RegistryAddresses;
 import io.attest402.erc8004.files.UriResolver;
 import io.attest402.erc8004.index.RegistryIndexer;
 import io.attest402.erc8004.validator.TeeValidator;
 import io.attest402.erc8004.validator.ValidationOutcome;
-import io.attest402.enclave.tee.CodeMeasurement;
-import io.attest402.enclave.tee.SimulatedBackend;
-import io.attest402.enclave.tee.TeeException;
 import io.attest402.facilitator.cli.MeasureCommand;
 import io.attest402.pcs.SimulatedPcs;
 import io.attest402.verifier.VerificationPolicy;
@@ -29,26 +29,31 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.web3j.crypto.Credentials;
 
 /**
- * The whole stack on one machine: anvil with our contracts, a loopback PCS serving the simulation CA's collateral
- * (the stack's only collateral source), the facilitator (simulated TEE; its own JVM started from the enclave
- * artifact, as an operator runs it, so its measurement is that of the artifact) registered in ERC-8004,
- * a TEE validator that answers its validation request, and summary providers. Everything it starts is stopped by
- * {@link #close()}, in reverse order, also after a partial start.
+ * The whole stack on one machine: anvil with our contracts, a loopback PCS serving the simulation
+ * CA's collateral (the stack's only collateral source), the facilitator (simulated TEE; its own JVM
+ * started from the enclave artifact, as an operator runs it, so its measurement is that of the
+ * artifact) registered in ERC-8004, a TEE validator that answers its validation request, and
+ * summary providers. Everything it starts is stopped by {@link #close()}, in reverse order, also
+ * after a partial start.
  */
 public final class LocalStack implements AutoCloseable {
   private final Path workDir;
   private final Clock clock;
   private final List<AutoCloseable> started = Collections.synchronizedList(new ArrayList<>());
   private Chain chain;
-  /** JVM options the demo starts facilitators with (measured, as the Gramine manifest's JVM argv is). */
-  public static final List<String> FACILITATOR_JVM_OPTIONS = List.of("-Xmx512m", "-XX:+UseSerialGC",
-      "-XX:TieredStopAtLevel=1");
+
+  /**
+   * JVM options the demo starts facilitators with (measured, as the Gramine manifest's JVM argv
+   * is).
+   */
+  public static final List<String> FACILITATOR_JVM_OPTIONS =
+      List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
   private FacilitatorProcess facilitator;
   private CodeMeasurement facilitatorMeasurement;
   private Path facilitatorPolicy;
@@ -63,8 +68,8 @@ public final class LocalStack implements AutoCloseable {
   }
 
   /**
-   * Anvil on a free port, every contract deployed, dev accounts funded, Multicall3 placed; the deployment file in
-   * the work dir.
+   * Anvil on a free port, every contract deployed, dev accounts funded, Multicall3 placed; the
+   * deployment file in the work dir.
    */
   public Deployment startChain() {
     chain = Chain.start();
@@ -83,8 +88,9 @@ public final class LocalStack implements AutoCloseable {
   }
 
   /**
-   * The loopback PCS (Intel PCS v4 API) serving the collateral of the simulation CA in the facilitator's data
-   * directory (created here if absent, as the facilitator would): the only source of collateral in the stack.
+   * The loopback PCS (Intel PCS v4 API) serving the collateral of the simulation CA in the
+   * facilitator's data directory (created here if absent, as the facilitator would): the only
+   * source of collateral in the stack.
    */
   public SimulatedPcs startPcs() {
     try {
@@ -111,24 +117,29 @@ public final class LocalStack implements AutoCloseable {
     return simulationCa.rootFingerprintSha256();
   }
 
-  /** The MRENCLAVE clients of this stack pin: what the genuine enclave artifact measures as with these options. */
+  /**
+   * The MRENCLAVE clients of this stack pin: what the genuine enclave artifact measures as with
+   * these options.
+   */
   public String pinnedMrEnclave() {
     return facilitatorMeasurement.mrEnclaveHex();
   }
 
   /**
-   * The attestation policy of this stack's agent, validator and provider: the simulation root pinned by fingerprint
-   * and the facilitator's MRENCLAVE pinned to what the artifact measures as (never taken from what it serves).
+   * The attestation policy of this stack's agent, validator and provider: the simulation root
+   * pinned by fingerprint and the facilitator's MRENCLAVE pinned to what the artifact measures as
+   * (never taken from what it serves).
    */
   public VerificationPolicy attestationPolicy() {
     return pinnedPolicy(pinnedMrEnclave());
   }
 
   /**
-   * The facilitator with a simulated TEE from the enclave artifact, its collateral from the loopback PCS (started
-   * first if needed), registered in ERC-8004 and asking the dev validator to validate it; then its attestation
-   * policy (what {@code bin/attest402 measure} writes: the MRENCLAVE of the artifact with these options, the
-   * simulation root of its data dir) in {@code facilitator-policy.json}.
+   * The facilitator with a simulated TEE from the enclave artifact, its collateral from the
+   * loopback PCS (started first if needed), registered in ERC-8004 and asking the dev validator to
+   * validate it; then its attestation policy (what {@code bin/attest402 measure} writes: the
+   * MRENCLAVE of the artifact with these options, the simulation root of its data dir) in {@code
+   * facilitator-policy.json}.
    */
   public FacilitatorProcess startFacilitator() {
     if (pcs == null) {
@@ -141,26 +152,45 @@ public final class LocalStack implements AutoCloseable {
     facilitator = startFacilitator(artifact, args, workDir.resolve("facilitator.log"));
     try {
       facilitatorPolicy = workDir.resolve("facilitator-policy.json");
-      Files.writeString(facilitatorPolicy, MeasureCommand.policyJson(facilitatorMeasurement.mrEnclaveHex(),
-          java.util.Optional.of(simulationRoot())), StandardCharsets.UTF_8);
+      Files.writeString(
+          facilitatorPolicy,
+          MeasureCommand.policyJson(
+              facilitatorMeasurement.mrEnclaveHex(), java.util.Optional.of(simulationRoot())),
+          StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return facilitator;
   }
 
-  /** The facilitator's arguments for a data directory: simulated TEE, any free port, the dev validator. */
+  /**
+   * The facilitator's arguments for a data directory: simulated TEE, any free port, the dev
+   * validator.
+   */
   public List<String> facilitatorArgs(Path dataDir) {
-    return List.of("--tee", "simulated", "--deployment", workDir.resolve("deployment.json").toString(),
-        "--data-dir", dataDir.toString(), "--host", "127.0.0.1", "--port", "0",
-        "--validator", deployment().account("validator").address(), "--pccs", pcs.url().toString());
+    return List.of(
+        "--tee",
+        "simulated",
+        "--deployment",
+        workDir.resolve("deployment.json").toString(),
+        "--data-dir",
+        dataDir.toString(),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--validator",
+        deployment().account("validator").address(),
+        "--pccs",
+        pcs.url().toString());
   }
 
   /** A facilitator from {@code artifact} with these arguments (stopped with the stack). */
   public FacilitatorProcess startFacilitator(Path artifact, List<String> args, Path log) {
     try {
-      FacilitatorProcess p = FacilitatorProcess.start(artifact, FACILITATOR_JVM_OPTIONS, args, log,
-          Duration.ofSeconds(180));
+      FacilitatorProcess p =
+          FacilitatorProcess.start(
+              artifact, FACILITATOR_JVM_OPTIONS, args, log, Duration.ofSeconds(180));
       started.add(p);
       return p;
     } catch (IOException e) {
@@ -180,32 +210,47 @@ public final class LocalStack implements AutoCloseable {
     return facilitatorMeasurement;
   }
 
-  /** The attestation policy file pinning the facilitator (format of the verifier's VerificationPolicy JSON). */
+  /**
+   * The attestation policy file pinning the facilitator (format of the verifier's
+   * VerificationPolicy JSON).
+   */
   public Path facilitatorPolicy() {
     return facilitatorPolicy;
   }
 
   /**
-   * The agent's attestation policy for the demo: the facilitator's simulation root trusted (dev), MRENCLAVE pinned to
-   * {@code mrEnclaveHex} (the value in {@link #facilitatorPolicy()} for the genuine artifact).
+   * The agent's attestation policy for the demo: the facilitator's simulation root trusted (dev),
+   * MRENCLAVE pinned to {@code mrEnclaveHex} (the value in {@link #facilitatorPolicy()} for the
+   * genuine artifact).
    */
   public VerificationPolicy pinnedPolicy(String mrEnclaveHex) {
-    return VerificationPolicy.builder().trustSimulationRoot(simulationRoot()).mrEnclave(java.util.HexFormat.of()
-        .parseHex(mrEnclaveHex)).build();
+    return VerificationPolicy.builder()
+        .trustSimulationRoot(simulationRoot())
+        .mrEnclave(java.util.HexFormat.of().parseHex(mrEnclaveHex))
+        .build();
   }
 
   /**
-   * The TEE validator (the deployment's validator account), with {@link #attestationPolicy()} (the pinned
-   * simulation root, as a dev validator for this demo must, and the pinned MRENCLAVE): it answers pending requests now (returning what it did) and keeps watching in the background.
+   * The TEE validator (the deployment's validator account), with {@link #attestationPolicy()} (the
+   * pinned simulation root, as a dev validator for this demo must, and the pinned MRENCLAVE): it
+   * answers pending requests now (returning what it did) and keeps watching in the background.
    */
   public List<ValidationOutcome> startValidator(Duration waitForFirst) {
     Deployment d = deployment();
-    Erc8004Client client = Erc8004Client.connect(d).withSigner(d.account("validator").credentials());
+    Erc8004Client client =
+        Erc8004Client.connect(d).withSigner(d.account("validator").credentials());
     started.add(client::shutdown);
     UriResolver resolver = UriResolver.builder().allowHttpLoopback(true).build();
-    RegistryIndexer indexer = new RegistryIndexer(client.rpc(), RegistryAddresses.fromDeployment(d),
-        workDir.resolve("validator"), RegistryIndexer.Options.defaults(), resolver, clock);
-    TeeValidator validator = new TeeValidator(client, indexer, resolver, attestationPolicy(), clock);
+    RegistryIndexer indexer =
+        new RegistryIndexer(
+            client.rpc(),
+            RegistryAddresses.fromDeployment(d),
+            workDir.resolve("validator"),
+            RegistryIndexer.Options.defaults(),
+            resolver,
+            clock);
+    TeeValidator validator =
+        new TeeValidator(client, indexer, resolver, attestationPolicy(), clock);
     long deadline = System.nanoTime() + waitForFirst.toNanos();
     List<ValidationOutcome> done = new ArrayList<>();
     while (done.isEmpty() && System.nanoTime() < deadline) {
@@ -214,31 +259,50 @@ public final class LocalStack implements AutoCloseable {
         sleep(200);
       }
     }
-    validatorThread = new Thread(() -> validator.run(Duration.ofSeconds(1), stopping::get), "tee-validator");
+    validatorThread =
+        new Thread(() -> validator.run(Duration.ofSeconds(1), stopping::get), "tee-validator");
     validatorThread.setDaemon(true);
     validatorThread.start();
-    started.add(() -> {
-      stopping.set(true);
-      validatorThread.interrupt();
-      validatorThread.join(5000);
-    });
+    started.add(
+        () -> {
+          stopping.set(true);
+          validatorThread.interrupt();
+          validatorThread.join(5000);
+        });
     return done;
   }
 
   /**
-   * A summary provider on a free port. {@code payTo} null: it is paid at its own address, its agentWallet; any other
-   * address makes it the untrustworthy provider payers must refuse.
+   * A summary provider on a free port. {@code payTo} null: it is paid at its own address, its
+   * agentWallet; any other address makes it the untrustworthy provider payers must refuse.
    */
   public SummaryProvider startProvider(String name, Credentials key, String payTo) {
     return startProvider(name, key, payTo, facilitator.url());
   }
 
-  /** As {@link #startProvider(String, Credentials, String)}, settling through the facilitator at {@code facilitatorUrl}. */
-  public SummaryProvider startProvider(String name, Credentials key, String payTo, String facilitatorUrl) {
+  /**
+   * As {@link #startProvider(String, Credentials, String)}, settling through the facilitator at
+   * {@code facilitatorUrl}.
+   */
+  public SummaryProvider startProvider(
+      String name, Credentials key, String payTo, String facilitatorUrl) {
     Deployment d = deployment();
-    SummaryProvider provider = new SummaryProvider(new ProviderConfig(d, facilitatorUrl, "127.0.0.1", 0, null, key,
-        workDir.resolve(name), Pricing.defaults(), new TextRankSummarizer(), DevAccounts.account(DevAccounts.AGENT),
-        payTo, attestationPolicy()), clock);
+    SummaryProvider provider =
+        new SummaryProvider(
+            new ProviderConfig(
+                d,
+                facilitatorUrl,
+                "127.0.0.1",
+                0,
+                null,
+                key,
+                workDir.resolve(name),
+                Pricing.defaults(),
+                new TextRankSummarizer(),
+                DevAccounts.account(DevAccounts.AGENT),
+                payTo,
+                attestationPolicy()),
+            clock);
     started.add(provider);
     provider.start();
     return provider;

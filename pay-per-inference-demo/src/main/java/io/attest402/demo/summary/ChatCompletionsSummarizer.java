@@ -12,8 +12,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Abstractive summaries from any OpenAI-compatible {@code /chat/completions} endpoint (OpenAI, vLLM, llama.cpp
- * server, Ollama, ...). Bounded: request timeout, input truncated to a word budget, response size capped.
+ * Abstractive summaries from any OpenAI-compatible {@code /chat/completions} endpoint (OpenAI,
+ * vLLM, llama.cpp server, Ollama, ...). Bounded: request timeout, input truncated to a word budget,
+ * response size capped.
  */
 public final class ChatCompletionsSummarizer implements Summarizer {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,12 +48,18 @@ public final class ChatCompletionsSummarizer implements Summarizer {
     String input = truncate(text, MAX_INPUT_WORDS);
     ObjectNode body = JSON.createObjectNode().put("model", model).put("temperature", 0.2);
     body.putArray("messages")
-        .add(JSON.createObjectNode().put("role", "system").put("content",
-            "Summarize the user's document in 3 to 5 plain sentences. Reply with the summary only."))
+        .add(
+            JSON.createObjectNode()
+                .put("role", "system")
+                .put(
+                    "content",
+                    "Summarize the user's document in 3 to 5 plain sentences. Reply with the summary only."))
         .add(JSON.createObjectNode().put("role", "user").put("content", input));
-    HttpRequest.Builder req = HttpRequest.newBuilder(endpoint).timeout(timeout)
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+    HttpRequest.Builder req =
+        HttpRequest.newBuilder(endpoint)
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
     if (apiKey != null && !apiKey.isBlank()) {
       req.header("Authorization", "Bearer " + apiKey);
     }
@@ -72,12 +79,14 @@ public final class ChatCompletionsSummarizer implements Summarizer {
       throw new SummarizerException("summary backend response too large");
     }
     try {
-      JsonNode content = JSON.readTree(resp.body()).path("choices").path(0).path("message").path("content");
+      JsonNode content =
+          JSON.readTree(resp.body()).path("choices").path(0).path("message").path("content");
       if (!content.isTextual() || content.asText().isBlank()) {
         throw new SummarizerException("summary backend returned no summary");
       }
       String summary = content.asText().trim();
-      return new Summary(summary, SentenceSplitter.split(summary), "chat-completions:" + model, words);
+      return new Summary(
+          summary, SentenceSplitter.split(summary), "chat-completions:" + model, words);
     } catch (IOException e) {
       throw new SummarizerException("summary backend returned malformed JSON", e);
     }

@@ -18,30 +18,44 @@ import org.jsoup.nodes.Element;
 public final class DocumentText {
   /** Media types accepted, as a request's Content-Type names them. */
   public enum Format {
-    TEXT, MARKDOWN, HTML, PDF;
+    TEXT,
+    MARKDOWN,
+    HTML,
+    PDF;
 
-    /** The format for a Content-Type header (parameters ignored), or an error naming what is accepted. */
+    /**
+     * The format for a Content-Type header (parameters ignored), or an error naming what is
+     * accepted.
+     */
     public static Format of(String contentType) {
-      String type = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+      String type =
+          contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
       return switch (type) {
         case "text/plain", "" -> TEXT;
         case "text/markdown", "text/x-markdown" -> MARKDOWN;
         case "text/html", "application/xhtml+xml" -> HTML;
         case "application/pdf" -> PDF;
-        default -> throw new SummarizerException("unsupported Content-Type '" + type
-            + "': send text/plain, text/markdown, text/html or application/pdf");
+        default ->
+            throw new SummarizerException(
+                "unsupported Content-Type '"
+                    + type
+                    + "': send text/plain, text/markdown, text/html or application/pdf");
       };
     }
   }
 
   private DocumentText() {}
 
-  /** Extracts the text; throws {@link SummarizerException} for bytes that are not what they claim to be. */
+  /**
+   * Extracts the text; throws {@link SummarizerException} for bytes that are not what they claim to
+   * be.
+   */
   public static String extract(byte[] body, Format format) {
     return switch (format) {
       case TEXT -> utf8(body);
       // Through HTML, so that headings, paragraphs and list items stay separate blocks.
-      case MARKDOWN -> html(HtmlRenderer.builder().build().render(Parser.builder().build().parse(utf8(body))));
+      case MARKDOWN ->
+          html(HtmlRenderer.builder().build().render(Parser.builder().build().parse(utf8(body))));
       case HTML -> html(utf8(body));
       case PDF -> pdf(body);
     };
@@ -72,8 +86,10 @@ public final class DocumentText {
     }
     // Block elements become paragraph breaks so sentences and headings do not run together.
     StringBuilder out = new StringBuilder();
-    for (Element block : root.select("h1, h2, h3, h4, h5, h6, p, li, blockquote, pre, td, dd, dt")) {
-      if (!block.tagName().equals("li") && block.select("p, li").stream().anyMatch(e -> e != block)) {
+    for (Element block :
+        root.select("h1, h2, h3, h4, h5, h6, p, li, blockquote, pre, td, dd, dt")) {
+      if (!block.tagName().equals("li")
+          && block.select("p, li").stream().anyMatch(e -> e != block)) {
         continue; // a container of other blocks: its children are visited themselves
       }
       String text = block.text().trim();
@@ -97,10 +113,12 @@ public final class DocumentText {
 
   private static String utf8(byte[] body) {
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(body)).toString();
+          .decode(ByteBuffer.wrap(body))
+          .toString();
     } catch (CharacterCodingException e) {
       throw new SummarizerException("the document is not valid UTF-8 text");
     }

@@ -8,16 +8,20 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Splits prose into sentences. A sentence ends at {@code . ! ?} (optionally followed by closing quotes or
- * brackets) before whitespace and an upper-case letter, digit or opening quote, unless the word before the period
- * is a known abbreviation, an initial or a number. Blank lines always end a sentence (headings, list items).
+ * Splits prose into sentences. A sentence ends at {@code . ! ?} (optionally followed by closing
+ * quotes or brackets) before whitespace and an upper-case letter, digit or opening quote, unless
+ * the word before the period is a known abbreviation, an initial or a number. Blank lines always
+ * end a sentence (headings, list items).
  */
 final class SentenceSplitter {
-  private static final Set<String> ABBREVIATIONS = Set.of(
-      "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "inc", "ltd", "co", "corp",
-      "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "no", "fig", "al",
-      "approx", "dept", "est", "gen", "gov", "sen", "rep", "u.s", "u.k", "mt", "ft", "vol", "pp", "cf");
-  private static final Pattern END = Pattern.compile("[.!?]+[\"')\\]’”]*(?=\\s+[\"'(\\[‘“]?[\\p{Lu}\\d])");
+  private static final Set<String> ABBREVIATIONS =
+      Set.of(
+          "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "inc",
+          "ltd", "co", "corp", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+          "oct", "nov", "dec", "no", "fig", "al", "approx", "dept", "est", "gen", "gov", "sen",
+          "rep", "u.s", "u.k", "mt", "ft", "vol", "pp", "cf");
+  private static final Pattern END =
+      Pattern.compile("[.!?]+[\"')\\]’”]*(?=\\s+[\"'(\\[‘“]?[\\p{Lu}\\d])");
   private static final Pattern PARAGRAPH = Pattern.compile("\\n\\s*\\n");
 
   private SentenceSplitter() {}
@@ -32,7 +36,9 @@ final class SentenceSplitter {
       int start = 0;
       Matcher m = END.matcher(p);
       while (m.find()) {
-        if (m.group().startsWith(".") && !m.group().startsWith("..") && isAbbreviation(p, m.start())) {
+        if (m.group().startsWith(".")
+            && !m.group().startsWith("..")
+            && isAbbreviation(p, m.start())) {
           continue;
         }
         add(sentences, p.substring(start, m.end()));
@@ -48,7 +54,8 @@ final class SentenceSplitter {
     while (i > 0 && !Character.isWhitespace(text.charAt(i - 1))) {
       i--;
     }
-    String word = text.substring(i, periodAt).toLowerCase(Locale.ROOT).replaceAll("^[\"'(\\[]+", "");
+    String word =
+        text.substring(i, periodAt).toLowerCase(Locale.ROOT).replaceAll("^[\"'(\\[]+", "");
     return ABBREVIATIONS.contains(word)
         || (word.length() == 1 && Character.isLetter(word.charAt(0))) // an initial: "J. Smith"
         || word.matches("(\\p{L}\\.)+\\p{L}"); // "U.S", "e.g"

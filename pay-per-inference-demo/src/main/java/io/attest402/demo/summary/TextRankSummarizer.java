@@ -10,25 +10,154 @@ import java.util.Set;
 import java.util.stream.IntStream;
 
 /**
- * Offline extractive summarizer: sentences become TF-IDF vectors, a cosine-similarity graph ranks them with
- * PageRank (TextRank), a small lead bias favours the opening as news-style prose does, and the best sentences are
- * picked greedily while skipping near-duplicates (maximal marginal relevance), then printed in document order.
- * No model, no network, deterministic.
+ * Offline extractive summarizer: sentences become TF-IDF vectors, a cosine-similarity graph ranks
+ * them with PageRank (TextRank), a small lead bias favours the opening as news-style prose does,
+ * and the best sentences are picked greedily while skipping near-duplicates (maximal marginal
+ * relevance), then printed in document order. No model, no network, deterministic.
  */
 public final class TextRankSummarizer implements Summarizer {
   private static final double DAMPING = 0.85;
   private static final double REDUNDANCY = 0.55;
-  private static final Set<String> STOPWORDS = Set.of(
-      "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at",
-      "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did",
-      "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have",
-      "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is",
-      "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off",
-      "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should",
-      "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these",
-      "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what",
-      "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours",
-      "yourself", "yourselves", "said", "says", "one", "two", "may", "might", "must", "many", "much", "new", "like");
+  private static final Set<String> STOPWORDS =
+      Set.of(
+          "a",
+          "about",
+          "above",
+          "after",
+          "again",
+          "against",
+          "all",
+          "also",
+          "am",
+          "an",
+          "and",
+          "any",
+          "are",
+          "as",
+          "at",
+          "be",
+          "because",
+          "been",
+          "before",
+          "being",
+          "below",
+          "between",
+          "both",
+          "but",
+          "by",
+          "can",
+          "could",
+          "did",
+          "do",
+          "does",
+          "doing",
+          "down",
+          "during",
+          "each",
+          "few",
+          "for",
+          "from",
+          "further",
+          "had",
+          "has",
+          "have",
+          "having",
+          "he",
+          "her",
+          "here",
+          "hers",
+          "herself",
+          "him",
+          "himself",
+          "his",
+          "how",
+          "i",
+          "if",
+          "in",
+          "into",
+          "is",
+          "it",
+          "its",
+          "itself",
+          "just",
+          "me",
+          "more",
+          "most",
+          "my",
+          "myself",
+          "no",
+          "nor",
+          "not",
+          "now",
+          "of",
+          "off",
+          "on",
+          "once",
+          "only",
+          "or",
+          "other",
+          "our",
+          "ours",
+          "ourselves",
+          "out",
+          "over",
+          "own",
+          "same",
+          "she",
+          "should",
+          "so",
+          "some",
+          "such",
+          "than",
+          "that",
+          "the",
+          "their",
+          "theirs",
+          "them",
+          "themselves",
+          "then",
+          "there",
+          "these",
+          "they",
+          "this",
+          "those",
+          "through",
+          "to",
+          "too",
+          "under",
+          "until",
+          "up",
+          "very",
+          "was",
+          "we",
+          "were",
+          "what",
+          "when",
+          "where",
+          "which",
+          "while",
+          "who",
+          "whom",
+          "why",
+          "will",
+          "with",
+          "would",
+          "you",
+          "your",
+          "yours",
+          "yourself",
+          "yourselves",
+          "said",
+          "says",
+          "one",
+          "two",
+          "may",
+          "might",
+          "must",
+          "many",
+          "much",
+          "new",
+          "like");
 
   private final int maxSentences;
 
@@ -51,7 +180,8 @@ public final class TextRankSummarizer implements Summarizer {
     if (sentences.isEmpty()) {
       throw new SummarizerException("the document has no text to summarize");
     }
-    int want = Math.min(maxSentences, Math.max(1, (int) Math.round(Math.sqrt(sentences.size()) * 1.2)));
+    int want =
+        Math.min(maxSentences, Math.max(1, (int) Math.round(Math.sqrt(sentences.size()) * 1.2)));
     if (sentences.size() <= want) {
       return new Summary(String.join(" ", sentences), sentences, "textrank", words);
     }
@@ -66,12 +196,16 @@ public final class TextRankSummarizer implements Summarizer {
     double[] rank = pageRank(sim);
     double[] score = new double[n];
     for (int i = 0; i < n; i++) {
-      double lead = 1.0 + 0.3 / (1 + i); // the opening sentences of an article usually state its point
+      double lead =
+          1.0 + 0.3 / (1 + i); // the opening sentences of an article usually state its point
       double length = sentences.get(i).length() < 40 ? 0.6 : 1.0; // fragments make poor summaries
       score[i] = isHeading(sentences.get(i)) ? 0 : rank[i] * lead * length;
     }
-    List<Integer> order = IntStream.range(0, n).boxed()
-        .sorted(Comparator.comparingDouble((Integer i) -> -score[i]).thenComparingInt(i -> i)).toList();
+    List<Integer> order =
+        IntStream.range(0, n)
+            .boxed()
+            .sorted(Comparator.comparingDouble((Integer i) -> -score[i]).thenComparingInt(i -> i))
+            .toList();
     List<Integer> chosen = new ArrayList<>();
     for (int i : order) {
       if (chosen.size() == want) {
@@ -87,7 +221,9 @@ public final class TextRankSummarizer implements Summarizer {
     return new Summary(String.join(" ", picked), picked, "textrank", words);
   }
 
-  /** A short line without closing punctuation: a title or heading, which ranks high but says little. */
+  /**
+   * A short line without closing punctuation: a title or heading, which ranks high but says little.
+   */
   private static boolean isHeading(String s) {
     return !s.matches(".*[.!?:;\"'”’)]$") && DocumentText.wordCount(s) < 12;
   }
@@ -138,7 +274,8 @@ public final class TextRankSummarizer implements Summarizer {
     List<Map<String, Double>> vectors = new ArrayList<>();
     for (Map<String, Integer> tf : counts) {
       Map<String, Double> v = new HashMap<>();
-      tf.forEach((t, c) -> v.put(t, (1 + Math.log(c)) * Math.log(1.0 + (double) n / docFreq.get(t))));
+      tf.forEach(
+          (t, c) -> v.put(t, (1 + Math.log(c)) * Math.log(1.0 + (double) n / docFreq.get(t))));
       vectors.add(v);
     }
     return vectors;
@@ -180,8 +317,11 @@ public final class TextRankSummarizer implements Summarizer {
 
   /** A light suffix stripper: enough to make "payments", "paying" and "paid" mostly meet. */
   private static String stem(String w) {
-    for (String suffix : new String[] {"ational", "ization", "ations", "ation", "ingly", "ments", "ment", "ness",
-        "ings", "ing", "edly", "ies", "ied", "ers", "er", "ed", "es", "ly", "s"}) {
+    for (String suffix :
+        new String[] {
+          "ational", "ization", "ations", "ation", "ingly", "ments", "ment", "ness", "ings", "ing",
+          "edly", "ies", "ied", "ers", "er", "ed", "es", "ly", "s"
+        }) {
       if (w.length() > suffix.length() + 3 && w.endsWith(suffix)) {
         return w.substring(0, w.length() - suffix.length());
       }

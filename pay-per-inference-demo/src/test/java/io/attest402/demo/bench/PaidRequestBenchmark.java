@@ -50,20 +50,25 @@ import org.web3j.crypto.Credentials;
 import org.web3j.utils.Numeric;
 
 /**
- * A whole paid request, end to end, on one automining anvil: client → resource server → facilitator → chain →
- * response. Ours: {@link PayingHttpClient} → Vert.x route behind {@link X402PaymentHandler} (delivery store in SQLite)
- * → our facilitator ({@link FacilitatorNode}, simulated TEE) → anvil. Official: {@code @x402/fetch} →
- * {@code @x402/express} → the official facilitator ({@code @x402/core} + {@code @x402/evm}, interop/official-*.mjs).
- * Same price, same token, each with its own payer and settlement account. Not a test: bench/paid-request/run.sh.
+ * A whole paid request, end to end, on one automining anvil: client → resource server → facilitator
+ * → chain → response. Ours: {@link PayingHttpClient} → Vert.x route behind {@link
+ * X402PaymentHandler} (delivery store in SQLite) → our facilitator ({@link FacilitatorNode},
+ * simulated TEE) → anvil. Official: {@code @x402/fetch} → {@code @x402/express} → the official
+ * facilitator ({@code @x402/core} + {@code @x402/evm}, interop/official-*.mjs). Same price, same
+ * token, each with its own payer and settlement account. Not a test: bench/paid-request/run.sh.
  *
  * <p>Args: REQUESTS (default 100) at concurrency 1, then REQUESTS × 2 at CONCURRENCY (default 8).
  */
 public final class PaidRequestBenchmark {
   static final BigInteger PRICE = BigInteger.valueOf(1_000);
-  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
-  record Result(int ok, int failed, double seconds, double[] latenciesMs, Map<String, Integer> errors) {
+  record Result(
+      int ok, int failed, double seconds, double[] latenciesMs, Map<String, Integer> errors) {
     double throughput() {
       return ok / seconds;
     }
@@ -89,37 +94,82 @@ public final class PaidRequestBenchmark {
       installMulticall3(chain);
       StringWriter sink = new StringWriter();
       // the drain limits are off: one payer pays back to back, the bench measures throughput
-      FacilitatorOptions options = FacilitatorOptions.defaults().withPollInterval(Duration.ofMillis(20))
-          .withLimits(io.attest402.facilitator.SettleLimits.defaults().withRates(0, 0, 0));
-      io.attest402.pcs.SimulatedPcs pcs = io.attest402.pcs.SimulatedPcs.start(
-          io.attest402.enclave.tee.SimulatedBackend.loadOrCreateCa(dir.resolve("facilitator"), Clock.systemUTC()),
-          Clock.systemUTC());
-      FacilitatorNode ours = FacilitatorNode.start(new FacilitatorNode.Config(d, NetworksConfig.fromDeployment(d),
-          "127.0.0.1", 0, null, dir.resolve("facilitator"), "simulated", options, false, List.of(), pcs.url(),
-          List.of()), Clock.systemUTC(), new PrintWriter(sink, true), new PrintWriter(sink, true));
-      SqliteDeliveryStore deliveries = SqliteDeliveryStore.open(dir.resolve("provider/deliveries.db"));
+      FacilitatorOptions options =
+          FacilitatorOptions.defaults()
+              .withPollInterval(Duration.ofMillis(20))
+              .withLimits(io.attest402.facilitator.SettleLimits.defaults().withRates(0, 0, 0));
+      io.attest402.pcs.SimulatedPcs pcs =
+          io.attest402.pcs.SimulatedPcs.start(
+              io.attest402.enclave.tee.SimulatedBackend.loadOrCreateCa(
+                  dir.resolve("facilitator"), Clock.systemUTC()),
+              Clock.systemUTC());
+      FacilitatorNode ours =
+          FacilitatorNode.start(
+              new FacilitatorNode.Config(
+                  d,
+                  NetworksConfig.fromDeployment(d),
+                  "127.0.0.1",
+                  0,
+                  null,
+                  dir.resolve("facilitator"),
+                  "simulated",
+                  options,
+                  false,
+                  List.of(),
+                  pcs.url(),
+                  List.of()),
+              Clock.systemUTC(),
+              new PrintWriter(sink, true),
+              new PrintWriter(sink, true));
+      SqliteDeliveryStore deliveries =
+          SqliteDeliveryStore.open(dir.resolve("provider/deliveries.db"));
       Map<String, String> env = new HashMap<>();
       env.put("RPC_URL", chain.rpcUrl());
       env.put("CHAIN_ID", Long.toString(chain.chainId()));
       env.put("FACILITATOR_PRIVATE_KEY", hexKey(chain.account(8)));
-      try (NodeScript officialFacilitator = NodeScript.start("official-facilitator.mjs", List.of(), env,
-          Duration.ofSeconds(60))) {
+      try (NodeScript officialFacilitator =
+          NodeScript.start("official-facilitator.mjs", List.of(), env, Duration.ofSeconds(60))) {
         String payTo = chain.account(7).getAddress();
         String asset = d.contracts().usdc();
 
         // ours: the handler on a Vert.x route, settling through our facilitator
         Router router = Router.router(vertx);
-        router.get("/weather").handler(X402PaymentHandler.builder(HttpFacilitatorClient.of(ours.url()))
-            .accept(PaymentOption.fixed(d.network(), asset, d.usdc().name(), d.usdc().version(), payTo, PRICE)
-                .withMaxTimeoutSeconds(60))
-            .deliveryStore(deliveries).description("Weather report").mimeType("application/json")
-            .route((ctx, p) -> Future.succeededFuture(PaidResponse.json("{\"report\":\"sunny\",\"paid\":true}")))
-            .build());
-        HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
-            .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        router
+            .get("/weather")
+            .handler(
+                X402PaymentHandler.builder(HttpFacilitatorClient.of(ours.url()))
+                    .accept(
+                        PaymentOption.fixed(
+                                d.network(),
+                                asset,
+                                d.usdc().name(),
+                                d.usdc().version(),
+                                payTo,
+                                PRICE)
+                            .withMaxTimeoutSeconds(60))
+                    .deliveryStore(deliveries)
+                    .description("Weather report")
+                    .mimeType("application/json")
+                    .route(
+                        (ctx, p) ->
+                            Future.succeededFuture(
+                                PaidResponse.json("{\"report\":\"sunny\",\"paid\":true}")))
+                    .build());
+        HttpServer server =
+            vertx
+                .createHttpServer()
+                .requestHandler(router)
+                .listen(0, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
         URI ourUrl = URI.create("http://127.0.0.1:" + server.actualPort() + "/weather");
-        PayingHttpClient agent = new PayingHttpClient(HTTP, new Eip3009Signer(chain.account(DevAccounts.AGENT),
-            Clock.systemUTC()), SpendPolicy.builder().maxPerRequest(PRICE).build(), TrustHook.allowAll());
+        PayingHttpClient agent =
+            new PayingHttpClient(
+                HTTP,
+                new Eip3009Signer(chain.account(DevAccounts.AGENT), Clock.systemUTC()),
+                SpendPolicy.builder().maxPerRequest(PRICE).build(),
+                TrustHook.allowAll());
 
         // official: @x402/express settling through the official facilitator, paid by @x402/fetch
         Map<String, String> serverEnv = new HashMap<>();
@@ -128,8 +178,9 @@ public final class PaidRequestBenchmark {
         serverEnv.put("ASSET", asset);
         serverEnv.put("PRICE", PRICE.toString());
         serverEnv.put("NETWORK", d.network());
-        try (NodeScript express = NodeScript.start("official-express-server.mjs", List.of(), serverEnv,
-            Duration.ofSeconds(60))) {
+        try (NodeScript express =
+            NodeScript.start(
+                "official-express-server.mjs", List.of(), serverEnv, Duration.ofSeconds(60))) {
           String officialUrl = express.ready().path("url").asText();
           Map<String, String> clientEnv = new HashMap<>();
           clientEnv.put("PRIVATE_KEY", hexKey(chain.account(DevAccounts.PROVIDER)));
@@ -140,27 +191,47 @@ public final class PaidRequestBenchmark {
           System.err.println("warming up...");
           ours(agent, ourUrl, 20, 1);
           official(officialUrl, clientEnv, 20, 1);
-          System.err.println(requests + " paid requests each at concurrency 1, " + 2 * requests + " at "
-              + concurrency);
+          System.err.println(
+              requests
+                  + " paid requests each at concurrency 1, "
+                  + 2 * requests
+                  + " at "
+                  + concurrency);
           Result ours1 = ours(agent, ourUrl, requests, 1);
           Result official1 = official(officialUrl, clientEnv, requests, 1);
           Result oursN = ours(agent, ourUrl, 2 * requests, concurrency);
           Result officialN = official(officialUrl, clientEnv, 2 * requests, concurrency);
 
           System.out.println();
-          System.out.printf(Locale.ROOT, "paid request end to end (client → server → facilitator → anvil automine"
-              + " → response), %d cores%n", Runtime.getRuntime().availableProcessors());
-          System.out.println("| stack | concurrency | p50 (ms) | p99 (ms) | throughput (paid req/s) | ok / failed |");
+          System.out.printf(
+              Locale.ROOT,
+              "paid request end to end (client → server → facilitator → anvil automine"
+                  + " → response), %d cores%n",
+              Runtime.getRuntime().availableProcessors());
+          System.out.println(
+              "| stack | concurrency | p50 (ms) | p99 (ms) | throughput (paid req/s) | ok / failed |");
           System.out.println("|---|---:|---:|---:|---:|---:|");
           row("attest402 (PayingHttpClient → X402PaymentHandler → our facilitator)", 1, ours1);
           row("official (@x402/fetch → @x402/express → official facilitator)", 1, official1);
           row("attest402", concurrency, oursN);
           row("official", concurrency, officialN);
-          System.out.printf(Locale.ROOT, "ratios ours/official: p50 at 1 %.2fx, throughput at 1 %.2fx, "
-              + "throughput at %d %.2fx%n", ours1.percentile(50) / official1.percentile(50),
-              ours1.throughput() / official1.throughput(), concurrency, oursN.throughput() / officialN.throughput());
-          System.out.println("failures: ours " + ours1.errors() + " " + oursN.errors() + ", official "
-              + official1.errors() + " " + officialN.errors());
+          System.out.printf(
+              Locale.ROOT,
+              "ratios ours/official: p50 at 1 %.2fx, throughput at 1 %.2fx, "
+                  + "throughput at %d %.2fx%n",
+              ours1.percentile(50) / official1.percentile(50),
+              ours1.throughput() / official1.throughput(),
+              concurrency,
+              oursN.throughput() / officialN.throughput());
+          System.out.println(
+              "failures: ours "
+                  + ours1.errors()
+                  + " "
+                  + oursN.errors()
+                  + ", official "
+                  + official1.errors()
+                  + " "
+                  + officialN.errors());
         } finally {
           server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
           ours.close();
@@ -173,8 +244,16 @@ public final class PaidRequestBenchmark {
   }
 
   private static void row(String name, int concurrency, Result r) {
-    System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %d / %d |%n", name, concurrency,
-        r.percentile(50), r.percentile(99), r.throughput(), r.ok(), r.failed());
+    System.out.printf(
+        Locale.ROOT,
+        "| %s | %d | %.1f | %.1f | %.1f | %d / %d |%n",
+        name,
+        concurrency,
+        r.percentile(50),
+        r.percentile(99),
+        r.throughput(),
+        r.ok(),
+        r.failed());
   }
 
   static Result ours(PayingHttpClient agent, URI url, int n, int concurrency) throws Exception {
@@ -187,36 +266,52 @@ public final class PaidRequestBenchmark {
     long t0 = System.nanoTime();
     List<CompletableFuture<Void>> workers = new ArrayList<>();
     for (int w = 0; w < concurrency; w++) {
-      workers.add(CompletableFuture.runAsync(() -> {
-        while (next.getAndIncrement() < n) {
-          long s = System.nanoTime();
-          try {
-            PaymentResult<String> r = agent.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60)).build(),
-                HttpResponse.BodyHandlers.ofString());
-            if (r.isPaid()) {
-              ok.incrementAndGet();
-              lat.add((System.nanoTime() - s) / 1e6);
-            } else {
-              failed.incrementAndGet();
-              errors.merge(String.valueOf(r).substring(0, Math.min(80, String.valueOf(r).length())), 1,
-                  Integer::sum);
-            }
-          } catch (Exception e) {
-            failed.incrementAndGet();
-            errors.merge(e.getClass().getSimpleName(), 1, Integer::sum);
-          }
-        }
-      }, pool));
+      workers.add(
+          CompletableFuture.runAsync(
+              () -> {
+                while (next.getAndIncrement() < n) {
+                  long s = System.nanoTime();
+                  try {
+                    PaymentResult<String> r =
+                        agent.send(
+                            HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (r.isPaid()) {
+                      ok.incrementAndGet();
+                      lat.add((System.nanoTime() - s) / 1e6);
+                    } else {
+                      failed.incrementAndGet();
+                      errors.merge(
+                          String.valueOf(r).substring(0, Math.min(80, String.valueOf(r).length())),
+                          1,
+                          Integer::sum);
+                    }
+                  } catch (Exception e) {
+                    failed.incrementAndGet();
+                    errors.merge(e.getClass().getSimpleName(), 1, Integer::sum);
+                  }
+                }
+              },
+              pool));
     }
     CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
     double secs = (System.nanoTime() - t0) / 1e9;
     pool.shutdown();
-    return new Result(ok.get(), failed.get(), secs, lat.stream().mapToDouble(Double::doubleValue).toArray(), errors);
+    return new Result(
+        ok.get(),
+        failed.get(),
+        secs,
+        lat.stream().mapToDouble(Double::doubleValue).toArray(),
+        errors);
   }
 
   static Result official(String url, Map<String, String> env, int n, int concurrency) {
-    try (NodeScript s = NodeScript.start("official-paid-bench.mjs", List.of(url, Integer.toString(n),
-        Integer.toString(concurrency)), env, Duration.ofMinutes(15))) {
+    try (NodeScript s =
+        NodeScript.start(
+            "official-paid-bench.mjs",
+            List.of(url, Integer.toString(n), Integer.toString(concurrency)),
+            env,
+            Duration.ofMinutes(15))) {
       JsonNode r = s.ready();
       double[] lat = new double[r.path("latenciesMs").size()];
       for (int i = 0; i < lat.length; i++) {
@@ -224,7 +319,12 @@ public final class PaidRequestBenchmark {
       }
       Map<String, Integer> errors = new HashMap<>();
       r.path("errors").properties().forEach(e -> errors.put(e.getKey(), e.getValue().asInt()));
-      return new Result(r.path("ok").asInt(), r.path("failed").asInt(), r.path("seconds").asDouble(), lat, errors);
+      return new Result(
+          r.path("ok").asInt(),
+          r.path("failed").asInt(),
+          r.path("seconds").asDouble(),
+          lat,
+          errors);
     }
   }
 
@@ -237,7 +337,8 @@ public final class PaidRequestBenchmark {
     env.put("RPC_URL", chain.rpcUrl());
     env.put("CHAIN_ID", Long.toString(chain.chainId()));
     env.put("PRIVATE_KEY", hexKey(chain.account(DevAccounts.DEPLOYER)));
-    try (NodeScript s = NodeScript.start("install-multicall3.mjs", List.of(), env, Duration.ofSeconds(60))) {
+    try (NodeScript s =
+        NodeScript.start("install-multicall3.mjs", List.of(), env, Duration.ofSeconds(60))) {
       s.ready();
     }
   }

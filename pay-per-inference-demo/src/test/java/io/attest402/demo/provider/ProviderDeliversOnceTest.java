@@ -35,15 +35,19 @@ import org.web3j.tx.ReadonlyTransactionManager;
 import org.web3j.tx.gas.DefaultGasProvider;
 
 /**
- * The summary provider sells one summary per payment, settled through our facilitator on anvil (which, before issue
- * 12's facilitator change, answered success to every replay: the provider must not rely on it): replays sequential
- * and concurrent, a payment for document A replayed with document B, and both across a provider restart.
+ * The summary provider sells one summary per payment, settled through our facilitator on anvil
+ * (which, before issue 12's facilitator change, answered success to every replay: the provider must
+ * not rely on it): replays sequential and concurrent, a payment for document A replayed with
+ * document B, and both across a provider restart.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProviderDeliversOnceTest {
-  static final String DOC_A = "Alice pays the facilitator for a summary. The facilitator settles on chain. ";
-  static final String DOC_B = "Bobby asks the provider for a summary. The provider answers at once, freely. ";
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  static final String DOC_A =
+      "Alice pays the facilitator for a summary. The facilitator settles on chain. ";
+  static final String DOC_B =
+      "Bobby asks the provider for a summary. The provider answers at once, freely. ";
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private LocalStack stack;
 
   @BeforeAll
@@ -58,37 +62,60 @@ class ProviderDeliversOnceTest {
     stack.close();
   }
 
-  HttpResponse<String> summarize(SummaryProvider p, String doc, String paymentSignature) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(p.baseUrl() + "/summarize"))
-        .timeout(Duration.ofSeconds(90)).header("Content-Type", "text/plain")
-        .POST(HttpRequest.BodyPublishers.ofString(doc));
+  HttpResponse<String> summarize(SummaryProvider p, String doc, String paymentSignature)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(p.baseUrl() + "/summarize"))
+            .timeout(Duration.ofSeconds(90))
+            .header("Content-Type", "text/plain")
+            .POST(HttpRequest.BodyPublishers.ofString(doc));
     if (paymentSignature != null) {
       b.header(HeaderCodec.PAYMENT_SIGNATURE, paymentSignature);
     }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Signs the provider's offer for {@code doc} as the agent; with a payment-identifier when {@code withId}. */
+  /**
+   * Signs the provider's offer for {@code doc} as the agent; with a payment-identifier when {@code
+   * withId}.
+   */
   String sign(SummaryProvider p, String doc, boolean withId) throws Exception {
     HttpResponse<String> r = summarize(p, doc, null);
     assertEquals(402, r.statusCode());
-    PaymentRequired pr = HeaderCodec.DEFAULT.decodePaymentRequired(r.headers().firstValue("PAYMENT-REQUIRED")
-        .orElseThrow());
-    assertTrue(PaymentIdentifier.isDeclared(pr.extensions()), "the provider declares payment-identifier");
+    PaymentRequired pr =
+        HeaderCodec.DEFAULT.decodePaymentRequired(
+            r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow());
+    assertTrue(
+        PaymentIdentifier.isDeclared(pr.extensions()), "the provider declares payment-identifier");
     PaymentRequirements chosen = pr.accepts().get(0);
-    var ext = withId ? PaymentIdentifier.appendTo(pr.extensions(), PaymentIdentifier.generate()) : pr.extensions();
-    return HeaderCodec.DEFAULT.encodePaymentSignature(new PaymentPayload(pr.resource(), chosen,
-        new Eip3009Signer(DevAccounts.account(DevAccounts.AGENT), Clock.systemUTC()).sign(chosen).toJson(), ext));
+    var ext =
+        withId
+            ? PaymentIdentifier.appendTo(pr.extensions(), PaymentIdentifier.generate())
+            : pr.extensions();
+    return HeaderCodec.DEFAULT.encodePaymentSignature(
+        new PaymentPayload(
+            pr.resource(),
+            chosen,
+            new Eip3009Signer(DevAccounts.account(DevAccounts.AGENT), Clock.systemUTC())
+                .sign(chosen)
+                .toJson(),
+            ext));
   }
 
   BigInteger balance(String who) throws Exception {
     Deployment d = stack.deployment();
-    return TestUSDC.load(d.contracts().usdc(), stack.chain().web3j(),
-        new ReadonlyTransactionManager(stack.chain().web3j(), who), new DefaultGasProvider()).balanceOf(who).send();
+    return TestUSDC.load(
+            d.contracts().usdc(),
+            stack.chain().web3j(),
+            new ReadonlyTransactionManager(stack.chain().web3j(), who),
+            new DefaultGasProvider())
+        .balanceOf(who)
+        .send();
   }
 
   static String error(HttpResponse<?> r) {
-    return HeaderCodec.DEFAULT.decodePaymentRequired(r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow())
+    return HeaderCodec.DEFAULT
+        .decodePaymentRequired(r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow())
         .error();
   }
 
@@ -109,10 +136,15 @@ class ProviderDeliversOnceTest {
     String concurrent = sign(p, DOC_A, false);
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      all.add(http.sendAsync(HttpRequest.newBuilder(URI.create(p.baseUrl() + "/summarize"))
-          .timeout(Duration.ofSeconds(90)).header("Content-Type", "text/plain")
-          .header(HeaderCodec.PAYMENT_SIGNATURE, concurrent).POST(HttpRequest.BodyPublishers.ofString(DOC_A)).build(),
-          HttpResponse.BodyHandlers.ofString()));
+      all.add(
+          http.sendAsync(
+              HttpRequest.newBuilder(URI.create(p.baseUrl() + "/summarize"))
+                  .timeout(Duration.ofSeconds(90))
+                  .header("Content-Type", "text/plain")
+                  .header(HeaderCodec.PAYMENT_SIGNATURE, concurrent)
+                  .POST(HttpRequest.BodyPublishers.ofString(DOC_A))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
     }
     int served = 0;
     for (CompletableFuture<HttpResponse<String>> f : all) {
@@ -124,12 +156,14 @@ class ProviderDeliversOnceTest {
       }
     }
     assertEquals(1, served, "exactly one delivery");
-    assertEquals(before.add(price.multiply(BigInteger.TWO)), balance(payTo), "one transfer per payment");
+    assertEquals(
+        before.add(price.multiply(BigInteger.TWO)), balance(payTo), "one transfer per payment");
   }
 
   @Test
   void aPaymentForDocumentANeverBuysDocumentBsSummaryEvenAfterARestart() throws Exception {
-    // both documents are far under 1,000 words: the same (minimum) price, so A's payment matches B's offer
+    // both documents are far under 1,000 words: the same (minimum) price, so A's payment matches
+    // B's offer
     SummaryProvider p = stack.startProvider("ab-provider", DevAccounts.account(5), null);
     String withId = sign(p, DOC_A, true);
     String plain = sign(p, DOC_A, false);

@@ -52,8 +52,11 @@ class DemoFlowTest {
       article = in.readAllBytes();
     }
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    outcome = new DemoRun(new PrintWriter(new OutputStreamWriter(buf, StandardCharsets.UTF_8), true), Clock.systemUTC())
-        .run(stack, article, "text/markdown", "sample-article.md");
+    outcome =
+        new DemoRun(
+                new PrintWriter(new OutputStreamWriter(buf, StandardCharsets.UTF_8), true),
+                Clock.systemUTC())
+            .run(stack, article, "text/markdown", "sample-article.md");
     printed = buf.toString(StandardCharsets.UTF_8);
   }
 
@@ -75,34 +78,59 @@ class DemoFlowTest {
     Erc8004Client registry = Erc8004Client.connect(d);
     try {
       String agent = d.account("agent").address();
-      List<Feedback> onChain = registry.reputation().readAllFeedback(outcome.providerAgentId(), List.of(agent),
-          "summary", "", false);
+      List<Feedback> onChain =
+          registry
+              .reputation()
+              .readAllFeedback(outcome.providerAgentId(), List.of(agent), "summary", "", false);
       assertEquals(1, onChain.size(), "the agent's feedback is on chain");
-      FeedbackSummary summary = registry.reputation().getSummary(outcome.providerAgentId(), List.of(agent), "", "");
+      FeedbackSummary summary =
+          registry.reputation().getSummary(outcome.providerAgentId(), List.of(agent), "", "");
       assertEquals(1, summary.count());
-      assertEquals(1, paid.reputation().paymentBackedCount(), "the feedback's proof of payment checks out");
+      assertEquals(
+          1, paid.reputation().paymentBackedCount(), "the feedback's proof of payment checks out");
     } finally {
       registry.shutdown();
     }
-    for (String line : List.of("[1/6] chain", "[2/6] facilitator", "SIMULATED", "[3/6] validator", "(pass)",
-        "[4/6] provider", "[5/6] agent", "trusted: 8 checks passed", "[6/6] untrustworthy", "(nothing paid)")) {
+    for (String line :
+        List.of(
+            "[1/6] chain",
+            "[2/6] facilitator",
+            "SIMULATED",
+            "[3/6] validator",
+            "(pass)",
+            "[4/6] provider",
+            "[5/6] agent",
+            "trusted: 8 checks passed",
+            "[6/6] untrustworthy",
+            "(nothing paid)")) {
       assertTrue(printed.contains(line), "demo output lacks '" + line + "':\n" + printed);
     }
   }
 
   @Test
-  void theFacilitatorRunsFromTheEnclaveArtifactAndReportsItsPredictedMeasurement() throws Exception {
-    assertEquals(stack.facilitatorMeasurement().mrEnclaveHex(), stack.facilitator().reportedMeasurement());
+  void theFacilitatorRunsFromTheEnclaveArtifactAndReportsItsPredictedMeasurement()
+      throws Exception {
+    assertEquals(
+        stack.facilitatorMeasurement().mrEnclaveHex(), stack.facilitator().reportedMeasurement());
     String policy = java.nio.file.Files.readString(stack.facilitatorPolicy());
-    assertTrue(policy.contains("\"mrEnclave\" : \"" + stack.facilitatorMeasurement().mrEnclaveHex() + "\""), policy);
+    assertTrue(
+        policy.contains(
+            "\"mrEnclave\" : \"" + stack.facilitatorMeasurement().mrEnclaveHex() + "\""),
+        policy);
     assertTrue(policy.contains("simulationRoots"), policy);
-    assertTrue(outcome.paid().trust().checks().stream().anyMatch(c -> c.name().equals("facilitator.attestation")
-        && c.status() == io.attest402.erc8004.trust.TrustCheck.Status.PASS), outcome.paid().trust().summary());
+    assertTrue(
+        outcome.paid().trust().checks().stream()
+            .anyMatch(
+                c ->
+                    c.name().equals("facilitator.attestation")
+                        && c.status() == io.attest402.erc8004.trust.TrustCheck.Status.PASS),
+        outcome.paid().trust().summary());
   }
 
   /** One jar of the artifact changed: the pinned agent refuses to pay through that facilitator. */
   @Test
-  void aFacilitatorFromAModifiedArtifactIsRefusedByThePinnedAgentAndNoFundsMove(@TempDir Path tmp) throws Exception {
+  void aFacilitatorFromAModifiedArtifactIsRefusedByThePinnedAgentAndNoFundsMove(@TempDir Path tmp)
+      throws Exception {
     Path genuine = FacilitatorProcess.defaultArtifact();
     Path copy = tmp.resolve("enclave");
     try (var files = java.nio.file.Files.walk(genuine)) {
@@ -114,7 +142,9 @@ class DemoFlowTest {
     Path jar = copy.resolve("attest402-facilitator.jar");
     Path rebuilt = tmp.resolve("rebuilt.jar");
     try (var in = new java.util.jar.JarFile(jar.toFile());
-        var out = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(rebuilt), in.getManifest())) {
+        var out =
+            new java.util.jar.JarOutputStream(
+                java.nio.file.Files.newOutputStream(rebuilt), in.getManifest())) {
       for (var e : java.util.Collections.list(in.entries())) {
         if (e.getName().equals("META-INF/MANIFEST.MF")) {
           continue;
@@ -134,29 +164,57 @@ class DemoFlowTest {
     // the same simulation CA (so the stack's PCS serves its collateral), its own sealed key
     Path swappedData = tmp.resolve("swapped-data");
     java.nio.file.Files.createDirectories(swappedData.resolve("simulated-tee"));
-    java.nio.file.Files.copy(stack.workDir().resolve("facilitator/simulated-tee/simulation-ca.json"),
+    java.nio.file.Files.copy(
+        stack.workDir().resolve("facilitator/simulated-tee/simulation-ca.json"),
         swappedData.resolve("simulated-tee/simulation-ca.json"));
     List<String> args = stack.facilitatorArgs(swappedData);
-    String pinned = FacilitatorProcess.expected(genuine, LocalStack.FACILITATOR_JVM_OPTIONS, args).mrEnclaveHex();
+    String pinned =
+        FacilitatorProcess.expected(genuine, LocalStack.FACILITATOR_JVM_OPTIONS, args)
+            .mrEnclaveHex();
     FacilitatorProcess swapped = stack.startFacilitator(copy, args, tmp.resolve("swapped.log"));
-    assertTrue(!pinned.equals(swapped.reportedMeasurement()), "a changed jar changes the measurement");
-    assertEquals(FacilitatorProcess.expected(copy, LocalStack.FACILITATOR_JVM_OPTIONS, args).mrEnclaveHex(),
-        swapped.reportedMeasurement(), "it measures what it runs");
+    assertTrue(
+        !pinned.equals(swapped.reportedMeasurement()), "a changed jar changes the measurement");
+    assertEquals(
+        FacilitatorProcess.expected(copy, LocalStack.FACILITATOR_JVM_OPTIONS, args).mrEnclaveHex(),
+        swapped.reportedMeasurement(),
+        "it measures what it runs");
 
     Deployment d = stack.deployment();
-    SummaryProvider p = stack.startProvider("swapped-provider", DevAccounts.account(8), null, swapped.url());
-    TestUSDC usdc = TestUSDC.load(d.contracts().usdc(), stack.chain().web3j(),
-        new ReadonlyTransactionManager(stack.chain().web3j(), d.account("agent").address()), new DefaultGasProvider());
+    SummaryProvider p =
+        stack.startProvider("swapped-provider", DevAccounts.account(8), null, swapped.url());
+    TestUSDC usdc =
+        TestUSDC.load(
+            d.contracts().usdc(),
+            stack.chain().web3j(),
+            new ReadonlyTransactionManager(stack.chain().web3j(), d.account("agent").address()),
+            new DefaultGasProvider());
     BigInteger before = usdc.balanceOf(d.account("agent").address()).send();
-    var agent = new io.attest402.demo.agent.SummaryAgent(d, d.account("agent").credentials(), Clock.systemUTC())
-        .withAttestationPolicy(stack.pinnedPolicy(pinned));
-    var r = agent.run(new io.attest402.demo.agent.SummaryAgent.Request(URI.create(p.baseUrl() + "/summarize"),
-        "Facilitators settle payments. They sign receipts.".getBytes(StandardCharsets.UTF_8), "text/plain",
-        io.attest402.demo.agent.SummaryAgent.Trust.DEFAULT, BigInteger.valueOf(1_000_000),
-        java.util.Set.of(d.account("validator").address()), stack.pinnedPolicy(pinned), null, 0, false), s -> { });
+    var agent =
+        new io.attest402.demo.agent.SummaryAgent(
+                d, d.account("agent").credentials(), Clock.systemUTC())
+            .withAttestationPolicy(stack.pinnedPolicy(pinned));
+    var r =
+        agent.run(
+            new io.attest402.demo.agent.SummaryAgent.Request(
+                URI.create(p.baseUrl() + "/summarize"),
+                "Facilitators settle payments. They sign receipts."
+                    .getBytes(StandardCharsets.UTF_8),
+                "text/plain",
+                io.attest402.demo.agent.SummaryAgent.Trust.DEFAULT,
+                BigInteger.valueOf(1_000_000),
+                java.util.Set.of(d.account("validator").address()),
+                stack.pinnedPolicy(pinned),
+                null,
+                0,
+                false),
+            s -> {});
     assertEquals("refused", r.outcome(), String.valueOf(r.trust()));
-    assertTrue(r.trust().failures().stream().anyMatch(c -> c.name().equals("facilitator.attestation")
-        && c.detail().contains("MRENCLAVE")), r.trust().summary());
+    assertTrue(
+        r.trust().failures().stream()
+            .anyMatch(
+                c ->
+                    c.name().equals("facilitator.attestation") && c.detail().contains("MRENCLAVE")),
+        r.trust().summary());
     assertEquals(before, usdc.balanceOf(d.account("agent").address()).send(), "no funds moved");
   }
 
@@ -164,7 +222,9 @@ class DemoFlowTest {
   void untrustworthyProviderIsRefusedAndNoFundsMove() {
     assertEquals("refused", outcome.refused().outcome());
     assertEquals(outcome.refusedBalanceBefore(), outcome.refusedBalanceAfter());
-    assertTrue(outcome.refused().trust().failures().stream().anyMatch(c -> c.name().equals("provider.payTo")),
+    assertTrue(
+        outcome.refused().trust().failures().stream()
+            .anyMatch(c -> c.name().equals("provider.payTo")),
         outcome.refused().trust().summary());
   }
 
@@ -176,13 +236,19 @@ class DemoFlowTest {
     assertEquals(BigInteger.valueOf(1_000), small, "the minimum price");
     assertEquals(BigInteger.valueOf(24_000), large, "12,000 words at 0.002 USDC per 1,000 words");
     // The 402 quotes the same size-dependent price.
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(p.baseUrl() + "/summarize"))
-        .header("Content-Type", "text/plain")
-        .POST(HttpRequest.BodyPublishers.ofString("Payments settle on chain within seconds. ".repeat(2_000))).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(p.baseUrl() + "/summarize"))
+                .header("Content-Type", "text/plain")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "Payments settle on chain within seconds. ".repeat(2_000)))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(402, r.statusCode());
-    PaymentRequired pr = HeaderCodec.DEFAULT.decodePaymentRequired(r.headers().firstValue("PAYMENT-REQUIRED")
-        .orElseThrow());
+    PaymentRequired pr =
+        HeaderCodec.DEFAULT.decodePaymentRequired(
+            r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow());
     assertEquals(large, pr.accepts().get(0).amount());
     assertNotNull(pr.extensions().get("attest402"), "the 402 names the facilitator");
   }
@@ -190,18 +256,30 @@ class DemoFlowTest {
   @Test
   void badDocumentsGetAClearErrorBeforeAnyPayment() throws Exception {
     SummaryProvider p = stack.startProvider("strict-provider", DevAccounts.account(7), null);
-    HttpResponse<String> unsupported = http.send(HttpRequest.newBuilder(URI.create(p.baseUrl() + "/summarize"))
-        .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofString("x")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> unsupported =
+        http.send(
+            HttpRequest.newBuilder(URI.create(p.baseUrl() + "/summarize"))
+                .header("Content-Type", "image/png")
+                .POST(HttpRequest.BodyPublishers.ofString("x"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(415, unsupported.statusCode());
     assertTrue(unsupported.body().contains("image/png"), unsupported.body());
-    HttpResponse<String> empty = http.send(HttpRequest.newBuilder(URI.create(p.baseUrl() + "/summarize"))
-        .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.noBody()).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> empty =
+        http.send(
+            HttpRequest.newBuilder(URI.create(p.baseUrl() + "/summarize"))
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(400, empty.statusCode());
-    HttpResponse<String> badPdf = http.send(HttpRequest.newBuilder(URI.create(p.baseUrl() + "/summarize"))
-        .header("Content-Type", "application/pdf").POST(HttpRequest.BodyPublishers.ofString("%PDF-garbage")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> badPdf =
+        http.send(
+            HttpRequest.newBuilder(URI.create(p.baseUrl() + "/summarize"))
+                .header("Content-Type", "application/pdf")
+                .POST(HttpRequest.BodyPublishers.ofString("%PDF-garbage"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(400, badPdf.statusCode());
     assertTrue(badPdf.body().contains("PDF"), badPdf.body());
   }
@@ -209,7 +287,8 @@ class DemoFlowTest {
   @Test
   void agentFindsTheProviderByAgentIdThroughItsRegistrationFile() {
     SummaryProvider p = stack.startProvider("findable-provider", DevAccounts.account(5), null);
-    assertEquals(URI.create(p.baseUrl() + "/summarize"),
+    assertEquals(
+        URI.create(p.baseUrl() + "/summarize"),
         io.attest402.demo.cli.AgentCommand.x402Endpoint(stack.deployment(), p.agentId()));
   }
 
@@ -218,50 +297,110 @@ class DemoFlowTest {
     SummaryProvider p = stack.startProvider("cli-provider", DevAccounts.account(4), null);
     Path deployment = work.resolve("deployment.json");
     Path doc = work.resolve("doc.txt");
-    java.nio.file.Files.writeString(doc, "Facilitators settle x402 payments on chain. They sign receipts. "
-        + "Payers check the receipts against the attested key.");
+    java.nio.file.Files.writeString(
+        doc,
+        "Facilitators settle x402 payments on chain. They sign receipts. "
+            + "Payers check the receipts against the attested key.");
     java.io.StringWriter out = new java.io.StringWriter();
     picocli.CommandLine cl = new picocli.CommandLine(new io.attest402.demo.cli.AgentCommand());
     cl.setOut(new java.io.PrintWriter(out));
     Path policy = work.resolve("policy.json");
-    java.nio.file.Files.writeString(policy, "{\"mrEnclave\":\"" + stack.pinnedMrEnclave() + "\",\"simulationRoots\":[\""
-        + stack.simulationRoot() + "\"]}");
-    int paid = cl.execute("--deployment", deployment.toString(), "--provider", p.baseUrl(), "--document",
-        doc.toString(), "--policy", policy.toString(), "--allow-simulated-tee", "--json");
+    java.nio.file.Files.writeString(
+        policy,
+        "{\"mrEnclave\":\""
+            + stack.pinnedMrEnclave()
+            + "\",\"simulationRoots\":[\""
+            + stack.simulationRoot()
+            + "\"]}");
+    int paid =
+        cl.execute(
+            "--deployment",
+            deployment.toString(),
+            "--provider",
+            p.baseUrl(),
+            "--document",
+            doc.toString(),
+            "--policy",
+            policy.toString(),
+            "--allow-simulated-tee",
+            "--json");
     var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
     assertEquals(0, paid, out.toString());
     assertEquals("paid", json.path("outcome").asText());
     assertTrue(json.path("receiptValid").asBoolean(), out.toString());
     assertTrue(json.path("trust").path("trusted").asBoolean(), out.toString());
-    assertTrue(json.path("trust").toString().contains("measurement " + "mrEnclave " + stack.pinnedMrEnclave()),
+    assertTrue(
+        json.path("trust")
+            .toString()
+            .contains("measurement " + "mrEnclave " + stack.pinnedMrEnclave()),
         out.toString());
 
-    // Without the simulation root pinned the simulated facilitator is refused: exit 1, nothing paid.
+    // Without the simulation root pinned the simulated facilitator is refused: exit 1, nothing
+    // paid.
     out.getBuffer().setLength(0);
     Path noRoot = work.resolve("policy-no-root.json");
     java.nio.file.Files.writeString(noRoot, "{\"mrEnclave\":\"" + stack.pinnedMrEnclave() + "\"}");
-    int refused = cl.execute("--deployment", deployment.toString(), "--provider", p.baseUrl(), "--document",
-        doc.toString(), "--policy", noRoot.toString(), "--json");
+    int refused =
+        cl.execute(
+            "--deployment",
+            deployment.toString(),
+            "--provider",
+            p.baseUrl(),
+            "--document",
+            doc.toString(),
+            "--policy",
+            noRoot.toString(),
+            "--json");
     json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
     assertEquals(1, refused, out.toString());
     assertEquals("refused", json.path("outcome").asText());
     assertTrue(json.path("reasons").toString().contains("facilitator.attestation"), out.toString());
 
-    // A policy without a measurement pin is refused before anything happens, unless --allow-any-measurement,
+    // A policy without a measurement pin is refused before anything happens, unless
+    // --allow-any-measurement,
     // which the output then flags; --allow-simulated-tee without a pinned root is refused too.
     java.io.StringWriter err = new java.io.StringWriter();
     cl.setErr(new java.io.PrintWriter(err));
-    assertTrue(cl.execute("--deployment", deployment.toString(), "--provider", p.baseUrl(), "--document",
-        doc.toString(), "--json") != 0);
+    assertTrue(
+        cl.execute(
+                "--deployment",
+                deployment.toString(),
+                "--provider",
+                p.baseUrl(),
+                "--document",
+                doc.toString(),
+                "--json")
+            != 0);
     assertTrue(err.toString().contains("pins no measurement"), err.toString());
     err.getBuffer().setLength(0);
-    assertTrue(cl.execute("--deployment", deployment.toString(), "--provider", p.baseUrl(), "--document",
-        doc.toString(), "--allow-simulated-tee", "--allow-any-measurement", "--json") != 0);
+    assertTrue(
+        cl.execute(
+                "--deployment",
+                deployment.toString(),
+                "--provider",
+                p.baseUrl(),
+                "--document",
+                doc.toString(),
+                "--allow-simulated-tee",
+                "--allow-any-measurement",
+                "--json")
+            != 0);
     assertTrue(err.toString().contains("simulation root pinned"), err.toString());
     out.getBuffer().setLength(0);
-    int any = cl.execute("--deployment", deployment.toString(), "--provider", p.baseUrl(), "--document",
-        doc.toString(), "--simulation-root", stack.simulationRoot(), "--allow-simulated-tee",
-        "--allow-any-measurement", "--no-feedback", "--json");
+    int any =
+        cl.execute(
+            "--deployment",
+            deployment.toString(),
+            "--provider",
+            p.baseUrl(),
+            "--document",
+            doc.toString(),
+            "--simulation-root",
+            stack.simulationRoot(),
+            "--allow-simulated-tee",
+            "--allow-any-measurement",
+            "--no-feedback",
+            "--json");
     assertEquals(0, any, out.toString() + err);
     assertTrue(out.toString().contains("MEASUREMENT NOT PINNED"), out.toString());
   }
@@ -270,30 +409,49 @@ class DemoFlowTest {
   void agentWhosePolicyPinsAnotherMrEnclaveRefusesAndPaysNothing() throws Exception {
     SummaryProvider p = stack.startProvider("pinned-provider", DevAccounts.account(6), null);
     Deployment d = stack.deployment();
-    TestUSDC usdc = TestUSDC.load(d.contracts().usdc(), stack.chain().web3j(),
-        new ReadonlyTransactionManager(stack.chain().web3j(), d.account("agent").address()), new DefaultGasProvider());
+    TestUSDC usdc =
+        TestUSDC.load(
+            d.contracts().usdc(),
+            stack.chain().web3j(),
+            new ReadonlyTransactionManager(stack.chain().web3j(), d.account("agent").address()),
+            new DefaultGasProvider());
     BigInteger before = usdc.balanceOf(d.account("agent").address()).send();
     byte[] otherCode = new byte[32];
     otherCode[0] = 1;
-    var agent = new io.attest402.demo.agent.SummaryAgent(d, d.account("agent").credentials(), Clock.systemUTC());
-    var r = agent.run(new io.attest402.demo.agent.SummaryAgent.Request(URI.create(p.baseUrl() + "/summarize"),
-        "Some text to summarize. It has sentences.".getBytes(StandardCharsets.UTF_8), "text/plain",
-        io.attest402.demo.agent.SummaryAgent.Trust.DEFAULT, BigInteger.valueOf(1_000_000),
-        java.util.Set.of(d.account("validator").address()),
-        stack.attestationPolicy().toBuilder().mrEnclave(otherCode).build(), null, 0, false), s -> { });
+    var agent =
+        new io.attest402.demo.agent.SummaryAgent(
+            d, d.account("agent").credentials(), Clock.systemUTC());
+    var r =
+        agent.run(
+            new io.attest402.demo.agent.SummaryAgent.Request(
+                URI.create(p.baseUrl() + "/summarize"),
+                "Some text to summarize. It has sentences.".getBytes(StandardCharsets.UTF_8),
+                "text/plain",
+                io.attest402.demo.agent.SummaryAgent.Trust.DEFAULT,
+                BigInteger.valueOf(1_000_000),
+                java.util.Set.of(d.account("validator").address()),
+                stack.attestationPolicy().toBuilder().mrEnclave(otherCode).build(),
+                null,
+                0,
+                false),
+            s -> {});
     assertEquals("refused", r.outcome());
-    assertTrue(r.trust().failures().stream().anyMatch(c -> c.name().equals("facilitator.attestation")),
+    assertTrue(
+        r.trust().failures().stream().anyMatch(c -> c.name().equals("facilitator.attestation")),
         r.trust().summary());
     assertEquals(before, usdc.balanceOf(d.account("agent").address()).send(), "nothing paid");
   }
 
   @Test
   void collateralCameOnlyFromTheLoopbackPcs() throws Exception {
-    assertTrue(stack.pcs().served("/sgx/certification/v4/tcb") >= 1, "the facilitator fetched TCB info");
+    assertTrue(
+        stack.pcs().served("/sgx/certification/v4/tcb") >= 1, "the facilitator fetched TCB info");
     assertTrue(stack.pcs().served("/sgx/certification/v4/pckcrl") >= 1, "and the PCK CRL");
     assertTrue(stack.pcs().served("/sgx/certification/v4/rootcacrl") >= 1, "and the root CA CRL");
-    HttpResponse<String> att = http.send(HttpRequest.newBuilder(URI.create(stack.facilitator().url()
-        + "/attestation")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> att =
+        http.send(
+            HttpRequest.newBuilder(URI.create(stack.facilitator().url() + "/attestation")).build(),
+            HttpResponse.BodyHandlers.ofString());
     var doc = io.attest402.enclave.AttestationDocument.fromJson(att.body());
     assertTrue(doc.collateralValue().isPresent(), "it serves the collateral it fetched");
     assertTrue(printed.contains("loopback PCS"), printed);
@@ -301,32 +459,41 @@ class DemoFlowTest {
 
   @Test
   void providerRestartKeepsItsAgentId() {
-    SummaryProvider first = stack.startProvider("restarting-provider", DevAccounts.account(8), null);
+    SummaryProvider first =
+        stack.startProvider("restarting-provider", DevAccounts.account(8), null);
     BigInteger id = first.agentId();
     first.close();
-    SummaryProvider second = stack.startProvider("restarting-provider", DevAccounts.account(8), null);
+    SummaryProvider second =
+        stack.startProvider("restarting-provider", DevAccounts.account(8), null);
     assertEquals(id, second.agentId(), "same data dir and key: same ERC-8004 identity");
   }
 
   @Test
   void providerReceivedExactlyThePrice() throws Exception {
     Deployment d = stack.deployment();
-    TestUSDC usdc = TestUSDC.load(d.contracts().usdc(), stack.chain().web3j(),
-        new ReadonlyTransactionManager(stack.chain().web3j(), d.account("agent").address()), new DefaultGasProvider());
+    TestUSDC usdc =
+        TestUSDC.load(
+            d.contracts().usdc(),
+            stack.chain().web3j(),
+            new ReadonlyTransactionManager(stack.chain().web3j(), d.account("agent").address()),
+            new DefaultGasProvider());
     BigInteger providerBalance = usdc.balanceOf(d.account("provider").address()).send();
-    assertEquals(io.attest402.contracts.chain.Deployer.DEV_USDC.add(outcome.paid().amount()), providerBalance);
+    assertEquals(
+        io.attest402.contracts.chain.Deployer.DEV_USDC.add(outcome.paid().amount()),
+        providerBalance);
   }
 
   /**
-   * The web page in headless Debian Chromium: paste the article, see the price, pay through the official
-   * {@code @x402/fetch} client bundled in the page, see the summary, the receipt's signature check against the
-   * attested key, the attestation verdict and the settlement transaction. The screenshot is kept in
-   * {@code target/screenshots/}.
+   * The web page in headless Debian Chromium: paste the article, see the price, pay through the
+   * official {@code @x402/fetch} client bundled in the page, see the summary, the receipt's
+   * signature check against the attested key, the attestation verdict and the settlement
+   * transaction. The screenshot is kept in {@code target/screenshots/}.
    */
   @Test
   void webPagePaysInTheBrowserAndChecksTheReceipt() throws Exception {
     Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(chromium),
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        java.nio.file.Files.isExecutable(chromium),
         "Debian chromium is not installed (apt-get install chromium): the browser test cannot run");
     SummaryProvider p = stack.startProvider("browser-provider", DevAccounts.account(9), null);
     Path article = work.resolve("article.md");
@@ -337,9 +504,16 @@ class DemoFlowTest {
     java.nio.file.Files.createDirectories(shots);
     Path shot = shots.resolve("summary-page.png");
     Path root = io.attest402.contracts.ProjectPaths.root();
-    Process node = new ProcessBuilder("node", "e2e/pay-in-browser.mjs", p.baseUrl() + "/", article.toString(),
-        shot.toString()).directory(root.resolve("pay-per-inference-demo/web").toFile())
-        .redirectErrorStream(true).start();
+    Process node =
+        new ProcessBuilder(
+                "node",
+                "e2e/pay-in-browser.mjs",
+                p.baseUrl() + "/",
+                article.toString(),
+                shot.toString())
+            .directory(root.resolve("pay-per-inference-demo/web").toFile())
+            .redirectErrorStream(true)
+            .start();
     String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(node.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "browser run finished");
     String last = out.lines().reduce((a, b) -> b).orElse("");
@@ -355,10 +529,18 @@ class DemoFlowTest {
   }
 
   private BigInteger quote(SummaryProvider p, String text) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(p.baseUrl() + "/quote"))
-        .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(text)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(p.baseUrl() + "/quote"))
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString(text))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
-    return new BigInteger(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("amount").asText());
+    return new BigInteger(
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(r.body())
+            .path("amount")
+            .asText());
   }
 }

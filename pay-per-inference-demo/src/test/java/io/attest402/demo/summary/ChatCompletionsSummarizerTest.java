@@ -29,19 +29,21 @@ class ChatCompletionsSummarizerTest {
   @BeforeEach
   void start() throws Exception {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/v1/chat/completions", ex -> {
-      lastRequest.set(JSON.readTree(ex.getRequestBody()));
-      lastAuth.set(ex.getRequestHeaders().getFirst("Authorization"));
-      try {
-        Thread.sleep(delayMillis);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      byte[] body = reply.getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(status, body.length);
-      ex.getResponseBody().write(body);
-      ex.close();
-    });
+    server.createContext(
+        "/v1/chat/completions",
+        ex -> {
+          lastRequest.set(JSON.readTree(ex.getRequestBody()));
+          lastAuth.set(ex.getRequestHeaders().getFirst("Authorization"));
+          try {
+            Thread.sleep(delayMillis);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          byte[] body = reply.getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(status, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
     server.start();
   }
 
@@ -51,14 +53,17 @@ class ChatCompletionsSummarizerTest {
   }
 
   private ChatCompletionsSummarizer summarizer(String key, Duration timeout) {
-    return new ChatCompletionsSummarizer("http://127.0.0.1:" + server.getAddress().getPort() + "/v1/", "test-model",
-        key, timeout);
+    return new ChatCompletionsSummarizer(
+        "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/", "test-model", key, timeout);
   }
 
   @Test
   void sendsTheDocumentAndReturnsTheModelsSummary() {
-    reply = "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\" Payments settle. Receipts are signed. \"}}]}";
-    Summary s = summarizer("sk-test", Duration.ofSeconds(5)).summarize("Facilitators settle payments on chain.");
+    reply =
+        "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\" Payments settle. Receipts are signed. \"}}]}";
+    Summary s =
+        summarizer("sk-test", Duration.ofSeconds(5))
+            .summarize("Facilitators settle payments on chain.");
     assertEquals("Payments settle. Receipts are signed.", s.text());
     assertEquals(2, s.sentences().size());
     assertEquals("chat-completions:test-model", s.method());
@@ -66,7 +71,9 @@ class ChatCompletionsSummarizerTest {
     JsonNode req = lastRequest.get();
     assertEquals("test-model", req.path("model").asText());
     assertEquals("system", req.path("messages").path(0).path("role").asText());
-    assertEquals("Facilitators settle payments on chain.", req.path("messages").path(1).path("content").asText());
+    assertEquals(
+        "Facilitators settle payments on chain.",
+        req.path("messages").path(1).path("content").asText());
     assertEquals("Bearer sk-test", lastAuth.get());
   }
 
@@ -81,31 +88,41 @@ class ChatCompletionsSummarizerTest {
   void backendFailuresBecomeClearSummarizerErrors() {
     status = 500;
     reply = "{}";
-    SummarizerException http = assertThrows(SummarizerException.class,
-        () -> summarizer(null, Duration.ofSeconds(5)).summarize("Text."));
+    SummarizerException http =
+        assertThrows(
+            SummarizerException.class,
+            () -> summarizer(null, Duration.ofSeconds(5)).summarize("Text."));
     assertTrue(http.getMessage().contains("HTTP 500"), http.getMessage());
 
     status = 200;
     reply = "not json";
-    assertThrows(SummarizerException.class, () -> summarizer(null, Duration.ofSeconds(5)).summarize("Text."));
+    assertThrows(
+        SummarizerException.class,
+        () -> summarizer(null, Duration.ofSeconds(5)).summarize("Text."));
 
     reply = "{\"choices\":[]}";
-    SummarizerException empty = assertThrows(SummarizerException.class,
-        () -> summarizer(null, Duration.ofSeconds(5)).summarize("Text."));
+    SummarizerException empty =
+        assertThrows(
+            SummarizerException.class,
+            () -> summarizer(null, Duration.ofSeconds(5)).summarize("Text."));
     assertTrue(empty.getMessage().contains("no summary"), empty.getMessage());
 
     delayMillis = 2_000;
     reply = "{\"choices\":[{\"message\":{\"content\":\"Late.\"}}]}";
-    SummarizerException slow = assertThrows(SummarizerException.class,
-        () -> summarizer(null, Duration.ofMillis(300)).summarize("Text."));
-    assertTrue(slow.getMessage().contains("unreachable") || slow.getMessage().contains("timed out"),
+    SummarizerException slow =
+        assertThrows(
+            SummarizerException.class,
+            () -> summarizer(null, Duration.ofMillis(300)).summarize("Text."));
+    assertTrue(
+        slow.getMessage().contains("unreachable") || slow.getMessage().contains("timed out"),
         slow.getMessage());
   }
 
   @Test
   void emptyDocumentsAreRefusedWithoutACall() {
     reply = "{}";
-    assertThrows(SummarizerException.class, () -> summarizer(null, Duration.ofSeconds(5)).summarize("  "));
+    assertThrows(
+        SummarizerException.class, () -> summarizer(null, Duration.ofSeconds(5)).summarize("  "));
     assertEquals(null, lastRequest.get());
   }
 }

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 class TextRankSummarizerTest {
   private static String article() throws Exception {
-    try (InputStream in = TextRankSummarizerTest.class.getResourceAsStream("/io/attest402/demo/sample-article.md")) {
+    try (InputStream in =
+        TextRankSummarizerTest.class.getResourceAsStream("/io/attest402/demo/sample-article.md")) {
       return DocumentText.extract(in.readAllBytes(), DocumentText.Format.MARKDOWN);
     }
   }
@@ -46,29 +47,45 @@ class TextRankSummarizerTest {
 
   @Test
   void splitsSentencesButNotAbbreviationsInitialsOrNumbers() {
-    List<String> s = SentenceSplitter.split(
-        "Dr. Smith paid 3.50 USDC to J. Doe at 10 a.m. on Monday. Was it final? Yes! It settled in 2 s.\n\n"
-            + "A heading\n\nThe next paragraph starts here.");
-    assertEquals(List.of("Dr. Smith paid 3.50 USDC to J. Doe at 10 a.m. on Monday.", "Was it final?", "Yes!",
-        "It settled in 2 s.", "A heading", "The next paragraph starts here."), s);
+    List<String> s =
+        SentenceSplitter.split(
+            "Dr. Smith paid 3.50 USDC to J. Doe at 10 a.m. on Monday. Was it final? Yes! It settled in 2 s.\n\n"
+                + "A heading\n\nThe next paragraph starts here.");
+    assertEquals(
+        List.of(
+            "Dr. Smith paid 3.50 USDC to J. Doe at 10 a.m. on Monday.",
+            "Was it final?",
+            "Yes!",
+            "It settled in 2 s.",
+            "A heading",
+            "The next paragraph starts here."),
+        s);
   }
 
   @Test
   void shortDocumentsAreReturnedWholeAndEmptyOnesAreRefused() {
-    assertEquals("Only one sentence here.", new TextRankSummarizer().summarize("Only one sentence here.").text());
-    SummarizerException e = assertThrows(SummarizerException.class, () -> new TextRankSummarizer().summarize(" \n "));
+    assertEquals(
+        "Only one sentence here.",
+        new TextRankSummarizer().summarize("Only one sentence here.").text());
+    SummarizerException e =
+        assertThrows(SummarizerException.class, () -> new TextRankSummarizer().summarize(" \n "));
     assertTrue(e.getMessage().contains("no text"));
   }
 
   @Test
   void extractsHtmlMarkdownAndPdf() throws Exception {
-    String html = "<html><head><style>p{}</style><script>var x=1;</script></head><body><nav>Menu</nav>"
-        + "<article><h1>Title</h1><p>First paragraph. Second sentence.</p><p>Third one.</p></article></body></html>";
-    String fromHtml = DocumentText.extract(html.getBytes(StandardCharsets.UTF_8), DocumentText.Format.HTML);
-    assertEquals(List.of("Title", "First paragraph.", "Second sentence.", "Third one."),
+    String html =
+        "<html><head><style>p{}</style><script>var x=1;</script></head><body><nav>Menu</nav>"
+            + "<article><h1>Title</h1><p>First paragraph. Second sentence.</p><p>Third one.</p></article></body></html>";
+    String fromHtml =
+        DocumentText.extract(html.getBytes(StandardCharsets.UTF_8), DocumentText.Format.HTML);
+    assertEquals(
+        List.of("Title", "First paragraph.", "Second sentence.", "Third one."),
         SentenceSplitter.split(fromHtml));
-    String md = DocumentText.extract("# Head\n\nSome *bold* text and a [link](http://x).".getBytes(StandardCharsets.UTF_8),
-        DocumentText.Format.MARKDOWN);
+    String md =
+        DocumentText.extract(
+            "# Head\n\nSome *bold* text and a [link](http://x).".getBytes(StandardCharsets.UTF_8),
+            DocumentText.Format.MARKDOWN);
     assertTrue(md.contains("Some bold text and a link"), md);
 
     ByteArrayOutputStream pdf = new ByteArrayOutputStream();
@@ -86,17 +103,23 @@ class TextRankSummarizerTest {
     }
     String fromPdf = DocumentText.extract(pdf.toByteArray(), DocumentText.Format.PDF);
     assertTrue(fromPdf.contains("Facilitators sign receipts."), fromPdf);
-    assertThrows(SummarizerException.class,
-        () -> DocumentText.extract("not a pdf".getBytes(StandardCharsets.UTF_8), DocumentText.Format.PDF));
+    assertThrows(
+        SummarizerException.class,
+        () ->
+            DocumentText.extract(
+                "not a pdf".getBytes(StandardCharsets.UTF_8), DocumentText.Format.PDF));
   }
 
   @Test
   void rejectsUnsupportedTypesAndInvalidUtf8() {
     assertEquals(DocumentText.Format.HTML, DocumentText.Format.of("text/html; charset=utf-8"));
-    SummarizerException e = assertThrows(SummarizerException.class, () -> DocumentText.Format.of("image/png"));
+    SummarizerException e =
+        assertThrows(SummarizerException.class, () -> DocumentText.Format.of("image/png"));
     assertTrue(e.getMessage().contains("image/png"));
-    assertThrows(SummarizerException.class,
-        () -> DocumentText.extract(new byte[] {(byte) 0xC3, (byte) 0x28}, DocumentText.Format.TEXT));
+    assertThrows(
+        SummarizerException.class,
+        () ->
+            DocumentText.extract(new byte[] {(byte) 0xC3, (byte) 0x28}, DocumentText.Format.TEXT));
   }
 
   @Test

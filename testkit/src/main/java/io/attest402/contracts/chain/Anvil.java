@@ -16,8 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A local anvil node started from {@code contracts/node_modules}: a real EVM chain on loopback. Closing it stops
- * the process (and a JVM shutdown hook does so if the owner never gets to).
+ * A local anvil node started from {@code contracts/node_modules}: a real EVM chain on loopback.
+ * Closing it stops the process (and a JVM shutdown hook does so if the owner never gets to).
  */
 public final class Anvil implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Anvil.class);
@@ -30,10 +30,13 @@ public final class Anvil implements AutoCloseable {
   private Anvil(Process process, int port) {
     this.process = process;
     this.port = port;
-    this.shutdownHook = new Thread(() -> {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly();
-    }, "anvil-shutdown-" + port);
+    this.shutdownHook =
+        new Thread(
+            () -> {
+              process.descendants().forEach(ProcessHandle::destroyForcibly);
+              process.destroyForcibly();
+            },
+            "anvil-shutdown-" + port);
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
@@ -47,7 +50,8 @@ public final class Anvil implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(binary().toString());
     cmd.addAll(List.of("--host", "127.0.0.1", "--port", Integer.toString(port)));
-    cmd.addAll(List.of("--chain-id", Long.toString(CHAIN_ID), "--accounts", "10", "--balance", "10000"));
+    cmd.addAll(
+        List.of("--chain-id", Long.toString(CHAIN_ID), "--accounts", "10", "--balance", "10000"));
     if (options.blockTimeSeconds > 0) {
       cmd.addAll(List.of("--block-time", Integer.toString(options.blockTimeSeconds)));
     }
@@ -79,22 +83,33 @@ public final class Anvil implements AutoCloseable {
   }
 
   /**
-   * The anvil binary itself from its platform package, not npm's node wrapper: a wrapper would outlive a kill and
-   * leave anvil running. Falls back to the wrapper on platforms laid out differently.
+   * The anvil binary itself from its platform package, not npm's node wrapper: a wrapper would
+   * outlive a kill and leave anvil running. Falls back to the wrapper on platforms laid out
+   * differently.
    */
   static java.nio.file.Path binary() {
     String os = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT);
     String arch = System.getProperty("os.arch").toLowerCase(java.util.Locale.ROOT);
-    String platform = (os.contains("mac") ? "darwin" : os.contains("win") ? "win32" : "linux") + "-"
-        + (arch.contains("aarch64") || arch.contains("arm64") ? "arm64" : "amd64");
-    java.nio.file.Path direct = ProjectPaths.root().resolve("contracts/node_modules/@foundry-rs/anvil-" + platform
-        + "/bin/anvil" + (platform.startsWith("win32") ? ".exe" : ""));
-    return java.nio.file.Files.isExecutable(direct) ? direct : ProjectPaths.npmBin("contracts", "anvil");
+    String platform =
+        (os.contains("mac") ? "darwin" : os.contains("win") ? "win32" : "linux")
+            + "-"
+            + (arch.contains("aarch64") || arch.contains("arm64") ? "arm64" : "amd64");
+    java.nio.file.Path direct =
+        ProjectPaths.root()
+            .resolve(
+                "contracts/node_modules/@foundry-rs/anvil-"
+                    + platform
+                    + "/bin/anvil"
+                    + (platform.startsWith("win32") ? ".exe" : ""));
+    return java.nio.file.Files.isExecutable(direct)
+        ? direct
+        : ProjectPaths.npmBin("contracts", "anvil");
   }
 
   private static void drain(Process process, int port) {
     try (BufferedReader r =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
         log.debug("anvil:{} {}", port, line);
@@ -108,7 +123,8 @@ public final class Anvil implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("anvil exited with code " + process.exitValue() + " on port " + port);
+        throw new IllegalStateException(
+            "anvil exited with code " + process.exitValue() + " on port " + port);
       }
       try (var socket = new java.net.Socket()) {
         socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1_000);

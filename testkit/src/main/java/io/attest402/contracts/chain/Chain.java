@@ -21,8 +21,8 @@ import org.web3j.tx.gas.StaticGasProvider;
 import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 
 /**
- * A running local chain with our contracts deployed: anvil, a web3j client, the deployment and the dev accounts.
- * Closing it stops anvil.
+ * A running local chain with our contracts deployed: anvil, a web3j client, the deployment and the
+ * dev accounts. Closing it stops anvil.
  */
 public final class Chain implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Chain.class);
@@ -49,8 +49,9 @@ public final class Chain implements AutoCloseable {
     Anvil anvil = Anvil.start(options);
     try {
       Web3j web3j = Web3j.build(new HttpService(anvil.rpcUrl()));
-      Deployment d = new Deployer(web3j, DevAccounts.account(DevAccounts.DEPLOYER), Anvil.CHAIN_ID)
-          .deployDev(anvil.rpcUrl(), DevAccounts.roles());
+      Deployment d =
+          new Deployer(web3j, DevAccounts.account(DevAccounts.DEPLOYER), Anvil.CHAIN_ID)
+              .deployDev(anvil.rpcUrl(), DevAccounts.roles());
       return new Chain(anvil, web3j, d);
     } catch (RuntimeException e) {
       anvil.close();
@@ -59,18 +60,28 @@ public final class Chain implements AutoCloseable {
   }
 
   /**
-   * Places Multicall3 at its canonical address ({@code interop/install-multicall3.mjs}), so that tools that
-   * diagnose through it (the official x402 facilitator does) behave as on public chains. Both local stacks
-   * ({@code chain} and the demo) call this. Optional: without it those tools fall back to generic errors, so a
-   * failure only warns and returns empty.
+   * Places Multicall3 at its canonical address ({@code interop/install-multicall3.mjs}), so that
+   * tools that diagnose through it (the official x402 facilitator does) behave as on public chains.
+   * Both local stacks ({@code chain} and the demo) call this. Optional: without it those tools fall
+   * back to generic errors, so a failure only warns and returns empty.
    */
   public Optional<String> placeMulticall3() {
-    try (NodeScript script = NodeScript.start("install-multicall3.mjs", List.of(), Map.of("RPC_URL", rpcUrl(),
-        "CHAIN_ID", Long.toString(chainId()), "PRIVATE_KEY", deployment.account("deployer").privateKey()),
-        Duration.ofSeconds(60))) {
+    try (NodeScript script =
+        NodeScript.start(
+            "install-multicall3.mjs",
+            List.of(),
+            Map.of(
+                "RPC_URL",
+                rpcUrl(),
+                "CHAIN_ID",
+                Long.toString(chainId()),
+                "PRIVATE_KEY",
+                deployment.account("deployer").privateKey()),
+            Duration.ofSeconds(60))) {
       return Optional.of(script.ready().path("address").asText());
     } catch (RuntimeException e) {
-      log.warn("Multicall3 not placed ({}); the official facilitator's diagnostics will be generic on this chain",
+      log.warn(
+          "Multicall3 not placed ({}); the official facilitator's diagnostics will be generic on this chain",
           String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
       return Optional.empty();
     }
@@ -101,19 +112,23 @@ public final class Chain implements AutoCloseable {
     return DevAccounts.account(i);
   }
 
-  /** A transaction manager for {@code who} that waits for receipts briskly (anvil mines instantly). */
+  /**
+   * A transaction manager for {@code who} that waits for receipts briskly (anvil mines instantly).
+   */
   public TransactionManager txManager(Credentials who) {
-    return new RawTransactionManager(web3j, who, Anvil.CHAIN_ID,
-        new PollingTransactionReceiptProcessor(web3j, 50, 600));
+    return new RawTransactionManager(
+        web3j, who, Anvil.CHAIN_ID, new PollingTransactionReceiptProcessor(web3j, 50, 600));
   }
 
   /**
-   * Gas settings fine for anvil: the suggested gas price as it is (a multiple would feed back into anvil's tip
-   * suggestion and compound), 5M gas. Test blocks stay far below half full, so the base fee never rises under it.
+   * Gas settings fine for anvil: the suggested gas price as it is (a multiple would feed back into
+   * anvil's tip suggestion and compound), 5M gas. Test blocks stay far below half full, so the base
+   * fee never rises under it.
    */
   public ContractGasProvider gas() {
     try {
-      return new StaticGasProvider(web3j.ethGasPrice().send().getGasPrice(), BigInteger.valueOf(5_000_000));
+      return new StaticGasProvider(
+          web3j.ethGasPrice().send().getGasPrice(), BigInteger.valueOf(5_000_000));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -122,8 +137,12 @@ public final class Chain implements AutoCloseable {
   /** The latest block's timestamp (chain time, which tests may move). */
   public long latestTimestamp() {
     try {
-      return web3j.ethGetBlockByNumber(org.web3j.protocol.core.DefaultBlockParameterName.LATEST, false)
-          .send().getBlock().getTimestamp().longValueExact();
+      return web3j
+          .ethGetBlockByNumber(org.web3j.protocol.core.DefaultBlockParameterName.LATEST, false)
+          .send()
+          .getBlock()
+          .getTimestamp()
+          .longValueExact();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -161,7 +180,8 @@ public final class Chain implements AutoCloseable {
   public Response<Object> call(String method, List<?> params) {
     try {
       @SuppressWarnings({"unchecked", "rawtypes"})
-      Request<?, RawResponse> request = new Request(method, params, new HttpService(anvil.rpcUrl()), RawResponse.class);
+      Request<?, RawResponse> request =
+          new Request(method, params, new HttpService(anvil.rpcUrl()), RawResponse.class);
       RawResponse r = request.send();
       if (r.hasError()) {
         throw new IllegalStateException(method + " failed: " + r.getError().getMessage());

@@ -6,12 +6,14 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * JUnit 5 extension giving a test class a real chain: anvil on a free port with every contract deployed and the dev
- * accounts funded. Inject {@link Chain} into test methods, constructors or {@code @BeforeAll} methods. One chain per
- * test class, stopped after the class, also when a test fails. Use {@code @ExtendWith(ChainExtension.class)}.
+ * JUnit 5 extension giving a test class a real chain: anvil on a free port with every contract
+ * deployed and the dev accounts funded. Inject {@link Chain} into test methods, constructors or
+ * {@code @BeforeAll} methods. One chain per test class, stopped after the class, also when a test
+ * fails. Use {@code @ExtendWith(ChainExtension.class)}.
  */
 public final class ChainExtension implements BeforeAllCallback, ParameterResolver {
-  private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(ChainExtension.class);
+  private static final ExtensionContext.Namespace NS =
+      ExtensionContext.Namespace.create(ChainExtension.class);
 
   @Override
   public void beforeAll(ExtensionContext context) {
@@ -33,12 +35,15 @@ public final class ChainExtension implements BeforeAllCallback, ParameterResolve
     while (classContext.getParent().isPresent() && classContext.getTestMethod().isPresent()) {
       classContext = classContext.getParent().get();
     }
-    return classContext.getStore(NS)
-        .getOrComputeIfAbsent("chain", k -> new Closing(Chain.start()), Closing.class).chain;
+    return classContext
+        .getStore(NS)
+        .getOrComputeIfAbsent("chain", k -> new Closing(Chain.start()), Closing.class)
+        .chain;
   }
 
   /** Ties the chain's lifetime to the store, which closes it when the class's context ends. */
-  private record Closing(Chain chain) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+  private record Closing(Chain chain)
+      implements ExtensionContext.Store.CloseableResource, AutoCloseable {
     @Override
     public void close() {
       chain.close();

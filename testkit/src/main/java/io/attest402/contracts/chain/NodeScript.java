@@ -21,9 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Node.js script from {@code interop/} (the official x402 SDK and other peers) run as a child process. The
- * script signals readiness by printing one line {@code READY <json>} on stdout; everything else it prints is logged.
- * Closing it kills the process.
+ * A Node.js script from {@code interop/} (the official x402 SDK and other peers) run as a child
+ * process. The script signals readiness by printing one line {@code READY <json>} on stdout;
+ * everything else it prints is logged. Closing it kills the process.
  */
 public final class NodeScript implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeScript.class);
@@ -42,9 +42,11 @@ public final class NodeScript implements AutoCloseable {
   /**
    * Starts {@code node interop/SCRIPT args...} with extra environment and waits for its READY line.
    *
-   * @throws IllegalStateException if it exits or stays silent past the timeout; its output is in the message
+   * @throws IllegalStateException if it exits or stays silent past the timeout; its output is in
+   *     the message
    */
-  public static NodeScript start(String script, List<String> args, Map<String, String> env, Duration timeout) {
+  public static NodeScript start(
+      String script, List<String> args, Map<String, String> env, Duration timeout) {
     Path root = ProjectPaths.root();
     Path file = root.resolve("interop").resolve(script);
     if (!Files.isRegularFile(file)) {
@@ -52,7 +54,10 @@ public final class NodeScript implements AutoCloseable {
     }
     List<String> cmd = new ArrayList<>(List.of("node", file.toString()));
     cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.resolve("interop").toFile()).redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(root.resolve("interop").toFile())
+            .redirectErrorStream(true);
     pb.environment().putAll(env);
     Process process;
     try {
@@ -62,28 +67,32 @@ public final class NodeScript implements AutoCloseable {
     }
     CompletableFuture<JsonNode> readyLine = new CompletableFuture<>();
     StringBuilder transcript = new StringBuilder();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          if (!readyLine.isDone() && line.startsWith("READY")) {
-            String body = line.substring(5).trim();
-            readyLine.complete(body.isEmpty() ? JSON.nullNode() : JSON.readTree(body));
-          } else {
-            synchronized (transcript) {
-              if (transcript.length() < 20_000) {
-                transcript.append(line).append('\n');
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  if (!readyLine.isDone() && line.startsWith("READY")) {
+                    String body = line.substring(5).trim();
+                    readyLine.complete(body.isEmpty() ? JSON.nullNode() : JSON.readTree(body));
+                  } else {
+                    synchronized (transcript) {
+                      if (transcript.length() < 20_000) {
+                        transcript.append(line).append('\n');
+                      }
+                    }
+                    log.debug("{}: {}", script, line);
+                  }
+                }
+              } catch (IOException e) {
+                readyLine.completeExceptionally(e);
               }
-            }
-            log.debug("{}: {}", script, line);
-          }
-        }
-      } catch (IOException e) {
-        readyLine.completeExceptionally(e);
-      }
-      readyLine.completeExceptionally(new IllegalStateException("exited before READY"));
-    }, "node-" + script);
+              readyLine.completeExceptionally(new IllegalStateException("exited before READY"));
+            },
+            "node-" + script);
     reader.setDaemon(true);
     reader.start();
     try {
@@ -95,9 +104,13 @@ public final class NodeScript implements AutoCloseable {
       synchronized (transcript) {
         out = transcript.toString();
       }
-      String why = e instanceof TimeoutException ? "no READY within " + timeout : String.valueOf(e.getCause());
-      throw new IllegalStateException("node " + script + " failed to start (" + why + "):\n" + out, e);
-    } 
+      String why =
+          e instanceof TimeoutException
+              ? "no READY within " + timeout
+              : String.valueOf(e.getCause());
+      throw new IllegalStateException(
+          "node " + script + " failed to start (" + why + "):\n" + out, e);
+    }
   }
 
   /** The JSON the script printed after READY (for example its port). */

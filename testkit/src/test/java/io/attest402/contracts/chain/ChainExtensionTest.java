@@ -22,19 +22,34 @@ class ChainExtensionTest {
     Deployment d = chain.deployment();
     assertEquals(31337, d.chainId());
     assertEquals("eip155:31337", d.network());
-    for (String address : new String[] {d.contracts().usdc(), d.contracts().identityRegistry(),
-        d.contracts().reputationRegistry(), d.contracts().validationRegistry()}) {
-      String code = chain.web3j().ethGetCode(address, DefaultBlockParameterName.LATEST).send().getCode();
+    for (String address :
+        new String[] {
+          d.contracts().usdc(),
+          d.contracts().identityRegistry(),
+          d.contracts().reputationRegistry(),
+          d.contracts().validationRegistry()
+        }) {
+      String code =
+          chain.web3j().ethGetCode(address, DefaultBlockParameterName.LATEST).send().getCode();
       assertNotEquals("0x", code, "no code at " + address);
     }
-    TestUSDC usdc = TestUSDC.load(d.contracts().usdc(), chain.web3j(), chain.txManager(chain.account(0)), chain.gas());
+    TestUSDC usdc =
+        TestUSDC.load(
+            d.contracts().usdc(), chain.web3j(), chain.txManager(chain.account(0)), chain.gas());
     assertEquals("USD Coin", usdc.name().send());
     assertEquals(BigInteger.valueOf(6), usdc.decimals().send());
     for (String role : new String[] {"provider", "agent", "validator"}) {
       String addr = d.account(role).address();
       assertEquals(Deployer.DEV_USDC, usdc.balanceOf(addr).send(), role);
-      assertTrue(chain.web3j().ethGetBalance(addr, DefaultBlockParameterName.LATEST).send().getBalance()
-          .signum() > 0, role + " has ETH");
+      assertTrue(
+          chain
+                  .web3j()
+                  .ethGetBalance(addr, DefaultBlockParameterName.LATEST)
+                  .send()
+                  .getBalance()
+                  .signum()
+              > 0,
+          role + " has ETH");
     }
   }
 

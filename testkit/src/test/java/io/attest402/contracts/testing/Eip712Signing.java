@@ -15,10 +15,11 @@ import org.web3j.crypto.StructuredDataEncoder;
 import org.web3j.utils.Numeric;
 
 /**
- * EIP-712 signing for tests, through web3j's {@link StructuredDataEncoder} (typed-data JSON, as wallets sign it) and
- * {@link Sign#signMessage(byte[], org.web3j.crypto.ECKeyPair, boolean)} over the final digest: the USDC messages
- * (EIP-3009 TransferWithAuthorization / ReceiveWithAuthorization / CancelAuthorization, EIP-2612 Permit) and the
- * ERC-8004 AgentWalletSet consent. Test code only: x402-core owns the production signer.
+ * EIP-712 signing for tests, through web3j's {@link StructuredDataEncoder} (typed-data JSON, as
+ * wallets sign it) and {@link Sign#signMessage(byte[], org.web3j.crypto.ECKeyPair, boolean)} over
+ * the final digest: the USDC messages (EIP-3009 TransferWithAuthorization /
+ * ReceiveWithAuthorization / CancelAuthorization, EIP-2612 Permit) and the ERC-8004 AgentWalletSet
+ * consent. Test code only: x402-core owns the production signer.
  */
 public final class Eip712Signing {
   private Eip712Signing() {}
@@ -64,11 +65,16 @@ public final class Eip712Signing {
       this.primaryType = primaryType;
     }
 
-    /** Adds a field; numbers as BigInteger/long, addresses and bytes32 as 0x-hex strings or byte[]. */
+    /**
+     * Adds a field; numbers as BigInteger/long, addresses and bytes32 as 0x-hex strings or byte[].
+     */
     public Message field(String type, String name, Object value) {
       fieldTypes.put(name, type);
-      values.put(name, value instanceof byte[] b ? Numeric.toHexString(b)
-          : value instanceof Number n ? n.toString() : value);
+      values.put(
+          name,
+          value instanceof byte[] b
+              ? Numeric.toHexString(b)
+              : value instanceof Number n ? n.toString() : value);
       return this;
     }
 
@@ -84,8 +90,11 @@ public final class Eip712Signing {
       ArrayNode fields = types.putArray(primaryType);
       fieldTypes.forEach((name, type) -> fields.addObject().put("name", name).put("type", type));
       root.put("primaryType", primaryType);
-      root.putObject("domain").put("name", domain.name()).put("version", domain.version())
-          .put("chainId", domain.chainId()).put("verifyingContract", domain.verifyingContract());
+      root.putObject("domain")
+          .put("name", domain.name())
+          .put("version", domain.version())
+          .put("chainId", domain.chainId())
+          .put("verifyingContract", domain.verifyingContract());
       root.set("message", JSON.valueToTree(values));
       return root.toString();
     }
@@ -95,7 +104,10 @@ public final class Eip712Signing {
       return encoder(domain).hashStructuredData();
     }
 
-    /** Signs the digest with {@code signer}'s key (a contract wallet's owner signs for ERC-1271 wallets). */
+    /**
+     * Signs the digest with {@code signer}'s key (a contract wallet's owner signs for ERC-1271
+     * wallets).
+     */
     public Signature sign(Domain domain, Credentials signer) {
       return Eip712Signing.sign(digest(domain), signer);
     }
@@ -109,7 +121,10 @@ public final class Eip712Signing {
     }
   }
 
-  /** The domain separator web3j computes for {@code domain} (to compare with a contract's DOMAIN_SEPARATOR). */
+  /**
+   * The domain separator web3j computes for {@code domain} (to compare with a contract's
+   * DOMAIN_SEPARATOR).
+   */
   public static byte[] domainSeparator(Domain domain) {
     try {
       return new StructuredDataEncoder(new Message("Empty").typedDataJson(domain)).hashDomain();
@@ -118,7 +133,10 @@ public final class Eip712Signing {
     }
   }
 
-  /** Signs a 32-byte digest as is (no EIP-191 prefix); v is 27 or 28, as OpenZeppelin's ECDSA expects. */
+  /**
+   * Signs a 32-byte digest as is (no EIP-191 prefix); v is 27 or 28, as OpenZeppelin's ECDSA
+   * expects.
+   */
   public static Signature sign(byte[] digest, Credentials signer) {
     Sign.SignatureData sig = Sign.signMessage(digest, signer.getEcKeyPair(), false);
     return new Signature(sig.getR(), sig.getS(), Byte.toUnsignedInt(sig.getV()[0]));
@@ -131,11 +149,17 @@ public final class Eip712Signing {
     return nonce;
   }
 
-  // ------------------------------------------------------------------------------------------ USDC (EIP-3009)
+  // ------------------------------------------------------------------------------------------ USDC
+  // (EIP-3009)
 
   /** The parameters of an EIP-3009 authorization (transfer or receive). */
-  public record Authorization(String from, String to, BigInteger value, BigInteger validAfter,
-      BigInteger validBefore, byte[] nonce) {}
+  public record Authorization(
+      String from,
+      String to,
+      BigInteger value,
+      BigInteger validAfter,
+      BigInteger validBefore,
+      byte[] nonce) {}
 
   public static Message transferWithAuthorization(Authorization a) {
     return authorization("TransferWithAuthorization", a);
@@ -156,14 +180,16 @@ public final class Eip712Signing {
   }
 
   public static Message cancelAuthorization(String authorizer, byte[] nonce) {
-    return new Message("CancelAuthorization").field("address", "authorizer", authorizer)
+    return new Message("CancelAuthorization")
+        .field("address", "authorizer", authorizer)
         .field("bytes32", "nonce", nonce);
   }
 
-  // ------------------------------------------------------------------------------------------ USDC (EIP-2612)
+  // ------------------------------------------------------------------------------------------ USDC
+  // (EIP-2612)
 
-  public static Message permit(String owner, String spender, BigInteger value, BigInteger nonce,
-      BigInteger deadline) {
+  public static Message permit(
+      String owner, String spender, BigInteger value, BigInteger nonce, BigInteger deadline) {
     return new Message("Permit")
         .field("address", "owner", owner)
         .field("address", "spender", spender)
@@ -174,8 +200,12 @@ public final class Eip712Signing {
 
   // ------------------------------------------------------------------------------------------------ ERC-8004
 
-  /** The consent {@code newWallet} signs for {@code setAgentWallet}; {@code owner} is the agent's current owner. */
-  public static Message agentWalletSet(BigInteger agentId, String newWallet, String owner, BigInteger deadline) {
+  /**
+   * The consent {@code newWallet} signs for {@code setAgentWallet}; {@code owner} is the agent's
+   * current owner.
+   */
+  public static Message agentWalletSet(
+      BigInteger agentId, String newWallet, String owner, BigInteger deadline) {
     return new Message("AgentWalletSet")
         .field("uint256", "agentId", agentId)
         .field("address", "newWallet", newWallet)

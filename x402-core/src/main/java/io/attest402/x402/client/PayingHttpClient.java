@@ -32,18 +32,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An HTTP client that pays for x402 resources. {@link #send} sends the request; on a 402 it reads the offers
- * ({@code PAYMENT-REQUIRED}, or a v1 body), takes the first offer the {@link SpendPolicy} allows, asks the
- * {@link TrustHook}, signs an EIP-3009 authorization, retries once with {@code PAYMENT-SIGNATURE} ({@code X-PAYMENT}
- * for v1) and decodes {@code PAYMENT-RESPONSE}. Every outcome is a {@link PaymentResult}; refusing to pay is a
- * {@link PaymentResult.Refused} with the reasons, never an exception or a silent pass-through.
+ * An HTTP client that pays for x402 resources. {@link #send} sends the request; on a 402 it reads
+ * the offers ({@code PAYMENT-REQUIRED}, or a v1 body), takes the first offer the {@link
+ * SpendPolicy} allows, asks the {@link TrustHook}, signs an EIP-3009 authorization, retries once
+ * with {@code PAYMENT-SIGNATURE} ({@code X-PAYMENT} for v1) and decodes {@code PAYMENT-RESPONSE}.
+ * Every outcome is a {@link PaymentResult}; refusing to pay is a {@link PaymentResult.Refused} with
+ * the reasons, never an exception or a silent pass-through.
  *
- * <p>Blocking (call it off event loops). Request bodies are sent twice, so their publishers must be replayable
- * ({@code ofString}, {@code ofByteArray}, {@code ofFile}). A 402 body over {@value #MAX_402_BODY_BYTES} bytes fails
- * the call with an {@link IOException}.
+ * <p>Blocking (call it off event loops). Request bodies are sent twice, so their publishers must be
+ * replayable ({@code ofString}, {@code ofByteArray}, {@code ofFile}). A 402 body over {@value
+ * #MAX_402_BODY_BYTES} bytes fails the call with an {@link IOException}.
  */
 public final class PayingHttpClient {
   private static final Logger log = LoggerFactory.getLogger(PayingHttpClient.class);
+
   /** Largest 402 body read (v1 offers travel in the body). */
   public static final int MAX_402_BODY_BYTES = 64 * 1024;
 
@@ -55,8 +57,13 @@ public final class PayingHttpClient {
   private final Clock clock;
   private final SecureRandom random;
 
-  public PayingHttpClient(HttpClient http, Eip3009Signer signer, SpendPolicy policy, TrustHook trust,
-      HeaderCodec codec, Clock clock) {
+  public PayingHttpClient(
+      HttpClient http,
+      Eip3009Signer signer,
+      SpendPolicy policy,
+      TrustHook trust,
+      HeaderCodec codec,
+      Clock clock) {
     this.http = Objects.requireNonNull(http, "http");
     this.signer = Objects.requireNonNull(signer, "signer");
     this.policy = Objects.requireNonNull(policy, "policy");
@@ -66,7 +73,8 @@ public final class PayingHttpClient {
     this.random = new SecureRandom();
   }
 
-  public PayingHttpClient(HttpClient http, Eip3009Signer signer, SpendPolicy policy, TrustHook trust) {
+  public PayingHttpClient(
+      HttpClient http, Eip3009Signer signer, SpendPolicy policy, TrustHook trust) {
     this(http, signer, policy, trust, HeaderCodec.DEFAULT, Clock.systemUTC());
   }
 
@@ -78,10 +86,13 @@ public final class PayingHttpClient {
   @SuppressWarnings("unchecked")
   public <T> PaymentResult<T> send(HttpRequest request, HttpResponse.BodyHandler<T> bodyHandler)
       throws IOException, InterruptedException {
-    HttpResponse.BodyHandler<Object> first = info -> info.statusCode() == 402
-        ? (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>)
-            HttpFacilitatorClient.capped(MAX_402_BODY_BYTES).apply(info)
-        : (HttpResponse.BodySubscriber<Object>) bodyHandler.apply(info);
+    HttpResponse.BodyHandler<Object> first =
+        info ->
+            info.statusCode() == 402
+                ? (HttpResponse.BodySubscriber<Object>)
+                    (HttpResponse.BodySubscriber<?>)
+                        HttpFacilitatorClient.capped(MAX_402_BODY_BYTES).apply(info)
+                : (HttpResponse.BodySubscriber<Object>) bodyHandler.apply(info);
     HttpResponse<Object> response = http.send(request, first);
     if (response.statusCode() != 402) {
       return new PaymentResult.NotRequired<>((HttpResponse<T>) (HttpResponse<?>) response);
@@ -103,8 +114,19 @@ public final class PayingHttpClient {
         chosen = r;
         break;
       }
-      problems.add("offer " + i + " (" + r.scheme() + " " + r.amount() + " of " + r.asset() + " on " + r.network()
-          + "): " + String.join(", ", why));
+      problems.add(
+          "offer "
+              + i
+              + " ("
+              + r.scheme()
+              + " "
+              + r.amount()
+              + " of "
+              + r.asset()
+              + " on "
+              + r.network()
+              + "): "
+              + String.join(", ", why));
     }
     if (chosen == null) {
       return refused(Refusal.Code.NO_ACCEPTABLE_OFFER, problems, pr, 402);
@@ -117,8 +139,11 @@ public final class PayingHttpClient {
       decision = TrustHook.Decision.refuse("trust check failed: " + e.getMessage());
     }
     if (decision == null || !decision.allowed()) {
-      return refused(Refusal.Code.TRUST_REFUSED,
-          decision == null ? List.of("trust hook gave no decision") : decision.reasons(), pr, 402);
+      return refused(
+          Refusal.Code.TRUST_REFUSED,
+          decision == null ? List.of("trust hook gave no decision") : decision.reasons(),
+          pr,
+          402);
     }
 
     if (!policy.reserve(chosen, version)) {
@@ -133,14 +158,24 @@ public final class PayingHttpClient {
     }
 
     String headerName = version == 1 ? HeaderCodec.X_PAYMENT : HeaderCodec.PAYMENT_SIGNATURE;
-    HttpRequest paid = HttpRequest.newBuilder(request, (n, v) -> !n.equalsIgnoreCase(HeaderCodec.PAYMENT_SIGNATURE)
-        && !n.equalsIgnoreCase(HeaderCodec.X_PAYMENT)).header(headerName, codec.encodePaymentSignature(payment)).build();
+    HttpRequest paid =
+        HttpRequest.newBuilder(
+                request,
+                (n, v) ->
+                    !n.equalsIgnoreCase(HeaderCodec.PAYMENT_SIGNATURE)
+                        && !n.equalsIgnoreCase(HeaderCodec.X_PAYMENT))
+            .header(headerName, codec.encodePaymentSignature(payment))
+            .build();
     HttpResponse<T> second = sendPaid(paid, bodyHandler, payment);
 
     SettleResponse settlement = null;
     String settlementProblem = null;
-    String responseHeader = second.headers().firstValue(HeaderCodec.PAYMENT_RESPONSE)
-        .or(() -> second.headers().firstValue(HeaderCodec.X_PAYMENT_RESPONSE)).orElse(null);
+    String responseHeader =
+        second
+            .headers()
+            .firstValue(HeaderCodec.PAYMENT_RESPONSE)
+            .or(() -> second.headers().firstValue(HeaderCodec.X_PAYMENT_RESPONSE))
+            .orElse(null);
     if (responseHeader != null) {
       try {
         settlement = codec.decodePaymentResponse(responseHeader);
@@ -165,8 +200,10 @@ public final class PayingHttpClient {
     if (settlementProblem != null) {
       reason = "unreadable payment response: " + settlementProblem;
     } else if (settlement != null && !settlement.success()) {
-      reason = "settlement failed: " + settlement.errorReason()
-          + (settlement.errorMessage() == null ? "" : " (" + settlement.errorMessage() + ")");
+      reason =
+          "settlement failed: "
+              + settlement.errorReason()
+              + (settlement.errorMessage() == null ? "" : " (" + settlement.errorMessage() + ")");
     } else if (again != null) {
       reason = "payment refused by the server (" + status + "): " + again.error();
     } else if (status < 400) {
@@ -182,13 +219,15 @@ public final class PayingHttpClient {
   }
 
   /**
-   * Sends the paid request. When the payment carries a {@code payment-identifier}, a lost response (connection
-   * closed, timeout) is retried with the identical payment, up to {@value #LOST_RESPONSE_RETRIES} times: the server
-   * answers with the response it stored, never with new work or a second charge. Without an id a retry could only
-   * be refused as a replay, so the error is thrown.
+   * Sends the paid request. When the payment carries a {@code payment-identifier}, a lost response
+   * (connection closed, timeout) is retried with the identical payment, up to {@value
+   * #LOST_RESPONSE_RETRIES} times: the server answers with the response it stored, never with new
+   * work or a second charge. Without an id a retry could only be refused as a replay, so the error
+   * is thrown.
    */
-  private <T> HttpResponse<T> sendPaid(HttpRequest paid, HttpResponse.BodyHandler<T> bodyHandler,
-      PaymentPayload payment) throws IOException, InterruptedException {
+  private <T> HttpResponse<T> sendPaid(
+      HttpRequest paid, HttpResponse.BodyHandler<T> bodyHandler, PaymentPayload payment)
+      throws IOException, InterruptedException {
     boolean retryable = PaymentIdentifier.extract(payment).present();
     for (int attempt = 0; ; attempt++) {
       try {
@@ -197,7 +236,9 @@ public final class PayingHttpClient {
         if (!retryable || attempt >= LOST_RESPONSE_RETRIES) {
           throw e;
         }
-        log.info("paid request lost its response ({}); retrying with the same payment-identifier", e.toString());
+        log.info(
+            "paid request lost its response ({}); retrying with the same payment-identifier",
+            e.toString());
         Thread.sleep(200L << attempt);
       }
     }
@@ -206,7 +247,8 @@ public final class PayingHttpClient {
   /** Retries of a paid request whose response was lost (only with a payment-identifier). */
   public static final int LOST_RESPONSE_RETRIES = 2;
 
-  private <T> PaymentResult<T> refused(Refusal.Code code, List<String> reasons, PaymentRequired pr, int status) {
+  private <T> PaymentResult<T> refused(
+      Refusal.Code code, List<String> reasons, PaymentRequired pr, int status) {
     Refusal r = new Refusal(code, reasons);
     log.info("not paying: {}", r);
     return new PaymentResult.Refused<>(r, pr, status);
@@ -217,8 +259,8 @@ public final class PayingHttpClient {
     if (header != null) {
       PaymentRequired pr = codec.decodePaymentRequired(header);
       if (pr.x402Version() != 2) {
-        throw new X402FormatException("x402Version", "PAYMENT-REQUIRED header must carry version 2, not "
-            + pr.x402Version());
+        throw new X402FormatException(
+            "x402Version", "PAYMENT-REQUIRED header must carry version 2, not " + pr.x402Version());
       }
       return pr;
     }
@@ -230,20 +272,30 @@ public final class PayingHttpClient {
     JsonNode json = X402Json.parse(text);
     PaymentRequired pr = PaymentRequired.fromJson(json);
     if (pr.x402Version() != 1) {
-      throw new X402FormatException("x402Version", "a 402 body is read only for v1; v2 needs the PAYMENT-REQUIRED"
-          + " header");
+      throw new X402FormatException(
+          "x402Version",
+          "a 402 body is read only for v1; v2 needs the PAYMENT-REQUIRED" + " header");
     }
     return pr;
   }
 
-  /** Echoes the 402's extensions, with a fresh {@code payment-identifier} id when the server declares it. */
+  /**
+   * Echoes the 402's extensions, with a fresh {@code payment-identifier} id when the server
+   * declares it.
+   */
   private PaymentPayload signV2(PaymentRequired pr, PaymentRequirements chosen) {
     ExactEvmPayload p = signer.sign(chosen);
-    return new PaymentPayload(pr.resource(), chosen, p.toJson(),
+    return new PaymentPayload(
+        pr.resource(),
+        chosen,
+        p.toJson(),
         PaymentIdentifier.appendTo(pr.extensions(), PaymentIdentifier.generate()));
   }
 
-  /** v1: the network is a legacy name; {@code validAfter = now - 600} as the official v1 client signs. */
+  /**
+   * v1: the network is a legacy name; {@code validAfter = now - 600} as the official v1 client
+   * signs.
+   */
   private PaymentPayload signV1(PaymentRequirements chosen) {
     Long chainId = Networks.V1_CHAIN_IDS.get(chosen.network());
     if (chainId == null) {
@@ -255,10 +307,16 @@ public final class PayingHttpClient {
     byte[] nonce = new byte[32];
     random.nextBytes(nonce);
     long now = Math.floorDiv(clock.millis(), 1000L);
-    ExactEvmPayload.Authorization auth = new ExactEvmPayload.Authorization(signer.address(),
-        Addresses.checksum(chosen.payTo()), chosen.amount(), BigInteger.valueOf(Math.max(0, now - 600)),
-        BigInteger.valueOf(now + chosen.maxTimeoutSeconds()), org.web3j.utils.Numeric.toHexString(nonce));
+    ExactEvmPayload.Authorization auth =
+        new ExactEvmPayload.Authorization(
+            signer.address(),
+            Addresses.checksum(chosen.payTo()),
+            chosen.amount(),
+            BigInteger.valueOf(Math.max(0, now - 600)),
+            BigInteger.valueOf(now + chosen.maxTimeoutSeconds()),
+            org.web3j.utils.Numeric.toHexString(nonce));
     ExactEvmPayload p = signer.sign(domain, auth);
-    return new PaymentPayload(1, null, null, p.toJson(), null, chosen.scheme(), chosen.network(), Map.of());
+    return new PaymentPayload(
+        1, null, null, p.toJson(), null, chosen.scheme(), chosen.network(), Map.of());
   }
 }

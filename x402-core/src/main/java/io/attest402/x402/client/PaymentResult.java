@@ -8,8 +8,9 @@ import java.net.http.HttpResponse;
 import java.util.Optional;
 
 /**
- * The outcome of a request through {@link PayingHttpClient}: no payment was needed, it was paid (with the decoded
- * settlement), the client refused to pay (with the reason), or it paid and the server did not deliver.
+ * The outcome of a request through {@link PayingHttpClient}: no payment was needed, it was paid
+ * (with the decoded settlement), the client refused to pay (with the reason), or it paid and the
+ * server did not deliver.
  */
 public sealed interface PaymentResult<T> {
 
@@ -29,8 +30,12 @@ public sealed interface PaymentResult<T> {
   }
 
   /** Paid and served: {@code settlement} is the decoded {@code PAYMENT-RESPONSE}. */
-  record Paid<T>(HttpResponse<T> httpResponse, PaymentRequirements requirements, PaymentPayload payment,
-      SettleResponse settlement) implements PaymentResult<T> {
+  record Paid<T>(
+      HttpResponse<T> httpResponse,
+      PaymentRequirements requirements,
+      PaymentPayload payment,
+      SettleResponse settlement)
+      implements PaymentResult<T> {
     @Override
     public Optional<HttpResponse<T>> response() {
       return Optional.of(httpResponse);
@@ -38,7 +43,8 @@ public sealed interface PaymentResult<T> {
   }
 
   /** Not paid, on purpose: the 402 (when it could be read) and why. */
-  record Refused<T>(Refusal refusal, PaymentRequired paymentRequired, int status) implements PaymentResult<T> {
+  record Refused<T>(Refusal refusal, PaymentRequired paymentRequired, int status)
+      implements PaymentResult<T> {
     @Override
     public Optional<HttpResponse<T>> response() {
       return Optional.empty();
@@ -46,12 +52,19 @@ public sealed interface PaymentResult<T> {
   }
 
   /**
-   * A signed payment was sent but the server did not serve with a successful settlement: {@code settlement} is the
-   * decoded {@code PAYMENT-RESPONSE} when there was one (e.g. a failed settlement), {@code paymentRequired} the new
-   * 402 when the server refused the payment, {@code reason} a summary.
+   * A signed payment was sent but the server did not serve with a successful settlement: {@code
+   * settlement} is the decoded {@code PAYMENT-RESPONSE} when there was one (e.g. a failed
+   * settlement), {@code paymentRequired} the new 402 when the server refused the payment, {@code
+   * reason} a summary.
    */
-  record Failed<T>(HttpResponse<T> httpResponse, PaymentRequirements requirements, PaymentPayload payment,
-      SettleResponse settlement, PaymentRequired paymentRequired, String reason) implements PaymentResult<T> {
+  record Failed<T>(
+      HttpResponse<T> httpResponse,
+      PaymentRequirements requirements,
+      PaymentPayload payment,
+      SettleResponse settlement,
+      PaymentRequired paymentRequired,
+      String reason)
+      implements PaymentResult<T> {
     @Override
     public Optional<HttpResponse<T>> response() {
       return Optional.of(httpResponse);

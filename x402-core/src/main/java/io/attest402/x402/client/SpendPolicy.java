@@ -12,13 +12,14 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * What the paying client may spend: a cap per request and per session, counted per asset, either in base units for
- * every asset ({@link Builder#maxPerRequest(BigInteger)}) or in token units for a declared token
- * ({@link Builder#token}, then {@code maxPerRequest("0.01 USDC")}; once any token cap is stated, an asset without a
- * cap of its own is refused); a cap on the offer's {@code maxTimeoutSeconds} (how long a signed authorization stays
- * spendable); and optional allow-lists of networks, assets and payees (addresses compared case-insensitively). Only
- * exact offers on {@code eip155} networks with an EIP-712 domain in {@code extra} can be signed. Thread-safe; the
- * session total is kept in this object.
+ * What the paying client may spend: a cap per request and per session, counted per asset, either in
+ * base units for every asset ({@link Builder#maxPerRequest(BigInteger)}) or in token units for a
+ * declared token ({@link Builder#token}, then {@code maxPerRequest("0.01 USDC")}; once any token
+ * cap is stated, an asset without a cap of its own is refused); a cap on the offer's {@code
+ * maxTimeoutSeconds} (how long a signed authorization stays spendable); and optional allow-lists of
+ * networks, assets and payees (addresses compared case-insensitively). Only exact offers on {@code
+ * eip155} networks with an EIP-712 domain in {@code extra} can be signed. Thread-safe; the session
+ * total is kept in this object.
  */
 public final class SpendPolicy {
   private final BigInteger maxPerRequest;
@@ -27,10 +28,13 @@ public final class SpendPolicy {
   private final Set<String> assets;
   private final Set<String> payees;
   private final Integer maxTimeoutSeconds;
+
   /** Declared tokens by lower-case address. */
   private final Map<String, Token> tokens;
+
   /** Token caps in base units by lower-case asset address. */
   private final Map<String, BigInteger> tokenPerRequest;
+
   private final Map<String, BigInteger> tokenPerSession;
   private final Map<String, BigInteger> spent = new HashMap<>();
 
@@ -64,34 +68,60 @@ public final class SpendPolicy {
     this.payees = b.payees == null ? null : lower(b.payees);
   }
 
-  private static Map<String, BigInteger> resolve(List<String> caps, Map<String, Token> bySymbol, String what) {
+  private static Map<String, BigInteger> resolve(
+      List<String> caps, Map<String, Token> bySymbol, String what) {
     Map<String, BigInteger> out = new HashMap<>();
     for (String cap : caps) {
       String[] parts = cap == null ? new String[0] : cap.trim().split("\\s+");
       if (parts.length != 2) {
-        throw new IllegalArgumentException(what + " cap \"" + cap + "\" must be an amount and a token symbol,"
-            + " e.g. \"0.01 USDC\"");
+        throw new IllegalArgumentException(
+            what
+                + " cap \""
+                + cap
+                + "\" must be an amount and a token symbol,"
+                + " e.g. \"0.01 USDC\"");
       }
       Token t = bySymbol.get(parts[1].toLowerCase(Locale.ROOT));
       if (t == null) {
-        throw new IllegalArgumentException(what + " cap \"" + cap + "\": unknown token " + parts[1]
-            + (bySymbol.isEmpty() ? " (no token is declared)" : " (declared: " + bySymbol.values().stream()
-                .map(Token::symbol).sorted().collect(Collectors.joining(", ")) + ")"));
+        throw new IllegalArgumentException(
+            what
+                + " cap \""
+                + cap
+                + "\": unknown token "
+                + parts[1]
+                + (bySymbol.isEmpty()
+                    ? " (no token is declared)"
+                    : " (declared: "
+                        + bySymbol.values().stream()
+                            .map(Token::symbol)
+                            .sorted()
+                            .collect(Collectors.joining(", "))
+                        + ")"));
       }
       try {
-        out.put(t.address().toLowerCase(Locale.ROOT), TokenAmount.toBaseUnits(parts[0], t.decimals()));
+        out.put(
+            t.address().toLowerCase(Locale.ROOT), TokenAmount.toBaseUnits(parts[0], t.decimals()));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(what + " cap \"" + cap + "\": " + e.getMessage()
-            .replace("the token has", t.symbol() + " has"), e);
+        throw new IllegalArgumentException(
+            what
+                + " cap \""
+                + cap
+                + "\": "
+                + e.getMessage().replace("the token has", t.symbol() + " has"),
+            e);
       }
     }
     return Map.copyOf(out);
   }
 
-  /** An amount of {@code asset} for messages: base units, and token units when the token is declared. */
+  /**
+   * An amount of {@code asset} for messages: base units, and token units when the token is
+   * declared.
+   */
   private String describe(BigInteger amount, String asset) {
     Token t = tokens.get(asset.toLowerCase(Locale.ROOT));
-    return t == null ? amount.toString()
+    return t == null
+        ? amount.toString()
         : amount + " (" + TokenAmount.format(amount, t.decimals()) + " " + t.symbol() + ")";
   }
 
@@ -115,28 +145,40 @@ public final class SpendPolicy {
     private final List<String> tokenPerRequest = new ArrayList<>();
     private final List<String> tokenPerSession = new ArrayList<>();
 
-    /** Declares a token so that caps can be stated in its units ({@code token(usdc, "USDC", 6)}). */
+    /**
+     * Declares a token so that caps can be stated in its units ({@code token(usdc, "USDC", 6)}).
+     */
     public Builder token(String address, String symbol, int decimals) {
       tokens.add(new Token(address, symbol, decimals));
       return this;
     }
 
-    /** A per-request cap in token units of a declared token, e.g. {@code "0.01 USDC"} (checked at {@link #build}). */
+    /**
+     * A per-request cap in token units of a declared token, e.g. {@code "0.01 USDC"} (checked at
+     * {@link #build}).
+     */
     public Builder maxPerRequest(String amountAndSymbol) {
       tokenPerRequest.add(amountAndSymbol);
       return this;
     }
 
-    /** A per-session cap in token units of a declared token, e.g. {@code "5 USDC"} (checked at {@link #build}). */
+    /**
+     * A per-session cap in token units of a declared token, e.g. {@code "5 USDC"} (checked at
+     * {@link #build}).
+     */
     public Builder maxPerSession(String amountAndSymbol) {
       tokenPerSession.add(amountAndSymbol);
       return this;
     }
 
-    /** The longest {@code maxTimeoutSeconds} accepted (the signed authorization is spendable that long). */
+    /**
+     * The longest {@code maxTimeoutSeconds} accepted (the signed authorization is spendable that
+     * long).
+     */
     public Builder maxTimeoutSeconds(int seconds) {
       if (seconds <= 0) {
-        throw new IllegalArgumentException("maxTimeoutSeconds cap must be positive, not " + seconds);
+        throw new IllegalArgumentException(
+            "maxTimeoutSeconds cap must be positive, not " + seconds);
       }
       this.maxTimeoutSeconds = seconds;
       return this;
@@ -186,8 +228,10 @@ public final class SpendPolicy {
     if (!"exact".equals(r.scheme())) {
       reasons.add("scheme " + r.scheme() + " is not supported (only exact)");
     }
-    boolean evm = x402Version == 1 ? Networks.V1_CHAIN_IDS.containsKey(r.network())
-        : Networks.chainIdIfEvm(r.network()).isPresent();
+    boolean evm =
+        x402Version == 1
+            ? Networks.V1_CHAIN_IDS.containsKey(r.network())
+            : Networks.chainIdIfEvm(r.network()).isPresent();
     if (!evm) {
       reasons.add("network " + r.network() + " is not an EVM network this client can sign for");
     }
@@ -204,13 +248,20 @@ public final class SpendPolicy {
       reasons.add("payee " + r.payTo() + " is not allowed");
     }
     if (maxTimeoutSeconds != null && r.maxTimeoutSeconds() > maxTimeoutSeconds) {
-      reasons.add("maxTimeoutSeconds " + r.maxTimeoutSeconds() + " exceeds the cap " + maxTimeoutSeconds
-          + " (a signed authorization would stay spendable that long)");
+      reasons.add(
+          "maxTimeoutSeconds "
+              + r.maxTimeoutSeconds()
+              + " exceeds the cap "
+              + maxTimeoutSeconds
+              + " (a signed authorization would stay spendable that long)");
     }
     String asset = r.asset().toLowerCase(Locale.ROOT);
     boolean tokenCaps = !tokenPerRequest.isEmpty() || !tokenPerSession.isEmpty();
-    if (tokenCaps && !tokenPerRequest.containsKey(asset) && !tokenPerSession.containsKey(asset)
-        && maxPerRequest == null && maxPerSession == null) {
+    if (tokenCaps
+        && !tokenPerRequest.containsKey(asset)
+        && !tokenPerSession.containsKey(asset)
+        && maxPerRequest == null
+        && maxPerSession == null) {
       reasons.add("no spending cap is stated for asset " + r.asset());
     }
     checkCap(reasons, r, maxPerRequest, maxPerSession);
@@ -218,16 +269,27 @@ public final class SpendPolicy {
     return reasons;
   }
 
-  private void checkCap(List<String> reasons, PaymentRequirements r, BigInteger perRequest, BigInteger perSession) {
+  private void checkCap(
+      List<String> reasons, PaymentRequirements r, BigInteger perRequest, BigInteger perSession) {
     if (perRequest != null && r.amount().compareTo(perRequest) > 0) {
-      reasons.add("amount " + describe(r.amount(), r.asset()) + " exceeds the per-request cap "
-          + describe(perRequest, r.asset()));
+      reasons.add(
+          "amount "
+              + describe(r.amount(), r.asset())
+              + " exceeds the per-request cap "
+              + describe(perRequest, r.asset()));
     }
     if (perSession != null) {
       BigInteger after = spentOn(r.asset()).add(r.amount());
       if (after.compareTo(perSession) > 0) {
-        reasons.add("amount " + describe(r.amount(), r.asset()) + " would bring this session's spending on "
-            + r.asset() + " to " + describe(after, r.asset()) + ", over the cap " + describe(perSession, r.asset()));
+        reasons.add(
+            "amount "
+                + describe(r.amount(), r.asset())
+                + " would bring this session's spending on "
+                + r.asset()
+                + " to "
+                + describe(after, r.asset())
+                + ", over the cap "
+                + describe(perSession, r.asset()));
       }
     }
   }
@@ -243,7 +305,8 @@ public final class SpendPolicy {
 
   /** Gives back a reservation whose payment was not taken. */
   public synchronized void release(PaymentRequirements r) {
-    spent.computeIfPresent(r.asset().toLowerCase(Locale.ROOT), (k, v) -> v.subtract(r.amount()).max(BigInteger.ZERO));
+    spent.computeIfPresent(
+        r.asset().toLowerCase(Locale.ROOT), (k, v) -> v.subtract(r.amount()).max(BigInteger.ZERO));
   }
 
   /** What this session has spent (or reserved) on an asset. */

@@ -6,14 +6,17 @@ import java.net.URI;
 import java.util.List;
 
 /**
- * Asked before every signature: may we pay this resource, on these terms? (The ERC-8004 identity, reputation and
- * facilitator-attestation policy plugs in here.) A hook that throws counts as a refusal.
+ * Asked before every signature: may we pay this resource, on these terms? (The ERC-8004 identity,
+ * reputation and facilitator-attestation policy plugs in here.) A hook that throws counts as a
+ * refusal.
  */
 @FunctionalInterface
 public interface TrustHook {
   Decision evaluate(Request request);
 
-  /** The 402 being answered, the offer chosen under the spend policy, and the URL that asked for it. */
+  /**
+   * The 402 being answered, the offer chosen under the spend policy, and the URL that asked for it.
+   */
   record Request(URI url, PaymentRequired paymentRequired, PaymentRequirements chosen) {}
 
   /** Allow, or refuse with reasons. */

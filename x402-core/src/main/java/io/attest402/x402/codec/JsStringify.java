@@ -5,10 +5,10 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * Serialises JSON exactly as JavaScript's {@code JSON.stringify} does (no whitespace, members in insertion order,
- * the same string escapes: {@code \b \f \n \r \t \" \\}, other controls and lone surrogates as lowercase
- * {@code \\u00xx}, everything else raw). The official SDK base64-encodes {@code JSON.stringify} output, so this is
- * what makes our headers byte-identical to its.
+ * Serialises JSON exactly as JavaScript's {@code JSON.stringify} does (no whitespace, members in
+ * insertion order, the same string escapes: {@code \b \f \n \r \t \" \\}, other controls and lone
+ * surrogates as lowercase {@code \\u00xx}, everything else raw). The official SDK base64-encodes
+ * {@code JSON.stringify} output, so this is what makes our headers byte-identical to its.
  */
 public final class JsStringify {
   private JsStringify() {}

@@ -7,7 +7,10 @@ import io.attest402.x402.types.X402FormatException;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
 
-/** JSON bodies (facilitator requests and responses): strict parsing with precise errors, JSON.stringify output. */
+/**
+ * JSON bodies (facilitator requests and responses): strict parsing with precise errors,
+ * JSON.stringify output.
+ */
 public final class X402Json {
   private X402Json() {}
 
@@ -20,8 +23,10 @@ public final class X402Json {
       }
       return n;
     } catch (JsonProcessingException e) {
-      String where = e.getLocation() == null ? "" : " at character " + e.getLocation().getCharOffset();
-      throw new X402FormatException("", "not valid JSON" + where + ": " + e.getOriginalMessage(), e);
+      String where =
+          e.getLocation() == null ? "" : " at character " + e.getLocation().getCharOffset();
+      throw new X402FormatException(
+          "", "not valid JSON" + where + ": " + e.getOriginalMessage(), e);
     }
   }
 

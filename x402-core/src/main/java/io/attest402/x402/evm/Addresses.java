@@ -16,8 +16,9 @@ public final class Addresses {
   }
 
   /**
-   * viem's strict {@code isAddress}: well-formed and, when it has upper-case letters, a correct EIP-55 checksum.
-   * (Typed-data hashing applies this to every {@code address} field of the message.)
+   * viem's strict {@code isAddress}: well-formed and, when it has upper-case letters, a correct
+   * EIP-55 checksum. (Typed-data hashing applies this to every {@code address} field of the
+   * message.)
    */
   public static boolean isStrictAddress(String s) {
     if (!isAddress(s)) {

@@ -6,8 +6,9 @@ import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Remembers which (network, asset) pairs have code, for 15 minutes by default, as the official facilitator does.
- * Only positive answers are cached (a token may be mid-deployment); at most {@value #MAX_ENTRIES} entries.
+ * Remembers which (network, asset) pairs have code, for 15 minutes by default, as the official
+ * facilitator does. Only positive answers are cached (a token may be mid-deployment); at most
+ * {@value #MAX_ENTRIES} entries.
  */
 public final class AssetCodeCache {
   public static final Duration DEFAULT_TTL = Duration.ofMinutes(15);

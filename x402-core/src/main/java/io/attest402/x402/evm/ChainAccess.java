@@ -1,9 +1,9 @@
 package io.attest402.x402.evm;
 
 /**
- * The few chain reads the exact/EVM verifier needs, so it can be tested without a node. Implementations throw
- * {@link ChainAccessException} when the node cannot be reached or answers nonsense; a call that reverts is a normal
- * {@link CallResult}, not an exception.
+ * The few chain reads the exact/EVM verifier needs, so it can be tested without a node.
+ * Implementations throw {@link ChainAccessException} when the node cannot be reached or answers
+ * nonsense; a call that reverts is a normal {@link CallResult}, not an exception.
  */
 public interface ChainAccess {
 
@@ -20,7 +20,8 @@ public interface ChainAccess {
     }
 
     public static CallResult reverted(String message, String revertData) {
-      return new CallResult(false, "0x", message == null ? "execution reverted" : message, revertData);
+      return new CallResult(
+          false, "0x", message == null ? "execution reverted" : message, revertData);
     }
   }
 

@@ -10,9 +10,10 @@ import org.web3j.crypto.Keys;
 import org.web3j.utils.Numeric;
 
 /**
- * Signs exact/EVM payments for one key, as the official client does: a random 32-byte nonce,
- * {@code validAfter = 0}, {@code validBefore = now + maxTimeoutSeconds}, {@code to = checksum(payTo)},
- * {@code value = amount}, domain from {@code extra.name}/{@code extra.version}, the network's chain id and the asset.
+ * Signs exact/EVM payments for one key, as the official client does: a random 32-byte nonce, {@code
+ * validAfter = 0}, {@code validBefore = now + maxTimeoutSeconds}, {@code to = checksum(payTo)},
+ * {@code value = amount}, domain from {@code extra.name}/{@code extra.version}, the network's chain
+ * id and the asset.
  */
 public final class Eip3009Signer {
   private final Credentials credentials;
@@ -37,8 +38,8 @@ public final class Eip3009Signer {
   /**
    * Builds and signs the payload for an exact/EVM offer.
    *
-   * @throws IllegalArgumentException when the offer is not exact on an eip155 network, lacks the EIP-712 domain
-   *     parameters, or its asset/payTo are not addresses
+   * @throws IllegalArgumentException when the offer is not exact on an eip155 network, lacks the
+   *     EIP-712 domain parameters, or its asset/payTo are not addresses
    */
   public ExactEvmPayload sign(PaymentRequirements requirements) {
     if (!"exact".equals(requirements.scheme())) {
@@ -51,9 +52,14 @@ public final class Eip3009Signer {
     byte[] nonce = new byte[32];
     random.nextBytes(nonce);
     long now = Math.floorDiv(clock.millis(), 1000L);
-    ExactEvmPayload.Authorization auth = new ExactEvmPayload.Authorization(address(),
-        Addresses.checksum(requirements.payTo()), requirements.amount(), BigInteger.ZERO,
-        BigInteger.valueOf(now + requirements.maxTimeoutSeconds()), Numeric.toHexString(nonce));
+    ExactEvmPayload.Authorization auth =
+        new ExactEvmPayload.Authorization(
+            address(),
+            Addresses.checksum(requirements.payTo()),
+            requirements.amount(),
+            BigInteger.ZERO,
+            BigInteger.valueOf(now + requirements.maxTimeoutSeconds()),
+            Numeric.toHexString(nonce));
     return sign(domain, auth);
   }
 

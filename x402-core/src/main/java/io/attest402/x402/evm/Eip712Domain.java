@@ -8,21 +8,24 @@ import java.util.Objects;
 import org.web3j.crypto.Hash;
 
 /**
- * An EIP-712 domain {@code EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)}: for
- * an exact/EVM offer, the token's {@code extra.name}, {@code extra.version}, the chain of {@code network} and the token
- * address ({@code asset}).
+ * An EIP-712 domain {@code EIP712Domain(string name,string version,uint256 chainId,address
+ * verifyingContract)}: for an exact/EVM offer, the token's {@code extra.name}, {@code
+ * extra.version}, the chain of {@code network} and the token address ({@code asset}).
  */
-public record Eip712Domain(String name, String version, BigInteger chainId, String verifyingContract) {
-  static final byte[] TYPE_HASH = Hash.sha3(
-      "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
-          .getBytes(StandardCharsets.UTF_8));
+public record Eip712Domain(
+    String name, String version, BigInteger chainId, String verifyingContract) {
+  static final byte[] TYPE_HASH =
+      Hash.sha3(
+          "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+              .getBytes(StandardCharsets.UTF_8));
 
   public Eip712Domain {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(version, "version");
     Objects.requireNonNull(chainId, "chainId");
     if (!Addresses.isAddress(verifyingContract)) {
-      throw new IllegalArgumentException("verifyingContract is not an address: " + verifyingContract);
+      throw new IllegalArgumentException(
+          "verifyingContract is not an address: " + verifyingContract);
     }
   }
 
@@ -33,15 +36,15 @@ public record Eip712Domain(String name, String version, BigInteger chainId, Stri
   /**
    * The domain an exact/EVM offer implies.
    *
-   * @throws IllegalArgumentException when {@code extra.name}/{@code extra.version} are missing, the network is not
-   *     {@code eip155:N} or the asset is not an address
+   * @throws IllegalArgumentException when {@code extra.name}/{@code extra.version} are missing, the
+   *     network is not {@code eip155:N} or the asset is not an address
    */
   public static Eip712Domain of(PaymentRequirements r) {
     String name = r.extraString("name");
     String version = r.extraString("version");
     if (name == null || name.isEmpty() || version == null || version.isEmpty()) {
-      throw new IllegalArgumentException("EIP-712 domain parameters (name, version) are required in extra for asset "
-          + r.asset());
+      throw new IllegalArgumentException(
+          "EIP-712 domain parameters (name, version) are required in extra for asset " + r.asset());
     }
     return new Eip712Domain(name, version, Networks.chainId(r.network()), r.asset());
   }

@@ -12,17 +12,21 @@ import org.web3j.abi.datatypes.Type;
 import org.web3j.utils.Numeric;
 
 /**
- * ERC-6492 signature wrappers ({@code abi.encode(address factory, bytes factoryCalldata, bytes signature) ||
- * 0x6492...6492}) used by not-yet-deployed smart wallets.
+ * ERC-6492 signature wrappers ({@code abi.encode(address factory, bytes factoryCalldata, bytes
+ * signature) || 0x6492...6492}) used by not-yet-deployed smart wallets.
  */
 public final class Erc6492 {
   private Erc6492() {}
 
   /** The 32-byte magic suffix. */
-  public static final byte[] MAGIC = Numeric.hexStringToByteArray(
-      "0x6492649264926492649264926492649264926492649264926492649264926492");
+  public static final byte[] MAGIC =
+      Numeric.hexStringToByteArray(
+          "0x6492649264926492649264926492649264926492649264926492649264926492");
 
-  /** An unwrapped signature: the factory (may be the zero address), its calldata, and the inner signature. */
+  /**
+   * An unwrapped signature: the factory (may be the zero address), its calldata, and the inner
+   * signature.
+   */
   public record Wrapped(String factory, String factoryCalldata, String innerSignature) {}
 
   public static boolean isWrapped(byte[] sig) {
@@ -50,11 +54,14 @@ public final class Erc6492 {
       outputs.add((TypeReference) new TypeReference<DynamicBytes>() {});
       decoded = FunctionReturnDecoder.decode(Numeric.toHexString(body), outputs);
     } catch (RuntimeException e) {
-      throw new X402FormatException("payload.signature", "has the ERC-6492 suffix but a malformed wrapper: "
-          + e.getMessage(), e);
+      throw new X402FormatException(
+          "payload.signature",
+          "has the ERC-6492 suffix but a malformed wrapper: " + e.getMessage(),
+          e);
     }
     if (decoded.size() != 3) {
-      throw new X402FormatException("payload.signature", "has the ERC-6492 suffix but a malformed wrapper");
+      throw new X402FormatException(
+          "payload.signature", "has the ERC-6492 suffix but a malformed wrapper");
     }
     String factory = ((Address) decoded.get(0)).getValue();
     String data = Numeric.toHexString(((DynamicBytes) decoded.get(1)).getValue());

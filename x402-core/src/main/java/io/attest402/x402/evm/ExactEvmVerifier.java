@@ -18,52 +18,67 @@ import org.web3j.abi.datatypes.Type;
 import org.web3j.utils.Numeric;
 
 /**
- * The official exact/EVM (EIP-3009) verification, step for step and reason for reason ({@code @x402/evm} 2.27.0
- * {@code verifyEIP3009}, whose source is in {@code interop/node_modules/@x402/evm}):
+ * The official exact/EVM (EIP-3009) verification, step for step and reason for reason
+ * ({@code @x402/evm} 2.27.0 {@code verifyEIP3009}, whose source is in {@code
+ * interop/node_modules/@x402/evm}):
  *
  * <ol>
- *   <li>scheme {@code exact} on both sides, else {@code invalid_exact_evm_scheme};</li>
- *   <li>{@code extra.name} and {@code extra.version} present, else {@code invalid_exact_evm_missing_eip712_domain};</li>
- *   <li>{@code accepted.network == requirements.network}, else {@code invalid_exact_evm_network_mismatch};</li>
- *   <li>typed data: domain {name, version, chainId of the network, asset}, message from the authorization;</li>
- *   <li>the asset-has-code check starts (cached 15 min; concurrently when an executor is configured);</li>
- *   <li>ERC-6492 classification: a wrapper with a non-zero factory for a payer without code is counterfactual and
- *       needs an allow-listed factory ({@code eip6492_factory_not_allowed}); otherwise strict SignatureChecker
- *       semantics: no code means ecrecover of exactly 65 bytes, code means ERC-1271 with no ECDSA fallback, else
- *       {@code invalid_exact_evm_signature};</li>
- *   <li>{@code to == payTo} (case-insensitive), else {@code invalid_exact_evm_recipient_mismatch};</li>
- *   <li>{@code validBefore >= now + 6}, else {@code invalid_exact_evm_payload_authorization_valid_before};</li>
- *   <li>{@code validAfter <= now}, else {@code invalid_exact_evm_payload_authorization_valid_after};</li>
- *   <li>{@code value == amount} exactly, else {@code invalid_exact_evm_payload_authorization_value_mismatch};</li>
- *   <li>the asset has code, else {@code asset_not_deployed_contract};</li>
- *   <li>when simulating: {@code eth_call transferWithAuthorization} (v,r,s overload for 65 bytes, bytes overload
- *       otherwise, a Multicall3 [deploy, transfer] for counterfactual payers); on failure one Multicall3 diagnostic
- *       (authorizationState reverts, nonce used, name, version, balance, else
- *       {@code invalid_exact_evm_transaction_simulation_failed}) with the raw error in {@code invalidMessage}.</li>
+ *   <li>scheme {@code exact} on both sides, else {@code invalid_exact_evm_scheme};
+ *   <li>{@code extra.name} and {@code extra.version} present, else {@code
+ *       invalid_exact_evm_missing_eip712_domain};
+ *   <li>{@code accepted.network == requirements.network}, else {@code
+ *       invalid_exact_evm_network_mismatch};
+ *   <li>typed data: domain {name, version, chainId of the network, asset}, message from the
+ *       authorization;
+ *   <li>the asset-has-code check starts (cached 15 min; concurrently when an executor is
+ *       configured);
+ *   <li>ERC-6492 classification: a wrapper with a non-zero factory for a payer without code is
+ *       counterfactual and needs an allow-listed factory ({@code eip6492_factory_not_allowed});
+ *       otherwise strict SignatureChecker semantics: no code means ecrecover of exactly 65 bytes,
+ *       code means ERC-1271 with no ECDSA fallback, else {@code invalid_exact_evm_signature};
+ *   <li>{@code to == payTo} (case-insensitive), else {@code invalid_exact_evm_recipient_mismatch};
+ *   <li>{@code validBefore >= now + 6}, else {@code
+ *       invalid_exact_evm_payload_authorization_valid_before};
+ *   <li>{@code validAfter <= now}, else {@code
+ *       invalid_exact_evm_payload_authorization_valid_after};
+ *   <li>{@code value == amount} exactly, else {@code
+ *       invalid_exact_evm_payload_authorization_value_mismatch};
+ *   <li>the asset has code, else {@code asset_not_deployed_contract};
+ *   <li>when simulating: {@code eth_call transferWithAuthorization} (v,r,s overload for 65 bytes,
+ *       bytes overload otherwise, a Multicall3 [deploy, transfer] for counterfactual payers); on
+ *       failure one Multicall3 diagnostic (authorizationState reverts, nonce used, name, version,
+ *       balance, else {@code invalid_exact_evm_transaction_simulation_failed}) with the raw error
+ *       in {@code invalidMessage}.
  * </ol>
  *
- * <p>{@code payer} ({@code authorization.from}) is on every answer. v1 payloads follow the official v1 path (network
- * names, {@code maxAmountRequired}, {@code invalid_exact_evm_authorization_value}, no asset check). Permit2 payloads
- * are answered {@code unsupported_payload_type}: only EIP-3009 is implemented.
+ * <p>{@code payer} ({@code authorization.from}) is on every answer. v1 payloads follow the official
+ * v1 path (network names, {@code maxAmountRequired}, {@code invalid_exact_evm_authorization_value},
+ * no asset check). Permit2 payloads are answered {@code unsupported_payload_type}: only EIP-3009 is
+ * implemented.
  *
- * <p>What the official code throws on (and its facilitator server answers 500 for), this throws too: an asset or
- * payTo that is not an address, a network that is not {@code eip155:N}, and a payload that is not an EIP-3009 payload
- * ({@link io.attest402.x402.types.X402FormatException}). A node that cannot answer ({@link
- * ChainAccess.ChainAccessException} from any read: the asset's or the payer's {@code eth_getCode}, the ERC-1271 call,
- * the simulation or its diagnostic) also throws, as that exception: an answer reached without the node would say
- * nothing about the payment. A real "no code" ({@code 0x}) and a reverting call are answers, not failures. The payer's
- * code is read once per verification. Blocking: run it off event loops.
+ * <p>What the official code throws on (and its facilitator server answers 500 for), this throws
+ * too: an asset or payTo that is not an address, a network that is not {@code eip155:N}, and a
+ * payload that is not an EIP-3009 payload ({@link io.attest402.x402.types.X402FormatException}). A
+ * node that cannot answer ({@link ChainAccess.ChainAccessException} from any read: the asset's or
+ * the payer's {@code eth_getCode}, the ERC-1271 call, the simulation or its diagnostic) also
+ * throws, as that exception: an answer reached without the node would say nothing about the
+ * payment. A real "no code" ({@code 0x}) and a reverting call are answers, not failures. The
+ * payer's code is read once per verification. Blocking: run it off event loops.
  *
- * <p>One deliberate option: {@link Config#sPolicy()} {@link Signatures.SPolicy#REQUIRE_LOW_S} makes step 6 refuse
- * high-s signatures (which USDC refuses on chain); the default {@link Signatures.SPolicy#ALLOW_HIGH_S} matches viem,
- * whose ecrecover accepts them, leaving the simulation to catch them.
+ * <p>One deliberate option: {@link Config#sPolicy()} {@link Signatures.SPolicy#REQUIRE_LOW_S} makes
+ * step 6 refuse high-s signatures (which USDC refuses on chain); the default {@link
+ * Signatures.SPolicy#ALLOW_HIGH_S} matches viem, whose ecrecover accepts them, leaving the
+ * simulation to catch them.
  */
 public final class ExactEvmVerifier {
   /** Seconds of block-time grace on validBefore. */
   public static final long VALID_BEFORE_BUFFER_SECONDS = 6;
 
   /** Verifier settings. */
-  public record Config(List<String> eip6492AllowedFactories, Signatures.SPolicy sPolicy, Executor assetCheckExecutor) {
+  public record Config(
+      List<String> eip6492AllowedFactories,
+      Signatures.SPolicy sPolicy,
+      Executor assetCheckExecutor) {
     public Config {
       eip6492AllowedFactories = List.copyOf(eip6492AllowedFactories);
       Objects.requireNonNull(sPolicy, "sPolicy");
@@ -88,15 +103,23 @@ public final class ExactEvmVerifier {
   }
 
   /**
-   * How the payer signs: {@code counterfactual} (6492 wrapper with a factory, no code at the payer yet),
-   * whether the payer has code, and the signature to check and settle with ({@code innerSignature}: the 6492 wrapper
-   * stripped when it names a factory).
+   * How the payer signs: {@code counterfactual} (6492 wrapper with a factory, no code at the payer
+   * yet), whether the payer has code, and the signature to check and settle with ({@code
+   * innerSignature}: the 6492 wrapper stripped when it names a factory).
    */
-  public record Classification(boolean counterfactual, boolean deployedAtPayer, boolean hasDeploymentInfo,
-      String innerSignature, Erc6492.Wrapped deployment) {}
+  public record Classification(
+      boolean counterfactual,
+      boolean deployedAtPayer,
+      boolean hasDeploymentInfo,
+      String innerSignature,
+      Erc6492.Wrapped deployment) {}
 
-  /** A verification result with what settlement needs next. {@code classification} is null for early failures. */
-  public record Outcome(VerifyResponse response, ExactEvmPayload payload, Classification classification) {
+  /**
+   * A verification result with what settlement needs next. {@code classification} is null for early
+   * failures.
+   */
+  public record Outcome(
+      VerifyResponse response, ExactEvmPayload payload, Classification classification) {
     public boolean isValid() {
       return response.isValid();
     }
@@ -107,7 +130,8 @@ public final class ExactEvmVerifier {
   private final Config config;
   private final AssetCodeCache assetCache;
 
-  public ExactEvmVerifier(ChainAccess chain, Clock clock, Config config, AssetCodeCache assetCache) {
+  public ExactEvmVerifier(
+      ChainAccess chain, Clock clock, Config config, AssetCodeCache assetCache) {
     this.chain = Objects.requireNonNull(chain, "chain");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.config = Objects.requireNonNull(config, "config");
@@ -135,12 +159,16 @@ public final class ExactEvmVerifier {
    * Verifies; {@code simulate=false} is the official settle-time re-verification (its default
    * {@code simulateInSettle=false}).
    */
-  public Outcome verify(PaymentPayload payload, PaymentRequirements requirements, boolean simulate) {
+  public Outcome verify(
+      PaymentPayload payload, PaymentRequirements requirements, boolean simulate) {
     JsonNode raw = payload.payload();
     if (ExactEvmPayload.isPermit2(raw)) {
       JsonNode from = raw.path("permit2Authorization").path("from");
-      return new Outcome(VerifyResponse.invalid(ErrorReasons.UNSUPPORTED_PAYLOAD_TYPE,
-          from.isTextual() ? from.textValue() : null), null, null);
+      return new Outcome(
+          VerifyResponse.invalid(
+              ErrorReasons.UNSUPPORTED_PAYLOAD_TYPE, from.isTextual() ? from.textValue() : null),
+          null,
+          null);
     }
     ExactEvmPayload ep = ExactEvmPayload.fromJson(raw, "payload");
     ExactEvmPayload.Authorization auth = ep.authorization();
@@ -179,9 +207,11 @@ public final class ExactEvmVerifier {
     // 5. asset check (v2 only), concurrently when an executor is configured
     CompletableFuture<String> assetCheck = null;
     if (!v1) {
-      if (config.assetCheckExecutor() != null && !assetCache.isFresh(requirements.network(), asset)) {
-        assetCheck = CompletableFuture.supplyAsync(() -> assetReason(requirements.network(), asset),
-            config.assetCheckExecutor());
+      if (config.assetCheckExecutor() != null
+          && !assetCache.isFresh(requirements.network(), asset)) {
+        assetCheck =
+            CompletableFuture.supplyAsync(
+                () -> assetReason(requirements.network(), asset), config.assetCheckExecutor());
       }
     }
 
@@ -189,8 +219,10 @@ public final class ExactEvmVerifier {
     Classification c = classify(ep.signature(), payer);
     if (c.counterfactual()) {
       String factory = c.deployment() == null ? null : c.deployment().factory();
-      boolean allowed = factory != null && config.eip6492AllowedFactories().stream()
-          .anyMatch(a -> a.trim().equalsIgnoreCase(factory));
+      boolean allowed =
+          factory != null
+              && config.eip6492AllowedFactories().stream()
+                  .anyMatch(a -> a.trim().equalsIgnoreCase(factory));
       if (!allowed) {
         return fail(ErrorReasons.FACTORY_NOT_ALLOWED, payer, ep, c);
       }
@@ -213,7 +245,11 @@ public final class ExactEvmVerifier {
     }
     // 10. exact amount
     if (!auth.value().equals(requirements.amount())) {
-      return fail(v1 ? ErrorReasons.AUTHORIZATION_VALUE : ErrorReasons.AUTHORIZATION_VALUE_MISMATCH, payer, ep, c);
+      return fail(
+          v1 ? ErrorReasons.AUTHORIZATION_VALUE : ErrorReasons.AUTHORIZATION_VALUE_MISMATCH,
+          payer,
+          ep,
+          c);
     }
     // 11. asset has code
     if (!v1) {
@@ -225,7 +261,10 @@ public final class ExactEvmVerifier {
           throw e.getCause() instanceof RuntimeException re ? re : e;
         }
       } else {
-        reason = assetCache.isFresh(requirements.network(), asset) ? "" : assetReason(requirements.network(), asset);
+        reason =
+            assetCache.isFresh(requirements.network(), asset)
+                ? ""
+                : assetReason(requirements.network(), asset);
       }
       if (!reason.isEmpty()) {
         return fail(reason, payer, ep, c);
@@ -257,10 +296,14 @@ public final class ExactEvmVerifier {
     return Addresses.checksum(a);
   }
 
-  /** {@code ""} when the asset has code, {@code asset_not_deployed_contract} when not; throws on RPC failure. */
+  /**
+   * {@code ""} when the asset has code, {@code asset_not_deployed_contract} when not; throws on RPC
+   * failure.
+   */
   private String assetReason(String network, String asset) {
     return hasCode(asset, "failed to check whether asset is a contract")
-        ? "" : ErrorReasons.ASSET_NOT_DEPLOYED_CONTRACT;
+        ? ""
+        : ErrorReasons.ASSET_NOT_DEPLOYED_CONTRACT;
   }
 
   /**
@@ -288,30 +331,40 @@ public final class ExactEvmVerifier {
     boolean hasDeploymentInfo = w != null && !w.factory().equalsIgnoreCase(Addresses.ZERO);
     String inner = hasDeploymentInfo ? w.innerSignature() : signature;
     boolean deployed = hasCode(payer, "failed to read the payer's code");
-    return new Classification(hasDeploymentInfo && !deployed, deployed, hasDeploymentInfo, inner,
+    return new Classification(
+        hasDeploymentInfo && !deployed,
+        deployed,
+        hasDeploymentInfo,
+        inner,
         hasDeploymentInfo ? w : null);
   }
 
   /**
-   * {@link #signatureValid(Eip712Domain, ExactEvmPayload.Authorization, String, String, boolean)} with the signer's
-   * code looked up ({@code eth_getCode(signer)}).
+   * {@link #signatureValid(Eip712Domain, ExactEvmPayload.Authorization, String, String, boolean)}
+   * with the signer's code looked up ({@code eth_getCode(signer)}).
    *
    * @throws ChainAccess.ChainAccessException when the node cannot answer
    */
-  public boolean signatureValid(Eip712Domain domain, ExactEvmPayload.Authorization auth, String signature,
-      String signer) {
-    return signatureValid(domain, auth, signature, signer, hasCode(signer, "failed to read the signer's code"));
+  public boolean signatureValid(
+      Eip712Domain domain, ExactEvmPayload.Authorization auth, String signature, String signer) {
+    return signatureValid(
+        domain, auth, signature, signer, hasCode(signer, "failed to read the signer's code"));
   }
 
   /**
-   * Strict SignatureChecker semantics: no code at {@code signer}: ecrecover of a 65-byte signature; code: ERC-1271.
-   * Typed data that cannot be hashed (bad checksum, nonce not 32 bytes, number beyond uint256) is invalid.
+   * Strict SignatureChecker semantics: no code at {@code signer}: ecrecover of a 65-byte signature;
+   * code: ERC-1271. Typed data that cannot be hashed (bad checksum, nonce not 32 bytes, number
+   * beyond uint256) is invalid.
    *
    * @param signerHasCode whether {@code signer} has code, as {@link #classify} found it
    * @throws ChainAccess.ChainAccessException when the ERC-1271 call cannot reach the node
    */
-  public boolean signatureValid(Eip712Domain domain, ExactEvmPayload.Authorization auth, String signature,
-      String signer, boolean signerHasCode) {
+  public boolean signatureValid(
+      Eip712Domain domain,
+      ExactEvmPayload.Authorization auth,
+      String signature,
+      String signer,
+      boolean signerHasCode) {
     byte[] digest;
     try {
       digest = TransferWithAuthorization.digest(domain, auth);
@@ -323,7 +376,9 @@ public final class ExactEvmVerifier {
       if (Hex.strip(signature).length() != 130) {
         return false;
       }
-      return Signatures.recover(digest, sig, config.sPolicy()).map(a -> a.equalsIgnoreCase(signer)).orElse(false);
+      return Signatures.recover(digest, sig, config.sPolicy())
+          .map(a -> a.equalsIgnoreCase(signer))
+          .orElse(false);
     }
     return Erc1271.isValidSignature(chain, signer, digest, sig);
   }
@@ -334,11 +389,16 @@ public final class ExactEvmVerifier {
     ExactEvmPayload.Authorization a = ep.authorization();
     try {
       if (c.hasDeploymentInfo()) {
-        String transfer = Eip3009Calls.encode(
-            Eip3009Calls.transferWithAuthorizationBytes(a, Hex.decode(c.deployment().innerSignature())));
-        List<Multicall3.Result> results = Multicall3.tryAggregate(chain, List.of(
-            new Multicall3.Call(c.deployment().factory(), c.deployment().factoryCalldata()),
-            new Multicall3.Call(asset, transfer)));
+        String transfer =
+            Eip3009Calls.encode(
+                Eip3009Calls.transferWithAuthorizationBytes(
+                    a, Hex.decode(c.deployment().innerSignature())));
+        List<Multicall3.Result> results =
+            Multicall3.tryAggregate(
+                chain,
+                List.of(
+                    new Multicall3.Call(c.deployment().factory(), c.deployment().factoryCalldata()),
+                    new Multicall3.Call(asset, transfer)));
         return new SimulationResult(results.get(1).success(), null);
       }
       byte[] sig = ep.signatureBytes();
@@ -348,13 +408,19 @@ public final class ExactEvmVerifier {
         if (v != 0 && v != 1 && v != 27 && v != 28) {
           return new SimulationResult(false, "Invalid yParityOrV value: " + v);
         }
-        f = Eip3009Calls.transferWithAuthorizationVrs(a, v, java.util.Arrays.copyOfRange(sig, 0, 32),
-            java.util.Arrays.copyOfRange(sig, 32, 64));
+        f =
+            Eip3009Calls.transferWithAuthorizationVrs(
+                a,
+                v,
+                java.util.Arrays.copyOfRange(sig, 0, 32),
+                java.util.Arrays.copyOfRange(sig, 32, 64));
       } else {
         f = Eip3009Calls.transferWithAuthorizationBytes(a, sig);
       }
       ChainAccess.CallResult r = chain.call(asset, Eip3009Calls.encode(f));
-      return r.success() ? new SimulationResult(true, null) : new SimulationResult(false, r.errorMessage());
+      return r.success()
+          ? new SimulationResult(true, null)
+          : new SimulationResult(false, r.errorMessage());
     } catch (ChainAccess.ChainAccessException nodeFailed) {
       throw nodeFailed;
     } catch (RuntimeException e) {
@@ -363,17 +429,24 @@ public final class ExactEvmVerifier {
   }
 
   /**
-   * The official post-simulation diagnostic (one Multicall3 round trip); generic reason when it cannot run (no
-   * Multicall3, an answer that does not decode). A node failure throws.
+   * The official post-simulation diagnostic (one Multicall3 round trip); generic reason when it
+   * cannot run (no Multicall3, an answer that does not decode). A node failure throws.
    */
-  private VerifyResponse diagnose(String asset, ExactEvmPayload.Authorization a, PaymentRequirements req) {
+  private VerifyResponse diagnose(
+      String asset, ExactEvmPayload.Authorization a, PaymentRequirements req) {
     String payer = a.from();
     try {
-      List<Multicall3.Result> r = Multicall3.tryAggregate(chain, List.of(
-          new Multicall3.Call(asset, Eip3009Calls.encode(Eip3009Calls.balanceOf(a.from()))),
-          new Multicall3.Call(asset, Eip3009Calls.encode(Eip3009Calls.name())),
-          new Multicall3.Call(asset, Eip3009Calls.encode(Eip3009Calls.version())),
-          new Multicall3.Call(asset, Eip3009Calls.encode(Eip3009Calls.authorizationState(a.from(), a.nonceBytes())))));
+      List<Multicall3.Result> r =
+          Multicall3.tryAggregate(
+              chain,
+              List.of(
+                  new Multicall3.Call(asset, Eip3009Calls.encode(Eip3009Calls.balanceOf(a.from()))),
+                  new Multicall3.Call(asset, Eip3009Calls.encode(Eip3009Calls.name())),
+                  new Multicall3.Call(asset, Eip3009Calls.encode(Eip3009Calls.version())),
+                  new Multicall3.Call(
+                      asset,
+                      Eip3009Calls.encode(
+                          Eip3009Calls.authorizationState(a.from(), a.nonceBytes())))));
       Boolean used = decodeBool(r.get(3));
       if (used == null) {
         return VerifyResponse.invalid(ErrorReasons.EIP3009_NOT_SUPPORTED, payer);
@@ -383,12 +456,17 @@ public final class ExactEvmVerifier {
       }
       String tokenName = decodeString(r.get(1), Eip3009Calls.name());
       String extraName = req.extraString("name");
-      if (tokenName != null && extraName != null && !extraName.isEmpty() && !tokenName.equals(extraName)) {
+      if (tokenName != null
+          && extraName != null
+          && !extraName.isEmpty()
+          && !tokenName.equals(extraName)) {
         return VerifyResponse.invalid(ErrorReasons.TOKEN_NAME_MISMATCH, payer);
       }
       String tokenVersion = decodeString(r.get(2), Eip3009Calls.version());
       String extraVersion = req.extraString("version");
-      if (tokenVersion != null && extraVersion != null && !extraVersion.isEmpty()
+      if (tokenVersion != null
+          && extraVersion != null
+          && !extraVersion.isEmpty()
           && !tokenVersion.equals(extraVersion)) {
         return VerifyResponse.invalid(ErrorReasons.TOKEN_VERSION_MISMATCH, payer);
       }
@@ -399,7 +477,8 @@ public final class ExactEvmVerifier {
     } catch (ChainAccess.ChainAccessException nodeFailed) {
       throw nodeFailed;
     } catch (RuntimeException diagnosticFailed) {
-      // no Multicall3 or an undecodable answer: the official code falls through to the generic reason too
+      // no Multicall3 or an undecodable answer: the official code falls through to the generic
+      // reason too
     }
     return VerifyResponse.invalid(ErrorReasons.SIMULATION_FAILED, payer);
   }
@@ -428,7 +507,9 @@ public final class ExactEvmVerifier {
       return null;
     }
     try {
-      List<Type> out = FunctionReturnDecoder.decode(Numeric.toHexString(r.returnData()), f.getOutputParameters());
+      List<Type> out =
+          FunctionReturnDecoder.decode(
+              Numeric.toHexString(r.returnData()), f.getOutputParameters());
       return out.isEmpty() ? null : out.get(0).getValue().toString();
     } catch (RuntimeException e) {
       return null;

@@ -14,9 +14,10 @@ import org.web3j.abi.datatypes.Function;
 import org.web3j.utils.Numeric;
 
 /**
- * Multicall3 {@code tryAggregate(false, calls)} at its canonical address, as the official facilitator batches its
- * diagnostic reads. On a chain without Multicall3 (a bare anvil) the call returns no data, which fails decoding:
- * {@link #tryAggregate} then throws, as viem's multicall does, and callers fall back to their generic outcome.
+ * Multicall3 {@code tryAggregate(false, calls)} at its canonical address, as the official
+ * facilitator batches its diagnostic reads. On a chain without Multicall3 (a bare anvil) the call
+ * returns no data, which fails decoding: {@link #tryAggregate} then throws, as viem's multicall
+ * does, and callers fall back to their generic outcome.
  */
 public final class Multicall3 {
   private Multicall3() {}
@@ -39,17 +40,24 @@ public final class Multicall3 {
   public static String encodeTryAggregate(List<Call> calls) {
     List<CallStruct> structs = new ArrayList<>();
     for (Call c : calls) {
-      structs.add(new CallStruct(new Address(c.target()), new DynamicBytes(Numeric.hexStringToByteArray(c.callData()))));
+      structs.add(
+          new CallStruct(
+              new Address(c.target()),
+              new DynamicBytes(Numeric.hexStringToByteArray(c.callData()))));
     }
-    Function f = new Function("tryAggregate",
-        List.of(new Bool(false), new DynamicArray<>(CallStruct.class, structs)), List.of());
+    Function f =
+        new Function(
+            "tryAggregate",
+            List.of(new Bool(false), new DynamicArray<>(CallStruct.class, structs)),
+            List.of());
     return FunctionEncoder.encode(f);
   }
 
   /**
    * Runs the calls through Multicall3.
    *
-   * @throws IllegalStateException when the aggregate call reverts or its answer cannot be decoded (no Multicall3)
+   * @throws IllegalStateException when the aggregate call reverts or its answer cannot be decoded
+   *     (no Multicall3)
    */
   public static List<Result> tryAggregate(ChainAccess chain, List<Call> calls) {
     ChainAccess.CallResult r = chain.call(ADDRESS, encodeTryAggregate(calls));
@@ -58,8 +66,8 @@ public final class Multicall3 {
     }
     List<Result> results = decodeResults(Numeric.hexStringToByteArray(r.returnData()));
     if (results.size() != calls.size()) {
-      throw new IllegalStateException("multicall returned " + results.size() + " results for " + calls.size()
-          + " calls");
+      throw new IllegalStateException(
+          "multicall returned " + results.size() + " results for " + calls.size() + " calls");
     }
     return results;
   }
@@ -67,8 +75,11 @@ public final class Multicall3 {
   /** Decodes {@code (bool success, bytes returnData)[]} with bounds checks. */
   static List<Result> decodeResults(byte[] data) {
     if (data.length < 64) {
-      throw new IllegalStateException("multicall returned " + data.length + " bytes: not a result array"
-          + " (is Multicall3 deployed?)");
+      throw new IllegalStateException(
+          "multicall returned "
+              + data.length
+              + " bytes: not a result array"
+              + " (is Multicall3 deployed?)");
     }
     int arrayOffset = word(data, 0);
     int n = word(data, arrayOffset);
@@ -78,7 +89,8 @@ public final class Multicall3 {
       int tupleOffset = base + word(data, base + 32 * i);
       int successWord = word(data, tupleOffset);
       if (successWord != 0 && successWord != 1) {
-        throw new IllegalStateException("multicall result " + i + " has a non-boolean success flag");
+        throw new IllegalStateException(
+            "multicall result " + i + " has a non-boolean success flag");
       }
       int bytesOffset = tupleOffset + word(data, tupleOffset + 32);
       int len = word(data, bytesOffset);

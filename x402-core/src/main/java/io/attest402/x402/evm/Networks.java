@@ -13,15 +13,31 @@ public final class Networks {
   private static final long MAX_SAFE_INTEGER = (1L << 53) - 1;
 
   /** The official v1 name map ({@code @x402/evm} {@code EVM_NETWORK_CHAIN_ID_MAP}). */
-  public static final Map<String, Long> V1_CHAIN_IDS = Map.ofEntries(
-      Map.entry("ethereum", 1L), Map.entry("sepolia", 11155111L), Map.entry("abstract", 2741L),
-      Map.entry("abstract-testnet", 11124L), Map.entry("base-sepolia", 84532L), Map.entry("base", 8453L),
-      Map.entry("avalanche-fuji", 43113L), Map.entry("avalanche", 43114L), Map.entry("iotex", 4689L),
-      Map.entry("sei", 1329L), Map.entry("sei-testnet", 1328L), Map.entry("polygon", 137L),
-      Map.entry("polygon-amoy", 80002L), Map.entry("peaq", 3338L), Map.entry("story", 1514L),
-      Map.entry("educhain", 41923L), Map.entry("skale-base-sepolia", 324705682L), Map.entry("megaeth", 4326L),
-      Map.entry("monad", 143L), Map.entry("stable", 988L), Map.entry("stable-testnet", 2201L),
-      Map.entry("celo", 42220L), Map.entry("flare", 14L));
+  public static final Map<String, Long> V1_CHAIN_IDS =
+      Map.ofEntries(
+          Map.entry("ethereum", 1L),
+          Map.entry("sepolia", 11155111L),
+          Map.entry("abstract", 2741L),
+          Map.entry("abstract-testnet", 11124L),
+          Map.entry("base-sepolia", 84532L),
+          Map.entry("base", 8453L),
+          Map.entry("avalanche-fuji", 43113L),
+          Map.entry("avalanche", 43114L),
+          Map.entry("iotex", 4689L),
+          Map.entry("sei", 1329L),
+          Map.entry("sei-testnet", 1328L),
+          Map.entry("polygon", 137L),
+          Map.entry("polygon-amoy", 80002L),
+          Map.entry("peaq", 3338L),
+          Map.entry("story", 1514L),
+          Map.entry("educhain", 41923L),
+          Map.entry("skale-base-sepolia", 324705682L),
+          Map.entry("megaeth", 4326L),
+          Map.entry("monad", 143L),
+          Map.entry("stable", 988L),
+          Map.entry("stable-testnet", 2201L),
+          Map.entry("celo", 42220L),
+          Map.entry("flare", 14L));
 
   /**
    * The chain id of an {@code eip155:N} network, as the official {@code getEvmChainId} reads it.
@@ -30,7 +46,8 @@ public final class Networks {
    */
   public static long chainId(String network) {
     if (network == null || !network.startsWith("eip155:")) {
-      throw new IllegalArgumentException("Unsupported network format: " + network + " (expected eip155:CHAIN_ID)");
+      throw new IllegalArgumentException(
+          "Unsupported network format: " + network + " (expected eip155:CHAIN_ID)");
     }
     Matcher m = EIP155.matcher(network);
     if (!m.matches() || m.group(1).length() > 16 || Long.parseLong(m.group(1)) > MAX_SAFE_INTEGER) {

@@ -11,19 +11,23 @@ import org.web3j.utils.Numeric;
 /**
  * secp256k1 signatures over 32-byte digests in Ethereum's 65-byte {@code r || s || v} form.
  *
- * <p>Signing always produces low-s signatures with {@code v} 27/28. Recovery accepts {@code v} as 27/28 or as the
- * raw recovery id 0/1 (viem does the same) and can be told to refuse high-s signatures, which USDC's and
- * OpenZeppelin's ECDSA refuse on chain.
+ * <p>Signing always produces low-s signatures with {@code v} 27/28. Recovery accepts {@code v} as
+ * 27/28 or as the raw recovery id 0/1 (viem does the same) and can be told to refuse high-s
+ * signatures, which USDC's and OpenZeppelin's ECDSA refuse on chain.
  */
 public final class Signatures {
   private Signatures() {}
 
   /** secp256k1 group order n. */
   public static final BigInteger N = Sign.CURVE_PARAMS.getN();
+
   public static final BigInteger HALF_N = N.shiftRight(1);
 
   /** Whether recovery insists on low s. */
-  public enum SPolicy { ALLOW_HIGH_S, REQUIRE_LOW_S }
+  public enum SPolicy {
+    ALLOW_HIGH_S,
+    REQUIRE_LOW_S
+  }
 
   /** A parsed 65-byte signature with v normalised to 27/28. */
   public record Rsv(int v, byte[] r, byte[] s) {
@@ -67,7 +71,8 @@ public final class Signatures {
   }
 
   /**
-   * Splits a 65-byte signature, normalising v: 0/1 become 27/28; anything other than 0, 1, 27, 28 is refused.
+   * Splits a 65-byte signature, normalising v: 0/1 become 27/28; anything other than 0, 1, 27, 28
+   * is refused.
    */
   public static Optional<Rsv> parse(byte[] sig) {
     if (sig.length != 65) {
@@ -88,8 +93,9 @@ public final class Signatures {
   }
 
   /**
-   * ecrecover: the address (EIP-55 checksummed) that signed {@code digest}, or empty when the signature is not 65
-   * bytes, has a bad v, r or s out of range, s high under {@link SPolicy#REQUIRE_LOW_S}, or recovers nothing.
+   * ecrecover: the address (EIP-55 checksummed) that signed {@code digest}, or empty when the
+   * signature is not 65 bytes, has a bad v, r or s out of range, s high under {@link
+   * SPolicy#REQUIRE_LOW_S}, or recovers nothing.
    */
   public static Optional<String> recover(byte[] digest, byte[] sig, SPolicy policy) {
     Optional<Rsv> parsed = parse(sig);
@@ -106,7 +112,8 @@ public final class Signatures {
       return Optional.empty();
     }
     try {
-      BigInteger pub = Sign.recoverFromSignature(rsv.recoveryId(), new ECDSASignature(r, s), digest);
+      BigInteger pub =
+          Sign.recoverFromSignature(rsv.recoveryId(), new ECDSASignature(r, s), digest);
       if (pub == null) {
         return Optional.empty();
       }

@@ -11,17 +11,23 @@ import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.utils.Numeric;
 
 /**
- * The settlement receipt check of the official facilitator: some log emitted by the asset is an ERC-20
- * {@code Transfer(from, to, value)} matching the authorization.
+ * The settlement receipt check of the official facilitator: some log emitted by the asset is an
+ * ERC-20 {@code Transfer(from, to, value)} matching the authorization.
  */
 public final class TransferLogs {
   private TransferLogs() {}
 
-  public static final Event TRANSFER = new Event("Transfer", List.of(new TypeReference<Address>(true) {},
-      new TypeReference<Address>(true) {}, new TypeReference<Uint256>(false) {}));
+  public static final Event TRANSFER =
+      new Event(
+          "Transfer",
+          List.of(
+              new TypeReference<Address>(true) {},
+              new TypeReference<Address>(true) {},
+              new TypeReference<Uint256>(false) {}));
   public static final String TRANSFER_TOPIC = EventEncoder.encode(TRANSFER);
 
-  public static boolean hasMatchingTransfer(List<Log> logs, String asset, String from, String to, BigInteger value) {
+  public static boolean hasMatchingTransfer(
+      List<Log> logs, String asset, String from, String to, BigInteger value) {
     for (Log log : logs) {
       if (log.getAddress() == null || !log.getAddress().equalsIgnoreCase(asset)) {
         continue;
@@ -36,7 +42,9 @@ public final class TransferLogs {
       if (data == null || Hex.strip(data).length() != 64) {
         continue;
       }
-      if (logFrom.equalsIgnoreCase(from) && logTo.equalsIgnoreCase(to) && Numeric.toBigInt(data).equals(value)) {
+      if (logFrom.equalsIgnoreCase(from)
+          && logTo.equalsIgnoreCase(to)
+          && Numeric.toBigInt(data).equals(value)) {
         return true;
       }
     }

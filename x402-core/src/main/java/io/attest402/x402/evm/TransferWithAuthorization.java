@@ -6,8 +6,9 @@ import java.nio.charset.StandardCharsets;
 import org.web3j.crypto.Hash;
 
 /**
- * The EIP-3009 message {@code TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,
- * uint256 validBefore,bytes32 nonce)} and its EIP-712 hashing for any token domain.
+ * The EIP-3009 message {@code TransferWithAuthorization(address from,address to,uint256
+ * value,uint256 validAfter, uint256 validBefore,bytes32 nonce)} and its EIP-712 hashing for any
+ * token domain.
  */
 public final class TransferWithAuthorization {
   private TransferWithAuthorization() {}
@@ -20,8 +21,9 @@ public final class TransferWithAuthorization {
   /**
    * {@code hashStruct(message)}.
    *
-   * @throws IllegalArgumentException when a field cannot be typed-data encoded (viem refuses the same: a mixed-case
-   *     address with a wrong checksum, a nonce that is not 32 bytes, a number outside uint256)
+   * @throws IllegalArgumentException when a field cannot be typed-data encoded (viem refuses the
+   *     same: a mixed-case address with a wrong checksum, a nonce that is not 32 bytes, a number
+   *     outside uint256)
    */
   public static byte[] structHash(ExactEvmPayload.Authorization a) {
     if (!Addresses.isStrictAddress(a.from())) {
@@ -51,8 +53,15 @@ public final class TransferWithAuthorization {
   }
 
   /** Convenience: digest from raw values. */
-  public static byte[] digest(Eip712Domain domain, String from, String to, BigInteger value, BigInteger validAfter,
-      BigInteger validBefore, String nonce) {
-    return digest(domain, new ExactEvmPayload.Authorization(from, to, value, validAfter, validBefore, nonce));
+  public static byte[] digest(
+      Eip712Domain domain,
+      String from,
+      String to,
+      BigInteger value,
+      BigInteger validAfter,
+      BigInteger validBefore,
+      String nonce) {
+    return digest(
+        domain, new ExactEvmPayload.Authorization(from, to, value, validAfter, validBefore, nonce));
   }
 }

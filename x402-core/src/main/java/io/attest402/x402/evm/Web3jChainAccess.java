@@ -10,9 +10,10 @@ import org.web3j.protocol.core.methods.response.EthCall;
 import org.web3j.protocol.core.methods.response.EthGetCode;
 
 /**
- * {@link ChainAccess} over a web3j client (blocking; call it off event loops). With a call gas limit every
- * {@code eth_call} (ERC-1271 checks, the simulation) runs with at most that much gas, so a contract that burns gas
- * answers "out of gas" (a call result) instead of costing the node, or later a settlement, millions of gas.
+ * {@link ChainAccess} over a web3j client (blocking; call it off event loops). With a call gas
+ * limit every {@code eth_call} (ERC-1271 checks, the simulation) runs with at most that much gas,
+ * so a contract that burns gas answers "out of gas" (a call result) instead of costing the node, or
+ * later a settlement, millions of gas.
  */
 public final class Web3jChainAccess implements ChainAccess {
   private final Web3j web3j;
@@ -22,7 +23,9 @@ public final class Web3jChainAccess implements ChainAccess {
     this(web3j, null);
   }
 
-  /** @param callGasLimit gas limit of every {@code eth_call}; null: the node's default */
+  /**
+   * @param callGasLimit gas limit of every {@code eth_call}; null: the node's default
+   */
   public Web3jChainAccess(Web3j web3j, BigInteger callGasLimit) {
     this.web3j = web3j;
     this.callGasLimit = callGasLimit;
@@ -45,8 +48,10 @@ public final class Web3jChainAccess implements ChainAccess {
   @Override
   public CallResult call(String to, String data) {
     try {
-      Transaction tx = callGasLimit == null ? Transaction.createEthCallTransaction(null, to, data)
-          : new Transaction(null, null, null, callGasLimit, to, null, data);
+      Transaction tx =
+          callGasLimit == null
+              ? Transaction.createEthCallTransaction(null, to, data)
+              : new Transaction(null, null, null, callGasLimit, to, null, data);
       EthCall r = web3j.ethCall(tx, DefaultBlockParameterName.LATEST).send();
       if (r.hasError()) {
         Response.Error err = r.getError();
@@ -62,22 +67,31 @@ public final class Web3jChainAccess implements ChainAccess {
   }
 
   /**
-   * Any exception out of the web3j client is a node failure: I/O and timeouts, but also its unchecked ones (an HTTP
-   * error status from the node or a proxy in front of it is a {@code ClientConnectionException}).
+   * Any exception out of the web3j client is a node failure: I/O and timeouts, but also its
+   * unchecked ones (an HTTP error status from the node or a proxy in front of it is a {@code
+   * ClientConnectionException}).
    */
   private static ChainAccessException failure(String what, Exception e) {
-    return e instanceof ChainAccessException c ? c : new ChainAccessException(what + " failed: " + e.getMessage(), e);
+    return e instanceof ChainAccessException c
+        ? c
+        : new ChainAccessException(what + " failed: " + e.getMessage(), e);
   }
 
   /**
-   * True when a node's JSON-RPC error reports an execution failure (revert, invalid opcode, out of gas) rather than an
-   * RPC problem: code 3, or -32000/-32015 with such a message, as nodes differ (anvil says "OutOfGas", geth "out of
-   * gas"). Execution errors are call results.
+   * True when a node's JSON-RPC error reports an execution failure (revert, invalid opcode, out of
+   * gas) rather than an RPC problem: code 3, or -32000/-32015 with such a message, as nodes differ
+   * (anvil says "OutOfGas", geth "out of gas"). Execution errors are call results.
    */
   public static boolean isExecutionError(Response.Error err) {
-    String msg = err.getMessage() == null ? "" : err.getMessage().toLowerCase(java.util.Locale.ROOT);
-    return err.getCode() == 3 || msg.contains("revert") || msg.contains("execution") || msg.contains("invalid opcode")
-        || msg.contains("out of gas") || msg.contains("outofgas") || msg.contains("gas required exceeds")
+    String msg =
+        err.getMessage() == null ? "" : err.getMessage().toLowerCase(java.util.Locale.ROOT);
+    return err.getCode() == 3
+        || msg.contains("revert")
+        || msg.contains("execution")
+        || msg.contains("invalid opcode")
+        || msg.contains("out of gas")
+        || msg.contains("outofgas")
+        || msg.contains("gas required exceeds")
         || msg.contains("intrinsic gas too low");
   }
 }

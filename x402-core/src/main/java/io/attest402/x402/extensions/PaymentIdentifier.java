@@ -9,10 +9,11 @@ import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /**
- * The x402 {@code payment-identifier} extension ({@code @x402/extensions/payment-identifier} 2.27.0): the server
- * declares {@code {"info": {"required": bool}, "schema": ...}}; a client echoing it adds {@code info.id}, 16 to 128
- * characters of {@code [A-Za-z0-9_-]}, which servers and facilitators use as an idempotency key (same id and payment:
- * the stored answer; same id, other payment: 409; required and absent: 400).
+ * The x402 {@code payment-identifier} extension ({@code @x402/extensions/payment-identifier}
+ * 2.27.0): the server declares {@code {"info": {"required": bool}, "schema": ...}}; a client
+ * echoing it adds {@code info.id}, 16 to 128 characters of {@code [A-Za-z0-9_-]}, which servers and
+ * facilitators use as an idempotency key (same id and payment: the stored answer; same id, other
+ * payment: 409; required and absent: 400).
  */
 public final class PaymentIdentifier {
   public static final String KEY = "payment-identifier";
@@ -23,7 +24,9 @@ public final class PaymentIdentifier {
 
   private PaymentIdentifier() {}
 
-  /** {@code pay_} and 32 random hex digits, as the official {@code generatePaymentId} makes them. */
+  /**
+   * {@code pay_} and 32 random hex digits, as the official {@code generatePaymentId} makes them.
+   */
   public static String generate() {
     byte[] b = new byte[16];
     RANDOM.nextBytes(b);
@@ -31,7 +34,10 @@ public final class PaymentIdentifier {
   }
 
   public static boolean isValid(String id) {
-    return id != null && id.length() >= MIN_LENGTH && id.length() <= MAX_LENGTH && ID.matcher(id).matches();
+    return id != null
+        && id.length() >= MIN_LENGTH
+        && id.length() <= MAX_LENGTH
+        && ID.matcher(id).matches();
   }
 
   /** The server's declaration, as {@code declarePaymentIdentifierExtension(required)} builds it. */
@@ -42,7 +48,11 @@ public final class PaymentIdentifier {
     schema.put("$schema", "https://json-schema.org/draft/2020-12/schema").put("type", "object");
     ObjectNode props = schema.putObject("properties");
     props.putObject("required").put("type", "boolean");
-    props.putObject("id").put("type", "string").put("minLength", MIN_LENGTH).put("maxLength", MAX_LENGTH)
+    props
+        .putObject("id")
+        .put("type", "string")
+        .put("minLength", MIN_LENGTH)
+        .put("maxLength", MAX_LENGTH)
         .put("pattern", "^[a-zA-Z0-9_-]+$");
     schema.putArray("required").add("required");
     return ext;
@@ -66,7 +76,10 @@ public final class PaymentIdentifier {
     }
   }
 
-  /** Reads {@code extensions["payment-identifier"].info.id} from a payment (as {@code extractAndValidate...}). */
+  /**
+   * Reads {@code extensions["payment-identifier"].info.id} from a payment (as {@code
+   * extractAndValidate...}).
+   */
   public static Extracted extract(PaymentPayload payment) {
     JsonNode ext = payment.extensions() == null ? null : payment.extensions().get(KEY);
     if (ext == null || ext.isNull()) {
@@ -77,15 +90,21 @@ public final class PaymentIdentifier {
       return new Extracted(null, null);
     }
     if (!id.isTextual() || !isValid(id.asText())) {
-      return new Extracted(null, "payment-identifier id must be " + MIN_LENGTH + "-" + MAX_LENGTH
-          + " characters of A-Z, a-z, 0-9, '_' and '-'");
+      return new Extracted(
+          null,
+          "payment-identifier id must be "
+              + MIN_LENGTH
+              + "-"
+              + MAX_LENGTH
+              + " characters of A-Z, a-z, 0-9, '_' and '-'");
     }
     return new Extracted(id.asText(), null);
   }
 
   /**
-   * The client's side ({@code appendPaymentIdentifierToExtensions}): when the server declared the extension, a copy
-   * of {@code extensions} with {@code info.id} set; otherwise {@code extensions} unchanged.
+   * The client's side ({@code appendPaymentIdentifierToExtensions}): when the server declared the
+   * extension, a copy of {@code extensions} with {@code info.id} set; otherwise {@code extensions}
+   * unchanged.
    */
   public static ObjectNode appendTo(ObjectNode extensions, String id) {
     if (!isDeclared(extensions)) {

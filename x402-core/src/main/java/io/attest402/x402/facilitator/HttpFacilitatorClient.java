@@ -28,17 +28,20 @@ import java.util.concurrent.Flow;
 import java.util.function.Function;
 
 /**
- * {@link FacilitatorClient} over {@code java.net.http}: per-request timeout (default 90 s, the official client's),
- * connect timeout, redirects followed, response bodies capped ({@link Builder#maxResponseBytes}), optional headers per
- * endpoint (for authenticated facilitators). The base URL's trailing slashes are dropped, as the official client does.
- * Every {@code /settle} carries an {@value #IDEMPOTENCY_KEY} header: the caller's key for its retries
- * ({@link #settle(PaymentPayload, PaymentRequirements, String)}), or a fresh random one.
+ * {@link FacilitatorClient} over {@code java.net.http}: per-request timeout (default 90 s, the
+ * official client's), connect timeout, redirects followed, response bodies capped ({@link
+ * Builder#maxResponseBytes}), optional headers per endpoint (for authenticated facilitators). The
+ * base URL's trailing slashes are dropped, as the official client does. Every {@code /settle}
+ * carries an {@value #IDEMPOTENCY_KEY} header: the caller's key for its retries ({@link
+ * #settle(PaymentPayload, PaymentRequirements, String)}), or a fresh random one.
  */
 public final class HttpFacilitatorClient implements FacilitatorClient {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(90);
   public static final int DEFAULT_MAX_RESPONSE_BYTES = 1 << 20;
+
   /** The {@code /settle} request header that marks retries of one paid request. */
   public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
   public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 128;
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
@@ -54,8 +57,13 @@ public final class HttpFacilitatorClient implements FacilitatorClient {
       url = url.substring(0, url.length() - 1);
     }
     this.base = url;
-    this.http = b.http != null ? b.http : HttpClient.newBuilder().connectTimeout(b.connectTimeout)
-        .followRedirects(HttpClient.Redirect.NORMAL).build();
+    this.http =
+        b.http != null
+            ? b.http
+            : HttpClient.newBuilder()
+                .connectTimeout(b.connectTimeout)
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
     this.timeout = b.timeout;
     this.maxResponseBytes = b.maxResponseBytes;
     this.headers = b.headers;
@@ -120,24 +128,37 @@ public final class HttpFacilitatorClient implements FacilitatorClient {
   }
 
   @Override
-  public CompletableFuture<VerifyResponse> verify(PaymentPayload payload, PaymentRequirements requirements) {
-    return post("verify", new FacilitatorRequest(payload, requirements), "isValid", VerifyResponse::fromJson,
+  public CompletableFuture<VerifyResponse> verify(
+      PaymentPayload payload, PaymentRequirements requirements) {
+    return post(
+        "verify",
+        new FacilitatorRequest(payload, requirements),
+        "isValid",
+        VerifyResponse::fromJson,
         Map.of());
   }
 
   @Override
-  public CompletableFuture<SettleResponse> settle(PaymentPayload payload, PaymentRequirements requirements) {
+  public CompletableFuture<SettleResponse> settle(
+      PaymentPayload payload, PaymentRequirements requirements) {
     return settle(payload, requirements, newIdempotencyKey());
   }
 
   @Override
-  public CompletableFuture<SettleResponse> settle(PaymentPayload payload, PaymentRequirements requirements,
-      String idempotencyKey) {
+  public CompletableFuture<SettleResponse> settle(
+      PaymentPayload payload, PaymentRequirements requirements, String idempotencyKey) {
     if (!isValidIdempotencyKey(idempotencyKey)) {
-      return CompletableFuture.failedFuture(new IllegalArgumentException(
-          "Idempotency-Key must be 1-" + MAX_IDEMPOTENCY_KEY_LENGTH + " printable ASCII characters"));
+      return CompletableFuture.failedFuture(
+          new IllegalArgumentException(
+              "Idempotency-Key must be 1-"
+                  + MAX_IDEMPOTENCY_KEY_LENGTH
+                  + " printable ASCII characters"));
     }
-    return post("settle", new FacilitatorRequest(payload, requirements), "success", SettleResponse::fromJson,
+    return post(
+        "settle",
+        new FacilitatorRequest(payload, requirements),
+        "success",
+        SettleResponse::fromJson,
         Map.of(IDEMPOTENCY_KEY, idempotencyKey));
   }
 
@@ -150,50 +171,69 @@ public final class HttpFacilitatorClient implements FacilitatorClient {
 
   /** Opaque, 1 to 128 printable ASCII characters without spaces (so no proxy trims or folds it). */
   public static boolean isValidIdempotencyKey(String key) {
-    return key != null && !key.isEmpty() && key.length() <= MAX_IDEMPOTENCY_KEY_LENGTH
+    return key != null
+        && !key.isEmpty()
+        && key.length() <= MAX_IDEMPOTENCY_KEY_LENGTH
         && key.chars().allMatch(c -> c > 0x20 && c < 0x7f);
   }
 
   @Override
   public CompletableFuture<SupportedResponse> supported() {
-    HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(base + "/supported")).timeout(timeout).GET()
-        .header("Accept", "application/json");
+    HttpRequest.Builder rb =
+        HttpRequest.newBuilder(URI.create(base + "/supported"))
+            .timeout(timeout)
+            .GET()
+            .header("Accept", "application/json");
     headers.apply("supported").forEach(rb::header);
     return send("supported", rb.build(), null, SupportedResponse::fromJson);
   }
 
-  private <T> CompletableFuture<T> post(String endpoint, FacilitatorRequest body, String resultKey,
-      Function<JsonNode, T> reader, Map<String, String> requestHeaders) {
-    HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(base + "/" + endpoint)).timeout(timeout)
-        .header("Content-Type", "application/json").header("Accept", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(X402Json.write(body.toJson()), StandardCharsets.UTF_8));
+  private <T> CompletableFuture<T> post(
+      String endpoint,
+      FacilitatorRequest body,
+      String resultKey,
+      Function<JsonNode, T> reader,
+      Map<String, String> requestHeaders) {
+    HttpRequest.Builder rb =
+        HttpRequest.newBuilder(URI.create(base + "/" + endpoint))
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    X402Json.write(body.toJson()), StandardCharsets.UTF_8));
     headers.apply(endpoint).forEach(rb::header);
     requestHeaders.forEach(rb::header);
     return send(endpoint, rb.build(), resultKey, reader);
   }
 
-  private <T> CompletableFuture<T> send(String endpoint, HttpRequest request, String resultKey,
-      Function<JsonNode, T> reader) {
+  private <T> CompletableFuture<T> send(
+      String endpoint, HttpRequest request, String resultKey, Function<JsonNode, T> reader) {
     CompletableFuture<T> out = new CompletableFuture<>();
     java.util.concurrent.atomic.AtomicReference<FacilitatorException> overflow =
         new java.util.concurrent.atomic.AtomicReference<>();
-    http.sendAsync(request, info -> new CappedSubscriber(maxResponseBytes, overflow)).whenComplete((resp, err) -> {
-      if (err != null) {
-        // a cancelled oversized body may surface as the client's own I/O error: report the real cause
-        out.completeExceptionally(overflow.get() != null ? overflow.get() : translate(endpoint, err));
-        return;
-      }
-      try {
-        out.complete(interpret(endpoint, resp.statusCode(), resp.body(), resultKey, reader));
-      } catch (FacilitatorException e) {
-        out.completeExceptionally(e);
-      }
-    });
+    http.sendAsync(request, info -> new CappedSubscriber(maxResponseBytes, overflow))
+        .whenComplete(
+            (resp, err) -> {
+              if (err != null) {
+                // a cancelled oversized body may surface as the client's own I/O error: report the
+                // real cause
+                out.completeExceptionally(
+                    overflow.get() != null ? overflow.get() : translate(endpoint, err));
+                return;
+              }
+              try {
+                out.complete(
+                    interpret(endpoint, resp.statusCode(), resp.body(), resultKey, reader));
+              } catch (FacilitatorException e) {
+                out.completeExceptionally(e);
+              }
+            });
     return out;
   }
 
-  private static <T> T interpret(String endpoint, int status, byte[] body, String resultKey,
-      Function<JsonNode, T> reader) {
+  private static <T> T interpret(
+      String endpoint, int status, byte[] body, String resultKey, Function<JsonNode, T> reader) {
     String text = new String(body, StandardCharsets.UTF_8);
     boolean ok = status >= 200 && status < 300;
     JsonNode json = null;
@@ -201,42 +241,66 @@ public final class HttpFacilitatorClient implements FacilitatorClient {
       json = X402Json.parse(text);
     } catch (X402FormatException e) {
       if (ok) {
-        throw new FacilitatorException(FacilitatorException.Kind.BAD_RESPONSE, status,
-            "Facilitator " + endpoint + " returned invalid JSON: " + e.getMessage(), e);
+        throw new FacilitatorException(
+            FacilitatorException.Kind.BAD_RESPONSE,
+            status,
+            "Facilitator " + endpoint + " returned invalid JSON: " + e.getMessage(),
+            e);
       }
     }
     if (!ok && (json == null || resultKey == null || !json.isObject() || !json.has(resultKey))) {
-      throw new FacilitatorException(FacilitatorException.Kind.HTTP_STATUS, status,
-          "Facilitator " + endpoint + " failed (" + status + "): " + abbreviate(text), null);
+      throw new FacilitatorException(
+          FacilitatorException.Kind.HTTP_STATUS,
+          status,
+          "Facilitator " + endpoint + " failed (" + status + "): " + abbreviate(text),
+          null);
     }
     try {
       return reader.apply(json);
     } catch (X402FormatException e) {
-      throw new FacilitatorException(FacilitatorException.Kind.BAD_RESPONSE, status,
-          "Facilitator " + endpoint + " returned an invalid " + endpoint + " response: " + e.getMessage(), e);
+      throw new FacilitatorException(
+          FacilitatorException.Kind.BAD_RESPONSE,
+          status,
+          "Facilitator "
+              + endpoint
+              + " returned an invalid "
+              + endpoint
+              + " response: "
+              + e.getMessage(),
+          e);
     }
   }
 
   private FacilitatorException translate(String endpoint, Throwable err) {
-    Throwable t = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+    Throwable t =
+        err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof FacilitatorException fe) {
         return fe;
       }
     }
     if (t instanceof HttpTimeoutException && !(t instanceof HttpConnectTimeoutException)) {
-      return new FacilitatorException(FacilitatorException.Kind.TIMEOUT, 0,
-          "Facilitator " + endpoint + " request timed out after " + timeout.toMillis() + "ms", t);
+      return new FacilitatorException(
+          FacilitatorException.Kind.TIMEOUT,
+          0,
+          "Facilitator " + endpoint + " request timed out after " + timeout.toMillis() + "ms",
+          t);
     }
-    return new FacilitatorException(FacilitatorException.Kind.TRANSPORT, 0,
-        "Facilitator " + endpoint + " request failed: " + t, t);
+    return new FacilitatorException(
+        FacilitatorException.Kind.TRANSPORT,
+        0,
+        "Facilitator " + endpoint + " request failed: " + t,
+        t);
   }
 
   private static String abbreviate(String s) {
     return s.length() <= 300 ? s : s.substring(0, 297) + "...";
   }
 
-  /** A body handler that refuses bodies over {@code max} bytes instead of buffering them (fails with a BAD_RESPONSE {@link FacilitatorException}). */
+  /**
+   * A body handler that refuses bodies over {@code max} bytes instead of buffering them (fails with
+   * a BAD_RESPONSE {@link FacilitatorException}).
+   */
   public static HttpResponse.BodyHandler<byte[]> capped(int max) {
     return info -> new CappedSubscriber(max, new java.util.concurrent.atomic.AtomicReference<>());
   }
@@ -248,7 +312,8 @@ public final class HttpFacilitatorClient implements FacilitatorClient {
     private final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
     private Flow.Subscription subscription;
 
-    CappedSubscriber(int max, java.util.concurrent.atomic.AtomicReference<FacilitatorException> overflow) {
+    CappedSubscriber(
+        int max, java.util.concurrent.atomic.AtomicReference<FacilitatorException> overflow) {
       this.max = max;
       this.overflow = overflow;
     }
@@ -271,8 +336,12 @@ public final class HttpFacilitatorClient implements FacilitatorClient {
       }
       for (ByteBuffer b : items) {
         if (buf.size() + b.remaining() > max) {
-          FacilitatorException tooBig = new FacilitatorException(FacilitatorException.Kind.BAD_RESPONSE, 0,
-              "Facilitator response exceeds " + max + " bytes", null);
+          FacilitatorException tooBig =
+              new FacilitatorException(
+                  FacilitatorException.Kind.BAD_RESPONSE,
+                  0,
+                  "Facilitator response exceeds " + max + " bytes",
+                  null);
           overflow.set(tooBig);
           result.completeExceptionally(tooBig);
           subscription.cancel();

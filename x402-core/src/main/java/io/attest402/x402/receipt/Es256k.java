@@ -17,12 +17,12 @@ final class Es256k {
   static final String TYPE = "attest402-receipt+jws";
   static final BigInteger N = Sign.CURVE_PARAMS.getN();
   static final BigInteger HALF_N = N.shiftRight(1);
-  static final ObjectMapper JSON = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
-      .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true);
+  static final ObjectMapper JSON =
+      new ObjectMapper()
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+          .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true);
 
-  private Es256k() {
-  }
+  private Es256k() {}
 
   static byte[] sha256(byte[] data) {
     try {
@@ -37,7 +37,9 @@ final class Es256k {
     return HexFormat.of().formatHex(sha256(compactJws.getBytes(StandardCharsets.US_ASCII)));
   }
 
-  /** Normalises a signer's output (65 bytes r||s||v or 64 bytes r||s) to 64 bytes r||s with low s. */
+  /**
+   * Normalises a signer's output (65 bytes r||s||v or 64 bytes r||s) to 64 bytes r||s with low s.
+   */
   static byte[] toLowSRs(byte[] sig) {
     if (sig == null || (sig.length != 64 && sig.length != 65)) {
       throw new IllegalStateException("digest signer must return 64 (r||s) or 65 (r||s||v) bytes");
@@ -59,7 +61,10 @@ final class Es256k {
     System.arraycopy(b, b.length - len, out, off + 32 - len, len);
   }
 
-  /** True when some recovery id recovers {@code address} from the r||s signature over {@code digest}. */
+  /**
+   * True when some recovery id recovers {@code address} from the r||s signature over {@code
+   * digest}.
+   */
   static boolean recoversTo(byte[] rs, byte[] digest, String address) {
     BigInteger r = new BigInteger(1, Arrays.copyOfRange(rs, 0, 32));
     BigInteger s = new BigInteger(1, Arrays.copyOfRange(rs, 32, 64));

@@ -9,22 +9,40 @@ import java.util.Objects;
 
 /**
  * The claims of a signed receipt (the JWS payload), in this order:
+ *
  * <pre>{@code
  * {"v":1,"seq":7,"prev":"<sha256 hex of receipt 6's compact JWS; 64 zeros for seq 0>",
  *  "signer":"0x<facilitator address>","network":"eip155:84532","txHash":"0x..","payer":"0x..","payTo":"0x..",
  *  "asset":"0x..","amount":"10000","nonce":"0x<EIP-3009 nonce>","block":123,"time":1767225600,
  *  "status":"settled"|"failed","error":"<reason, failed only>"}
  * }</pre>
- * {@code txHash}, {@code block} and {@code error} are omitted when absent. The JWS header is
- * {@code {"alg":"ES256K","typ":"attest402-receipt+jws","kid":"<signer address>"}}.
+ *
+ * {@code txHash}, {@code block} and {@code error} are omitted when absent. The JWS header is {@code
+ * {"alg":"ES256K","typ":"attest402-receipt+jws","kid":"<signer address>"}}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"v", "seq", "prev", "signer", "network", "txHash", "payer", "payTo", "asset", "amount", "nonce",
-    "block", "time", "status", "error"})
-public record Receipt(int v, long seq, String prev, String signer, String network, String txHash, String payer,
-    String payTo, String asset, @JsonSerialize(using = ToStringSerializer.class) BigInteger amount, String nonce,
-    Long block, long time, ReceiptStatus status, String error) {
+@JsonPropertyOrder({
+  "v", "seq", "prev", "signer", "network", "txHash", "payer", "payTo", "asset", "amount", "nonce",
+  "block", "time", "status", "error"
+})
+public record Receipt(
+    int v,
+    long seq,
+    String prev,
+    String signer,
+    String network,
+    String txHash,
+    String payer,
+    String payTo,
+    String asset,
+    @JsonSerialize(using = ToStringSerializer.class) BigInteger amount,
+    String nonce,
+    Long block,
+    long time,
+    ReceiptStatus status,
+    String error) {
   public static final int VERSION = 1;
+
   /** {@code prev} of the first receipt (seq 0). */
   public static final String ZERO_HASH = "0".repeat(64);
 
@@ -50,12 +68,27 @@ public record Receipt(int v, long seq, String prev, String signer, String networ
   }
 
   static Receipt of(SettlementFacts f, long seq, String prev, String signer) {
-    return new Receipt(VERSION, seq, prev, signer, f.network(), f.txHash(), f.payer(), f.payTo(), f.asset(),
-        f.amount(), f.authorizationNonce(), f.blockNumber(), f.time(), f.status(), f.error());
+    return new Receipt(
+        VERSION,
+        seq,
+        prev,
+        signer,
+        f.network(),
+        f.txHash(),
+        f.payer(),
+        f.payTo(),
+        f.asset(),
+        f.amount(),
+        f.authorizationNonce(),
+        f.blockNumber(),
+        f.time(),
+        f.status(),
+        f.error());
   }
 
   /** The settlement facts this receipt records. */
   public SettlementFacts facts() {
-    return new SettlementFacts(network, txHash, payer, payTo, asset, amount, nonce, block, time, status, error);
+    return new SettlementFacts(
+        network, txHash, payer, payTo, asset, amount, nonce, block, time, status, error);
   }
 }

@@ -3,10 +3,11 @@ package io.attest402.x402.receipt;
 import java.util.Objects;
 
 /**
- * The facilitator side of the chain: assigns the next sequence number, links to the previous receipt's hash and
- * signs. {@link #resume} continues after the last receipt the journal holds (after a restart). Thread-safe: appends
- * are serialised, so the chain has no forks. The journal must persist each {@link SignedReceipt} before the next
- * append if receipts are to survive a crash.
+ * The facilitator side of the chain: assigns the next sequence number, links to the previous
+ * receipt's hash and signs. {@link #resume} continues after the last receipt the journal holds
+ * (after a restart). Thread-safe: appends are serialised, so the chain has no forks. The journal
+ * must persist each {@link SignedReceipt} before the next append if receipts are to survive a
+ * crash.
  */
 public final class ReceiptChain {
   private final ReceiptSigner signer;
@@ -25,10 +26,12 @@ public final class ReceiptChain {
   }
 
   /**
-   * Continues after {@code lastReceiptJws}, which must verify as signed by this signer (a restart with the same
-   * sealed key). A facilitator with a new key (TDX reboot) starts a new chain instead.
+   * Continues after {@code lastReceiptJws}, which must verify as signed by this signer (a restart
+   * with the same sealed key). A facilitator with a new key (TDX reboot) starts a new chain
+   * instead.
    */
-  public static ReceiptChain resume(ReceiptSigner signer, String lastReceiptJws) throws ReceiptException {
+  public static ReceiptChain resume(ReceiptSigner signer, String lastReceiptJws)
+      throws ReceiptException {
     Receipt last = ReceiptVerifier.verify(lastReceiptJws, signer.address());
     return new ReceiptChain(signer, last.seq() + 1, ReceiptVerifier.hash(lastReceiptJws.strip()));
   }

@@ -14,11 +14,11 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Signs receipts as compact JWS, ES256K (RFC 8812): the signature is {@code r || s} (64 bytes, low s) over
- * SHA-256 of the JWS signing input, produced by a {@link DigestSigner} so the private key never has to be a JCA
- * key here (the enclave key signs digests). Every signature is checked to recover to the configured address before
- * the receipt is returned, so a miswired signer fails loudly instead of emitting unverifiable receipts.
- * Thread-safe when the DigestSigner is.
+ * Signs receipts as compact JWS, ES256K (RFC 8812): the signature is {@code r || s} (64 bytes, low
+ * s) over SHA-256 of the JWS signing input, produced by a {@link DigestSigner} so the private key
+ * never has to be a JCA key here (the enclave key signs digests). Every signature is checked to
+ * recover to the configured address before the receipt is returned, so a miswired signer fails
+ * loudly instead of emitting unverifiable receipts. Thread-safe when the DigestSigner is.
  *
  * <p>Wiring with the enclave key: {@code new ReceiptSigner(key.address(), key::signDigestRsv)}.
  */
@@ -39,18 +39,22 @@ public final class ReceiptSigner {
   }
 
   /**
-   * Signs the receipt for {@code facts} at journal position {@code seq}, linking to the receipt before it.
+   * Signs the receipt for {@code facts} at journal position {@code seq}, linking to the receipt
+   * before it.
    *
-   * @param prevHash SHA-256 hex of the previous receipt's compact JWS ({@link SignedReceipt#hash()}), or
-   *                 {@link Receipt#ZERO_HASH} for seq 0
+   * @param prevHash SHA-256 hex of the previous receipt's compact JWS ({@link
+   *     SignedReceipt#hash()}), or {@link Receipt#ZERO_HASH} for seq 0
    */
   public SignedReceipt sign(SettlementFacts facts, long seq, String prevHash) {
     if (seq == 0 && !Receipt.ZERO_HASH.equals(prevHash)) {
       throw new IllegalArgumentException("the receipt with seq 0 links to the zero hash");
     }
     Receipt receipt = Receipt.of(facts, seq, prevHash, address);
-    JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.ES256K).type(new JOSEObjectType(Es256k.TYPE))
-        .keyID(address).build();
+    JWSHeader header =
+        new JWSHeader.Builder(JWSAlgorithm.ES256K)
+            .type(new JOSEObjectType(Es256k.TYPE))
+            .keyID(address)
+            .build();
     try {
       JWSObject jws = new JWSObject(header, new Payload(Es256k.JSON.writeValueAsString(receipt)));
       jws.sign(new DigestJwsSigner());

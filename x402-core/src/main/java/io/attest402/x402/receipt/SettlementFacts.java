@@ -6,20 +6,30 @@ import java.util.Objects;
 /**
  * What happened to one settlement, as the facilitator's journal records it.
  *
- * @param network            CAIP-2 network, e.g. {@code eip155:84532}
- * @param txHash             transaction hash (0x, 32 bytes), or null when nothing was broadcast
- * @param payer              the authorization's {@code from}
- * @param payTo              the authorization's {@code to}
- * @param asset              token contract address
- * @param amount             base units
+ * @param network CAIP-2 network, e.g. {@code eip155:84532}
+ * @param txHash transaction hash (0x, 32 bytes), or null when nothing was broadcast
+ * @param payer the authorization's {@code from}
+ * @param payTo the authorization's {@code to}
+ * @param asset token contract address
+ * @param amount base units
  * @param authorizationNonce the EIP-3009 nonce (0x, 32 bytes)
- * @param blockNumber        block of the mined transaction, or null
- * @param time               Unix seconds when the outcome was recorded (from the facilitator's Clock)
- * @param status             settled or failed
- * @param error              failure reason (x402 error code or message) for failed settlements, else null
+ * @param blockNumber block of the mined transaction, or null
+ * @param time Unix seconds when the outcome was recorded (from the facilitator's Clock)
+ * @param status settled or failed
+ * @param error failure reason (x402 error code or message) for failed settlements, else null
  */
-public record SettlementFacts(String network, String txHash, String payer, String payTo, String asset,
-    BigInteger amount, String authorizationNonce, Long blockNumber, long time, ReceiptStatus status, String error) {
+public record SettlementFacts(
+    String network,
+    String txHash,
+    String payer,
+    String payTo,
+    String asset,
+    BigInteger amount,
+    String authorizationNonce,
+    Long blockNumber,
+    long time,
+    ReceiptStatus status,
+    String error) {
   public SettlementFacts {
     Objects.requireNonNull(network, "network");
     Objects.requireNonNull(payer, "payer");
@@ -36,15 +46,51 @@ public record SettlementFacts(String network, String txHash, String payer, Strin
     }
   }
 
-  public static SettlementFacts settled(String network, String txHash, String payer, String payTo, String asset,
-      BigInteger amount, String authorizationNonce, long blockNumber, long time) {
-    return new SettlementFacts(network, txHash, payer, payTo, asset, amount, authorizationNonce, blockNumber, time,
-        ReceiptStatus.SETTLED, null);
+  public static SettlementFacts settled(
+      String network,
+      String txHash,
+      String payer,
+      String payTo,
+      String asset,
+      BigInteger amount,
+      String authorizationNonce,
+      long blockNumber,
+      long time) {
+    return new SettlementFacts(
+        network,
+        txHash,
+        payer,
+        payTo,
+        asset,
+        amount,
+        authorizationNonce,
+        blockNumber,
+        time,
+        ReceiptStatus.SETTLED,
+        null);
   }
 
-  public static SettlementFacts failed(String network, String txHash, String payer, String payTo, String asset,
-      BigInteger amount, String authorizationNonce, long time, String error) {
-    return new SettlementFacts(network, txHash, payer, payTo, asset, amount, authorizationNonce, null, time,
-        ReceiptStatus.FAILED, error);
+  public static SettlementFacts failed(
+      String network,
+      String txHash,
+      String payer,
+      String payTo,
+      String asset,
+      BigInteger amount,
+      String authorizationNonce,
+      long time,
+      String error) {
+    return new SettlementFacts(
+        network,
+        txHash,
+        payer,
+        payTo,
+        asset,
+        amount,
+        authorizationNonce,
+        null,
+        time,
+        ReceiptStatus.FAILED,
+        error);
   }
 }

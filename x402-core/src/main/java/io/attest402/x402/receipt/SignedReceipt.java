@@ -3,8 +3,8 @@ package io.attest402.x402.receipt;
 import java.util.Objects;
 
 /**
- * A receipt with its compact JWS and that JWS's hash (SHA-256 of the ASCII compact serialisation, lowercase hex),
- * which the next receipt carries as {@code prev}.
+ * A receipt with its compact JWS and that JWS's hash (SHA-256 of the ASCII compact serialisation,
+ * lowercase hex), which the next receipt carries as {@code prev}.
  */
 public record SignedReceipt(Receipt receipt, String jws, String hash) {
   public SignedReceipt {

@@ -6,8 +6,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What a paid route produced: held back until settlement succeeds, then sent with {@code PAYMENT-RESPONSE}. A
- * status of 400 or more is sent as is and nothing is settled (the payer is not charged for failures).
+ * What a paid route produced: held back until settlement succeeds, then sent with {@code
+ * PAYMENT-RESPONSE}. A status of 400 or more is sent as is and nothing is settled (the payer is not
+ * charged for failures).
  */
 public record PaidResponse(int status, Map<String, String> headers, Buffer body) {
   public PaidResponse {

@@ -5,7 +5,8 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * The work a route sells. Runs on the event loop after the payment verified: return a future (use
- * {@code vertx.executeBlocking} for blocking work). A failed future or a status of 400 or more means no settlement.
+ * {@code vertx.executeBlocking} for blocking work). A failed future or a status of 400 or more
+ * means no settlement.
  */
 @FunctionalInterface
 public interface PaidRoute {

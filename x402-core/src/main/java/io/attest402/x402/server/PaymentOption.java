@@ -9,13 +9,19 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * One way to pay for a route: an exact/EVM offer on {@code network} in {@code asset} (whose EIP-712 domain is
- * {@code tokenName}/{@code tokenVersion}), to {@code payTo}, at a price in the token's base units. Price and payee
- * are functions of the request so a route can price by document size or pay a per-tenant wallet; use
- * {@link #fixed} for constants.
+ * One way to pay for a route: an exact/EVM offer on {@code network} in {@code asset} (whose EIP-712
+ * domain is {@code tokenName}/{@code tokenVersion}), to {@code payTo}, at a price in the token's
+ * base units. Price and payee are functions of the request so a route can price by document size or
+ * pay a per-tenant wallet; use {@link #fixed} for constants.
  */
-public record PaymentOption(String network, String asset, String tokenName, String tokenVersion,
-    Function<RoutingContext, String> payTo, Function<RoutingContext, BigInteger> price, int maxTimeoutSeconds,
+public record PaymentOption(
+    String network,
+    String asset,
+    String tokenName,
+    String tokenVersion,
+    Function<RoutingContext, String> payTo,
+    Function<RoutingContext, BigInteger> price,
+    int maxTimeoutSeconds,
     ObjectNode extraFields) {
 
   /** The official server's default {@code maxTimeoutSeconds}. */
@@ -35,24 +41,37 @@ public record PaymentOption(String network, String asset, String tokenName, Stri
   }
 
   /** A fixed price to a fixed payee. */
-  public static PaymentOption fixed(String network, String asset, String tokenName, String tokenVersion,
-      String payTo, BigInteger price) {
-    return new PaymentOption(network, asset, tokenName, tokenVersion, ctx -> payTo, ctx -> price,
-        DEFAULT_MAX_TIMEOUT_SECONDS, null);
+  public static PaymentOption fixed(
+      String network,
+      String asset,
+      String tokenName,
+      String tokenVersion,
+      String payTo,
+      BigInteger price) {
+    return new PaymentOption(
+        network,
+        asset,
+        tokenName,
+        tokenVersion,
+        ctx -> payTo,
+        ctx -> price,
+        DEFAULT_MAX_TIMEOUT_SECONDS,
+        null);
   }
 
   public PaymentOption withPrice(Function<RoutingContext, BigInteger> newPrice) {
-    return new PaymentOption(network, asset, tokenName, tokenVersion, payTo, newPrice, maxTimeoutSeconds,
-        extraFields);
+    return new PaymentOption(
+        network, asset, tokenName, tokenVersion, payTo, newPrice, maxTimeoutSeconds, extraFields);
   }
 
   public PaymentOption withPayTo(Function<RoutingContext, String> newPayTo) {
-    return new PaymentOption(network, asset, tokenName, tokenVersion, newPayTo, price, maxTimeoutSeconds,
-        extraFields);
+    return new PaymentOption(
+        network, asset, tokenName, tokenVersion, newPayTo, price, maxTimeoutSeconds, extraFields);
   }
 
   public PaymentOption withMaxTimeoutSeconds(int seconds) {
-    return new PaymentOption(network, asset, tokenName, tokenVersion, payTo, price, seconds, extraFields);
+    return new PaymentOption(
+        network, asset, tokenName, tokenVersion, payTo, price, seconds, extraFields);
   }
 
   /** The offer for this request: {@code extra} is {name, version} plus any extra fields. */
@@ -67,7 +86,13 @@ public record PaymentOption(String network, String asset, String tokenName, Stri
     if (extraFields != null) {
       extraFields.properties().forEach(e -> extra.set(e.getKey(), e.getValue().deepCopy()));
     }
-    return new PaymentRequirements("exact", network, amount, asset,
-        Objects.requireNonNull(payTo.apply(ctx), "payTo function returned null"), maxTimeoutSeconds, extra);
+    return new PaymentRequirements(
+        "exact",
+        network,
+        amount,
+        asset,
+        Objects.requireNonNull(payTo.apply(ctx), "payTo function returned null"),
+        maxTimeoutSeconds,
+        extra);
   }
 }

@@ -21,16 +21,18 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A {@link DeliveryStore} in SQLite ({@code org.xerial:sqlite-jdbc}, the facilitator journal's driver): one file under
- * the provider's data directory, so claims and stored responses survive a restart; or in memory for a server that
- * needs no restart safety.
+ * A {@link DeliveryStore} in SQLite ({@code org.xerial:sqlite-jdbc}, the facilitator journal's
+ * driver): one file under the provider's data directory, so claims and stored responses survive a
+ * restart; or in memory for a server that needs no restart safety.
  *
- * <p>Bounded: at most {@code maxEntries} unexpired claims (past that, {@link DeliveryStore.Claim.Full}: an unexpired
- * claim is never evicted, since forgetting it would let its authorization buy a second delivery) and stored bodies of
- * at most {@code maxBodyBytes} (a larger response is remembered as delivered, without its body, and a retry gets 409).
- * Expired claims are purged as new ones arrive. WAL with {@code synchronous=NORMAL}: a committed claim survives a
- * crash of the process (power loss may lose the last ones; the facilitator's one-success-per-authorization is the
- * backstop). One connection, serialised by this object's monitor.
+ * <p>Bounded: at most {@code maxEntries} unexpired claims (past that, {@link
+ * DeliveryStore.Claim.Full}: an unexpired claim is never evicted, since forgetting it would let its
+ * authorization buy a second delivery) and stored bodies of at most {@code maxBodyBytes} (a larger
+ * response is remembered as delivered, without its body, and a retry gets 409). Expired claims are
+ * purged as new ones arrive. WAL with {@code synchronous=NORMAL}: a committed claim survives a
+ * crash of the process (power loss may lose the last ones; the facilitator's
+ * one-success-per-authorization is the backstop). One connection, serialised by this object's
+ * monitor.
  */
 public final class SqliteDeliveryStore implements DeliveryStore {
   public static final long DEFAULT_MAX_ENTRIES = 1_000_000;
@@ -44,18 +46,21 @@ public final class SqliteDeliveryStore implements DeliveryStore {
   private long lastPurge = Long.MIN_VALUE;
   private boolean closed;
 
-  private SqliteDeliveryStore(Connection db, long maxEntries, int maxBodyBytes) throws SQLException {
+  private SqliteDeliveryStore(Connection db, long maxEntries, int maxBodyBytes)
+      throws SQLException {
     if (maxEntries <= 0 || maxBodyBytes < 0) {
-      throw new IllegalArgumentException("maxEntries must be positive and maxBodyBytes not negative");
+      throw new IllegalArgumentException(
+          "maxEntries must be positive and maxBodyBytes not negative");
     }
     this.db = db;
     this.maxEntries = maxEntries;
     this.maxBodyBytes = maxBodyBytes;
     try (Statement s = db.createStatement()) {
       s.execute("PRAGMA busy_timeout=10000");
-      s.execute("CREATE TABLE IF NOT EXISTS deliveries ("
-          + " auth_key TEXT PRIMARY KEY, payment_id TEXT UNIQUE, payload_hash TEXT NOT NULL,"
-          + " state TEXT NOT NULL, status INTEGER, headers TEXT, body BLOB, expires_at INTEGER NOT NULL)");
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS deliveries ("
+              + " auth_key TEXT PRIMARY KEY, payment_id TEXT UNIQUE, payload_hash TEXT NOT NULL,"
+              + " state TEXT NOT NULL, status INTEGER, headers TEXT, body BLOB, expires_at INTEGER NOT NULL)");
       s.execute("CREATE INDEX IF NOT EXISTS deliveries_expiry ON deliveries (expires_at)");
       try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM deliveries")) {
         size = r.next() ? r.getLong(1) : 0;
@@ -63,7 +68,10 @@ public final class SqliteDeliveryStore implements DeliveryStore {
     }
   }
 
-  /** Opens (creating when absent) {@code file}, e.g. {@code DATA_DIR/deliveries.db}, with the default bounds. */
+  /**
+   * Opens (creating when absent) {@code file}, e.g. {@code DATA_DIR/deliveries.db}, with the
+   * default bounds.
+   */
   public static SqliteDeliveryStore open(Path file) {
     return open(file, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_BODY_BYTES);
   }
@@ -83,16 +91,19 @@ public final class SqliteDeliveryStore implements DeliveryStore {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the directory of " + file, e);
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot open the delivery store " + file + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot open the delivery store " + file + ": " + e.getMessage(), e);
     }
   }
 
   /** A store that lives as long as this object (at-most-once within one process only). */
   public static SqliteDeliveryStore inMemory(long maxEntries, int maxBodyBytes) {
     try {
-      return new SqliteDeliveryStore(DriverManager.getConnection("jdbc:sqlite::memory:"), maxEntries, maxBodyBytes);
+      return new SqliteDeliveryStore(
+          DriverManager.getConnection("jdbc:sqlite::memory:"), maxEntries, maxBodyBytes);
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot open an in-memory delivery store: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot open an in-memory delivery store: " + e.getMessage(), e);
     }
   }
 
@@ -109,8 +120,9 @@ public final class SqliteDeliveryStore implements DeliveryStore {
         purge(nowSeconds);
       }
       if (key.paymentId() != null) {
-        try (PreparedStatement q = db.prepareStatement(
-            "SELECT payload_hash, state, status, headers, body FROM deliveries WHERE payment_id = ?")) {
+        try (PreparedStatement q =
+            db.prepareStatement(
+                "SELECT payload_hash, state, status, headers, body FROM deliveries WHERE payment_id = ?")) {
           q.setString(1, key.paymentId());
           try (ResultSet r = q.executeQuery()) {
             if (r.next()) {
@@ -124,7 +136,8 @@ public final class SqliteDeliveryStore implements DeliveryStore {
               if (body == null) {
                 return new Claim.NotKept();
               }
-              return new Claim.Stored(new StoredResponse(r.getInt(3), headers(r.getString(4)), body));
+              return new Claim.Stored(
+                  new StoredResponse(r.getInt(3), headers(r.getString(4)), body));
             }
           }
         }
@@ -132,15 +145,18 @@ public final class SqliteDeliveryStore implements DeliveryStore {
       if (size >= maxEntries) {
         return new Claim.Full();
       }
-      try (PreparedStatement ins = db.prepareStatement("INSERT INTO deliveries (auth_key, payment_id,"
-          + " payload_hash, state, expires_at) VALUES (?, ?, ?, 'claimed', ?) ON CONFLICT DO NOTHING")) {
+      try (PreparedStatement ins =
+          db.prepareStatement(
+              "INSERT INTO deliveries (auth_key, payment_id,"
+                  + " payload_hash, state, expires_at) VALUES (?, ?, ?, 'claimed', ?) ON CONFLICT DO NOTHING")) {
         ins.setString(1, key.authorization());
         ins.setString(2, key.paymentId());
         ins.setString(3, key.payloadHash());
         ins.setLong(4, key.expiresAt().getEpochSecond());
         if (ins.executeUpdate() == 0) {
           // the authorization (or, with another authorization, the payment-identifier) is taken
-          return key.paymentId() != null && idTakenByOther(key) ? new Claim.IdConflict()
+          return key.paymentId() != null && idTakenByOther(key)
+              ? new Claim.IdConflict()
               : new Claim.AuthorizationUsed();
         }
       }
@@ -152,8 +168,8 @@ public final class SqliteDeliveryStore implements DeliveryStore {
   }
 
   private boolean idTakenByOther(PaymentKey key) throws SQLException {
-    try (PreparedStatement q = db.prepareStatement(
-        "SELECT 1 FROM deliveries WHERE payment_id = ? AND auth_key <> ?")) {
+    try (PreparedStatement q =
+        db.prepareStatement("SELECT 1 FROM deliveries WHERE payment_id = ? AND auth_key <> ?")) {
       q.setString(1, key.paymentId());
       q.setString(2, key.authorization());
       try (ResultSet r = q.executeQuery()) {
@@ -164,8 +180,9 @@ public final class SqliteDeliveryStore implements DeliveryStore {
 
   @Override
   public synchronized void release(PaymentKey key) {
-    try (PreparedStatement d = db.prepareStatement(
-        "DELETE FROM deliveries WHERE auth_key = ? AND payload_hash = ? AND state = 'claimed'")) {
+    try (PreparedStatement d =
+        db.prepareStatement(
+            "DELETE FROM deliveries WHERE auth_key = ? AND payload_hash = ? AND state = 'claimed'")) {
       d.setString(1, key.authorization());
       d.setString(2, key.payloadHash());
       size -= d.executeUpdate();
@@ -178,8 +195,10 @@ public final class SqliteDeliveryStore implements DeliveryStore {
   public synchronized void complete(PaymentKey key, StoredResponse response) {
     ObjectNode h = Wire.newObject();
     response.headers().forEach(h::put);
-    try (PreparedStatement u = db.prepareStatement("UPDATE deliveries SET state = 'done', status = ?, headers = ?,"
-        + " body = ? WHERE auth_key = ? AND payload_hash = ?")) {
+    try (PreparedStatement u =
+        db.prepareStatement(
+            "UPDATE deliveries SET state = 'done', status = ?, headers = ?,"
+                + " body = ? WHERE auth_key = ? AND payload_hash = ?")) {
       u.setInt(1, response.status());
       u.setString(2, X402Json.write(h));
       u.setBytes(3, response.body().length <= maxBodyBytes ? response.body() : null);

@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.x402.codec.HeaderCodec;
 import io.attest402.x402.codec.HeaderFormatException;
 import io.attest402.x402.codec.X402Json;
+import io.attest402.x402.evm.ExactEvmPayload;
+import io.attest402.x402.extensions.PaymentIdentifier;
 import io.attest402.x402.facilitator.FacilitatorClient;
 import io.attest402.x402.facilitator.FacilitatorException;
+import io.attest402.x402.facilitator.HttpFacilitatorClient;
 import io.attest402.x402.types.ErrorReasons;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequired;
@@ -16,9 +19,6 @@ import io.attest402.x402.types.SettleResponse;
 import io.attest402.x402.types.VerifyResponse;
 import io.attest402.x402.types.Wire;
 import io.attest402.x402.types.X402FormatException;
-import io.attest402.x402.evm.ExactEvmPayload;
-import io.attest402.x402.extensions.PaymentIdentifier;
-import io.attest402.x402.facilitator.HttpFacilitatorClient;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
@@ -40,39 +40,46 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * x402 for a Vert.x route, behaving as the official resource server ({@code @x402/express} 2.27.0) does:
+ * x402 for a Vert.x route, behaving as the official resource server ({@code @x402/express} 2.27.0)
+ * does:
  *
  * <ul>
- *   <li>no {@code PAYMENT-SIGNATURE}: 402, {@code PAYMENT-REQUIRED} (error "Payment required"), body {@code {}},
- *       {@code Cache-Control: no-store};</li>
- *   <li>a header that does not decode: 400 with the precise problem in {@code {"error": ...}} and in the
- *       {@code PAYMENT-REQUIRED} it carries (the official server would silently treat it as unpaid);</li>
- *   <li>a payment matching no offer: 402 "No matching payment requirements"; an extension echo that drops declared
- *       info: 402 "extension_echo_mismatch"; an invalid verification: 402 with the facilitator's invalidReason;</li>
- *   <li>at most one delivery per payment (beyond the official server, which trusts the facilitator for it): before the
- *       facilitator is asked, the payment's authorization is claimed in a {@link DeliveryStore}; a replay of a claimed
- *       authorization gets 402 {@code invalid_exact_evm_nonce_already_used} and runs nothing. Where the offer declares
- *       the {@code payment-identifier} extension ({@link Builder#paymentIdentifier}), a payment carrying an id gets, on
- *       retry with the same payment, the stored response of its first delivery; the same id with another payment is
- *       409; a required id that is absent or malformed is 400. A claim whose payment is refused or whose work fails
- *       before settlement is released, so the payer may try again;</li>
- *   <li>verified: the {@link PaidRoute} runs; its response is held back; a failure or a status of 400 or more is sent
- *       without settling; otherwise {@code /settle} (once more with the identical payload and the same
- *       {@code Idempotency-Key} on a {@code settlement_pending} carrying a transaction), then the response with
- *       {@code PAYMENT-RESPONSE} and {@code Cache-Control: private}, or 402 with the failed settlement in
- *       {@code PAYMENT-RESPONSE}; either is stored before it is sent;</li>
- *   <li>the facilitator failing (timeout, transport, malformed answer): 502 {@code {"error": ...}};</li>
- *   <li>every response exposes {@code PAYMENT-REQUIRED, PAYMENT-RESPONSE} to browsers.</li>
+ *   <li>no {@code PAYMENT-SIGNATURE}: 402, {@code PAYMENT-REQUIRED} (error "Payment required"),
+ *       body {@code {}}, {@code Cache-Control: no-store};
+ *   <li>a header that does not decode: 400 with the precise problem in {@code {"error": ...}} and
+ *       in the {@code PAYMENT-REQUIRED} it carries (the official server would silently treat it as
+ *       unpaid);
+ *   <li>a payment matching no offer: 402 "No matching payment requirements"; an extension echo that
+ *       drops declared info: 402 "extension_echo_mismatch"; an invalid verification: 402 with the
+ *       facilitator's invalidReason;
+ *   <li>at most one delivery per payment (beyond the official server, which trusts the facilitator
+ *       for it): before the facilitator is asked, the payment's authorization is claimed in a
+ *       {@link DeliveryStore}; a replay of a claimed authorization gets 402 {@code
+ *       invalid_exact_evm_nonce_already_used} and runs nothing. Where the offer declares the {@code
+ *       payment-identifier} extension ({@link Builder#paymentIdentifier}), a payment carrying an id
+ *       gets, on retry with the same payment, the stored response of its first delivery; the same
+ *       id with another payment is 409; a required id that is absent or malformed is 400. A claim
+ *       whose payment is refused or whose work fails before settlement is released, so the payer
+ *       may try again;
+ *   <li>verified: the {@link PaidRoute} runs; its response is held back; a failure or a status of
+ *       400 or more is sent without settling; otherwise {@code /settle} (once more with the
+ *       identical payload and the same {@code Idempotency-Key} on a {@code settlement_pending}
+ *       carrying a transaction), then the response with {@code PAYMENT-RESPONSE} and {@code
+ *       Cache-Control: private}, or 402 with the failed settlement in {@code PAYMENT-RESPONSE};
+ *       either is stored before it is sent;
+ *   <li>the facilitator failing (timeout, transport, malformed answer): 502 {@code {"error": ...}};
+ *   <li>every response exposes {@code PAYMENT-REQUIRED, PAYMENT-RESPONSE} to browsers.
  * </ul>
  *
- * <p>Facilitator calls are asynchronous ({@link FacilitatorClient} futures, resumed on the request's context), so
- * the event loop never blocks. Routes with a request body need a {@code BodyHandler} before this handler if the price
- * depends on the body.
+ * <p>Facilitator calls are asynchronous ({@link FacilitatorClient} futures, resumed on the
+ * request's context), so the event loop never blocks. Routes with a request body need a {@code
+ * BodyHandler} before this handler if the price depends on the body.
  */
 public final class X402PaymentHandler implements Handler<RoutingContext> {
   private static final Logger log = LoggerFactory.getLogger(X402PaymentHandler.class);
 
-  public static final String EXPOSED_HEADERS = HeaderCodec.PAYMENT_REQUIRED + ", " + HeaderCodec.PAYMENT_RESPONSE;
+  public static final String EXPOSED_HEADERS =
+      HeaderCodec.PAYMENT_REQUIRED + ", " + HeaderCodec.PAYMENT_RESPONSE;
 
   private final FacilitatorClient facilitator;
   private final List<PaymentOption> options;
@@ -105,7 +112,10 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     this.paymentIdRequired = b.paymentIdRequired;
   }
 
-  /** Handlers built without a store share one in-memory store, so a payment cannot buy two of this JVM's routes. */
+  /**
+   * Handlers built without a store share one in-memory store, so a payment cannot buy two of this
+   * JVM's routes.
+   */
   private static final class SharedDefault {
     static final DeliveryStore STORE = SqliteDeliveryStore.inMemory();
   }
@@ -165,8 +175,8 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     }
 
     /**
-     * Static extensions for the 402 ({@code {"<key>": {"info": ..., "schema": ...}}}), e.g. the facilitator's
-     * identity and attestation location.
+     * Static extensions for the 402 ({@code {"<key>": {"info": ..., "schema": ...}}}), e.g. the
+     * facilitator's identity and attestation location.
      */
     public Builder extensions(Map<String, JsonNode> ext) {
       ObjectNode o = Wire.newObject();
@@ -188,16 +198,19 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     }
 
     /**
-     * Where claims and delivered responses are kept (default: one in-memory store shared by the handlers of this
-     * JVM). Pass a {@link SqliteDeliveryStore#open file store} to keep them across restarts, and share it between
-     * routes that accept the same payments.
+     * Where claims and delivered responses are kept (default: one in-memory store shared by the
+     * handlers of this JVM). Pass a {@link SqliteDeliveryStore#open file store} to keep them across
+     * restarts, and share it between routes that accept the same payments.
      */
     public Builder deliveryStore(DeliveryStore store) {
       this.deliveries = store;
       return this;
     }
 
-    /** How long deliveries are remembered at least (default 24 h; never less than the authorization is valid). */
+    /**
+     * How long deliveries are remembered at least (default 24 h; never less than the authorization
+     * is valid).
+     */
     public Builder retention(Duration r) {
       this.retention = r;
       return this;
@@ -210,8 +223,9 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     }
 
     /**
-     * Declares the {@code payment-identifier} extension in every 402 ({@code required}: a paid request without an id
-     * is 400). Without this call the handler still honours ids of payments to routes whose own extensions declare it.
+     * Declares the {@code payment-identifier} extension in every 402 ({@code required}: a paid
+     * request without an id is 400). Without this call the handler still honours ids of payments to
+     * routes whose own extensions declare it.
      */
     public Builder paymentIdentifier(boolean required) {
       this.paymentIdRequired = required;
@@ -224,18 +238,34 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
   }
 
   /**
-   * A CORS handler for paid routes: allows the payment request headers and exposes the x402 response headers.
+   * A CORS handler for paid routes: allows the payment request headers and exposes the x402
+   * response headers.
    *
    * @param originPattern allowed origins (regular expression), e.g. {@code ".*"} for any
    */
   public static CorsHandler cors(String originPattern) {
-    return CorsHandler.create().addOriginWithRegex(originPattern)
-        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.HEAD,
-            HttpMethod.OPTIONS))
-        .allowedHeaders(Set.of("Content-Type", "Authorization", HeaderCodec.PAYMENT_SIGNATURE, HeaderCodec.X_PAYMENT,
-            "Access-Control-Expose-Headers"))
-        .exposedHeaders(Set.of(HeaderCodec.PAYMENT_REQUIRED, HeaderCodec.PAYMENT_RESPONSE,
-            HeaderCodec.X_PAYMENT_RESPONSE));
+    return CorsHandler.create()
+        .addOriginWithRegex(originPattern)
+        .allowedMethods(
+            Set.of(
+                HttpMethod.GET,
+                HttpMethod.POST,
+                HttpMethod.PUT,
+                HttpMethod.DELETE,
+                HttpMethod.HEAD,
+                HttpMethod.OPTIONS))
+        .allowedHeaders(
+            Set.of(
+                "Content-Type",
+                "Authorization",
+                HeaderCodec.PAYMENT_SIGNATURE,
+                HeaderCodec.X_PAYMENT,
+                "Access-Control-Expose-Headers"))
+        .exposedHeaders(
+            Set.of(
+                HeaderCodec.PAYMENT_REQUIRED,
+                HeaderCodec.PAYMENT_RESPONSE,
+                HeaderCodec.X_PAYMENT_RESPONSE));
   }
 
   @Override
@@ -277,7 +307,10 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
       badHeader(ctx, offer, e.getMessage());
       return;
     } catch (X402FormatException e) {
-      badHeader(ctx, offer, HeaderCodec.PAYMENT_SIGNATURE + " header field " + e.path() + " " + e.problem());
+      badHeader(
+          ctx,
+          offer,
+          HeaderCodec.PAYMENT_SIGNATURE + " header field " + e.path() + " " + e.problem());
       return;
     }
     Optional<PaymentRequirements> matched = OfferMatching.find(offers, payment);
@@ -297,79 +330,118 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
         return;
       }
       if (!id.present() && PaymentIdentifier.isRequired(ext)) {
-        badHeader(ctx, offer, "this resource requires a payment-identifier (extensions.payment-identifier.info.id)");
+        badHeader(
+            ctx,
+            offer,
+            "this resource requires a payment-identifier (extensions.payment-identifier.info.id)");
         return;
       }
       paymentId = id.id();
     }
     PaymentKey key = PaymentKey.of(payment, paymentId, clock.instant(), retention);
-    claim(ctx, new Attempt(offer, payment, matched.get(), key, HttpFacilitatorClient.newIdempotencyKey()));
+    claim(
+        ctx,
+        new Attempt(offer, payment, matched.get(), key, HttpFacilitatorClient.newIdempotencyKey()));
   }
 
   /**
-   * One paid request on its way: the 402 it answers, the payment, the offer it matched, its key in the delivery store
-   * and the {@code Idempotency-Key} all its {@code /settle} calls carry.
+   * One paid request on its way: the 402 it answers, the payment, the offer it matched, its key in
+   * the delivery store and the {@code Idempotency-Key} all its {@code /settle} calls carry.
    */
-  private record Attempt(PaymentRequired offer, PaymentPayload payment, PaymentRequirements requirements,
-      PaymentKey key, String idempotencyKey) {}
+  private record Attempt(
+      PaymentRequired offer,
+      PaymentPayload payment,
+      PaymentRequirements requirements,
+      PaymentKey key,
+      String idempotencyKey) {}
 
-  /** Claims the payment before anything runs: a replay is answered here and never reaches the facilitator. */
+  /**
+   * Claims the payment before anything runs: a replay is answered here and never reaches the
+   * facilitator.
+   */
   private void claim(RoutingContext ctx, Attempt a) {
-    blocking(ctx, () -> deliveries.claim(a.key(), clock.instant())).onComplete(ar -> {
-      if (ar.failed()) {
-        log.error("delivery store failed; refusing the payment", ar.cause());
-        sendJson(ctx, 503, Map.of("Cache-Control", "no-store", "Retry-After", "5"),
-            "{\"error\":\"payment store unavailable\"}");
-        return;
-      }
-      DeliveryStore.Claim c = ar.result();
-      if (c instanceof DeliveryStore.Claim.Claimed) {
-        verify(ctx, a);
-      } else if (c instanceof DeliveryStore.Claim.Stored stored) {
-        DeliveryStore.StoredResponse r = stored.response();
-        send(ctx, r.status(), r.headers(), io.vertx.core.buffer.Buffer.buffer(r.body()));
-      } else if (c instanceof DeliveryStore.Claim.AuthorizationUsed) {
-        paymentRequired(ctx, a.offer().withError(ErrorReasons.NONCE_ALREADY_USED));
-      } else if (c instanceof DeliveryStore.Claim.IdConflict) {
-        conflict(ctx, "payment-identifier " + a.key().paymentId() + " was already used with a different payment");
-      } else if (c instanceof DeliveryStore.Claim.InProgress) {
-        conflict(ctx, "a request with payment-identifier " + a.key().paymentId() + " is still being served"
-            + " or did not complete");
-      } else if (c instanceof DeliveryStore.Claim.NotKept) {
-        conflict(ctx, "payment-identifier " + a.key().paymentId() + " was served; its response was too large to"
-            + " keep for a retry");
-      } else {
-        sendJson(ctx, 503, Map.of("Cache-Control", "no-store", "Retry-After", "60"),
-            "{\"error\":\"too many outstanding payments; retry later\"}");
-      }
-    });
+    blocking(ctx, () -> deliveries.claim(a.key(), clock.instant()))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                log.error("delivery store failed; refusing the payment", ar.cause());
+                sendJson(
+                    ctx,
+                    503,
+                    Map.of("Cache-Control", "no-store", "Retry-After", "5"),
+                    "{\"error\":\"payment store unavailable\"}");
+                return;
+              }
+              DeliveryStore.Claim c = ar.result();
+              if (c instanceof DeliveryStore.Claim.Claimed) {
+                verify(ctx, a);
+              } else if (c instanceof DeliveryStore.Claim.Stored stored) {
+                DeliveryStore.StoredResponse r = stored.response();
+                send(ctx, r.status(), r.headers(), io.vertx.core.buffer.Buffer.buffer(r.body()));
+              } else if (c instanceof DeliveryStore.Claim.AuthorizationUsed) {
+                paymentRequired(ctx, a.offer().withError(ErrorReasons.NONCE_ALREADY_USED));
+              } else if (c instanceof DeliveryStore.Claim.IdConflict) {
+                conflict(
+                    ctx,
+                    "payment-identifier "
+                        + a.key().paymentId()
+                        + " was already used with a different payment");
+              } else if (c instanceof DeliveryStore.Claim.InProgress) {
+                conflict(
+                    ctx,
+                    "a request with payment-identifier "
+                        + a.key().paymentId()
+                        + " is still being served"
+                        + " or did not complete");
+              } else if (c instanceof DeliveryStore.Claim.NotKept) {
+                conflict(
+                    ctx,
+                    "payment-identifier "
+                        + a.key().paymentId()
+                        + " was served; its response was too large to"
+                        + " keep for a retry");
+              } else {
+                sendJson(
+                    ctx,
+                    503,
+                    Map.of("Cache-Control", "no-store", "Retry-After", "60"),
+                    "{\"error\":\"too many outstanding payments; retry later\"}");
+              }
+            });
   }
 
   private void verify(RoutingContext ctx, Attempt a) {
-    onContext(ctx, facilitator.verify(a.payment(), a.requirements())).onComplete(ar -> {
-      if (ar.failed()) {
-        release(ctx, a);
-        facilitatorFailed(ctx, "verify", ar.cause());
-        return;
-      }
-      VerifyResponse v = ar.result();
-      if (!v.isValid()) {
-        release(ctx, a);
-        String reason = v.invalidReason() == null || v.invalidReason().isEmpty() ? ErrorReasons.VERIFICATION_FAILED
-            : v.invalidReason();
-        paymentRequired(ctx, a.offer().withError(reason));
-        return;
-      }
-      serve(ctx, a, new Payment(a.payment(), a.requirements(), v));
-    });
+    onContext(ctx, facilitator.verify(a.payment(), a.requirements()))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                release(ctx, a);
+                facilitatorFailed(ctx, "verify", ar.cause());
+                return;
+              }
+              VerifyResponse v = ar.result();
+              if (!v.isValid()) {
+                release(ctx, a);
+                String reason =
+                    v.invalidReason() == null || v.invalidReason().isEmpty()
+                        ? ErrorReasons.VERIFICATION_FAILED
+                        : v.invalidReason();
+                paymentRequired(ctx, a.offer().withError(reason));
+                return;
+              }
+              serve(ctx, a, new Payment(a.payment(), a.requirements(), v));
+            });
   }
 
   /** Gives a claim back when nothing was settled (the payer was not charged and may retry). */
   private void release(RoutingContext ctx, Attempt a) {
-    blocking(ctx, () -> {
-      deliveries.release(a.key());
-      return null;
-    }).onFailure(e -> log.warn("cannot release a payment claim: {}", e.toString()));
+    blocking(
+            ctx,
+            () -> {
+              deliveries.release(a.key());
+              return null;
+            })
+        .onFailure(e -> log.warn("cannot release a payment claim: {}", e.toString()));
   }
 
   private <T> Future<T> blocking(RoutingContext ctx, Callable<T> work) {
@@ -382,9 +454,14 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     sendJson(ctx, 409, Map.of("Cache-Control", "no-store"), X402Json.write(body));
   }
 
-  /** The exact/EVM payload inside the header must have its shape too (Permit2 payloads are left to the facilitator). */
+  /**
+   * The exact/EVM payload inside the header must have its shape too (Permit2 payloads are left to
+   * the facilitator).
+   */
   private static void checkSchemePayload(PaymentPayload payment) {
-    if ("exact".equals(payment.scheme()) && payment.network() != null && payment.network().startsWith("eip155:")
+    if ("exact".equals(payment.scheme())
+        && payment.network() != null
+        && payment.network().startsWith("eip155:")
         && !ExactEvmPayload.isPermit2(payment.payload())) {
       ExactEvmPayload.fromJson(payment.payload(), "payload");
     }
@@ -393,8 +470,15 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
   private void badHeader(RoutingContext ctx, PaymentRequired offer, String problem) {
     ObjectNode body = Wire.newObject();
     body.put("error", problem);
-    sendJson(ctx, 400, Map.of(HeaderCodec.PAYMENT_REQUIRED, codec.encodePaymentRequired(offer.withError(problem)),
-        "Cache-Control", "no-store"), X402Json.write(body));
+    sendJson(
+        ctx,
+        400,
+        Map.of(
+            HeaderCodec.PAYMENT_REQUIRED,
+            codec.encodePaymentRequired(offer.withError(problem)),
+            "Cache-Control",
+            "no-store"),
+        X402Json.write(body));
   }
 
   private void serve(RoutingContext ctx, Attempt a, Payment payment) {
@@ -405,77 +489,114 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     } catch (RuntimeException e) {
       work = Future.failedFuture(e);
     }
-    work.onComplete(ar -> {
-      if (ar.failed() || ar.result() == null) {
-        log.error("paid route failed for {}; not settling", ctx.request().path(), ar.cause());
-        release(ctx, a);
-        sendJson(ctx, 500, Map.of(), "{\"error\":\"Internal Server Error\"}");
-        return;
-      }
-      PaidResponse res = ar.result();
-      if (res.status() >= 400) {
-        release(ctx, a);
-        send(ctx, res.status(), res.headers(), res.body());
-        return;
-      }
-      settle(ctx, a, res);
-    });
+    work.onComplete(
+        ar -> {
+          if (ar.failed() || ar.result() == null) {
+            log.error("paid route failed for {}; not settling", ctx.request().path(), ar.cause());
+            release(ctx, a);
+            sendJson(ctx, 500, Map.of(), "{\"error\":\"Internal Server Error\"}");
+            return;
+          }
+          PaidResponse res = ar.result();
+          if (res.status() >= 400) {
+            release(ctx, a);
+            send(ctx, res.status(), res.headers(), res.body());
+            return;
+          }
+          settle(ctx, a, res);
+        });
   }
 
   /**
-   * Settles, then stores and sends the outcome. A settlement whose outcome is unknown (the facilitator failed) keeps
-   * its claim without a stored response: the payment may have been taken, so it buys nothing else.
+   * Settles, then stores and sends the outcome. A settlement whose outcome is unknown (the
+   * facilitator failed) keeps its claim without a stored response: the payment may have been taken,
+   * so it buys nothing else.
    */
   private void settle(RoutingContext ctx, Attempt a, PaidResponse res) {
-    onContext(ctx, settleWithPendingRetry(a)).onComplete(ar -> {
-      if (ar.failed()) {
-        facilitatorFailed(ctx, "settle", ar.cause());
-        return;
-      }
-      SettleResponse s = ar.result();
-      if (s.success()) {
-        Map<String, String> headers = new java.util.LinkedHashMap<>(res.headers());
-        headers.put(HeaderCodec.PAYMENT_RESPONSE, codec.encodePaymentResponse(s));
-        headers.put("Cache-Control", withPrivate(headerIgnoringCase(res.headers(), "Cache-Control")));
-        headers.keySet().removeIf(k -> !k.equals("Cache-Control") && k.equalsIgnoreCase("Cache-Control"));
-        storeAndSend(ctx, a, res.status(), headers, res.body());
-        return;
-      }
-      String reason = s.errorReason() == null || s.errorReason().isEmpty() ? ErrorReasons.SETTLEMENT_FAILED
-          : s.errorReason();
-      SettleResponse failure = new SettleResponse(false, reason,
-          s.errorMessage() == null || s.errorMessage().isEmpty() ? reason : s.errorMessage(), s.payer(),
-          s.transaction(), s.network().isEmpty() ? a.requirements().network() : s.network(), s.amount(),
-          s.other());
-      Map<String, String> headers = new java.util.LinkedHashMap<>();
-      headers.put("Content-Type", "application/json");
-      headers.put(HeaderCodec.PAYMENT_RESPONSE, codec.encodePaymentResponse(failure));
-      headers.put("Cache-Control", "no-store");
-      storeAndSend(ctx, a, 402, headers, io.vertx.core.buffer.Buffer.buffer("{}"));
-    });
+    onContext(ctx, settleWithPendingRetry(a))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                facilitatorFailed(ctx, "settle", ar.cause());
+                return;
+              }
+              SettleResponse s = ar.result();
+              if (s.success()) {
+                Map<String, String> headers = new java.util.LinkedHashMap<>(res.headers());
+                headers.put(HeaderCodec.PAYMENT_RESPONSE, codec.encodePaymentResponse(s));
+                headers.put(
+                    "Cache-Control",
+                    withPrivate(headerIgnoringCase(res.headers(), "Cache-Control")));
+                headers
+                    .keySet()
+                    .removeIf(
+                        k -> !k.equals("Cache-Control") && k.equalsIgnoreCase("Cache-Control"));
+                storeAndSend(ctx, a, res.status(), headers, res.body());
+                return;
+              }
+              String reason =
+                  s.errorReason() == null || s.errorReason().isEmpty()
+                      ? ErrorReasons.SETTLEMENT_FAILED
+                      : s.errorReason();
+              SettleResponse failure =
+                  new SettleResponse(
+                      false,
+                      reason,
+                      s.errorMessage() == null || s.errorMessage().isEmpty()
+                          ? reason
+                          : s.errorMessage(),
+                      s.payer(),
+                      s.transaction(),
+                      s.network().isEmpty() ? a.requirements().network() : s.network(),
+                      s.amount(),
+                      s.other());
+              Map<String, String> headers = new java.util.LinkedHashMap<>();
+              headers.put("Content-Type", "application/json");
+              headers.put(HeaderCodec.PAYMENT_RESPONSE, codec.encodePaymentResponse(failure));
+              headers.put("Cache-Control", "no-store");
+              storeAndSend(ctx, a, 402, headers, io.vertx.core.buffer.Buffer.buffer("{}"));
+            });
   }
 
-  /** Stores the final response before sending it, so that a retry after a lost response gets exactly this one. */
-  private void storeAndSend(RoutingContext ctx, Attempt a, int status, Map<String, String> headers,
+  /**
+   * Stores the final response before sending it, so that a retry after a lost response gets exactly
+   * this one.
+   */
+  private void storeAndSend(
+      RoutingContext ctx,
+      Attempt a,
+      int status,
+      Map<String, String> headers,
       io.vertx.core.buffer.Buffer body) {
-    DeliveryStore.StoredResponse stored = new DeliveryStore.StoredResponse(status, headers, body.getBytes());
-    blocking(ctx, () -> {
-      deliveries.complete(a.key(), stored);
-      return null;
-    }).onComplete(ar -> {
-      if (ar.failed()) {
-        log.error("cannot store a delivered response (a retry will get 409)", ar.cause());
-      }
-      send(ctx, status, headers, body);
-    });
+    DeliveryStore.StoredResponse stored =
+        new DeliveryStore.StoredResponse(status, headers, body.getBytes());
+    blocking(
+            ctx,
+            () -> {
+              deliveries.complete(a.key(), stored);
+              return null;
+            })
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                log.error("cannot store a delivered response (a retry will get 409)", ar.cause());
+              }
+              send(ctx, status, headers, body);
+            });
   }
 
-  /** One {@code /settle}, and exactly one more with the identical request and key on settlement_pending with a tx. */
+  /**
+   * One {@code /settle}, and exactly one more with the identical request and key on
+   * settlement_pending with a tx.
+   */
   private CompletableFuture<SettleResponse> settleWithPendingRetry(Attempt a) {
-    return facilitator.settle(a.payment(), a.requirements(), a.idempotencyKey())
-        .thenCompose(first -> first.isPendingWithTransaction()
-            ? facilitator.settle(a.payment(), a.requirements(), a.idempotencyKey())
-            : CompletableFuture.completedFuture(first));
+    return facilitator
+        .settle(a.payment(), a.requirements(), a.idempotencyKey())
+        .thenCompose(
+            first ->
+                first.isPendingWithTransaction()
+                    ? facilitator.settle(a.payment(), a.requirements(), a.idempotencyKey())
+                    : CompletableFuture.completedFuture(first));
   }
 
   private static <T> Future<T> onContext(RoutingContext ctx, CompletableFuture<T> cf) {
@@ -483,28 +604,44 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
   }
 
   private void paymentRequired(RoutingContext ctx, PaymentRequired pr) {
-    sendJson(ctx, ErrorReasons.PERMIT2_ALLOWANCE_REQUIRED.equals(pr.error()) ? 412 : 402,
-        Map.of(HeaderCodec.PAYMENT_REQUIRED, codec.encodePaymentRequired(pr), "Cache-Control", "no-store"), "{}");
+    sendJson(
+        ctx,
+        ErrorReasons.PERMIT2_ALLOWANCE_REQUIRED.equals(pr.error()) ? 412 : 402,
+        Map.of(
+            HeaderCodec.PAYMENT_REQUIRED,
+            codec.encodePaymentRequired(pr),
+            "Cache-Control",
+            "no-store"),
+        "{}");
   }
 
   private void facilitatorFailed(RoutingContext ctx, String what, Throwable cause) {
-    Throwable t = cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null
-        ? cause.getCause() : cause;
-    String message = t instanceof FacilitatorException ? t.getMessage() : "Facilitator " + what + " failed: " + t;
+    Throwable t =
+        cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null
+            ? cause.getCause()
+            : cause;
+    String message =
+        t instanceof FacilitatorException
+            ? t.getMessage()
+            : "Facilitator " + what + " failed: " + t;
     log.warn("facilitator {} failed for {}: {}", what, ctx.request().path(), message);
     ObjectNode body = Wire.newObject();
     body.put("error", message);
     sendJson(ctx, 502, Map.of("Cache-Control", "no-store"), X402Json.write(body));
   }
 
-  private static void sendJson(RoutingContext ctx, int status, Map<String, String> headers, String body) {
+  private static void sendJson(
+      RoutingContext ctx, int status, Map<String, String> headers, String body) {
     Map<String, String> h = new java.util.LinkedHashMap<>();
     h.put("Content-Type", "application/json");
     h.putAll(headers);
     send(ctx, status, h, io.vertx.core.buffer.Buffer.buffer(body));
   }
 
-  private static void send(RoutingContext ctx, int status, Map<String, String> headers,
+  private static void send(
+      RoutingContext ctx,
+      int status,
+      Map<String, String> headers,
       io.vertx.core.buffer.Buffer body) {
     HttpServerResponse r = ctx.response();
     if (r.ended() || r.closed()) {
@@ -513,17 +650,24 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     r.setStatusCode(status);
     headers.forEach(r::putHeader);
     String exposed = r.headers().get("Access-Control-Expose-Headers");
-    r.putHeader("Access-Control-Expose-Headers", exposed == null || exposed.isEmpty() ? EXPOSED_HEADERS
-        : exposed + ", " + EXPOSED_HEADERS);
+    r.putHeader(
+        "Access-Control-Expose-Headers",
+        exposed == null || exposed.isEmpty() ? EXPOSED_HEADERS : exposed + ", " + EXPOSED_HEADERS);
     r.end(body);
   }
 
   private static String headerIgnoringCase(Map<String, String> headers, String name) {
-    return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name)).map(Map.Entry::getValue)
-        .findFirst().orElse(null);
+    return headers.entrySet().stream()
+        .filter(e -> e.getKey().equalsIgnoreCase(name))
+        .map(Map.Entry::getValue)
+        .findFirst()
+        .orElse(null);
   }
 
-  /** Adds {@code private} to a Cache-Control value (as the official server's {@code withPrivateCacheControl}). */
+  /**
+   * Adds {@code private} to a Cache-Control value (as the official server's {@code
+   * withPrivateCacheControl}).
+   */
   static String withPrivate(String value) {
     if (value == null || value.isEmpty()) {
       return "private";

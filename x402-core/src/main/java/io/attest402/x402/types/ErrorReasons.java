@@ -1,9 +1,9 @@
 package io.attest402.x402.types;
 
 /**
- * The reason codes the official exact/EVM facilitator returns ({@code @x402/evm} 2.27.0
- * {@code exact/facilitator/errors.ts}, identical to the Go constants), plus the resource-server strings. Clients treat
- * unknown codes as opaque.
+ * The reason codes the official exact/EVM facilitator returns ({@code @x402/evm} 2.27.0 {@code
+ * exact/facilitator/errors.ts}, identical to the Go constants), plus the resource-server strings.
+ * Clients treat unknown codes as opaque.
  */
 public final class ErrorReasons {
   private ErrorReasons() {}
@@ -14,13 +14,20 @@ public final class ErrorReasons {
   public static final String MISSING_EIP712_DOMAIN = "invalid_exact_evm_missing_eip712_domain";
   public static final String RECIPIENT_MISMATCH = "invalid_exact_evm_recipient_mismatch";
   public static final String INVALID_SIGNATURE = "invalid_exact_evm_signature";
-  public static final String VALID_BEFORE_EXPIRED = "invalid_exact_evm_payload_authorization_valid_before";
-  public static final String VALID_AFTER_IN_FUTURE = "invalid_exact_evm_payload_authorization_valid_after";
+  public static final String VALID_BEFORE_EXPIRED =
+      "invalid_exact_evm_payload_authorization_valid_before";
+  public static final String VALID_AFTER_IN_FUTURE =
+      "invalid_exact_evm_payload_authorization_valid_after";
+
   /** v1 amount mismatch. */
   public static final String AUTHORIZATION_VALUE = "invalid_exact_evm_authorization_value";
+
   /** v2 amount mismatch. */
-  public static final String AUTHORIZATION_VALUE_MISMATCH = "invalid_exact_evm_payload_authorization_value_mismatch";
-  public static final String UNDEPLOYED_SMART_WALLET = "invalid_exact_evm_payload_undeployed_smart_wallet";
+  public static final String AUTHORIZATION_VALUE_MISMATCH =
+      "invalid_exact_evm_payload_authorization_value_mismatch";
+
+  public static final String UNDEPLOYED_SMART_WALLET =
+      "invalid_exact_evm_payload_undeployed_smart_wallet";
   public static final String TRANSACTION_FAILED = "invalid_exact_evm_transaction_failed";
   public static final String TRANSFER_EVENT_MISMATCH = "invalid_exact_evm_transfer_event_mismatch";
   public static final String TOKEN_NAME_MISMATCH = "invalid_exact_evm_token_name_mismatch";
@@ -29,13 +36,16 @@ public final class ErrorReasons {
   public static final String NONCE_ALREADY_USED = "invalid_exact_evm_nonce_already_used";
   public static final String INSUFFICIENT_BALANCE = "invalid_exact_evm_insufficient_balance";
   public static final String SIMULATION_FAILED = "invalid_exact_evm_transaction_simulation_failed";
-  public static final String FAILED_TO_PARSE_SIGNATURE = "invalid_exact_evm_failed_to_parse_signature";
+  public static final String FAILED_TO_PARSE_SIGNATURE =
+      "invalid_exact_evm_failed_to_parse_signature";
   public static final String UNSUPPORTED_PAYLOAD_TYPE = "unsupported_payload_type";
   public static final String INVALID_TRANSACTION_STATE = "invalid_transaction_state";
   public static final String FACTORY_NOT_ALLOWED = "eip6492_factory_not_allowed";
   public static final String SMART_WALLET_DEPLOYMENT_FAILED = "smart_wallet_deployment_failed";
+
   /** Non-terminal settle outcome: broadcast, receipt not yet seen; carries the tx hash. */
   public static final String SETTLEMENT_PENDING = "settlement_pending";
+
   /** The resource server answers this one with HTTP 412 instead of 402. */
   public static final String PERMIT2_ALLOWANCE_REQUIRED = "permit2_allowance_required";
 

@@ -7,14 +7,23 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A signed payment: the {@code PAYMENT-SIGNATURE} header (v2) or {@code X-PAYMENT} (v1). In v2 {@code accepted} is the
- * offer the client chose, copied from {@code accepts}; in v1 only {@code scheme} and {@code network} were sent (kept
- * here in {@code v1Scheme}/{@code v1Network}). {@code payload} is scheme-specific and kept as JSON; for exact/EVM read
- * it with {@code io.attest402.x402.evm.ExactEvmPayload#fromJson}.
+ * A signed payment: the {@code PAYMENT-SIGNATURE} header (v2) or {@code X-PAYMENT} (v1). In v2
+ * {@code accepted} is the offer the client chose, copied from {@code accepts}; in v1 only {@code
+ * scheme} and {@code network} were sent (kept here in {@code v1Scheme}/{@code v1Network}). {@code
+ * payload} is scheme-specific and kept as JSON; for exact/EVM read it with {@code
+ * io.attest402.x402.evm.ExactEvmPayload#fromJson}.
  */
-public record PaymentPayload(int x402Version, ResourceInfo resource, PaymentRequirements accepted, ObjectNode payload,
-    ObjectNode extensions, String v1Scheme, String v1Network, Map<String, JsonNode> other) {
-  private static final Set<String> KNOWN_V2 = Set.of("x402Version", "resource", "accepted", "payload", "extensions");
+public record PaymentPayload(
+    int x402Version,
+    ResourceInfo resource,
+    PaymentRequirements accepted,
+    ObjectNode payload,
+    ObjectNode extensions,
+    String v1Scheme,
+    String v1Network,
+    Map<String, JsonNode> other) {
+  private static final Set<String> KNOWN_V2 =
+      Set.of("x402Version", "resource", "accepted", "payload", "extensions");
   private static final Set<String> KNOWN_V1 = Set.of("x402Version", "scheme", "network", "payload");
 
   public PaymentPayload {
@@ -28,7 +37,10 @@ public record PaymentPayload(int x402Version, ResourceInfo resource, PaymentRequ
   }
 
   /** A v2 payment. */
-  public PaymentPayload(ResourceInfo resource, PaymentRequirements accepted, ObjectNode payload,
+  public PaymentPayload(
+      ResourceInfo resource,
+      PaymentRequirements accepted,
+      ObjectNode payload,
       ObjectNode extensions) {
     this(2, resource, accepted, payload, extensions, null, null, Map.of());
   }
@@ -48,23 +60,35 @@ public record PaymentPayload(int x402Version, ResourceInfo resource, PaymentRequ
     int version = Wire.integer(o, "x402Version", "");
     ObjectNode payload = Wire.object(Wire.required(o, "payload", ""), "payload").deepCopy();
     if (version == 1) {
-      return new PaymentPayload(1, null, null, payload, null, Wire.nonEmptyString(o, "scheme", ""),
-          Wire.nonEmptyString(o, "network", ""), Wire.unknown(o, KNOWN_V1));
+      return new PaymentPayload(
+          1,
+          null,
+          null,
+          payload,
+          null,
+          Wire.nonEmptyString(o, "scheme", ""),
+          Wire.nonEmptyString(o, "network", ""),
+          Wire.unknown(o, KNOWN_V1));
     }
     if (version != 2) {
-      throw new X402FormatException("x402Version", "unsupported version " + version + " (expected 1 or 2)");
+      throw new X402FormatException(
+          "x402Version", "unsupported version " + version + " (expected 1 or 2)");
     }
     ResourceInfo resource = null;
     JsonNode r = Wire.optional(o, "resource");
     if (r != null) {
       resource = ResourceInfo.fromJson(r, "resource");
     }
-    PaymentRequirements accepted = PaymentRequirements.fromJson(Wire.required(o, "accepted", ""), "accepted", 2);
+    PaymentRequirements accepted =
+        PaymentRequirements.fromJson(Wire.required(o, "accepted", ""), "accepted", 2);
     ObjectNode ext = Wire.optObject(o, "extensions", "");
-    return new PaymentPayload(2, resource, accepted, payload, ext, null, null, Wire.unknown(o, KNOWN_V2));
+    return new PaymentPayload(
+        2, resource, accepted, payload, ext, null, null, Wire.unknown(o, KNOWN_V2));
   }
 
-  /** JSON in the official client's key order: x402Version, payload, extensions, resource, accepted. */
+  /**
+   * JSON in the official client's key order: x402Version, payload, extensions, resource, accepted.
+   */
   public ObjectNode toJson() {
     ObjectNode o = Wire.newObject();
     o.put("x402Version", x402Version);

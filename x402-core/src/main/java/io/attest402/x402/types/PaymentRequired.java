@@ -9,13 +9,20 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The body of a 402: in v2 the {@code PAYMENT-REQUIRED} header, in v1 the response body. {@code resource} is
- * required in v2 (v1 carried it inside each offer); {@code accepts} has at least one offer; {@code extensions} is the
- * extension map ({@code {"<key>": {"info": ..., "schema": ...}}}), kept verbatim.
+ * The body of a 402: in v2 the {@code PAYMENT-REQUIRED} header, in v1 the response body. {@code
+ * resource} is required in v2 (v1 carried it inside each offer); {@code accepts} has at least one
+ * offer; {@code extensions} is the extension map ({@code {"<key>": {"info": ..., "schema": ...}}}),
+ * kept verbatim.
  */
-public record PaymentRequired(int x402Version, String error, ResourceInfo resource, List<PaymentRequirements> accepts,
-    ObjectNode extensions, Map<String, JsonNode> other) {
-  private static final Set<String> KNOWN = Set.of("x402Version", "error", "resource", "accepts", "extensions");
+public record PaymentRequired(
+    int x402Version,
+    String error,
+    ResourceInfo resource,
+    List<PaymentRequirements> accepts,
+    ObjectNode extensions,
+    Map<String, JsonNode> other) {
+  private static final Set<String> KNOWN =
+      Set.of("x402Version", "error", "resource", "accepts", "extensions");
 
   public PaymentRequired {
     accepts = List.copyOf(accepts);
@@ -23,7 +30,10 @@ public record PaymentRequired(int x402Version, String error, ResourceInfo resour
     other = Wire.copy(other);
   }
 
-  public PaymentRequired(String error, ResourceInfo resource, List<PaymentRequirements> accepts,
+  public PaymentRequired(
+      String error,
+      ResourceInfo resource,
+      List<PaymentRequirements> accepts,
       ObjectNode extensions) {
     this(2, error, resource, accepts, extensions, Map.of());
   }
@@ -36,7 +46,8 @@ public record PaymentRequired(int x402Version, String error, ResourceInfo resour
     ObjectNode o = Wire.object(node, "");
     int version = Wire.integer(o, "x402Version", "");
     if (version != 1 && version != 2) {
-      throw new X402FormatException("x402Version", "unsupported version " + version + " (expected 1 or 2)");
+      throw new X402FormatException(
+          "x402Version", "unsupported version " + version + " (expected 1 or 2)");
     }
     String error = Wire.optString(o, "error", "");
     ResourceInfo resource = null;

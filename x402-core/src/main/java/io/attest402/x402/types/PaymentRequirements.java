@@ -9,20 +9,29 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * One payment offer ({@code accepts[i]} of a 402, {@code accepted} of a payment, {@code paymentRequirements} of a
- * facilitator request). Scheme-agnostic: {@code asset} and {@code payTo} are kept exactly as sent (the official
- * resource server compares them as strings). {@code amount} is the v2 {@code amount} or the v1
- * {@code maxAmountRequired}; {@code extra} is the scheme's object (for exact/EVM: the token's EIP-712 {@code name} and
- * {@code version}). Fields this type does not name (v1's {@code resource}, {@code description}, newer fields) are kept
- * in {@code other} and written back.
+ * One payment offer ({@code accepts[i]} of a 402, {@code accepted} of a payment, {@code
+ * paymentRequirements} of a facilitator request). Scheme-agnostic: {@code asset} and {@code payTo}
+ * are kept exactly as sent (the official resource server compares them as strings). {@code amount}
+ * is the v2 {@code amount} or the v1 {@code maxAmountRequired}; {@code extra} is the scheme's
+ * object (for exact/EVM: the token's EIP-712 {@code name} and {@code version}). Fields this type
+ * does not name (v1's {@code resource}, {@code description}, newer fields) are kept in {@code
+ * other} and written back.
  */
-public record PaymentRequirements(String scheme, String network, BigInteger amount, String asset, String payTo,
-    int maxTimeoutSeconds, ObjectNode extra, Map<String, JsonNode> other) {
+public record PaymentRequirements(
+    String scheme,
+    String network,
+    BigInteger amount,
+    String asset,
+    String payTo,
+    int maxTimeoutSeconds,
+    ObjectNode extra,
+    Map<String, JsonNode> other) {
 
   private static final Set<String> KNOWN_V2 =
       Set.of("scheme", "network", "amount", "asset", "payTo", "maxTimeoutSeconds", "extra");
   private static final Set<String> KNOWN_V1 =
-      Set.of("scheme", "network", "maxAmountRequired", "asset", "payTo", "maxTimeoutSeconds", "extra");
+      Set.of(
+          "scheme", "network", "maxAmountRequired", "asset", "payTo", "maxTimeoutSeconds", "extra");
 
   public PaymentRequirements {
     Objects.requireNonNull(scheme, "scheme");
@@ -35,18 +44,31 @@ public record PaymentRequirements(String scheme, String network, BigInteger amou
   }
 
   /** A v2 offer without unknown fields. */
-  public PaymentRequirements(String scheme, String network, BigInteger amount, String asset, String payTo,
-      int maxTimeoutSeconds, ObjectNode extra) {
+  public PaymentRequirements(
+      String scheme,
+      String network,
+      BigInteger amount,
+      String asset,
+      String payTo,
+      int maxTimeoutSeconds,
+      ObjectNode extra) {
     this(scheme, network, amount, asset, payTo, maxTimeoutSeconds, extra, Map.of());
   }
 
   /** An exact/EVM offer: {@code extra = {name, version}} (the token's EIP-712 domain). */
-  public static PaymentRequirements exactEvm(String network, BigInteger amount, String asset, String payTo,
-      int maxTimeoutSeconds, String tokenName, String tokenVersion) {
+  public static PaymentRequirements exactEvm(
+      String network,
+      BigInteger amount,
+      String asset,
+      String payTo,
+      int maxTimeoutSeconds,
+      String tokenName,
+      String tokenVersion) {
     ObjectNode extra = Wire.newObject();
     extra.put("name", tokenName);
     extra.put("version", tokenVersion);
-    return new PaymentRequirements("exact", network, amount, asset, payTo, maxTimeoutSeconds, extra);
+    return new PaymentRequirements(
+        "exact", network, amount, asset, payTo, maxTimeoutSeconds, extra);
   }
 
   /** A string member of {@code extra}, or null. */
@@ -59,11 +81,13 @@ public record PaymentRequirements(String scheme, String network, BigInteger amou
   }
 
   public PaymentRequirements withAmount(BigInteger newAmount) {
-    return new PaymentRequirements(scheme, network, newAmount, asset, payTo, maxTimeoutSeconds, extra, other);
+    return new PaymentRequirements(
+        scheme, network, newAmount, asset, payTo, maxTimeoutSeconds, extra, other);
   }
 
   public PaymentRequirements withExtra(ObjectNode newExtra) {
-    return new PaymentRequirements(scheme, network, amount, asset, payTo, maxTimeoutSeconds, newExtra, other);
+    return new PaymentRequirements(
+        scheme, network, amount, asset, payTo, maxTimeoutSeconds, newExtra, other);
   }
 
   /** Decodes a v2 offer. */
@@ -78,18 +102,29 @@ public record PaymentRequirements(String scheme, String network, BigInteger amou
     String scheme = Wire.nonEmptyString(o, "scheme", path);
     String network = Wire.nonEmptyString(o, "network", path);
     if (!v1 && !network.contains(":")) {
-      throw new X402FormatException(Wire.join(path, "network"),
-          "must be a CAIP-2 network id such as eip155:8453, not \"" + Wire.abbreviate(network) + "\"");
+      throw new X402FormatException(
+          Wire.join(path, "network"),
+          "must be a CAIP-2 network id such as eip155:8453, not \""
+              + Wire.abbreviate(network)
+              + "\"");
     }
     BigInteger amount = Wire.uintString(o, v1 ? "maxAmountRequired" : "amount", path);
     String asset = Wire.nonEmptyString(o, "asset", path);
     String payTo = Wire.nonEmptyString(o, "payTo", path);
     int timeout = Wire.integer(o, "maxTimeoutSeconds", path);
     if (timeout <= 0) {
-      throw new X402FormatException(Wire.join(path, "maxTimeoutSeconds"), "must be positive, not " + timeout);
+      throw new X402FormatException(
+          Wire.join(path, "maxTimeoutSeconds"), "must be positive, not " + timeout);
     }
     ObjectNode extra = Wire.optObject(o, "extra", path);
-    return new PaymentRequirements(scheme, network, amount, asset, payTo, timeout, extra,
+    return new PaymentRequirements(
+        scheme,
+        network,
+        amount,
+        asset,
+        payTo,
+        timeout,
+        extra,
         Wire.unknown(o, v1 ? KNOWN_V1 : KNOWN_V2));
   }
 

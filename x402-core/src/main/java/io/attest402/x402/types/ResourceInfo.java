@@ -7,11 +7,12 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The paid resource ({@code resource} of PaymentRequired and PaymentPayload): {@code url} is required;
- * {@code description}, {@code mimeType} and anything else (serviceName, tags, iconUrl, future fields) are optional and
- * kept as they came.
+ * The paid resource ({@code resource} of PaymentRequired and PaymentPayload): {@code url} is
+ * required; {@code description}, {@code mimeType} and anything else (serviceName, tags, iconUrl,
+ * future fields) are optional and kept as they came.
  */
-public record ResourceInfo(String url, String description, String mimeType, Map<String, JsonNode> other) {
+public record ResourceInfo(
+    String url, String description, String mimeType, Map<String, JsonNode> other) {
   private static final Set<String> KNOWN = Set.of("url", "description", "mimeType");
 
   public ResourceInfo {
@@ -25,8 +26,11 @@ public record ResourceInfo(String url, String description, String mimeType, Map<
 
   public static ResourceInfo fromJson(JsonNode node, String path) {
     ObjectNode o = Wire.object(node, path);
-    return new ResourceInfo(Wire.nonEmptyString(o, "url", path), Wire.optString(o, "description", path),
-        Wire.optString(o, "mimeType", path), Wire.unknown(o, KNOWN));
+    return new ResourceInfo(
+        Wire.nonEmptyString(o, "url", path),
+        Wire.optString(o, "description", path),
+        Wire.optString(o, "mimeType", path),
+        Wire.unknown(o, KNOWN));
   }
 
   public ObjectNode toJson() {

@@ -11,11 +11,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code GET /supported}: a flat list of kinds (each with its own {@code x402Version}), extension keys, and signer
- * addresses by CAIP family pattern ({@code "eip155:*"}). Missing {@code extensions}/{@code signers} read as empty, as
- * the official client does.
+ * {@code GET /supported}: a flat list of kinds (each with its own {@code x402Version}), extension
+ * keys, and signer addresses by CAIP family pattern ({@code "eip155:*"}). Missing {@code
+ * extensions}/{@code signers} read as empty, as the official client does.
  */
-public record SupportedResponse(List<Kind> kinds, List<String> extensions, Map<String, List<String>> signers,
+public record SupportedResponse(
+    List<Kind> kinds,
+    List<String> extensions,
+    Map<String, List<String>> signers,
     Map<String, JsonNode> other) {
   private static final Set<String> KNOWN = Set.of("kinds", "extensions", "signers");
 
@@ -46,8 +49,12 @@ public record SupportedResponse(List<Kind> kinds, List<String> extensions, Map<S
 
   /** Whether a kind matches exactly (no wildcard networks appear in kinds). */
   public boolean supports(int x402Version, String scheme, String network) {
-    return kinds.stream().anyMatch(k -> k.x402Version() == x402Version && k.scheme().equals(scheme)
-        && k.network().equals(network));
+    return kinds.stream()
+        .anyMatch(
+            k ->
+                k.x402Version() == x402Version
+                    && k.scheme().equals(scheme)
+                    && k.network().equals(network));
   }
 
   public static SupportedResponse fromJson(JsonNode node) {
@@ -60,18 +67,24 @@ public record SupportedResponse(List<Kind> kinds, List<String> extensions, Map<S
     for (int i = 0; i < k.size(); i++) {
       String p = "kinds[" + i + "]";
       ObjectNode ko = Wire.object(k.get(i), p);
-      kinds.add(new Kind(Wire.integer(ko, "x402Version", p), Wire.nonEmptyString(ko, "scheme", p),
-          Wire.nonEmptyString(ko, "network", p), Wire.optObject(ko, "extra", p)));
+      kinds.add(
+          new Kind(
+              Wire.integer(ko, "x402Version", p),
+              Wire.nonEmptyString(ko, "scheme", p),
+              Wire.nonEmptyString(ko, "network", p),
+              Wire.optObject(ko, "extra", p)));
     }
     List<String> exts = new ArrayList<>();
     JsonNode e = Wire.optional(o, "extensions");
     if (e != null) {
       if (!e.isArray()) {
-        throw new X402FormatException("extensions", "must be an array of strings, not " + Wire.describe(e));
+        throw new X402FormatException(
+            "extensions", "must be an array of strings, not " + Wire.describe(e));
       }
       for (int i = 0; i < e.size(); i++) {
         if (!e.get(i).isTextual()) {
-          throw new X402FormatException("extensions[" + i + "]", "must be a string, not " + Wire.describe(e.get(i)));
+          throw new X402FormatException(
+              "extensions[" + i + "]", "must be a string, not " + Wire.describe(e.get(i)));
         }
         exts.add(e.get(i).textValue());
       }
@@ -85,7 +98,8 @@ public record SupportedResponse(List<Kind> kinds, List<String> extensions, Map<S
         Map.Entry<String, JsonNode> en = it.next();
         String p = "signers." + en.getKey();
         if (!en.getValue().isArray()) {
-          throw new X402FormatException(p, "must be an array of addresses, not " + Wire.describe(en.getValue()));
+          throw new X402FormatException(
+              p, "must be an array of addresses, not " + Wire.describe(en.getValue()));
         }
         List<String> list = new ArrayList<>();
         for (JsonNode a : en.getValue()) {
@@ -107,10 +121,11 @@ public record SupportedResponse(List<Kind> kinds, List<String> extensions, Map<S
     ArrayNode e = o.putArray("extensions");
     extensions.forEach(e::add);
     ObjectNode s = o.putObject("signers");
-    signers.forEach((fam, list) -> {
-      ArrayNode a = s.putArray(fam);
-      list.forEach(a::add);
-    });
+    signers.forEach(
+        (fam, list) -> {
+          ArrayNode a = s.putArray(fam);
+          list.forEach(a::add);
+        });
     Wire.putAll(o, other);
     return o;
   }

@@ -6,13 +6,19 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A facilitator's answer to {@code POST /verify}: {@code isValid}, and when not valid the {@code invalidReason}
- * code (see {@link ErrorReasons}) and optionally {@code invalidMessage} (free text, e.g. the raw revert). The official
- * facilitator puts {@code payer} on every answer. {@code extensions}, {@code extra} and unknown fields are kept.
+ * A facilitator's answer to {@code POST /verify}: {@code isValid}, and when not valid the {@code
+ * invalidReason} code (see {@link ErrorReasons}) and optionally {@code invalidMessage} (free text,
+ * e.g. the raw revert). The official facilitator puts {@code payer} on every answer. {@code
+ * extensions}, {@code extra} and unknown fields are kept.
  */
-public record VerifyResponse(boolean isValid, String invalidReason, String invalidMessage, String payer,
+public record VerifyResponse(
+    boolean isValid,
+    String invalidReason,
+    String invalidMessage,
+    String payer,
     Map<String, JsonNode> other) {
-  private static final Set<String> KNOWN = Set.of("isValid", "invalidReason", "invalidMessage", "payer");
+  private static final Set<String> KNOWN =
+      Set.of("isValid", "invalidReason", "invalidMessage", "payer");
 
   public VerifyResponse {
     other = Wire.copy(other);
@@ -32,8 +38,12 @@ public record VerifyResponse(boolean isValid, String invalidReason, String inval
 
   public static VerifyResponse fromJson(JsonNode node) {
     ObjectNode o = Wire.object(node, "");
-    return new VerifyResponse(Wire.bool(o, "isValid", ""), Wire.optString(o, "invalidReason", ""),
-        Wire.optString(o, "invalidMessage", ""), Wire.optString(o, "payer", ""), Wire.unknown(o, KNOWN));
+    return new VerifyResponse(
+        Wire.bool(o, "isValid", ""),
+        Wire.optString(o, "invalidReason", ""),
+        Wire.optString(o, "invalidMessage", ""),
+        Wire.optString(o, "payer", ""),
+        Wire.unknown(o, KNOWN));
   }
 
   public ObjectNode toJson() {

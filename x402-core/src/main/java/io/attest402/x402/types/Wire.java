@@ -18,20 +18,24 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Strict readers and writers for x402 JSON: every reader names the JSON path of the offending value. Public because
- * the scheme packages ({@code evm}) decode their payloads with the same rules.
+ * Strict readers and writers for x402 JSON: every reader names the JSON path of the offending
+ * value. Public because the scheme packages ({@code evm}) decode their payloads with the same
+ * rules.
  */
 public final class Wire {
   private Wire() {}
 
-  /** The module's JSON mapper: duplicate keys are errors, numbers stay exact, nothing is coerced. */
-  public static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-      .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+  /**
+   * The module's JSON mapper: duplicate keys are errors, numbers stay exact, nothing is coerced.
+   */
+  public static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
   static {
     JSON.getFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -42,7 +46,8 @@ public final class Wire {
   private static final Pattern UINT_DECIMAL = Pattern.compile("[0-9]+");
   private static final Pattern HEX = Pattern.compile("0x[0-9a-fA-F]*");
   private static final Pattern ADDRESS = Pattern.compile("0x[0-9a-fA-F]{40}");
-  public static final BigInteger UINT256_MAX = BigInteger.ONE.shiftLeft(256).subtract(BigInteger.ONE);
+  public static final BigInteger UINT256_MAX =
+      BigInteger.ONE.shiftLeft(256).subtract(BigInteger.ONE);
 
   public static String join(String path, String field) {
     return path == null || path.isEmpty() ? field : path + "." + field;
@@ -68,7 +73,10 @@ public final class Wire {
     return v;
   }
 
-  /** A member that may be absent; {@code null} on the wire counts as absent (as the official SDK's zod schemas do). */
+  /**
+   * A member that may be absent; {@code null} on the wire counts as absent (as the official SDK's
+   * zod schemas do).
+   */
   public static JsonNode optional(ObjectNode obj, String field) {
     JsonNode v = obj.get(field);
     return v == null || v.isNull() ? null : v;
@@ -119,7 +127,8 @@ public final class Wire {
     if (!v.isIntegralNumber()) {
       if (v.isBigDecimal() || v.isDouble() || v.isFloat()) {
         java.math.BigDecimal d = v.decimalValue();
-        if (d.stripTrailingZeros().scale() <= 0 && d.abs().compareTo(java.math.BigDecimal.valueOf(Integer.MAX_VALUE)) <= 0) {
+        if (d.stripTrailingZeros().scale() <= 0
+            && d.abs().compareTo(java.math.BigDecimal.valueOf(Integer.MAX_VALUE)) <= 0) {
           return d.intValueExact();
         }
       }
@@ -132,14 +141,16 @@ public final class Wire {
   }
 
   /**
-   * An unsigned integer carried as a decimal string (amounts, times): digits only, at most 78 of them (uint256).
+   * An unsigned integer carried as a decimal string (amounts, times): digits only, at most 78 of
+   * them (uint256).
    */
   public static BigInteger uintString(ObjectNode obj, String field, String path) {
     JsonNode v = required(obj, field, path);
     String p = join(path, field);
     if (!v.isTextual()) {
-      throw new X402FormatException(p, "must be a decimal string (amounts and times are strings in x402), not "
-          + describe(v));
+      throw new X402FormatException(
+          p,
+          "must be a decimal string (amounts and times are strings in x402), not " + describe(v));
     }
     return parseUint(v.textValue(), p);
   }
@@ -149,7 +160,8 @@ public final class Wire {
       throw new X402FormatException(path, "must not be empty");
     }
     if (s.length() > 78 || !UINT_DECIMAL.matcher(s).matches()) {
-      throw new X402FormatException(path, "must be an unsigned decimal integer, not \"" + abbreviate(s) + "\"");
+      throw new X402FormatException(
+          path, "must be an unsigned decimal integer, not \"" + abbreviate(s) + "\"");
     }
     BigInteger b = new BigInteger(s);
     if (b.compareTo(UINT256_MAX) > 0) {
@@ -171,12 +183,16 @@ public final class Wire {
     return s;
   }
 
-  /** A 20-byte address as 0x + 40 hex digits, case preserved (x402 compares some addresses as strings). */
+  /**
+   * A 20-byte address as 0x + 40 hex digits, case preserved (x402 compares some addresses as
+   * strings).
+   */
   public static String address(ObjectNode obj, String field, String path) {
     String s = string(obj, field, path);
     if (!ADDRESS.matcher(s).matches()) {
-      throw new X402FormatException(join(path, field), "must be a 0x-prefixed 20-byte hex address, not \""
-          + abbreviate(s) + "\"");
+      throw new X402FormatException(
+          join(path, field),
+          "must be a 0x-prefixed 20-byte hex address, not \"" + abbreviate(s) + "\"");
     }
     return s;
   }
@@ -193,7 +209,10 @@ public final class Wire {
     return object(v, join(path, field)).deepCopy();
   }
 
-  /** Members not in {@code known}, in wire order (kept so that extensions and newer fields survive a round trip). */
+  /**
+   * Members not in {@code known}, in wire order (kept so that extensions and newer fields survive a
+   * round trip).
+   */
   public static Map<String, JsonNode> unknown(ObjectNode obj, Set<String> known) {
     Map<String, JsonNode> rest = new LinkedHashMap<>();
     Iterator<Map.Entry<String, JsonNode>> it = obj.properties().iterator();
@@ -223,7 +242,10 @@ public final class Wire {
     return NODES.objectNode();
   }
 
-  /** Writes {@code value} under {@code field} unless it is null (optional fields are omitted, never null). */
+  /**
+   * Writes {@code value} under {@code field} unless it is null (optional fields are omitted, never
+   * null).
+   */
   public static void putOpt(ObjectNode obj, String field, String value) {
     if (value != null) {
       obj.put(field, value);
@@ -237,11 +259,12 @@ public final class Wire {
   }
 
   public static void putAll(ObjectNode obj, Map<String, JsonNode> extra) {
-    extra.forEach((k, v) -> {
-      if (!obj.has(k)) {
-        obj.set(k, v.deepCopy());
-      }
-    });
+    extra.forEach(
+        (k, v) -> {
+          if (!obj.has(k)) {
+            obj.set(k, v.deepCopy());
+          }
+        });
   }
 
   public static String describe(JsonNode v) {

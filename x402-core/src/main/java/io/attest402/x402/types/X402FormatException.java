@@ -1,8 +1,9 @@
 package io.attest402.x402.types;
 
 /**
- * A wire value that is not valid x402: says where ({@link #path()}, a JSON path such as
- * {@code accepted.amount}) and what is wrong. Thrown by every decoder in this module instead of a generic parse error.
+ * A wire value that is not valid x402: says where ({@link #path()}, a JSON path such as {@code
+ * accepted.amount}) and what is wrong. Thrown by every decoder in this module instead of a generic
+ * parse error.
  */
 public class X402FormatException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -28,15 +28,21 @@ class HeaderCodecTest {
     return Base64.getEncoder().encodeToString(json.getBytes(StandardCharsets.UTF_8));
   }
 
-  static final String OFFER = "{\"scheme\":\"exact\",\"network\":\"eip155:31337\",\"amount\":\"1000\","
-      + "\"asset\":\"0x5FbDB2315678afecb367f032d93F642f64180aa3\",\"payTo\":\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\","
-      + "\"maxTimeoutSeconds\":60,\"extra\":{\"name\":\"USD Coin\",\"version\":\"2\"}}";
+  static final String OFFER =
+      "{\"scheme\":\"exact\",\"network\":\"eip155:31337\",\"amount\":\"1000\","
+          + "\"asset\":\"0x5FbDB2315678afecb367f032d93F642f64180aa3\",\"payTo\":\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\","
+          + "\"maxTimeoutSeconds\":60,\"extra\":{\"name\":\"USD Coin\",\"version\":\"2\"}}";
 
-  static final String PAYLOAD = "{\"x402Version\":2,\"payload\":{\"authorization\":{"
-      + "\"from\":\"0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC\",\"to\":\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\","
-      + "\"value\":\"1000\",\"validAfter\":\"0\",\"validBefore\":\"1900000000\",\"nonce\":\"0x" + "22".repeat(32)
-      + "\"},\"signature\":\"0x" + "ab".repeat(65) + "\"},\"resource\":{\"url\":\"http://x/y\"},\"accepted\":" + OFFER
-      + "}";
+  static final String PAYLOAD =
+      "{\"x402Version\":2,\"payload\":{\"authorization\":{"
+          + "\"from\":\"0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC\",\"to\":\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\","
+          + "\"value\":\"1000\",\"validAfter\":\"0\",\"validBefore\":\"1900000000\",\"nonce\":\"0x"
+          + "22".repeat(32)
+          + "\"},\"signature\":\"0x"
+          + "ab".repeat(65)
+          + "\"},\"resource\":{\"url\":\"http://x/y\"},\"accepted\":"
+          + OFFER
+          + "}";
 
   private static HeaderFormatException sigError(String header) {
     return assertThrows(HeaderFormatException.class, () -> CODEC.decodePaymentSignature(header));
@@ -52,9 +58,11 @@ class HeaderCodecTest {
 
   @Test
   void unknownFieldsAndExtensionsSurviveAndNullIsAbsent() {
-    String json = "{\"x402Version\":2,\"error\":null,\"resource\":{\"url\":\"u\",\"description\":null,"
-        + "\"serviceName\":\"svc\"},\"accepts\":[" + OFFER.replace("\"extra\"", "\"future\":[1,2],\"extra\"")
-        + "],\"extensions\":{\"attest402\":{\"info\":{\"facilitator\":\"http://f\"}}},\"later\":true}";
+    String json =
+        "{\"x402Version\":2,\"error\":null,\"resource\":{\"url\":\"u\",\"description\":null,"
+            + "\"serviceName\":\"svc\"},\"accepts\":["
+            + OFFER.replace("\"extra\"", "\"future\":[1,2],\"extra\"")
+            + "],\"extensions\":{\"attest402\":{\"info\":{\"facilitator\":\"http://f\"}}},\"later\":true}";
     PaymentRequired pr = CODEC.decodePaymentRequired(b64(json));
     assertNull(pr.error());
     assertNull(pr.resource().description());
@@ -62,7 +70,9 @@ class HeaderCodecTest {
     assertTrue(pr.accepts().get(0).other().containsKey("future"));
     String back = X402Json.write(pr.toJson());
     assertFalse(back.contains("null"), back);
-    assertTrue(back.contains("\"extensions\":{\"attest402\":{\"info\":{\"facilitator\":\"http://f\"}}}"), back);
+    assertTrue(
+        back.contains("\"extensions\":{\"attest402\":{\"info\":{\"facilitator\":\"http://f\"}}}"),
+        back);
     assertTrue(back.contains("\"later\":true"), back);
     assertTrue(back.contains("\"future\":[1,2]"), back);
   }
@@ -98,7 +108,8 @@ class HeaderCodecTest {
 
   @Test
   void contentErrorsCarryTheJsonPath() {
-    HeaderFormatException e = sigError(b64(PAYLOAD.replace("\"amount\":\"1000\"", "\"amount\":1000")));
+    HeaderFormatException e =
+        sigError(b64(PAYLOAD.replace("\"amount\":\"1000\"", "\"amount\":1000")));
     assertEquals("accepted.amount", e.path());
     assertTrue(e.getMessage().contains("must be a decimal string"), e.getMessage());
     e = sigError(b64(PAYLOAD.replace("\"amount\":\"1000\"", "\"amount\":\"1e3\"")));
@@ -120,68 +131,93 @@ class HeaderCodecTest {
   void sizeLimitIsEnforcedBeforeDecoding() {
     HeaderCodec small = new HeaderCodec(100);
     String big = "A".repeat(104);
-    HeaderFormatException e = assertThrows(HeaderFormatException.class, () -> small.decodePaymentSignature(big));
+    HeaderFormatException e =
+        assertThrows(HeaderFormatException.class, () -> small.decodePaymentSignature(big));
     assertEquals(HeaderFormatException.Problem.TOO_LARGE, e.kind());
     assertTrue(e.getMessage().contains("104 characters"));
   }
 
   @Test
   void paymentResponseDropsExtensionResponsesForBuyers() {
-    String json = "{\"success\":true,\"payer\":\"0xabc\",\"transaction\":\"0x12\",\"network\":\"eip155:1\","
-        + "\"extensionResponses\":{\"k\":1},\"extra\":{\"receipt\":\"jws\"}}";
+    String json =
+        "{\"success\":true,\"payer\":\"0xabc\",\"transaction\":\"0x12\",\"network\":\"eip155:1\","
+            + "\"extensionResponses\":{\"k\":1},\"extra\":{\"receipt\":\"jws\"}}";
     SettleResponse s = X402Json.read(json, SettleResponse::fromJson);
     String header = CODEC.encodePaymentResponse(s);
     SettleResponse back = CODEC.decodePaymentResponse(header);
     assertFalse(back.other().containsKey("extensionResponses"));
     assertTrue(back.other().containsKey("extra"));
-    assertEquals("{\"success\":true,\"payer\":\"0xabc\",\"transaction\":\"0x12\",\"network\":\"eip155:1\","
-        + "\"extra\":{\"receipt\":\"jws\"}}", X402Json.write(back.toJson()));
-    SettleResponse failure = SettleResponse.failure("settlement_pending", null, "0xaa", "eip155:1", null);
+    assertEquals(
+        "{\"success\":true,\"payer\":\"0xabc\",\"transaction\":\"0x12\",\"network\":\"eip155:1\","
+            + "\"extra\":{\"receipt\":\"jws\"}}",
+        X402Json.write(back.toJson()));
+    SettleResponse failure =
+        SettleResponse.failure("settlement_pending", null, "0xaa", "eip155:1", null);
     assertTrue(failure.isPendingWithTransaction());
-    assertEquals("{\"success\":false,\"errorReason\":\"settlement_pending\",\"transaction\":\"0xaa\","
-        + "\"network\":\"eip155:1\"}", X402Json.write(failure.toJson()));
+    assertEquals(
+        "{\"success\":false,\"errorReason\":\"settlement_pending\",\"transaction\":\"0xaa\","
+            + "\"network\":\"eip155:1\"}",
+        X402Json.write(failure.toJson()));
   }
 
   @Test
   void jsStringifyEscapesLikeJavaScript() {
-    assertEquals("\"a\\u001fb\\n\\\"\\\\/\u00e9\\ud800\"",
+    assertEquals(
+        "\"a\\u001fb\\n\\\"\\\\/\u00e9\\ud800\"",
         JsStringify.stringify(TextNode.valueOf("a\u001fb\n\"\\/\u00e9\ud800")));
   }
 
   @Test
   void v1PayloadsAndRequirementsAreReadForCompatibility() {
-    String v1 = "{\"x402Version\":1,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{\"signature\":\"0x\"}}";
+    String v1 =
+        "{\"x402Version\":1,\"scheme\":\"exact\",\"network\":\"base-sepolia\",\"payload\":{\"signature\":\"0x\"}}";
     PaymentPayload p = CODEC.decodePaymentSignature(HeaderCodec.X_PAYMENT, b64(v1));
     assertEquals("exact", p.scheme());
     assertEquals("base-sepolia", p.network());
     assertEquals(v1, X402Json.write(p.toJson()));
-    String req = "{\"x402Version\":1,\"paymentPayload\":" + v1 + ",\"paymentRequirements\":{\"scheme\":\"exact\","
-        + "\"network\":\"base-sepolia\",\"maxAmountRequired\":\"5\",\"resource\":\"http://r\",\"description\":\"d\","
-        + "\"mimeType\":\"\",\"payTo\":\"0x1\",\"maxTimeoutSeconds\":60,\"asset\":\"0x2\"}}";
+    String req =
+        "{\"x402Version\":1,\"paymentPayload\":"
+            + v1
+            + ",\"paymentRequirements\":{\"scheme\":\"exact\","
+            + "\"network\":\"base-sepolia\",\"maxAmountRequired\":\"5\",\"resource\":\"http://r\",\"description\":\"d\","
+            + "\"mimeType\":\"\",\"payTo\":\"0x1\",\"maxTimeoutSeconds\":60,\"asset\":\"0x2\"}}";
     FacilitatorRequest fr = X402Json.read(req, FacilitatorRequest::fromJson);
     assertEquals(BigInteger.valueOf(5), fr.paymentRequirements().amount());
     assertEquals(req, X402Json.write(fr.toJson()));
-    PaymentRequired pr = X402Json.read("{\"x402Version\":1,\"error\":\"X-PAYMENT header is required\",\"accepts\":["
-        + "{\"scheme\":\"exact\",\"network\":\"base\",\"maxAmountRequired\":\"7\",\"resource\":\"http://r\","
-        + "\"description\":\"\",\"payTo\":\"0x1\",\"maxTimeoutSeconds\":60,\"asset\":\"0x2\"}]}", PaymentRequired::fromJson);
+    PaymentRequired pr =
+        X402Json.read(
+            "{\"x402Version\":1,\"error\":\"X-PAYMENT header is required\",\"accepts\":["
+                + "{\"scheme\":\"exact\",\"network\":\"base\",\"maxAmountRequired\":\"7\",\"resource\":\"http://r\","
+                + "\"description\":\"\",\"payTo\":\"0x1\",\"maxTimeoutSeconds\":60,\"asset\":\"0x2\"}]}",
+            PaymentRequired::fromJson);
     assertEquals(BigInteger.valueOf(7), pr.accepts().get(0).amount());
   }
 
   @Test
   void facilitatorBodiesDecode() {
-    VerifyResponse v = X402Json.read("{\"isValid\":false,\"invalidReason\":\"x\",\"payer\":null,\"extensions\":{}}",
-        VerifyResponse::fromJson);
+    VerifyResponse v =
+        X402Json.read(
+            "{\"isValid\":false,\"invalidReason\":\"x\",\"payer\":null,\"extensions\":{}}",
+            VerifyResponse::fromJson);
     assertFalse(v.isValid());
     assertNull(v.payer());
-    assertEquals("{\"isValid\":false,\"invalidReason\":\"x\",\"extensions\":{}}", X402Json.write(v.toJson()));
-    SupportedResponse s = X402Json.read("{\"kinds\":[{\"x402Version\":2,\"scheme\":\"exact\",\"network\":\"eip155:1\"}]}",
-        SupportedResponse::fromJson);
+    assertEquals(
+        "{\"isValid\":false,\"invalidReason\":\"x\",\"extensions\":{}}",
+        X402Json.write(v.toJson()));
+    SupportedResponse s =
+        X402Json.read(
+            "{\"kinds\":[{\"x402Version\":2,\"scheme\":\"exact\",\"network\":\"eip155:1\"}]}",
+            SupportedResponse::fromJson);
     assertTrue(s.supports(2, "exact", "eip155:1"));
     assertEquals(List.of(), s.extensions());
     assertEquals(Map.of(), s.signers());
-    X402FormatException e = assertThrows(X402FormatException.class,
-        () -> X402Json.read("{\"paymentPayload\":{\"x402Version\":2,\"payload\":{},\"accepted\":{}}}",
-            FacilitatorRequest::fromJson));
+    X402FormatException e =
+        assertThrows(
+            X402FormatException.class,
+            () ->
+                X402Json.read(
+                    "{\"paymentPayload\":{\"x402Version\":2,\"payload\":{},\"accepted\":{}}}",
+                    FacilitatorRequest::fromJson));
     assertEquals("paymentPayload.accepted.scheme", e.path());
   }
 }

@@ -25,7 +25,9 @@ import org.web3j.crypto.Credentials;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.utils.Numeric;
 
-/** The verifier against a real anvil with our TestUSDC (USDC v2.2 clone) and Multicall3 installed. */
+/**
+ * The verifier against a real anvil with our TestUSDC (USDC v2.2 clone) and Multicall3 installed.
+ */
 @ExtendWith(ChainExtension.class)
 class ExactEvmVerifierChainTest {
   static final BigInteger PRICE = BigInteger.valueOf(25_000);
@@ -46,8 +48,15 @@ class ExactEvmVerifierChainTest {
     clock = Clock.fixed(Instant.ofEpochSecond(c.latestTimestamp()), ZoneOffset.UTC);
     verifier = new ExactEvmVerifier(new Web3jChainAccess(c.web3j()), clock);
     payTo = c.deployment().account("provider").address();
-    req = PaymentRequirements.exactEvm(c.deployment().network(), PRICE, c.deployment().contracts().usdc(), payTo, 60,
-        c.deployment().usdc().name(), c.deployment().usdc().version());
+    req =
+        PaymentRequirements.exactEvm(
+            c.deployment().network(),
+            PRICE,
+            c.deployment().contracts().usdc(),
+            payTo,
+            60,
+            c.deployment().usdc().name(),
+            c.deployment().usdc().version());
   }
 
   PaymentPayload pay(Credentials who, PaymentRequirements r) {
@@ -56,7 +65,8 @@ class ExactEvmVerifierChainTest {
   }
 
   TestUSDC usdc(Credentials who) {
-    return TestUSDC.load(chain.deployment().contracts().usdc(), chain.web3j(), chain.txManager(who), chain.gas());
+    return TestUSDC.load(
+        chain.deployment().contracts().usdc(), chain.web3j(), chain.txManager(who), chain.gas());
   }
 
   /** Settles the way a facilitator does: our calldata, sent by a gas-paying account. */
@@ -64,8 +74,13 @@ class ExactEvmVerifierChainTest {
     ExactEvmPayload ep = ExactEvmPayload.fromJson(p.payload());
     String data = Eip3009Calls.settlementCalldata(ep.authorization(), ep.signatureBytes());
     var tx = chain.txManager(chain.account(DevAccounts.DEPLOYER));
-    var sent = tx.sendTransaction(chain.gas().getGasPrice(), BigInteger.valueOf(300_000),
-        chain.deployment().contracts().usdc(), data, BigInteger.ZERO);
+    var sent =
+        tx.sendTransaction(
+            chain.gas().getGasPrice(),
+            BigInteger.valueOf(300_000),
+            chain.deployment().contracts().usdc(),
+            data,
+            BigInteger.ZERO);
     assertTrue(sent.getError() == null, () -> sent.getError().getMessage());
     return new org.web3j.tx.response.PollingTransactionReceiptProcessor(chain.web3j(), 50, 200)
         .waitForTransactionReceipt(sent.getTransactionHash());
@@ -83,11 +98,15 @@ class ExactEvmVerifierChainTest {
     assertTrue(receipt.isStatusOK());
     assertEquals(before.add(PRICE), usdc(agent).balanceOf(payTo).send());
     ExactEvmPayload ep = ExactEvmPayload.fromJson(p.payload());
-    assertTrue(TransferLogs.hasMatchingTransfer(receipt.getLogs(), req.asset(), ep.authorization().from(), payTo, PRICE));
+    assertTrue(
+        TransferLogs.hasMatchingTransfer(
+            receipt.getLogs(), req.asset(), ep.authorization().from(), payTo, PRICE));
     // replay: the simulation reverts, the diagnostic finds the nonce used
     VerifyResponse again = verifier.verify(p, req);
     assertEquals(ErrorReasons.NONCE_ALREADY_USED, again.invalidReason());
-    assertTrue(again.invalidMessage().contains("authorization is used or canceled"), again.invalidMessage());
+    assertTrue(
+        again.invalidMessage().contains("authorization is used or canceled"),
+        again.invalidMessage());
     assertEquals(ErrorReasons.NONCE_ALREADY_USED, RevertReasons.map(again.invalidMessage()));
   }
 
@@ -103,8 +122,8 @@ class ExactEvmVerifierChainTest {
   @Test
   void wrongDomainNameSignsAnotherDigest(Chain c) {
     setUp(c);
-    PaymentRequirements wrongName = PaymentRequirements.exactEvm(req.network(), PRICE, req.asset(), payTo, 60,
-        "USDC", "2");
+    PaymentRequirements wrongName =
+        PaymentRequirements.exactEvm(req.network(), PRICE, req.asset(), payTo, 60, "USDC", "2");
     VerifyResponse r = verifier.verify(pay(c.account(DevAccounts.AGENT), wrongName), wrongName);
     assertEquals(ErrorReasons.TOKEN_NAME_MISMATCH, r.invalidReason());
     assertTrue(r.invalidMessage().contains("invalid signature"), r.invalidMessage());
@@ -113,9 +132,11 @@ class ExactEvmVerifierChainTest {
   @Test
   void assetWithoutCodeIsRefused(Chain c) {
     setUp(c);
-    PaymentRequirements eoaAsset = PaymentRequirements.exactEvm(req.network(), PRICE,
-        c.account(9).getAddress(), payTo, 60, "USD Coin", "2");
-    assertEquals(ErrorReasons.ASSET_NOT_DEPLOYED_CONTRACT,
+    PaymentRequirements eoaAsset =
+        PaymentRequirements.exactEvm(
+            req.network(), PRICE, c.account(9).getAddress(), payTo, 60, "USD Coin", "2");
+    assertEquals(
+        ErrorReasons.ASSET_NOT_DEPLOYED_CONTRACT,
         verifier.verify(pay(c.account(DevAccounts.AGENT), eoaAsset), eoaAsset).invalidReason());
   }
 
@@ -123,20 +144,29 @@ class ExactEvmVerifierChainTest {
   void erc1271WalletPaysThroughTheBytesOverload(Chain c) throws Exception {
     setUp(c);
     Credentials owner = c.account(DevAccounts.AGENT);
-    TestSmartWallet wallet = TestSmartWallet.deploy(c.web3j(), c.txManager(owner), c.gas(), owner.getAddress()).send();
+    TestSmartWallet wallet =
+        TestSmartWallet.deploy(c.web3j(), c.txManager(owner), c.gas(), owner.getAddress()).send();
     usdc(c.account(DevAccounts.DEPLOYER)).mint(wallet.getContractAddress(), PRICE).send();
     // the owner signs the wallet's authorization; the wallet's isValidSignature accepts it
     Eip3009Signer ownerSigner = new Eip3009Signer(owner, clock);
-    ExactEvmPayload.Authorization auth = new ExactEvmPayload.Authorization(
-        Addresses.checksum(wallet.getContractAddress()), Addresses.checksum(payTo), PRICE, BigInteger.ZERO,
-        BigInteger.valueOf(clock.instant().getEpochSecond() + 60), "0x" + "44".repeat(32));
+    ExactEvmPayload.Authorization auth =
+        new ExactEvmPayload.Authorization(
+            Addresses.checksum(wallet.getContractAddress()),
+            Addresses.checksum(payTo),
+            PRICE,
+            BigInteger.ZERO,
+            BigInteger.valueOf(clock.instant().getEpochSecond() + 60),
+            "0x" + "44".repeat(32));
     ExactEvmPayload signed = ownerSigner.sign(Eip712Domain.of(req), auth);
-    // a 65-byte signature from a contract payer: the verifier routes by code (ERC-1271), not by length
+    // a 65-byte signature from a contract payer: the verifier routes by code (ERC-1271), not by
+    // length
     PaymentPayload p = new PaymentPayload(null, req, signed.toJson(), null);
     VerifyResponse r = verifier.verify(p, req);
     assertTrue(r.isValid(), String.valueOf(r));
-    ExactEvmPayload bad = ownerSigner.sign(new Eip712Domain("USD Coin", "1", c.chainId(), req.asset()), auth);
-    assertEquals(ErrorReasons.INVALID_SIGNATURE,
+    ExactEvmPayload bad =
+        ownerSigner.sign(new Eip712Domain("USD Coin", "1", c.chainId(), req.asset()), auth);
+    assertEquals(
+        ErrorReasons.INVALID_SIGNATURE,
         verifier.verify(new PaymentPayload(null, req, bad.toJson(), null), req).invalidReason());
     BigInteger before = usdc(owner).balanceOf(payTo).send();
     assertTrue(settle(p).isStatusOK());
@@ -150,12 +180,32 @@ class ExactEvmVerifierChainTest {
     ExactEvmPayload.Authorization a = ep.authorization();
     Signatures.Rsv rsv = Signatures.parse(ep.signatureBytes()).orElseThrow();
     TestUSDC token = usdc(c.account(0));
-    String viaWrapper = token.transferWithAuthorization(a.from(), a.to(), a.value(), a.validAfter(), a.validBefore(),
-        a.nonceBytes(), BigInteger.valueOf(rsv.v()), rsv.r(), rsv.s()).encodeFunctionCall();
+    String viaWrapper =
+        token
+            .transferWithAuthorization(
+                a.from(),
+                a.to(),
+                a.value(),
+                a.validAfter(),
+                a.validBefore(),
+                a.nonceBytes(),
+                BigInteger.valueOf(rsv.v()),
+                rsv.r(),
+                rsv.s())
+            .encodeFunctionCall();
     assertEquals(viaWrapper, Eip3009Calls.settlementCalldata(a, ep.signatureBytes()));
     byte[] longSig = Numeric.hexStringToByteArray(ep.signature() + "00");
-    String bytesViaWrapper = token.transferWithAuthorization(a.from(), a.to(), a.value(), a.validAfter(),
-        a.validBefore(), a.nonceBytes(), longSig).encodeFunctionCall();
+    String bytesViaWrapper =
+        token
+            .transferWithAuthorization(
+                a.from(),
+                a.to(),
+                a.value(),
+                a.validAfter(),
+                a.validBefore(),
+                a.nonceBytes(),
+                longSig)
+            .encodeFunctionCall();
     assertEquals(bytesViaWrapper, Eip3009Calls.settlementCalldata(a, longSig));
   }
 }

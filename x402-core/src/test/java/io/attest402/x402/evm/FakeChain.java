@@ -57,7 +57,9 @@ final class FakeChain implements ChainAccess {
     for (Multicall3.Result r : results) {
       structs.add(new ResultStruct(new Bool(r.success()), new DynamicBytes(r.returnData())));
     }
-    return "0x" + FunctionEncoder.encodeConstructor(List.of(new DynamicArray<>(ResultStruct.class, structs)));
+    return "0x"
+        + FunctionEncoder.encodeConstructor(
+            List.of(new DynamicArray<>(ResultStruct.class, structs)));
   }
 
   static byte[] word(long v) {
@@ -65,7 +67,7 @@ final class FakeChain implements ChainAccess {
   }
 
   static byte[] abiString(String s) {
-    return Numeric.hexStringToByteArray(FunctionEncoder.encodeConstructor(
-        List.of(new org.web3j.abi.datatypes.Utf8String(s))));
+    return Numeric.hexStringToByteArray(
+        FunctionEncoder.encodeConstructor(List.of(new org.web3j.abi.datatypes.Utf8String(s))));
   }
 }

@@ -57,20 +57,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 
 /**
  * The four interop tests of issue 3, on anvil with our TestUSDC, against every facilitator in
- * {@link Facilitators#all()}:
- * (1) the official @x402/fetch client pays a Vert.x route served by our handler;
- * (2) our paying client pays an official @x402/express server;
- * (3) the facilitator is the official one today (and ours once it exists);
- * (4) what our client signs passes the facilitator's /verify with the same outcome as our verifier, case by case,
- *     and what the official client signs passes our verifier.
+ * {@link Facilitators#all()}: (1) the official @x402/fetch client pays a Vert.x route served by our
+ * handler; (2) our paying client pays an official @x402/express server; (3) the facilitator is the
+ * official one today (and ours once it exists); (4) what our client signs passes the facilitator's
+ * /verify with the same outcome as our verifier, case by case, and what the official client signs
+ * passes our verifier.
  */
 @ExtendWith(ChainExtension.class)
 @SuppressWarnings("unchecked")
@@ -78,7 +77,8 @@ class X402InteropTest {
   static final BigInteger PRICE = BigInteger.valueOf(12_345);
   static final int SETTLER = 4;
   static Vertx vertx;
-  static final Map<FacilitatorUnderTest, FacilitatorUnderTest.Running> RUNNING = new ConcurrentHashMap<>();
+  static final Map<FacilitatorUnderTest, FacilitatorUnderTest.Running> RUNNING =
+      new ConcurrentHashMap<>();
 
   static List<FacilitatorUnderTest> facilitators() {
     return Facilitators.all();
@@ -104,7 +104,10 @@ class X402InteropTest {
   }
 
   static TestUSDC usdc(Chain chain) {
-    return TestUSDC.load(chain.deployment().contracts().usdc(), chain.web3j(), chain.txManager(chain.account(0)),
+    return TestUSDC.load(
+        chain.deployment().contracts().usdc(),
+        chain.web3j(),
+        chain.txManager(chain.account(0)),
         chain.gas());
   }
 
@@ -113,14 +116,19 @@ class X402InteropTest {
   }
 
   static HttpFacilitatorClient client(FacilitatorUnderTest.Running f) {
-    return HttpFacilitatorClient.builder(URI.create(f.url())).timeout(Duration.ofSeconds(60)).build();
+    return HttpFacilitatorClient.builder(URI.create(f.url()))
+        .timeout(Duration.ofSeconds(60))
+        .build();
   }
 
   static ExactEvmVerifier ourVerifier(Chain chain) {
     return new ExactEvmVerifier(new Web3jChainAccess(chain.web3j()), Clock.systemUTC());
   }
 
-  /** Delegates to the facilitator, but first runs our verifier on every payment it is asked to verify. */
+  /**
+   * Delegates to the facilitator, but first runs our verifier on every payment it is asked to
+   * verify.
+   */
   static final class CheckingFacilitator implements FacilitatorClient {
     final FacilitatorClient delegate;
     final ExactEvmVerifier ours;
@@ -133,16 +141,20 @@ class X402InteropTest {
     }
 
     @Override
-    public CompletableFuture<VerifyResponse> verify(PaymentPayload payload, PaymentRequirements requirements) {
-      return CompletableFuture.supplyAsync(() -> {
-        verified.add(payload);
-        ourVerdicts.add(ours.verify(payload, requirements));
-        return null;
-      }).thenCompose(x -> delegate.verify(payload, requirements));
+    public CompletableFuture<VerifyResponse> verify(
+        PaymentPayload payload, PaymentRequirements requirements) {
+      return CompletableFuture.supplyAsync(
+              () -> {
+                verified.add(payload);
+                ourVerdicts.add(ours.verify(payload, requirements));
+                return null;
+              })
+          .thenCompose(x -> delegate.verify(payload, requirements));
     }
 
     @Override
-    public CompletableFuture<SettleResponse> settle(PaymentPayload payload, PaymentRequirements requirements) {
+    public CompletableFuture<SettleResponse> settle(
+        PaymentPayload payload, PaymentRequirements requirements) {
       return delegate.settle(payload, requirements);
     }
 
@@ -163,23 +175,41 @@ class X402InteropTest {
     List<String> sentPaymentResponses = new CopyOnWriteArrayList<>();
 
     Router router = Router.router(vertx);
-    router.route().handler(ctx -> {
-      ctx.addHeadersEndHandler(v -> {
-        String h = ctx.response().headers().get(HeaderCodec.PAYMENT_RESPONSE);
-        if (h != null) {
-          sentPaymentResponses.add(h);
-        }
-      });
-      ctx.next();
-    });
-    router.get("/weather").handler(X402PaymentHandler.builder(checking)
-        .accept(PaymentOption.fixed(chain.deployment().network(), asset, "USD Coin", "2", payTo, PRICE)
-            .withMaxTimeoutSeconds(60))
-        .description("Weather data").mimeType("application/json")
-        .route((ctx, payment) -> Future.succeededFuture(PaidResponse.json("{\"report\":\"sunny\"}")))
-        .build());
-    HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
-        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    router
+        .route()
+        .handler(
+            ctx -> {
+              ctx.addHeadersEndHandler(
+                  v -> {
+                    String h = ctx.response().headers().get(HeaderCodec.PAYMENT_RESPONSE);
+                    if (h != null) {
+                      sentPaymentResponses.add(h);
+                    }
+                  });
+              ctx.next();
+            });
+    router
+        .get("/weather")
+        .handler(
+            X402PaymentHandler.builder(checking)
+                .accept(
+                    PaymentOption.fixed(
+                            chain.deployment().network(), asset, "USD Coin", "2", payTo, PRICE)
+                        .withMaxTimeoutSeconds(60))
+                .description("Weather data")
+                .mimeType("application/json")
+                .route(
+                    (ctx, payment) ->
+                        Future.succeededFuture(PaidResponse.json("{\"report\":\"sunny\"}")))
+                .build());
+    HttpServer server =
+        vertx
+            .createHttpServer()
+            .requestHandler(router)
+            .listen(0, "127.0.0.1")
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
     try {
       BigInteger payeeBefore = balance(chain, payTo);
       BigInteger payerBefore = balance(chain, agent.getAddress());
@@ -190,7 +220,9 @@ class X402InteropTest {
       env.put("NETWORK", chain.deployment().network());
       String url = "http://127.0.0.1:" + server.actualPort() + "/weather";
       JsonNode out;
-      try (NodeScript s = NodeScript.start("official-fetch-client.mjs", List.of(url), env, Duration.ofSeconds(90))) {
+      try (NodeScript s =
+          NodeScript.start(
+              "official-fetch-client.mjs", List.of(url), env, Duration.ofSeconds(90))) {
         out = s.ready();
       }
       assertTrue(out.path("ok").asBoolean(), out.toString());
@@ -208,16 +240,23 @@ class X402InteropTest {
       assertTrue(ours.payer().equalsIgnoreCase(agent.getAddress()));
 
       // funds moved by exactly the price, in the transaction the facilitator reported
-      TransactionReceipt receipt = chain.web3j().ethGetTransactionReceipt(ours.transaction()).send()
-          .getTransactionReceipt().orElseThrow();
+      TransactionReceipt receipt =
+          chain
+              .web3j()
+              .ethGetTransactionReceipt(ours.transaction())
+              .send()
+              .getTransactionReceipt()
+              .orElseThrow();
       assertTrue(receipt.isStatusOK());
       assertEquals(payeeBefore.add(PRICE), balance(chain, payTo));
       assertEquals(payerBefore.subtract(PRICE), balance(chain, agent.getAddress()));
 
       // what the official client signed passed our verifier too, and decodes with our codec
       assertEquals(1, checking.ourVerdicts.size());
-      assertTrue(checking.ourVerdicts.get(0).isValid(), String.valueOf(checking.ourVerdicts.get(0)));
-      PaymentPayload sent = HeaderCodec.DEFAULT.decodePaymentSignature(out.path("paymentSignatureHeader").asText());
+      assertTrue(
+          checking.ourVerdicts.get(0).isValid(), String.valueOf(checking.ourVerdicts.get(0)));
+      PaymentPayload sent =
+          HeaderCodec.DEFAULT.decodePaymentSignature(out.path("paymentSignatureHeader").asText());
       assertEquals(checking.verified.get(0), sent);
       assertEquals(PRICE, ExactEvmPayload.fromJson(sent.payload()).authorization().value());
     } finally {
@@ -227,7 +266,8 @@ class X402InteropTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("facilitators")
-  void ourPayingClientPaysAnOfficialExpressServer(FacilitatorUnderTest f, Chain chain) throws Exception {
+  void ourPayingClientPaysAnOfficialExpressServer(FacilitatorUnderTest f, Chain chain)
+      throws Exception {
     FacilitatorUnderTest.Running fac = facilitator(f, chain);
     String payTo = chain.deployment().account("provider").address();
     String asset = chain.deployment().contracts().usdc();
@@ -238,48 +278,79 @@ class X402InteropTest {
     env.put("ASSET", asset);
     env.put("PRICE", PRICE.toString());
     env.put("NETWORK", chain.deployment().network());
-    try (NodeScript express = NodeScript.start("official-express-server.mjs", List.of(), env, Interop.START_TIMEOUT)) {
+    try (NodeScript express =
+        NodeScript.start("official-express-server.mjs", List.of(), env, Interop.START_TIMEOUT)) {
       URI url = URI.create(express.ready().path("url").asText());
       URI failing = url.resolve("/failing");
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-      SpendPolicy policy = SpendPolicy.builder().maxPerRequest(PRICE).maxPerSession(PRICE.multiply(BigInteger.TEN))
-          .allowNetworks(chain.deployment().network()).allowAssets(asset).allowPayees(payTo).build();
-      PayingHttpClient payer = new PayingHttpClient(http, new Eip3009Signer(agent, Clock.systemUTC()), policy,
-          TrustHook.allowAll());
+      SpendPolicy policy =
+          SpendPolicy.builder()
+              .maxPerRequest(PRICE)
+              .maxPerSession(PRICE.multiply(BigInteger.TEN))
+              .allowNetworks(chain.deployment().network())
+              .allowAssets(asset)
+              .allowPayees(payTo)
+              .build();
+      PayingHttpClient payer =
+          new PayingHttpClient(
+              http, new Eip3009Signer(agent, Clock.systemUTC()), policy, TrustHook.allowAll());
 
       BigInteger payeeBefore = balance(chain, payTo);
-      PaymentResult<String> result = payer.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      PaymentResult.Paid<String> paid = assertInstanceOf(PaymentResult.Paid.class, result, String.valueOf(result));
+      PaymentResult<String> result =
+          payer.send(
+              HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60)).build(),
+              HttpResponse.BodyHandlers.ofString());
+      PaymentResult.Paid<String> paid =
+          assertInstanceOf(PaymentResult.Paid.class, result, String.valueOf(result));
       assertEquals(200, paid.httpResponse().statusCode());
       assertTrue(paid.httpResponse().body().contains("sunny"));
       assertTrue(paid.settlement().success());
-      assertTrue(chain.web3j().ethGetTransactionReceipt(paid.settlement().transaction()).send()
-          .getTransactionReceipt().orElseThrow().isStatusOK());
+      assertTrue(
+          chain
+              .web3j()
+              .ethGetTransactionReceipt(paid.settlement().transaction())
+              .send()
+              .getTransactionReceipt()
+              .orElseThrow()
+              .isStatusOK());
       assertEquals(payeeBefore.add(PRICE), balance(chain, payTo));
       assertEquals(PRICE, policy.spentOn(asset));
 
-      // the handler fails: the official server does not settle, the client sees a failed payment, no money moves
-      PaymentResult<String> failed = payer.send(HttpRequest.newBuilder(failing).build(),
-          HttpResponse.BodyHandlers.ofString());
-      PaymentResult.Failed<String> f500 = assertInstanceOf(PaymentResult.Failed.class, failed, String.valueOf(failed));
+      // the handler fails: the official server does not settle, the client sees a failed payment,
+      // no money moves
+      PaymentResult<String> failed =
+          payer.send(HttpRequest.newBuilder(failing).build(), HttpResponse.BodyHandlers.ofString());
+      PaymentResult.Failed<String> f500 =
+          assertInstanceOf(PaymentResult.Failed.class, failed, String.valueOf(failed));
       assertEquals(500, f500.httpResponse().statusCode());
       assertEquals(payeeBefore.add(PRICE), balance(chain, payTo));
 
       // a policy that does not allow the price refuses before signing
-      PayingHttpClient stingy = new PayingHttpClient(http, new Eip3009Signer(agent, Clock.systemUTC()),
-          SpendPolicy.builder().maxPerRequest(PRICE.subtract(BigInteger.ONE)).build(), TrustHook.allowAll());
-      PaymentResult<String> refused = stingy.send(HttpRequest.newBuilder(url).build(),
-          HttpResponse.BodyHandlers.ofString());
+      PayingHttpClient stingy =
+          new PayingHttpClient(
+              http,
+              new Eip3009Signer(agent, Clock.systemUTC()),
+              SpendPolicy.builder().maxPerRequest(PRICE.subtract(BigInteger.ONE)).build(),
+              TrustHook.allowAll());
+      PaymentResult<String> refused =
+          stingy.send(HttpRequest.newBuilder(url).build(), HttpResponse.BodyHandlers.ofString());
       PaymentResult.Refused<String> r = assertInstanceOf(PaymentResult.Refused.class, refused);
       assertEquals(Refusal.Code.NO_ACCEPTABLE_OFFER, r.refusal().code());
-      assertTrue(r.refusal().reasons().get(0).contains("exceeds the per-request cap"), r.refusal().toString());
+      assertTrue(
+          r.refusal().reasons().get(0).contains("exceeds the per-request cap"),
+          r.refusal().toString());
 
       // a trust hook that says no is honoured, with its reason
-      PayingHttpClient wary = new PayingHttpClient(http, new Eip3009Signer(agent, Clock.systemUTC()),
-          SpendPolicy.builder().build(), req -> TrustHook.Decision.refuse("provider has no reputation"));
-      PaymentResult.Refused<String> t = assertInstanceOf(PaymentResult.Refused.class,
-          wary.send(HttpRequest.newBuilder(url).build(), HttpResponse.BodyHandlers.ofString()));
+      PayingHttpClient wary =
+          new PayingHttpClient(
+              http,
+              new Eip3009Signer(agent, Clock.systemUTC()),
+              SpendPolicy.builder().build(),
+              req -> TrustHook.Decision.refuse("provider has no reputation"));
+      PaymentResult.Refused<String> t =
+          assertInstanceOf(
+              PaymentResult.Refused.class,
+              wary.send(HttpRequest.newBuilder(url).build(), HttpResponse.BodyHandlers.ofString()));
       assertEquals(Refusal.Code.TRUST_REFUSED, t.refusal().code());
       assertEquals(List.of("provider has no reputation"), t.refusal().reasons());
       assertEquals(payeeBefore.add(PRICE), balance(chain, payTo));
@@ -287,7 +358,11 @@ class X402InteropTest {
   }
 
   /** One case of the differential verify test: a payment we sign, possibly bent. */
-  record Case(String name, PaymentPayload payload, PaymentRequirements requirements, String expectedReason) {
+  record Case(
+      String name,
+      PaymentPayload payload,
+      PaymentRequirements requirements,
+      String expectedReason) {
     @Override
     public String toString() {
       return name;
@@ -296,67 +371,119 @@ class X402InteropTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("facilitators")
-  void ourPaymentsPassTheFacilitatorsVerifyAndBothAgreeOnEveryReason(FacilitatorUnderTest f, Chain chain)
-      throws Exception {
+  void ourPaymentsPassTheFacilitatorsVerifyAndBothAgreeOnEveryReason(
+      FacilitatorUnderTest f, Chain chain) throws Exception {
     HttpFacilitatorClient fac = client(facilitator(f, chain));
     ExactEvmVerifier ours = ourVerifier(chain);
     String network = chain.deployment().network();
     String asset = chain.deployment().contracts().usdc();
     String payTo = chain.deployment().account("provider").address();
-    PaymentRequirements req = PaymentRequirements.exactEvm(network, PRICE, asset, payTo, 60, "USD Coin", "2");
+    PaymentRequirements req =
+        PaymentRequirements.exactEvm(network, PRICE, asset, payTo, 60, "USD Coin", "2");
     Credentials agent = chain.account(DevAccounts.AGENT);
     Eip3009Signer signer = new Eip3009Signer(agent, Clock.systemUTC());
     long now = System.currentTimeMillis() / 1000;
     Eip712Domain domain = Eip712Domain.of(req);
 
     java.util.function.Function<ExactEvmPayload, PaymentPayload> wrap =
-        p -> new PaymentPayload(new ResourceInfo("http://resource", null, null), req, p.toJson(), null);
+        p ->
+            new PaymentPayload(
+                new ResourceInfo("http://resource", null, null), req, p.toJson(), null);
     java.util.function.BiFunction<String, ExactEvmPayload.Authorization, ExactEvmPayload> signAuth =
         (nonce, a) -> signer.sign(domain, a);
     java.util.function.Function<String, String> nonce = s -> "0x" + s.repeat(32);
-    ExactEvmPayload.Authorization base = new ExactEvmPayload.Authorization(signer.address(),
-        io.attest402.x402.evm.Addresses.checksum(payTo), PRICE, BigInteger.ZERO, BigInteger.valueOf(now + 60),
-        nonce.apply("a1"));
+    ExactEvmPayload.Authorization base =
+        new ExactEvmPayload.Authorization(
+            signer.address(),
+            io.attest402.x402.evm.Addresses.checksum(payTo),
+            PRICE,
+            BigInteger.ZERO,
+            BigInteger.valueOf(now + 60),
+            nonce.apply("a1"));
 
     // a payment that will be settled first, to test replays
-    ExactEvmPayload used = signer.sign(domain, new ExactEvmPayload.Authorization(base.from(), base.to(), PRICE,
-        BigInteger.ZERO, BigInteger.valueOf(now + 60), nonce.apply("a9")));
+    ExactEvmPayload used =
+        signer.sign(
+            domain,
+            new ExactEvmPayload.Authorization(
+                base.from(),
+                base.to(),
+                PRICE,
+                BigInteger.ZERO,
+                BigInteger.valueOf(now + 60),
+                nonce.apply("a9")));
     SettleResponse settled = fac.settle(wrap.apply(used), req).get(60, TimeUnit.SECONDS);
     assertTrue(settled.success(), String.valueOf(settled));
 
-    PaymentRequirements otherNetwork = new PaymentRequirements("exact", "eip155:1", PRICE, asset, payTo, 60,
-        req.extra());
-    PaymentRequirements noDomain = new PaymentRequirements("exact", network, PRICE, asset, payTo, 60, null);
+    PaymentRequirements otherNetwork =
+        new PaymentRequirements("exact", "eip155:1", PRICE, asset, payTo, 60, req.extra());
+    PaymentRequirements noDomain =
+        new PaymentRequirements("exact", network, PRICE, asset, payTo, 60, null);
     Credentials poor = chain.account(7);
     Eip3009Signer poorSigner = new Eip3009Signer(poor, Clock.systemUTC());
 
-    List<Case> cases = List.of(
-        new Case("valid", wrap.apply(signer.sign(req)), req, null),
-        new Case("expired", wrap.apply(signAuth.apply("", withTimes(base, 0, now + 3, "a2"))), req,
-            "invalid_exact_evm_payload_authorization_valid_before"),
-        new Case("not yet valid", wrap.apply(signAuth.apply("", withTimes(base, now + 120, now + 600, "a3"))), req,
-            "invalid_exact_evm_payload_authorization_valid_after"),
-        new Case("overpaid", wrap.apply(signAuth.apply("", withValue(base, PRICE.add(BigInteger.ONE), "a4"))), req,
-            "invalid_exact_evm_payload_authorization_value_mismatch"),
-        new Case("other recipient", wrap.apply(signAuth.apply("", withTo(base, agent.getAddress(), "a5"))), req,
-            "invalid_exact_evm_recipient_mismatch"),
-        new Case("wrong signer", wrap.apply(new Eip3009Signer(chain.account(5), Clock.systemUTC())
-            .sign(domain, base)), req, "invalid_exact_evm_signature"),
-        new Case("wrong domain version", wrap.apply(signer.sign(new Eip712Domain("USD Coin", "1", chain.chainId(),
-            asset), withTimes(base, 0, now + 60, "a6"))), req, "invalid_exact_evm_signature"),
-        new Case("network mismatch", new PaymentPayload(null, otherNetwork, signer.sign(req).toJson(), null), req,
-            "invalid_exact_evm_network_mismatch"),
-        new Case("no EIP-712 domain", wrap.apply(signer.sign(req)), noDomain,
-            "invalid_exact_evm_missing_eip712_domain"),
-        new Case("insufficient balance", wrap.apply(poorSigner.sign(req)), req,
-            "invalid_exact_evm_insufficient_balance"),
-        new Case("replayed nonce", wrap.apply(used), req, "invalid_exact_evm_nonce_already_used"));
+    List<Case> cases =
+        List.of(
+            new Case("valid", wrap.apply(signer.sign(req)), req, null),
+            new Case(
+                "expired",
+                wrap.apply(signAuth.apply("", withTimes(base, 0, now + 3, "a2"))),
+                req,
+                "invalid_exact_evm_payload_authorization_valid_before"),
+            new Case(
+                "not yet valid",
+                wrap.apply(signAuth.apply("", withTimes(base, now + 120, now + 600, "a3"))),
+                req,
+                "invalid_exact_evm_payload_authorization_valid_after"),
+            new Case(
+                "overpaid",
+                wrap.apply(signAuth.apply("", withValue(base, PRICE.add(BigInteger.ONE), "a4"))),
+                req,
+                "invalid_exact_evm_payload_authorization_value_mismatch"),
+            new Case(
+                "other recipient",
+                wrap.apply(signAuth.apply("", withTo(base, agent.getAddress(), "a5"))),
+                req,
+                "invalid_exact_evm_recipient_mismatch"),
+            new Case(
+                "wrong signer",
+                wrap.apply(
+                    new Eip3009Signer(chain.account(5), Clock.systemUTC()).sign(domain, base)),
+                req,
+                "invalid_exact_evm_signature"),
+            new Case(
+                "wrong domain version",
+                wrap.apply(
+                    signer.sign(
+                        new Eip712Domain("USD Coin", "1", chain.chainId(), asset),
+                        withTimes(base, 0, now + 60, "a6"))),
+                req,
+                "invalid_exact_evm_signature"),
+            new Case(
+                "network mismatch",
+                new PaymentPayload(null, otherNetwork, signer.sign(req).toJson(), null),
+                req,
+                "invalid_exact_evm_network_mismatch"),
+            new Case(
+                "no EIP-712 domain",
+                wrap.apply(signer.sign(req)),
+                noDomain,
+                "invalid_exact_evm_missing_eip712_domain"),
+            new Case(
+                "insufficient balance",
+                wrap.apply(poorSigner.sign(req)),
+                req,
+                "invalid_exact_evm_insufficient_balance"),
+            new Case(
+                "replayed nonce", wrap.apply(used), req, "invalid_exact_evm_nonce_already_used"));
 
     for (Case c : cases) {
       VerifyResponse official = fac.verify(c.payload(), c.requirements()).get(60, TimeUnit.SECONDS);
       VerifyResponse mine = ours.verify(c.payload(), c.requirements());
-      assertEquals(c.expectedReason() == null, official.isValid(), c + ": facilitator said " + official);
-      assertEquals(c.expectedReason(), official.invalidReason(), c + ": facilitator said " + official);
+      assertEquals(
+          c.expectedReason() == null, official.isValid(), c + ": facilitator said " + official);
+      assertEquals(
+          c.expectedReason(), official.invalidReason(), c + ": facilitator said " + official);
       assertEquals(official.isValid(), mine.isValid(), c + ": ours said " + mine);
       assertEquals(official.invalidReason(), mine.invalidReason(), c + ": ours said " + mine);
       assertNotNull(official.payer(), c.name());
@@ -364,17 +491,31 @@ class X402InteropTest {
     }
   }
 
-  static ExactEvmPayload.Authorization withTimes(ExactEvmPayload.Authorization a, long after, long before, String n) {
-    return new ExactEvmPayload.Authorization(a.from(), a.to(), a.value(), BigInteger.valueOf(after),
-        BigInteger.valueOf(before), "0x" + n.repeat(32));
+  static ExactEvmPayload.Authorization withTimes(
+      ExactEvmPayload.Authorization a, long after, long before, String n) {
+    return new ExactEvmPayload.Authorization(
+        a.from(),
+        a.to(),
+        a.value(),
+        BigInteger.valueOf(after),
+        BigInteger.valueOf(before),
+        "0x" + n.repeat(32));
   }
 
-  static ExactEvmPayload.Authorization withValue(ExactEvmPayload.Authorization a, BigInteger v, String n) {
-    return new ExactEvmPayload.Authorization(a.from(), a.to(), v, a.validAfter(), a.validBefore(), "0x" + n.repeat(32));
+  static ExactEvmPayload.Authorization withValue(
+      ExactEvmPayload.Authorization a, BigInteger v, String n) {
+    return new ExactEvmPayload.Authorization(
+        a.from(), a.to(), v, a.validAfter(), a.validBefore(), "0x" + n.repeat(32));
   }
 
-  static ExactEvmPayload.Authorization withTo(ExactEvmPayload.Authorization a, String to, String n) {
-    return new ExactEvmPayload.Authorization(a.from(), io.attest402.x402.evm.Addresses.checksum(to), a.value(),
-        a.validAfter(), a.validBefore(), "0x" + n.repeat(32));
+  static ExactEvmPayload.Authorization withTo(
+      ExactEvmPayload.Authorization a, String to, String n) {
+    return new ExactEvmPayload.Authorization(
+        a.from(),
+        io.attest402.x402.evm.Addresses.checksum(to),
+        a.value(),
+        a.validAfter(),
+        a.validBefore(),
+        "0x" + n.repeat(32));
   }
 }

@@ -22,10 +22,14 @@ import org.web3j.crypto.Sign;
 import org.web3j.utils.Numeric;
 
 class ReceiptChainTest {
-  static final ECKeyPair KEY = ECKeyPair.create(Numeric.hexStringToByteArray(
-      "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"));
-  static final ECKeyPair OTHER = ECKeyPair.create(Numeric.hexStringToByteArray(
-      "8da4ef21b864d2cc526dbdb2a120bd2874c36c9d0a1fb7f8c63d7f7a8b41de8f"));
+  static final ECKeyPair KEY =
+      ECKeyPair.create(
+          Numeric.hexStringToByteArray(
+              "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"));
+  static final ECKeyPair OTHER =
+      ECKeyPair.create(
+          Numeric.hexStringToByteArray(
+              "8da4ef21b864d2cc526dbdb2a120bd2874c36c9d0a1fb7f8c63d7f7a8b41de8f"));
   static final String ADDRESS = Keys.toChecksumAddress(Keys.getAddress(KEY));
   static final String NETWORK = "eip155:31337";
   static final String USDC = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -53,12 +57,26 @@ class ReceiptChainTest {
     String tx = "0x" + String.format("%064x", 0xabc000 + i);
     String nonce = "0x" + String.format("%064x", 0x5eed00 + i);
     if (i % 4 == 3) {
-      return SettlementFacts.failed(NETWORK, null, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-          "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", USDC, BigInteger.valueOf(1000L * i), nonce,
-          1_767_225_600L + i, "invalid_exact_evm_payload_authorization_valid_before");
+      return SettlementFacts.failed(
+          NETWORK,
+          null,
+          "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+          "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+          USDC,
+          BigInteger.valueOf(1000L * i),
+          nonce,
+          1_767_225_600L + i,
+          "invalid_exact_evm_payload_authorization_valid_before");
     }
-    return SettlementFacts.settled(NETWORK, tx, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-        "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", USDC, BigInteger.valueOf(1000L * i + 1), nonce, 100 + i,
+    return SettlementFacts.settled(
+        NETWORK,
+        tx,
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+        USDC,
+        BigInteger.valueOf(1000L * i + 1),
+        nonce,
+        100 + i,
         1_767_225_600L + i);
   }
 
@@ -91,7 +109,8 @@ class ReceiptChainTest {
       assertEquals(ReceiptVerifier.hash(r.jws()), r.hash());
       prev = r.hash();
       assertEquals(3, r.jws().split("\\.").length);
-      assertEquals(64, Base64URL.from(r.jws().split("\\.")[2]).decode().length, "ES256K signature is r||s");
+      assertEquals(
+          64, Base64URL.from(r.jws().split("\\.")[2]).decode().length, "ES256K signature is r||s");
     }
     ReceiptChainVerifier.Result ok = ReceiptChainVerifier.verify(jws(rs), ADDRESS);
     assertTrue(ok.ok(), ok::summary);
@@ -107,8 +126,14 @@ class ReceiptChainTest {
     assertEquals("attest402-receipt+jws", o.getHeader().getType().getType());
     assertEquals(ADDRESS, o.getHeader().getKeyID());
     String claims = o.getPayload().toString();
-    assertTrue(claims.startsWith("{\"v\":1,\"seq\":0,\"prev\":\"" + Receipt.ZERO_HASH + "\",\"signer\":\"" + ADDRESS
-        + "\",\"network\":\"eip155:31337\",\"txHash\":\"0x"), claims);
+    assertTrue(
+        claims.startsWith(
+            "{\"v\":1,\"seq\":0,\"prev\":\""
+                + Receipt.ZERO_HASH
+                + "\",\"signer\":\""
+                + ADDRESS
+                + "\",\"network\":\"eip155:31337\",\"txHash\":\"0x"),
+        claims);
     assertTrue(claims.contains("\"amount\":\"1\""), claims);
     assertTrue(claims.contains("\"status\":\"settled\""), claims);
     assertFalse(claims.contains("\"error\""), claims);
@@ -140,11 +165,11 @@ class ReceiptChainTest {
     assertEquals(ReceiptChainVerifier.Kind.BAD_START, res.problems().get(0).kind(), res::summary);
     // a segment audit that knows where the previous audit ended accepts the same list
     List<SignedReceipt> full = chain(4);
-    ReceiptChainVerifier.Result seg = ReceiptChainVerifier.verify(jws(full).subList(1, 4), ADDRESS, 1L,
-        full.get(0).hash());
+    ReceiptChainVerifier.Result seg =
+        ReceiptChainVerifier.verify(jws(full).subList(1, 4), ADDRESS, 1L, full.get(0).hash());
     assertTrue(seg.ok(), seg::summary);
-    ReceiptChainVerifier.Result wrongAnchor = ReceiptChainVerifier.verify(jws(full).subList(1, 4), ADDRESS, 1L,
-        Receipt.ZERO_HASH);
+    ReceiptChainVerifier.Result wrongAnchor =
+        ReceiptChainVerifier.verify(jws(full).subList(1, 4), ADDRESS, 1L, Receipt.ZERO_HASH);
     assertEquals(ReceiptChainVerifier.Kind.BAD_START, wrongAnchor.problems().get(0).kind());
   }
 
@@ -154,11 +179,15 @@ class ReceiptChainTest {
     Collections.swap(js, 2, 3);
     ReceiptChainVerifier.Result res = ReceiptChainVerifier.verify(js, ADDRESS);
     assertFalse(res.ok());
-    List<ReceiptChainVerifier.Kind> kinds = res.problems().stream().map(ReceiptChainVerifier.Problem::kind).toList();
+    List<ReceiptChainVerifier.Kind> kinds =
+        res.problems().stream().map(ReceiptChainVerifier.Problem::kind).toList();
     assertTrue(kinds.contains(ReceiptChainVerifier.Kind.GAP), res::summary);
     assertTrue(kinds.contains(ReceiptChainVerifier.Kind.OUT_OF_ORDER), res::summary);
-    ReceiptChainVerifier.Problem ooo = res.problems().stream()
-        .filter(p -> p.kind() == ReceiptChainVerifier.Kind.OUT_OF_ORDER).findFirst().get();
+    ReceiptChainVerifier.Problem ooo =
+        res.problems().stream()
+            .filter(p -> p.kind() == ReceiptChainVerifier.Kind.OUT_OF_ORDER)
+            .findFirst()
+            .get();
     assertEquals(3, ooo.index());
     assertEquals(2L, ooo.seq());
   }
@@ -170,7 +199,13 @@ class ReceiptChainTest {
     String claims = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
     String forged = claims.replace("\"amount\":\"2001\"", "\"amount\":\"2000001\"");
     assertNotEquals(claims, forged);
-    js.set(2, parts[0] + "." + Base64URL.encode(forged.getBytes(StandardCharsets.UTF_8)) + "." + parts[2]);
+    js.set(
+        2,
+        parts[0]
+            + "."
+            + Base64URL.encode(forged.getBytes(StandardCharsets.UTF_8))
+            + "."
+            + parts[2]);
     ReceiptChainVerifier.Result res = ReceiptChainVerifier.verify(js, ADDRESS);
     assertEquals(2, res.problems().size(), res::summary);
     assertEquals(ReceiptChainVerifier.Kind.BAD_SIGNATURE, res.problems().get(0).kind());
@@ -206,15 +241,19 @@ class ReceiptChainTest {
   @Test
   void otherSignerAndForgedHeaderAndHighSAreRejected() throws Exception {
     String other = Keys.toChecksumAddress(Keys.getAddress(OTHER));
-    SignedReceipt byOther = new ReceiptSigner(other, signerFor(OTHER)).sign(facts(0), 0, Receipt.ZERO_HASH);
-    ReceiptException e = assertThrows(ReceiptException.class, () -> ReceiptVerifier.verify(byOther.jws(), ADDRESS));
+    SignedReceipt byOther =
+        new ReceiptSigner(other, signerFor(OTHER)).sign(facts(0), 0, Receipt.ZERO_HASH);
+    ReceiptException e =
+        assertThrows(ReceiptException.class, () -> ReceiptVerifier.verify(byOther.jws(), ADDRESS));
     assertTrue(e.getMessage().contains("not the attested facilitator"), e.getMessage());
-    assertThrows(ReceiptException.class, () -> ReceiptVerifier.verify(byOther.jws(), publicKey(KEY)));
+    assertThrows(
+        ReceiptException.class, () -> ReceiptVerifier.verify(byOther.jws(), publicKey(KEY)));
     ReceiptChainVerifier.Result res = ReceiptChainVerifier.verify(List.of(byOther.jws()), ADDRESS);
     assertEquals(ReceiptChainVerifier.Kind.BAD_SIGNATURE, res.problems().get(0).kind());
 
     // a signer claiming someone else's address is refused at signing time
-    assertThrows(IllegalStateException.class,
+    assertThrows(
+        IllegalStateException.class,
         () -> new ReceiptSigner(ADDRESS, signerFor(OTHER)).sign(facts(0), 0, Receipt.ZERO_HASH));
 
     // the same signature with s replaced by n - s verifies as plain ECDSA but is non-canonical
@@ -225,13 +264,19 @@ class ReceiptChainTest {
     byte[] high = Numeric.toBytesPadded(Sign.CURVE_PARAMS.getN().subtract(s), 32);
     System.arraycopy(high, 0, rs, 32, 32);
     String malleated = parts[0] + "." + parts[1] + "." + Base64URL.encode(rs);
-    ReceiptException hs = assertThrows(ReceiptException.class, () -> ReceiptVerifier.verify(malleated, ADDRESS));
+    ReceiptException hs =
+        assertThrows(ReceiptException.class, () -> ReceiptVerifier.verify(malleated, ADDRESS));
     assertTrue(hs.getMessage().contains("high s"), hs.getMessage());
 
     // alg none / other typ are not receipts
-    String none = Base64URL.encode("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8)) + "." + parts[1] + ".";
+    String none =
+        Base64URL.encode("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8))
+            + "."
+            + parts[1]
+            + ".";
     assertThrows(ReceiptException.class, () -> ReceiptVerifier.verify(none, ADDRESS));
-    ReceiptChainVerifier.Result garbage = ReceiptChainVerifier.verify(List.of("not-a-jws"), ADDRESS);
+    ReceiptChainVerifier.Result garbage =
+        ReceiptChainVerifier.verify(List.of("not-a-jws"), ADDRESS);
     assertEquals(ReceiptChainVerifier.Kind.MALFORMED, garbage.problems().get(0).kind());
   }
 
@@ -247,8 +292,12 @@ class ReceiptChainTest {
     ReceiptChainVerifier.Result res = ReceiptChainVerifier.verify(js, ADDRESS);
     assertTrue(res.ok(), res::summary);
     assertEquals(5, res.count());
-    assertThrows(ReceiptException.class, () -> ReceiptChain.resume(
-        new ReceiptSigner(Keys.toChecksumAddress(Keys.getAddress(OTHER)), signerFor(OTHER)), first.get(2).jws()));
+    assertThrows(
+        ReceiptException.class,
+        () ->
+            ReceiptChain.resume(
+                new ReceiptSigner(Keys.toChecksumAddress(Keys.getAddress(OTHER)), signerFor(OTHER)),
+                first.get(2).jws()));
     assertThrows(IllegalArgumentException.class, () -> s.sign(facts(0), 0, first.get(0).hash()));
   }
 }

@@ -63,19 +63,20 @@ import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.Credentials;
 
 /**
- * One payment buys at most one delivery from {@link X402PaymentHandler}, on anvil, over real HTTP, settled by the
- * official facilitator (which, like ours before issue 12, is not what keeps a replay from being served: the
- * handler decides before it asks). Replays sequential and concurrent, payment-identifier retries after a dropped
- * response, a payment for one document replayed with another, 409 and 400, and the store across a restart.
+ * One payment buys at most one delivery from {@link X402PaymentHandler}, on anvil, over real HTTP,
+ * settled by the official facilitator (which, like ours before issue 12, is not what keeps a replay
+ * from being served: the handler decides before it asks). Replays sequential and concurrent,
+ * payment-identifier retries after a dropped response, a payment for one document replayed with
+ * another, 409 and 400, and the store across a restart.
  */
 @ExtendWith(ChainExtension.class)
 class AtMostOnceDeliveryChainTest {
   static final BigInteger PRICE = BigInteger.valueOf(7_000);
   static final int SETTLER = 5;
-  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-  @TempDir
-  static Path dataDir;
+  @TempDir static Path dataDir;
   static Chain chain;
   static Vertx vertx;
   static FacilitatorUnderTest.Running official;
@@ -97,19 +98,21 @@ class AtMostOnceDeliveryChainTest {
     }
 
     @Override
-    public CompletableFuture<VerifyResponse> verify(PaymentPayload payload, PaymentRequirements requirements) {
+    public CompletableFuture<VerifyResponse> verify(
+        PaymentPayload payload, PaymentRequirements requirements) {
       verifies.incrementAndGet();
       return delegate.verify(payload, requirements);
     }
 
     @Override
-    public CompletableFuture<SettleResponse> settle(PaymentPayload payload, PaymentRequirements requirements) {
+    public CompletableFuture<SettleResponse> settle(
+        PaymentPayload payload, PaymentRequirements requirements) {
       throw new AssertionError("the handler settles with an Idempotency-Key");
     }
 
     @Override
-    public CompletableFuture<SettleResponse> settle(PaymentPayload payload, PaymentRequirements requirements,
-        String idempotencyKey) {
+    public CompletableFuture<SettleResponse> settle(
+        PaymentPayload payload, PaymentRequirements requirements, String idempotencyKey) {
       settleKeys.add(idempotencyKey);
       return delegate.settle(payload, requirements, idempotencyKey);
     }
@@ -125,8 +128,11 @@ class AtMostOnceDeliveryChainTest {
     chain = c;
     Interop.installMulticall3(chain);
     official = Facilitators.OFFICIAL.start(chain, SETTLER);
-    facilitator = new Counting(HttpFacilitatorClient.builder(URI.create(official.url()))
-        .timeout(Duration.ofSeconds(60)).build());
+    facilitator =
+        new Counting(
+            HttpFacilitatorClient.builder(URI.create(official.url()))
+                .timeout(Duration.ofSeconds(60))
+                .build());
     vertx = Vertx.vertx();
     payTo = chain.account(6).getAddress();
     payer = chain.account(DevAccounts.AGENT);
@@ -154,26 +160,52 @@ class AtMostOnceDeliveryChainTest {
     facilitator.settleKeys.clear();
   }
 
-  /** {@code /plain}: no payment-identifier; {@code /doc}: optional id; {@code /strict}: id required. */
+  /**
+   * {@code /plain}: no payment-identifier; {@code /doc}: optional id; {@code /strict}: id required.
+   */
   static HttpServer startServer(DeliveryStore deliveries) throws Exception {
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create());
-    PaymentOption option = PaymentOption.fixed(chain.deployment().network(), chain.deployment().contracts().usdc(),
-        "USD Coin", "2", payTo, PRICE).withMaxTimeoutSeconds(120);
-    PaidRoute summarize = (ctx, p) -> {
-      WORK.incrementAndGet();
-      return Future.succeededFuture(PaidResponse.json(
-          X402Json.write(io.attest402.x402.types.Wire.newObject().put("summary", "of " + ctx.body().asString()))));
-    };
+    PaymentOption option =
+        PaymentOption.fixed(
+                chain.deployment().network(),
+                chain.deployment().contracts().usdc(),
+                "USD Coin",
+                "2",
+                payTo,
+                PRICE)
+            .withMaxTimeoutSeconds(120);
+    PaidRoute summarize =
+        (ctx, p) -> {
+          WORK.incrementAndGet();
+          return Future.succeededFuture(
+              PaidResponse.json(
+                  X402Json.write(
+                      io.attest402.x402.types.Wire.newObject()
+                          .put("summary", "of " + ctx.body().asString()))));
+        };
     router.post("/plain").handler(handler(deliveries, option, summarize).build());
-    router.post("/doc").handler(handler(deliveries, option, summarize).paymentIdentifier(false).build());
-    router.post("/strict").handler(handler(deliveries, option, summarize).paymentIdentifier(true).build());
-    return vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").toCompletionStage()
-        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    router
+        .post("/doc")
+        .handler(handler(deliveries, option, summarize).paymentIdentifier(false).build());
+    router
+        .post("/strict")
+        .handler(handler(deliveries, option, summarize).paymentIdentifier(true).build());
+    return vertx
+        .createHttpServer()
+        .requestHandler(router)
+        .listen(0, "127.0.0.1")
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
   }
 
-  static X402PaymentHandler.Builder handler(DeliveryStore deliveries, PaymentOption option, PaidRoute route) {
-    return X402PaymentHandler.builder(facilitator).accept(option).deliveryStore(deliveries).route(route);
+  static X402PaymentHandler.Builder handler(
+      DeliveryStore deliveries, PaymentOption option, PaidRoute route) {
+    return X402PaymentHandler.builder(facilitator)
+        .accept(option)
+        .deliveryStore(deliveries)
+        .route(route);
   }
 
   static URI uri(HttpServer s, String path) {
@@ -182,33 +214,52 @@ class AtMostOnceDeliveryChainTest {
 
   static HttpResponse<String> post(HttpServer s, String path, String body, String paymentSignature)
       throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri(s, path)).timeout(Duration.ofSeconds(90))
-        .POST(HttpRequest.BodyPublishers.ofString(body));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri(s, path))
+            .timeout(Duration.ofSeconds(90))
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     if (paymentSignature != null) {
       b.header(HeaderCodec.PAYMENT_SIGNATURE, paymentSignature);
     }
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Signs the route's offer as a client would; {@code paymentId} (if not null) goes into the echoed extension. */
+  /**
+   * Signs the route's offer as a client would; {@code paymentId} (if not null) goes into the echoed
+   * extension.
+   */
   static String sign(String path, String paymentId) throws Exception {
     HttpResponse<String> r = post(server, path, "x", null);
     assertEquals(402, r.statusCode());
-    PaymentRequired pr = HeaderCodec.DEFAULT.decodePaymentRequired(r.headers().firstValue("PAYMENT-REQUIRED")
-        .orElseThrow());
+    PaymentRequired pr =
+        HeaderCodec.DEFAULT.decodePaymentRequired(
+            r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow());
     PaymentRequirements chosen = pr.accepts().get(0);
-    ObjectNode ext = paymentId == null ? pr.extensions() : PaymentIdentifier.appendTo(pr.extensions(), paymentId);
-    return HeaderCodec.DEFAULT.encodePaymentSignature(new PaymentPayload(pr.resource(), chosen,
-        new Eip3009Signer(payer, Clock.systemUTC()).sign(chosen).toJson(), ext));
+    ObjectNode ext =
+        paymentId == null
+            ? pr.extensions()
+            : PaymentIdentifier.appendTo(pr.extensions(), paymentId);
+    return HeaderCodec.DEFAULT.encodePaymentSignature(
+        new PaymentPayload(
+            pr.resource(),
+            chosen,
+            new Eip3009Signer(payer, Clock.systemUTC()).sign(chosen).toJson(),
+            ext));
   }
 
   static BigInteger received() throws Exception {
-    return TestUSDC.load(chain.deployment().contracts().usdc(), chain.web3j(), chain.txManager(chain.account(0)),
-        chain.gas()).balanceOf(payTo).send();
+    return TestUSDC.load(
+            chain.deployment().contracts().usdc(),
+            chain.web3j(),
+            chain.txManager(chain.account(0)),
+            chain.gas())
+        .balanceOf(payTo)
+        .send();
   }
 
   static String error(HttpResponse<?> r) {
-    return HeaderCodec.DEFAULT.decodePaymentRequired(r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow())
+    return HeaderCodec.DEFAULT
+        .decodePaymentRequired(r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow())
         .error();
   }
 
@@ -237,9 +288,14 @@ class AtMostOnceDeliveryChainTest {
     String header = sign("/plain", null);
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      all.add(HTTP.sendAsync(HttpRequest.newBuilder(uri(server, "/plain")).timeout(Duration.ofSeconds(90))
-          .header(HeaderCodec.PAYMENT_SIGNATURE, header).POST(HttpRequest.BodyPublishers.ofString("doc " + i))
-          .build(), HttpResponse.BodyHandlers.ofString()));
+      all.add(
+          HTTP.sendAsync(
+              HttpRequest.newBuilder(uri(server, "/plain"))
+                  .timeout(Duration.ofSeconds(90))
+                  .header(HeaderCodec.PAYMENT_SIGNATURE, header)
+                  .POST(HttpRequest.BodyPublishers.ofString("doc " + i))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
     }
     int ok = 0;
     int refused = 0;
@@ -262,59 +318,100 @@ class AtMostOnceDeliveryChainTest {
 
   @Test
   void ourClientsRetryAfterADroppedResponseGetsTheStoredBodyAndNoSecondSettle() throws Exception {
-    // a proxy that swallows the first paid response whole (the provider sent it; the client never sees it)
+    // a proxy that swallows the first paid response whole (the provider sent it; the client never
+    // sees it)
     WebClient upstream = WebClient.create(vertx);
     AtomicBoolean dropped = new AtomicBoolean();
     List<String> signatures = new CopyOnWriteArrayList<>();
     List<Buffer> swallowed = new CopyOnWriteArrayList<>();
     Router proxy = Router.router(vertx);
     proxy.route().handler(BodyHandler.create());
-    proxy.route().handler(ctx -> {
-      String sig = ctx.request().getHeader(HeaderCodec.PAYMENT_SIGNATURE);
-      var req = upstream.request(ctx.request().method(), server.actualPort(), "127.0.0.1", ctx.request().uri());
-      ctx.request().headers().forEach((k, v) -> {
-        if (!k.equalsIgnoreCase("Host") && !k.equalsIgnoreCase("Content-Length")) {
-          req.putHeader(k, v);
-        }
-      });
-      req.sendBuffer(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer()).onComplete(ar -> {
-        if (sig != null) {
-          signatures.add(sig);
-          if (ar.succeeded() && dropped.compareAndSet(false, true)) {
-            swallowed.add(ar.result().bodyAsBuffer());
-            ctx.request().connection().close();
-            return;
-          }
-        }
-        if (ar.failed()) {
-          ctx.fail(ar.cause());
-          return;
-        }
-        ctx.response().setStatusCode(ar.result().statusCode());
-        ar.result().headers().forEach((k, v) -> {
-          if (!k.equalsIgnoreCase("Content-Length") && !k.equalsIgnoreCase("Transfer-Encoding")) {
-            ctx.response().putHeader(k, v);
-          }
-        });
-        ctx.response().end(ar.result().bodyAsBuffer() == null ? Buffer.buffer() : ar.result().bodyAsBuffer());
-      });
-    });
-    HttpServer proxyServer = vertx.createHttpServer().requestHandler(proxy).listen(0, "127.0.0.1")
-        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    proxy
+        .route()
+        .handler(
+            ctx -> {
+              String sig = ctx.request().getHeader(HeaderCodec.PAYMENT_SIGNATURE);
+              var req =
+                  upstream.request(
+                      ctx.request().method(),
+                      server.actualPort(),
+                      "127.0.0.1",
+                      ctx.request().uri());
+              ctx.request()
+                  .headers()
+                  .forEach(
+                      (k, v) -> {
+                        if (!k.equalsIgnoreCase("Host") && !k.equalsIgnoreCase("Content-Length")) {
+                          req.putHeader(k, v);
+                        }
+                      });
+              req.sendBuffer(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer())
+                  .onComplete(
+                      ar -> {
+                        if (sig != null) {
+                          signatures.add(sig);
+                          if (ar.succeeded() && dropped.compareAndSet(false, true)) {
+                            swallowed.add(ar.result().bodyAsBuffer());
+                            ctx.request().connection().close();
+                            return;
+                          }
+                        }
+                        if (ar.failed()) {
+                          ctx.fail(ar.cause());
+                          return;
+                        }
+                        ctx.response().setStatusCode(ar.result().statusCode());
+                        ar.result()
+                            .headers()
+                            .forEach(
+                                (k, v) -> {
+                                  if (!k.equalsIgnoreCase("Content-Length")
+                                      && !k.equalsIgnoreCase("Transfer-Encoding")) {
+                                    ctx.response().putHeader(k, v);
+                                  }
+                                });
+                        ctx.response()
+                            .end(
+                                ar.result().bodyAsBuffer() == null
+                                    ? Buffer.buffer()
+                                    : ar.result().bodyAsBuffer());
+                      });
+            });
+    HttpServer proxyServer =
+        vertx
+            .createHttpServer()
+            .requestHandler(proxy)
+            .listen(0, "127.0.0.1")
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
     try {
       BigInteger before = received();
-      PayingHttpClient client = new PayingHttpClient(HTTP, new Eip3009Signer(payer, Clock.systemUTC()),
-          SpendPolicy.builder().maxPerRequest(PRICE).build(), TrustHook.allowAll());
-      PaymentResult<String> result = client.send(HttpRequest.newBuilder(uri(proxyServer, "/doc"))
-          .timeout(Duration.ofSeconds(90)).POST(HttpRequest.BodyPublishers.ofString("doc A")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      PaymentResult.Paid<String> paid = assertInstanceOf(PaymentResult.Paid.class, result, String.valueOf(result));
+      PayingHttpClient client =
+          new PayingHttpClient(
+              HTTP,
+              new Eip3009Signer(payer, Clock.systemUTC()),
+              SpendPolicy.builder().maxPerRequest(PRICE).build(),
+              TrustHook.allowAll());
+      PaymentResult<String> result =
+          client.send(
+              HttpRequest.newBuilder(uri(proxyServer, "/doc"))
+                  .timeout(Duration.ofSeconds(90))
+                  .POST(HttpRequest.BodyPublishers.ofString("doc A"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      PaymentResult.Paid<String> paid =
+          assertInstanceOf(PaymentResult.Paid.class, result, String.valueOf(result));
       assertTrue(dropped.get());
       assertEquals(2, signatures.size(), "the client retried once");
       assertEquals(signatures.get(0), signatures.get(1), "with the identical payment");
       PaymentPayload sent = HeaderCodec.DEFAULT.decodePaymentSignature(signatures.get(0));
-      assertTrue(PaymentIdentifier.extract(sent).present(), "our client adds the id the offer declares");
-      assertEquals(swallowed.get(0).toString(), paid.httpResponse().body(), "the stored body, byte for byte");
+      assertTrue(
+          PaymentIdentifier.extract(sent).present(), "our client adds the id the offer declares");
+      assertEquals(
+          swallowed.get(0).toString(),
+          paid.httpResponse().body(),
+          "the stored body, byte for byte");
       assertTrue(paid.httpResponse().body().contains("of doc A"));
       assertEquals(1, WORK.get());
       assertEquals(1, facilitator.settleKeys.size(), "no second settle");
@@ -334,7 +431,8 @@ class AtMostOnceDeliveryChainTest {
     HttpResponse<String> b = post(server, "/doc", "doc B", withId);
     assertEquals(200, b.statusCode());
     assertEquals(a.body(), b.body());
-    assertEquals(a.headers().firstValue("PAYMENT-RESPONSE"), b.headers().firstValue("PAYMENT-RESPONSE"));
+    assertEquals(
+        a.headers().firstValue("PAYMENT-RESPONSE"), b.headers().firstValue("PAYMENT-RESPONSE"));
     assertFalse(b.body().contains("doc B"));
     // without an id the replay is refused outright
     String plain = sign("/plain", null);
@@ -353,22 +451,33 @@ class AtMostOnceDeliveryChainTest {
     // the same id with another payment (a fresh authorization)
     HttpResponse<String> other = post(server, "/doc", "doc A", sign("/doc", id));
     assertEquals(409, other.statusCode());
-    assertTrue(X402Json.parse(other.body()).path("error").asText().contains("different payment"), other.body());
+    assertTrue(
+        X402Json.parse(other.body()).path("error").asText().contains("different payment"),
+        other.body());
     // required and absent, or malformed
     HttpResponse<String> missing = post(server, "/strict", "doc A", sign("/strict", null));
     assertEquals(400, missing.statusCode());
     assertTrue(missing.body().contains("requires a payment-identifier"), missing.body());
-    String bad = new String(java.util.Base64.getDecoder().decode(sign("/strict", "pay_" + "a".repeat(20))))
-        .replace("pay_" + "a".repeat(20), "short");
-    HttpResponse<String> malformed = post(server, "/strict", "doc A",
-        java.util.Base64.getEncoder().encodeToString(bad.getBytes()));
+    String bad =
+        new String(java.util.Base64.getDecoder().decode(sign("/strict", "pay_" + "a".repeat(20))))
+            .replace("pay_" + "a".repeat(20), "short");
+    HttpResponse<String> malformed =
+        post(
+            server,
+            "/strict",
+            "doc A",
+            java.util.Base64.getEncoder().encodeToString(bad.getBytes()));
     assertEquals(400, malformed.statusCode());
     assertTrue(malformed.body().contains("16-128 characters"), malformed.body());
     // the required id, present: served
-    assertEquals(200, post(server, "/strict", "doc A", sign("/strict", PaymentIdentifier.generate())).statusCode());
+    assertEquals(
+        200,
+        post(server, "/strict", "doc A", sign("/strict", PaymentIdentifier.generate()))
+            .statusCode());
     assertEquals(2, WORK.get());
     assertEquals(2, facilitator.settleKeys.size());
-    assertNotEquals(facilitator.settleKeys.get(0), facilitator.settleKeys.get(1), "one key per paid request");
+    assertNotEquals(
+        facilitator.settleKeys.get(0), facilitator.settleKeys.get(1), "one key per paid request");
   }
 
   @Test
@@ -400,7 +509,8 @@ class AtMostOnceDeliveryChainTest {
         HttpResponse<String> retry = post(s2, "/doc", "doc D", idHeader);
         assertEquals(200, retry.statusCode());
         assertEquals(servedWithId.body(), retry.body());
-        assertArrayEquals(servedWithId.headers().firstValue("PAYMENT-RESPONSE").orElseThrow().getBytes(),
+        assertArrayEquals(
+            servedWithId.headers().firstValue("PAYMENT-RESPONSE").orElseThrow().getBytes(),
             retry.headers().firstValue("PAYMENT-RESPONSE").orElseThrow().getBytes());
         s2.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       }

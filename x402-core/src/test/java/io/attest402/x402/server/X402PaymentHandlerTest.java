@@ -52,11 +52,13 @@ class X402PaymentHandlerTest {
   static final String ASSET = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
   static final String PAY_TO = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
   static final BigInteger PRICE = BigInteger.valueOf(1000);
-  static final Credentials PAYER = Credentials.create("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
+  static final Credentials PAYER =
+      Credentials.create("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
 
   static Vertx vertx;
   static HttpServer server;
-  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   static final Scripted FACILITATOR = new Scripted();
   static final AtomicInteger SERVED = new AtomicInteger();
   static volatile CompletableFuture<Void> slowEntered = new CompletableFuture<>();
@@ -70,17 +72,20 @@ class X402PaymentHandlerTest {
     final List<PaymentRequirements> settleRequirements = new CopyOnWriteArrayList<>();
 
     @Override
-    public CompletableFuture<VerifyResponse> verify(PaymentPayload payload, PaymentRequirements requirements) {
+    public CompletableFuture<VerifyResponse> verify(
+        PaymentPayload payload, PaymentRequirements requirements) {
       return verify.get();
     }
 
     @Override
-    public synchronized CompletableFuture<SettleResponse> settle(PaymentPayload payload,
-        PaymentRequirements requirements) {
+    public synchronized CompletableFuture<SettleResponse> settle(
+        PaymentPayload payload, PaymentRequirements requirements) {
       settleCalls.add(payload);
       settleRequirements.add(requirements);
       Supplier<CompletableFuture<SettleResponse>> next = settles.poll();
-      return next == null ? CompletableFuture.failedFuture(new IllegalStateException("unexpected settle")) : next.get();
+      return next == null
+          ? CompletableFuture.failedFuture(new IllegalStateException("unexpected settle"))
+          : next.get();
     }
 
     @Override
@@ -95,36 +100,83 @@ class X402PaymentHandlerTest {
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create());
     ObjectNode facilitatorInfo = Wire.newObject();
-    facilitatorInfo.putObject("info").put("url", "http://facilitator").put("attestation", "http://facilitator/attestation");
-    PaymentOption option = PaymentOption.fixed(NETWORK, ASSET, "USD Coin", "2", PAY_TO, PRICE).withMaxTimeoutSeconds(60);
-    router.get("/paid").handler(X402PaymentHandler.builder(FACILITATOR).accept(option)
-        .description("d").mimeType("application/json")
-        .extensions(Map.of("attest402-facilitator", facilitatorInfo))
-        .route((ctx, p) -> {
-          SERVED.incrementAndGet();
-          return Future.succeededFuture(PaidResponse.json("{\"served\":true}"));
-        }).build());
-    router.get("/broken").handler(X402PaymentHandler.builder(FACILITATOR).accept(option)
-        .route((ctx, p) -> Future.failedFuture(new RuntimeException("boom"))).build());
-    router.get("/missing").handler(X402PaymentHandler.builder(FACILITATOR).accept(option)
-        .route((ctx, p) -> Future.succeededFuture(PaidResponse.of(404, "text/plain", io.vertx.core.buffer.Buffer.buffer("no"))))
-        .build());
-    router.post("/sized").handler(X402PaymentHandler.builder(FACILITATOR)
-        .accept(option.withPrice(ctx -> BigInteger.valueOf(10L * ctx.body().length())))
-        .route((ctx, p) -> Future.succeededFuture(PaidResponse.text("ok"))).build());
-    router.get("/bounded").handler(X402PaymentHandler.builder(FACILITATOR).accept(option)
-        .deliveryStore(SqliteDeliveryStore.inMemory(1, 1024))
-        .route((ctx, p) -> Future.succeededFuture(PaidResponse.text("ok"))).build());
-    router.get("/slow").handler(X402PaymentHandler.builder(FACILITATOR).accept(option).paymentIdentifier(false)
-        .route((ctx, p) -> {
-          slowResult = io.vertx.core.Promise.promise();
-          slowEntered.complete(null);
-          return slowResult.future();
-        }).build());
+    facilitatorInfo
+        .putObject("info")
+        .put("url", "http://facilitator")
+        .put("attestation", "http://facilitator/attestation");
+    PaymentOption option =
+        PaymentOption.fixed(NETWORK, ASSET, "USD Coin", "2", PAY_TO, PRICE)
+            .withMaxTimeoutSeconds(60);
+    router
+        .get("/paid")
+        .handler(
+            X402PaymentHandler.builder(FACILITATOR)
+                .accept(option)
+                .description("d")
+                .mimeType("application/json")
+                .extensions(Map.of("attest402-facilitator", facilitatorInfo))
+                .route(
+                    (ctx, p) -> {
+                      SERVED.incrementAndGet();
+                      return Future.succeededFuture(PaidResponse.json("{\"served\":true}"));
+                    })
+                .build());
+    router
+        .get("/broken")
+        .handler(
+            X402PaymentHandler.builder(FACILITATOR)
+                .accept(option)
+                .route((ctx, p) -> Future.failedFuture(new RuntimeException("boom")))
+                .build());
+    router
+        .get("/missing")
+        .handler(
+            X402PaymentHandler.builder(FACILITATOR)
+                .accept(option)
+                .route(
+                    (ctx, p) ->
+                        Future.succeededFuture(
+                            PaidResponse.of(
+                                404, "text/plain", io.vertx.core.buffer.Buffer.buffer("no"))))
+                .build());
+    router
+        .post("/sized")
+        .handler(
+            X402PaymentHandler.builder(FACILITATOR)
+                .accept(option.withPrice(ctx -> BigInteger.valueOf(10L * ctx.body().length())))
+                .route((ctx, p) -> Future.succeededFuture(PaidResponse.text("ok")))
+                .build());
+    router
+        .get("/bounded")
+        .handler(
+            X402PaymentHandler.builder(FACILITATOR)
+                .accept(option)
+                .deliveryStore(SqliteDeliveryStore.inMemory(1, 1024))
+                .route((ctx, p) -> Future.succeededFuture(PaidResponse.text("ok")))
+                .build());
+    router
+        .get("/slow")
+        .handler(
+            X402PaymentHandler.builder(FACILITATOR)
+                .accept(option)
+                .paymentIdentifier(false)
+                .route(
+                    (ctx, p) -> {
+                      slowResult = io.vertx.core.Promise.promise();
+                      slowEntered.complete(null);
+                      return slowResult.future();
+                    })
+                .build());
     // headers up to the codec's own limit must reach the handler, past Vert.x's 8 KiB default
-    server = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setMaxHeaderSize(64 * 1024))
-        .requestHandler(router).listen(0, "127.0.0.1").toCompletionStage()
-        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    server =
+        vertx
+            .createHttpServer(
+                new io.vertx.core.http.HttpServerOptions().setMaxHeaderSize(64 * 1024))
+            .requestHandler(router)
+            .listen(0, "127.0.0.1")
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
   }
 
   @AfterAll
@@ -154,7 +206,8 @@ class X402PaymentHandlerTest {
   }
 
   static PaymentRequired offer(HttpResponse<?> r) {
-    return HeaderCodec.DEFAULT.decodePaymentRequired(r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow());
+    return HeaderCodec.DEFAULT.decodePaymentRequired(
+        r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow());
   }
 
   /** Asks for the 402, signs the first offer as the official client would. */
@@ -162,8 +215,8 @@ class X402PaymentHandlerTest {
     PaymentRequired pr = offer(get(path, null));
     PaymentRequirements chosen = pr.accepts().get(0);
     var signed = new Eip3009Signer(PAYER, Clock.systemUTC()).sign(chosen);
-    return HeaderCodec.DEFAULT.encodePaymentSignature(new PaymentPayload(pr.resource(), chosen, signed.toJson(),
-        pr.extensions()));
+    return HeaderCodec.DEFAULT.encodePaymentSignature(
+        new PaymentPayload(pr.resource(), chosen, signed.toJson(), pr.extensions()));
   }
 
   @Test
@@ -173,12 +226,19 @@ class X402PaymentHandlerTest {
     assertEquals("{}", r.body());
     assertEquals("no-store", r.headers().firstValue("Cache-Control").orElseThrow());
     assertEquals("application/json", r.headers().firstValue("Content-Type").orElseThrow());
-    assertTrue(r.headers().firstValue("Access-Control-Expose-Headers").orElseThrow().contains("PAYMENT-REQUIRED"));
+    assertTrue(
+        r.headers()
+            .firstValue("Access-Control-Expose-Headers")
+            .orElseThrow()
+            .contains("PAYMENT-REQUIRED"));
     PaymentRequired pr = offer(r);
     assertEquals("Payment required", pr.error());
     assertEquals(uri("/paid").toString(), pr.resource().url());
-    assertEquals(PaymentRequirements.exactEvm(NETWORK, PRICE, ASSET, PAY_TO, 60, "USD Coin", "2"), pr.accepts().get(0));
-    assertEquals("http://facilitator/attestation",
+    assertEquals(
+        PaymentRequirements.exactEvm(NETWORK, PRICE, ASSET, PAY_TO, 60, "USD Coin", "2"),
+        pr.accepts().get(0));
+    assertEquals(
+        "http://facilitator/attestation",
         pr.extensions().path("attest402-facilitator").path("info").path("attestation").asText());
     assertEquals(0, SERVED.get());
   }
@@ -195,8 +255,11 @@ class X402PaymentHandlerTest {
     cases.put("UTF-8", Base64.getEncoder().encodeToString(new byte[] {'{', (byte) 0xc3, '}', ' '}));
     cases.put("must hold a JSON object", b64("\"hello\""));
     cases.put("accepted.amount", b64(json.replace("\"amount\":\"1000\"", "\"amount\":1000")));
-    cases.put("payload.authorization is required", b64(json.replace("\"authorization\"", "\"authorisation\"")));
-    cases.put("payload.authorization.value", b64(json.replace("\"value\":\"1000\"", "\"value\":\"-1\"")));
+    cases.put(
+        "payload.authorization is required",
+        b64(json.replace("\"authorization\"", "\"authorisation\"")));
+    cases.put(
+        "payload.authorization.value", b64(json.replace("\"value\":\"1000\"", "\"value\":\"-1\"")));
     cases.put("is empty", "");
     cases.put("over the limit", "A".repeat(HeaderCodec.DEFAULT_MAX_HEADER_LENGTH + 4));
     for (Map.Entry<String, String> c : cases.entrySet()) {
@@ -204,7 +267,8 @@ class X402PaymentHandlerTest {
       assertEquals(400, r.statusCode(), c.getKey() + ": " + r.body());
       JsonNode body = X402Json.parse(r.body());
       assertTrue(body.path("error").asText().contains(c.getKey()), c.getKey() + " -> " + body);
-      assertTrue(body.path("error").asText().startsWith("PAYMENT-SIGNATURE header"), body.toString());
+      assertTrue(
+          body.path("error").asText().startsWith("PAYMENT-SIGNATURE header"), body.toString());
       assertEquals(body.path("error").asText(), offer(r).error());
       assertEquals("no-store", r.headers().firstValue("Cache-Control").orElseThrow());
     }
@@ -220,16 +284,20 @@ class X402PaymentHandlerTest {
   void paymentsThatMatchNoOfferAre402() throws Exception {
     String good = pay("/paid");
     String json = new String(Base64.getDecoder().decode(good), StandardCharsets.UTF_8);
-    for (String changed : List.of(json.replace("\"amount\":\"1000\"", "\"amount\":\"999\""),
-        json.replace(PAY_TO, PAY_TO.toLowerCase()), json.replace("\"maxTimeoutSeconds\":60", "\"maxTimeoutSeconds\":61"),
-        json.replace("\"name\":\"USD Coin\"", "\"name\":\"USDC\""))) {
+    for (String changed :
+        List.of(
+            json.replace("\"amount\":\"1000\"", "\"amount\":\"999\""),
+            json.replace(PAY_TO, PAY_TO.toLowerCase()),
+            json.replace("\"maxTimeoutSeconds\":60", "\"maxTimeoutSeconds\":61"),
+            json.replace("\"name\":\"USD Coin\"", "\"name\":\"USDC\""))) {
       HttpResponse<String> r = get("/paid", b64(changed));
       assertEquals(402, r.statusCode());
       assertEquals("No matching payment requirements", offer(r).error());
     }
     // extra keys the client adds to accepted.extra are fine
     String added = json.replace("\"version\":\"2\"}", "\"version\":\"2\",\"clientNote\":1}");
-    FACILITATOR.settles.add(() -> CompletableFuture.completedFuture(SettleResponse.success("0xab", NETWORK, "0xp")));
+    FACILITATOR.settles.add(
+        () -> CompletableFuture.completedFuture(SettleResponse.success("0xab", NETWORK, "0xp")));
     assertEquals(200, get("/paid", b64(added)).statusCode());
   }
 
@@ -244,8 +312,10 @@ class X402PaymentHandlerTest {
 
   @Test
   void invalidVerificationIs402WithTheReason() throws Exception {
-    FACILITATOR.verify = () -> CompletableFuture.completedFuture(
-        VerifyResponse.invalid("invalid_exact_evm_insufficient_balance", "0xp"));
+    FACILITATOR.verify =
+        () ->
+            CompletableFuture.completedFuture(
+                VerifyResponse.invalid("invalid_exact_evm_insufficient_balance", "0xp"));
     HttpResponse<String> r = get("/paid", pay("/paid"));
     assertEquals(402, r.statusCode());
     assertEquals("invalid_exact_evm_insufficient_balance", offer(r).error());
@@ -254,14 +324,28 @@ class X402PaymentHandlerTest {
 
   @Test
   void facilitatorFailureIs502() throws Exception {
-    FACILITATOR.verify = () -> CompletableFuture.failedFuture(new FacilitatorException(
-        FacilitatorException.Kind.TIMEOUT, 0, "Facilitator verify request timed out after 90000ms", null));
+    FACILITATOR.verify =
+        () ->
+            CompletableFuture.failedFuture(
+                new FacilitatorException(
+                    FacilitatorException.Kind.TIMEOUT,
+                    0,
+                    "Facilitator verify request timed out after 90000ms",
+                    null));
     HttpResponse<String> r = get("/paid", pay("/paid"));
     assertEquals(502, r.statusCode());
-    assertEquals("Facilitator verify request timed out after 90000ms", X402Json.parse(r.body()).path("error").asText());
+    assertEquals(
+        "Facilitator verify request timed out after 90000ms",
+        X402Json.parse(r.body()).path("error").asText());
     FACILITATOR.verify = () -> CompletableFuture.completedFuture(VerifyResponse.valid("0xp"));
-    FACILITATOR.settles.add(() -> CompletableFuture.failedFuture(new FacilitatorException(
-        FacilitatorException.Kind.TRANSPORT, 0, "Facilitator settle request failed: refused", null)));
+    FACILITATOR.settles.add(
+        () ->
+            CompletableFuture.failedFuture(
+                new FacilitatorException(
+                    FacilitatorException.Kind.TRANSPORT,
+                    0,
+                    "Facilitator settle request failed: refused",
+                    null)));
     r = get("/paid", pay("/paid"));
     assertEquals(502, r.statusCode());
     assertFalse(r.headers().firstValue("PAYMENT-RESPONSE").isPresent());
@@ -279,14 +363,22 @@ class X402PaymentHandlerTest {
 
   @Test
   void successCarriesThePaymentResponseAndPrivateCaching() throws Exception {
-    FACILITATOR.settles.add(() -> CompletableFuture.completedFuture(
-        SettleResponse.success("0x" + "cd".repeat(32), NETWORK, "0xpayer")));
+    FACILITATOR.settles.add(
+        () ->
+            CompletableFuture.completedFuture(
+                SettleResponse.success("0x" + "cd".repeat(32), NETWORK, "0xpayer")));
     HttpResponse<String> r = get("/paid", pay("/paid"));
     assertEquals(200, r.statusCode());
     assertEquals("{\"served\":true}", r.body());
     assertEquals("private", r.headers().firstValue("Cache-Control").orElseThrow());
-    assertTrue(r.headers().firstValue("Access-Control-Expose-Headers").orElseThrow().contains("PAYMENT-RESPONSE"));
-    SettleResponse s = HeaderCodec.DEFAULT.decodePaymentResponse(r.headers().firstValue("PAYMENT-RESPONSE").orElseThrow());
+    assertTrue(
+        r.headers()
+            .firstValue("Access-Control-Expose-Headers")
+            .orElseThrow()
+            .contains("PAYMENT-RESPONSE"));
+    SettleResponse s =
+        HeaderCodec.DEFAULT.decodePaymentResponse(
+            r.headers().firstValue("PAYMENT-RESPONSE").orElseThrow());
     assertTrue(s.success());
     assertEquals("0x" + "cd".repeat(32), s.transaction());
     assertEquals(1, SERVED.get());
@@ -294,9 +386,13 @@ class X402PaymentHandlerTest {
 
   @Test
   void settlementPendingIsRetriedOnceWithTheIdenticalPayment() throws Exception {
-    FACILITATOR.settles.add(() -> CompletableFuture.completedFuture(
-        SettleResponse.failure("settlement_pending", "receipt timeout", "0xaa", NETWORK, "0xp")));
-    FACILITATOR.settles.add(() -> CompletableFuture.completedFuture(SettleResponse.success("0xaa", NETWORK, "0xp")));
+    FACILITATOR.settles.add(
+        () ->
+            CompletableFuture.completedFuture(
+                SettleResponse.failure(
+                    "settlement_pending", "receipt timeout", "0xaa", NETWORK, "0xp")));
+    FACILITATOR.settles.add(
+        () -> CompletableFuture.completedFuture(SettleResponse.success("0xaa", NETWORK, "0xp")));
     HttpResponse<String> r = get("/paid", pay("/paid"));
     assertEquals(200, r.statusCode());
     assertEquals(2, FACILITATOR.settleCalls.size());
@@ -306,13 +402,17 @@ class X402PaymentHandlerTest {
     // pending twice: one retry only, then the failure is reported
     reset();
     for (int i = 0; i < 2; i++) {
-      FACILITATOR.settles.add(() -> CompletableFuture.completedFuture(
-          SettleResponse.failure("settlement_pending", null, "0xbb", NETWORK, "0xp")));
+      FACILITATOR.settles.add(
+          () ->
+              CompletableFuture.completedFuture(
+                  SettleResponse.failure("settlement_pending", null, "0xbb", NETWORK, "0xp")));
     }
     r = get("/paid", pay("/paid"));
     assertEquals(402, r.statusCode());
     assertEquals(2, FACILITATOR.settleCalls.size());
-    SettleResponse s = HeaderCodec.DEFAULT.decodePaymentResponse(r.headers().firstValue("PAYMENT-RESPONSE").orElseThrow());
+    SettleResponse s =
+        HeaderCodec.DEFAULT.decodePaymentResponse(
+            r.headers().firstValue("PAYMENT-RESPONSE").orElseThrow());
     assertEquals("settlement_pending", s.errorReason());
     assertEquals("settlement_pending", s.errorMessage());
     assertEquals("0xbb", s.transaction());
@@ -320,29 +420,39 @@ class X402PaymentHandlerTest {
 
   @Test
   void failedSettlementIs402WithThePaymentResponseAndNoOffer() throws Exception {
-    FACILITATOR.settles.add(() -> CompletableFuture.completedFuture(
-        SettleResponse.failure("invalid_exact_evm_nonce_already_used", null, "", NETWORK, "0xp")));
+    FACILITATOR.settles.add(
+        () ->
+            CompletableFuture.completedFuture(
+                SettleResponse.failure(
+                    "invalid_exact_evm_nonce_already_used", null, "", NETWORK, "0xp")));
     HttpResponse<String> r = get("/paid", pay("/paid"));
     assertEquals(402, r.statusCode());
     assertEquals("{}", r.body());
     assertEquals("no-store", r.headers().firstValue("Cache-Control").orElseThrow());
     assertFalse(r.headers().firstValue("PAYMENT-REQUIRED").isPresent());
-    SettleResponse s = HeaderCodec.DEFAULT.decodePaymentResponse(r.headers().firstValue("PAYMENT-RESPONSE").orElseThrow());
+    SettleResponse s =
+        HeaderCodec.DEFAULT.decodePaymentResponse(
+            r.headers().firstValue("PAYMENT-RESPONSE").orElseThrow());
     assertEquals("invalid_exact_evm_nonce_already_used", s.errorReason());
     assertEquals(1, FACILITATOR.settleCalls.size());
   }
 
   @Test
   void priceCanDependOnTheRequestBody() throws Exception {
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri("/sized"))
-        .POST(HttpRequest.BodyPublishers.ofString("x".repeat(42))).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(uri("/sized"))
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(42)))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(402, r.statusCode());
     assertEquals(BigInteger.valueOf(420), offer(r).accepts().get(0).amount());
   }
 
   @Test
   void aFullDeliveryStoreRefusesNewPaymentsWith503() throws Exception {
-    FACILITATOR.settles.add(() -> CompletableFuture.completedFuture(SettleResponse.success("0xab", NETWORK, "0xp")));
+    FACILITATOR.settles.add(
+        () -> CompletableFuture.completedFuture(SettleResponse.success("0xab", NETWORK, "0xp")));
     assertEquals(200, get("/bounded", pay("/bounded")).statusCode());
     HttpResponse<String> full = get("/bounded", pay("/bounded"));
     assertEquals(503, full.statusCode());
@@ -354,13 +464,21 @@ class X402PaymentHandlerTest {
   void theSameIdWhileTheFirstRequestIsStillServedIs409() throws Exception {
     PaymentRequired pr = offer(get("/slow", null));
     PaymentRequirements chosen = pr.accepts().get(0);
-    String header = HeaderCodec.DEFAULT.encodePaymentSignature(new PaymentPayload(pr.resource(), chosen,
-        new Eip3009Signer(PAYER, Clock.systemUTC()).sign(chosen).toJson(),
-        io.attest402.x402.extensions.PaymentIdentifier.appendTo(pr.extensions(), "pay_inflight_000000001")));
+    String header =
+        HeaderCodec.DEFAULT.encodePaymentSignature(
+            new PaymentPayload(
+                pr.resource(),
+                chosen,
+                new Eip3009Signer(PAYER, Clock.systemUTC()).sign(chosen).toJson(),
+                io.attest402.x402.extensions.PaymentIdentifier.appendTo(
+                    pr.extensions(), "pay_inflight_000000001")));
     slowEntered = new CompletableFuture<>();
-    FACILITATOR.settles.add(() -> CompletableFuture.completedFuture(SettleResponse.success("0xab", NETWORK, "0xp")));
-    CompletableFuture<HttpResponse<String>> first = HTTP.sendAsync(HttpRequest.newBuilder(uri("/slow"))
-        .header("PAYMENT-SIGNATURE", header).build(), HttpResponse.BodyHandlers.ofString());
+    FACILITATOR.settles.add(
+        () -> CompletableFuture.completedFuture(SettleResponse.success("0xab", NETWORK, "0xp")));
+    CompletableFuture<HttpResponse<String>> first =
+        HTTP.sendAsync(
+            HttpRequest.newBuilder(uri("/slow")).header("PAYMENT-SIGNATURE", header).build(),
+            HttpResponse.BodyHandlers.ofString());
     slowEntered.get(30, TimeUnit.SECONDS);
     HttpResponse<String> second = get("/slow", header);
     assertEquals(409, second.statusCode());

@@ -3,8 +3,8 @@ package io.attest402.x402.testing;
 import io.attest402.contracts.chain.Chain;
 
 /**
- * A facilitator the interop tests run against: today the official one (Node); once ours exists, it is added to
- * {@link Facilitators#all()} and every interop test runs against both.
+ * A facilitator the interop tests run against: today the official one (Node); once ours exists, it
+ * is added to {@link Facilitators#all()} and every interop test runs against both.
  */
 public interface FacilitatorUnderTest {
   String name();

@@ -10,49 +10,54 @@ import java.util.Map;
 public final class Facilitators {
   private Facilitators() {}
 
-  /** The official @x402/core facilitator with the @x402/evm exact scheme (interop/official-facilitator.mjs). */
-  public static final FacilitatorUnderTest OFFICIAL = new FacilitatorUnderTest() {
-    @Override
-    public String name() {
-      return "official";
-    }
-
-    @Override
-    public Running start(Chain chain, int settlerAccount) {
-      Map<String, String> env = new HashMap<>(Interop.chainEnv(chain));
-      env.put("FACILITATOR_PRIVATE_KEY", Interop.key(settlerAccount));
-      env.put("PORT", "0");
-      NodeScript script = NodeScript.start("official-facilitator.mjs", List.of(), env, Interop.START_TIMEOUT);
-      String url = script.ready().path("url").asText();
-      String address = script.ready().path("address").asText();
-      return new Running() {
+  /**
+   * The official @x402/core facilitator with the @x402/evm exact scheme
+   * (interop/official-facilitator.mjs).
+   */
+  public static final FacilitatorUnderTest OFFICIAL =
+      new FacilitatorUnderTest() {
         @Override
-        public String url() {
-          return url;
+        public String name() {
+          return "official";
         }
 
         @Override
-        public String signer() {
-          return address;
-        }
+        public Running start(Chain chain, int settlerAccount) {
+          Map<String, String> env = new HashMap<>(Interop.chainEnv(chain));
+          env.put("FACILITATOR_PRIVATE_KEY", Interop.key(settlerAccount));
+          env.put("PORT", "0");
+          NodeScript script =
+              NodeScript.start("official-facilitator.mjs", List.of(), env, Interop.START_TIMEOUT);
+          String url = script.ready().path("url").asText();
+          String address = script.ready().path("address").asText();
+          return new Running() {
+            @Override
+            public String url() {
+              return url;
+            }
 
-        @Override
-        public void close() {
-          script.close();
+            @Override
+            public String signer() {
+              return address;
+            }
+
+            @Override
+            public void close() {
+              script.close();
+            }
+
+            @Override
+            public String toString() {
+              return "official facilitator at " + url;
+            }
+          };
         }
 
         @Override
         public String toString() {
-          return "official facilitator at " + url;
+          return name();
         }
       };
-    }
-
-    @Override
-    public String toString() {
-      return name();
-    }
-  };
 
   /** Every facilitator the interop suite runs against. */
   public static List<FacilitatorUnderTest> all() {

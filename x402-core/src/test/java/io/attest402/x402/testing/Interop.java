@@ -15,7 +15,8 @@ public final class Interop {
   public static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
   public static String key(int devAccount) {
-    return Numeric.toHexStringWithPrefixZeroPadded(DevAccounts.account(devAccount).getEcKeyPair().getPrivateKey(), 64);
+    return Numeric.toHexStringWithPrefixZeroPadded(
+        DevAccounts.account(devAccount).getEcKeyPair().getPrivateKey(), 64);
   }
 
   /** Environment every script needs: RPC_URL and CHAIN_ID. */
