@@ -44,8 +44,7 @@ class AttestationEndpointTest {
    * A loopback PCS serving the simulation CA of {@code dataDir} (created as the facilitator would).
    */
   static SimulatedPcs pcs(Path dataDir) throws Exception {
-    return SimulatedPcs.start(
-        SimulatedBackend.loadOrCreateCa(dataDir, Clock.systemUTC()), Clock.systemUTC());
+    return SimulatedPcs.forDataDir(dataDir, Clock.systemUTC());
   }
 
   static FacilitatorNode.Config config(

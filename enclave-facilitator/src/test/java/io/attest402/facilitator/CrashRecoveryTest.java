@@ -53,10 +53,7 @@ class CrashRecoveryTest {
     // the child's simulated TEE gets its collateral over HTTP, from a loopback PCS serving its data
     // dir's CA
     io.attest402.pcs.SimulatedPcs pcs =
-        io.attest402.pcs.SimulatedPcs.start(
-            io.attest402.enclave.tee.SimulatedBackend.loadOrCreateCa(
-                dataDir, java.time.Clock.systemUTC()),
-            java.time.Clock.systemUTC());
+        io.attest402.pcs.SimulatedPcs.forDataDir(dataDir, java.time.Clock.systemUTC());
     String cp =
         System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");

@@ -164,9 +164,7 @@ class ReceiptAnchoringTest {
   private static java.net.URI pcsFor(Path data) {
     try {
       io.attest402.pcs.SimulatedPcs pcs =
-          io.attest402.pcs.SimulatedPcs.start(
-              io.attest402.enclave.tee.SimulatedBackend.loadOrCreateCa(data, Clock.systemUTC()),
-              Clock.systemUTC());
+          io.attest402.pcs.SimulatedPcs.forDataDir(data, Clock.systemUTC());
       PCS.add(pcs);
       return pcs.url();
     } catch (io.attest402.enclave.tee.TeeException e) {

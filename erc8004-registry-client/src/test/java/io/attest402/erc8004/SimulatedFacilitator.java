@@ -38,7 +38,7 @@ final class SimulatedFacilitator implements AutoCloseable {
     identity =
         EnclaveIdentity.open(
             SimulatedBackend.open(dir, TeeType.SGX, clock, random), dir, random, clock);
-    pcs = SimulatedPcs.start(SimulatedBackend.loadOrCreateCa(dir, clock), clock);
+    pcs = SimulatedPcs.forDataDir(dir, clock);
     identity.refreshCollateral(pcs.url());
     http.serve(
         "/attestation",

@@ -71,6 +71,16 @@ public final class SimulatedPcs implements AutoCloseable {
   }
 
   /**
+   * A PCS for the simulated facilitator whose data directory is {@code dataDir}: its simulation CA,
+   * created there first as the facilitator would create it, so the PCS can run before the
+   * facilitator starts.
+   */
+  public static SimulatedPcs forDataDir(java.nio.file.Path dataDir, Clock clock)
+      throws io.attest402.enclave.tee.TeeException {
+    return start(io.attest402.enclave.tee.SimulatedBackend.loadOrCreateCa(dataDir, clock), clock);
+  }
+
+  /**
    * A PCS on 127.0.0.1 (free port) serving {@code ca}'s collateral, regenerated as it ages (see
    * {@link #fromCa}).
    */

@@ -99,10 +99,7 @@ public final class PaidRequestBenchmark {
               .withPollInterval(Duration.ofMillis(20))
               .withLimits(io.attest402.facilitator.SettleLimits.defaults().withRates(0, 0, 0));
       io.attest402.pcs.SimulatedPcs pcs =
-          io.attest402.pcs.SimulatedPcs.start(
-              io.attest402.enclave.tee.SimulatedBackend.loadOrCreateCa(
-                  dir.resolve("facilitator"), Clock.systemUTC()),
-              Clock.systemUTC());
+          io.attest402.pcs.SimulatedPcs.forDataDir(dir.resolve("facilitator"), Clock.systemUTC());
       FacilitatorNode ours =
           FacilitatorNode.start(
               new FacilitatorNode.Config(
