@@ -1,25 +1,29 @@
 package io.attest402.enclave;
 
 import io.attest402.enclave.tee.Measurement;
+import io.attest402.enclave.tee.Rtmr3EventLog;
 import io.attest402.enclave.tee.TeeBackend;
 import io.attest402.verifier.Collateral;
 import io.attest402.verifier.Quote;
 import io.attest402.verifier.QuoteVerificationException;
 import io.attest402.verifier.QuoteVerifier;
+import io.attest402.verifier.TeeType;
 import io.attest402.verifier.Verdict;
 import io.attest402.verifier.VerificationPolicy;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * The startup self-check: the facilitator verifies its own startup quote before serving, and
  * refuses to start when it fails. Always checked: the quote parses, is of the backend's TEE, its
- * report data is exactly {@code SHA-256("attest402-facilitator-v1" || publicKey) || zeros}, and the
- * address derives from the key.
+ * report data is exactly {@code SHA-256("attest402-facilitator-v1" || publicKey) || zeros}, the
+ * address derives from the key, and a TD that extended RTMR3 finds its event log replayed in the
+ * quote's RTMR3.
  *
  * <ul>
  *   <li><b>{@link Level#FULL}</b> when collateral is available (the facilitator fetches it from its
@@ -144,6 +148,7 @@ public final class SelfCheck {
           "startup quote report data does not bind the enclave key (expected SHA-256(domain || "
               + "publicKey) || zeros)");
     }
+    rtmr3Replay(backend, q).ifPresent(problems::add);
     if (!KeyBinding.address(identity.publicKey()).equalsIgnoreCase(identity.address())) {
       problems.add("address does not derive from the public key");
     }
@@ -197,5 +202,29 @@ public final class SelfCheck {
         problems,
         notes,
         verdict);
+  }
+
+  /**
+   * A TD that extended RTMR3 must find its own event log in its quote: otherwise what clients
+   * replay is not what ran (another extension came between, or the extend interface lied), and
+   * every client would refuse the document it serves, so the facilitator refuses to start first.
+   */
+  static Optional<String> rtmr3Replay(TeeBackend backend, Quote q) {
+    Optional<Rtmr3EventLog> log = backend.eventLog().filter(Rtmr3EventLog::extended);
+    if (log.isEmpty() || q.teeType() != TeeType.TDX) {
+      return Optional.empty();
+    }
+    byte[] expected = log.get().expectedRtmr3();
+    byte[] quoted = q.tdBody().rtmr(3);
+    if (Arrays.equals(expected, quoted)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "the RTMR3 event log ("
+            + log.get().events().size()
+            + " events) replays to "
+            + HexFormat.of().formatHex(expected)
+            + " but the startup quote's RTMR3 is "
+            + HexFormat.of().formatHex(quoted));
   }
 }

@@ -18,6 +18,7 @@ import io.attest402.enclave.tee.TeeBackend;
 import io.attest402.enclave.tee.TeeException;
 import io.attest402.verifier.Quote;
 import io.attest402.verifier.TeeType;
+import io.attest402.verifier.VerificationPolicy;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -371,6 +372,49 @@ class EnclaveIdentityTest {
       assertEquals(SelfCheck.Level.FULL, full.level());
       assertFalse(full.ok());
       assertTrue(full.summary().contains("SIMULATED_REJECTED"), full.summary());
+    }
+  }
+
+  @Test
+  void tdxSelfCheckFindsItsRtmr3EventLogInTheQuote() throws Exception {
+    Path measurements = tmp.resolve("measurements");
+    Files.createDirectories(measurements);
+    Files.write(measurements.resolve("rtmr3:sha384"), new byte[48]);
+    Path jar = Files.write(tmp.resolve("attest402.jar"), "the artifact".getBytes());
+    Path root = tmp.resolve("report");
+    java.util.concurrent.atomic.AtomicReference<byte[]> quotedRtmr3 =
+        new java.util.concurrent.atomic.AtomicReference<>(new byte[48]);
+    VerificationPolicy anchored =
+        SelfCheck.defaultPolicy().toBuilder().addTrustAnchor(Emulated.CA.root()).build();
+    try (FakeDevice dev =
+        Emulated.tdx(
+            root,
+            TdxBackend.DEFAULT_ENTRY,
+            "tdx_guest",
+            rd -> Emulated.tdxQuote(rd, quotedRtmr3.get()))) {
+      TdxBackend measured =
+          TdxBackend.open(root, TdxBackend.DEFAULT_ENTRY)
+              .measureIntoRtmr3(measurements, List.of(jar));
+      quotedRtmr3.set(measured.eventLog().orElseThrow().expectedRtmr3());
+      SelfCheck.Result ok =
+          SelfCheck.run(
+              EnclaveIdentity.open(measured, tmp.resolve("d1"), RNG, CLOCK),
+              Emulated.NOW,
+              anchored);
+      assertTrue(ok.ok(), ok.summary());
+
+      // The register moved after our extensions (or the interface lied): what clients would replay
+      // is not in the quote, so the facilitator must not start.
+      TdxBackend moved =
+          TdxBackend.open(root, TdxBackend.DEFAULT_ENTRY)
+              .measureIntoRtmr3(measurements, List.of(jar));
+      SelfCheck.Result refused =
+          SelfCheck.run(
+              EnclaveIdentity.open(moved, tmp.resolve("d2"), RNG, CLOCK), Emulated.NOW, anchored);
+      assertFalse(refused.ok());
+      assertTrue(
+          refused.problems().stream().anyMatch(p -> p.contains("RTMR3 event log")),
+          refused.summary());
     }
   }
 

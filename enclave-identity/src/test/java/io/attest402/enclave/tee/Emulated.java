@@ -63,10 +63,16 @@ public final class Emulated {
   }
 
   public static byte[] tdxQuote(byte[] rd) {
+    return tdxQuote(rd, new byte[48]);
+  }
+
+  /** A TD quote over {@code rd} whose RTMR3 is {@code rtmr3}. */
+  public static byte[] tdxQuote(byte[] rd, byte[] rtmr3) {
     return SIM.tdxQuote(
         TdReportBody.builder()
             .tdAttributes(TdReportBody.TD_SEPT_VE_DISABLE)
             .mrTd(MRTD)
+            .rtmr(3, rtmr3)
             .reportData(rd)
             .build());
   }
@@ -93,6 +99,15 @@ public final class Emulated {
    * inblob).
    */
   public static FakeDevice tdx(Path root, String entry, String provider) {
+    return tdx(root, entry, provider, Emulated::tdxQuote);
+  }
+
+  /** As {@link #tdx(Path, String, String)}, with quotes from {@code quoteFor}. */
+  public static FakeDevice tdx(
+      Path root,
+      String entry,
+      String provider,
+      java.util.function.Function<byte[], byte[]> quoteFor) {
     try {
       Path e = root.resolve(entry);
       Files.createDirectories(e);
@@ -100,7 +115,7 @@ public final class Emulated {
       Files.writeString(e.resolve("generation"), "7\n", StandardCharsets.US_ASCII);
       Files.write(e.resolve("inblob"), new byte[0]);
       return new FakeDevice(
-          e.resolve("outblob"), e.resolve("inblob"), e.resolve("generation"), Emulated::tdxQuote);
+          e.resolve("outblob"), e.resolve("inblob"), e.resolve("generation"), quoteFor);
     } catch (IOException ex) {
       throw new UncheckedIOException(ex);
     }
