@@ -71,7 +71,8 @@ public final class CredentialClaim {
           Sign.signedPrefixedMessageToKey(
               message(network, transaction, resource, facilitator).getBytes(StandardCharsets.UTF_8),
               new Sign.SignatureData(v, r, s));
-      return Optional.of("0x" + org.web3j.crypto.Keys.getAddress(pub));
+      return Optional.of(
+          org.web3j.crypto.Keys.toChecksumAddress(org.web3j.crypto.Keys.getAddress(pub)));
     } catch (java.security.SignatureException | RuntimeException e) {
       return Optional.empty();
     }
