@@ -558,7 +558,9 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
         ar -> {
           if (ar.failed() || ar.result() == null) {
             log.error(
-                "paid route failed for {}; credential kept", ctx.request().path(), ar.cause());
+                "paid route failed for {}; credential free again",
+                ctx.request().path(),
+                ar.cause());
             release(ctx, a);
             sendJson(ctx, 500, Map.of(), "{\"error\":\"Internal Server Error\"}");
             return;
