@@ -13,6 +13,8 @@ import io.attest402.facilitator.chain.Web3jSettlementChain;
 import io.attest402.facilitator.config.AssetConfig;
 import io.attest402.facilitator.config.NetworkConfig;
 import io.attest402.facilitator.config.NetworksConfig;
+import io.attest402.facilitator.credential.CredentialIssuer;
+import io.attest402.facilitator.credential.CredentialOptions;
 import io.attest402.facilitator.metrics.FacilitatorMetrics;
 import io.attest402.facilitator.settle.NetworkLane;
 import io.attest402.facilitator.settle.ReceiptIssuer;
@@ -61,6 +63,7 @@ public final class Facilitator implements AutoCloseable {
   // Receipt-chain integrity (anchors on chain): off unless the node wires a guard in.
   private volatile IntegrityGuard integrity = IntegrityGuard.off("no receipt anchoring configured");
   private volatile ReceiptAnchorer anchorer;
+  private volatile CredentialIssuer credentials;
 
   private Facilitator(
       NetworksConfig networks,
@@ -75,6 +78,30 @@ public final class Facilitator implements AutoCloseable {
     this.metrics = metrics;
     this.clock = clock;
     this.resources = resources;
+    this.credentials = credentialIssuer(CredentialOptions.defaults());
+  }
+
+  private CredentialIssuer credentialIssuer(CredentialOptions o) {
+    return new CredentialIssuer(
+        networks, n -> engine.lane(n).chain(), engine.store(), key, clock, o);
+  }
+
+  /** Sets the payer-settled path's confirmations and credential lifetime (before serving). */
+  public void useCredentialOptions(CredentialOptions o) {
+    this.credentials = credentialIssuer(o);
+  }
+
+  public CredentialIssuer credentials() {
+    return credentials;
+  }
+
+  /**
+   * {@code POST /credentials}: refused while the journal's integrity is in doubt (a restored
+   * journal could credit one transfer twice).
+   */
+  public ObjectNode issueCredential(String body) {
+    integrity.requireIntact("facilitator_halted");
+    return credentials.issue(body);
   }
 
   /**

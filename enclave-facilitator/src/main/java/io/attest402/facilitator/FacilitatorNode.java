@@ -14,6 +14,7 @@ import io.attest402.facilitator.anchor.ReceiptAnchorer;
 import io.attest402.facilitator.anchor.ReceiptAnchoring;
 import io.attest402.facilitator.config.NetworkConfig;
 import io.attest402.facilitator.config.NetworksConfig;
+import io.attest402.facilitator.credential.CredentialOptions;
 import io.attest402.facilitator.identity.Erc8004Registration;
 import io.attest402.facilitator.identity.ServedIdentity;
 import io.attest402.facilitator.metrics.FacilitatorMetrics;
@@ -128,6 +129,21 @@ public final class FacilitatorNode implements AutoCloseable {
       PrintWriter out,
       PrintWriter err,
       byte[] simulatedMrEnclave) {
+    return start(c, anchors, CredentialOptions.defaults(), clock, out, err, simulatedMrEnclave);
+  }
+
+  /**
+   * As {@link #start(Config, AnchorOptions, Clock, PrintWriter, PrintWriter, byte[])}, with the
+   * payer-settled path ({@code POST /credentials}) configured as {@code credentials} says.
+   */
+  public static FacilitatorNode start(
+      Config c,
+      AnchorOptions anchors,
+      CredentialOptions credentials,
+      Clock clock,
+      PrintWriter out,
+      PrintWriter err,
+      byte[] simulatedMrEnclave) {
     EnclaveIdentity identity = identity(c, clock, out, err, simulatedMrEnclave);
     EnclaveKey key = identity.key();
     for (NetworkConfig n : c.networks().networks()) {
@@ -219,6 +235,7 @@ public final class FacilitatorNode implements AutoCloseable {
             c.options(),
             new AnchoredReceiptIssuer(SignedReceiptIssuer.of(key), guard),
             new FacilitatorMetrics());
+    facilitator.useCredentialOptions(credentials);
     // before the engine recovers anything: a journal contradicting its on-chain anchor must not
     // sign or settle
     ReceiptAnchorer anchorer =

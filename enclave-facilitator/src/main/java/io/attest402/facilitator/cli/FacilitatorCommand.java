@@ -122,6 +122,22 @@ public final class FacilitatorCommand implements Callable<Integer> {
   boolean noRegister;
 
   @Option(
+      names = "--credential-confirmations",
+      defaultValue = "2",
+      paramLabel = "N",
+      description =
+          "POST /credentials: confirmations a payer's own transfer needs before it buys a credential "
+              + "(default ${DEFAULT-VALUE})")
+  int credentialConfirmations;
+
+  @Option(
+      names = "--credential-ttl",
+      defaultValue = "300",
+      paramLabel = "SECONDS",
+      description = "lifetime of an issued credential, at most 3600 (default ${DEFAULT-VALUE})")
+  long credentialTtlSeconds;
+
+  @Option(
       names = "--anchor-every",
       defaultValue = "100",
       paramLabel = "N",
@@ -256,8 +272,12 @@ public final class FacilitatorCommand implements Callable<Integer> {
             .withRpcTimeout(seconds(rpcTimeoutSeconds))
             .withPollInterval(Duration.ofMillis(Math.max(10, pollIntervalMs)))
             .withLimits(limits());
+    io.attest402.facilitator.credential.CredentialOptions credentials;
     AnchorOptions anchors;
     try {
+      credentials =
+          new io.attest402.facilitator.credential.CredentialOptions(
+              credentialConfirmations, Duration.ofSeconds(credentialTtlSeconds));
       anchors =
           noAnchor
               ? AnchorOptions.disabled()
@@ -293,6 +313,7 @@ public final class FacilitatorCommand implements Callable<Integer> {
                     ? java.util.List.of(deployment)
                     : java.util.List.of(deployment, networksFile)),
             anchors,
+            credentials,
             Clock.systemUTC(),
             out,
             err,

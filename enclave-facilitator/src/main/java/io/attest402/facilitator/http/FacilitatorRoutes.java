@@ -98,6 +98,16 @@ public final class FacilitatorRoutes {
     r.post("/settle")
         .handler(BodyHandler.create(false).setBodyLimit(bodyLimit))
         .handler(this::settle);
+    r.post("/credentials")
+        .handler(BodyHandler.create(false).setBodyLimit(bodyLimit))
+        .handler(this::credentials);
+    r.get("/.well-known/jwks.json")
+        .handler(
+            ctx ->
+                ctx.response()
+                    .putHeader("content-type", "application/jwk-set+json")
+                    .putHeader("cache-control", "max-age=300")
+                    .end(facilitator.credentials().jwks()));
     r.get("/supported").handler(ctx -> send(ctx, 200, facilitator.supported().toJson()));
     r.get("/settlements/:id").handler(this::settlement);
     r.get("/receipts").handler(this::receipts);
@@ -379,6 +389,43 @@ public final class FacilitatorRoutes {
               payer(body)),
           "internal error");
     }
+  }
+
+  // ------------------------------------------------------------------------------------------------ /credentials
+
+  /**
+   * Payer-settled credentials: the claim's checks (chain reads included) run on the worker pool; a
+   * refusal is {@code {"error": message, "reason": code}} with its status (409 with {@code
+   * Retry-After} for too few confirmations).
+   */
+  private void credentials(RoutingContext ctx) {
+    String body = ctx.body().asString();
+    workers
+        .<ObjectNode>executeBlocking(() -> facilitator.issueCredential(body), false)
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                send(ctx, 200, ar.result());
+                return;
+              }
+              Throwable e = ar.cause();
+              ObjectNode o = Wire.newObject();
+              if (e instanceof RequestException re) {
+                if ("insufficient_confirmations".equals(re.reason())) {
+                  ctx.response().putHeader("Retry-After", "2");
+                }
+                o.put("error", re.getMessage());
+                o.put("reason", re.reason());
+                send(ctx, re.status(), o);
+              } else if (e instanceof RpcUnavailableException) {
+                o.put("error", "chain node unavailable: " + facilitator.redact(e.getMessage()));
+                o.put("reason", "rpc_unavailable");
+                send(ctx, 503, o);
+              } else {
+                log.error("credential issuance failed unexpectedly", e);
+                error(ctx, 500, "internal error; see the facilitator log");
+              }
+            });
   }
 
   // ------------------------------------------------------------------------------------------------ lookups

@@ -86,6 +86,27 @@ public interface SettlementStore extends AutoCloseable {
   /** The highest outcome sequence journaled; -1 when none (the first outcome is sequence 0). */
   long lastSequence();
 
+  /**
+   * A credential issued for a transfer the payer sent itself (payer-settled path): one per
+   * transaction and network.
+   */
+  record CredentialEntry(
+      String network,
+      String txHash,
+      String payer,
+      String payTo,
+      String asset,
+      String amount,
+      String resource,
+      String token,
+      long issuedAt) {}
+
+  /**
+   * Journals {@code entry} unless a credential for its transaction exists: empty when recorded,
+   * otherwise the credential issued before (nothing changes).
+   */
+  Optional<CredentialEntry> recordCredential(CredentialEntry entry);
+
   @Override
   void close();
 }

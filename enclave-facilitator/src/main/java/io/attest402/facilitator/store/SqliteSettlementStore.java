@@ -99,6 +99,12 @@ public final class SqliteSettlementStore implements SettlementStore {
         if (!hasIdemKey) { // journals written before retries were bound to an Idempotency-Key
           s.execute("ALTER TABLE settlements ADD COLUMN idem_key TEXT");
         }
+        // payer-settled credentials (added after the first journals; IF NOT EXISTS migrates them)
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS credentials ("
+                + " network TEXT NOT NULL, tx_hash TEXT NOT NULL, payer TEXT NOT NULL, pay_to TEXT NOT NULL,"
+                + " asset TEXT NOT NULL, amount TEXT NOT NULL, resource TEXT NOT NULL, token TEXT NOT NULL,"
+                + " issued_at INTEGER NOT NULL, PRIMARY KEY (network, tx_hash))");
         s.execute("CREATE INDEX IF NOT EXISTS settlements_nonce ON settlements(auth_nonce)");
         s.execute("CREATE INDEX IF NOT EXISTS settlements_state ON settlements(state)");
         s.execute("CREATE INDEX IF NOT EXISTS attempts_settlement ON tx_attempts(settlement_id)");
@@ -405,6 +411,54 @@ public final class SqliteSettlementStore implements SettlementStore {
       return rs.getLong(1);
     } catch (SQLException e) {
       throw new StoreException("reading the journal sequence failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public synchronized Optional<CredentialEntry> recordCredential(CredentialEntry e) {
+    String tx = e.txHash().toLowerCase(java.util.Locale.ROOT);
+    try (PreparedStatement ins =
+        db.prepareStatement(
+            "INSERT INTO credentials (network, tx_hash, payer, pay_to, asset, amount, resource, token,"
+                + " issued_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (network, tx_hash) DO NOTHING")) {
+      durability(true);
+      ins.setString(1, e.network());
+      ins.setString(2, tx);
+      ins.setString(3, e.payer());
+      ins.setString(4, e.payTo());
+      ins.setString(5, e.asset());
+      ins.setString(6, e.amount());
+      ins.setString(7, e.resource());
+      ins.setString(8, e.token());
+      ins.setLong(9, e.issuedAt());
+      if (ins.executeUpdate() == 1) {
+        return Optional.empty();
+      }
+      try (PreparedStatement q =
+          db.prepareStatement(
+              "SELECT payer, pay_to, asset, amount, resource, token, issued_at FROM credentials"
+                  + " WHERE network = ? AND tx_hash = ?")) {
+        q.setString(1, e.network());
+        q.setString(2, tx);
+        try (ResultSet rs = q.executeQuery()) {
+          if (!rs.next()) {
+            throw new StoreException("credential row for " + tx + " vanished", null);
+          }
+          return Optional.of(
+              new CredentialEntry(
+                  e.network(),
+                  tx,
+                  rs.getString(1),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getString(5),
+                  rs.getString(6),
+                  rs.getLong(7)));
+        }
+      }
+    } catch (SQLException ex) {
+      throw new StoreException("journaling a credential failed: " + ex.getMessage(), ex);
     }
   }
 

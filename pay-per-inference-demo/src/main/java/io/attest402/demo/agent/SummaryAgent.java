@@ -337,6 +337,77 @@ public final class SummaryAgent {
     }
   }
 
+  /**
+   * The payer-settled path ({@code agent --pay-onchain}): trust checked as in {@link #run}, then a
+   * plain ERC-20 {@code transfer} from this agent's own account, a credential claimed at the
+   * facilitator the 402 names ({@link OnChainPayer}), and the request again with {@code
+   * Authorization: Bearer}. No facilitator settles anything, so none can refuse to.
+   */
+  public Result runOnChain(Request req, Consumer<Step> progress)
+      throws IOException, InterruptedException {
+    List<Step> steps = new ArrayList<>();
+    Consumer<Step> record =
+        s -> {
+          steps.add(s);
+          progress.accept(s);
+        };
+    Erc8004Client registry = Erc8004Client.connect(deployment);
+    try {
+      UriResolver resolver = UriResolver.builder().allowHttpLoopback(isDevChain()).build();
+      PaymentProofVerifier proofs =
+          new PaymentProofVerifier(registry.rpc(), deployment.contracts().usdc());
+      ReputationService reputation = new ReputationService(registry, resolver, proofs, 0);
+      TrustRequirements.Builder requirements =
+          TrustRequirements.builder()
+              .attestationPolicy(req.trust() == Trust.NONE ? null : attestationPolicy(req))
+              .pccs(req.pccs())
+              .minPaymentBackedCount(req.minPaymentBackedCount());
+      req.trustedValidators().forEach(requirements::trustValidator);
+      Erc8004TrustHook erc8004 =
+          new Erc8004TrustHook(
+              new TrustPolicy(registry, resolver, reputation, null, requirements.build(), clock));
+      TrustHook hook =
+          req.trust() == Trust.NONE ? TrustHook.allowAll() : timed("trust check", record, erc8004);
+      OnChainPayer.Outcome o =
+          new OnChainPayer(deployment, payer, http, clock)
+              .pay(
+                  req.url(),
+                  req.document(),
+                  req.contentType(),
+                  req.maxPerRequest(),
+                  hook,
+                  facilitatorUrl -> {
+                    if (req.trust() == Trust.NONE) {
+                      return null;
+                    }
+                    AttestationChecker.Result att = attest(facilitatorUrl, req);
+                    if (!att.ok()) {
+                      throw new IOException(
+                          "facilitator attestation rejected: " + String.join("; ", att.reasons()));
+                    }
+                    return att.publicKey();
+                  },
+                  record);
+      return new Result(
+          o.outcome(),
+          steps,
+          erc8004.lastDecision(),
+          o.problems(),
+          o.httpStatus(),
+          json(o.body()),
+          o.amount(),
+          payer.getAddress(),
+          o.payTo(),
+          o.transaction(),
+          null,
+          o.credentialCheck(),
+          null,
+          null);
+    } finally {
+      registry.shutdown();
+    }
+  }
+
   private static TrustHook timed(String name, Consumer<Step> record, Erc8004TrustHook hook) {
     return request -> {
       long t = System.nanoTime();

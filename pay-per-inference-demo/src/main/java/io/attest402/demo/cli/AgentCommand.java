@@ -107,6 +107,13 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--no-feedback", description = "Do not post feedback after paying.")
   boolean noFeedback;
 
+  @Option(
+      names = "--pay-onchain",
+      description =
+          "Pay by a plain USDC transfer from the agent's own account, claim a credential at the "
+              + "facilitator the 402 names and call with Authorization: Bearer (no facilitator settles).")
+  boolean payOnChain;
+
   @Option(names = "--json", description = "Print one JSON object on stdout.")
   boolean json;
 
@@ -151,24 +158,17 @@ public final class AgentCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     io.attest402.verifier.VerificationPolicy policy = attestationPolicy(mode);
     SummaryAgent agent = new SummaryAgent(d, Keys.resolve(d, keyFile, "agent"), Clock.systemUTC());
+    SummaryAgent.Request request =
+        new SummaryAgent.Request(
+            url, body, type, mode, maxAmount, trusted, policy, pccs, minPaidReviews, !noFeedback);
+    java.util.function.Consumer<SummaryAgent.Step> progress =
+        step -> {
+          if (!json) {
+            out.printf("  %-16s %6d ms  %s%n", step.name(), step.millis(), step.detail());
+          }
+        };
     SummaryAgent.Result r =
-        agent.run(
-            new SummaryAgent.Request(
-                url,
-                body,
-                type,
-                mode,
-                maxAmount,
-                trusted,
-                policy,
-                pccs,
-                minPaidReviews,
-                !noFeedback),
-            step -> {
-              if (!json) {
-                out.printf("  %-16s %6d ms  %s%n", step.name(), step.millis(), step.detail());
-              }
-            });
+        payOnChain ? agent.runOnChain(request, progress) : agent.run(request, progress);
     if (json) {
       out.println(toJson(r).toString());
     } else {
@@ -262,7 +262,13 @@ public final class AgentCommand implements Callable<Integer> {
             r.payer(),
             r.payTo(),
             r.transaction());
-        out.println("receipt: " + r.receiptCheck());
+        out.println(
+            (r.receipt() == null
+                        && r.receiptCheck() != null
+                        && r.receiptCheck().contains("credential")
+                    ? "credential: "
+                    : "receipt: ")
+                + r.receiptCheck());
         if (r.body() != null && r.body().has("summary")) {
           out.println("summary:");
           out.println("  " + r.body().get("summary").asText());

@@ -76,6 +76,13 @@ public final class SummaryProvider implements AutoCloseable {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final AtomicReference<CachedTrust> trust = new AtomicReference<>();
+
+  /**
+   * The facilitator's key as its attestation passed this provider's policy (none until it has):
+   * payer-settled credentials are accepted when signed by it.
+   */
+  private final AtomicReference<List<byte[]>> credentialKeys = new AtomicReference<>(List.of());
+
   private HttpServer server;
   private SqliteDeliveryStore deliveries;
   private boolean closed;
@@ -144,6 +151,7 @@ public final class SummaryProvider implements AutoCloseable {
             .accept(option)
             .deliveryStore(deliveries)
             .paymentIdentifier(false)
+            .credentialIssuers(credentialKeys::get)
             .description("Summary of the posted document, priced per 1,000 words")
             .mimeType("application/json")
             .extensions(ctx -> extension())
@@ -166,6 +174,9 @@ public final class SummaryProvider implements AutoCloseable {
                 })
             .build();
     router.post("/summarize").handler(body).handler(this::parseDocument).handler(paid);
+    // learn (and keep re-checking) the facilitator's attested key for Bearer credentials
+    vertx.executeBlocking(this::checkFacilitator, false);
+    vertx.setPeriodic(60_000, id -> vertx.executeBlocking(this::checkFacilitator, false));
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router
         .route()
@@ -400,6 +411,8 @@ public final class SummaryProvider implements AutoCloseable {
             clock.instant(),
             config.attestationPolicy(),
             nonce);
+    credentialKeys.set(
+        result.ok() && result.publicKey() != null ? List.of(result.publicKey()) : List.of());
     ObjectNode out = JSON.createObjectNode();
     ObjectNode f =
         out.putObject("facilitator")

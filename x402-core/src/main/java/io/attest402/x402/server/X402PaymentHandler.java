@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.x402.codec.HeaderCodec;
 import io.attest402.x402.codec.HeaderFormatException;
 import io.attest402.x402.codec.X402Json;
+import io.attest402.x402.credential.Credential;
+import io.attest402.x402.credential.CredentialException;
+import io.attest402.x402.credential.CredentialVerifier;
 import io.attest402.x402.evm.ExactEvmPayload;
 import io.attest402.x402.extensions.PaymentIdentifier;
 import io.attest402.x402.facilitator.FacilitatorClient;
@@ -28,6 +31,7 @@ import io.vertx.ext.web.handler.CorsHandler;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -36,6 +40,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +83,9 @@ import org.slf4j.LoggerFactory;
 public final class X402PaymentHandler implements Handler<RoutingContext> {
   private static final Logger log = LoggerFactory.getLogger(X402PaymentHandler.class);
 
+  /** The routing-context key of the {@link Credential} a request was served for. */
+  public static final String CREDENTIAL_KEY = "x402.credential";
+
   public static final String EXPOSED_HEADERS =
       HeaderCodec.PAYMENT_REQUIRED + ", " + HeaderCodec.PAYMENT_RESPONSE;
 
@@ -93,6 +101,7 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
   private final Duration retention;
   private final Clock clock;
   private final Boolean paymentIdRequired;
+  private final Supplier<? extends Collection<byte[]>> credentialIssuers;
 
   private X402PaymentHandler(Builder b) {
     this.facilitator = Objects.requireNonNull(b.facilitator, "facilitator");
@@ -110,6 +119,7 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     this.retention = Objects.requireNonNull(b.retention, "retention");
     this.clock = Objects.requireNonNull(b.clock, "clock");
     this.paymentIdRequired = b.paymentIdRequired;
+    this.credentialIssuers = b.credentialIssuers;
   }
 
   /**
@@ -141,6 +151,7 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     private Duration retention = DEFAULT_RETENTION;
     private Clock clock = Clock.systemUTC();
     private Boolean paymentIdRequired;
+    private Supplier<? extends Collection<byte[]>> credentialIssuers;
 
     private Builder(FacilitatorClient facilitator) {
       this.facilitator = facilitator;
@@ -232,6 +243,17 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
       return this;
     }
 
+    /**
+     * Accepts payer-settled credentials ({@code Authorization: Bearer <jwt>}, see {@link
+     * io.attest402.x402.credential.Credential}) signed by these facilitators' attested keys
+     * (65-byte uncompressed secp256k1, as the attestation documents carry them; asked per request,
+     * so a trust hook may change the set). Verified offline; each transaction serves once.
+     */
+    public Builder credentialIssuers(Supplier<? extends Collection<byte[]>> attestedKeys) {
+      this.credentialIssuers = Objects.requireNonNull(attestedKeys, "attestedKeys");
+      return this;
+    }
+
     public X402PaymentHandler build() {
       return new X402PaymentHandler(this);
     }
@@ -295,6 +317,14 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     PaymentRequired offer = new PaymentRequired(2, null, resource, offers, ext, Map.of());
 
     String header = ctx.request().getHeader(HeaderCodec.PAYMENT_SIGNATURE);
+    String authorization = ctx.request().getHeader("Authorization");
+    if (header == null
+        && credentialIssuers != null
+        && authorization != null
+        && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      credential(ctx, offer, authorization.substring(7).trim());
+      return;
+    }
     if (header == null) {
       paymentRequired(ctx, offer.withError(ErrorReasons.PAYMENT_REQUIRED));
       return;
@@ -431,6 +461,143 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
               }
               serve(ctx, a, new Payment(a.payment(), a.requirements(), v));
             });
+  }
+
+  // ---------------------------------------------------------------------------- payer-settled
+  // credentials
+
+  /**
+   * A payer-settled credential: verified offline against the trusted facilitators' attested keys,
+   * matched to this resource and one of its offers, claimed once per transaction in the delivery
+   * store, then served without a facilitator call (the transfer is already on chain).
+   */
+  private void credential(RoutingContext ctx, PaymentRequired offer, String token) {
+    Credential c;
+    try {
+      c = CredentialVerifier.verify(token, credentialIssuers.get(), clock.instant());
+    } catch (CredentialException e) {
+      credentialRefused(ctx, offer, e.getMessage());
+      return;
+    }
+    if (!c.resource().equals(offer.resource().url())) {
+      credentialRefused(
+          ctx,
+          offer,
+          "credential is for resource " + c.resource() + ", not " + offer.resource().url());
+      return;
+    }
+    Optional<PaymentRequirements> matched =
+        offer.accepts().stream()
+            .filter(
+                o ->
+                    o.network().equals(c.network())
+                        && o.asset().equalsIgnoreCase(c.asset())
+                        && o.payTo().equalsIgnoreCase(c.payTo()))
+            .findFirst();
+    if (matched.isEmpty()) {
+      credentialRefused(
+          ctx,
+          offer,
+          "credential pays "
+              + c.asset()
+              + " on "
+              + c.network()
+              + " to "
+              + c.payTo()
+              + ", which no offer of this resource accepts");
+      return;
+    }
+    if (c.amount().compareTo(matched.get().amount()) < 0) {
+      credentialRefused(
+          ctx,
+          offer,
+          "credential is for " + c.amount() + ", less than the price " + matched.get().amount());
+      return;
+    }
+    java.time.Instant keep = clock.instant().plus(retention);
+    java.time.Instant afterExpiry = c.expiresAt().plus(PaymentKey.EXPIRY_MARGIN);
+    PaymentKey key =
+        new PaymentKey(
+            ("credential|" + c.network() + "|" + c.tx()).toLowerCase(java.util.Locale.ROOT),
+            null,
+            PaymentKey.sha256(token),
+            afterExpiry.isAfter(keep) ? afterExpiry : keep);
+    Attempt a = new Attempt(offer, null, matched.get(), key, null);
+    blocking(ctx, () -> deliveries.claim(key, clock.instant()))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                log.error("delivery store failed; refusing the credential", ar.cause());
+                sendJson(
+                    ctx,
+                    503,
+                    Map.of("Cache-Control", "no-store", "Retry-After", "5"),
+                    "{\"error\":\"payment store unavailable\"}");
+              } else if (ar.result() instanceof DeliveryStore.Claim.Claimed) {
+                serveCredential(ctx, a, c);
+              } else {
+                credentialRefused(
+                    ctx,
+                    offer,
+                    "a credential for transaction " + c.tx() + " was already used here");
+              }
+            });
+  }
+
+  private void serveCredential(RoutingContext ctx, Attempt a, Credential c) {
+    ctx.put(CREDENTIAL_KEY, c);
+    Payment payment = new Payment(null, a.requirements(), VerifyResponse.valid(c.payer()));
+    ctx.put(Payment.KEY, payment);
+    Future<PaidResponse> work;
+    try {
+      work = Objects.requireNonNull(route.handle(ctx, payment), "paid route returned no future");
+    } catch (RuntimeException e) {
+      work = Future.failedFuture(e);
+    }
+    work.onComplete(
+        ar -> {
+          if (ar.failed() || ar.result() == null) {
+            log.error(
+                "paid route failed for {}; credential free again",
+                ctx.request().path(),
+                ar.cause());
+            release(ctx, a);
+            sendJson(ctx, 500, Map.of(), "{\"error\":\"Internal Server Error\"}");
+            return;
+          }
+          PaidResponse res = ar.result();
+          if (res.status() >= 400) {
+            release(ctx, a);
+            send(ctx, res.status(), res.headers(), res.body());
+            return;
+          }
+          Map<String, String> headers = new java.util.LinkedHashMap<>(res.headers());
+          headers.keySet().removeIf(k -> k.equalsIgnoreCase("Cache-Control"));
+          headers.put(
+              "Cache-Control", withPrivate(headerIgnoringCase(res.headers(), "Cache-Control")));
+          storeAndSend(ctx, a, res.status(), headers, res.body());
+        });
+  }
+
+  /**
+   * 401 (RFC 6750 invalid_token) with the reason, and the 402 offer so the client may pay
+   * otherwise.
+   */
+  private void credentialRefused(RoutingContext ctx, PaymentRequired offer, String problem) {
+    ObjectNode body = Wire.newObject();
+    body.put("error", problem);
+    String quoted = problem.replace("\\", "\\\\").replace("\"", "'");
+    sendJson(
+        ctx,
+        401,
+        Map.of(
+            "WWW-Authenticate",
+            "Bearer error=\"invalid_token\", error_description=\"" + quoted + "\"",
+            HeaderCodec.PAYMENT_REQUIRED,
+            codec.encodePaymentRequired(offer.withError(ErrorReasons.PAYMENT_REQUIRED)),
+            "Cache-Control",
+            "no-store"),
+        X402Json.write(body));
   }
 
   /** Gives a claim back when nothing was settled (the payer was not charged and may retry). */
