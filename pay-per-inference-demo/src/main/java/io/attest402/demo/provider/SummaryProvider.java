@@ -271,6 +271,11 @@ public final class SummaryProvider implements AutoCloseable {
     return agentId;
   }
 
+  /** Each facilitator's health and counters, in order of preference. */
+  public List<FailoverFacilitatorClient.Status> facilitatorStatus() {
+    return facilitators.status();
+  }
+
   public BigInteger facilitatorAgentId() {
     return facilitatorAgentId;
   }
