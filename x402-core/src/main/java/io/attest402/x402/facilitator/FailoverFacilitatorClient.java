@@ -99,6 +99,16 @@ public final class FailoverFacilitatorClient implements FacilitatorClient, AutoC
           ErrorReasons.INVALID_X402_VERSION,
           ErrorReasons.PERMIT2_ALLOWANCE_REQUIRED);
 
+  /**
+   * A payment extension a payer adds to demand facilitators it trusts: {@code
+   * {"facilitator-demand": {"info": {"urls": ["https://f.example", ...]}}}}. Only the listed
+   * facilitators that this client also lists are asked (in this client's order); none of them:
+   * verify answers invalid {@value #DEMANDED_NOT_AVAILABLE}, and nothing is settled.
+   */
+  public static final String DEMAND_EXTENSION = "facilitator-demand";
+
+  public static final String DEMANDED_NOT_AVAILABLE = "demanded_facilitator_not_available";
+
   public static final Duration DEFAULT_CHECK_INTERVAL = Duration.ofSeconds(30);
   public static final Duration DEFAULT_CHECK_TIMEOUT = Duration.ofSeconds(20);
 
@@ -335,6 +345,34 @@ public final class FailoverFacilitatorClient implements FacilitatorClient, AutoC
     return out;
   }
 
+  /** {@link #order()} restricted to what the payment demands, if it demands anything. */
+  private List<Member> order(PaymentPayload payload) {
+    Set<String> demanded = demanded(payload);
+    List<Member> all = order();
+    return demanded == null
+        ? all
+        : all.stream().filter(m -> demanded.contains(norm(m.name))).toList();
+  }
+
+  /** The demanded facilitators' URLs, or null when the payment demands none. */
+  static Set<String> demanded(PaymentPayload payload) {
+    ObjectNode ext = payload.extensions();
+    if (ext == null || !ext.has(DEMAND_EXTENSION)) {
+      return null;
+    }
+    Set<String> out = new java.util.HashSet<>();
+    for (var u : ext.path(DEMAND_EXTENSION).path("info").path("urls")) {
+      if (u.isTextual()) {
+        out.add(norm(u.asText()));
+      }
+    }
+    return out;
+  }
+
+  private static String norm(String url) {
+    return url.replaceAll("/+$", "").toLowerCase(java.util.Locale.ROOT);
+  }
+
   private void markDown(Member m, Throwable err) {
     m.health = Health.down("last call failed: " + unwrap(err));
     m.checkedAt = clock.instant();
@@ -343,7 +381,17 @@ public final class FailoverFacilitatorClient implements FacilitatorClient, AutoC
   @Override
   public CompletableFuture<VerifyResponse> verify(
       PaymentPayload payload, PaymentRequirements requirements) {
-    return verifyFrom(order(), 0, payload, requirements, null);
+    List<Member> order = order(payload);
+    if (order.isEmpty()) {
+      return CompletableFuture.completedFuture(
+          new VerifyResponse(
+              false,
+              DEMANDED_NOT_AVAILABLE,
+              "this resource settles through " + names() + ", none of the demanded facilitators",
+              null,
+              Map.of()));
+    }
+    return verifyFrom(order, 0, payload, requirements, null);
   }
 
   private CompletableFuture<VerifyResponse> verifyFrom(
@@ -397,7 +445,17 @@ public final class FailoverFacilitatorClient implements FacilitatorClient, AutoC
       return call(() -> pinned.client.settle(payload, requirements, idempotencyKey))
           .whenComplete((s, err) -> settled(pinned, idempotencyKey, s, err));
     }
-    return settleFrom(order(), 0, payload, requirements, idempotencyKey, false, null);
+    List<Member> order = order(payload);
+    if (order.isEmpty()) {
+      return CompletableFuture.completedFuture(
+          SettleResponse.failure(
+              DEMANDED_NOT_AVAILABLE,
+              "none of the demanded facilitators is listed",
+              "",
+              requirements.network(),
+              null));
+    }
+    return settleFrom(order, 0, payload, requirements, idempotencyKey, false, null);
   }
 
   private void settled(Member m, String key, SettleResponse s, Throwable err) {
