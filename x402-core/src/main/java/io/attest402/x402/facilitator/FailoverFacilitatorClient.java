@@ -442,6 +442,8 @@ public final class FailoverFacilitatorClient implements FacilitatorClient, AutoC
     Member pinned = sticky.get(idempotencyKey);
     if (pinned != null) {
       // a retry of a settle (settlement_pending): only where it was broadcast
+      // the handler retries once: the pin ends here whatever the answer, so none is kept forever
+      sticky.remove(idempotencyKey);
       return call(() -> pinned.client.settle(payload, requirements, idempotencyKey))
           .whenComplete((s, err) -> settled(pinned, idempotencyKey, s, err));
     }
