@@ -88,7 +88,8 @@ public final class DemoCommand implements Callable<Integer> {
     out.printf(
         "%s in %.1f s; everything it started is stopped.%n",
         ok
-            ? "demo OK: paid, summarized, receipt verified, feedback posted, untrustworthy provider refused"
+            ? "demo OK: paid, summarized, receipt verified, feedback posted, untrustworthy provider refused,"
+                + " failover past a stopped facilitator"
             : "demo FAILED (see above)",
         (System.nanoTime() - started) / 1e9);
     return ok ? 0 : 1;

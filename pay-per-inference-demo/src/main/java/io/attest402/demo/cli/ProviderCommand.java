@@ -34,8 +34,10 @@ public final class ProviderCommand implements Callable<Integer> {
   @Option(
       names = "--facilitator",
       required = true,
-      description = "Base URL of the facilitator to settle through.")
-  String facilitator;
+      description =
+          "Base URL of a facilitator to settle through; repeat it for failover, in order of"
+              + " preference.")
+  java.util.List<String> facilitators;
 
   @Option(
       names = "--port",
@@ -110,7 +112,7 @@ public final class ProviderCommand implements Callable<Integer> {
         new SummaryProvider(
             new ProviderConfig(
                 d,
-                facilitator,
+                facilitators.get(0),
                 host,
                 port,
                 publicUrl,
@@ -120,7 +122,8 @@ public final class ProviderCommand implements Callable<Integer> {
                 summarizer,
                 devPayer,
                 null,
-                policyOptions.policy()),
+                policyOptions.policy(),
+                facilitators.subList(1, facilitators.size())),
             Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -138,7 +141,7 @@ public final class ProviderCommand implements Callable<Integer> {
         url, provider.agentId(), key.getAddress());
     out.printf(
         "  web page   %s/%n  paid API   POST %s/summarize%n  settles through %s%n",
-        url, url, facilitator);
+        url, url, String.join(", then ", facilitators));
     out.flush();
     stopped.await();
     return 0;

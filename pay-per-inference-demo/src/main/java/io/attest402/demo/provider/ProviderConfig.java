@@ -26,6 +26,8 @@ import org.web3j.crypto.Credentials;
  * @param attestationPolicy the policy the web page's facilitator check ({@code GET /trust}) applies
  *     to the served attestation and its served collateral; null = strict defaults (which pin
  *     nothing, so the page says so)
+ * @param fallbackFacilitatorUrls facilitators to fail over to, in order, after {@code
+ *     facilitatorUrl} (empty = that one only)
  */
 public record ProviderConfig(
     Deployment deployment,
@@ -39,7 +41,8 @@ public record ProviderConfig(
     Summarizer summarizer,
     Credentials devPayerKey,
     String payTo,
-    io.attest402.verifier.VerificationPolicy attestationPolicy) {
+    io.attest402.verifier.VerificationPolicy attestationPolicy,
+    java.util.List<String> fallbackFacilitatorUrls) {
   public ProviderConfig {
     if (attestationPolicy == null) {
       attestationPolicy = io.attest402.verifier.VerificationPolicy.defaults();
@@ -51,8 +54,20 @@ public record ProviderConfig(
     Objects.requireNonNull(pricing, "pricing");
     Objects.requireNonNull(summarizer, "summarizer");
     facilitatorUrl = facilitatorUrl.replaceAll("/+$", "");
+    fallbackFacilitatorUrls =
+        fallbackFacilitatorUrls == null
+            ? java.util.List.of()
+            : fallbackFacilitatorUrls.stream().map(u -> u.replaceAll("/+$", "")).toList();
     if (payTo == null) {
       payTo = providerKey.getAddress();
     }
+  }
+
+  /** Every facilitator, in order of preference. */
+  public java.util.List<String> facilitatorUrls() {
+    java.util.List<String> all = new java.util.ArrayList<>();
+    all.add(facilitatorUrl);
+    all.addAll(fallbackFacilitatorUrls);
+    return java.util.List.copyOf(all);
   }
 }

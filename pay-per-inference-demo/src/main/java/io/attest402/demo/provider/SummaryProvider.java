@@ -10,6 +10,9 @@ import io.attest402.enclave.AttestationChecker;
 import io.attest402.enclave.AttestationDocument;
 import io.attest402.erc8004.Erc8004Client;
 import io.attest402.erc8004.files.RegistrationFile;
+import io.attest402.x402.evm.Web3jChainAccess;
+import io.attest402.x402.facilitator.AuthorizationState;
+import io.attest402.x402.facilitator.FailoverFacilitatorClient;
 import io.attest402.x402.facilitator.HttpFacilitatorClient;
 import io.attest402.x402.server.PaidResponse;
 import io.attest402.x402.server.PaymentOption;
@@ -38,9 +41,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.http.HttpService;
 import org.web3j.utils.Numeric;
 
 /**
@@ -50,7 +57,14 @@ import org.web3j.utils.Numeric;
  *
  * <p>Routes: {@code GET /} (web page), {@code GET /config.json}, {@code POST /quote} (free price
  * preview), {@code POST /summarize} (paid), {@code GET /trust} (the facilitator's attestation, as
- * this provider checks it), {@code GET /.well-known/agent-registration.json}, {@code GET /health}.
+ * this provider checks it), {@code GET /facilitators} (each facilitator's health and counters),
+ * {@code GET /.well-known/agent-registration.json}, {@code GET /health}.
+ *
+ * <p>With more than one facilitator configured it settles through a {@link
+ * FailoverFacilitatorClient}: each is checked at start and every 30 s ({@code /health}, and its
+ * attestation under this provider's policy), the 402 names the first healthy one as {@code
+ * facilitator} and lists all in {@code facilitators}, and the chain is asked whether an
+ * authorization is used before a settle with a lost answer moves to the next one.
  *
  * <p>One payment buys one summary: claims and delivered responses are kept in {@code
  * DATA_DIR/deliveries.db}, across restarts; the 402 declares the {@code payment-identifier}
@@ -90,6 +104,9 @@ public final class SummaryProvider implements AutoCloseable {
   private String baseUrl;
   private BigInteger agentId;
   private BigInteger facilitatorAgentId;
+  private final Map<String, BigInteger> facilitatorAgentIds = new ConcurrentHashMap<>();
+  private FailoverFacilitatorClient facilitators;
+  private Web3j web3j;
 
   private record CachedTrust(Instant at, ObjectNode json) {}
 
@@ -120,6 +137,7 @@ public final class SummaryProvider implements AutoCloseable {
                     .putHeader("Content-Type", "application/json")
                     .end(registrationFile().toJson()));
     router.get("/trust").handler(this::trust);
+    router.get("/facilitators").handler(ctx -> ctx.json(facilitators.statusJson()));
     BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
     router
         .post("/quote")
@@ -146,8 +164,23 @@ public final class SummaryProvider implements AutoCloseable {
             PaymentOption.DEFAULT_MAX_TIMEOUT_SECONDS,
             null);
     deliveries = SqliteDeliveryStore.open(config.dataDir().resolve("deliveries.db"));
+    web3j = Web3j.build(new HttpService(d.rpcUrl()));
+    FailoverFacilitatorClient.Builder pool =
+        FailoverFacilitatorClient.builder()
+            .authorizationState(
+                AuthorizationState.of(Map.of(d.network(), new Web3jChainAccess(web3j))));
+    for (String url : config.facilitatorUrls()) {
+      pool.add(
+          url,
+          HttpFacilitatorClient.of(url),
+          FailoverFacilitatorClient.HealthCheck.all(
+              List.of(
+                  FailoverFacilitatorClient.HealthCheck.http(url, http),
+                  () -> attestationHealth(url))));
+    }
+    facilitators = pool.build().start();
     X402PaymentHandler paid =
-        X402PaymentHandler.builder(HttpFacilitatorClient.of(config.facilitatorUrl()))
+        X402PaymentHandler.builder(facilitators)
             .accept(option)
             .deliveryStore(deliveries)
             .paymentIdentifier(false)
@@ -217,7 +250,13 @@ public final class SummaryProvider implements AutoCloseable {
             ? config.publicUrl().replaceAll("/+$", "")
             : "http://" + config.host() + ":" + server.actualPort();
     registry = Erc8004Client.connect(d).withSigner(config.providerKey());
-    facilitatorAgentId = discoverFacilitatorAgentId();
+    for (String url : config.facilitatorUrls()) {
+      BigInteger id = discoverFacilitatorAgentId(url);
+      if (id != null) {
+        facilitatorAgentIds.put(url, id);
+      }
+    }
+    facilitatorAgentId = facilitatorAgentIds.get(config.facilitatorUrl());
     agentId =
         ProviderIdentity.ensure(
                 registry,
@@ -226,12 +265,12 @@ public final class SummaryProvider implements AutoCloseable {
                 config.dataDir())
             .agentId();
     log.info(
-        "summary provider {} (agentId {}, payTo {}) settling through {} (agentId {})",
+        "summary provider {} (agentId {}, payTo {}) settling through {} (agentIds {})",
         baseUrl,
         agentId,
         config.payTo(),
-        config.facilitatorUrl(),
-        facilitatorAgentId);
+        config.facilitatorUrls(),
+        facilitatorAgentIds);
     return baseUrl;
   }
 
@@ -241,6 +280,11 @@ public final class SummaryProvider implements AutoCloseable {
 
   public BigInteger agentId() {
     return agentId;
+  }
+
+  /** Each facilitator's health and counters, in order of preference. */
+  public List<FailoverFacilitatorClient.Status> facilitatorStatus() {
+    return facilitators.status();
   }
 
   public BigInteger facilitatorAgentId() {
@@ -294,15 +338,24 @@ public final class SummaryProvider implements AutoCloseable {
     return o;
   }
 
+  /**
+   * The {@code attest402} extension: {@code facilitator} is the one a payment goes to first (the
+   * first healthy one), {@code facilitators} every one this provider may fail over to, in order.
+   */
   private ObjectNode extension() {
     Deployment d = config.deployment();
     ObjectNode info = JSON.createObjectNode();
-    ObjectNode f =
-        info.putObject("facilitator")
-            .put("url", config.facilitatorUrl())
-            .put("attestation", config.facilitatorUrl() + "/attestation");
-    if (facilitatorAgentId != null) {
-      f.put("agentId", facilitatorAgentId.toString());
+    List<FailoverFacilitatorClient.Status> status = facilitators.status();
+    String first =
+        status.stream()
+            .filter(FailoverFacilitatorClient.Status::healthy)
+            .map(FailoverFacilitatorClient.Status::name)
+            .findFirst()
+            .orElse(config.facilitatorUrl());
+    facilitatorJson(info.putObject("facilitator"), first);
+    var list = info.putArray("facilitators");
+    for (FailoverFacilitatorClient.Status s : status) {
+      facilitatorJson(list.addObject(), s.name()).put("healthy", s.healthy());
     }
     ObjectNode p = info.putObject("provider").put("agentRegistry", agentRegistry(d));
     if (agentId != null) {
@@ -311,6 +364,40 @@ public final class SummaryProvider implements AutoCloseable {
     ObjectNode ext = JSON.createObjectNode();
     ext.putObject(EXTENSION).set("info", info);
     return ext;
+  }
+
+  private ObjectNode facilitatorJson(ObjectNode f, String url) {
+    f.put("url", url).put("attestation", url + "/attestation");
+    BigInteger id = facilitatorAgentIds.get(url);
+    if (id != null) {
+      f.put("agentId", id.toString());
+    }
+    return f;
+  }
+
+  /** A facilitator is healthy for this provider only while its attestation passes its policy. */
+  private CompletableFuture<FailoverFacilitatorClient.Health> attestationHealth(String url) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            AttestationVerdict v = verdict(checkFacilitator(url));
+            return v.ok()
+                ? FailoverFacilitatorClient.Health.up()
+                : FailoverFacilitatorClient.Health.down("attestation: " + v.reasons());
+          } catch (IOException e) {
+            return FailoverFacilitatorClient.Health.down("attestation: " + e.getMessage());
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return FailoverFacilitatorClient.Health.down("interrupted");
+          }
+        });
+  }
+
+  private record AttestationVerdict(boolean ok, String reasons) {}
+
+  private static AttestationVerdict verdict(ObjectNode checked) {
+    var v = checked.path("facilitator").path("verdict");
+    return new AttestationVerdict(v.path("ok").asBoolean(false), v.path("reasons").toString());
   }
 
   static String agentRegistry(Deployment d) {
@@ -375,7 +462,7 @@ public final class SummaryProvider implements AutoCloseable {
       return;
     }
     vertx
-        .executeBlocking(this::checkFacilitator, false)
+        .executeBlocking(() -> checkFacilitator(config.facilitatorUrl()), false)
         .onComplete(
             r -> {
               if (r.succeeded()) {
@@ -390,10 +477,11 @@ public final class SummaryProvider implements AutoCloseable {
             });
   }
 
-  private ObjectNode checkFacilitator() throws IOException, InterruptedException {
+  private ObjectNode checkFacilitator(String facilitatorUrl)
+      throws IOException, InterruptedException {
     byte[] nonce = new byte[32];
     new SecureRandom().nextBytes(nonce);
-    String url = config.facilitatorUrl() + "/attestation?nonce=" + HexFormat.of().formatHex(nonce);
+    String url = facilitatorUrl + "/attestation?nonce=" + HexFormat.of().formatHex(nonce);
     HttpResponse<String> r =
         http.send(
             HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).build(),
@@ -416,7 +504,7 @@ public final class SummaryProvider implements AutoCloseable {
     ObjectNode out = JSON.createObjectNode();
     ObjectNode f =
         out.putObject("facilitator")
-            .put("url", config.facilitatorUrl())
+            .put("url", facilitatorUrl)
             .put("signer", result.address())
             .put(
                 "keyBound",
@@ -438,12 +526,12 @@ public final class SummaryProvider implements AutoCloseable {
     return out;
   }
 
-  private BigInteger discoverFacilitatorAgentId() {
+  private BigInteger discoverFacilitatorAgentId(String facilitatorUrl) {
     try {
       HttpResponse<byte[]> r =
           http.send(
               HttpRequest.newBuilder(
-                      URI.create(config.facilitatorUrl() + "/.well-known/agent-registration.json"))
+                      URI.create(facilitatorUrl + "/.well-known/agent-registration.json"))
                   .timeout(Duration.ofSeconds(10))
                   .build(),
               HttpResponse.BodyHandlers.ofByteArray());
@@ -480,6 +568,12 @@ public final class SummaryProvider implements AutoCloseable {
       registry.shutdown();
     }
     vertx.close().toCompletionStage().toCompletableFuture().join();
+    if (facilitators != null) {
+      facilitators.close();
+    }
+    if (web3j != null) {
+      web3j.shutdown();
+    }
     if (deliveries != null) {
       deliveries.close();
     }

@@ -30,18 +30,43 @@ public final class DemoRun {
       BigInteger refusedBalanceBefore,
       BigInteger refusedBalanceAfter,
       BigInteger providerAgentId,
-      BigInteger facilitatorAgentId) {
+      BigInteger facilitatorAgentId,
+      Failover failover) {
     public boolean ok() {
       return paid.paid()
           && paid.feedback() != null
           && paid.receiptCheck() != null
           && paid.receiptCheck().startsWith("valid")
           && "refused".equals(refused.outcome())
-          && refusedBalanceBefore.equals(refusedBalanceAfter);
+          && refusedBalanceBefore.equals(refusedBalanceAfter)
+          && failover.ok();
     }
   }
 
-  private static final int STEPS = 6;
+  /**
+   * The failover step: a provider whose first facilitator is stopped; the payment settled through
+   * the second, in exactly one transfer sent by that facilitator's account.
+   *
+   * @param received what the provider's payTo gained
+   * @param sender who sent the settlement transaction
+   * @param expectedSender the second facilitator's settlement account
+   */
+  public record Failover(
+      SummaryAgent.Result paid,
+      BigInteger received,
+      String sender,
+      String expectedSender,
+      String stoppedFacilitator) {
+    public boolean ok() {
+      return paid.paid()
+          && paid.receiptCheck() != null
+          && paid.receiptCheck().startsWith("valid")
+          && received.equals(paid.amount())
+          && expectedSender.equalsIgnoreCase(sender);
+    }
+  }
+
+  private static final int STEPS = 7;
   private final PrintWriter out;
   private final Clock clock;
   private int step;
@@ -227,7 +252,87 @@ public final class DemoRun {
             + " USDC"
             + (before.equals(after) ? " (nothing paid)" : " (FUNDS MOVED)"));
     detail(String.format("done in %.1f s", (System.nanoTime() - t) / 1e9));
-    return new Outcome(paid, refused, before, after, provider.agentId(), f.agentId());
+    Failover failover = failover(stack, f, usdc, validators, document, contentType);
+    return new Outcome(paid, refused, before, after, provider.agentId(), f.agentId(), failover);
+  }
+
+  /**
+   * A provider settling through [a stopped facilitator, the running one]: its checks find the first
+   * down, the 402 lists both and names the second, and the payment settles through it once.
+   */
+  private Failover failover(
+      LocalStack stack,
+      FacilitatorProcess f,
+      TestUSDC usdc,
+      Set<String> validators,
+      byte[] document,
+      String contentType)
+      throws Exception {
+    long t = System.nanoTime();
+    Deployment d = stack.deployment();
+    String stopped = stoppedFacilitatorUrl();
+    var key = DevAccounts.account(9);
+    SummaryProvider p =
+        stack.startProvider("failover-provider", key, null, List.of(stopped, f.url()));
+    header("failover", p.baseUrl() + " settles through " + stopped + " (stopped), then " + f.url());
+    BigInteger before = usdc.balanceOf(key.getAddress()).send();
+    SummaryAgent agent =
+        new SummaryAgent(d, d.account("agent").credentials(), clock)
+            .withAttestationPolicy(
+                stack.pinnedPolicy(stack.facilitatorMeasurement().mrEnclaveHex()));
+    SummaryAgent.Result r =
+        agent.run(
+            new SummaryAgent.Request(
+                URI.create(p.baseUrl() + "/summarize"),
+                document,
+                contentType,
+                SummaryAgent.Trust.DEFAULT,
+                BigInteger.valueOf(1_000_000),
+                validators,
+                stack.attestationPolicy(),
+                null,
+                0,
+                false),
+            s -> detail(String.format("%-16s %5d ms  %s", s.name(), s.millis(), s.detail())));
+    BigInteger received = usdc.balanceOf(key.getAddress()).send().subtract(before);
+    String sender =
+        r.transaction() == null
+            ? null
+            : stack
+                .chain()
+                .web3j()
+                .ethGetTransactionByHash(r.transaction())
+                .send()
+                .getTransaction()
+                .map(tx -> tx.getFrom())
+                .orElse(null);
+    p.facilitatorStatus()
+        .forEach(
+            s ->
+                detail(
+                    s.name()
+                        + (s.healthy() ? " healthy" : " DOWN (" + s.reason() + ")")
+                        + " "
+                        + s.counters()));
+    detail(
+        (r.paid() ? "paid " + usdc(r.amount(), d) + " USDC" : "NOT PAID (" + r.outcome() + ")")
+            + "; payTo received "
+            + usdc(received, d)
+            + " USDC in one transfer sent by "
+            + sender
+            + (f.address().equalsIgnoreCase(sender)
+                ? " (the second facilitator)"
+                : " (UNEXPECTED)"));
+    detail(String.format("done in %.1f s", (System.nanoTime() - t) / 1e9));
+    return new Failover(r, received, sender, f.address(), stopped);
+  }
+
+  /** A loopback URL nothing listens on: a facilitator that has stopped. */
+  private static String stoppedFacilitatorUrl() throws java.io.IOException {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return "http://127.0.0.1:" + s.getLocalPort();
+    }
   }
 
   private void step(String name, long startedNanos, String what) {

@@ -286,12 +286,18 @@ public final class LocalStack implements AutoCloseable {
    */
   public SummaryProvider startProvider(
       String name, Credentials key, String payTo, String facilitatorUrl) {
+    return startProvider(name, key, payTo, List.of(facilitatorUrl));
+  }
+
+  /** As above, settling through {@code facilitatorUrls} in order (failing over down the list). */
+  public SummaryProvider startProvider(
+      String name, Credentials key, String payTo, List<String> facilitatorUrls) {
     Deployment d = deployment();
     SummaryProvider provider =
         new SummaryProvider(
             new ProviderConfig(
                 d,
-                facilitatorUrl,
+                facilitatorUrls.get(0),
                 "127.0.0.1",
                 0,
                 null,
@@ -301,7 +307,8 @@ public final class LocalStack implements AutoCloseable {
                 new TextRankSummarizer(),
                 DevAccounts.account(DevAccounts.AGENT),
                 payTo,
-                attestationPolicy()),
+                attestationPolicy(),
+                facilitatorUrls.subList(1, facilitatorUrls.size())),
             clock);
     started.add(provider);
     provider.start();

@@ -229,6 +229,16 @@ class DemoFlowTest {
   }
 
   @Test
+  void aStoppedFirstFacilitatorIsListedDownAndThePaymentSettlesOnceThroughTheSecond() {
+    DemoRun.Failover f = outcome.failover();
+    assertTrue(f.paid().paid(), printed);
+    assertEquals(f.paid().amount(), f.received(), "exactly one transfer to the provider");
+    assertTrue(f.expectedSender().equalsIgnoreCase(f.sender()), f.sender());
+    assertTrue(f.paid().receiptCheck().startsWith("valid"), f.paid().receiptCheck());
+    assertTrue(printed.contains(f.stoppedFacilitator() + " DOWN"), printed);
+  }
+
+  @Test
   void priceGrowsWithTheDocument() throws Exception {
     SummaryProvider p = stack.startProvider("pricing-provider", DevAccounts.account(6), null);
     BigInteger small = quote(p, "One short sentence about payments.");
