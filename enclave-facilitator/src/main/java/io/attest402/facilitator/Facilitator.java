@@ -22,6 +22,7 @@ import io.attest402.facilitator.store.SettlementStore;
 import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.evm.ChainAccess;
 import io.attest402.x402.evm.ExactEvmVerifier;
+import io.attest402.x402.evm.Networks;
 import io.attest402.x402.evm.Web3jChainAccess;
 import io.attest402.x402.types.ErrorReasons;
 import io.attest402.x402.types.FacilitatorRequest;
@@ -32,6 +33,7 @@ import io.attest402.x402.types.Wire;
 import io.attest402.x402.types.X402FormatException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -50,6 +52,12 @@ public final class Facilitator implements AutoCloseable {
   /** The x402 version this facilitator serves. */
   public static final int X402_VERSION = 2;
 
+  /**
+   * The legacy version also served, as the official facilitator serves it when v1 is registered:
+   * legacy network names, {@code maxAmountRequired}, the v1 exact verification.
+   */
+  public static final int X402_VERSION_1 = 1;
+
   public static final String SCHEME = "exact";
 
   private final NetworksConfig networks;
@@ -58,6 +66,7 @@ public final class Facilitator implements AutoCloseable {
   private final FacilitatorMetrics metrics;
   private final Clock clock;
   private final List<AutoCloseable> resources;
+  private final boolean issuesReceipts;
   // Receipt-chain integrity (anchors on chain): off unless the node wires a guard in.
   private volatile IntegrityGuard integrity = IntegrityGuard.off("no receipt anchoring configured");
   private volatile ReceiptAnchorer anchorer;
@@ -68,7 +77,9 @@ public final class Facilitator implements AutoCloseable {
       EnclaveKey key,
       FacilitatorMetrics metrics,
       Clock clock,
-      List<AutoCloseable> resources) {
+      List<AutoCloseable> resources,
+      boolean issuesReceipts) {
+    this.issuesReceipts = issuesReceipts;
     this.networks = networks;
     this.engine = engine;
     this.key = key;
@@ -138,7 +149,8 @@ public final class Facilitator implements AutoCloseable {
     SettlementEngine engine =
         new SettlementEngine(lanes, store, key, clock, options, issuer, metrics);
     resources.add(store);
-    return new Facilitator(networks, engine, key, metrics, clock, resources);
+    return new Facilitator(
+        networks, engine, key, metrics, clock, resources, issuer != ReceiptIssuer.NONE);
   }
 
   /** Recovers the journal against the chains and starts reconciling. */
@@ -229,11 +241,17 @@ public final class Facilitator implements AutoCloseable {
 
   private void route(FacilitatorRequest req) {
     int v = req.paymentPayload().x402Version();
-    if (v != X402_VERSION) {
+    if (v != X402_VERSION && v != X402_VERSION_1) {
       throw new RequestException(
           400,
           ErrorReasons.INVALID_X402_VERSION,
-          "x402Version " + v + " is not served here (supported: " + X402_VERSION + ")");
+          "x402Version "
+              + v
+              + " is not served here (supported: "
+              + X402_VERSION_1
+              + ", "
+              + X402_VERSION
+              + ")");
     }
     String scheme = req.paymentRequirements().scheme();
     if (!SCHEME.equals(scheme)) {
@@ -247,15 +265,24 @@ public final class Facilitator implements AutoCloseable {
               + ")");
     }
     String network = req.paymentRequirements().network();
-    NetworkConfig n = networks.network(network);
+    // v1 names its networks by the official legacy names (base-sepolia); a v1 request naming a
+    // CAIP-2 id matches no registered v1 kind at the official facilitator either
+    boolean v1Name = v != X402_VERSION_1 || Networks.V1_CHAIN_IDS.containsKey(network);
+    NetworkConfig n = v1Name ? networks.network(Networks.canonical(v, network)) : null;
     if (n == null) {
+      List<String> served =
+          v == X402_VERSION_1
+              ? networks.names().stream().flatMap(c -> Networks.v1Name(c).stream()).toList()
+              : networks.names();
       throw new RequestException(
           400,
           ErrorReasons.INVALID_NETWORK,
           "network \""
               + Wire.abbreviate(network)
-              + "\" is not configured on this facilitator (configured: "
-              + String.join(", ", networks.names())
+              + "\" is not configured on this facilitator for x402 v"
+              + v
+              + " (configured: "
+              + (served.isEmpty() ? "none" : String.join(", ", served))
               + ")");
     }
     String asset = req.paymentRequirements().asset();
@@ -283,7 +310,8 @@ public final class Facilitator implements AutoCloseable {
    */
   public VerifyResponse verify(FacilitatorRequest req) {
     integrity.requireIntact(ErrorReasons.UNEXPECTED_VERIFY_ERROR);
-    NetworkLane lane = engine.lane(req.paymentRequirements().network());
+    NetworkLane lane =
+        engine.lane(SettlementEngine.laneNetwork(req.paymentPayload(), req.paymentRequirements()));
     try {
       var refused = engine.policyRefusal(req.paymentPayload(), req.paymentRequirements());
       if (refused.isPresent()) {
@@ -333,16 +361,44 @@ public final class Facilitator implements AutoCloseable {
   // ------------------------------------------------------------------------------------------------ lookups
 
   /**
-   * {@code GET /supported}: one v2 exact kind per configured network, and the settlement account as
-   * signer.
+   * {@code GET /supported} as the official facilitator builds it: a v2 {@code exact} kind per
+   * configured network, then a v1 kind under the legacy name of each network that has one; the
+   * extensions this facilitator implements; the settling addresses by CAIP family ({@code
+   * eip155:*}), from {@link #signers(NetworkConfig)}.
    */
   public SupportedResponse supported() {
-    List<SupportedResponse.Kind> kinds =
-        networks.networks().stream()
-            .map(n -> new SupportedResponse.Kind(X402_VERSION, SCHEME, n.network(), null))
-            .toList();
-    return new SupportedResponse(
-        kinds, List.of(), Map.of("eip155:*", List.of(key.address())), Map.of());
+    List<SupportedResponse.Kind> kinds = new ArrayList<>();
+    Map<String, List<String>> signers = new LinkedHashMap<>();
+    for (NetworkConfig n : networks.networks()) {
+      kinds.add(new SupportedResponse.Kind(X402_VERSION, SCHEME, n.network(), null));
+      List<String> family = signers.computeIfAbsent(EVM_FAMILY, f -> new ArrayList<>());
+      signers(n).stream().filter(a -> !family.contains(a)).forEach(family::add);
+    }
+    for (NetworkConfig n : networks.networks()) {
+      Networks.v1Name(n.network())
+          .ifPresent(
+              name -> kinds.add(new SupportedResponse.Kind(X402_VERSION_1, SCHEME, name, null)));
+    }
+    return new SupportedResponse(kinds, extensions(), signers, Map.of());
+  }
+
+  /** The CAIP family every EVM kind's signers are listed under, as the official EVM schemes do. */
+  public static final String EVM_FAMILY = "eip155:*";
+
+  /** The addresses that send settlements on {@code network}: the settlement account. */
+  public List<String> signers(NetworkConfig network) {
+    return List.of(key.address());
+  }
+
+  /**
+   * The extension keys this facilitator implements: its signed receipt (when it issues receipts).
+   */
+  public List<String> extensions() {
+    List<String> e = new ArrayList<>();
+    if (issuesReceipts) {
+      e.add(ReceiptIssuer.EXTENSION_KEY);
+    }
+    return e;
   }
 
   /** {@code GET /settlements/{id}} by authorization nonce or transaction hash. */
