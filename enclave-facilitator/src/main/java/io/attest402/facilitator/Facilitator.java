@@ -24,8 +24,10 @@ import io.attest402.x402.evm.ChainAccess;
 import io.attest402.x402.evm.ExactEvmVerifier;
 import io.attest402.x402.evm.Networks;
 import io.attest402.x402.evm.Web3jChainAccess;
+import io.attest402.x402.extensions.PaymentIdentifier;
 import io.attest402.x402.types.ErrorReasons;
 import io.attest402.x402.types.FacilitatorRequest;
+import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.SettleResponse;
 import io.attest402.x402.types.SupportedResponse;
 import io.attest402.x402.types.VerifyResponse;
@@ -36,6 +38,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -310,6 +313,7 @@ public final class Facilitator implements AutoCloseable {
    */
   public VerifyResponse verify(FacilitatorRequest req) {
     integrity.requireIntact(ErrorReasons.UNEXPECTED_VERIFY_ERROR);
+    paymentIdentifier(req, false);
     NetworkLane lane =
         engine.lane(SettlementEngine.laneNetwork(req.paymentPayload(), req.paymentRequirements()));
     try {
@@ -348,13 +352,77 @@ public final class Facilitator implements AutoCloseable {
    */
   public CompletableFuture<SettleResponse> settle(FacilitatorRequest req, String idempotencyKey) {
     integrity.requireIntact(ErrorReasons.UNEXPECTED_SETTLE_ERROR);
+    String paymentId = paymentIdentifier(req, true);
+    // a payment id stands in for an Idempotency-Key header: its retry gets the stored outcome
+    String key =
+        idempotencyKey != null || paymentId == null
+            ? idempotencyKey
+            : PaymentIdentifier.KEY + ":" + paymentId;
     try {
-      return engine.settle(req.paymentPayload(), req.paymentRequirements(), idempotencyKey);
+      return engine.settle(req.paymentPayload(), req.paymentRequirements(), key);
     } catch (X402FormatException e) {
       throw new RequestException(400, ErrorReasons.INVALID_PAYLOAD, describe(e));
     } catch (IllegalArgumentException e) {
       throw new RequestException(
           400, ErrorReasons.INVALID_PAYMENT_REQUIREMENTS, String.valueOf(e.getMessage()));
+    }
+  }
+
+  /**
+   * The {@code payment-identifier} extension of a v2 payment (spec semantics): a malformed id, or
+   * none when the declaration says {@code required: true}, is 400; an id already bound to a
+   * different request is 409; {@code bind} (settle) binds a new id to this request durably in the
+   * journal, verify only checks.
+   *
+   * @return the id, or null when the payment carries none
+   */
+  private String paymentIdentifier(FacilitatorRequest req, boolean bind) {
+    PaymentPayload p = req.paymentPayload();
+    PaymentIdentifier.Extracted e = PaymentIdentifier.extract(p);
+    if (e.problem() != null) {
+      throw new RequestException(
+          400,
+          ErrorReasons.INVALID_PAYLOAD,
+          "paymentPayload.extensions." + PaymentIdentifier.KEY + ".info.id: " + e.problem());
+    }
+    if (!e.present()) {
+      if (PaymentIdentifier.isRequired(p.extensions())) {
+        throw new RequestException(
+            400,
+            ErrorReasons.INVALID_PAYLOAD,
+            "the "
+                + PaymentIdentifier.KEY
+                + " extension is declared required (info.required: true) but the payment"
+                + " carries no info.id");
+      }
+      return null;
+    }
+    String idHash = sha256(PaymentIdentifier.KEY + "\0" + e.id());
+    String fingerprint = sha256(X402Json.write(req.toJson()));
+    Optional<String> bound =
+        bind
+            ? engine.store().bindPaymentId(idHash, fingerprint)
+            : engine.store().paymentIdBinding(idHash);
+    if (bound.isPresent() && !bound.get().equals(fingerprint)) {
+      throw new RequestException(
+          409,
+          ErrorReasons.INVALID_PAYLOAD,
+          "payment-identifier "
+              + e.id()
+              + " was already used with a different payment; a retry must repeat the same"
+              + " payment, a new payment needs a new id");
+    }
+    return e.id();
+  }
+
+  private static String sha256(String s) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256")
+                  .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -391,13 +459,15 @@ public final class Facilitator implements AutoCloseable {
   }
 
   /**
-   * The extension keys this facilitator implements: its signed receipt (when it issues receipts).
+   * The extension keys this facilitator implements: its signed receipt (when it issues receipts)
+   * and {@code payment-identifier}.
    */
   public List<String> extensions() {
     List<String> e = new ArrayList<>();
     if (issuesReceipts) {
       e.add(ReceiptIssuer.EXTENSION_KEY);
     }
+    e.add(PaymentIdentifier.KEY);
     return e;
   }
 
