@@ -24,9 +24,12 @@ import io.attest402.facilitator.store.SettlementStore;
 import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.evm.ChainAccess;
 import io.attest402.x402.evm.ExactEvmVerifier;
+import io.attest402.x402.evm.Networks;
 import io.attest402.x402.evm.Web3jChainAccess;
+import io.attest402.x402.extensions.PaymentIdentifier;
 import io.attest402.x402.types.ErrorReasons;
 import io.attest402.x402.types.FacilitatorRequest;
+import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.SettleResponse;
 import io.attest402.x402.types.SupportedResponse;
 import io.attest402.x402.types.VerifyResponse;
@@ -34,8 +37,10 @@ import io.attest402.x402.types.Wire;
 import io.attest402.x402.types.X402FormatException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,6 +57,12 @@ public final class Facilitator implements AutoCloseable {
   /** The x402 version this facilitator serves. */
   public static final int X402_VERSION = 2;
 
+  /**
+   * The legacy version also served, as the official facilitator serves it when v1 is registered:
+   * legacy network names, {@code maxAmountRequired}, the v1 exact verification.
+   */
+  public static final int X402_VERSION_1 = 1;
+
   public static final String SCHEME = "exact";
 
   private final NetworksConfig networks;
@@ -60,6 +71,7 @@ public final class Facilitator implements AutoCloseable {
   private final FacilitatorMetrics metrics;
   private final Clock clock;
   private final List<AutoCloseable> resources;
+  private final boolean issuesReceipts;
   // Receipt-chain integrity (anchors on chain): off unless the node wires a guard in.
   private volatile IntegrityGuard integrity = IntegrityGuard.off("no receipt anchoring configured");
   private volatile ReceiptAnchorer anchorer;
@@ -71,7 +83,9 @@ public final class Facilitator implements AutoCloseable {
       EnclaveKey key,
       FacilitatorMetrics metrics,
       Clock clock,
-      List<AutoCloseable> resources) {
+      List<AutoCloseable> resources,
+      boolean issuesReceipts) {
+    this.issuesReceipts = issuesReceipts;
     this.networks = networks;
     this.engine = engine;
     this.key = key;
@@ -165,7 +179,8 @@ public final class Facilitator implements AutoCloseable {
     SettlementEngine engine =
         new SettlementEngine(lanes, store, key, clock, options, issuer, metrics);
     resources.add(store);
-    return new Facilitator(networks, engine, key, metrics, clock, resources);
+    return new Facilitator(
+        networks, engine, key, metrics, clock, resources, issuer != ReceiptIssuer.NONE);
   }
 
   /** Recovers the journal against the chains and starts reconciling. */
@@ -256,11 +271,17 @@ public final class Facilitator implements AutoCloseable {
 
   private void route(FacilitatorRequest req) {
     int v = req.paymentPayload().x402Version();
-    if (v != X402_VERSION) {
+    if (v != X402_VERSION && v != X402_VERSION_1) {
       throw new RequestException(
           400,
           ErrorReasons.INVALID_X402_VERSION,
-          "x402Version " + v + " is not served here (supported: " + X402_VERSION + ")");
+          "x402Version "
+              + v
+              + " is not served here (supported: "
+              + X402_VERSION_1
+              + ", "
+              + X402_VERSION
+              + ")");
     }
     String scheme = req.paymentRequirements().scheme();
     if (!SCHEME.equals(scheme)) {
@@ -274,15 +295,24 @@ public final class Facilitator implements AutoCloseable {
               + ")");
     }
     String network = req.paymentRequirements().network();
-    NetworkConfig n = networks.network(network);
+    // v1 names its networks by the official legacy names (base-sepolia); a v1 request naming a
+    // CAIP-2 id matches no registered v1 kind at the official facilitator either
+    boolean v1Name = v != X402_VERSION_1 || Networks.V1_CHAIN_IDS.containsKey(network);
+    NetworkConfig n = v1Name ? networks.network(Networks.canonical(v, network)) : null;
     if (n == null) {
+      List<String> served =
+          v == X402_VERSION_1
+              ? networks.names().stream().flatMap(c -> Networks.v1Name(c).stream()).toList()
+              : networks.names();
       throw new RequestException(
           400,
           ErrorReasons.INVALID_NETWORK,
           "network \""
               + Wire.abbreviate(network)
-              + "\" is not configured on this facilitator (configured: "
-              + String.join(", ", networks.names())
+              + "\" is not configured on this facilitator for x402 v"
+              + v
+              + " (configured: "
+              + (served.isEmpty() ? "none" : String.join(", ", served))
               + ")");
     }
     String asset = req.paymentRequirements().asset();
@@ -310,7 +340,9 @@ public final class Facilitator implements AutoCloseable {
    */
   public VerifyResponse verify(FacilitatorRequest req) {
     integrity.requireIntact(ErrorReasons.UNEXPECTED_VERIFY_ERROR);
-    NetworkLane lane = engine.lane(req.paymentRequirements().network());
+    paymentIdentifier(req, false);
+    NetworkLane lane =
+        engine.lane(SettlementEngine.laneNetwork(req.paymentPayload(), req.paymentRequirements()));
     try {
       var refused = engine.policyRefusal(req.paymentPayload(), req.paymentRequirements());
       if (refused.isPresent()) {
@@ -347,8 +379,14 @@ public final class Facilitator implements AutoCloseable {
    */
   public CompletableFuture<SettleResponse> settle(FacilitatorRequest req, String idempotencyKey) {
     integrity.requireIntact(ErrorReasons.UNEXPECTED_SETTLE_ERROR);
+    String paymentId = paymentIdentifier(req, true);
+    // a payment id stands in for an Idempotency-Key header: its retry gets the stored outcome
+    String key =
+        idempotencyKey != null || paymentId == null
+            ? idempotencyKey
+            : PaymentIdentifier.KEY + ":" + paymentId;
     try {
-      return engine.settle(req.paymentPayload(), req.paymentRequirements(), idempotencyKey);
+      return engine.settle(req.paymentPayload(), req.paymentRequirements(), key);
     } catch (X402FormatException e) {
       throw new RequestException(400, ErrorReasons.INVALID_PAYLOAD, describe(e));
     } catch (IllegalArgumentException e) {
@@ -357,19 +395,107 @@ public final class Facilitator implements AutoCloseable {
     }
   }
 
+  /**
+   * The {@code payment-identifier} extension of a v2 payment (spec semantics): a malformed id, or
+   * none when the declaration says {@code required: true}, is 400; an id already bound to a
+   * different request is 409; {@code bind} (settle) binds a new id to this request durably in the
+   * journal, verify only checks.
+   *
+   * @return the id, or null when the payment carries none
+   */
+  private String paymentIdentifier(FacilitatorRequest req, boolean bind) {
+    PaymentPayload p = req.paymentPayload();
+    PaymentIdentifier.Extracted e = PaymentIdentifier.extract(p);
+    if (e.problem() != null) {
+      throw new RequestException(
+          400,
+          ErrorReasons.INVALID_PAYLOAD,
+          "paymentPayload.extensions." + PaymentIdentifier.KEY + ".info.id: " + e.problem());
+    }
+    if (!e.present()) {
+      if (PaymentIdentifier.isRequired(p.extensions())) {
+        throw new RequestException(
+            400,
+            ErrorReasons.INVALID_PAYLOAD,
+            "the "
+                + PaymentIdentifier.KEY
+                + " extension is declared required (info.required: true) but the payment"
+                + " carries no info.id");
+      }
+      return null;
+    }
+    String idHash = sha256(PaymentIdentifier.KEY + "\0" + e.id());
+    String fingerprint = sha256(X402Json.write(req.toJson()));
+    Optional<String> bound =
+        bind
+            ? engine.store().bindPaymentId(idHash, fingerprint)
+            : engine.store().paymentIdBinding(idHash);
+    if (bound.isPresent() && !bound.get().equals(fingerprint)) {
+      throw new RequestException(
+          409,
+          ErrorReasons.INVALID_PAYLOAD,
+          "payment-identifier "
+              + e.id()
+              + " was already used with a different payment; a retry must repeat the same"
+              + " payment, a new payment needs a new id");
+    }
+    return e.id();
+  }
+
+  private static String sha256(String s) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256")
+                  .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   // ------------------------------------------------------------------------------------------------ lookups
 
   /**
-   * {@code GET /supported}: one v2 exact kind per configured network, and the settlement account as
-   * signer.
+   * {@code GET /supported} as the official facilitator builds it: a v2 {@code exact} kind per
+   * configured network, then a v1 kind under the legacy name of each network that has one; the
+   * extensions this facilitator implements; the settling addresses by CAIP family ({@code
+   * eip155:*}), from {@link #signers(NetworkConfig)}.
    */
   public SupportedResponse supported() {
-    List<SupportedResponse.Kind> kinds =
-        networks.networks().stream()
-            .map(n -> new SupportedResponse.Kind(X402_VERSION, SCHEME, n.network(), null))
-            .toList();
-    return new SupportedResponse(
-        kinds, List.of(), Map.of("eip155:*", List.of(key.address())), Map.of());
+    List<SupportedResponse.Kind> kinds = new ArrayList<>();
+    Map<String, List<String>> signers = new LinkedHashMap<>();
+    for (NetworkConfig n : networks.networks()) {
+      kinds.add(new SupportedResponse.Kind(X402_VERSION, SCHEME, n.network(), null));
+      List<String> family = signers.computeIfAbsent(EVM_FAMILY, f -> new ArrayList<>());
+      signers(n).stream().filter(a -> !family.contains(a)).forEach(family::add);
+    }
+    for (NetworkConfig n : networks.networks()) {
+      Networks.v1Name(n.network())
+          .ifPresent(
+              name -> kinds.add(new SupportedResponse.Kind(X402_VERSION_1, SCHEME, name, null)));
+    }
+    return new SupportedResponse(kinds, extensions(), signers, Map.of());
+  }
+
+  /** The CAIP family every EVM kind's signers are listed under, as the official EVM schemes do. */
+  public static final String EVM_FAMILY = "eip155:*";
+
+  /** The addresses that send settlements on {@code network}: the settlement account. */
+  public List<String> signers(NetworkConfig network) {
+    return List.of(key.address());
+  }
+
+  /**
+   * The extension keys this facilitator implements: its signed receipt (when it issues receipts)
+   * and {@code payment-identifier}.
+   */
+  public List<String> extensions() {
+    List<String> e = new ArrayList<>();
+    if (issuesReceipts) {
+      e.add(ReceiptIssuer.EXTENSION_KEY);
+    }
+    e.add(PaymentIdentifier.KEY);
+    return e;
   }
 
   /** {@code GET /settlements/{id}} by authorization nonce or transaction hash. */

@@ -660,11 +660,15 @@ public final class FacilitatorRoutes {
    * Best-effort network of a request body, for metrics labels and error bodies ("" when unknown).
    */
   private String network(String body) {
-    JsonNode n = peek(body).path("paymentRequirements").path("network");
+    JsonNode b = peek(body);
+    JsonNode n = b.path("paymentRequirements").path("network");
     if (!n.isTextual()) {
       return "";
     }
-    String s = n.textValue();
+    // a v1 legacy name counts under its CAIP-2 id, so metrics labels stay the configured set
+    String s =
+        io.attest402.x402.evm.Networks.canonical(
+            b.path("paymentPayload").path("x402Version").asInt(2), n.textValue());
     return facilitator.networks().network(s) != null ? s : "other";
   }
 

@@ -16,6 +16,7 @@ import io.attest402.x402.evm.Eip3009Calls;
 import io.attest402.x402.evm.ExactEvmPayload;
 import io.attest402.x402.evm.ExactEvmVerifier;
 import io.attest402.x402.evm.Hex;
+import io.attest402.x402.evm.Networks;
 import io.attest402.x402.evm.RevertReasons;
 import io.attest402.x402.types.ErrorReasons;
 import io.attest402.x402.types.PaymentPayload;
@@ -256,13 +257,15 @@ public final class SettlementEngine implements AutoCloseable {
    */
   public CompletableFuture<SettleResponse> settle(
       PaymentPayload payload, PaymentRequirements req, String idempotencyKey) {
-    NetworkLane lane = lanes.get(req.network());
+    String laneNetwork = laneNetwork(payload, req);
+    NetworkLane lane = lanes.get(laneNetwork);
     if (lane == null) {
       throw new IllegalArgumentException("network " + req.network() + " is not configured");
     }
     ExactEvmPayload ep = ExactEvmPayload.fromJson(payload.payload(), "paymentPayload.payload");
     ExactEvmPayload.Authorization auth = ep.authorization();
-    SettlementKey skey = new SettlementKey(req.network(), req.asset(), auth.from(), auth.nonce());
+    // keyed by the CAIP-2 network: a v1 and a v2 request for one authorization are one payment
+    SettlementKey skey = new SettlementKey(laneNetwork, req.asset(), auth.from(), auth.nonce());
     String keyHash = idempotencyKey == null ? null : sha256(idempotencyKey);
     Optional<SettlementRecord> known = store.byKey(skey);
     if (known.isPresent() && known.get().state() != SettlementState.CLAIMED) {
@@ -400,7 +403,7 @@ public final class SettlementEngine implements AutoCloseable {
    * isValid:false} / {@code success:false}.
    */
   public Optional<String[]> policyRefusal(PaymentPayload payload, PaymentRequirements req) {
-    NetworkLane lane = lanes.get(req.network());
+    NetworkLane lane = lanes.get(laneNetwork(payload, req));
     BigInteger min =
         lane == null
             ? limits.minAmount()
@@ -480,7 +483,7 @@ public final class SettlementEngine implements AutoCloseable {
     if (!v.isValid()) {
       return fail(network, payer, v.response().invalidReason(), v.response().invalidMessage());
     }
-    SettleGuard guard = guards.get(network);
+    SettleGuard guard = guards.get(lane.network());
     try {
       guard.admit(payer, req.payTo());
     } catch (RateLimitedException e) {
@@ -703,10 +706,21 @@ public final class SettlementEngine implements AutoCloseable {
     return out;
   }
 
+  /**
+   * The network a request settles on: its lane's CAIP-2 id (a v1 request names it by its legacy
+   * name, e.g. {@code base-sepolia}).
+   */
+  public static String laneNetwork(PaymentPayload payload, PaymentRequirements req) {
+    return Networks.canonical(payload.x402Version(), req.network());
+  }
+
   /** The settle response a journal row stands for. */
   public SettleResponse responseFor(SettlementRecord r) {
     String payer = checksum(r);
-    String network = r.key().network();
+    // the network as the claiming request named it (a v1 name for a v1 request, as the official
+    // v1 facilitator answers), else the journal key's CAIP-2 id
+    JsonNode asSent = r.request().path("paymentRequirements").path("network");
+    String network = asSent.isTextual() ? asSent.textValue() : r.key().network();
     SettleResponse base;
     if (r.state() == SettlementState.SETTLED) {
       base = SettleResponse.success(r.txHash(), network, payer);

@@ -70,6 +70,18 @@ public interface SettlementStore extends AutoCloseable {
 
   Optional<SettlementRecord> byKey(SettlementKey key);
 
+  /**
+   * Binds a {@code payment-identifier} (by its SHA-256 {@code idHash}) to the request it first came
+   * with ({@code fingerprint}, a SHA-256 of that request), durably; a later call with the same hash
+   * returns the bound fingerprint and changes nothing.
+   *
+   * @return empty when this call bound it, else the fingerprint bound before
+   */
+  Optional<String> bindPaymentId(String idHash, String fingerprint);
+
+  /** The fingerprint bound to {@code idHash}, if any (never binds). */
+  Optional<String> paymentIdBinding(String idHash);
+
   Optional<SettlementRecord> byId(long id);
 
   /**

@@ -105,6 +105,9 @@ public final class SqliteSettlementStore implements SettlementStore {
                 + " network TEXT NOT NULL, tx_hash TEXT NOT NULL, payer TEXT NOT NULL, pay_to TEXT NOT NULL,"
                 + " asset TEXT NOT NULL, amount TEXT NOT NULL, resource TEXT NOT NULL, token TEXT NOT NULL,"
                 + " issued_at INTEGER NOT NULL, PRIMARY KEY (network, tx_hash))");
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS payment_ids ("
+                + " id_hash TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, created_at INTEGER NOT NULL)");
         s.execute("CREATE INDEX IF NOT EXISTS settlements_nonce ON settlements(auth_nonce)");
         s.execute("CREATE INDEX IF NOT EXISTS settlements_state ON settlements(state)");
         s.execute("CREATE INDEX IF NOT EXISTS attempts_settlement ON tx_attempts(settlement_id)");
@@ -151,6 +154,38 @@ public final class SqliteSettlementStore implements SettlementStore {
   private void durability(boolean full) throws SQLException {
     try (Statement s = db.createStatement()) {
       s.execute(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    }
+  }
+
+  @Override
+  public synchronized Optional<String> bindPaymentId(String idHash, String fingerprint) {
+    Optional<String> bound = paymentIdBinding(idHash);
+    if (bound.isPresent()) {
+      return bound;
+    }
+    try (PreparedStatement ps =
+        db.prepareStatement(
+            "INSERT INTO payment_ids (id_hash, fingerprint, created_at) VALUES (?, ?, ?)")) {
+      ps.setString(1, idHash);
+      ps.setString(2, fingerprint);
+      ps.setLong(3, clock.millis());
+      ps.executeUpdate();
+      return Optional.empty();
+    } catch (SQLException e) {
+      throw new StoreException("cannot bind payment id: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public synchronized Optional<String> paymentIdBinding(String idHash) {
+    try (PreparedStatement ps =
+        db.prepareStatement("SELECT fingerprint FROM payment_ids WHERE id_hash = ?")) {
+      ps.setString(1, idHash);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read payment id: " + e.getMessage(), e);
     }
   }
 

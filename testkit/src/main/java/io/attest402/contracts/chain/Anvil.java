@@ -25,11 +25,13 @@ public final class Anvil implements AutoCloseable {
 
   private final Process process;
   private final int port;
+  private final long chainId;
   private final Thread shutdownHook;
 
-  private Anvil(Process process, int port) {
+  private Anvil(Process process, int port, long chainId) {
     this.process = process;
     this.port = port;
+    this.chainId = chainId;
     this.shutdownHook =
         new Thread(
             () -> {
@@ -51,7 +53,13 @@ public final class Anvil implements AutoCloseable {
     cmd.add(binary().toString());
     cmd.addAll(List.of("--host", "127.0.0.1", "--port", Integer.toString(port)));
     cmd.addAll(
-        List.of("--chain-id", Long.toString(CHAIN_ID), "--accounts", "10", "--balance", "10000"));
+        List.of(
+            "--chain-id",
+            Long.toString(options.chainId),
+            "--accounts",
+            "10",
+            "--balance",
+            "10000"));
     if (options.blockTimeSeconds > 0) {
       cmd.addAll(List.of("--block-time", Integer.toString(options.blockTimeSeconds)));
     }
@@ -71,7 +79,7 @@ public final class Anvil implements AutoCloseable {
     Thread drainer = new Thread(() -> drain(process, port), "anvil-" + port + "-output");
     drainer.setDaemon(true);
     drainer.start();
-    Anvil anvil = new Anvil(process, port);
+    Anvil anvil = new Anvil(process, port, options.chainId);
     try {
       anvil.awaitReady(options.startTimeout);
     } catch (RuntimeException e) {
@@ -144,6 +152,13 @@ public final class Anvil implements AutoCloseable {
     return "http://127.0.0.1:" + port;
   }
 
+  /**
+   * The chain id it runs with ({@link #CHAIN_ID} unless {@link Options#chainId} said otherwise).
+   */
+  public long chainId() {
+    return chainId;
+  }
+
   public boolean isAlive() {
     return process.isAlive();
   }
@@ -209,6 +224,7 @@ public final class Anvil implements AutoCloseable {
     private int blockTimeSeconds;
     private Path stateFile;
     private Duration startTimeout = Duration.ofSeconds(30);
+    private long chainId = CHAIN_ID;
     private final List<String> extraArgs = new ArrayList<>();
 
     public static Options defaults() {
@@ -235,6 +251,15 @@ public final class Anvil implements AutoCloseable {
 
     public Options startTimeout(Duration timeout) {
       this.startTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Another chain id, e.g. one the x402 v1 legacy network names know (84532 is {@code
+     * base-sepolia}), since official v1 clients cannot sign for 31337.
+     */
+    public Options chainId(long id) {
+      this.chainId = id;
       return this;
     }
 

@@ -50,7 +50,7 @@ public final class Chain implements AutoCloseable {
     try {
       Web3j web3j = Web3j.build(new HttpService(anvil.rpcUrl()));
       Deployment d =
-          new Deployer(web3j, DevAccounts.account(DevAccounts.DEPLOYER), Anvil.CHAIN_ID)
+          new Deployer(web3j, DevAccounts.account(DevAccounts.DEPLOYER), anvil.chainId())
               .deployDev(anvil.rpcUrl(), DevAccounts.roles());
       return new Chain(anvil, web3j, d);
     } catch (RuntimeException e) {
@@ -104,7 +104,7 @@ public final class Chain implements AutoCloseable {
   }
 
   public long chainId() {
-    return Anvil.CHAIN_ID;
+    return anvil.chainId();
   }
 
   /** Dev account {@code i} (0..9); see {@link DevAccounts} for the roles. */
@@ -117,7 +117,7 @@ public final class Chain implements AutoCloseable {
    */
   public TransactionManager txManager(Credentials who) {
     return new RawTransactionManager(
-        web3j, who, Anvil.CHAIN_ID, new PollingTransactionReceiptProcessor(web3j, 50, 600));
+        web3j, who, chainId(), new PollingTransactionReceiptProcessor(web3j, 50, 600));
   }
 
   /**

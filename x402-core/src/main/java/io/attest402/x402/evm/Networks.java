@@ -64,6 +64,34 @@ public final class Networks {
     }
   }
 
+  /**
+   * The CAIP-2 id a request's network stands for: a v1 legacy name ({@code base-sepolia}) maps to
+   * {@code eip155:<its chain id>} through {@link #V1_CHAIN_IDS}; anything else (every v2 network,
+   * an unknown v1 name) is returned as it is.
+   */
+  public static String canonical(int x402Version, String network) {
+    if (x402Version == 1 && network != null) {
+      Long id = V1_CHAIN_IDS.get(network);
+      if (id != null) {
+        return caip2(id);
+      }
+    }
+    return network;
+  }
+
+  /** The official v1 name of {@code eip155:<chainId>}, if it has one. */
+  public static java.util.Optional<String> v1Name(String caip2) {
+    OptionalLong id = chainIdIfEvm(caip2);
+    if (id.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    return V1_CHAIN_IDS.entrySet().stream()
+        .filter(e -> e.getValue() == id.getAsLong())
+        .map(Map.Entry::getKey)
+        .sorted()
+        .findFirst();
+  }
+
   public static String caip2(long chainId) {
     return "eip155:" + chainId;
   }
