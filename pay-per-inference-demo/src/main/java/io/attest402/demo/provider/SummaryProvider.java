@@ -95,7 +95,9 @@ public final class SummaryProvider implements AutoCloseable {
    * The facilitator's key as its attestation passed this provider's policy (none until it has):
    * payer-settled credentials are accepted when signed by it.
    */
-  private final AtomicReference<List<byte[]>> credentialKeys = new AtomicReference<>(List.of());
+  /** Attested keys of the facilitators whose attestation passes the policy, by URL. */
+  private final java.util.concurrent.ConcurrentMap<String, byte[]> credentialKeys =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private HttpServer server;
   private SqliteDeliveryStore deliveries;
@@ -184,7 +186,7 @@ public final class SummaryProvider implements AutoCloseable {
             .accept(option)
             .deliveryStore(deliveries)
             .paymentIdentifier(false)
-            .credentialIssuers(credentialKeys::get)
+            .credentialIssuers(() -> List.copyOf(credentialKeys.values()))
             .description("Summary of the posted document, priced per 1,000 words")
             .mimeType("application/json")
             .extensions(ctx -> extension())
@@ -208,8 +210,8 @@ public final class SummaryProvider implements AutoCloseable {
             .build();
     router.post("/summarize").handler(body).handler(this::parseDocument).handler(paid);
     // learn (and keep re-checking) the facilitator's attested key for Bearer credentials
-    vertx.executeBlocking(this::checkFacilitator, false);
-    vertx.setPeriodic(60_000, id -> vertx.executeBlocking(this::checkFacilitator, false));
+    checkEveryFacilitator();
+    vertx.setPeriodic(60_000, id -> checkEveryFacilitator());
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router
         .route()
@@ -477,6 +479,13 @@ public final class SummaryProvider implements AutoCloseable {
             });
   }
 
+  /** Learns (and keeps re-checking) each facilitator's attested key for Bearer credentials. */
+  private void checkEveryFacilitator() {
+    for (String url : config.facilitatorUrls()) {
+      vertx.executeBlocking(() -> checkFacilitator(url), false);
+    }
+  }
+
   private ObjectNode checkFacilitator(String facilitatorUrl)
       throws IOException, InterruptedException {
     byte[] nonce = new byte[32];
@@ -499,8 +508,11 @@ public final class SummaryProvider implements AutoCloseable {
             clock.instant(),
             config.attestationPolicy(),
             nonce);
-    credentialKeys.set(
-        result.ok() && result.publicKey() != null ? List.of(result.publicKey()) : List.of());
+    if (result.ok() && result.publicKey() != null) {
+      credentialKeys.put(facilitatorUrl, result.publicKey());
+    } else {
+      credentialKeys.remove(facilitatorUrl);
+    }
     ObjectNode out = JSON.createObjectNode();
     ObjectNode f =
         out.putObject("facilitator")
