@@ -122,6 +122,16 @@ public final class FacilitatorCommand implements Callable<Integer> {
   boolean noRegister;
 
   @Option(
+      names = "--verify-batch-ms",
+      defaultValue = "2",
+      paramLabel = "MS",
+      description =
+          "concurrent verifications share one isolated batch eth_call per window of MS "
+              + "milliseconds, with the same answers (0 = every eth_call on its own; default "
+              + "${DEFAULT-VALUE})")
+  long verifyBatchMs;
+
+  @Option(
       names = "--anchor-every",
       defaultValue = "100",
       paramLabel = "N",
@@ -255,7 +265,8 @@ public final class FacilitatorCommand implements Callable<Integer> {
             .withReplaceAfter(seconds(replaceAfterSeconds))
             .withRpcTimeout(seconds(rpcTimeoutSeconds))
             .withPollInterval(Duration.ofMillis(Math.max(10, pollIntervalMs)))
-            .withLimits(limits());
+            .withLimits(limits())
+            .withVerifyBatchWindow(Duration.ofMillis(Math.max(0, verifyBatchMs)));
     AnchorOptions anchors;
     try {
       anchors =
