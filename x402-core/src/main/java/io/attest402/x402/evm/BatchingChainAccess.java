@@ -137,7 +137,8 @@ public final class BatchingChainAccess implements ChainAccess {
       if (leader) {
         if (mine.calls.size() < maxBatch) {
           long deadline = System.nanoTime() + windowNanos;
-          for (long left = windowNanos; left > 0 && !mine.sent.get(); ) {
+          for (long left = windowNanos;
+              left > 0 && !mine.sent.get() && !Thread.currentThread().isInterrupted(); ) {
             LockSupport.parkNanos(left);
             left = deadline - System.nanoTime();
           }
@@ -148,7 +149,14 @@ public final class BatchingChainAccess implements ChainAccess {
           }
         }
         if (mine.sent.compareAndSet(false, true)) {
-          send(mine);
+          try {
+            send(mine);
+          } finally {
+            // whatever went wrong, no caller waits forever: unanswered calls ask on their own
+            synchronized (lock) {
+              mine.calls.forEach(c -> c.result.complete(null));
+            }
+          }
         }
       }
       CallResult r;
