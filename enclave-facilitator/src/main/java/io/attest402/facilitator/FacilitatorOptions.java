@@ -26,7 +26,7 @@ import java.util.Objects;
  * @param limits what one settlement may cost and who may make the facilitator pay for how many
  *     (gas, fees, rates)
  * @param verifyBatchWindow how long concurrent verifications' eth_calls wait to share one batched
- *     eth_call ({@code BatchingChainAccess}); zero: every call on its own
+ *     eth_call ({@code BatchingChainAccess}); zero (the default): every call on its own
  */
 public record FacilitatorOptions(
     Duration receiptWait,
@@ -82,7 +82,7 @@ public record FacilitatorOptions(
         Duration.ofSeconds(15),
         List.of(),
         SettleLimits.defaults(),
-        Duration.ofMillis(2));
+        Duration.ZERO);
   }
 
   public FacilitatorOptions withReceiptWait(Duration d) {

@@ -123,11 +123,11 @@ public final class FacilitatorCommand implements Callable<Integer> {
 
   @Option(
       names = "--verify-batch-ms",
-      defaultValue = "2",
+      defaultValue = "0",
       paramLabel = "MS",
       description =
           "concurrent verifications share one isolated batch eth_call per window of MS "
-              + "milliseconds, with the same answers (0 = every eth_call on its own; default "
+              + "milliseconds, with the same answers (for a remote RPC, e.g. 2; 0 = every eth_call on its own; default "
               + "${DEFAULT-VALUE})")
   long verifyBatchMs;
 

@@ -117,7 +117,8 @@ public final class FacilitatorBenchmark {
               .withWorkerThreads(64)
               // throughput, not the drain limits, is measured: 3 payers settle hundreds of payments
               // in seconds
-              .withLimits(io.attest402.facilitator.SettleLimits.defaults().withRates(0, 0, 0));
+              .withLimits(io.attest402.facilitator.SettleLimits.defaults().withRates(0, 0, 0))
+              .withVerifyBatchWindow(Duration.ofMillis(2));
       Facilitator ours =
           Facilitator.create(
               networks,
