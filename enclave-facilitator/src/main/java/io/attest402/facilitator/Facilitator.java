@@ -22,6 +22,7 @@ import io.attest402.facilitator.settle.SettlementEngine;
 import io.attest402.facilitator.settle.SettlementRecord;
 import io.attest402.facilitator.store.SettlementStore;
 import io.attest402.x402.codec.X402Json;
+import io.attest402.x402.evm.BatchingChainAccess;
 import io.attest402.x402.evm.ChainAccess;
 import io.attest402.x402.evm.ExactEvmVerifier;
 import io.attest402.x402.evm.Networks;
@@ -168,10 +169,15 @@ public final class Facilitator implements AutoCloseable {
               .withAllowedFactories(options.eip6492AllowedFactories())
               .withAssetCheckExecutor(assetChecks);
       // every eth_call of verification (ERC-1271, simulation) runs within the settlement gas cap
+      Web3jChainAccess reads =
+          new Web3jChainAccess(
+              web3j, java.math.BigInteger.valueOf(options.limits().maxGasPerSettlement()));
+      // concurrent verifications share one isolated batch eth_call per window (same answers)
       ExactEvmVerifier verifier =
           new ExactEvmVerifier(
-              new Web3jChainAccess(
-                  web3j, java.math.BigInteger.valueOf(options.limits().maxGasPerSettlement())),
+              options.verifyBatchWindow().isZero()
+                  ? reads
+                  : new BatchingChainAccess(reads, options.verifyBatchWindow(), 32),
               clock,
               vc);
       lanes.add(new NetworkLane(n, chain, witnesses, verifier, clock));

@@ -25,6 +25,8 @@ import java.util.Objects;
  *     none, as upstream)
  * @param limits what one settlement may cost and who may make the facilitator pay for how many
  *     (gas, fees, rates)
+ * @param verifyBatchWindow how long concurrent verifications' eth_calls wait to share one batched
+ *     eth_call ({@code BatchingChainAccess}); zero (the default): every call on its own
  */
 public record FacilitatorOptions(
     Duration receiptWait,
@@ -39,7 +41,8 @@ public record FacilitatorOptions(
     int workerThreads,
     Duration shutdownGrace,
     List<String> eip6492AllowedFactories,
-    SettleLimits limits) {
+    SettleLimits limits,
+    Duration verifyBatchWindow) {
 
   public FacilitatorOptions {
     Objects.requireNonNull(receiptWait, "receiptWait");
@@ -59,6 +62,9 @@ public record FacilitatorOptions(
     }
     eip6492AllowedFactories = List.copyOf(eip6492AllowedFactories);
     Objects.requireNonNull(limits, "limits");
+    if (verifyBatchWindow.isNegative()) {
+      throw new IllegalArgumentException("verifyBatchWindow must not be negative");
+    }
   }
 
   public static FacilitatorOptions defaults() {
@@ -75,7 +81,8 @@ public record FacilitatorOptions(
         32,
         Duration.ofSeconds(15),
         List.of(),
-        SettleLimits.defaults());
+        SettleLimits.defaults(),
+        Duration.ZERO);
   }
 
   public FacilitatorOptions withReceiptWait(Duration d) {
@@ -92,7 +99,8 @@ public record FacilitatorOptions(
         workerThreads,
         shutdownGrace,
         eip6492AllowedFactories,
-        limits);
+        limits,
+        verifyBatchWindow);
   }
 
   public FacilitatorOptions withPollInterval(Duration d) {
@@ -109,7 +117,8 @@ public record FacilitatorOptions(
         workerThreads,
         shutdownGrace,
         eip6492AllowedFactories,
-        limits);
+        limits,
+        verifyBatchWindow);
   }
 
   public FacilitatorOptions withReplaceAfter(Duration d) {
@@ -126,7 +135,8 @@ public record FacilitatorOptions(
         workerThreads,
         shutdownGrace,
         eip6492AllowedFactories,
-        limits);
+        limits,
+        verifyBatchWindow);
   }
 
   public FacilitatorOptions withRebroadcastInterval(Duration d) {
@@ -143,7 +153,8 @@ public record FacilitatorOptions(
         workerThreads,
         shutdownGrace,
         eip6492AllowedFactories,
-        limits);
+        limits,
+        verifyBatchWindow);
   }
 
   public FacilitatorOptions withGapFillAfter(Duration d) {
@@ -160,7 +171,8 @@ public record FacilitatorOptions(
         workerThreads,
         shutdownGrace,
         eip6492AllowedFactories,
-        limits);
+        limits,
+        verifyBatchWindow);
   }
 
   public FacilitatorOptions withRpcTimeout(Duration d) {
@@ -177,7 +189,8 @@ public record FacilitatorOptions(
         workerThreads,
         shutdownGrace,
         eip6492AllowedFactories,
-        limits);
+        limits,
+        verifyBatchWindow);
   }
 
   public FacilitatorOptions withBodyLimitBytes(int n) {
@@ -194,7 +207,8 @@ public record FacilitatorOptions(
         workerThreads,
         shutdownGrace,
         eip6492AllowedFactories,
-        limits);
+        limits,
+        verifyBatchWindow);
   }
 
   public FacilitatorOptions withWorkerThreads(int n) {
@@ -211,7 +225,8 @@ public record FacilitatorOptions(
         n,
         shutdownGrace,
         eip6492AllowedFactories,
-        limits);
+        limits,
+        verifyBatchWindow);
   }
 
   public FacilitatorOptions withShutdownGrace(Duration d) {
@@ -228,7 +243,8 @@ public record FacilitatorOptions(
         workerThreads,
         d,
         eip6492AllowedFactories,
-        limits);
+        limits,
+        verifyBatchWindow);
   }
 
   public FacilitatorOptions withLimits(SettleLimits l) {
@@ -245,6 +261,25 @@ public record FacilitatorOptions(
         workerThreads,
         shutdownGrace,
         eip6492AllowedFactories,
-        l);
+        l,
+        verifyBatchWindow);
+  }
+
+  public FacilitatorOptions withVerifyBatchWindow(Duration d) {
+    return new FacilitatorOptions(
+        receiptWait,
+        pollInterval,
+        replaceAfter,
+        maxReplacements,
+        feeBumpPercent,
+        rebroadcastInterval,
+        gapFillAfter,
+        rpcTimeout,
+        bodyLimitBytes,
+        workerThreads,
+        shutdownGrace,
+        eip6492AllowedFactories,
+        limits,
+        d);
   }
 }

@@ -138,6 +138,16 @@ public final class FacilitatorCommand implements Callable<Integer> {
   long credentialTtlSeconds;
 
   @Option(
+      names = "--verify-batch-ms",
+      defaultValue = "0",
+      paramLabel = "MS",
+      description =
+          "concurrent verifications share one isolated batch eth_call per window of MS "
+              + "milliseconds, with the same answers (for a remote RPC, e.g. 2; 0 = every eth_call on its own; default "
+              + "${DEFAULT-VALUE})")
+  long verifyBatchMs;
+
+  @Option(
       names = "--anchor-every",
       defaultValue = "100",
       paramLabel = "N",
@@ -271,7 +281,8 @@ public final class FacilitatorCommand implements Callable<Integer> {
             .withReplaceAfter(seconds(replaceAfterSeconds))
             .withRpcTimeout(seconds(rpcTimeoutSeconds))
             .withPollInterval(Duration.ofMillis(Math.max(10, pollIntervalMs)))
-            .withLimits(limits());
+            .withLimits(limits())
+            .withVerifyBatchWindow(Duration.ofMillis(Math.max(0, verifyBatchMs)));
     io.attest402.facilitator.credential.CredentialOptions credentials;
     AnchorOptions anchors;
     try {

@@ -117,7 +117,8 @@ public final class FacilitatorBenchmark {
               .withWorkerThreads(64)
               // throughput, not the drain limits, is measured: 3 payers settle hundreds of payments
               // in seconds
-              .withLimits(io.attest402.facilitator.SettleLimits.defaults().withRates(0, 0, 0));
+              .withLimits(io.attest402.facilitator.SettleLimits.defaults().withRates(0, 0, 0))
+              .withVerifyBatchWindow(Duration.ofMillis(2));
       Facilitator ours =
           Facilitator.create(
               networks,
@@ -129,6 +130,21 @@ public final class FacilitatorBenchmark {
               new FacilitatorMetrics());
       FacilitatorServer server = new FacilitatorServer(ours, options, "127.0.0.1", 0);
       server.start();
+      // the same facilitator with verify batching off: verify only, so its key needs no funds
+      FacilitatorOptions unbatchedOptions = options.withVerifyBatchWindow(Duration.ZERO);
+      EnclaveKey unbatchedKey = InMemoryEnclaveKey.generate(RANDOM);
+      Facilitator unbatched =
+          Facilitator.create(
+              networks,
+              unbatchedKey,
+              SqliteSettlementStore.open(dir.resolve("unbatched.db"), Clock.systemUTC()),
+              Clock.systemUTC(),
+              unbatchedOptions,
+              SignedReceiptIssuer.of(unbatchedKey),
+              new FacilitatorMetrics());
+      FacilitatorServer unbatchedServer =
+          new FacilitatorServer(unbatched, unbatchedOptions, "127.0.0.1", 0);
+      unbatchedServer.start();
       Map<String, String> env = new HashMap<>();
       env.put("RPC_URL", chain.rpcUrl());
       env.put("CHAIN_ID", Long.toString(chain.chainId()));
@@ -136,6 +152,7 @@ public final class FacilitatorBenchmark {
       try (NodeScript official =
           NodeScript.start("official-facilitator.mjs", List.of(), env, Duration.ofSeconds(60))) {
         String oursUrl = "http://127.0.0.1:" + server.port();
+        String unbatchedUrl = "http://127.0.0.1:" + unbatchedServer.port();
         String officialUrl = official.ready().path("url").asText();
         String payTo = chain.account(7).getAddress();
         Credentials[] payers = {
@@ -152,10 +169,18 @@ public final class FacilitatorBenchmark {
         System.err.println("warming up...");
         timed("warm-up", oursUrl + "/verify", verifyBodies, 2, concurrency);
         timed("warm-up", officialUrl + "/verify", verifyBodies, 2, concurrency);
+        timed("warm-up", unbatchedUrl + "/verify", verifyBodies, 2, concurrency);
         System.err.println("verify: " + verifySeconds + " s each at concurrency " + concurrency);
         Result vOurs = timed("ours", oursUrl + "/verify", verifyBodies, verifySeconds, concurrency);
         Result vOfficial =
             timed("official", officialUrl + "/verify", verifyBodies, verifySeconds, concurrency);
+        Result vUnbatched =
+            timed(
+                "ours, batching off",
+                unbatchedUrl + "/verify",
+                verifyBodies,
+                verifySeconds,
+                concurrency);
 
         System.err.println(
             "settle: "
@@ -187,6 +212,11 @@ public final class FacilitatorBenchmark {
         row("verify throughput (req/s)", vOurs.throughput(), vOfficial.throughput(), "%.0f");
         row("verify p50 (ms)", vOurs.percentileMs(50), vOfficial.percentileMs(50), "%.1f");
         row("verify p99 (ms)", vOurs.percentileMs(99), vOfficial.percentileMs(99), "%.1f");
+        System.out.printf(
+            Locale.ROOT,
+            "| verify throughput, batching off (req/s) | %.0f | | batched/unbatched %.2fx |%n",
+            vUnbatched.throughput(),
+            vOurs.throughput() / Math.max(1e-9, vUnbatched.throughput()));
         row("settle throughput (settled/s)", sOurs.throughput(), sOfficial.throughput(), "%.1f");
         row("settle p50 (ms)", sOurs.percentileMs(50), sOfficial.percentileMs(50), "%.1f");
         row("settle p99 (ms)", sOurs.percentileMs(99), sOfficial.percentileMs(99), "%.1f");
@@ -199,11 +229,17 @@ public final class FacilitatorBenchmark {
             sOfficial.failed());
         System.out.println();
         System.out.println(
-            "verify errors: ours " + vOurs.errors() + ", official " + vOfficial.errors());
+            "verify errors: ours "
+                + vOurs.errors()
+                + ", ours batching off "
+                + vUnbatched.errors()
+                + ", official "
+                + vOfficial.errors());
         System.out.println(
             "settle failures: ours " + sOurs.errors() + ", official " + sOfficial.errors());
       } finally {
         server.stop();
+        unbatchedServer.stop();
       }
     }
   }

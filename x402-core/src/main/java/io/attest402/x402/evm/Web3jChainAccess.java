@@ -47,11 +47,24 @@ public final class Web3jChainAccess implements ChainAccess {
 
   @Override
   public CallResult call(String to, String data) {
+    return call(to, data, callGasLimit);
+  }
+
+  /** The gas limit of every {@link #call}, null when the node's default applies. */
+  public BigInteger callGasLimit() {
+    return callGasLimit;
+  }
+
+  /**
+   * {@code eth_call({to, data, gas}, latest)}; {@code to} null runs {@code data} as creation code
+   * (a deployless call, as {@link BatchingChainAccess} sends its batches).
+   */
+  public CallResult call(String to, String data, BigInteger gas) {
     try {
       Transaction tx =
-          callGasLimit == null
+          gas == null
               ? Transaction.createEthCallTransaction(null, to, data)
-              : new Transaction(null, null, null, callGasLimit, to, null, data);
+              : new Transaction(null, null, null, gas, to, null, data);
       EthCall r = web3j.ethCall(tx, DefaultBlockParameterName.LATEST).send();
       if (r.hasError()) {
         Response.Error err = r.getError();
