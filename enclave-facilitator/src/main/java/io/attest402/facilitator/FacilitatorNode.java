@@ -19,7 +19,8 @@ import io.attest402.facilitator.identity.Erc8004Registration;
 import io.attest402.facilitator.identity.ServedIdentity;
 import io.attest402.facilitator.metrics.FacilitatorMetrics;
 import io.attest402.facilitator.settle.SignedReceiptIssuer;
-import io.attest402.facilitator.store.SqliteSettlementStore;
+import io.attest402.facilitator.store.SettlementStore;
+import io.attest402.facilitator.store.SettlementStores;
 import io.attest402.verifier.CollateralFetcher;
 import java.io.PrintWriter;
 import java.math.BigInteger;
@@ -61,7 +62,38 @@ public final class FacilitatorNode implements AutoCloseable {
       boolean register,
       List<String> validators,
       URI pccs,
-      List<Path> measuredFiles) {
+      List<Path> measuredFiles,
+      SettlementStores.Postgres store) {
+    /** A facilitator journaling in {@code dataDir/settlements.db} (SQLite). */
+    public Config(
+        Deployment deployment,
+        NetworksConfig networks,
+        String host,
+        int port,
+        String publicUrl,
+        Path dataDir,
+        String teeMode,
+        FacilitatorOptions options,
+        boolean register,
+        List<String> validators,
+        URI pccs,
+        List<Path> measuredFiles) {
+      this(
+          deployment,
+          networks,
+          host,
+          port,
+          publicUrl,
+          dataDir,
+          teeMode,
+          options,
+          register,
+          validators,
+          pccs,
+          measuredFiles,
+          null);
+    }
+
     public Config {
       measuredFiles = measuredFiles == null ? List.of() : List.copyOf(measuredFiles);
       pccs = pccs == null ? CollateralFetcher.INTEL_PCS : pccs;
@@ -223,8 +255,7 @@ public final class FacilitatorNode implements AutoCloseable {
                 + "identity: payers that check identity will refuse to pay through this facilitator");
       }
     }
-    SqliteSettlementStore store =
-        SqliteSettlementStore.open(c.dataDir().resolve("settlements.db"), clock);
+    SettlementStore store = SettlementStores.open(c.store(), c.dataDir(), clock);
     IntegrityGuard guard = ReceiptAnchoring.guardFor(c.deployment(), anchors, err);
     Facilitator facilitator =
         Facilitator.create(

@@ -64,6 +64,20 @@ public final class FacilitatorCommand implements Callable<Integer> {
   Path dataDir;
 
   @Option(
+      names = "--store",
+      paramLabel = "postgresql://USER@HOST:PORT/DB",
+      description =
+          "settlement journal in a PostgreSQL database shared by replicas (default: SQLite in --data-dir);"
+              + " the password comes from --store-password-file or $ATTEST402_STORE_PASSWORD, never the URL")
+  String store;
+
+  @Option(
+      names = "--store-password-file",
+      paramLabel = "FILE",
+      description = "file whose first line is the --store database password")
+  Path storePasswordFile;
+
+  @Option(
       names = "--tee",
       defaultValue = "auto",
       paramLabel = "auto|gramine|tdx|simulated",
@@ -270,6 +284,19 @@ public final class FacilitatorCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--tee must be auto, gramine, tdx or simulated, not " + tee);
     }
+    io.attest402.facilitator.store.SettlementStores.Postgres journal = null;
+    if (store != null) {
+      try {
+        journal =
+            io.attest402.facilitator.store.SettlementStores.postgres(
+                store, storePasswordFile, System.getenv());
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+    } else if (storePasswordFile != null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--store-password-file needs --store");
+    }
     Deployment d = Deployment.read(deployment);
     NetworksConfig networks = NetworksConfig.fromDeployment(d);
     if (networksFile != null) {
@@ -322,7 +349,8 @@ public final class FacilitatorCommand implements Callable<Integer> {
                 pccs,
                 networksFile == null
                     ? java.util.List.of(deployment)
-                    : java.util.List.of(deployment, networksFile)),
+                    : java.util.List.of(deployment, networksFile),
+                journal),
             anchors,
             credentials,
             Clock.systemUTC(),
@@ -355,7 +383,7 @@ public final class FacilitatorCommand implements Callable<Integer> {
         "networks "
             + String.join(", ", networks.names())
             + "; journal "
-            + dataDir.resolve("settlements.db"));
+            + io.attest402.facilitator.store.SettlementStores.describe(journal, dataDir));
     out.flush();
     stopped.await();
     return 0;

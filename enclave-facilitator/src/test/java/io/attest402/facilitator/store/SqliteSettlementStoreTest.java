@@ -1,152 +1,140 @@
 package io.attest402.facilitator.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.facilitator.settle.Outcome;
-import io.attest402.facilitator.settle.ReceiptIssuer;
-import io.attest402.facilitator.settle.SettlementKey;
 import io.attest402.facilitator.settle.SettlementRecord;
 import io.attest402.facilitator.settle.SettlementState;
-import io.attest402.facilitator.settle.TxAttempt;
-import io.attest402.x402.types.Wire;
-import java.math.BigInteger;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
-import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SqliteSettlementStoreTest {
-  static final String PAYER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
-
-  static SettlementStore.Intent intent(String nonce) {
-    ObjectNode req = Wire.newObject();
-    req.put("n", nonce);
-    return new SettlementStore.Intent(
-        new SettlementKey(
-            "eip155:31337", "0xAAaa000000000000000000000000000000000001", PAYER, nonce),
-        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-        BigInteger.TEN,
-        BigInteger.valueOf(2_000_000_000L),
-        req,
-        "0xFacFacFacFacFacFacFacFacFacFacFacFacFac0",
-        null);
+class SqliteSettlementStoreTest extends SettlementStoreContract {
+  @Override
+  SettlementStore open(Path dir) {
+    return SqliteSettlementStore.open(dir.resolve("j.db"), Clock.systemUTC());
   }
 
-  static String hex(int i) {
-    return String.format("0x%064x", i);
-  }
+  /**
+   * The DDL (and, below, rows as SettlementKey writes them: lower case) the journal was created
+   * with before migrations were versioned (commit 1224b4e).
+   */
+  private static final String[] UNVERSIONED_SCHEMA = {
+    "CREATE TABLE settlements ("
+        + " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        + " network TEXT NOT NULL, asset TEXT NOT NULL, payer TEXT NOT NULL, auth_nonce TEXT NOT NULL,"
+        + " pay_to TEXT NOT NULL, amount TEXT NOT NULL, valid_before TEXT NOT NULL, request TEXT NOT NULL,"
+        + " state TEXT NOT NULL, account TEXT NOT NULL, account_nonce INTEGER, tx_hash TEXT,"
+        + " block_number INTEGER, error_reason TEXT, error_message TEXT, outcome_seq INTEGER UNIQUE,"
+        + " receipt TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+        + " UNIQUE (network, asset, payer, auth_nonce))",
+    "CREATE TABLE tx_attempts ("
+        + " tx_hash TEXT PRIMARY KEY,"
+        + " settlement_id INTEGER NOT NULL REFERENCES settlements(id) ON DELETE CASCADE,"
+        + " account_nonce INTEGER NOT NULL, raw_tx TEXT NOT NULL, max_fee TEXT NOT NULL, priority_fee TEXT,"
+        + " gas_limit TEXT NOT NULL, created_at INTEGER NOT NULL)",
+    "ALTER TABLE settlements ADD COLUMN idem_key TEXT",
+    "CREATE INDEX settlements_nonce ON settlements(auth_nonce)",
+    "CREATE INDEX settlements_state ON settlements(state)",
+    "CREATE INDEX attempts_settlement ON tx_attempts(settlement_id)"
+  };
 
-  static TxAttempt attempt(String hash, long nonce) {
-    return new TxAttempt(
-        hash,
-        nonce,
-        "0x02f8deadbeef",
-        BigInteger.valueOf(100),
-        BigInteger.ONE,
-        BigInteger.valueOf(90_000),
-        Instant.now());
-  }
+  private static final String OLD_ROWS =
+      "INSERT INTO settlements (id, network, asset, payer, auth_nonce, pay_to, amount, valid_before,"
+          + " request, state, account, account_nonce, tx_hash, block_number, outcome_seq, receipt,"
+          + " created_at, updated_at%s) VALUES (7, 'eip155:31337', '0xaaaa000000000000000000000000000000000001',"
+          + " '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc', '0x%064x', '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',"
+          + " '10', '2000000000', '{\"n\":1}', 'SETTLED', '0xFac', 3, '0x%064x', 12, 0, '{\"seq\":0}',"
+          + " 1000, 2000%s)";
 
-  @Test
-  void oneRowPerAuthorizationEvenUnderConcurrentClaims(@TempDir Path dir) throws Exception {
-    try (SettlementStore s = SqliteSettlementStore.open(dir.resolve("j.db"), Clock.systemUTC())) {
-      AtomicInteger created = new AtomicInteger();
-      Set<Long> ids = ConcurrentHashMap.newKeySet();
-      ExecutorService pool = Executors.newFixedThreadPool(16);
-      for (int i = 0; i < 64; i++) {
-        pool.submit(
-            () -> {
-              SettlementStore.Claim c = s.claim(intent(hex(1)));
-              if (c.created()) {
-                created.incrementAndGet();
-              }
-              ids.add(c.record().id());
-            });
+  private static void legacyJournal(Path file, boolean withIdemKey) throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement()) {
+      for (String ddl : UNVERSIONED_SCHEMA) {
+        if (withIdemKey || !ddl.contains("idem_key")) {
+          s.execute(ddl);
+        }
       }
-      pool.shutdown();
-      assertTrue(pool.awaitTermination(20, TimeUnit.SECONDS));
-      assertEquals(1, created.get());
-      assertEquals(1, ids.size());
+      s.execute(
+          String.format(
+              OLD_ROWS, withIdemKey ? ", idem_key" : "", 1, 2, withIdemKey ? ", 'abc'" : ""));
+      s.execute(
+          String.format(
+              "INSERT INTO tx_attempts VALUES ('0x%064x', 7, 3, '0x02f8', '100', '1', '90000', 1500)",
+              2));
     }
   }
 
+  private static List<String> appliedVersions(Path file) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT version, success FROM attest402_schema_history ORDER BY installed_rank")) {
+      while (rs.next()) {
+        out.add(rs.getString(1) + (rs.getBoolean(2) ? "" : " FAILED"));
+      }
+    }
+    return out;
+  }
+
   @Test
-  void journalSurvivesReopeningAndFinishAssignsGaplessSequences(@TempDir Path dir) {
+  void migratesAnEmptyDatabaseToTheCurrentSchema(@TempDir Path dir) throws SQLException {
+    try (SettlementStore s = open(dir)) {
+      assertEquals(-1, s.lastSequence());
+    }
+    assertEquals(List.of("1"), appliedVersions(dir.resolve("j.db")));
+    try (SettlementStore s = open(dir)) {
+      assertTrue(s.claim(intent(hex(9))).created());
+    }
+    assertEquals(List.of("1"), appliedVersions(dir.resolve("j.db")), "a reopen applies nothing");
+  }
+
+  @Test
+  void adoptsAJournalWrittenBeforeMigrationsWereVersionedWithoutLoss(@TempDir Path dir)
+      throws SQLException {
     Path file = dir.resolve("j.db");
-    long id;
-    try (SettlementStore s = SqliteSettlementStore.open(file, Clock.systemUTC())) {
-      id = s.claim(intent(hex(2))).record().id();
-      s.addAttempt(id, attempt(hex(100), 7));
-      s.markBroadcast(id);
-      s.addAttempt(id, attempt(hex(101), 7));
+    legacyJournal(file, true);
+    try (SettlementStore s = open(dir)) {
+      SettlementRecord r = s.byId(7).orElseThrow();
+      assertEquals(SettlementState.SETTLED, r.state());
+      assertEquals("abc", r.idempotencyKeyHash());
+      assertEquals(1, r.attempts().size());
+      assertEquals("0x02f8", r.attempts().get(0).rawTx());
+      assertEquals(0, s.lastSequence());
+      assertEquals("{\"seq\":0}", s.receiptsFrom(0, 10).get(0).receipt().toString());
+      long next = s.claim(intent(hex(3))).record().id();
+      assertTrue(next > 7, "the id sequence continues");
+      SettlementRecord f =
+          s.finish(next, Outcome.settled(hex(4), 13), "0xF", (facts, prev) -> Optional.empty());
+      assertEquals(1L, f.outcomeSeq(), "the outcome sequence continues");
+      SettlementStore.Claim old = s.claim(intent(hex(1)));
+      assertEquals(7L, old.record().id(), "the old claim still holds: " + old);
     }
-    try (SettlementStore s = SqliteSettlementStore.open(file, Clock.systemUTC())) {
-      SettlementRecord r = s.byId(id).orElseThrow();
-      assertEquals(SettlementState.BROADCAST, r.state());
-      assertEquals(7L, r.accountNonce());
-      assertEquals(hex(101), r.txHash());
-      assertEquals(2, r.attempts().size());
-      assertEquals("0x02f8deadbeef", r.attempts().get(0).rawTx());
-      assertEquals(List.of(r), s.inFlight());
-      assertEquals(
-          1, s.byNonceOrTxHash(hex(100)).size(), "found by a replaced transaction's hash too");
-      assertEquals(1, s.byNonceOrTxHash(hex(2)).size(), "and by authorization nonce");
-
-      long other = s.claim(intent(hex(3))).record().id();
-      s.addAttempt(other, attempt(hex(102), 8));
-      ReceiptIssuer issuer =
-          (f, prev) -> {
-            ObjectNode o = Wire.newObject();
-            o.put("seq", f.sequence());
-            o.put("prevSeq", prev == null ? -1 : prev.path("seq").asLong());
-            return Optional.of(o);
-          };
-      SettlementRecord a = s.finish(id, Outcome.settled(hex(101), 12), "0xF", issuer);
-      SettlementRecord b =
-          s.finish(
-              other,
-              Outcome.failed("invalid_exact_evm_transaction_failed", "reverted", hex(102), 13L),
-              "0xF",
-              issuer);
-      assertEquals(0L, a.outcomeSeq());
-      assertEquals(1L, b.outcomeSeq());
-      assertEquals(-1, a.receipt().path("prevSeq").asLong());
-      assertEquals(0, b.receipt().path("prevSeq").asLong());
-      SettlementRecord again = s.finish(id, Outcome.failed("x", "y", "", null), "0xF", issuer);
-      assertEquals(SettlementState.SETTLED, again.state(), "finish is idempotent");
-      assertEquals(1, s.lastSequence());
-      assertEquals(2, s.receiptsFrom(0, 10).size());
-      assertEquals(1, s.receiptsFrom(1, 10).size());
-      assertTrue(s.inFlight().isEmpty());
-    }
+    assertEquals(List.of("0", "1"), appliedVersions(file), "baselined at 0, then V1");
   }
 
   @Test
-  void abandonRemovesOnlyWhatNeverReachedANode(@TempDir Path dir) {
-    try (SettlementStore s = SqliteSettlementStore.open(dir.resolve("j.db"), Clock.systemUTC())) {
-      long claimed = s.claim(intent(hex(4))).record().id();
-      long broadcast = s.claim(intent(hex(5))).record().id();
-      s.addAttempt(broadcast, attempt(hex(200), 1));
-      s.markBroadcast(broadcast);
-      s.abandon(claimed);
-      s.abandon(broadcast);
-      assertFalse(s.byId(claimed).isPresent());
-      assertTrue(s.byId(broadcast).isPresent(), "a broadcast settlement is never dropped");
-      assertTrue(s.claim(intent(hex(4))).created(), "a retry after abandon starts afresh");
-      assertNull(s.byId(broadcast).orElseThrow().outcomeSeq());
+  void adoptsAJournalFromBeforeIdempotencyKeys(@TempDir Path dir) throws SQLException {
+    Path file = dir.resolve("j.db");
+    legacyJournal(file, false);
+    try (SettlementStore s = open(dir)) {
+      SettlementRecord r = s.byId(7).orElseThrow();
+      assertNull(r.idempotencyKeyHash());
+      assertEquals(12L, r.blockNumber());
     }
+    assertEquals(List.of("0", "1"), appliedVersions(file));
   }
 }

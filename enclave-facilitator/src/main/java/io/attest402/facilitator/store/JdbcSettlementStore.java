@@ -1,0 +1,618 @@
+package io.attest402.facilitator.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.attest402.facilitator.settle.Outcome;
+import io.attest402.facilitator.settle.ReceiptIssuer;
+import io.attest402.facilitator.settle.SettlementFacts;
+import io.attest402.facilitator.settle.SettlementKey;
+import io.attest402.facilitator.settle.SettlementRecord;
+import io.attest402.facilitator.settle.SettlementState;
+import io.attest402.facilitator.settle.TxAttempt;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The settlement journal's SQL, shared by the embedded SQLite store and the PostgreSQL store of
+ * replicas: the statements are portable, the stores differ in how they hand out connections, how
+ * they serialise the outcome sequence and how durable a commit must be. The journal rules live here
+ * once: the claim is unique per authorization by the database's UNIQUE constraint (not by a lock in
+ * this process), a signed transaction is journaled before it is broadcast, an outcome takes the
+ * next sequence number atomically with its receipt.
+ */
+abstract class JdbcSettlementStore implements SettlementStore {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String COLUMNS =
+      "id, network, asset, payer, auth_nonce, pay_to, amount, valid_before, request,"
+          + " state, account, account_nonce, tx_hash, block_number, error_reason, error_message, outcome_seq, receipt,"
+          + " created_at, updated_at, idem_key";
+
+  /** One unit of work on a connection. */
+  @FunctionalInterface
+  interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  protected final Clock clock;
+
+  JdbcSettlementStore(Clock clock) {
+    this.clock = clock;
+  }
+
+  /**
+   * Runs {@code w} on a connection in auto-commit mode; {@code durable} asks for a commit that
+   * survives a power cut.
+   */
+  protected abstract <T> T autoCommitted(boolean durable, Work<T> w) throws SQLException;
+
+  /** Runs {@code w} in one transaction, committed when it returns, rolled back when it throws. */
+  protected abstract <T> T inTransaction(boolean durable, Work<T> w) throws SQLException;
+
+  /** Serialises outcome sequence assignment until the transaction on {@code c} ends. */
+  protected abstract void lockSequence(Connection c) throws SQLException;
+
+  /** The order attempts of one settlement were journaled in (created_at, then insertion order). */
+  protected abstract String attemptOrder();
+
+  /**
+   * Applies the versioned schema under {@code classpath:.../migration/<dialect>} (V1 is the schema
+   * the journal had before migrations were versioned; its statements are {@code IF NOT EXISTS}, so
+   * a journal created by that code is baselined at version 0 and V1 adopts it without loss).
+   */
+  static void migrate(DataSource ds, String dialect) {
+    Flyway.configure(JdbcSettlementStore.class.getClassLoader())
+        .dataSource(ds)
+        .locations("classpath:io/attest402/facilitator/store/migration/" + dialect)
+        .table("attest402_schema_history")
+        .baselineOnMigrate(true)
+        .baselineVersion("0")
+        .cleanDisabled(true)
+        .load()
+        .migrate();
+  }
+
+  @Override
+  public Claim claim(Intent in) {
+    long now = clock.millis();
+    try {
+      return autoCommitted(
+          false,
+          c -> {
+            boolean created;
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "INSERT INTO settlements (network, asset, payer, auth_nonce,"
+                        + " pay_to, amount, valid_before, request, state, account, created_at, updated_at, idem_key)"
+                        + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                        + " ON CONFLICT (network, asset, payer, auth_nonce) DO NOTHING")) {
+              SettlementKey k = in.key();
+              ps.setString(1, k.network());
+              ps.setString(2, k.asset());
+              ps.setString(3, k.payer());
+              ps.setString(4, k.nonce());
+              ps.setString(5, in.payTo());
+              ps.setString(6, in.amount().toString());
+              ps.setString(7, in.validBefore().toString());
+              ps.setString(8, json(in.request()));
+              ps.setString(9, SettlementState.CLAIMED.name());
+              ps.setString(10, in.account());
+              ps.setLong(11, now);
+              ps.setLong(12, now);
+              ps.setString(13, in.idempotencyKeyHash());
+              created = ps.executeUpdate() == 1;
+            }
+            SettlementRecord r =
+                byKey(c, in.key())
+                    .orElseThrow(
+                        () -> new StoreException("row vanished after claim of " + in.key(), null));
+            return new Claim(r, created);
+          });
+    } catch (SQLException e) {
+      throw new StoreException("claim failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void addAttempt(long id, TxAttempt a) {
+    try {
+      inTransaction(
+          true,
+          c -> {
+            try (PreparedStatement ins =
+                    c.prepareStatement(
+                        "INSERT INTO tx_attempts (tx_hash, settlement_id,"
+                            + " account_nonce, raw_tx, max_fee, priority_fee, gas_limit, created_at)"
+                            + " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (tx_hash) DO NOTHING");
+                PreparedStatement up =
+                    c.prepareStatement(
+                        "UPDATE settlements SET account_nonce = ?, tx_hash = ?,"
+                            + " state = CASE WHEN state = 'CLAIMED' THEN 'SIGNED' ELSE state END, updated_at = ?"
+                            + " WHERE id = ? AND state NOT IN ('SETTLED', 'FAILED')")) {
+              ins.setString(1, a.txHash());
+              ins.setLong(2, id);
+              ins.setLong(3, a.accountNonce());
+              ins.setString(4, a.rawTx());
+              ins.setString(5, a.maxFeePerGas().toString());
+              if (a.maxPriorityFeePerGas() == null) {
+                ins.setNull(6, Types.VARCHAR);
+              } else {
+                ins.setString(6, a.maxPriorityFeePerGas().toString());
+              }
+              ins.setString(7, a.gasLimit().toString());
+              ins.setLong(8, a.createdAt().toEpochMilli());
+              ins.executeUpdate();
+              up.setLong(1, a.accountNonce());
+              up.setString(2, a.txHash());
+              up.setLong(3, clock.millis());
+              up.setLong(4, id);
+              up.executeUpdate();
+            }
+            return null;
+          });
+    } catch (SQLException e) {
+      throw new StoreException(
+          "journaling transaction " + a.txHash() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void markBroadcast(long id) {
+    update(
+        "UPDATE settlements SET state = 'BROADCAST', updated_at = ? WHERE id = ? AND state IN ('CLAIMED', 'SIGNED')",
+        id);
+  }
+
+  private void update(String sql, long id) {
+    try {
+      autoCommitted(
+          false,
+          c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+              ps.setLong(1, clock.millis());
+              ps.setLong(2, id);
+              return ps.executeUpdate();
+            }
+          });
+    } catch (SQLException e) {
+      throw new StoreException(
+          "journal update of settlement " + id + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public SettlementRecord finish(long id, Outcome o, String facilitator, ReceiptIssuer issuer) {
+    try {
+      return inTransaction(
+          true,
+          c -> {
+            lockSequence(c);
+            SettlementRecord r =
+                byId(c, id).orElseThrow(() -> new StoreException("no settlement " + id, null));
+            if (r.state().isFinal()) {
+              return r;
+            }
+            long seq = lastSequence(c) + 1;
+            Instant now = clock.instant();
+            SettlementFacts facts =
+                new SettlementFacts(
+                    seq,
+                    id,
+                    o.success(),
+                    o.errorReason(),
+                    r.key().network(),
+                    o.txHash(),
+                    o.blockNumber(),
+                    r.key().payer(),
+                    r.payTo(),
+                    r.key().asset(),
+                    r.amount(),
+                    r.key().nonce(),
+                    facilitator,
+                    now);
+            JsonNode previous = receiptOf(c, seq - 1);
+            JsonNode receipt = issuer.issue(facts, previous).orElse(null);
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "UPDATE settlements SET state = ?, tx_hash = ?,"
+                        + " block_number = ?, error_reason = ?, error_message = ?, outcome_seq = ?, receipt = ?,"
+                        + " updated_at = ? WHERE id = ?")) {
+              ps.setString(
+                  1, o.success() ? SettlementState.SETTLED.name() : SettlementState.FAILED.name());
+              ps.setString(2, o.txHash());
+              if (o.blockNumber() == null) {
+                ps.setNull(3, Types.BIGINT);
+              } else {
+                ps.setLong(3, o.blockNumber());
+              }
+              ps.setString(4, o.errorReason());
+              ps.setString(5, o.errorMessage());
+              ps.setLong(6, seq);
+              ps.setString(7, receipt == null ? null : json(receipt));
+              ps.setLong(8, now.toEpochMilli());
+              ps.setLong(9, id);
+              ps.executeUpdate();
+            }
+            return byId(c, id).orElseThrow();
+          });
+    } catch (SQLException e) {
+      throw new StoreException(
+          "journaling the outcome of settlement " + id + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static JsonNode receiptOf(Connection c, long seq) throws SQLException {
+    if (seq < 0) {
+      return null;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT receipt FROM settlements WHERE outcome_seq = ?")) {
+      ps.setLong(1, seq);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? parse(rs.getString(1)) : null;
+      }
+    }
+  }
+
+  @Override
+  public void abandon(long id) {
+    try {
+      autoCommitted(
+          false,
+          c -> {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "DELETE FROM settlements WHERE id = ? AND state IN ('CLAIMED', 'SIGNED')")) {
+              ps.setLong(1, id);
+              return ps.executeUpdate();
+            }
+          });
+    } catch (SQLException e) {
+      throw new StoreException("abandoning settlement " + id + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<SettlementRecord> byKey(SettlementKey k) {
+    return read(c -> byKey(c, k));
+  }
+
+  private Optional<SettlementRecord> byKey(Connection c, SettlementKey k) throws SQLException {
+    return select(
+            c,
+            "WHERE network = ? AND asset = ? AND payer = ? AND auth_nonce = ?",
+            k.network(),
+            k.asset(),
+            k.payer(),
+            k.nonce())
+        .stream()
+        .findFirst();
+  }
+
+  @Override
+  public Optional<SettlementRecord> byId(long id) {
+    return read(c -> byId(c, id));
+  }
+
+  private Optional<SettlementRecord> byId(Connection c, long id) throws SQLException {
+    return select(c, "WHERE id = ?", id).stream().findFirst();
+  }
+
+  @Override
+  public List<SettlementRecord> byNonceOrTxHash(String hex32) {
+    String h = hex32.toLowerCase(java.util.Locale.ROOT);
+    return read(
+        c ->
+            select(
+                c,
+                "WHERE auth_nonce = ? OR tx_hash = ? OR id IN (SELECT settlement_id FROM tx_attempts"
+                    + " WHERE tx_hash = ?) ORDER BY id",
+                h,
+                h,
+                h));
+  }
+
+  @Override
+  public List<SettlementRecord> inFlight() {
+    return read(c -> select(c, "WHERE state IN ('CLAIMED', 'SIGNED', 'BROADCAST') ORDER BY id"));
+  }
+
+  @Override
+  public List<ReceiptEntry> receiptsFrom(long from, int limit) {
+    try {
+      return autoCommitted(
+          false,
+          c -> {
+            List<ReceiptEntry> out = new ArrayList<>();
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "SELECT outcome_seq, id, receipt FROM settlements"
+                        + " WHERE outcome_seq >= ? AND receipt IS NOT NULL ORDER BY outcome_seq LIMIT ?")) {
+              ps.setLong(1, from);
+              ps.setInt(2, limit);
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  out.add(new ReceiptEntry(rs.getLong(1), rs.getLong(2), parse(rs.getString(3))));
+                }
+              }
+            }
+            return out;
+          });
+    } catch (SQLException e) {
+      throw new StoreException("reading receipts failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<String> bindPaymentId(String idHash, String fingerprint) {
+    try {
+      return autoCommitted(
+          true,
+          c -> {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "INSERT INTO payment_ids (id_hash, fingerprint, created_at) VALUES (?, ?, ?)"
+                        + " ON CONFLICT (id_hash) DO NOTHING")) {
+              ps.setString(1, idHash);
+              ps.setString(2, fingerprint);
+              ps.setLong(3, clock.millis());
+              if (ps.executeUpdate() == 1) {
+                return Optional.empty();
+              }
+            }
+            return paymentIdBinding(c, idHash);
+          });
+    } catch (SQLException e) {
+      throw new StoreException("cannot bind payment id: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<String> paymentIdBinding(String idHash) {
+    return read(c -> paymentIdBinding(c, idHash));
+  }
+
+  private static Optional<String> paymentIdBinding(Connection c, String idHash)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT fingerprint FROM payment_ids WHERE id_hash = ?")) {
+      ps.setString(1, idHash);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
+    }
+  }
+
+  @Override
+  public Optional<CredentialEntry> recordCredential(CredentialEntry e) {
+    String tx = e.txHash().toLowerCase(java.util.Locale.ROOT);
+    try {
+      return autoCommitted(
+          true,
+          c -> {
+            try (PreparedStatement ins =
+                c.prepareStatement(
+                    "INSERT INTO credentials (network, tx_hash, payer, pay_to, asset, amount, resource,"
+                        + " token, issued_at) VALUES (?,?,?,?,?,?,?,?,?)"
+                        + " ON CONFLICT (network, tx_hash) DO NOTHING")) {
+              ins.setString(1, e.network());
+              ins.setString(2, tx);
+              ins.setString(3, e.payer());
+              ins.setString(4, e.payTo());
+              ins.setString(5, e.asset());
+              ins.setString(6, e.amount());
+              ins.setString(7, e.resource());
+              ins.setString(8, e.token());
+              ins.setLong(9, e.issuedAt());
+              if (ins.executeUpdate() == 1) {
+                return Optional.<CredentialEntry>empty();
+              }
+            }
+            try (PreparedStatement q =
+                c.prepareStatement(
+                    "SELECT payer, pay_to, asset, amount, resource, token, issued_at FROM credentials"
+                        + " WHERE network = ? AND tx_hash = ?")) {
+              q.setString(1, e.network());
+              q.setString(2, tx);
+              try (ResultSet rs = q.executeQuery()) {
+                if (!rs.next()) {
+                  throw new StoreException("credential row for " + tx + " vanished", null);
+                }
+                return Optional.of(
+                    new CredentialEntry(
+                        e.network(),
+                        tx,
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        rs.getString(5),
+                        rs.getString(6),
+                        rs.getLong(7)));
+              }
+            }
+          });
+    } catch (SQLException ex) {
+      throw new StoreException("journaling a credential failed: " + ex.getMessage(), ex);
+    }
+  }
+
+  @Override
+  public long lastSequence() {
+    try {
+      return autoCommitted(false, JdbcSettlementStore::lastSequence);
+    } catch (SQLException e) {
+      throw new StoreException("reading the journal sequence failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static long lastSequence(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(outcome_seq), -1) FROM settlements")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private <T> T read(Work<T> w) {
+    try {
+      return autoCommitted(false, w);
+    } catch (SQLException e) {
+      throw new StoreException("reading the journal failed: " + e.getMessage(), e);
+    }
+  }
+
+  private List<SettlementRecord> select(Connection c, String where, Object... args)
+      throws SQLException {
+    Map<Long, SettlementRecord> rows = new LinkedHashMap<>();
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT " + COLUMNS + " FROM settlements " + where)) {
+      for (int i = 0; i < args.length; i++) {
+        ps.setObject(i + 1, args[i]);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          rows.put(rs.getLong("id"), row(rs, List.of()));
+        }
+      }
+    }
+    if (rows.isEmpty()) {
+      return List.of();
+    }
+    Map<Long, List<TxAttempt>> attempts = attempts(c, rows.keySet());
+    List<SettlementRecord> out = new ArrayList<>();
+    for (SettlementRecord r : rows.values()) {
+      out.add(withAttempts(r, attempts.getOrDefault(r.id(), List.of())));
+    }
+    return out;
+  }
+
+  private Map<Long, List<TxAttempt>> attempts(Connection c, Set<Long> ids) throws SQLException {
+    Map<Long, List<TxAttempt>> out = new LinkedHashMap<>();
+    StringBuilder in = new StringBuilder();
+    for (int i = 0; i < ids.size(); i++) {
+      in.append(i == 0 ? "?" : ",?");
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT settlement_id, tx_hash, account_nonce, raw_tx, max_fee,"
+                + " priority_fee, gas_limit, created_at FROM tx_attempts WHERE settlement_id IN ("
+                + in
+                + ") ORDER BY "
+                + attemptOrder())) {
+      int i = 1;
+      for (Long id : ids) {
+        ps.setLong(i++, id);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String tip = rs.getString(6);
+          out.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
+              .add(
+                  new TxAttempt(
+                      rs.getString(2),
+                      rs.getLong(3),
+                      rs.getString(4),
+                      new BigInteger(rs.getString(5)),
+                      tip == null ? null : new BigInteger(tip),
+                      new BigInteger(rs.getString(7)),
+                      Instant.ofEpochMilli(rs.getLong(8))));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static SettlementRecord withAttempts(SettlementRecord r, List<TxAttempt> a) {
+    return new SettlementRecord(
+        r.id(),
+        r.key(),
+        r.payTo(),
+        r.amount(),
+        r.validBefore(),
+        r.request(),
+        r.state(),
+        r.account(),
+        r.accountNonce(),
+        r.txHash(),
+        r.blockNumber(),
+        r.errorReason(),
+        r.errorMessage(),
+        r.outcomeSeq(),
+        r.receipt(),
+        r.createdAt(),
+        r.updatedAt(),
+        a,
+        r.idempotencyKeyHash());
+  }
+
+  private static SettlementRecord row(ResultSet rs, List<TxAttempt> attempts) throws SQLException {
+    SettlementKey key =
+        new SettlementKey(
+            rs.getString("network"),
+            rs.getString("asset"),
+            rs.getString("payer"),
+            rs.getString("auth_nonce"));
+    long nonce = rs.getLong("account_nonce");
+    Long accountNonce = rs.wasNull() ? null : nonce;
+    long block = rs.getLong("block_number");
+    Long blockNumber = rs.wasNull() ? null : block;
+    long seq = rs.getLong("outcome_seq");
+    Long outcomeSeq = rs.wasNull() ? null : seq;
+    return new SettlementRecord(
+        rs.getLong("id"),
+        key,
+        rs.getString("pay_to"),
+        new BigInteger(rs.getString("amount")),
+        new BigInteger(rs.getString("valid_before")),
+        parse(rs.getString("request")),
+        SettlementState.valueOf(rs.getString("state")),
+        rs.getString("account"),
+        accountNonce,
+        rs.getString("tx_hash"),
+        blockNumber,
+        rs.getString("error_reason"),
+        rs.getString("error_message"),
+        outcomeSeq,
+        parse(rs.getString("receipt")),
+        Instant.ofEpochMilli(rs.getLong("created_at")),
+        Instant.ofEpochMilli(rs.getLong("updated_at")),
+        attempts,
+        rs.getString("idem_key"));
+  }
+
+  private static String json(JsonNode n) {
+    try {
+      return JSON.writeValueAsString(n);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static JsonNode parse(String s) {
+    if (s == null) {
+      return null;
+    }
+    try {
+      return JSON.readTree(s);
+    } catch (JsonProcessingException e) {
+      throw new StoreException("corrupt JSON in the journal: " + e.getOriginalMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,176 @@
+package io.attest402.facilitator.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The settlement journal in a PostgreSQL database shared by facilitator replicas, through a
+ * HikariCP pool with bounded timeouts. The claim's uniqueness is the table's UNIQUE constraint
+ * ({@code INSERT ... ON CONFLICT DO NOTHING} waits for a concurrent inserter of the same key and
+ * then does nothing), so two replicas never both own one authorization; outcome sequence numbers
+ * are assigned under a transaction-scoped advisory lock. Schema: Flyway migrations in {@code
+ * store/migration/postgresql}.
+ */
+public final class PostgresSettlementStore extends JdbcSettlementStore {
+  /** The advisory lock key that serialises outcome sequence assignment ("a402" in ASCII). */
+  private static final long SEQUENCE_LOCK = 0x61343032L;
+
+  /** Bounded waits: for a pooled connection, a TCP connect, a statement, a socket read. */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+  static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Where the journal is: {@code postgresql://USER@HOST:PORT/DB}; the password comes apart. */
+  public record Location(String user, String host, int port, String database) {
+    public Location {
+      Objects.requireNonNull(user, "user");
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(database, "database");
+    }
+
+    /**
+     * Parses {@code postgresql://USER@HOST[:PORT]/DB}. A password in the URL is refused: it would
+     * be on the command line, in the process list and in the measured configuration.
+     */
+    public static Location parse(String url) {
+      URI u;
+      try {
+        u = new URI(url);
+      } catch (URISyntaxException e) {
+        throw new IllegalArgumentException("--store: not a URL: " + url, e);
+      }
+      if (!"postgresql".equals(u.getScheme())) {
+        throw new IllegalArgumentException(
+            "--store must be postgresql://USER@HOST:PORT/DB, not " + url);
+      }
+      String info = u.getRawUserInfo();
+      if (info == null || info.isEmpty()) {
+        throw new IllegalArgumentException("--store: the URL names no user: " + url);
+      }
+      if (info.contains(":")) {
+        throw new IllegalArgumentException(
+            "--store: no password in the URL; use --store-password-file or ATTEST402_STORE_PASSWORD");
+      }
+      String db = u.getPath() == null ? "" : u.getPath().replaceFirst("^/", "");
+      if (u.getHost() == null || db.isEmpty() || db.contains("/")) {
+        throw new IllegalArgumentException(
+            "--store must be postgresql://USER@HOST:PORT/DB: " + url);
+      }
+      if (u.getRawQuery() != null || u.getRawFragment() != null) {
+        throw new IllegalArgumentException("--store: no query or fragment: " + url);
+      }
+      return new Location(u.getUserInfo(), u.getHost(), u.getPort() < 0 ? 5432 : u.getPort(), db);
+    }
+
+    String jdbcUrl() {
+      return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+    }
+
+    @Override
+    public String toString() {
+      return "postgresql://" + user + "@" + host + ":" + port + "/" + database;
+    }
+  }
+
+  private final HikariDataSource pool;
+
+  private PostgresSettlementStore(HikariDataSource pool, Clock clock) {
+    super(clock);
+    this.pool = pool;
+  }
+
+  /** Connects to {@code at}, migrates its schema to the current version and pools connections. */
+  public static PostgresSettlementStore open(Location at, String password, Clock clock) {
+    HikariConfig cfg = new HikariConfig();
+    cfg.setPoolName("attest402-journal");
+    cfg.setJdbcUrl(at.jdbcUrl());
+    cfg.setUsername(at.user());
+    cfg.setPassword(password);
+    cfg.setMaximumPoolSize(8);
+    cfg.setMinimumIdle(1);
+    cfg.setConnectionTimeout(CONNECT_TIMEOUT.toMillis());
+    cfg.setValidationTimeout(Duration.ofSeconds(5).toMillis());
+    cfg.setInitializationFailTimeout(CONNECT_TIMEOUT.toMillis());
+    cfg.addDataSourceProperty("connectTimeout", CONNECT_TIMEOUT.toSeconds());
+    cfg.addDataSourceProperty("socketTimeout", STATEMENT_TIMEOUT.toSeconds() + 10);
+    cfg.addDataSourceProperty(
+        "options",
+        "-c statement_timeout="
+            + STATEMENT_TIMEOUT.toMillis()
+            + " -c lock_timeout="
+            + STATEMENT_TIMEOUT.toMillis());
+    cfg.addDataSourceProperty("ApplicationName", "attest402-facilitator");
+    HikariDataSource pool;
+    try {
+      pool = new HikariDataSource(cfg);
+    } catch (RuntimeException e) {
+      throw new StoreException(
+          "cannot connect to the settlement journal " + at + ": " + rootMessage(e), e);
+    }
+    try {
+      migrate(pool, "postgresql");
+    } catch (RuntimeException e) {
+      pool.close();
+      throw new StoreException(
+          "cannot migrate the settlement journal " + at + ": " + rootMessage(e), e);
+    }
+    return new PostgresSettlementStore(pool, clock);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage();
+  }
+
+  /** PostgreSQL commits are durable (synchronous_commit) whatever {@code durable} says. */
+  @Override
+  protected <T> T autoCommitted(boolean durable, Work<T> w) throws SQLException {
+    try (Connection c = pool.getConnection()) {
+      return w.run(c);
+    }
+  }
+
+  @Override
+  protected <T> T inTransaction(boolean durable, Work<T> w) throws SQLException {
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        T result = w.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  protected void lockSequence(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+      ps.setLong(1, SEQUENCE_LOCK);
+      ps.executeQuery().close();
+    }
+  }
+
+  @Override
+  protected String attemptOrder() {
+    return "created_at, attempt_id";
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+}
