@@ -93,15 +93,16 @@ class DemoFlowTest {
     }
     for (String line :
         List.of(
-            "[1/6] chain",
-            "[2/6] facilitator",
+            "[1/7] chain",
+            "[2/7] facilitator",
             "SIMULATED",
-            "[3/6] validator",
+            "[3/7] validator",
             "(pass)",
-            "[4/6] provider",
-            "[5/6] agent",
+            "[4/7] provider",
+            "[5/7] agent",
             "trusted: 8 checks passed",
-            "[6/6] untrustworthy",
+            "[6/7] untrustworthy",
+            "[7/7] failover",
             "(nothing paid)")) {
       assertTrue(printed.contains(line), "demo output lacks '" + line + "':\n" + printed);
     }
