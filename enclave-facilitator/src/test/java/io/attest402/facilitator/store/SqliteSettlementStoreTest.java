@@ -95,11 +95,12 @@ class SqliteSettlementStoreTest extends SettlementStoreContract {
     try (SettlementStore s = open(dir)) {
       assertEquals(-1, s.lastSequence());
     }
-    assertEquals(List.of("1"), appliedVersions(dir.resolve("j.db")));
+    assertEquals(List.of("1", "2"), appliedVersions(dir.resolve("j.db")));
     try (SettlementStore s = open(dir)) {
       assertTrue(s.claim(intent(hex(9))).created());
     }
-    assertEquals(List.of("1"), appliedVersions(dir.resolve("j.db")), "a reopen applies nothing");
+    assertEquals(
+        List.of("1", "2"), appliedVersions(dir.resolve("j.db")), "a reopen applies nothing");
   }
 
   @Test
@@ -123,7 +124,7 @@ class SqliteSettlementStoreTest extends SettlementStoreContract {
       SettlementStore.Claim old = s.claim(intent(hex(1)));
       assertEquals(7L, old.record().id(), "the old claim still holds: " + old);
     }
-    assertEquals(List.of("0", "1"), appliedVersions(file), "baselined at 0, then V1");
+    assertEquals(List.of("0", "1", "2"), appliedVersions(file), "baselined at 0, then V1, V2");
   }
 
   @Test
@@ -135,6 +136,37 @@ class SqliteSettlementStoreTest extends SettlementStoreContract {
       assertNull(r.idempotencyKeyHash());
       assertEquals(12L, r.blockNumber());
     }
-    assertEquals(List.of("0", "1"), appliedVersions(file));
+    assertEquals(List.of("0", "1", "2"), appliedVersions(file));
+  }
+
+  /** A journal at the previous schema version (V1) gains V2's tables and keeps its rows. */
+  @Test
+  void migratesAJournalFromThePreviousVersion(@TempDir Path dir) throws SQLException {
+    Path file = dir.resolve("j.db");
+    org.sqlite.SQLiteDataSource ds = new org.sqlite.SQLiteDataSource();
+    ds.setUrl("jdbc:sqlite:" + file);
+    org.flywaydb.core.Flyway.configure(getClass().getClassLoader())
+        .dataSource(ds)
+        .locations("classpath:io/attest402/facilitator/store/migration/sqlite")
+        .table("attest402_schema_history")
+        .target("1")
+        .load()
+        .migrate();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement st = c.createStatement()) {
+      st.execute(String.format(OLD_ROWS, ", idem_key", 1, 2, ", 'abc'"));
+    }
+    assertEquals(List.of("1"), appliedVersions(file));
+    try (SettlementStore s = open(dir)) {
+      assertEquals(SettlementState.SETTLED, s.byId(7).orElseThrow().state());
+      assertEquals(Optional.empty(), s.bindPaymentId("id", "fp"));
+      assertEquals(Optional.of("fp"), s.bindPaymentId("id", "other"));
+      SettlementStore.CredentialEntry e =
+          new SettlementStore.CredentialEntry(
+              "eip155:31337", hex(5), "0xa", "0xb", "0xc", "1", "r", "t", 1L);
+      assertEquals(Optional.empty(), s.recordCredential(e));
+      assertEquals("t", s.recordCredential(e).orElseThrow().token());
+    }
+    assertEquals(List.of("1", "2"), appliedVersions(file));
   }
 }

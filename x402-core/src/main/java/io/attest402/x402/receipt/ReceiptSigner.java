@@ -6,12 +6,8 @@ import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSObject;
-import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.Payload;
-import com.nimbusds.jose.jca.JCAContext;
-import com.nimbusds.jose.util.Base64URL;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Signs receipts as compact JWS, ES256K (RFC 8812): the signature is {@code r || s} (64 bytes, low
@@ -57,39 +53,11 @@ public final class ReceiptSigner {
             .build();
     try {
       JWSObject jws = new JWSObject(header, new Payload(Es256k.JSON.writeValueAsString(receipt)));
-      jws.sign(new DigestJwsSigner());
+      jws.sign(new Es256kJwsSigner(address, signer));
       String compact = jws.serialize();
       return new SignedReceipt(receipt, compact, Es256k.hash(compact));
     } catch (JsonProcessingException | JOSEException e) {
       throw new IllegalStateException("cannot sign receipt: " + e.getMessage(), e);
-    }
-  }
-
-  /** A nimbus {@link JWSSigner} over the {@link DigestSigner}: ES256K only. */
-  private final class DigestJwsSigner implements JWSSigner {
-    private final JCAContext jca = new JCAContext();
-
-    @Override
-    public Base64URL sign(JWSHeader header, byte[] signingInput) throws JOSEException {
-      if (!JWSAlgorithm.ES256K.equals(header.getAlgorithm())) {
-        throw new JOSEException("only ES256K");
-      }
-      byte[] digest = Es256k.sha256(signingInput);
-      byte[] rs = Es256k.toLowSRs(signer.signDigest(digest));
-      if (!Es256k.recoversTo(rs, digest, address)) {
-        throw new JOSEException("the digest signer's signature does not belong to " + address);
-      }
-      return Base64URL.encode(rs);
-    }
-
-    @Override
-    public Set<JWSAlgorithm> supportedJWSAlgorithms() {
-      return Set.of(JWSAlgorithm.ES256K);
-    }
-
-    @Override
-    public JCAContext getJCAContext() {
-      return jca;
     }
   }
 
