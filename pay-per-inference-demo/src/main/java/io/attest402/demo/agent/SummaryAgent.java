@@ -155,6 +155,26 @@ public final class SummaryAgent {
     return attestationPolicy != null ? attestationPolicy : req.attestationPolicy();
   }
 
+  /** The reputation reader and the ERC-8004 trust hook both payment paths check a provider with. */
+  private record TrustParts(ReputationService reputation, Erc8004TrustHook erc8004) {}
+
+  private TrustParts trustParts(Erc8004Client registry, Request req) {
+    UriResolver resolver = UriResolver.builder().allowHttpLoopback(isDevChain()).build();
+    PaymentProofVerifier proofs =
+        new PaymentProofVerifier(registry.rpc(), deployment.contracts().usdc());
+    ReputationService reputation = new ReputationService(registry, resolver, proofs, 0);
+    TrustRequirements.Builder requirements =
+        TrustRequirements.builder()
+            .attestationPolicy(req.trust() == Trust.NONE ? null : attestationPolicy(req))
+            .pccs(req.pccs())
+            .minPaymentBackedCount(req.minPaymentBackedCount());
+    req.trustedValidators().forEach(requirements::trustValidator);
+    return new TrustParts(
+        reputation,
+        new Erc8004TrustHook(
+            new TrustPolicy(registry, resolver, reputation, null, requirements.build(), clock)));
+  }
+
   public Result run(Request req, Consumer<Step> progress) throws IOException, InterruptedException {
     List<Step> steps = new ArrayList<>();
     Consumer<Step> record =
@@ -164,19 +184,9 @@ public final class SummaryAgent {
         };
     Erc8004Client registry = Erc8004Client.connect(deployment);
     try {
-      UriResolver resolver = UriResolver.builder().allowHttpLoopback(isDevChain()).build();
-      PaymentProofVerifier proofs =
-          new PaymentProofVerifier(registry.rpc(), deployment.contracts().usdc());
-      ReputationService reputation = new ReputationService(registry, resolver, proofs, 0);
-      TrustRequirements.Builder requirements =
-          TrustRequirements.builder()
-              .attestationPolicy(req.trust() == Trust.NONE ? null : attestationPolicy(req))
-              .pccs(req.pccs())
-              .minPaymentBackedCount(req.minPaymentBackedCount());
-      req.trustedValidators().forEach(requirements::trustValidator);
-      Erc8004TrustHook erc8004 =
-          new Erc8004TrustHook(
-              new TrustPolicy(registry, resolver, reputation, null, requirements.build(), clock));
+      TrustParts trust = trustParts(registry, req);
+      ReputationService reputation = trust.reputation();
+      Erc8004TrustHook erc8004 = trust.erc8004();
       TrustHook hook =
           req.trust() == Trust.NONE ? TrustHook.allowAll() : timed("trust check", record, erc8004);
       PayingHttpClient client =
@@ -353,19 +363,7 @@ public final class SummaryAgent {
         };
     Erc8004Client registry = Erc8004Client.connect(deployment);
     try {
-      UriResolver resolver = UriResolver.builder().allowHttpLoopback(isDevChain()).build();
-      PaymentProofVerifier proofs =
-          new PaymentProofVerifier(registry.rpc(), deployment.contracts().usdc());
-      ReputationService reputation = new ReputationService(registry, resolver, proofs, 0);
-      TrustRequirements.Builder requirements =
-          TrustRequirements.builder()
-              .attestationPolicy(req.trust() == Trust.NONE ? null : attestationPolicy(req))
-              .pccs(req.pccs())
-              .minPaymentBackedCount(req.minPaymentBackedCount());
-      req.trustedValidators().forEach(requirements::trustValidator);
-      Erc8004TrustHook erc8004 =
-          new Erc8004TrustHook(
-              new TrustPolicy(registry, resolver, reputation, null, requirements.build(), clock));
+      Erc8004TrustHook erc8004 = trustParts(registry, req).erc8004();
       TrustHook hook =
           req.trust() == Trust.NONE ? TrustHook.allowAll() : timed("trust check", record, erc8004);
       OnChainPayer.Outcome o =
