@@ -509,18 +509,27 @@ public final class Facilitator implements AutoCloseable {
     return engine.find(hex32);
   }
 
-  /** The status document of a journal row. */
-  public ObjectNode statusOf(SettlementRecord r) {
+  /**
+   * {@code GET /settlements/{id}}: to anyone who knows the authorization nonce or a transaction
+   * hash, what the chain and {@code /receipts} show anyway (status, transactions, block, reason,
+   * the signed receipt); who paid whom how much, the error message and the settle response only to
+   * the caller presenting the claiming request's {@code Idempotency-Key} ({@code idempotencyKey},
+   * null: none).
+   */
+  public ObjectNode statusOf(SettlementRecord r, String idempotencyKey) {
+    boolean claimant = SettlementEngine.claimedWith(r, idempotencyKey);
     ObjectNode o = Wire.newObject();
     o.put("id", r.id());
     o.put("status", r.state().status());
     o.put("state", r.state().name());
     o.put("network", r.key().network());
-    o.put("asset", r.key().asset());
-    o.put("payer", r.key().payer());
-    o.put("payTo", r.payTo());
-    o.put("amount", r.amount().toString());
-    o.put("authorizationNonce", r.key().nonce());
+    if (claimant) {
+      o.put("asset", r.key().asset());
+      o.put("payer", r.key().payer());
+      o.put("payTo", r.payTo());
+      o.put("amount", r.amount().toString());
+      o.put("authorizationNonce", r.key().nonce());
+    }
     o.put("transaction", r.txHash() == null ? "" : r.txHash());
     if (r.blockNumber() != null) {
       o.put("blockNumber", r.blockNumber());
@@ -528,7 +537,7 @@ public final class Facilitator implements AutoCloseable {
     if (r.errorReason() != null) {
       o.put("errorReason", r.errorReason());
     }
-    if (r.errorMessage() != null) {
+    if (claimant && r.errorMessage() != null) {
       o.put("errorMessage", r.errorMessage());
     }
     if (r.outcomeSeq() != null) {
@@ -549,7 +558,9 @@ public final class Facilitator implements AutoCloseable {
     if (r.receipt() != null) {
       o.set("receipt", r.receipt());
     }
-    o.set("settleResponse", engine.responseFor(r).toJson());
+    if (claimant) {
+      o.set("settleResponse", engine.responseFor(r).toJson());
+    }
     return o;
   }
 

@@ -253,6 +253,38 @@ class ReplayTest {
     }
   }
 
+  /**
+   * {@code GET /settlements/{id}} tells anyone who knows the nonce or the transaction what the
+   * chain shows anyway (status, transaction, block); who paid whom how much only to the caller with
+   * the claiming request's Idempotency-Key.
+   */
+  @Test
+  void aSettlementsPartiesAndAmountAreShownOnlyToTheClaimingCaller(Chain chain) {
+    String body = settledPayment(chain, "owner-key");
+    String payer = chain.account(DevAccounts.AGENT).getAddress().toLowerCase(java.util.Locale.ROOT);
+    String nonce = TestKit.nonceOf(body);
+    TestKit.Answer anonymous = TestKit.get(url + "/settlements/" + nonce);
+    TestKit.Answer otherKey = TestKit.get(url + "/settlements/" + nonce, "someone-else");
+    String tx = anonymous.json().path("transaction").asText();
+    TestKit.Answer byTx = TestKit.get(url + "/settlements/" + tx);
+    for (TestKit.Answer a : List.of(anonymous, otherKey, byTx)) {
+      assertEquals(200, a.status(), a.text());
+      assertEquals("settled", a.json().path("status").asText(), a.text());
+      assertTrue(a.json().path("transaction").asText().matches("0x[0-9a-f]{64}"), a.text());
+      String lower = a.text().toLowerCase(java.util.Locale.ROOT);
+      assertFalse(lower.contains(payer.substring(2)), "no payer: " + a.text());
+      assertFalse(
+          lower.contains(payTo.toLowerCase(java.util.Locale.ROOT).substring(2)),
+          "no payTo: " + a.text());
+      assertFalse(a.json().has("amount") || a.json().has("settleResponse"), a.text());
+    }
+    JsonNode owner = TestKit.get(url + "/settlements/" + nonce, "owner-key").json();
+    assertEquals(payer, owner.path("payer").asText(), owner.toString());
+    assertEquals(payTo.toLowerCase(java.util.Locale.ROOT), owner.path("payTo").asText());
+    assertEquals(AMOUNT.toString(), owner.path("amount").asText());
+    assertTrue(owner.path("settleResponse").path("success").asBoolean(), owner.toString());
+  }
+
   private long facilitatorNonce(Chain chain) throws Exception {
     return chain
         .web3j()

@@ -181,9 +181,143 @@ class RpcTrustTest {
   }
 
   @Test
-  void aReceiptFabricatedByOneOfThreeNodesIsNotFinalAndNothingIsSigned(
+  void aReceiptFabricatedByThePrimaryNodeIsNotFinalAndNothingIsSigned(
       Chain chain, @TempDir Path dir) throws Exception {
-    Credentials payer = chain.account(DevAccounts.VALIDATOR);
+    fabricatedReceiptIsNotFinal(chain, dir, 0, DevAccounts.VALIDATOR);
+  }
+
+  @Test
+  void aReceiptFabricatedByAWitnessNodeIsNotFinalAndNothingIsSigned(Chain chain, @TempDir Path dir)
+      throws Exception {
+    fabricatedReceiptIsNotFinal(chain, dir, 2, DevAccounts.AGENT);
+  }
+
+  /**
+   * A primary node that reports the mined receipt with the true block hash but another block
+   * number: the journal and the signed receipt carry the block number the other two nodes agree on,
+   * never the liar's.
+   */
+  @Test
+  void aPrimaryNodeRewritingTheBlockNumberDoesNotGetItsVersionSigned(Chain chain, @TempDir Path dir)
+      throws Exception {
+    JsonNode settled =
+        settleThroughALyingPrimary(
+            chain,
+            dir,
+            DevAccounts.VALIDATOR,
+            honest -> {
+              ObjectNode r = ((ObjectNode) honest.path("result")).deepCopy();
+              r.put("blockNumber", "0x7777");
+              return LyingRpc.withResult(honest, r);
+            });
+    assertEquals("settled", settled.path("status").asText(), settled.toString());
+  }
+
+  /**
+   * A primary node that withholds every receipt (its nonce count and {@code authorizationState} are
+   * true): the mined settlement must not be taken for a dropped one ("used by a transaction this
+   * facilitator did not send", a final failure with a signed receipt) on its word; the other two
+   * nodes agree on the receipt and the settlement is final as settled.
+   */
+  @Test
+  void aPrimaryNodeWithholdingTheReceiptCannotTurnTheSettlementIntoAFailure(
+      Chain chain, @TempDir Path dir) throws Exception {
+    JsonNode settled =
+        settleThroughALyingPrimary(
+            chain,
+            dir,
+            DevAccounts.AGENT,
+            honest -> LyingRpc.withResult(honest, Wire.NODES.nullNode()));
+    assertEquals("settled", settled.path("status").asText(), settled.toString());
+  }
+
+  /**
+   * Settles one payment on an automining anvil through three nodes, the primary of which rewrites
+   * every non-null receipt with {@code lie}; waits until it is final and checks the journal and the
+   * signed receipt against the chain. Returns the settlement's status document.
+   */
+  private JsonNode settleThroughALyingPrimary(
+      Chain chain, Path dir, int payerAccount, java.util.function.UnaryOperator<JsonNode> lie)
+      throws Exception {
+    Credentials payer = chain.account(payerAccount);
+    String payTo = chain.account(DevAccounts.PROVIDER).getAddress();
+    try (LyingRpc liar = new LyingRpc(chain.rpcUrl());
+        LyingRpc honest1 = new LyingRpc(chain.rpcUrl());
+        LyingRpc honest2 = new LyingRpc(chain.rpcUrl())) {
+      liar.lie(
+          (req, honest) ->
+              LyingRpc.method(req).equals("eth_getTransactionReceipt")
+                      && !honest.path("result").isNull()
+                  ? lie.apply(honest)
+                  : honest);
+      ReceiptIssuer recording =
+          (facts, previous) -> {
+            ObjectNode r = Wire.newObject();
+            r.put("tx", facts.transaction());
+            r.put("block", facts.blockNumber() == null ? -1 : facts.blockNumber());
+            r.put("status", facts.success() ? "SETTLED" : "FAILED");
+            return Optional.of(r);
+          };
+      FacilitatorServer server =
+          TestKit.startFacilitator(
+              chain,
+              dir,
+              fast(),
+              via(chain, liar.url(), honest1.url(), honest2.url()),
+              k -> recording);
+      String url = TestKit.url(server);
+      String body = TestKit.payment(chain, payer, payTo, AMOUNT);
+      try {
+        TestKit.post(url + "/settle", body, "liar");
+        TestKit.waitUntil(
+            "the settlement to be final",
+            Duration.ofSeconds(30),
+            () ->
+                !TestKit.get(url + "/settlements/" + TestKit.nonceOf(body), "liar")
+                    .json()
+                    .path("status")
+                    .asText()
+                    .equals("pending"));
+        JsonNode settled =
+            TestKit.get(url + "/settlements/" + TestKit.nonceOf(body), "liar").json();
+        TestKit.Answer retry = TestKit.post(url + "/settle", body, "liar");
+        assertTrue(retry.json().path("success").asBoolean(), retry.text());
+        var real =
+            chain
+                .web3j()
+                .ethGetTransactionReceipt(retry.json().path("transaction").asText())
+                .send()
+                .getTransactionReceipt()
+                .orElseThrow();
+        assertEquals(
+            real.getBlockNumber().longValueExact(),
+            settled.path("blockNumber").asLong(),
+            settled.toString());
+        JsonNode receipts = TestKit.get(url + "/receipts?from=0").json().path("receipts");
+        assertEquals(1, receipts.size(), receipts.toString());
+        JsonNode signed = receipts.get(0).path("receipt");
+        assertEquals("SETTLED", signed.path("status").asText(), signed.toString());
+        assertEquals(real.getBlockNumber().longValueExact(), signed.path("block").asLong());
+        assertEquals(
+            real.getTransactionHash().toLowerCase(java.util.Locale.ROOT),
+            signed.path("tx").asText().toLowerCase(java.util.Locale.ROOT));
+        assertEquals(
+            1, TestKit.authorizationUsedCount(chain, payer.getAddress(), TestKit.nonceOf(body)));
+        return settled;
+      } finally {
+        server.stop();
+      }
+    }
+  }
+
+  /**
+   * One of three nodes ({@code liarIndex}: 0 the primary, 1 or 2 a witness) fabricates a successful
+   * receipt with the expected Transfer log for the broadcast, unmined transaction: the settlement
+   * stays pending and nothing is signed until the block is mined and the honest nodes agree.
+   */
+  private void fabricatedReceiptIsNotFinal(Chain chain, Path dir, int liarIndex, int payerAccount)
+      throws Exception {
+    Credentials payer = chain.account(payerAccount);
     String payTo = chain.account(DevAccounts.PROVIDER).getAddress();
     String usdc = chain.deployment().contracts().usdc();
     String fakeBlockHash = TestKit.nonce();
@@ -212,13 +346,11 @@ class RpcTrustTest {
             r.put("tx", facts.transaction());
             return Optional.of(r);
           };
+      List<String> urls = new java.util.ArrayList<>(List.of(honest1.url(), honest2.url()));
+      urls.add(liarIndex, liar.url());
       FacilitatorServer server =
           TestKit.startFacilitator(
-              chain,
-              dir,
-              fast(),
-              via(chain, liar.url(), honest1.url(), honest2.url()),
-              k -> counting);
+              chain, dir, fast(), via(chain, urls.get(0), urls.get(1), urls.get(2)), k -> counting);
       String url = TestKit.url(server);
       String body = TestKit.payment(chain, payer, payTo, AMOUNT);
       chain.setAutomine(false);

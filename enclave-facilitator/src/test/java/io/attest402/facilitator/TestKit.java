@@ -251,6 +251,16 @@ final class TestKit {
         HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build());
   }
 
+  /** GET with an {@code Idempotency-Key} header. */
+  static Answer get(String url, String idempotencyKey) {
+    return send(
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(30))
+            .header("Idempotency-Key", idempotencyKey)
+            .GET()
+            .build());
+  }
+
   static Answer send(HttpRequest r) {
     try {
       HttpResponse<String> resp = HTTP.send(r, HttpResponse.BodyHandlers.ofString());

@@ -439,6 +439,7 @@ public final class FacilitatorRoutes {
           "settlement id must be an authorization nonce or a transaction hash: 0x and 64 hex digits");
       return;
     }
+    String idempotencyKey = ctx.request().getHeader(IDEMPOTENCY_HEADER);
     workers
         .<List<SettlementRecord>>executeBlocking(() -> facilitator.settlements(id), false)
         .onComplete(
@@ -449,11 +450,11 @@ public final class FacilitatorRoutes {
               } else if (ar.result().isEmpty()) {
                 error(ctx, 404, "no settlement with authorization nonce or transaction hash " + id);
               } else if (ar.result().size() == 1) {
-                send(ctx, 200, facilitator.statusOf(ar.result().get(0)));
+                send(ctx, 200, facilitator.statusOf(ar.result().get(0), idempotencyKey));
               } else {
                 ObjectNode o = Wire.newObject();
                 ArrayNode a = o.putArray("settlements");
-                ar.result().forEach(r -> a.add(facilitator.statusOf(r)));
+                ar.result().forEach(r -> a.add(facilitator.statusOf(r, idempotencyKey)));
                 send(ctx, 200, o);
               }
             });

@@ -14,6 +14,7 @@ import io.attest402.x402.types.ErrorReasons;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -228,12 +229,16 @@ final class Reconciler {
       Set<String> hashes = new HashSet<>();
       signed.forEach(r -> r.attempts().forEach(a -> hashes.add(a.txHash())));
       Map<String, TransactionReceipt> receipts = lane.chain().receipts(hashes);
+      List<Map<String, TransactionReceipt>> witnessed = witnessReceipts(lane, hashes);
       long now = clock.millis();
       for (SettlementRecord r : signed) {
-        TransactionReceipt receipt = receiptOf(r, receipts);
-        if (receipt != null) {
+        List<TransactionReceipt> reported = reported(r, receipts, witnessed);
+        if (!reported.isEmpty()) {
           nonceTakenOnce.remove(r.id());
-          finalizeMined(lane, r, receipt);
+          TransactionReceipt agreed = confirmed(lane, r, reported);
+          if (agreed != null) {
+            finalizeMined(lane, r, agreed);
+          }
         } else if (r.accountNonce() != null && r.accountNonce() < latest) {
           if (nonceTakenOnce.add(r.id())) {
             continue; // seen once: a receipt may lag the nonce count; decide next pass
@@ -249,6 +254,44 @@ final class Reconciler {
     for (long n : lane.nonces().takeStaleFree(options.gapFillAfter().toMillis())) {
       sender.fillGap(lane, n);
     }
+  }
+
+  /**
+   * Every witness's receipts for {@code hashes}, one batch each (a witness that does not answer
+   * reports nothing); empty with one node. Asked whether or not the primary node has a receipt: a
+   * primary that withholds one must not make a mined settlement look dropped.
+   */
+  private List<Map<String, TransactionReceipt>> witnessReceipts(
+      NetworkLane lane, Collection<String> hashes) {
+    List<Map<String, TransactionReceipt>> out = new ArrayList<>();
+    for (SettlementChain w : lane.witnesses()) {
+      try {
+        out.add(w.receipts(hashes));
+      } catch (RpcUnavailableException e) {
+        metrics.rpcError(lane.network());
+        out.add(Map.of());
+      }
+    }
+    return out;
+  }
+
+  /** The receipts the nodes report for one settlement's transactions, one per node at most. */
+  private static List<TransactionReceipt> reported(
+      SettlementRecord r,
+      Map<String, TransactionReceipt> primary,
+      List<Map<String, TransactionReceipt>> witnessed) {
+    List<TransactionReceipt> out = new ArrayList<>();
+    TransactionReceipt p = receiptOf(r, primary);
+    if (p != null) {
+      out.add(p);
+    }
+    for (Map<String, TransactionReceipt> w : witnessed) {
+      TransactionReceipt t = receiptOf(r, w);
+      if (t != null) {
+        out.add(t);
+      }
+    }
+    return out;
   }
 
   private static TransactionReceipt receiptOf(
@@ -332,16 +375,21 @@ final class Reconciler {
    * at a new nonce while it is valid.
    */
   private void nonceTaken(NetworkLane lane, SettlementRecord r) {
-    Map<String, TransactionReceipt> again =
-        lane.chain().receipts(r.attempts().stream().map(TxAttempt::txHash).toList());
-    TransactionReceipt receipt = receiptOf(r, again);
-    if (receipt != null) {
-      finalizeMined(lane, r, receipt);
+    List<String> hashes = r.attempts().stream().map(TxAttempt::txHash).toList();
+    List<TransactionReceipt> again =
+        reported(r, lane.chain().receipts(hashes), witnessReceipts(lane, hashes));
+    if (!again.isEmpty()) {
+      TransactionReceipt agreed = confirmed(lane, r, again);
+      if (agreed != null) {
+        finalizeMined(lane, r, agreed);
+      }
       return;
     }
+    Boolean used = authorizationUsed(lane, r);
+    if (used == null) {
+      return; // the nodes disagree: decide nothing, ask again next pass
+    }
     lane.nonces().unassign(r.accountNonce(), r.id());
-    boolean used =
-        lane.chain().authorizationState(r.key().asset(), r.key().payer(), r.key().nonce());
     if (used) {
       finish(
           lane,
@@ -384,11 +432,7 @@ final class Reconciler {
     afterResend(r, s);
   }
 
-  private void finalizeMined(NetworkLane lane, SettlementRecord r, TransactionReceipt primary) {
-    TransactionReceipt receipt = confirmed(lane, r, primary);
-    if (receipt == null) {
-      return;
-    }
+  private void finalizeMined(NetworkLane lane, SettlementRecord r, TransactionReceipt receipt) {
     String tx = receipt.getTransactionHash().toLowerCase(java.util.Locale.ROOT);
     long block = receipt.getBlockNumber().longValueExact();
     Outcome o;
@@ -408,55 +452,104 @@ final class Reconciler {
     finish(lane, r, o);
   }
 
-  /** What a receipt says about a settlement: the nodes must agree on all of it. */
-  private record Verdict(String blockHash, boolean statusOk, boolean transferMatches) {}
+  /**
+   * What a receipt says about a settlement, everything the journal and the signed receipt take from
+   * it: the nodes must agree on all of it (a node that reports the true block hash with another
+   * block number or transaction must not get its version signed).
+   */
+  private record Verdict(
+      String txHash,
+      String blockHash,
+      BigInteger blockNumber,
+      boolean statusOk,
+      boolean transferMatches) {}
 
   private static Verdict verdict(SettlementRecord r, TransactionReceipt t) {
     return new Verdict(
+        t.getTransactionHash() == null
+            ? ""
+            : t.getTransactionHash().toLowerCase(java.util.Locale.ROOT),
         t.getBlockHash() == null ? "" : t.getBlockHash().toLowerCase(java.util.Locale.ROOT),
+        t.getBlockNumberRaw() == null ? null : t.getBlockNumber(),
         t.isStatusOK(),
         TransferLogs.hasMatchingTransfer(
             t.getLogs(), r.key().asset(), r.key().payer(), r.payTo(), r.amount()));
   }
 
   /**
-   * The receipt a quorum of the lane's nodes agrees on (same block hash, status and Transfer log),
-   * or null when there is no such quorum yet: the settlement stays in flight, nothing is signed.
-   * With one node that node's word.
+   * The receipt a quorum of the lane's nodes agrees on (same transaction, block hash and number,
+   * status and Transfer log), or null when there is no such quorum yet: the settlement stays in
+   * flight, nothing is signed. {@code reported} holds at most one receipt per node, the primary's
+   * first when it has one; with one node that node's word.
    */
   private TransactionReceipt confirmed(
-      NetworkLane lane, SettlementRecord r, TransactionReceipt primary) {
+      NetworkLane lane, SettlementRecord r, List<TransactionReceipt> reported) {
     if (lane.witnesses().isEmpty()) {
-      return primary;
+      return reported.get(0);
     }
-    List<String> hashes = r.attempts().stream().map(TxAttempt::txHash).toList();
     Map<Verdict, List<TransactionReceipt>> votes = new LinkedHashMap<>();
-    votes.computeIfAbsent(verdict(r, primary), k -> new ArrayList<>()).add(primary);
-    for (SettlementChain w : lane.witnesses()) {
-      try {
-        TransactionReceipt t = receiptOf(r, w.receipts(hashes));
-        if (t != null) {
-          votes.computeIfAbsent(verdict(r, t), k -> new ArrayList<>()).add(t);
-        }
-      } catch (RpcUnavailableException e) {
-        metrics.rpcError(lane.network());
-      }
+    for (TransactionReceipt t : reported) {
+      votes.computeIfAbsent(verdict(r, t), k -> new ArrayList<>()).add(t);
     }
     for (Map.Entry<Verdict, List<TransactionReceipt>> v : votes.entrySet()) {
       if (v.getValue().size() >= lane.receiptQuorum()) {
+        unconfirmedOnce.remove(r.id());
         return v.getValue().get(0);
       }
     }
     if (unconfirmedOnce.add(r.id())) {
       log.warn(
-          "settlement id={} network={}: the nodes do not agree on its receipt yet ({} versions, quorum {}): "
-              + "not final",
+          "settlement id={} network={}: the nodes do not agree on its receipt yet ({} of {} report one, "
+              + "{} versions, quorum {}): not final",
           r.id(),
           lane.network(),
+          reported.size(),
+          1 + lane.witnesses().size(),
           votes.size(),
           lane.receiptQuorum());
     }
     metrics.refused(lane.network(), "receipt_no_quorum");
+    return null;
+  }
+
+  /**
+   * Whether the settlement's authorization is used on chain, as a quorum of the lane's nodes says
+   * ({@code authorizationState}); null when no quorum agrees (one node's word would let it turn a
+   * settlement into a final "used elsewhere" or have it signed again).
+   */
+  private Boolean authorizationUsed(NetworkLane lane, SettlementRecord r) {
+    boolean primary =
+        lane.chain().authorizationState(r.key().asset(), r.key().payer(), r.key().nonce());
+    if (lane.witnesses().isEmpty()) {
+      return primary;
+    }
+    int used = primary ? 1 : 0;
+    int unused = primary ? 0 : 1;
+    for (SettlementChain w : lane.witnesses()) {
+      try {
+        if (w.authorizationState(r.key().asset(), r.key().payer(), r.key().nonce())) {
+          used++;
+        } else {
+          unused++;
+        }
+      } catch (RpcUnavailableException e) {
+        metrics.rpcError(lane.network());
+      }
+    }
+    if (used >= lane.receiptQuorum()) {
+      return true;
+    }
+    if (unused >= lane.receiptQuorum()) {
+      return false;
+    }
+    log.warn(
+        "settlement id={} network={}: the nodes disagree whether its authorization is used ({} yes, "
+            + "{} no, quorum {}): deciding nothing",
+        r.id(),
+        lane.network(),
+        used,
+        unused,
+        lane.receiptQuorum());
     return null;
   }
 

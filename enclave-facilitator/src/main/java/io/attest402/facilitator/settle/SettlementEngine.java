@@ -343,12 +343,7 @@ public final class SettlementEngine implements AutoCloseable {
     }
     String journaledSig =
         r.request().path("paymentPayload").path("payload").path("signature").asText("");
-    boolean sameKey =
-        keyHash != null
-            && r.idempotencyKeyHash() != null
-            && java.security.MessageDigest.isEqual(
-                keyHash.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
-                r.idempotencyKeyHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    boolean sameKey = sameKeyHash(r, keyHash);
     if (!sameKey || !journaledSig.equalsIgnoreCase(ep.signature())) {
       return failed(
           network,
@@ -367,6 +362,22 @@ public final class SettlementEngine implements AutoCloseable {
       String network, String payer, String reason, String msg) {
     return CompletableFuture.completedFuture(
         SettleResponse.failure(reason, msg, "", network, payer));
+  }
+
+  /**
+   * Whether {@code idempotencyKey} is the {@code Idempotency-Key} of the request that claimed
+   * {@code r} (false for null, or for a settlement claimed without one).
+   */
+  public static boolean claimedWith(SettlementRecord r, String idempotencyKey) {
+    return idempotencyKey != null && sameKeyHash(r, sha256(idempotencyKey));
+  }
+
+  private static boolean sameKeyHash(SettlementRecord r, String keyHash) {
+    return keyHash != null
+        && r.idempotencyKeyHash() != null
+        && java.security.MessageDigest.isEqual(
+            keyHash.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+            r.idempotencyKeyHash().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
   }
 
   static String sha256(String s) {
