@@ -60,6 +60,7 @@ final class Reconciler {
   private final Semaphore wake = new Semaphore(0);
   private final Thread thread;
   private volatile boolean running;
+  private final Map<String, Long> lastHousekeeping = new ConcurrentHashMap<>();
 
   /**
    * @param onFinal called with each settlement the reconciler journals as final
@@ -219,12 +220,14 @@ final class Reconciler {
   }
 
   private void reconcileLane(NetworkLane lane, List<SettlementRecord> recs) {
-    long latest = lane.chain().nonce(key.address(), false);
-    lane.nonces().observeLatest(latest);
     List<SettlementRecord> signed =
         recs.stream()
             .filter(r -> r.state() != SettlementState.CLAIMED && !r.attempts().isEmpty())
             .toList();
+    // The account's mined nonce count is read only when a settlement without a receipt needs it,
+    // and for housekeeping (nonce gaps) at most every housekeepingMillis(): off the path from a
+    // broadcast to its receipt, which on a fast chain is the settle latency.
+    Long latest = null;
     if (!signed.isEmpty()) {
       Set<String> hashes = new HashSet<>();
       signed.forEach(r -> r.attempts().forEach(a -> hashes.add(a.txHash())));
@@ -239,7 +242,7 @@ final class Reconciler {
           if (agreed != null) {
             finalizeMined(lane, r, agreed);
           }
-        } else if (r.accountNonce() != null && r.accountNonce() < latest) {
+        } else if (r.accountNonce() != null && r.accountNonce() < (latest = latest(lane, latest))) {
           if (nonceTakenOnce.add(r.id())) {
             continue; // seen once: a receipt may lag the nonce count; decide next pass
           }
@@ -251,9 +254,34 @@ final class Reconciler {
         }
       }
     }
+    if (latest == null
+        && clock.millis() - lastHousekeeping.getOrDefault(lane.network(), 0L)
+            >= housekeepingMillis()) {
+      latest(lane, null);
+    }
     for (long n : lane.nonces().takeStaleFree(options.gapFillAfter().toMillis())) {
       sender.fillGap(lane, n);
     }
+  }
+
+  /**
+   * The account's mined nonce count ({@code known} when already read this pass), which the nonce
+   * manager's housekeeping observes. Read after the receipts: a transaction mined in between looks
+   * like a taken nonce for one pass, which {@link #nonceTakenOnce} waits out.
+   */
+  private long latest(NetworkLane lane, Long known) {
+    if (known != null) {
+      return known;
+    }
+    long latest = lane.chain().nonce(key.address(), false);
+    lane.nonces().observeLatest(latest);
+    lastHousekeeping.put(lane.network(), clock.millis());
+    return latest;
+  }
+
+  private long housekeepingMillis() {
+    return Math.max(
+        options.pollInterval().toMillis(), Math.min(1_000, options.gapFillAfter().toMillis() / 2));
   }
 
   /**

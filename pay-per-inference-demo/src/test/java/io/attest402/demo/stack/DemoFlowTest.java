@@ -219,6 +219,29 @@ class DemoFlowTest {
     assertEquals(before, usdc.balanceOf(d.account("agent").address()).send(), "no funds moved");
   }
 
+  /**
+   * Privacy by default: the facilitators' logs of a whole demo run (every settlement included) name
+   * settlements by id, never the payer.
+   */
+  @Test
+  void theFacilitatorLogsOfTheRunNameNoPayer() throws Exception {
+    String payer = stack.deployment().account("agent").address().substring(2);
+    List<Path> logs;
+    try (var files = java.nio.file.Files.walk(work)) {
+      logs = files.filter(p -> p.getFileName().toString().endsWith(".log")).toList();
+    }
+    boolean sawSettlement = false;
+    for (Path log : logs) {
+      String text = java.nio.file.Files.readString(log, StandardCharsets.UTF_8);
+      sawSettlement |= text.contains("settlement id=");
+      assertTrue(
+          !text.toLowerCase(java.util.Locale.ROOT)
+              .contains(payer.toLowerCase(java.util.Locale.ROOT)),
+          log + " names the payer " + payer);
+    }
+    assertTrue(sawSettlement, "the facilitator logs record the settlements: " + logs);
+  }
+
   @Test
   void untrustworthyProviderIsRefusedAndNoFundsMove() {
     assertEquals("refused", outcome.refused().outcome());
