@@ -294,11 +294,22 @@ public final class EnclaveIdentity {
    */
   public static EnclaveIdentity startVerified(String teeMode, TeeBackends.Options options, URI pccs)
       throws TeeException, SelfCheck.SelfCheckException, CollateralUnavailableException {
+    return startVerified(teeMode, options, pccs, 1);
+  }
+
+  /**
+   * {@link #startVerified(String, TeeBackends.Options, URI)} with {@code signers} keys ({@link
+   * #open(TeeBackend, Path, int, SecureRandom, Clock)}).
+   */
+  public static EnclaveIdentity startVerified(
+      String teeMode, TeeBackends.Options options, URI pccs, int signers)
+      throws TeeException, SelfCheck.SelfCheckException, CollateralUnavailableException {
     Objects.requireNonNull(pccs, "pccs");
     EnclaveIdentity id =
         open(
             TeeBackends.select(teeMode, options),
             options.dataDir(),
+            signers,
             options.random(),
             options.clock());
     id.refreshCollateral(pccs);
