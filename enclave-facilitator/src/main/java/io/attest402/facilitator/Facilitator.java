@@ -20,6 +20,7 @@ import io.attest402.facilitator.settle.NetworkLane;
 import io.attest402.facilitator.settle.ReceiptIssuer;
 import io.attest402.facilitator.settle.SettlementEngine;
 import io.attest402.facilitator.settle.SettlementRecord;
+import io.attest402.facilitator.settle.SignerAccount;
 import io.attest402.facilitator.store.SettlementStore;
 import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.evm.BatchingChainAccess;
@@ -134,6 +135,24 @@ public final class Facilitator implements AutoCloseable {
       FacilitatorOptions options,
       ReceiptIssuer issuer,
       FacilitatorMetrics metrics) {
+    return create(networks, List.of(key), store, clock, options, issuer, metrics);
+  }
+
+  /**
+   * {@link #create(NetworksConfig, EnclaveKey, SettlementStore, Clock, FacilitatorOptions,
+   * ReceiptIssuer, FacilitatorMetrics)} with several settlement signers ({@code --signers N}):
+   * {@code signers.get(0)} is the identity key (receipts, credentials, anchors, registration), and
+   * settlements are spread over all of them by load.
+   */
+  public static Facilitator create(
+      NetworksConfig networks,
+      List<EnclaveKey> signers,
+      SettlementStore store,
+      Clock clock,
+      FacilitatorOptions options,
+      ReceiptIssuer issuer,
+      FacilitatorMetrics metrics) {
+    EnclaveKey key = signers.get(0);
     List<NetworkLane> lanes = new ArrayList<>();
     List<AutoCloseable> resources = new ArrayList<>();
     ExecutorService assetChecks =
@@ -180,7 +199,7 @@ public final class Facilitator implements AutoCloseable {
                   : new BatchingChainAccess(reads, options.verifyBatchWindow(), 32),
               clock,
               vc);
-      lanes.add(new NetworkLane(n, chain, witnesses, verifier, clock));
+      lanes.add(new NetworkLane(n, chain, witnesses, verifier, signers, clock));
     }
     SettlementEngine engine =
         new SettlementEngine(lanes, store, key, clock, options, issuer, metrics);
@@ -486,9 +505,15 @@ public final class Facilitator implements AutoCloseable {
   /** The CAIP family every EVM kind's signers are listed under, as the official EVM schemes do. */
   public static final String EVM_FAMILY = "eip155:*";
 
-  /** The addresses that send settlements on {@code network}: the settlement account. */
+  /**
+   * The addresses that send settlements on {@code network}: every attested signer, in order (the
+   * first is the identity key).
+   */
   public List<String> signers(NetworkConfig network) {
-    return List.of(key.address());
+    NetworkLane lane = engine.lane(network.network());
+    return lane == null
+        ? List.of(key.address())
+        : lane.signers().stream().map(SignerAccount::address).toList();
   }
 
   /**
@@ -586,8 +611,21 @@ public final class Facilitator implements AutoCloseable {
         allUp = false;
       }
       n.put("balanceWei", lane.balance() == null ? "unknown" : lane.balance().toString());
-      n.put("canSettle", lane.balance() != null && lane.balance().signum() > 0);
+      n.put(
+          "canSettle",
+          lane.signers().stream().anyMatch(s -> s.balance() != null && s.balance().signum() > 0));
       n.put("nextAccountNonce", lane.nonces().initialised() ? lane.nonces().next() : -1);
+      // signer 1 is the fields above; each signer by index (its address is in /supported)
+      ArrayNode signers = n.putArray("signers");
+      for (SignerAccount s : lane.signers()) {
+        ObjectNode so = signers.addObject();
+        so.put("signer", s.index());
+        so.put("address", s.address());
+        so.put("balanceWei", s.balance() == null ? "unknown" : s.balance().toString());
+        so.put("canSettle", s.balance() != null && s.balance().signum() > 0);
+        so.put("nextAccountNonce", s.nonces().initialised() ? s.nonces().next() : -1);
+        so.put("inFlight", s.load());
+      }
       ArrayNode assets = n.putArray("assets");
       lane.config()
           .assets()

@@ -49,6 +49,8 @@ public final class FacilitatorNode implements AutoCloseable {
    *     the simulation CA's collateral.
    * @param measuredFiles configuration files the TDX backend extends into RTMR3 with the
    *     facilitator artifact (deployment file, networks file); may be empty
+   * @param signers how many secp256k1 signers the enclave holds ({@code --signers N}): all bound in
+   *     the quote, settlements spread over them by load; fixed for a data directory
    */
   public record Config(
       Deployment deployment,
@@ -63,7 +65,59 @@ public final class FacilitatorNode implements AutoCloseable {
       List<String> validators,
       URI pccs,
       List<Path> measuredFiles,
-      SettlementStores.Postgres store) {
+      SettlementStores.Postgres store,
+      int signers) {
+    /** One signer. */
+    public Config(
+        Deployment deployment,
+        NetworksConfig networks,
+        String host,
+        int port,
+        String publicUrl,
+        Path dataDir,
+        String teeMode,
+        FacilitatorOptions options,
+        boolean register,
+        List<String> validators,
+        URI pccs,
+        List<Path> measuredFiles,
+        SettlementStores.Postgres store) {
+      this(
+          deployment,
+          networks,
+          host,
+          port,
+          publicUrl,
+          dataDir,
+          teeMode,
+          options,
+          register,
+          validators,
+          pccs,
+          measuredFiles,
+          store,
+          1);
+    }
+
+    /** This configuration with {@code n} signers. */
+    public Config withSigners(int n) {
+      return new Config(
+          deployment,
+          networks,
+          host,
+          port,
+          publicUrl,
+          dataDir,
+          teeMode,
+          options,
+          register,
+          validators,
+          pccs,
+          measuredFiles,
+          store,
+          n);
+    }
+
     /** A facilitator journaling in {@code dataDir/settlements.db} (SQLite). */
     public Config(
         Deployment deployment,
@@ -102,6 +156,13 @@ public final class FacilitatorNode implements AutoCloseable {
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(options, "options");
       validators = List.copyOf(validators);
+      if (signers < 1 || signers > io.attest402.enclave.KeyBinding.MAX_SIGNERS) {
+        throw new IllegalArgumentException(
+            "--signers must be between 1 and "
+                + io.attest402.enclave.KeyBinding.MAX_SIGNERS
+                + ", not "
+                + signers);
+      }
       teeMode = teeMode.trim().toLowerCase(java.util.Locale.ROOT);
       if (!List.of("auto", "gramine", "tdx", "simulated").contains(teeMode)) {
         throw new IllegalArgumentException(
@@ -179,34 +240,8 @@ public final class FacilitatorNode implements AutoCloseable {
     EnclaveIdentity identity = identity(c, clock, out, err, simulatedMrEnclave);
     EnclaveKey key = identity.key();
     for (NetworkConfig n : c.networks().networks()) {
-      try {
-        DevFunding.Result f = DevFunding.fundIfEmpty(n, key.address(), c.options().rpcTimeout());
-        if (f.funded()) {
-          out.println(
-              "funded facilitator "
-                  + key.address()
-                  + " with "
-                  + DevFunding.AMOUNT_ETH
-                  + " ETH on "
-                  + n.network()
-                  + " from the dev deployer account (tx "
-                  + f.txHash()
-                  + ")");
-        } else if (f.balanceBefore().signum() == 0) {
-          out.println(
-              "facilitator account "
-                  + key.address()
-                  + " has no gas on "
-                  + n.network()
-                  + ": fund it to settle; verify works meanwhile");
-        }
-      } catch (Exception e) {
-        err.println(
-            "attest402 facilitator: cannot check or fund gas on "
-                + n.network()
-                + " ("
-                + e.getMessage()
-                + "); settling there needs the account funded");
+      for (EnclaveKey signer : identity.signers()) {
+        fundOnDevChain(n, signer, c, out, err);
       }
     }
     AtomicReference<String> registrationFile = new AtomicReference<>();
@@ -260,7 +295,7 @@ public final class FacilitatorNode implements AutoCloseable {
     Facilitator facilitator =
         Facilitator.create(
             c.networks(),
-            key,
+            identity.signers(),
             store,
             clock,
             c.options(),
@@ -279,6 +314,40 @@ public final class FacilitatorNode implements AutoCloseable {
     }
     CollateralRefresher refresher = CollateralRefresher.start(identity, c.pccs(), clock);
     return new FacilitatorNode(server, identity, url, reg, refresher);
+  }
+
+  /** Gas for {@code signer} from the dev deployer account, on dev chains only. */
+  private static void fundOnDevChain(
+      NetworkConfig n, EnclaveKey signer, Config c, PrintWriter out, PrintWriter err) {
+    try {
+      DevFunding.Result f = DevFunding.fundIfEmpty(n, signer.address(), c.options().rpcTimeout());
+      if (f.funded()) {
+        out.println(
+            "funded facilitator "
+                + signer.address()
+                + " with "
+                + DevFunding.AMOUNT_ETH
+                + " ETH on "
+                + n.network()
+                + " from the dev deployer account (tx "
+                + f.txHash()
+                + ")");
+      } else if (f.balanceBefore().signum() == 0) {
+        out.println(
+            "facilitator account "
+                + signer.address()
+                + " has no gas on "
+                + n.network()
+                + ": fund it to settle; verify works meanwhile");
+      }
+    } catch (Exception e) {
+      err.println(
+          "attest402 facilitator: cannot check or fund gas on "
+              + n.network()
+              + " ("
+              + e.getMessage()
+              + "); settling there needs the account funded");
+    }
   }
 
   private static int freePort(String host) {
@@ -301,7 +370,8 @@ public final class FacilitatorNode implements AutoCloseable {
             .withMeasuredFiles(measured)
             .withSimulatedMrEnclave(simulatedMrEnclave);
     try {
-      EnclaveIdentity identity = EnclaveIdentity.startVerified(c.teeMode(), teeOptions, c.pccs());
+      EnclaveIdentity identity =
+          EnclaveIdentity.startVerified(c.teeMode(), teeOptions, c.pccs(), c.signers());
       out.println(
           "enclave identity: "
               + identity.backend().teeType()

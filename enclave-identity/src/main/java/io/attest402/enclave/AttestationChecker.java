@@ -44,9 +44,33 @@ public final class AttestationChecker {
       boolean simulated,
       String teeType,
       Measurement measurement,
-      Verdict verdict) {
+      Verdict verdict,
+      List<String> signers) {
     public Result {
       reasons = List.copyOf(reasons);
+      signers = signers == null ? List.of() : List.copyOf(signers);
+    }
+
+    /** A result whose only attested signer is {@code address} (none when null). */
+    public Result(
+        boolean ok,
+        List<String> reasons,
+        String address,
+        byte[] publicKey,
+        boolean simulated,
+        String teeType,
+        Measurement measurement,
+        Verdict verdict) {
+      this(
+          ok,
+          reasons,
+          address,
+          publicKey,
+          simulated,
+          teeType,
+          measurement,
+          verdict,
+          address == null ? List.of() : List.of(address));
     }
 
     public String summary() {
@@ -166,6 +190,9 @@ public final class AttestationChecker {
     } catch (RuntimeException e) {
       reasons.add("served public key is not hex: " + e.getMessage());
     }
+    List<byte[]> signerKeys = pub == null ? null : signerKeys(doc, pub, reasons);
+    List<String> signerAddresses =
+        signerKeys == null ? List.of() : signerKeys.stream().map(KeyBinding::address).toList();
     byte[] nonce = null;
     try {
       nonce = doc.nonceBytes();
@@ -252,10 +279,14 @@ public final class AttestationChecker {
     if (q != null) {
       measurement = Measurement.of(q);
       byte[] rd = q.reportData();
-      if (pub != null) {
-        if (!Arrays.equals(Arrays.copyOf(rd, 32), KeyBinding.keyHash(pub))) {
-          reasons.add("quote report data does not bind the served public key");
-        }
+      if (signerKeys != null
+          && !Arrays.equals(Arrays.copyOf(rd, 32), KeyBinding.signersHash(signerKeys))) {
+        reasons.add(
+            signerKeys.size() == 1
+                ? "quote report data does not bind the served public key"
+                : "quote report data does not bind the served list of "
+                    + signerKeys.size()
+                    + " signers (in this order)");
       }
       if (!Arrays.equals(Arrays.copyOfRange(rd, 32, 64), expectedNonceBytes)) {
         reasons.add(
@@ -317,7 +348,58 @@ public final class AttestationChecker {
         simulated || doc.simulated(),
         doc.teeType(),
         measurement,
-        verdict);
+        verdict,
+        signerAddresses);
+  }
+
+  /**
+   * The document's ordered signer keys, checked in themselves (the quote check then binds them):
+   * the first is the served public key, each is a secp256k1 point whose address is the served one,
+   * none repeats, at most {@link KeyBinding#MAX_SIGNERS}. Null, with the reason, when not.
+   */
+  private static List<byte[]> signerKeys(
+      AttestationDocument doc, byte[] identityKey, List<String> reasons) {
+    List<byte[]> keys;
+    try {
+      keys = doc.signerPublicKeys();
+    } catch (RuntimeException e) {
+      reasons.add("served signers are malformed: " + e.getMessage());
+      return null;
+    }
+    if (keys.isEmpty() || keys.size() > KeyBinding.MAX_SIGNERS) {
+      reasons.add(
+          "the document lists " + keys.size() + " signers (1 to " + KeyBinding.MAX_SIGNERS + ")");
+      return null;
+    }
+    if (!Arrays.equals(keys.get(0), identityKey)) {
+      reasons.add("the first served signer is not the document's publicKey (the identity key)");
+      return null;
+    }
+    List<String> served = doc.signerAddresses();
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < keys.size(); i++) {
+      if (!onSecp256k1(keys.get(i))) {
+        reasons.add("served signer " + (i + 1) + " is not an uncompressed secp256k1 point");
+        return null;
+      }
+      String a = KeyBinding.address(keys.get(i));
+      if (served.get(i) == null || !a.equalsIgnoreCase(served.get(i))) {
+        reasons.add(
+            "served signer "
+                + (i + 1)
+                + " address "
+                + served.get(i)
+                + " does not derive from its public key ("
+                + a
+                + ")");
+        return null;
+      }
+      if (!seen.add(a.toLowerCase(java.util.Locale.ROOT))) {
+        reasons.add("served signer " + a + " is listed twice");
+        return null;
+      }
+    }
+    return keys;
   }
 
   /**

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -30,11 +31,16 @@ import java.util.Optional;
  *  "quote":"<base64 of the raw DCAP quote>",
  *  "signerAddress":"0x<EIP-55>",            // settlement account and receipt signer
  *  "publicKey":"04<X><Y>",                  // 65 bytes hex, uncompressed secp256k1
+ *  "signers":[{"address":"0x..","publicKey":"04.."}, ..],  // every settlement account in attested
+ *                                           // order, the first being signerAddress/publicKey;
+ *                                           // absent in documents from before --signers: [publicKey]
  *  "measurement":{"tee":"sgx","mrEnclave":"..","mrSigner":"..","isvProdId":..,"isvSvn":..,"debug":false}
  *              | {"tee":"tdx","mrTd":"..","rtmrs":["..",4],"mrConfigId":"..","debug":false},
  *  "nonce":"<32 bytes hex; zeros for the startup quote>",
  *  "reportData":"<64 bytes hex, as in the quote>",
  *  "binding":"reportData = SHA-256(\"attest402-facilitator-v1\" || publicKey) || nonce",
+ *           // with more than one signer: SHA-256("attest402-facilitator-signers-v1" || uint32be(N)
+ *           //   || signers[0].publicKey || .. || signers[N-1].publicKey) || nonce (KeyBinding)
  *  "collateral":{...} | absent,             // the verifier's Collateral JSON (dcap-qvl QuoteCollateralV3 shape),
  *                                           // as the facilitator fetched it from its PCS/PCCS (Intel-signed)
  *  "freshness":{"domain":"attest402-attestation-freshness-v1","nonce":"..","time":1764600000,"signature":".."}
@@ -57,6 +63,7 @@ import java.util.Optional;
   "quote",
   "signerAddress",
   "publicKey",
+  "signers",
   "measurement",
   "nonce",
   "reportData",
@@ -77,6 +84,7 @@ public record AttestationDocument(
     String publicKey,
     Measurement measurement,
     String nonce,
+    List<Signer> signers,
     String reportData,
     String binding,
     JsonNode collateral,
@@ -86,6 +94,10 @@ public record AttestationDocument(
     String generatedAt) {
 
   public static final String FORMAT = "attest402-attestation-v1";
+
+  /** One attested signer: its address and 65-byte uncompressed public key (lowercase hex). */
+  public record Signer(String address, String publicKey) {}
+
   public static final String SIMULATED_WARNING =
       "SIMULATED TEE: no hardware backs this quote; it is signed by a "
           + "local attest402 simulation CA and must not be trusted for real funds";
@@ -102,6 +114,34 @@ public record AttestationDocument(
   @JsonIgnore
   public byte[] publicKeyBytes() {
     return HexFormat.of().parseHex(strip0x(publicKey));
+  }
+
+  /**
+   * The ordered signer public keys the report data binds: {@code signers}, or the single {@code
+   * publicKey} of a document without them. IllegalArgumentException when one is not hex.
+   */
+  @JsonIgnore
+  public List<byte[]> signerPublicKeys() {
+    if (signers == null) {
+      return List.of(publicKeyBytes());
+    }
+    return signers.stream()
+        .map(
+            s -> {
+              if (s == null || s.publicKey() == null) {
+                throw new IllegalArgumentException("a signer lacks its publicKey");
+              }
+              return HexFormat.of().parseHex(strip0x(s.publicKey()));
+            })
+        .toList();
+  }
+
+  /** The attested signer addresses in order (as served; the checker derives and compares them). */
+  @JsonIgnore
+  public List<String> signerAddresses() {
+    return signers == null
+        ? List.of(signerAddress)
+        : signers.stream().map(s -> s == null ? null : s.address()).toList();
   }
 
   @JsonIgnore

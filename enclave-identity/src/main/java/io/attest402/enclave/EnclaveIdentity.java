@@ -20,9 +20,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -44,10 +46,16 @@ public final class EnclaveIdentity {
   /** File in the data directory holding the sealed private key (sealing backends only). */
   public static final String SEALED_KEY_FILE = "enclave-key.sealed";
 
+  /** File in the data directory holding the sealed keys of signers 2..N ({@code --signers N}). */
+  public static final String SEALED_SIGNERS_FILE = "enclave-signers.sealed";
+
   static final String KEY_PURPOSE = "enclave-key";
+  static final String SIGNERS_PURPOSE = "enclave-signers";
 
   private final TeeBackend backend;
   private final InMemoryEnclaveKey key;
+  private final List<EnclaveKey> signers;
+  private final List<byte[]> signerPublicKeys;
   private final boolean newKey;
   private final Clock clock;
   private final byte[] startupQuote;
@@ -57,13 +65,15 @@ public final class EnclaveIdentity {
 
   private EnclaveIdentity(
       TeeBackend backend,
-      InMemoryEnclaveKey key,
+      List<InMemoryEnclaveKey> keys,
       boolean newKey,
       Clock clock,
       byte[] startupQuote,
       Measurement measurement) {
     this.backend = backend;
-    this.key = key;
+    this.key = keys.get(0);
+    this.signers = List.copyOf(keys);
+    this.signerPublicKeys = keys.stream().map(InMemoryEnclaveKey::publicKey).toList();
     this.newKey = newKey;
     this.clock = clock;
     this.startupQuote = startupQuote;
@@ -80,70 +90,123 @@ public final class EnclaveIdentity {
    */
   public static EnclaveIdentity open(
       TeeBackend backend, Path dataDir, SecureRandom random, Clock clock) throws TeeException {
+    return open(backend, dataDir, 1, random, clock);
+  }
+
+  /**
+   * {@link #open(TeeBackend, Path, SecureRandom, Clock)} with {@code signers} secp256k1 keys: the
+   * identity key (signer 1, {@link #SEALED_KEY_FILE}) and {@code signers - 1} settlement keys
+   * sealed together in {@link #SEALED_SIGNERS_FILE}, all born here and all bound by the quote in
+   * this order ({@link KeyBinding#signersHash}).
+   *
+   * @throws TeeException also when the data directory holds another number of signers than {@code
+   *     signers} (the count of an existing directory is fixed: see the message)
+   */
+  public static EnclaveIdentity open(
+      TeeBackend backend, Path dataDir, int signers, SecureRandom random, Clock clock)
+      throws TeeException {
     Objects.requireNonNull(backend, "backend");
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(random, "random");
     Objects.requireNonNull(clock, "clock");
+    if (signers < 1 || signers > KeyBinding.MAX_SIGNERS) {
+      throw new IllegalArgumentException(
+          "signers must be between 1 and " + KeyBinding.MAX_SIGNERS + ", got " + signers);
+    }
     InMemoryEnclaveKey key;
+    List<InMemoryEnclaveKey> keys = new ArrayList<>();
     boolean created;
     Path sealedFile = dataDir.resolve(SEALED_KEY_FILE);
+    Path signersFile = dataDir.resolve(SEALED_SIGNERS_FILE);
     if (backend.canSeal()) {
       if (Files.exists(sealedFile)) {
-        byte[] blob;
-        try {
-          blob = Files.readAllBytes(sealedFile);
-        } catch (IOException e) {
-          throw new TeeException("cannot read sealed key " + sealedFile + ": " + e, e);
+        key = InMemoryEnclaveKey.fromPrivateKey(unsealKeys(backend, sealedFile, KEY_PURPOSE, 1));
+        keys.add(key);
+        int held = 1;
+        byte[] more = null;
+        if (Files.exists(signersFile)) {
+          more = unsealKeys(backend, signersFile, SIGNERS_PURPOSE, -1);
+          held += more.length / 32;
         }
-        byte[] secret;
-        try {
-          secret = backend.unseal(KEY_PURPOSE, blob);
-        } catch (TeeException e) {
-          throw new TeeException(
-              "the sealed enclave key "
-                  + sealedFile
-                  + " cannot be unsealed by this "
-                  + backend.teeType()
-                  + " enclave ("
-                  + e.getMessage()
-                  + "). It was sealed by another enclave "
-                  + "build or machine, or altered. Refusing to start rather than replace it: move the file "
-                  + "away to start with a new key (new address, new registration).",
-              e);
-        }
-        try {
-          if (secret.length != 32) {
-            throw new TeeException(
-                "sealed enclave key has " + secret.length + " bytes, expected 32");
+        if (held != signers) {
+          if (more != null) {
+            Arrays.fill(more, (byte) 0);
           }
-          key = InMemoryEnclaveKey.fromPrivateKey(secret);
-        } finally {
-          Arrays.fill(secret, (byte) 0);
+          throw new TeeException(
+              "the data directory "
+                  + dataDir
+                  + " holds "
+                  + held
+                  + " sealed signer key(s) and --signers is "
+                  + signers
+                  + ": the signers of a data directory are fixed at its first start (they are its "
+                  + "attested identity, and each may have transactions in flight). Start with "
+                  + "--signers "
+                  + held
+                  + ", or use a new data directory for "
+                  + signers
+                  + " signers (new keys, new addresses to fund)");
+        }
+        if (more != null) {
+          try {
+            for (int i = 0; i < more.length; i += 32) {
+              keys.add(InMemoryEnclaveKey.fromPrivateKey(Arrays.copyOfRange(more, i, i + 32)));
+            }
+          } finally {
+            Arrays.fill(more, (byte) 0);
+          }
         }
         created = false;
       } else {
         key = InMemoryEnclaveKey.generate(random);
-        byte[] secret = key.privateKeyBytes();
+        keys.add(key);
+        for (int i = 1; i < signers; i++) {
+          keys.add(InMemoryEnclaveKey.generate(random));
+        }
         try {
-          byte[] blob = backend.seal(KEY_PURPOSE, secret);
           Files.createDirectories(dataDir);
-          Secrets.writeAtomically(sealedFile, blob);
+          // the settlement keys first: a start that dies in between left no identity key, so the
+          // next start creates all keys afresh (nothing was attested or funded yet)
+          if (signers > 1) {
+            byte[] more = new byte[32 * (signers - 1)];
+            for (int i = 1; i < signers; i++) {
+              byte[] k = keys.get(i).privateKeyBytes();
+              System.arraycopy(k, 0, more, 32 * (i - 1), 32);
+              Arrays.fill(k, (byte) 0);
+            }
+            try {
+              Secrets.writeAtomically(signersFile, backend.seal(SIGNERS_PURPOSE, more));
+            } finally {
+              Arrays.fill(more, (byte) 0);
+            }
+          } else {
+            Files.deleteIfExists(signersFile);
+          }
+          byte[] secret = key.privateKeyBytes();
+          try {
+            Secrets.writeAtomically(sealedFile, backend.seal(KEY_PURPOSE, secret));
+          } finally {
+            Arrays.fill(secret, (byte) 0);
+          }
         } catch (IOException e) {
           throw new TeeException("cannot write sealed key " + sealedFile + ": " + e, e);
-        } finally {
-          Arrays.fill(secret, (byte) 0);
         }
         created = true;
       }
     } else {
       key = InMemoryEnclaveKey.generate(random);
+      keys.add(key);
+      for (int i = 1; i < signers; i++) {
+        keys.add(InMemoryEnclaveKey.generate(random));
+      }
       created = true;
       LOG.info(
           "{} has no sealing: the enclave key lives in memory only and is new on every boot; fund and "
               + "register the new address",
           backend.teeType());
     }
-    byte[] quote = backend.quote(KeyBinding.reportData(key.publicKey(), null));
+    List<byte[]> publicKeys = keys.stream().map(InMemoryEnclaveKey::publicKey).toList();
+    byte[] quote = backend.quote(KeyBinding.reportData(publicKeys, null));
     Measurement m;
     try {
       m = Measurement.of(Quote.parse(quote));
@@ -161,7 +224,61 @@ public final class EnclaveIdentity {
           "*** SIMULATED attestation: the facilitator key {} is not protected by any TEE ***",
           key.address());
     }
-    return new EnclaveIdentity(backend, key, created, clock, quote, m);
+    if (signers > 1) {
+      LOG.info(
+          "{} settlement signers: {}",
+          signers,
+          keys.stream().map(InMemoryEnclaveKey::address).toList());
+    }
+    return new EnclaveIdentity(backend, keys, created, clock, quote, m);
+  }
+
+  /**
+   * Unseals {@code file} as {@code purpose}: {@code keys} keys of 32 bytes, or any positive number
+   * of them when {@code keys} is -1.
+   */
+  private static byte[] unsealKeys(TeeBackend backend, Path file, String purpose, int keys)
+      throws TeeException {
+    byte[] blob;
+    try {
+      blob = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new TeeException("cannot read sealed key " + file + ": " + e, e);
+    }
+    byte[] secret;
+    try {
+      secret = backend.unseal(purpose, blob);
+    } catch (TeeException e) {
+      throw new TeeException(
+          "the sealed enclave key "
+              + file
+              + " cannot be unsealed by this "
+              + backend.teeType()
+              + " enclave ("
+              + e.getMessage()
+              + "). It was sealed by another enclave "
+              + "build or machine, or altered. Refusing to start rather than replace it: move the file "
+              + "away to start with a new key (new address, new registration).",
+          e);
+    }
+    boolean ok =
+        keys == -1
+            ? secret.length > 0
+                && secret.length % 32 == 0
+                && secret.length / 32 < KeyBinding.MAX_SIGNERS
+            : secret.length == 32 * keys;
+    if (!ok) {
+      int n = secret.length;
+      Arrays.fill(secret, (byte) 0);
+      throw new TeeException(
+          "sealed enclave key "
+              + file
+              + " has "
+              + n
+              + " bytes, expected "
+              + (keys == -1 ? "a multiple of 32" : 32 * keys));
+    }
+    return secret;
   }
 
   /**
@@ -177,11 +294,22 @@ public final class EnclaveIdentity {
    */
   public static EnclaveIdentity startVerified(String teeMode, TeeBackends.Options options, URI pccs)
       throws TeeException, SelfCheck.SelfCheckException, CollateralUnavailableException {
+    return startVerified(teeMode, options, pccs, 1);
+  }
+
+  /**
+   * {@link #startVerified(String, TeeBackends.Options, URI)} with {@code signers} keys ({@link
+   * #open(TeeBackend, Path, int, SecureRandom, Clock)}).
+   */
+  public static EnclaveIdentity startVerified(
+      String teeMode, TeeBackends.Options options, URI pccs, int signers)
+      throws TeeException, SelfCheck.SelfCheckException, CollateralUnavailableException {
     Objects.requireNonNull(pccs, "pccs");
     EnclaveIdentity id =
         open(
             TeeBackends.select(teeMode, options),
             options.dataDir(),
+            signers,
             options.random(),
             options.clock());
     id.refreshCollateral(pccs);
@@ -263,6 +391,19 @@ public final class EnclaveIdentity {
    */
   public EnclaveKey key() {
     return key;
+  }
+
+  /**
+   * Every signer key in attested order: {@code signers().get(0)} is {@link #key()} (identity,
+   * receipts), the others are settlement accounts only.
+   */
+  public List<EnclaveKey> signers() {
+    return signers;
+  }
+
+  /** The report data binding every signer and {@code nonce32} (null = zeros). */
+  public byte[] reportData(byte[] nonce32) {
+    return KeyBinding.reportData(signerPublicKeys, nonce32);
   }
 
   public TeeBackend backend() {
@@ -356,7 +497,7 @@ public final class EnclaveIdentity {
     if (nonce32 == null || nonce32.length != KeyBinding.NONCE_BYTES) {
       throw new IllegalArgumentException("nonce must be 32 bytes");
     }
-    byte[] quote = backend.quote(KeyBinding.reportData(key.publicKey(), nonce32));
+    byte[] quote = backend.quote(reportData(nonce32));
     return build(quote, nonce32.clone(), null);
   }
 
@@ -384,8 +525,11 @@ public final class EnclaveIdentity {
         hex.formatHex(key.publicKey()),
         measurement,
         hex.formatHex(nonce),
-        hex.formatHex(KeyBinding.reportData(key.publicKey(), nonce)),
-        KeyBinding.DESCRIPTION,
+        signers.stream()
+            .map(k -> new AttestationDocument.Signer(k.address(), hex.formatHex(k.publicKey())))
+            .toList(),
+        hex.formatHex(reportData(nonce)),
+        KeyBinding.description(signers.size()),
         collateralJson,
         freshness,
         BuildInfo.sourceRevision(),

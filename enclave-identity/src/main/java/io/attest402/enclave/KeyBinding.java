@@ -14,6 +14,11 @@ import org.web3j.utils.Numeric;
  * report_data = SHA-256("attest402-facilitator-v1" || 0x04 || X || Y) || nonce}, where the nonce is
  * the caller's 32 bytes (zeros for the startup quote). Anyone can recompute it from the served
  * public key.
+ *
+ * <p>A facilitator with several signers ({@code --signers N}, N &gt; 1) binds the ordered set
+ * instead: {@code report_data = SHA-256("attest402-facilitator-signers-v1" || uint32be(N) || pk_1
+ * || .. || pk_N) || nonce}, each {@code pk_i} the 65-byte uncompressed key, {@code pk_1} the
+ * identity (receipt-signing) key. One signer keeps the single-key binding, byte for byte.
  */
 public final class KeyBinding {
   /** Domain separator hashed in front of the public key. */
@@ -22,6 +27,17 @@ public final class KeyBinding {
   /** Human-readable statement of the binding, served in every attestation document. */
   public static final String DESCRIPTION =
       "reportData = SHA-256(\"attest402-facilitator-v1\" || publicKey) || nonce";
+
+  /** Domain separator of the binding of several signers. */
+  public static final String SIGNERS_DOMAIN = "attest402-facilitator-signers-v1";
+
+  /** {@link #DESCRIPTION} for a document with more than one signer. */
+  public static final String SIGNERS_DESCRIPTION =
+      "reportData = SHA-256(\"attest402-facilitator-signers-v1\" || uint32be(N) || signers[0].publicKey"
+          + " || .. || signers[N-1].publicKey) || nonce";
+
+  /** The most signers one document may bind (bounds what a checker hashes). */
+  public static final int MAX_SIGNERS = 64;
 
   public static final int NONCE_BYTES = 32;
 
@@ -44,15 +60,55 @@ public final class KeyBinding {
   }
 
   /**
+   * The first half of the report data for the ordered signer keys: {@link #keyHash} of the only key
+   * for one signer, else SHA-256 of {@link #SIGNERS_DOMAIN}, the count as 4 bytes big-endian and
+   * the 65-byte keys in order.
+   */
+  public static byte[] signersHash(java.util.List<byte[]> publicKeys65) {
+    if (publicKeys65 == null || publicKeys65.isEmpty() || publicKeys65.size() > MAX_SIGNERS) {
+      throw new IllegalArgumentException("between 1 and " + MAX_SIGNERS + " signer keys");
+    }
+    if (publicKeys65.size() == 1) {
+      return keyHash(publicKeys65.get(0));
+    }
+    try {
+      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      d.update(SIGNERS_DOMAIN.getBytes(StandardCharsets.US_ASCII));
+      d.update(java.nio.ByteBuffer.allocate(4).putInt(publicKeys65.size()).array());
+      for (byte[] pk : publicKeys65) {
+        checkPublicKey(pk);
+        d.update(pk);
+      }
+      return d.digest();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The report data binding the ordered {@code publicKeys65} and {@code nonce32}. */
+  public static byte[] reportData(java.util.List<byte[]> publicKeys65, byte[] nonce32) {
+    return withNonce(signersHash(publicKeys65), nonce32);
+  }
+
+  /** The binding's description for {@code signers} keys. */
+  public static String description(int signers) {
+    return signers == 1 ? DESCRIPTION : SIGNERS_DESCRIPTION;
+  }
+
+  /**
    * The 64 bytes of report data binding {@code publicKey65} and {@code nonce32} (null = 32 zero
    * bytes).
    */
   public static byte[] reportData(byte[] publicKey65, byte[] nonce32) {
+    return withNonce(keyHash(publicKey65), nonce32);
+  }
+
+  private static byte[] withNonce(byte[] keyHash, byte[] nonce32) {
     byte[] nonce = nonce32 == null ? new byte[NONCE_BYTES] : nonce32;
     if (nonce.length != NONCE_BYTES) {
       throw new IllegalArgumentException("nonce must be 32 bytes, got " + nonce.length);
     }
-    byte[] rd = Arrays.copyOf(keyHash(publicKey65), 64);
+    byte[] rd = Arrays.copyOf(keyHash, 64);
     System.arraycopy(nonce, 0, rd, 32, NONCE_BYTES);
     return rd;
   }

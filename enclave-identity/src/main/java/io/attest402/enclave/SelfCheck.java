@@ -124,7 +124,7 @@ public final class SelfCheck {
     List<String> problems = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     byte[] raw = identity.startupQuote();
-    byte[] expected = KeyBinding.reportData(identity.publicKey(), null);
+    byte[] expected = identity.reportData(null);
     Measurement m = identity.measurement();
     Quote q;
     try {
@@ -145,8 +145,9 @@ public final class SelfCheck {
     }
     if (!Arrays.equals(q.reportData(), expected)) {
       problems.add(
-          "startup quote report data does not bind the enclave key (expected SHA-256(domain || "
-              + "publicKey) || zeros)");
+          "startup quote report data does not bind the enclave keys (expected "
+              + KeyBinding.description(identity.signers().size())
+              + " with a zero nonce)");
     }
     rtmr3Replay(backend, q).ifPresent(problems::add);
     if (!KeyBinding.address(identity.publicKey()).equalsIgnoreCase(identity.address())) {

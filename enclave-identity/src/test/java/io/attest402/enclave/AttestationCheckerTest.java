@@ -173,6 +173,7 @@ class AttestationCheckerTest {
             doc.publicKey(),
             doc.measurement(),
             doc.nonce(),
+            doc.signers(),
             doc.reportData(),
             doc.binding(),
             doc.collateral(),
@@ -223,7 +224,13 @@ class AttestationCheckerTest {
             with(doc, "publicKey", HexFormat.of().formatHex(other.publicKey())),
             "signerAddress",
             other.address());
-    AttestationChecker.Result r = AttestationChecker.check(swapped, null, AT, SIM, null);
+    AttestationChecker.Result kept = AttestationChecker.check(swapped, null, AT, SIM, null);
+    assertFalse(kept.ok());
+    assertTrue(kept.summary().contains("not the document's publicKey"), kept.summary());
+    ObjectNode n = (ObjectNode) AttestationDocument.MAPPER.valueToTree(swapped);
+    n.remove("signers"); // as a document from before --signers: the one key is publicKey
+    AttestationChecker.Result r =
+        AttestationChecker.check(AttestationDocument.fromJson(n.toString()), null, AT, SIM, null);
     assertFalse(r.ok());
     assertTrue(r.summary().contains("does not bind the served public key"), r.summary());
     AttestationChecker.Result addr =

@@ -55,10 +55,10 @@ import org.web3j.utils.Numeric;
  * policy), every receipt it serves from {@code from} on (signature under the attested key, seqs,
  * links), its SettlementLog anchors (the served chain must reach every anchored seq with the
  * anchored hash), every settled receipt's transaction on chain (mined, {@code AuthorizationUsed}
- * and the {@code Transfer} it claims), receipts the auditor already holds (one with a seq the
- * facilitator now serves differently is an {@link EquivocationProof}), and for one provider ({@code
- * payTo}) every on-chain transfer to it sent from the facilitator's account that no receipt
- * records.
+ * and the {@code Transfer} it claims, sent by the attested signer the receipt names), receipts the
+ * auditor already holds (one with a seq the facilitator now serves differently is an {@link
+ * EquivocationProof}), and for one provider ({@code payTo}) every on-chain transfer to it sent from
+ * one of the facilitator's attested signer accounts that no receipt records.
  */
 public final class FacilitatorAuditor {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -195,6 +195,10 @@ public final class FacilitatorAuditor {
     }
     String signer = doc.signerAddress().toLowerCase(Locale.ROOT);
     byte[] publicKey = doc.publicKeyBytes();
+    // every settlement account the quote binds (--signers N); the identity key alone without a list
+    Set<String> senders = new HashSet<>();
+    (att.ok() && !att.signers().isEmpty() ? att.signers() : List.of(signer))
+        .forEach(a -> senders.add(a.toLowerCase(Locale.ROOT)));
 
     // 2. the served chain
     List<Served> served = fetchReceipts(publicKey);
@@ -259,12 +263,12 @@ public final class FacilitatorAuditor {
       // 5. every settled receipt's transaction
       for (Served s : served) {
         if (s.receipt() != null && s.receipt().status() == ReceiptStatus.SETTLED) {
-          checkSettlement(web3j, s);
+          checkSettlement(web3j, s, senders);
         }
       }
       // 6. one provider's settlements and transfers without a receipt
       if (o.payTo() != null) {
-        checkProvider(web3j, signer, served, settlements);
+        checkProvider(web3j, senders, served, settlements);
       }
     } catch (IOException e) {
       throw new AuditInputException(
@@ -408,7 +412,7 @@ public final class FacilitatorAuditor {
     return anchoredSeq;
   }
 
-  private void checkSettlement(Web3j web3j, Served s) throws IOException {
+  private void checkSettlement(Web3j web3j, Served s, Set<String> senders) throws IOException {
     Receipt r = s.receipt();
     if (r.txHash() == null) {
       problems.add(
@@ -426,6 +430,28 @@ public final class FacilitatorAuditor {
     if (!tr.isStatusOK()) {
       problems.add(
           new AuditProblem("settlement", s.seq(), "transaction " + r.txHash() + " reverted"));
+    }
+    // the sender the receipt names must be an attested signer, and the one that sent it
+    String from = tr.getFrom() == null ? "" : tr.getFrom().toLowerCase(Locale.ROOT);
+    if (r.sender() != null && !senders.contains(r.sender().toLowerCase(Locale.ROOT))) {
+      problems.add(
+          new AuditProblem(
+              "settlement",
+              s.seq(),
+              "the receipt names sender "
+                  + r.sender()
+                  + ", which is not one of the attested signers"));
+    } else if (r.sender() != null && !r.sender().equalsIgnoreCase(from)) {
+      problems.add(
+          new AuditProblem(
+              "settlement",
+              s.seq(),
+              "transaction "
+                  + r.txHash()
+                  + " was sent by "
+                  + tr.getFrom()
+                  + ", the receipt says "
+                  + r.sender()));
     }
     if (r.block() != null && tr.getBlockNumber().longValueExact() != r.block()) {
       problems.add(
@@ -495,7 +521,7 @@ public final class FacilitatorAuditor {
   }
 
   private void checkProvider(
-      Web3j web3j, String signer, List<Served> served, List<Settlement> settlements)
+      Web3j web3j, Set<String> senders, List<Served> served, List<Settlement> settlements)
       throws IOException {
     String payTo = o.payTo().toLowerCase(Locale.ROOT);
     Set<String> receiptTxs = new HashSet<>();
@@ -543,7 +569,7 @@ public final class FacilitatorAuditor {
           continue;
         }
         Transaction t = web3j.ethGetTransactionByHash(tx).send().getTransaction().orElse(null);
-        if (t != null && t.getFrom().equalsIgnoreCase(signer)) {
+        if (t != null && senders.contains(t.getFrom().toLowerCase(Locale.ROOT))) {
           problems.add(
               new AuditProblem(
                   "withheld-receipt",
@@ -552,7 +578,9 @@ public final class FacilitatorAuditor {
                       + tx
                       + " (block "
                       + l.getBlockNumber()
-                      + ") sent by the facilitator's account moved "
+                      + ") sent by the facilitator's account "
+                      + t.getFrom()
+                      + " moved "
                       + Numeric.toBigInt(l.getData())
                       + " of "
                       + asset

@@ -187,6 +187,78 @@ class FacilitatorAuditTest {
   }
 
   @Test
+  void aFacilitatorWithFourSignersPassesAndATransferByAnySignerWithoutReceiptIsFlagged(
+      Chain chain, @TempDir Path dir) throws Exception {
+    Deployment d = chain.deployment();
+    Path deployment = dir.resolve("deployment.json");
+    d.write(deployment);
+    String payTo = chain.account(DevAccounts.PROVIDER).getAddress();
+    try (FacilitatorNode node = start(d, dir.resolve("data"), AnchorOptions.defaults(), 4)) {
+      List<String> signers =
+          node.identity().signers().stream().map(io.attest402.enclave.EnclaveKey::address).toList();
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(8);
+      List<java.util.concurrent.Future<JsonNode>> fs = new ArrayList<>();
+      Credentials[] payers = {
+        chain.account(DevAccounts.AGENT), chain.account(DevAccounts.VALIDATOR)
+      };
+      for (int i = 0; i < 8; i++) {
+        Credentials p = payers[i % 2];
+        fs.add(pool.submit(() -> settle(node.url(), chain, p, payTo)));
+      }
+      for (var f : fs) {
+        f.get();
+      }
+      pool.shutdown();
+      Result ok =
+          audit(
+              node.url(),
+              deployment,
+              "--pay-to",
+              payTo,
+              "--simulation-root",
+              simRoot(node),
+              "--allow-any-measurement");
+      assertEquals(0, ok.exit(), ok.out());
+      assertEquals(8, ok.json().path("settlements").size(), ok.out());
+      // a receipt naming a signer other than the identity key, withheld by a front
+      JsonNode page = JSON.readTree(get(node.url() + "/receipts?from=0"));
+      long hidden = -1;
+      for (JsonNode e : page.path("receipts")) {
+        var r =
+            io.attest402.x402.receipt.ReceiptVerifier.verify(
+                e.path("receipt").path("jws").asText(), node.address());
+        assertTrue(signers.stream().anyMatch(a -> a.equalsIgnoreCase(r.sender())), r.toString());
+        if (!r.sender().equalsIgnoreCase(node.address())) {
+          hidden = r.seq();
+        }
+      }
+      assertTrue(hidden >= 0, "some settlement was sent by a signer other than signer 1");
+      long drop = hidden;
+      try (Front front = Front.dropping(node.url(), seq -> seq == drop)) {
+        Result withheld =
+            audit(
+                front.url(),
+                deployment,
+                "--simulation-root",
+                simRoot(node),
+                "--allow-any-measurement",
+                "--pay-to",
+                payTo);
+        assertEquals(1, withheld.exit(), withheld.out());
+        assertTrue(kinds(withheld).contains("withheld-receipt"), withheld.out());
+      }
+    }
+  }
+
+  private static String get(String url) throws Exception {
+    return HTTP.send(
+            HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  @Test
   void aForkedJournalIsProvenWithAnEquivocationProof(Chain chain, @TempDir Path dir)
       throws Exception {
     Deployment d = chain.deployment();
@@ -326,21 +398,28 @@ class FacilitatorAuditTest {
   }
 
   private static FacilitatorNode start(Deployment d, Path data, AnchorOptions anchors) {
+    return start(d, data, anchors, 1);
+  }
+
+  private static FacilitatorNode start(
+      Deployment d, Path data, AnchorOptions anchors, int signers) {
     StringWriter log = new StringWriter();
     return FacilitatorNode.start(
         new FacilitatorNode.Config(
-            d,
-            NetworksConfig.fromDeployment(d),
-            "127.0.0.1",
-            0,
-            null,
-            data,
-            "simulated",
-            FacilitatorOptions.defaults(),
-            false,
-            List.of(),
-            pcsFor(data),
-            List.of()),
+                d,
+                NetworksConfig.fromDeployment(d),
+                "127.0.0.1",
+                0,
+                null,
+                data,
+                "simulated",
+                FacilitatorOptions.defaults(),
+                false,
+                List.of(),
+                pcsFor(data),
+                List.of(),
+                null)
+            .withSigners(signers),
         anchors,
         Clock.systemUTC(),
         new PrintWriter(log, true),

@@ -78,6 +78,15 @@ public final class FacilitatorCommand implements Callable<Integer> {
   Path storePasswordFile;
 
   @Option(
+      names = "--signers",
+      defaultValue = "1",
+      paramLabel = "N",
+      description =
+          "secp256k1 signers born in the enclave, all bound in the quote; settlements are spread over"
+              + " them by load, each with its own nonces (fixed for a data directory; default ${DEFAULT-VALUE})")
+  int signers;
+
+  @Option(
       names = "--tee",
       defaultValue = "auto",
       paramLabel = "auto|gramine|tdx|simulated",
@@ -284,6 +293,14 @@ public final class FacilitatorCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--tee must be auto, gramine, tdx or simulated, not " + tee);
     }
+    if (signers < 1 || signers > io.attest402.enclave.KeyBinding.MAX_SIGNERS) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--signers must be between 1 and "
+              + io.attest402.enclave.KeyBinding.MAX_SIGNERS
+              + ", not "
+              + signers);
+    }
     io.attest402.facilitator.store.SettlementStores.Postgres journal = null;
     if (store != null) {
       try {
@@ -350,7 +367,8 @@ public final class FacilitatorCommand implements Callable<Integer> {
                 networksFile == null
                     ? java.util.List.of(deployment)
                     : java.util.List.of(deployment, networksFile),
-                journal),
+                journal,
+                signers),
             anchors,
             credentials,
             Clock.systemUTC(),
@@ -371,6 +389,13 @@ public final class FacilitatorCommand implements Callable<Integer> {
                 "facilitator-shutdown"));
     out.println("attest402 facilitator listening on " + node.url());
     out.println("facilitator address " + node.address());
+    if (signers > 1) {
+      out.println(
+          "settlement signers "
+              + node.identity().signers().stream()
+                  .map(io.attest402.enclave.EnclaveKey::address)
+                  .toList());
+    }
     io.attest402.enclave.tee.Measurement m = node.identity().measurement();
     out.println(
         "measurement "

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The facilitator's Prometheus metrics: verify and settle counts by outcome and reason, their
  * latencies (with histogram buckets for p50/p99), settlements in flight, the settlement account's
- * balance, and RPC failures, each per network.
+ * balance per signer, and RPC failures, each per network.
  */
 public final class FacilitatorMetrics {
   private final PrometheusMeterRegistry registry =
@@ -103,15 +103,20 @@ public final class FacilitatorMetrics {
         .set(n);
   }
 
-  public void balance(String network, BigInteger wei) {
+  /**
+   * Signer {@code signer}'s (1-based, the attested order; 1 is the identity key) balance on {@code
+   * network}: the index, never the address, is the label.
+   */
+  public void balance(String network, int signer, BigInteger wei) {
     balances
         .computeIfAbsent(
-            network,
+            network + "\n" + signer,
             k -> {
               AtomicReference<Double> a = new AtomicReference<>(0.0);
               Gauge.builder("facilitator_account_balance_wei", a, AtomicReference::get)
-                  .description("native balance of the facilitator's settlement account")
-                  .tag("network", k)
+                  .description("native balance of a settlement account (signer by index)")
+                  .tag("network", network)
+                  .tag("signer", Integer.toString(signer))
                   .register(registry);
               return a;
             })

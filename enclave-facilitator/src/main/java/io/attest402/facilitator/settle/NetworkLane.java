@@ -1,18 +1,22 @@
 package io.attest402.facilitator.settle;
 
+import io.attest402.enclave.EnclaveKey;
 import io.attest402.facilitator.chain.FeeMarket;
 import io.attest402.facilitator.chain.SettlementChain;
 import io.attest402.facilitator.config.NetworkConfig;
 import io.attest402.x402.evm.ExactEvmVerifier;
 import java.math.BigInteger;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything the facilitator holds for one chain: its configuration, the bounded chain client, the
- * official verifier over the same node, the further nodes that must confirm receipts, the
- * facilitator account's nonces, and cached fees and balance.
+ * official verifier over the same node, the further nodes that must confirm receipts, one {@link
+ * SignerAccount} per attested signer (each with its own nonces and balance), and cached fees.
  */
 public final class NetworkLane {
   private static final long FEES_TTL_MS = 1_000;
@@ -21,37 +25,87 @@ public final class NetworkLane {
   private final SettlementChain chain;
   private final List<SettlementChain> witnesses;
   private final ExactEvmVerifier verifier;
-  private final NonceManager nonces;
+  private final List<SignerAccount> signers;
   private final Clock clock;
   private FeeMarket fees;
   private long feesAt;
   private volatile boolean chainIdChecked;
-  private volatile BigInteger balance;
-  private volatile long balanceAt;
   private volatile boolean rpcUp = true;
   private volatile String rpcError = "";
-
-  public NetworkLane(
-      NetworkConfig config, SettlementChain chain, ExactEvmVerifier verifier, Clock clock) {
-    this(config, chain, List.of(), verifier, clock);
-  }
 
   /**
    * @param witnesses the network's further nodes ({@link NetworkConfig#rpcUrls()}), asked to
    *     confirm receipts
+   * @param signerKeys the attested signers in order, the first being the identity key
    */
   public NetworkLane(
       NetworkConfig config,
       SettlementChain chain,
       List<SettlementChain> witnesses,
       ExactEvmVerifier verifier,
+      List<EnclaveKey> signerKeys,
       Clock clock) {
     this.config = Objects.requireNonNull(config, "config");
     this.chain = Objects.requireNonNull(chain, "chain");
     this.witnesses = List.copyOf(witnesses);
     this.verifier = Objects.requireNonNull(verifier, "verifier");
     this.clock = clock;
-    this.nonces = new NonceManager(clock);
+    if (signerKeys.isEmpty()) {
+      throw new IllegalArgumentException("a lane needs at least one signer");
+    }
+    List<SignerAccount> s = new ArrayList<>();
+    for (int i = 0; i < signerKeys.size(); i++) {
+      s.add(new SignerAccount(i + 1, signerKeys.get(i), clock));
+    }
+    this.signers = List.copyOf(s);
+  }
+
+  /** Every signer's account on this chain, in attested order. */
+  public List<SignerAccount> signers() {
+    return signers;
+  }
+
+  /** The signer account for {@code address} (any case), if it is one of ours. */
+  public Optional<SignerAccount> signer(String address) {
+    if (address == null) {
+      return Optional.empty();
+    }
+    String a = address.toLowerCase(Locale.ROOT);
+    return signers.stream().filter(x -> x.address().toLowerCase(Locale.ROOT).equals(a)).findFirst();
+  }
+
+  /**
+   * The signer for a new settlement: the least loaded of those not known to be out of gas (the
+   * least loaded of all when every one is), the lowest index on a tie; counted as preparing until
+   * {@link #donePreparing}.
+   */
+  public synchronized SignerAccount pickSigner() {
+    SignerAccount best = null;
+    for (boolean skipEmpty : new boolean[] {true, false}) {
+      for (SignerAccount s : signers) {
+        if (skipEmpty && s.knownEmpty()) {
+          continue;
+        }
+        if (best == null || s.load() < best.load()) {
+          best = s;
+        }
+      }
+      if (best != null) {
+        break;
+      }
+    }
+    best.preparing(1);
+    return best;
+  }
+
+  /** The settlement picked on {@code s} is journaled with its transaction, or abandoned. */
+  public void donePreparing(SignerAccount s) {
+    s.preparing(-1);
+  }
+
+  /** The identity key's account (signer 1), which also sends the receipt anchors. */
+  public SignerAccount identitySigner() {
+    return signers.get(0);
   }
 
   public NetworkConfig config() {
@@ -88,8 +142,9 @@ public final class NetworkLane {
     return verifier;
   }
 
+  /** Signer 1's nonces (the identity account, which also sends the receipt anchors). */
   public NonceManager nonces() {
-    return nonces;
+    return signers.get(0).nonces();
   }
 
   /**
@@ -104,18 +159,14 @@ public final class NetworkLane {
     return fees;
   }
 
-  /** The facilitator account's balance as last seen (null before the first look). */
+  /** Signer 1's balance as last seen (null before the first look). */
   public BigInteger balance() {
-    return balance;
+    return signers.get(0).balance();
   }
 
-  public long balanceAgeMs() {
-    return balance == null ? Long.MAX_VALUE : clock.millis() - balanceAt;
-  }
-
-  public void balance(BigInteger wei) {
-    this.balance = wei;
-    this.balanceAt = clock.millis();
+  /** Whether every signer's nonces are initialised. */
+  public boolean noncesInitialised() {
+    return signers.stream().allMatch(s -> s.nonces().initialised());
   }
 
   public boolean rpcUp() {

@@ -153,6 +153,11 @@ public final class NonceManager {
     }
   }
 
+  /** Nonces reserved or assigned to a journaled transaction: this account's load. */
+  public synchronized int inFlight() {
+    return assigned.size() + reserved.size();
+  }
+
   public synchronized int freeCount() {
     return free.size();
   }

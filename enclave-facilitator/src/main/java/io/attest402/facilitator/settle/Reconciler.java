@@ -1,6 +1,5 @@
 package io.attest402.facilitator.settle;
 
-import io.attest402.enclave.EnclaveKey;
 import io.attest402.facilitator.FacilitatorOptions;
 import io.attest402.facilitator.chain.Fees;
 import io.attest402.facilitator.chain.RpcUnavailableException;
@@ -41,6 +40,11 @@ import org.web3j.protocol.core.methods.response.TransactionReceipt;
  * authorizationState} to decide between "used elsewhere" and re-signing at a new nonce; and fills
  * account-nonce gaps. It also keeps each lane's view of its chain (checked chain id, account
  * nonces, balance).
+ *
+ * <p>With several signers every settlement stays with the signer that claimed it (its journaled
+ * {@code account}): replacements, re-signing at a new nonce and gap fillers use that signer's key
+ * and nonce sequence, and recovery at start restores each signer's nonces from its own pending
+ * count and journaled transactions.
  */
 final class Reconciler {
   private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
@@ -48,7 +52,6 @@ final class Reconciler {
 
   private final Map<String, NetworkLane> lanes;
   private final SettlementStore store;
-  private final EnclaveKey key;
   private final Clock clock;
   private final FacilitatorOptions options;
   private final ReceiptIssuer issuer;
@@ -57,6 +60,7 @@ final class Reconciler {
   private final Consumer<SettlementRecord> onFinal;
   private final Set<Long> nonceTakenOnce = ConcurrentHashMap.newKeySet();
   private final Set<Long> unconfirmedOnce = ConcurrentHashMap.newKeySet();
+  private final Set<Long> foreignOnce = ConcurrentHashMap.newKeySet();
   private final Semaphore wake = new Semaphore(0);
   private final Thread thread;
   private volatile boolean running;
@@ -68,7 +72,6 @@ final class Reconciler {
   Reconciler(
       Map<String, NetworkLane> lanes,
       SettlementStore store,
-      EnclaveKey key,
       Clock clock,
       FacilitatorOptions options,
       ReceiptIssuer issuer,
@@ -77,7 +80,6 @@ final class Reconciler {
       Consumer<SettlementRecord> onFinal) {
     this.lanes = lanes;
     this.store = store;
-    this.key = key;
     this.clock = clock;
     this.options = options;
     this.issuer = issuer;
@@ -149,21 +151,27 @@ final class Reconciler {
     } catch (IllegalStateException wrongChain) {
       throw new RpcUnavailableException(wrongChain.getMessage(), wrongChain);
     }
-    long pending = lane.chain().nonce(key.address(), true);
-    Map<Long, Long> journaled = new HashMap<>();
-    for (SettlementRecord r : store.inFlight()) {
-      if (r.key().network().equals(lane.network()) && r.accountNonce() != null) {
-        journaled.put(r.accountNonce(), r.id());
+    List<SettlementRecord> inflight = store.inFlight();
+    for (SignerAccount s : lane.signers()) {
+      long pending = lane.chain().nonce(s.address(), true);
+      Map<Long, Long> journaled = new HashMap<>();
+      for (SettlementRecord r : inflight) {
+        if (r.key().network().equals(lane.network())
+            && r.accountNonce() != null
+            && s.address().equalsIgnoreCase(r.account())) {
+          journaled.put(r.accountNonce(), r.id());
+        }
       }
+      s.nonces().init(pending, journaled);
+      log.info(
+          "network={} signer {} account={} nonces start at {} ({} in flight)",
+          lane.network(),
+          s.index(),
+          s.address(),
+          s.nonces().next(),
+          journaled.size());
     }
-    lane.nonces().init(pending, journaled);
     lane.rpcUp(true, null);
-    log.info(
-        "network={} account={} nonces start at {} ({} in flight)",
-        lane.network(),
-        key.address(),
-        lane.nonces().next(),
-        journaled.size());
   }
 
   private void reconcileLoop() {
@@ -194,12 +202,14 @@ final class Reconciler {
     for (NetworkLane lane : lanes.values()) {
       List<SettlementRecord> recs = byNetwork.getOrDefault(lane.network(), List.of());
       try {
-        if (!lane.nonces().initialised()) {
+        if (!lane.noncesInitialised()) {
           initNonces(lane);
         }
         reconcileLane(lane, recs);
-        if (lane.balanceAgeMs() > BALANCE_REFRESH_MS) {
-          refreshBalance(lane);
+        for (SignerAccount s : lane.signers()) {
+          if (s.balanceAgeMs() > BALANCE_REFRESH_MS) {
+            refreshBalance(lane, s);
+          }
         }
         lane.rpcUp(true, null);
       } catch (RpcUnavailableException e) {
@@ -223,11 +233,12 @@ final class Reconciler {
     List<SettlementRecord> signed =
         recs.stream()
             .filter(r -> r.state() != SettlementState.CLAIMED && !r.attempts().isEmpty())
+            .filter(r -> ownSigner(lane, r) != null)
             .toList();
-    // The account's mined nonce count is read only when a settlement without a receipt needs it,
-    // and for housekeeping (nonce gaps) at most every housekeepingMillis(): off the path from a
+    // A signer's mined nonce count is read only when a settlement without a receipt needs it, and
+    // for housekeeping (nonce gaps) at most every housekeepingMillis(): off the path from a
     // broadcast to its receipt, which on a fast chain is the settle latency.
-    Long latest = null;
+    Map<SignerAccount, Long> latestOf = new HashMap<>();
     if (!signed.isEmpty()) {
       Set<String> hashes = new HashSet<>();
       signed.forEach(r -> r.attempts().forEach(a -> hashes.add(a.txHash())));
@@ -235,6 +246,7 @@ final class Reconciler {
       List<Map<String, TransactionReceipt>> witnessed = witnessReceipts(lane, hashes);
       long now = clock.millis();
       for (SettlementRecord r : signed) {
+        SignerAccount s = ownSigner(lane, r);
         List<TransactionReceipt> reported = reported(r, receipts, witnessed);
         if (!reported.isEmpty()) {
           nonceTakenOnce.remove(r.id());
@@ -242,41 +254,45 @@ final class Reconciler {
           if (agreed != null) {
             finalizeMined(lane, r, agreed);
           }
-        } else if (r.accountNonce() != null && r.accountNonce() < (latest = latest(lane, latest))) {
+        } else if (r.accountNonce() != null && r.accountNonce() < latest(lane, s, latestOf)) {
           if (nonceTakenOnce.add(r.id())) {
             continue; // seen once: a receipt may lag the nonce count; decide next pass
           }
           nonceTakenOnce.remove(r.id());
-          nonceTaken(lane, r);
+          nonceTaken(lane, s, r);
         } else {
           nonceTakenOnce.remove(r.id());
-          keepAlive(lane, r, now);
+          keepAlive(lane, s, r, now);
         }
       }
     }
-    if (latest == null
-        && clock.millis() - lastHousekeeping.getOrDefault(lane.network(), 0L)
-            >= housekeepingMillis()) {
-      latest(lane, null);
+    if (clock.millis() - lastHousekeeping.getOrDefault(lane.network(), 0L)
+        >= housekeepingMillis()) {
+      for (SignerAccount s : lane.signers()) {
+        latest(lane, s, latestOf);
+      }
+      lastHousekeeping.put(lane.network(), clock.millis());
     }
-    for (long n : lane.nonces().takeStaleFree(options.gapFillAfter().toMillis())) {
-      sender.fillGap(lane, n);
+    for (SignerAccount s : lane.signers()) {
+      for (long n : s.nonces().takeStaleFree(options.gapFillAfter().toMillis())) {
+        sender.fillGap(lane, s, n);
+      }
     }
   }
 
   /**
-   * The account's mined nonce count ({@code known} when already read this pass), which the nonce
-   * manager's housekeeping observes. Read after the receipts: a transaction mined in between looks
-   * like a taken nonce for one pass, which {@link #nonceTakenOnce} waits out.
+   * The signer's mined nonce count (read at most once a pass, kept in {@code known}), which its
+   * nonce manager's housekeeping observes. Read after the receipts: a transaction mined in between
+   * looks like a taken nonce for one pass, which {@link #nonceTakenOnce} waits out.
    */
-  private long latest(NetworkLane lane, Long known) {
-    if (known != null) {
-      return known;
-    }
-    long latest = lane.chain().nonce(key.address(), false);
-    lane.nonces().observeLatest(latest);
-    lastHousekeeping.put(lane.network(), clock.millis());
-    return latest;
+  private long latest(NetworkLane lane, SignerAccount s, Map<SignerAccount, Long> known) {
+    return known.computeIfAbsent(
+        s,
+        signer -> {
+          long latest = lane.chain().nonce(signer.address(), false);
+          signer.nonces().observeLatest(latest);
+          return latest;
+        });
   }
 
   private long housekeepingMillis() {
@@ -322,6 +338,23 @@ final class Reconciler {
     return out;
   }
 
+  /**
+   * The signer of ours that sent {@code r}'s transactions, or null (logged once) for a row another
+   * facilitator's key signed: this one must never re-sign it.
+   */
+  private SignerAccount ownSigner(NetworkLane lane, SettlementRecord r) {
+    SignerAccount s = lane.signer(r.account()).orElse(null);
+    if (s == null && foreignOnce.add(r.id())) {
+      log.warn(
+          "settlement id={} network={} was signed by account {}, which is not one of this "
+              + "facilitator's signers: left alone",
+          r.id(),
+          lane.network(),
+          r.account());
+    }
+    return s;
+  }
+
   private static TransactionReceipt receiptOf(
       SettlementRecord r, Map<String, TransactionReceipt> receipts) {
     for (TxAttempt a : r.attempts()) {
@@ -334,7 +367,7 @@ final class Reconciler {
   }
 
   /** Unmined: replace with bumped fees past the bound, else re-broadcast now and then. */
-  private void keepAlive(NetworkLane lane, SettlementRecord r, long now) {
+  private void keepAlive(NetworkLane lane, SignerAccount signer, SettlementRecord r, long now) {
     TxAttempt last = r.latestAttempt();
     boolean stuck = now - last.createdAt().toEpochMilli() >= options.replaceAfter().toMillis();
     Optional<Fees> bump = Optional.empty();
@@ -362,7 +395,14 @@ final class Reconciler {
       String data = TransactionDecoder.decode(last.rawTx()).getData();
       TxAttempt a =
           sender.signAndJournal(
-              lane, r.id(), r.key().asset(), data, last.gasLimit(), r.accountNonce(), bumped);
+              lane,
+              signer,
+              r.id(),
+              r.key().asset(),
+              data,
+              last.gasLimit(),
+              r.accountNonce(),
+              bumped);
       SendResult s = sender.send(lane, a, "replacement");
       log.info(
           "settlement id={} tx={} unmined for {}s: replaced by tx={} (maxFee {} -> {}): {}",
@@ -402,7 +442,7 @@ final class Reconciler {
    * took the nonce. If the authorization is used, someone else settled it; otherwise sign it again
    * at a new nonce while it is valid.
    */
-  private void nonceTaken(NetworkLane lane, SettlementRecord r) {
+  private void nonceTaken(NetworkLane lane, SignerAccount signer, SettlementRecord r) {
     List<String> hashes = r.attempts().stream().map(TxAttempt::txHash).toList();
     List<TransactionReceipt> again =
         reported(r, lane.chain().receipts(hashes), witnessReceipts(lane, hashes));
@@ -417,7 +457,7 @@ final class Reconciler {
     if (used == null) {
       return; // the nodes disagree: decide nothing, ask again next pass
     }
-    lane.nonces().unassign(r.accountNonce(), r.id());
+    signer.nonces().unassign(r.accountNonce(), r.id());
     if (used) {
       finish(
           lane,
@@ -447,7 +487,8 @@ final class Reconciler {
     TxAttempt last = r.latestAttempt();
     String data = TransactionDecoder.decode(last.rawTx()).getData();
     TxAttempt a =
-        sender.signAndJournal(lane, r.id(), r.key().asset(), data, last.gasLimit(), null, null);
+        sender.signAndJournal(
+            lane, signer, r.id(), r.key().asset(), data, last.gasLimit(), null, null);
     SendResult s = sender.send(lane, a, "resign");
     log.warn(
         "settlement id={} accountNonce={} was taken by another transaction: signed again as tx={} "
@@ -583,9 +624,11 @@ final class Reconciler {
 
   private void finish(NetworkLane lane, SettlementRecord r, Outcome o) {
     unconfirmedOnce.remove(r.id());
-    SettlementRecord fin = store.finish(r.id(), o, key.address(), issuer);
-    if (r.accountNonce() != null) {
-      lane.nonces().unassign(r.accountNonce(), r.id());
+    // the receipt names the signer that sent the transaction (the identity key signs it)
+    SettlementRecord fin = store.finish(r.id(), o, r.account(), issuer);
+    SignerAccount s = lane.signer(r.account()).orElse(null);
+    if (r.accountNonce() != null && s != null) {
+      s.nonces().unassign(r.accountNonce(), r.id());
     }
     sender.forget(r.attempts());
     metrics.outcome(lane.network(), o.success(), o.errorReason());
@@ -600,16 +643,24 @@ final class Reconciler {
     onFinal.accept(fin);
   }
 
+  /** Refreshes every signer's balance; returns signer 1's. */
   BigInteger refreshBalance(NetworkLane lane) {
-    BigInteger b = lane.chain().balance(key.address());
-    lane.balance(b);
-    metrics.balance(lane.network(), b);
+    for (SignerAccount s : lane.signers()) {
+      refreshBalance(lane, s);
+    }
+    return lane.balance();
+  }
+
+  BigInteger refreshBalance(NetworkLane lane, SignerAccount s) {
+    BigInteger b = lane.chain().balance(s.address());
+    s.balance(b);
+    metrics.balance(lane.network(), s.index(), b);
     return b;
   }
 
-  void refreshBalanceQuietly(NetworkLane lane) {
+  void refreshBalanceQuietly(NetworkLane lane, SignerAccount s) {
     try {
-      refreshBalance(lane);
+      refreshBalance(lane, s);
     } catch (RuntimeException e) {
       log.debug("balance refresh failed: {}", e.toString());
     }

@@ -105,6 +105,9 @@ public final class SettlementEngine implements AutoCloseable {
     }
   }
 
+  /**
+   * @param key the identity key (signer 1): {@link #account()}; the lanes carry every signer
+   */
   public SettlementEngine(
       List<NetworkLane> lanes,
       SettlementStore store,
@@ -123,12 +126,11 @@ public final class SettlementEngine implements AutoCloseable {
     this.issuer = issuer;
     this.metrics = metrics;
     this.limits = options.limits();
-    this.sender = new TransactionSender(store, key, clock, options, metrics, new FeePolicy(limits));
+    this.sender = new TransactionSender(store, clock, options, metrics, new FeePolicy(limits));
     this.reconciler =
         new Reconciler(
             this.lanes,
             store,
-            key,
             clock,
             options,
             issuer,
@@ -470,9 +472,28 @@ public final class SettlementEngine implements AutoCloseable {
       return fail(network, payer, refused.get()[0], refused.get()[1]);
     }
     ensureReady(lane);
-    BigInteger balance = lane.balance();
-    if (balance != null && balance.signum() == 0 && lane.balanceAgeMs() > 1_000) {
-      balance = reconciler.refreshBalance(lane);
+    // spread by load over the attested signers; the settlement keeps its signer for good
+    SignerAccount signer = lane.pickSigner();
+    try {
+      return prepareOn(lane, signer, skey, payload, req, ep, keyHash);
+    } finally {
+      lane.donePreparing(signer);
+    }
+  }
+
+  private Prepared prepareOn(
+      NetworkLane lane,
+      SignerAccount signer,
+      SettlementKey skey,
+      PaymentPayload payload,
+      PaymentRequirements req,
+      ExactEvmPayload ep,
+      String keyHash) {
+    String payer = ep.authorization().from();
+    String network = req.network();
+    BigInteger balance = signer.balance();
+    if (balance != null && balance.signum() == 0 && signer.balanceAgeMs() > 1_000) {
+      balance = reconciler.refreshBalance(lane, signer);
     }
     if (balance != null && balance.signum() == 0) {
       return fail(
@@ -480,7 +501,7 @@ public final class SettlementEngine implements AutoCloseable {
           payer,
           ErrorReasons.UNEXPECTED_SETTLE_ERROR,
           "facilitator account "
-              + key.address()
+              + signer.address()
               + " has no native token for gas on "
               + network
               + ": fund it to settle (verify works meanwhile)");
@@ -509,7 +530,7 @@ public final class SettlementEngine implements AutoCloseable {
                 ep.authorization().value(),
                 ep.authorization().validBefore(),
                 journaled(payload, req),
-                key.address(),
+                signer.address(),
                 keyHash));
     if (!claim.created()) {
       return new Prepared(awaitClaimedElsewhere(claim.record()).id(), null, true);
@@ -539,7 +560,7 @@ public final class SettlementEngine implements AutoCloseable {
     BigInteger gas;
     BigInteger gasCap = BigInteger.valueOf(limits.maxGasPerSettlement());
     try {
-      gas = lane.chain().estimateGas(key.address(), req.asset(), data, gasCap);
+      gas = lane.chain().estimateGas(signer.address(), req.asset(), data, gasCap);
     } catch (SettlementChain.RevertedException e) {
       store.abandon(id);
       log.info(
@@ -579,7 +600,7 @@ public final class SettlementEngine implements AutoCloseable {
     for (int round = 0; round < MAX_NONCE_RETRIES; round++) {
       TxAttempt a;
       try {
-        a = sender.signAndJournal(lane, id, req.asset(), data, gasLimit, null, null);
+        a = sender.signAndJournal(lane, signer, id, req.asset(), data, gasLimit, null, null);
       } catch (FeePolicy.FeeCapExceededException e) {
         store.abandon(id);
         metrics.refused(network, "fee_cap");
@@ -594,7 +615,11 @@ public final class SettlementEngine implements AutoCloseable {
         case ACCEPTED, ALREADY_KNOWN -> {
           store.markBroadcast(id);
           log.info(
-              "settlement id={} broadcast tx={} accountNonce={}", id, a.txHash(), a.accountNonce());
+              "settlement id={} broadcast tx={} signer {} accountNonce={}",
+              id,
+              a.txHash(),
+              signer.index(),
+              a.accountNonce());
           reconciler.wake();
           return new Prepared(id, null);
         }
@@ -607,34 +632,34 @@ public final class SettlementEngine implements AutoCloseable {
           return new Prepared(id, null);
         }
         case NONCE_TOO_LOW, UNDERPRICED -> {
-          lane.nonces().unassign(a.accountNonce(), id);
-          long pending = lane.chain().nonce(key.address(), true);
-          lane.nonces().resync(pending);
+          signer.nonces().unassign(a.accountNonce(), id);
+          long pending = lane.chain().nonce(signer.address(), true);
+          signer.nonces().resync(pending);
           lastProblem = sent.message();
           log.warn(
               "settlement id={} accountNonce={} taken ({}): resynced to {}, signing again",
               id,
               a.accountNonce(),
               sent.message(),
-              lane.nonces().next());
+              signer.nonces().next());
         }
         case INSUFFICIENT_FUNDS -> {
-          lane.nonces().release(a.accountNonce());
+          signer.nonces().release(a.accountNonce());
           store.abandon(id);
-          reconciler.refreshBalanceQuietly(lane);
+          reconciler.refreshBalanceQuietly(lane, signer);
           return fail(
               network,
               payer,
               ErrorReasons.UNEXPECTED_SETTLE_ERROR,
               "facilitator account "
-                  + key.address()
+                  + signer.address()
                   + " cannot pay gas on "
                   + network
                   + ": "
                   + sent.message());
         }
         default -> {
-          lane.nonces().release(a.accountNonce());
+          signer.nonces().release(a.accountNonce());
           store.abandon(id);
           return fail(
               network,
@@ -672,14 +697,14 @@ public final class SettlementEngine implements AutoCloseable {
   }
 
   private void ensureReady(NetworkLane lane) {
-    if (!lane.nonces().initialised()) {
+    if (!lane.noncesInitialised()) {
       synchronized (lane) {
-        if (!lane.nonces().initialised()) {
+        if (!lane.noncesInitialised()) {
           reconciler.initNonces(lane);
         }
       }
     }
-    if (lane.balance() == null) {
+    if (lane.signers().stream().anyMatch(s -> s.balance() == null)) {
       reconciler.refreshBalance(lane);
     }
   }

@@ -32,6 +32,7 @@ public final class SignedReceiptIssuer implements ReceiptIssuer {
   public Optional<JsonNode> issue(SettlementFacts f, JsonNode previous) {
     long time = f.time().getEpochSecond();
     String tx = f.transaction() == null || f.transaction().isEmpty() ? null : f.transaction();
+    // the receipt names the signer that sent the transaction; the identity key signs it
     io.attest402.x402.receipt.SettlementFacts facts =
         f.success() && tx != null && f.blockNumber() != null
             ? io.attest402.x402.receipt.SettlementFacts.settled(
@@ -54,6 +55,9 @@ public final class SignedReceiptIssuer implements ReceiptIssuer {
                 f.authorizationNonce(),
                 time,
                 f.errorReason());
+    if (tx != null && f.facilitator() != null) {
+      facts = facts.withSender(f.facilitator());
+    }
     String prev =
         previous == null || !previous.path("hash").isTextual()
             ? Receipt.ZERO_HASH

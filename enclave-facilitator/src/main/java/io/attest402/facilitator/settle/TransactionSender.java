@@ -1,6 +1,5 @@
 package io.attest402.facilitator.settle;
 
-import io.attest402.enclave.EnclaveKey;
 import io.attest402.facilitator.FacilitatorOptions;
 import io.attest402.facilitator.chain.Fees;
 import io.attest402.facilitator.chain.SendResult;
@@ -18,33 +17,31 @@ import org.web3j.crypto.RawTransaction;
 import org.web3j.utils.Numeric;
 
 /**
- * Signs and sends the facilitator account's transactions: reserves an account nonce, signs within
- * the fee caps ({@link FeePolicy}), journals the signed transaction <em>before</em> anyone may
- * broadcast it, sends it, and fills account-nonce gaps with zero-value self-transfers. Shared by
- * the settle path and the reconciler.
+ * Signs and sends the signer accounts' transactions: reserves a nonce of the settlement's signer
+ * (each {@link SignerAccount} its own sequence), signs with that signer's key within the fee caps
+ * ({@link FeePolicy}), journals the signed transaction <em>before</em> anyone may broadcast it,
+ * sends it, and fills account-nonce gaps with zero-value self-transfers. Shared by the settle path
+ * and the reconciler.
  */
 final class TransactionSender {
   private static final Logger log = LoggerFactory.getLogger(TransactionSender.class);
   private static final BigInteger FILLER_GAS = BigInteger.valueOf(21_000);
 
   private final SettlementStore store;
-  private final EnclaveKey key;
   private final Clock clock;
   private final FacilitatorOptions options;
   private final FacilitatorMetrics metrics;
   private final FeePolicy feePolicy;
   private final Map<String, Long> lastSent = new ConcurrentHashMap<>();
-  private final Map<Long, Integer> fillerRounds = new ConcurrentHashMap<>();
+  private final Map<String, Integer> fillerRounds = new ConcurrentHashMap<>(); // "signer:nonce"
 
   TransactionSender(
       SettlementStore store,
-      EnclaveKey key,
       Clock clock,
       FacilitatorOptions options,
       FacilitatorMetrics metrics,
       FeePolicy feePolicy) {
     this.store = store;
-    this.key = key;
     this.clock = clock;
     this.options = options;
     this.metrics = metrics;
@@ -71,24 +68,25 @@ final class TransactionSender {
    */
   TxAttempt signAndJournal(
       NetworkLane lane,
+      SignerAccount signer,
       long id,
       String to,
       String data,
       BigInteger gasLimit,
       Long fixedNonce,
       Fees fixedFees) {
-    long nonce = fixedNonce != null ? fixedNonce : lane.nonces().reserve();
+    long nonce = fixedNonce != null ? fixedNonce : signer.nonces().reserve();
     try {
       Fees fees = fixedFees != null ? fixedFees : feePolicy.fees(lane.feeMarket());
-      TxAttempt a = sign(lane, nonce, to, data, BigInteger.ZERO, gasLimit, fees);
+      TxAttempt a = sign(lane, signer, nonce, to, data, BigInteger.ZERO, gasLimit, fees);
       store.addAttempt(id, a);
       if (fixedNonce == null) {
-        lane.nonces().assign(nonce, id);
+        signer.nonces().assign(nonce, id);
       }
       return a;
     } catch (RuntimeException e) {
       if (fixedNonce == null) {
-        lane.nonces().release(nonce);
+        signer.nonces().release(nonce);
       }
       throw e;
     }
@@ -96,6 +94,7 @@ final class TransactionSender {
 
   private TxAttempt sign(
       NetworkLane lane,
+      SignerAccount signer,
       long nonce,
       String to,
       String data,
@@ -116,7 +115,7 @@ final class TransactionSender {
                 data,
                 fees.maxPriorityFeePerGas(),
                 fees.maxFeePerGas());
-    String raw = Numeric.toHexString(key.sign(tx, chainId));
+    String raw = Numeric.toHexString(signer.key().sign(tx, chainId));
     String hash = Hash.sha3(raw).toLowerCase(java.util.Locale.ROOT);
     return new TxAttempt(
         hash,
@@ -140,28 +139,30 @@ final class TransactionSender {
   }
 
   /** A nonce nobody uses below the highest in flight: a zero-value self-transfer closes the gap. */
-  void fillGap(NetworkLane lane, long nonce) {
+  void fillGap(NetworkLane lane, SignerAccount signer, long nonce) {
     boolean sent = false;
     try {
-      int round = fillerRounds.merge(nonce, 1, Integer::sum);
+      int round = fillerRounds.merge(signer.index() + ":" + nonce, 1, Integer::sum);
       Fees fees = feePolicy.fees(lane.feeMarket());
       for (int i = 1; i < round; i++) {
         fees = feePolicy.bumped(fees, options.feeBumpPercent(), lane.feeMarket()).orElse(fees);
       }
-      TxAttempt a = sign(lane, nonce, key.address(), "0x", BigInteger.ZERO, FILLER_GAS, fees);
+      TxAttempt a =
+          sign(lane, signer, nonce, signer.address(), "0x", BigInteger.ZERO, FILLER_GAS, fees);
       SendResult s = send(lane, a, "filler");
       sent =
           s.inPool()
               || s.kind() == SendResult.Kind.NONCE_TOO_LOW
               || s.kind() == SendResult.Kind.UNKNOWN;
       log.warn(
-          "network={} account nonce {} unused: filler tx={} {}",
+          "network={} signer {} account nonce {} unused: filler tx={} {}",
           lane.network(),
+          signer.index(),
           nonce,
           a.txHash(),
           s.kind());
     } finally {
-      lane.nonces().fillerDone(nonce, sent);
+      signer.nonces().fillerDone(nonce, sent);
       if (fillerRounds.size() > 1024) {
         fillerRounds.clear();
       }

@@ -23,7 +23,7 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({
   "v", "seq", "prev", "signer", "network", "txHash", "payer", "payTo", "asset", "amount", "nonce",
-  "block", "time", "status", "error"
+  "block", "time", "status", "error", "sender"
 })
 public record Receipt(
     int v,
@@ -40,7 +40,8 @@ public record Receipt(
     Long block,
     long time,
     ReceiptStatus status,
-    String error) {
+    String error,
+    String sender) {
   public static final int VERSION = 1;
 
   /** {@code prev} of the first receipt (seq 0). */
@@ -83,12 +84,13 @@ public record Receipt(
         f.blockNumber(),
         f.time(),
         f.status(),
-        f.error());
+        f.error(),
+        f.sender());
   }
 
   /** The settlement facts this receipt records. */
   public SettlementFacts facts() {
     return new SettlementFacts(
-        network, txHash, payer, payTo, asset, amount, nonce, block, time, status, error);
+        network, txHash, payer, payTo, asset, amount, nonce, block, time, status, error, sender);
   }
 }

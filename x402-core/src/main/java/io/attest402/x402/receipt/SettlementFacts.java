@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param time Unix seconds when the outcome was recorded (from the facilitator's Clock)
  * @param status settled or failed
  * @param error failure reason (x402 error code or message) for failed settlements, else null
+ * @param sender the facilitator account that sent the transaction (one of its attested signers), or
+ *     null when none was sent or the receipt predates several signers
  */
 public record SettlementFacts(
     String network,
@@ -29,7 +31,53 @@ public record SettlementFacts(
     Long blockNumber,
     long time,
     ReceiptStatus status,
-    String error) {
+    String error,
+    String sender) {
+  /** Facts without a named sender. */
+  public SettlementFacts(
+      String network,
+      String txHash,
+      String payer,
+      String payTo,
+      String asset,
+      BigInteger amount,
+      String authorizationNonce,
+      Long blockNumber,
+      long time,
+      ReceiptStatus status,
+      String error) {
+    this(
+        network,
+        txHash,
+        payer,
+        payTo,
+        asset,
+        amount,
+        authorizationNonce,
+        blockNumber,
+        time,
+        status,
+        error,
+        null);
+  }
+
+  /** These facts naming {@code sender} as the account that sent the transaction. */
+  public SettlementFacts withSender(String sender) {
+    return new SettlementFacts(
+        network,
+        txHash,
+        payer,
+        payTo,
+        asset,
+        amount,
+        authorizationNonce,
+        blockNumber,
+        time,
+        status,
+        error,
+        sender);
+  }
+
   public SettlementFacts {
     Objects.requireNonNull(network, "network");
     Objects.requireNonNull(payer, "payer");
