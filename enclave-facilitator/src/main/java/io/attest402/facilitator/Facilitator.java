@@ -352,7 +352,12 @@ public final class Facilitator implements AutoCloseable {
     try {
       var refused = engine.policyRefusal(req.paymentPayload(), req.paymentRequirements());
       if (refused.isPresent()) {
-        JsonNode from = req.paymentPayload().payload().path("authorization").path("from");
+        JsonNode payload = req.paymentPayload().payload();
+        JsonNode from =
+            (payload.has("permit2Authorization")
+                    ? payload.path("permit2Authorization")
+                    : payload.path("authorization"))
+                .path("from");
         return VerifyResponse.invalid(refused.get()[0], from.isTextual() ? from.textValue() : null)
             .withInvalidMessage(refused.get()[1]);
       }

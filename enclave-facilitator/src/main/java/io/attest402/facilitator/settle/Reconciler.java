@@ -291,7 +291,13 @@ final class Reconciler {
       String data = TransactionDecoder.decode(last.rawTx()).getData();
       TxAttempt a =
           sender.signAndJournal(
-              lane, r.id(), r.key().asset(), data, last.gasLimit(), r.accountNonce(), bumped);
+              lane,
+              r.id(),
+              PaymentTerms.target(r),
+              data,
+              last.gasLimit(),
+              r.accountNonce(),
+              bumped);
       SendResult s = sender.send(lane, a, "replacement");
       log.info(
           "settlement id={} tx={} unmined for {}s: replaced by tx={} (maxFee {} -> {}): {}",
@@ -341,7 +347,9 @@ final class Reconciler {
     }
     lane.nonces().unassign(r.accountNonce(), r.id());
     boolean used =
-        lane.chain().authorizationState(r.key().asset(), r.key().payer(), r.key().nonce());
+        PaymentTerms.isPermit2(r)
+            ? lane.chain().permit2NonceUsed(r.key().payer(), PaymentTerms.permit2Nonce(r))
+            : lane.chain().authorizationState(r.key().asset(), r.key().payer(), r.key().nonce());
     if (used) {
       finish(
           lane,
@@ -371,7 +379,8 @@ final class Reconciler {
     TxAttempt last = r.latestAttempt();
     String data = TransactionDecoder.decode(last.rawTx()).getData();
     TxAttempt a =
-        sender.signAndJournal(lane, r.id(), r.key().asset(), data, last.gasLimit(), null, null);
+        sender.signAndJournal(
+            lane, r.id(), PaymentTerms.target(r), data, last.gasLimit(), null, null);
     SendResult s = sender.send(lane, a, "resign");
     log.warn(
         "settlement id={} accountNonce={} was taken by another transaction: signed again as tx={} "
