@@ -52,7 +52,7 @@ class Permit2PaymentTest {
   Vertx vertx;
 
   @BeforeAll
-  void setUp(@TempDir Path dir) {
+  void setUp(@TempDir Path dir) throws Exception {
     chain = Chain.start();
     TestKit.installMulticall3(chain);
     var t = Deployer.PERMIT_TOKEN;
