@@ -497,8 +497,8 @@ public final class Facilitator implements AutoCloseable {
   }
 
   /**
-   * The extension keys this facilitator implements: its signed receipt (when it issues receipts)
-   * and {@code payment-identifier}.
+   * The extension keys this facilitator implements: its signed receipt (when it issues receipts),
+   * {@code payment-identifier} and {@code eip2612GasSponsoring} (Permit2 payments).
    */
   public List<String> extensions() {
     List<String> e = new ArrayList<>();
@@ -506,6 +506,7 @@ public final class Facilitator implements AutoCloseable {
       e.add(ReceiptIssuer.EXTENSION_KEY);
     }
     e.add(PaymentIdentifier.KEY);
+    e.add(io.attest402.x402.extensions.Eip2612GasSponsoring.KEY);
     return e;
   }
 
