@@ -8,6 +8,7 @@
 //   ASSET (required)         the non-default token to allow
 //   MAX_AMOUNT (required)    per-payment cap for it, in base units
 //   METHOD, BODY, CONTENT_TYPE   request method (default GET), body and its type
+//   RPC_URL                  lets the scheme read allowances and sign the eip2612GasSponsoring permit
 // Prints: READY {"ok":true,"status":N,"body":"...","paymentResponse":{...}|null,"paymentSignature":{...}|null,
 //                "payer":"0x…"}  or  READY {"ok":false,"error":"..."}
 import { wrapFetchWithPayment, x402Client, decodePaymentResponseHeader } from '@x402/fetch';
@@ -23,7 +24,8 @@ if (!url) {
 const network = process.env.NETWORK || 'eip155:31337';
 const account = privateKeyToAccount(requireEnv('PRIVATE_KEY'));
 const client = new x402Client()
-  .register(network, new ExactEvmScheme(account))
+  // with RPC_URL the scheme reads the chain for the gas-sponsoring extensions (Permit2 offers)
+  .register(network, new ExactEvmScheme(account, process.env.RPC_URL ? { rpcUrl: process.env.RPC_URL } : undefined))
   .setSpendControls({
     allowedAssets: [{ network, asset: requireEnv('ASSET'), maxAmountPerPayment: requireEnv('MAX_AMOUNT') }],
   });

@@ -61,6 +61,12 @@ public final class ChainCommand implements Callable<Integer> {
     stdout.printf("  IdentityRegistry    %s%n", d.contracts().identityRegistry());
     stdout.printf("  ReputationRegistry  %s%n", d.contracts().reputationRegistry());
     stdout.printf("  ValidationRegistry  %s%n", d.contracts().validationRegistry());
+    stdout.printf(
+        "  TestPermitToken     %s (EIP-2612, no EIP-3009: pays by Permit2)%n",
+        d.contracts().permitToken());
+    stdout.printf("  Permit2             %s (canonical address)%n", Chain.PERMIT2);
+    stdout.printf("  x402 exact proxy    %s (canonical address)%n", Chain.X402_EXACT_PERMIT2_PROXY);
+    stdout.printf("  x402 upto proxy     %s (canonical address)%n", Chain.X402_UPTO_PERMIT2_PROXY);
     if (multicall != null) {
       stdout.printf(
           "  Multicall3          %s (at its canonical address, as on public chains)%n", multicall);

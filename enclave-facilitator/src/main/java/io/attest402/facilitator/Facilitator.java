@@ -371,7 +371,12 @@ public final class Facilitator implements AutoCloseable {
     try {
       var refused = engine.policyRefusal(req.paymentPayload(), req.paymentRequirements());
       if (refused.isPresent()) {
-        JsonNode from = req.paymentPayload().payload().path("authorization").path("from");
+        JsonNode payload = req.paymentPayload().payload();
+        JsonNode from =
+            (payload.has("permit2Authorization")
+                    ? payload.path("permit2Authorization")
+                    : payload.path("authorization"))
+                .path("from");
         return VerifyResponse.invalid(refused.get()[0], from.isTextual() ? from.textValue() : null)
             .withInvalidMessage(refused.get()[1]);
       }
@@ -517,8 +522,8 @@ public final class Facilitator implements AutoCloseable {
   }
 
   /**
-   * The extension keys this facilitator implements: its signed receipt (when it issues receipts)
-   * and {@code payment-identifier}.
+   * The extension keys this facilitator implements: its signed receipt (when it issues receipts),
+   * {@code payment-identifier} and {@code eip2612GasSponsoring} (Permit2 payments).
    */
   public List<String> extensions() {
     List<String> e = new ArrayList<>();
@@ -526,6 +531,7 @@ public final class Facilitator implements AutoCloseable {
       e.add(ReceiptIssuer.EXTENSION_KEY);
     }
     e.add(PaymentIdentifier.KEY);
+    e.add(io.attest402.x402.extensions.Eip2612GasSponsoring.KEY);
     return e;
   }
 

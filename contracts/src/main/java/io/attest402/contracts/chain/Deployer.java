@@ -1,6 +1,7 @@
 package io.attest402.contracts.chain;
 
 import io.attest402.contracts.ContractArtifact;
+import io.attest402.contracts.generated.TestPermitToken;
 import io.attest402.contracts.generated.TestUSDC;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,13 +26,16 @@ import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 import org.web3j.utils.Numeric;
 
 /**
- * Deploys attest402's contracts (TestUSDC, the three ERC-8004 registries, SettlementLog) to any EVM
- * chain.
+ * Deploys attest402's contracts (TestUSDC, the three ERC-8004 registries, SettlementLog, the
+ * EIP-2612-only TestPermitToken) to any EVM chain.
  */
 public final class Deployer {
   /** USDC each funded dev account receives: 1,000,000 USDC (6 decimals). */
   public static final BigInteger DEV_USDC =
       BigInteger.valueOf(1_000_000L).multiply(BigInteger.TEN.pow(6));
+
+  /** TestPermitToken's EIP-712 domain (OpenZeppelin's ERC20Permit: version "1") and decimals. */
+  public static final Deployment.Token PERMIT_TOKEN = new Deployment.Token("Permit Dollar", "1", 6);
 
   private final Web3j web3j;
   private final Credentials deployer;
@@ -57,11 +61,14 @@ public final class Deployer {
     String reputation = deployContract(ContractArtifact.REPUTATION_REGISTRY, new Address(identity));
     String validation = deployContract(ContractArtifact.VALIDATION_REGISTRY, new Address(identity));
     String settlementLog = deployContract(ContractArtifact.SETTLEMENT_LOG);
+    String permitToken =
+        deployContract(ContractArtifact.TEST_PERMIT_TOKEN, new Address(deployer.getAddress()));
     return new Deployment(
         chainId,
         "eip155:" + chainId,
         rpcUrl,
-        new Deployment.Contracts(usdc, identity, reputation, validation, settlementLog),
+        new Deployment.Contracts(
+            usdc, identity, reputation, validation, settlementLog, permitToken),
         new Deployment.Token("USD Coin", "2", 6),
         null);
   }
@@ -75,6 +82,8 @@ public final class Deployer {
     Deployment d = deployAll(rpcUrl);
     Map<String, Deployment.Account> accounts = new LinkedHashMap<>();
     TestUSDC token = TestUSDC.load(d.contracts().usdc(), web3j, tx, gas(2_000_000));
+    TestPermitToken permitToken =
+        TestPermitToken.load(d.contracts().permitToken(), web3j, tx, gas(2_000_000));
     for (var role : devAccounts.entrySet()) {
       Credentials c = role.getValue();
       accounts.put(
@@ -86,6 +95,8 @@ public final class Deployer {
         try {
           TransactionReceipt r = token.mint(c.getAddress(), DEV_USDC).send();
           Transactions.requireSuccess(r, "mint USDC to " + role.getKey());
+          r = permitToken.mint(c.getAddress(), DEV_USDC).send();
+          Transactions.requireSuccess(r, "mint TestPermitToken to " + role.getKey());
         } catch (Exception e) {
           throw new IllegalStateException("cannot mint dev USDC: " + e.getMessage(), e);
         }

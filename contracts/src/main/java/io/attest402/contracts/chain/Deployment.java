@@ -50,14 +50,28 @@ public record Deployment(
       @JsonProperty("identityRegistry") String identityRegistry,
       @JsonProperty("reputationRegistry") String reputationRegistry,
       @JsonProperty("validationRegistry") String validationRegistry,
-      @JsonProperty("settlementLog") String settlementLog) {
+      @JsonProperty("settlementLog") String settlementLog,
+      @JsonProperty("permitToken") String permitToken) {
+    /**
+     * Without {@code TestPermitToken} (the EIP-2612-only token; deployment files written before it
+     * existed).
+     */
+    public Contracts(
+        String usdc,
+        String identityRegistry,
+        String reputationRegistry,
+        String validationRegistry,
+        String settlementLog) {
+      this(usdc, identityRegistry, reputationRegistry, validationRegistry, settlementLog, null);
+    }
+
     /** Without a {@code SettlementLog} (deployment files written before it existed). */
     public Contracts(
         String usdc,
         String identityRegistry,
         String reputationRegistry,
         String validationRegistry) {
-      this(usdc, identityRegistry, reputationRegistry, validationRegistry, null);
+      this(usdc, identityRegistry, reputationRegistry, validationRegistry, null, null);
     }
   }
 

@@ -40,6 +40,9 @@ public interface SettlementChain {
   /** EIP-3009 {@code authorizationState(authorizer, nonce)} of {@code asset}. */
   boolean authorizationState(String asset, String authorizer, String nonce32Hex);
 
+  /** Whether Permit2 has {@code owner}'s unordered {@code nonce} marked used. */
+  boolean permit2NonceUsed(String owner, BigInteger nonce);
+
   /** Native balance (wei). */
   BigInteger balance(String account);
 

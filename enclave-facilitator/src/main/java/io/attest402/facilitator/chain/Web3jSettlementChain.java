@@ -250,6 +250,25 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
   }
 
   @Override
+  public boolean permit2NonceUsed(String owner, BigInteger nonce) {
+    EthCall r =
+        sendOk(
+            "nonceBitmap",
+            web3j.ethCall(
+                Transaction.createEthCallTransaction(
+                    null,
+                    io.attest402.x402.evm.Permit2.ADDRESS,
+                    io.attest402.x402.evm.Permit2.nonceBitmapCalldata(owner, nonce)),
+                DefaultBlockParameterName.LATEST));
+    String v = r.getValue();
+    if (r.isReverted() || v == null || Hex.strip(v).isEmpty()) {
+      throw new RpcUnavailableException(
+          "Permit2 nonceBitmap gave no answer: " + (r.isReverted() ? r.getRevertReason() : v));
+    }
+    return io.attest402.x402.evm.Permit2.nonceUsed(Numeric.toBigInt(v), nonce);
+  }
+
+  @Override
   public BigInteger balance(String account) {
     return sendOk("eth_getBalance", web3j.ethGetBalance(account, DefaultBlockParameterName.LATEST))
         .getBalance();

@@ -41,8 +41,8 @@ public record NetworksConfig(@JsonProperty("networks") List<NetworkConfig> netwo
   }
 
   /**
-   * The deployment's network with its TestUSDC; dev chains (accounts present) carry the deployer
-   * key for gas.
+   * The deployment's network with its TestUSDC (and TestPermitToken when deployed); dev chains
+   * (accounts present) carry the deployer key for gas.
    */
   public static NetworksConfig fromDeployment(Deployment d) {
     String funder = null;
@@ -52,8 +52,14 @@ public record NetworksConfig(@JsonProperty("networks") List<NetworkConfig> netwo
     AssetConfig usdc =
         new AssetConfig(
             d.contracts().usdc(), d.usdc().name(), d.usdc().version(), d.usdc().decimals());
+    List<AssetConfig> assets = new java.util.ArrayList<>(List.of(usdc));
+    if (d.contracts().permitToken() != null) {
+      // the EIP-2612-only token, paid through Permit2
+      var t = io.attest402.contracts.chain.Deployer.PERMIT_TOKEN;
+      assets.add(new AssetConfig(d.contracts().permitToken(), t.name(), t.version(), t.decimals()));
+    }
     return new NetworksConfig(
-        List.of(new NetworkConfig(d.network(), d.rpcUrl(), List.of(usdc), funder)));
+        List.of(new NetworkConfig(d.network(), d.rpcUrl(), List.copyOf(assets), funder)));
   }
 
   public static NetworksConfig read(Path file) {

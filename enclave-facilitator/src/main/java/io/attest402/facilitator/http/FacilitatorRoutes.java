@@ -674,8 +674,12 @@ public final class FacilitatorRoutes {
   }
 
   private static String payer(String body) {
+    JsonNode payload = peek(body).path("paymentPayload").path("payload");
     JsonNode n =
-        peek(body).path("paymentPayload").path("payload").path("authorization").path("from");
+        (payload.has("permit2Authorization")
+                ? payload.path("permit2Authorization")
+                : payload.path("authorization"))
+            .path("from");
     return n.isTextual() && Wire.isAddress(n.textValue()) ? n.textValue() : null;
   }
 

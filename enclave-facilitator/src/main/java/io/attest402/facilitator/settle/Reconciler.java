@@ -398,7 +398,7 @@ final class Reconciler {
               lane,
               signer,
               r.id(),
-              r.key().asset(),
+              PaymentTerms.target(r),
               data,
               last.gasLimit(),
               r.accountNonce(),
@@ -488,7 +488,7 @@ final class Reconciler {
     String data = TransactionDecoder.decode(last.rawTx()).getData();
     TxAttempt a =
         sender.signAndJournal(
-            lane, signer, r.id(), r.key().asset(), data, last.gasLimit(), null, null);
+            lane, signer, r.id(), PaymentTerms.target(r), data, last.gasLimit(), null, null);
     SendResult s = sender.send(lane, a, "resign");
     log.warn(
         "settlement id={} accountNonce={} was taken by another transaction: signed again as tx={} "
@@ -587,8 +587,7 @@ final class Reconciler {
    * settlement into a final "used elsewhere" or have it signed again).
    */
   private Boolean authorizationUsed(NetworkLane lane, SettlementRecord r) {
-    boolean primary =
-        lane.chain().authorizationState(r.key().asset(), r.key().payer(), r.key().nonce());
+    boolean primary = usedOn(lane.chain(), r);
     if (lane.witnesses().isEmpty()) {
       return primary;
     }
@@ -596,7 +595,7 @@ final class Reconciler {
     int unused = primary ? 0 : 1;
     for (SettlementChain w : lane.witnesses()) {
       try {
-        if (w.authorizationState(r.key().asset(), r.key().payer(), r.key().nonce())) {
+        if (usedOn(w, r)) {
           used++;
         } else {
           unused++;
@@ -621,6 +620,13 @@ final class Reconciler {
         lane.receiptQuorum());
     return null;
   }
+  /** What one node says of the settlement's authorization: Permit2's nonce bitmap or EIP-3009's. */
+  private static boolean usedOn(SettlementChain chain, SettlementRecord r) {
+    return PaymentTerms.isPermit2(r)
+        ? chain.permit2NonceUsed(r.key().payer(), PaymentTerms.permit2Nonce(r))
+        : chain.authorizationState(r.key().asset(), r.key().payer(), r.key().nonce());
+  }
+
 
   private void finish(NetworkLane lane, SettlementRecord r, Outcome o) {
     unconfirmedOnce.remove(r.id());

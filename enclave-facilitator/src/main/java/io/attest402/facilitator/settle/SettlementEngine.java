@@ -13,11 +13,13 @@ import io.attest402.facilitator.metrics.FacilitatorMetrics;
 import io.attest402.facilitator.store.SettlementStore;
 import io.attest402.x402.evm.ChainAccess;
 import io.attest402.x402.evm.Eip3009Calls;
-import io.attest402.x402.evm.ExactEvmPayload;
 import io.attest402.x402.evm.ExactEvmVerifier;
 import io.attest402.x402.evm.Hex;
 import io.attest402.x402.evm.Networks;
+import io.attest402.x402.evm.Permit2;
+import io.attest402.x402.evm.Permit2Payload;
 import io.attest402.x402.evm.RevertReasons;
+import io.attest402.x402.extensions.Eip2612GasSponsoring;
 import io.attest402.x402.types.ErrorReasons;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequirements;
@@ -264,10 +266,9 @@ public final class SettlementEngine implements AutoCloseable {
     if (lane == null) {
       throw new IllegalArgumentException("network " + req.network() + " is not configured");
     }
-    ExactEvmPayload ep = ExactEvmPayload.fromJson(payload.payload(), "paymentPayload.payload");
-    ExactEvmPayload.Authorization auth = ep.authorization();
+    PaymentTerms ep = PaymentTerms.of(payload.payload(), "paymentPayload.payload");
     // keyed by the CAIP-2 network: a v1 and a v2 request for one authorization are one payment
-    SettlementKey skey = new SettlementKey(laneNetwork, req.asset(), auth.from(), auth.nonce());
+    SettlementKey skey = new SettlementKey(laneNetwork, req.asset(), ep.payer(), ep.nonceHex());
     String keyHash = idempotencyKey == null ? null : sha256(idempotencyKey);
     Optional<SettlementRecord> known = store.byKey(skey);
     if (known.isPresent() && known.get().state() != SettlementState.CLAIMED) {
@@ -280,7 +281,7 @@ public final class SettlementEngine implements AutoCloseable {
               "facilitator is shutting down; retry with another instance or later",
               "",
               req.network(),
-              auth.from()));
+              ep.payer()));
     }
     CompletableFuture<Prepared> mine = new CompletableFuture<>();
     CompletableFuture<Prepared> theirs = preparing.putIfAbsent(skey, mine);
@@ -315,9 +316,9 @@ public final class SettlementEngine implements AutoCloseable {
    * claiming request, else a failure that says why (nothing is sent either way).
    */
   private CompletableFuture<SettleResponse> repeat(
-      SettlementRecord r, PaymentRequirements req, ExactEvmPayload ep, String keyHash) {
+      SettlementRecord r, PaymentRequirements req, PaymentTerms ep, String keyHash) {
     String network = req.network();
-    String payer = ep.authorization().from();
+    String payer = ep.payer();
     metrics.refused(network, "replay");
     JsonNode journaledReq = r.request().path("paymentRequirements");
     if (!r.payTo().equalsIgnoreCase(req.payTo())) {
@@ -446,7 +447,7 @@ public final class SettlementEngine implements AutoCloseable {
             "this facilitator serves a fixed set of payTo addresses and this payTo is not one of them"
           });
     }
-    JsonNode from = payload.payload().path("authorization").path("from");
+    JsonNode from = PaymentTerms.payerNode(payload.payload());
     if (from.isTextual() && from.textValue().equalsIgnoreCase(req.payTo())) {
       metrics.refused(network, "self_payment");
       return Optional.of(
@@ -463,9 +464,9 @@ public final class SettlementEngine implements AutoCloseable {
       SettlementKey skey,
       PaymentPayload payload,
       PaymentRequirements req,
-      ExactEvmPayload ep,
+      PaymentTerms ep,
       String keyHash) {
-    String payer = ep.authorization().from();
+    String payer = ep.payer();
     String network = req.network();
     Optional<String[]> refused = policyRefusal(payload, req);
     if (refused.isPresent()) {
@@ -527,8 +528,8 @@ public final class SettlementEngine implements AutoCloseable {
             new SettlementStore.Intent(
                 skey,
                 req.payTo(),
-                ep.authorization().value(),
-                ep.authorization().validBefore(),
+                ep.amount(),
+                ep.validBefore(),
                 journaled(payload, req),
                 signer.address(),
                 keyHash));
@@ -543,24 +544,35 @@ public final class SettlementEngine implements AutoCloseable {
           network,
           payer,
           shortHex(skey.nonce()),
-          ep.authorization().value(),
+          ep.amount(),
           req.payTo());
     } else {
       log.info("settlement id={} network={}: claimed", id, network);
     }
     String data;
+    String target = ep.permit2() ? Permit2.EXACT_PROXY : req.asset();
     try {
       data =
-          Eip3009Calls.settlementCalldata(
-              ep.authorization(), Hex.decode(v.classification().innerSignature()));
+          ep.permit2()
+              ? permit2Calldata(payload, v.permit2())
+              : Eip3009Calls.settlementCalldata(
+                  v.payload().authorization(), Hex.decode(v.classification().innerSignature()));
     } catch (IllegalArgumentException e) {
       store.abandon(id);
-      return fail(network, payer, ErrorReasons.INVALID_SIGNATURE, e.getMessage());
+      return fail(
+          network,
+          payer,
+          ep.permit2() ? ErrorReasons.PERMIT2_INVALID_SIGNATURE : ErrorReasons.INVALID_SIGNATURE,
+          e.getMessage());
+    }
+    if (ep.permit2() && data.startsWith(REFUSED)) {
+      store.abandon(id);
+      return fail(network, payer, data.substring(REFUSED.length()), "EIP-2612 permit refused");
     }
     BigInteger gas;
     BigInteger gasCap = BigInteger.valueOf(limits.maxGasPerSettlement());
     try {
-      gas = lane.chain().estimateGas(signer.address(), req.asset(), data, gasCap);
+      gas = lane.chain().estimateGas(signer.address(), target, data, gasCap);
     } catch (SettlementChain.RevertedException e) {
       store.abandon(id);
       log.info(
@@ -578,7 +590,13 @@ public final class SettlementEngine implements AutoCloseable {
                 + e.getMessage()
                 + ")");
       }
-      return fail(network, payer, RevertReasons.map(e.getMessage()), e.getMessage());
+      return fail(
+          network,
+          payer,
+          ep.permit2()
+              ? RevertReasons.mapPermit2(e.getMessage())
+              : RevertReasons.map(e.getMessage()),
+          e.getMessage());
     } catch (RuntimeException e) {
       store.abandon(id);
       throw e;
@@ -600,7 +618,7 @@ public final class SettlementEngine implements AutoCloseable {
     for (int round = 0; round < MAX_NONCE_RETRIES; round++) {
       TxAttempt a;
       try {
-        a = sender.signAndJournal(lane, signer, id, req.asset(), data, gasLimit, null, null);
+        a = sender.signAndJournal(lane, signer, id, target, data, gasLimit, null, null);
       } catch (FeePolicy.FeeCapExceededException e) {
         store.abandon(id);
         metrics.refused(network, "fee_cap");
@@ -675,6 +693,42 @@ public final class SettlementEngine implements AutoCloseable {
         payer,
         ErrorReasons.UNEXPECTED_SETTLE_ERROR,
         "facilitator account nonce kept colliding: " + lastProblem);
+  }
+
+  /** Marks a calldata result that is a refusal reason instead ({@link #permit2Calldata}). */
+  private static final String REFUSED = "refused:";
+
+  /**
+   * The exact proxy call for a verified Permit2 payment: {@code settleWithPermit} when the payment
+   * carries an {@code eip2612GasSponsoring} permit (checked field by field first; a bad one gives
+   * {@code REFUSED + reason}), else {@code settle}.
+   */
+  private String permit2Calldata(PaymentPayload payload, Permit2Payload pp) {
+    Permit2Payload.Authorization a = pp.authorization();
+    Permit2Payload.Authorization signed =
+        new Permit2Payload.Authorization(
+            a.from(),
+            a.token(),
+            a.amount(),
+            a.spender(),
+            a.nonce(),
+            a.deadline(),
+            a.to(),
+            a.validAfter(),
+            null);
+    Eip2612GasSponsoring.Info info = Eip2612GasSponsoring.extract(payload);
+    Permit2.Eip2612Permit permit = null;
+    if (info != null) {
+      String reason =
+          ExactEvmVerifier.eip2612FieldReason(
+              info, a.from(), a.token(), Math.floorDiv(clock.millis(), 1000L));
+      if (reason != null) {
+        return REFUSED + reason;
+      }
+      permit = ExactEvmVerifier.eip2612Permit(info);
+    }
+    return Permit2.exactSettleCalldata(
+        signed, ExactEvmVerifier.settleSignature(pp.signature()), permit);
   }
 
   private static Prepared fail(String network, String payer, String reason, String message) {
@@ -796,8 +850,7 @@ public final class SettlementEngine implements AutoCloseable {
 
   /** The payer as the request spelled it (the journal keeps lower case). */
   private static String checksum(SettlementRecord r) {
-    JsonNode from =
-        r.request().path("paymentPayload").path("payload").path("authorization").path("from");
+    JsonNode from = PaymentTerms.payerNode(r.request().path("paymentPayload").path("payload"));
     return from.isTextual() ? from.textValue() : r.key().payer();
   }
 

@@ -1,5 +1,6 @@
 package io.attest402.contracts.chain;
 
+import io.attest402.contracts.ContractArtifact;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
@@ -9,8 +10,10 @@ import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.web3j.abi.datatypes.Address;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.Request;
 import org.web3j.protocol.core.Response;
 import org.web3j.protocol.http.HttpService;
@@ -30,6 +33,15 @@ public final class Chain implements AutoCloseable {
   /** Where Multicall3 lives on public chains. */
   public static final String MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11";
 
+  /** Uniswap's Permit2, at the same address on every chain. */
+  public static final String PERMIT2 = "0x000000000022D473030F116dDEE9F6B43aC78BA3";
+
+  /** x402's Permit2 proxies for {@code exact} and {@code upto}, as {@code @x402/evm} names them. */
+  public static final String X402_EXACT_PERMIT2_PROXY =
+      "0x402085c248EeA27D92E8b30b2C58ed07f9E20001";
+
+  public static final String X402_UPTO_PERMIT2_PROXY = "0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002";
+
   private final Anvil anvil;
   private final Web3j web3j;
   private final Deployment deployment;
@@ -40,7 +52,10 @@ public final class Chain implements AutoCloseable {
     this.deployment = deployment;
   }
 
-  /** Starts anvil on a free port and deploys every contract, funding the dev accounts. */
+  /**
+   * Starts anvil on a free port, deploys every contract, funding the dev accounts, and places
+   * Permit2 and the x402 Permit2 proxies at their canonical addresses.
+   */
   public static Chain start() {
     return start(Anvil.Options.defaults());
   }
@@ -49,13 +64,46 @@ public final class Chain implements AutoCloseable {
     Anvil anvil = Anvil.start(options);
     try {
       Web3j web3j = Web3j.build(new HttpService(anvil.rpcUrl()));
-      Deployment d =
-          new Deployer(web3j, DevAccounts.account(DevAccounts.DEPLOYER), anvil.chainId())
-              .deployDev(anvil.rpcUrl(), DevAccounts.roles());
-      return new Chain(anvil, web3j, d);
+      Deployer deployer =
+          new Deployer(web3j, DevAccounts.account(DevAccounts.DEPLOYER), anvil.chainId());
+      Deployment d = deployer.deployDev(anvil.rpcUrl(), DevAccounts.roles());
+      Chain chain = new Chain(anvil, web3j, d);
+      chain.placePermit2(deployer);
+      return chain;
     } catch (RuntimeException e) {
       anvil.close();
       throw e;
+    }
+  }
+
+  /**
+   * Places our Permit2 and x402 Permit2 proxies at the canonical addresses: each is deployed once
+   * (the proxies with the canonical Permit2 address as constructor argument, which their runtime
+   * code keeps) and its runtime code set at the canonical address with {@code anvil_setCode}. No
+   * constructor state is needed there (Permit2 computes its domain from {@code address(this)}).
+   */
+  private void placePermit2(Deployer deployer) {
+    place(PERMIT2, deployer.deployContract(ContractArtifact.PERMIT2));
+    place(
+        X402_EXACT_PERMIT2_PROXY,
+        deployer.deployContract(ContractArtifact.X402_EXACT_PERMIT2_PROXY, new Address(PERMIT2)));
+    place(
+        X402_UPTO_PERMIT2_PROXY,
+        deployer.deployContract(ContractArtifact.X402_UPTO_PERMIT2_PROXY, new Address(PERMIT2)));
+  }
+
+  private void place(String canonical, String deployedCopy) {
+    try {
+      String code =
+          web3j.ethGetCode(deployedCopy, DefaultBlockParameterName.LATEST).send().getCode();
+      call("anvil_setCode", List.of(canonical, code));
+      String placed =
+          web3j.ethGetCode(canonical, DefaultBlockParameterName.LATEST).send().getCode();
+      if (!code.equalsIgnoreCase(placed)) {
+        throw new IllegalStateException("anvil_setCode did not place code at " + canonical);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

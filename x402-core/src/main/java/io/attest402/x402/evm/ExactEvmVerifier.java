@@ -1,6 +1,7 @@
 package io.attest402.x402.evm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.attest402.x402.extensions.Eip2612GasSponsoring;
 import io.attest402.x402.types.ErrorReasons;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequirements;
@@ -53,8 +54,9 @@ import org.web3j.utils.Numeric;
  *
  * <p>{@code payer} ({@code authorization.from}) is on every answer. v1 payloads follow the official
  * v1 path (network names, {@code maxAmountRequired}, {@code invalid_exact_evm_authorization_value},
- * no asset check). Permit2 payloads are answered {@code unsupported_payload_type}: only EIP-3009 is
- * implemented.
+ * no asset check). v2 Permit2 payloads ({@code assetTransferMethod: "permit2"}) follow the official
+ * {@code verifyPermit2} ({@link #verifyPermit2}); v1 ones are {@code unsupported_payload_type}, as
+ * there.
  *
  * <p>What the official code throws on (and its facilitator server answers 500 for), this throws
  * too: an asset or payTo that is not an address, a network that is not {@code eip155:N}, and a
@@ -119,7 +121,15 @@ public final class ExactEvmVerifier {
    * failures.
    */
   public record Outcome(
-      VerifyResponse response, ExactEvmPayload payload, Classification classification) {
+      VerifyResponse response,
+      ExactEvmPayload payload,
+      Classification classification,
+      Permit2Payload permit2) {
+    public Outcome(
+        VerifyResponse response, ExactEvmPayload payload, Classification classification) {
+      this(response, payload, classification, null);
+    }
+
     public boolean isValid() {
       return response.isValid();
     }
@@ -162,6 +172,9 @@ public final class ExactEvmVerifier {
   public Outcome verify(
       PaymentPayload payload, PaymentRequirements requirements, boolean simulate) {
     JsonNode raw = payload.payload();
+    if (ExactEvmPayload.isPermit2(raw) && payload.x402Version() != 1) {
+      return verifyPermit2(payload, requirements, simulate);
+    }
     if (ExactEvmPayload.isPermit2(raw)) {
       JsonNode from = raw.path("permit2Authorization").path("from");
       return new Outcome(
@@ -285,6 +298,199 @@ public final class ExactEvmVerifier {
     return new Outcome(VerifyResponse.valid(payer), ep, c);
   }
 
+  /**
+   * The official {@code exact} Permit2 verification ({@code verifyPermit2}), in its order: scheme
+   * {@code exact} on both sides ({@code unsupported_payload_type}); network; the asset check
+   * starts; spender is the exact proxy ({@code invalid_permit2_spender}); {@code witness.to ==
+   * payTo}; {@code deadline >= now + 6}; {@code witness.validAfter <= now}; {@code permitted.amount
+   * == amount}; {@code permitted.token == asset}; the signature over Permit2's typed data (domain
+   * {Permit2, chainId, Permit2 address}, exact witness) is checked, then the asset has code, then
+   * the signature's verdict ({@code invalid_permit2_signature}). Simulating: an {@code
+   * eip2612GasSponsoring} permit is checked field by field and the proxy's {@code settleWithPermit}
+   * simulated, else its {@code settle}; a failure is diagnosed (proxy present, balance, Permit2
+   * allowance) as the official code does.
+   */
+  private Outcome verifyPermit2(
+      PaymentPayload payload, PaymentRequirements requirements, boolean simulate) {
+    Permit2Payload pp = Permit2Payload.fromJson(payload.payload(), "payload");
+    Permit2Payload.Authorization a = pp.authorization();
+    String payer = a.from();
+    if (!"exact".equals(payload.scheme()) || !"exact".equals(requirements.scheme())) {
+      return p2fail(ErrorReasons.UNSUPPORTED_PAYLOAD_TYPE, payer, pp);
+    }
+    if (!Objects.equals(payload.network(), requirements.network())) {
+      return p2fail(ErrorReasons.NETWORK_MISMATCH, payer, pp);
+    }
+    long chainId = Networks.chainId(requirements.network());
+    String asset = requireAddress(requirements.asset(), "paymentRequirements.asset");
+    CompletableFuture<String> assetCheck = null;
+    if (config.assetCheckExecutor() != null && !assetCache.isFresh(requirements.network(), asset)) {
+      assetCheck =
+          CompletableFuture.supplyAsync(
+              () -> assetReason(requirements.network(), asset), config.assetCheckExecutor());
+    }
+    if (!a.spender().equalsIgnoreCase(Permit2.EXACT_PROXY)) {
+      return p2fail(ErrorReasons.PERMIT2_INVALID_SPENDER, payer, pp);
+    }
+    String payTo = requireAddress(requirements.payTo(), "paymentRequirements.payTo");
+    if (!a.to().equalsIgnoreCase(payTo)) {
+      return p2fail(ErrorReasons.PERMIT2_RECIPIENT_MISMATCH, payer, pp);
+    }
+    long now = Math.floorDiv(clock.millis(), 1000L);
+    if (a.deadline().compareTo(BigInteger.valueOf(now + VALID_BEFORE_BUFFER_SECONDS)) < 0) {
+      return p2fail(ErrorReasons.PERMIT2_DEADLINE_EXPIRED, payer, pp);
+    }
+    if (a.validAfter().compareTo(BigInteger.valueOf(now)) > 0) {
+      return p2fail(ErrorReasons.PERMIT2_NOT_YET_VALID, payer, pp);
+    }
+    if (!a.amount().equals(requirements.amount())) {
+      return p2fail(ErrorReasons.PERMIT2_AMOUNT_MISMATCH, payer, pp);
+    }
+    if (!a.token().equalsIgnoreCase(asset)) {
+      return p2fail(ErrorReasons.PERMIT2_TOKEN_MISMATCH, payer, pp);
+    }
+    // the exact witness has no facilitator: a stray one is not part of what was signed
+    Permit2Payload.Authorization signed =
+        new Permit2Payload.Authorization(
+            a.from(),
+            a.token(),
+            a.amount(),
+            a.spender(),
+            a.nonce(),
+            a.deadline(),
+            a.to(),
+            a.validAfter(),
+            null);
+    boolean signatureValid;
+    try {
+      signatureValid =
+          digestSignatureValid(
+              Permit2.digest(chainId, signed),
+              pp.signature(),
+              payer,
+              hasCode(payer, "failed to read the payer's code"));
+    } catch (IllegalArgumentException e) {
+      signatureValid = false;
+    }
+    String reason = awaitAssetCheck(assetCheck, requirements.network(), asset);
+    if (!reason.isEmpty()) {
+      return p2fail(reason, payer, pp);
+    }
+    assetCache.recordHasCode(requirements.network(), asset);
+    if (!signatureValid) {
+      return p2fail(ErrorReasons.PERMIT2_INVALID_SIGNATURE, payer, pp);
+    }
+    if (!simulate) {
+      return new Outcome(VerifyResponse.valid(payer), null, null, pp);
+    }
+    Eip2612GasSponsoring.Info permit = Eip2612GasSponsoring.extract(payload);
+    Permit2.Eip2612Permit eip2612 = null;
+    if (permit != null) {
+      String field = eip2612FieldReason(permit, payer, asset, now);
+      if (field != null) {
+        return p2fail(field, payer, pp);
+      }
+      eip2612 = eip2612Permit(permit);
+    }
+    String data;
+    try {
+      data = Permit2.exactSettleCalldata(signed, settleSignature(pp.signature()), eip2612);
+    } catch (IllegalArgumentException e) {
+      return new Outcome(diagnosePermit2(asset, payer, requirements.amount()), null, null, pp);
+    }
+    ChainAccess.CallResult r = chain.call(Permit2.EXACT_PROXY, data);
+    if (!r.success()) {
+      return new Outcome(diagnosePermit2(asset, payer, requirements.amount()), null, null, pp);
+    }
+    return new Outcome(VerifyResponse.valid(payer), null, null, pp);
+  }
+
+  /** The official EIP-2612 field checks ({@code validateEip2612PermitForPayment}), or null. */
+  public static String eip2612FieldReason(
+      Eip2612GasSponsoring.Info p, String payer, String asset, long nowSeconds) {
+    if (!p.wellFormed()) {
+      return ErrorReasons.EIP2612_INVALID_FORMAT;
+    }
+    if (!p.from().equalsIgnoreCase(payer)) {
+      return ErrorReasons.EIP2612_FROM_MISMATCH;
+    }
+    if (!p.asset().equalsIgnoreCase(asset)) {
+      return ErrorReasons.EIP2612_ASSET_MISMATCH;
+    }
+    if (!p.spender().equalsIgnoreCase(Permit2.ADDRESS)) {
+      return ErrorReasons.EIP2612_SPENDER_NOT_PERMIT2;
+    }
+    if (new BigInteger(p.deadline())
+            .compareTo(BigInteger.valueOf(nowSeconds + VALID_BEFORE_BUFFER_SECONDS))
+        < 0) {
+      return ErrorReasons.EIP2612_DEADLINE_EXPIRED;
+    }
+    return null;
+  }
+
+  /**
+   * The permit as the proxy takes it (value, deadline, r, s, v).
+   *
+   * @throws IllegalArgumentException when the signature is not 65 bytes
+   */
+  public static Permit2.Eip2612Permit eip2612Permit(Eip2612GasSponsoring.Info p) {
+    return new Permit2.Eip2612Permit(
+        new BigInteger(p.amount()), new BigInteger(p.deadline()), Hex.decode(p.signature()));
+  }
+
+  /** The signature the proxy gets: an ERC-6492 wrapper stripped, as the official code does. */
+  public static byte[] settleSignature(String signature) {
+    return Erc6492.parse(signature)
+        .map(w -> Hex.decode(w.innerSignature()))
+        .orElseGet(() -> Hex.decode(signature));
+  }
+
+  /** The official Permit2 diagnostic: proxy deployed, balance, Permit2 allowance. */
+  private VerifyResponse diagnosePermit2(String asset, String payer, BigInteger amount) {
+    try {
+      List<Multicall3.Result> r =
+          Multicall3.tryAggregate(
+              chain,
+              List.of(
+                  new Multicall3.Call(Permit2.EXACT_PROXY, Permit2.permit2GetterCalldata()),
+                  new Multicall3.Call(asset, Eip3009Calls.encode(Eip3009Calls.balanceOf(payer))),
+                  new Multicall3.Call(asset, Permit2.allowanceCalldata(payer))));
+      // a call to an address without code "succeeds" with no data: the proxy is not there
+      if (!r.get(0).success() || r.get(0).returnData().length < 32) {
+        return VerifyResponse.invalid(ErrorReasons.PERMIT2_PROXY_NOT_DEPLOYED, payer);
+      }
+      BigInteger balance = decodeUint(r.get(1));
+      if (balance != null && balance.compareTo(amount) < 0) {
+        return VerifyResponse.invalid(ErrorReasons.PERMIT2_INSUFFICIENT_BALANCE, payer);
+      }
+      BigInteger allowance = decodeUint(r.get(2));
+      if (allowance != null && allowance.compareTo(amount) < 0) {
+        return VerifyResponse.invalid(ErrorReasons.PERMIT2_ALLOWANCE_REQUIRED, payer);
+      }
+    } catch (ChainAccess.ChainAccessException nodeFailed) {
+      throw nodeFailed;
+    } catch (RuntimeException diagnosticFailed) {
+      // no Multicall3 or an undecodable answer: the official code falls through too
+    }
+    return VerifyResponse.invalid(ErrorReasons.PERMIT2_SIMULATION_FAILED, payer);
+  }
+
+  private String awaitAssetCheck(
+      CompletableFuture<String> assetCheck, String network, String asset) {
+    if (assetCheck != null) {
+      try {
+        return assetCheck.join();
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof RuntimeException re ? re : e;
+      }
+    }
+    return assetCache.isFresh(network, asset) ? "" : assetReason(network, asset);
+  }
+
+  private static Outcome p2fail(String reason, String payer, Permit2Payload pp) {
+    return new Outcome(VerifyResponse.invalid(reason, payer), null, null, pp);
+  }
+
   private static Outcome fail(String reason, String payer, ExactEvmPayload ep, Classification c) {
     return new Outcome(VerifyResponse.invalid(reason, payer), ep, c);
   }
@@ -371,6 +577,12 @@ public final class ExactEvmVerifier {
     } catch (IllegalArgumentException e) {
       return false;
     }
+    return digestSignatureValid(digest, signature, signer, signerHasCode);
+  }
+
+  /** Strict SignatureChecker semantics on a digest (see {@link #signatureValid}). */
+  private boolean digestSignatureValid(
+      byte[] digest, String signature, String signer, boolean signerHasCode) {
     byte[] sig = Hex.decode(signature);
     if (!signerHasCode) {
       if (Hex.strip(signature).length() != 130) {

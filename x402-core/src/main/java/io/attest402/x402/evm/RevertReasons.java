@@ -45,4 +45,42 @@ public final class RevertReasons {
     }
     return ErrorReasons.TRANSACTION_FAILED;
   }
+
+  private static final java.util.Map<String, String> PERMIT2_ERRORS = permit2Errors();
+
+  private static java.util.Map<String, String> permit2Errors() {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    m.put("Permit2612AmountMismatch()", ErrorReasons.PERMIT2_2612_AMOUNT_MISMATCH);
+    m.put("InvalidAmount()", ErrorReasons.PERMIT2_INVALID_AMOUNT);
+    m.put("InvalidDestination()", ErrorReasons.PERMIT2_INVALID_DESTINATION);
+    m.put("InvalidOwner()", ErrorReasons.PERMIT2_INVALID_OWNER);
+    m.put("PaymentTooEarly()", ErrorReasons.PERMIT2_PAYMENT_TOO_EARLY);
+    m.put("InvalidSignature()", ErrorReasons.PERMIT2_INVALID_SIGNATURE);
+    m.put("InvalidSigner()", ErrorReasons.PERMIT2_INVALID_SIGNATURE);
+    m.put("SignatureExpired(uint256)", ErrorReasons.PERMIT2_INVALID_SIGNATURE);
+    m.put("InvalidNonce()", ErrorReasons.PERMIT2_INVALID_NONCE);
+    return m;
+  }
+
+  /**
+   * Maps a failed Permit2 proxy call (its message and revert data, as the node reports them) to the
+   * official reason ({@code mapSettleError}): by the custom error's name or its selector; else
+   * {@link ErrorReasons#TRANSACTION_FAILED}.
+   */
+  public static String mapPermit2(String message) {
+    String m = message == null ? "" : message;
+    String lower = m.toLowerCase(java.util.Locale.ROOT);
+    for (var e : PERMIT2_ERRORS.entrySet()) {
+      String name = e.getKey().substring(0, e.getKey().indexOf('('));
+      String selector =
+          org.web3j.utils.Numeric.toHexString(
+                  org.web3j.crypto.Hash.sha3(
+                      e.getKey().getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+              .substring(0, 10);
+      if (m.contains(name) || lower.contains(selector)) {
+        return e.getValue();
+      }
+    }
+    return ErrorReasons.TRANSACTION_FAILED;
+  }
 }

@@ -64,4 +64,27 @@ public final class ErrorReasons {
   public static final String EXTENSION_ECHO_MISMATCH = "extension_echo_mismatch";
   public static final String VERIFICATION_FAILED = "Verification failed";
   public static final String SETTLEMENT_FAILED = "Settlement failed";
+
+  // Permit2 (exact with assetTransferMethod "permit2"), as @x402/evm 2.27 names them
+  public static final String PERMIT2_INVALID_SPENDER = "invalid_permit2_spender";
+  public static final String PERMIT2_RECIPIENT_MISMATCH = "invalid_permit2_recipient_mismatch";
+  public static final String PERMIT2_DEADLINE_EXPIRED = "permit2_deadline_expired";
+  public static final String PERMIT2_NOT_YET_VALID = "permit2_not_yet_valid";
+  public static final String PERMIT2_AMOUNT_MISMATCH = "permit2_amount_mismatch";
+  public static final String PERMIT2_TOKEN_MISMATCH = "permit2_token_mismatch";
+  public static final String PERMIT2_INVALID_SIGNATURE = "invalid_permit2_signature";
+  public static final String PERMIT2_SIMULATION_FAILED = "permit2_simulation_failed";
+  public static final String PERMIT2_INSUFFICIENT_BALANCE = "permit2_insufficient_balance";
+  public static final String PERMIT2_PROXY_NOT_DEPLOYED = "permit2_proxy_not_deployed";
+  public static final String PERMIT2_INVALID_AMOUNT = "permit2_invalid_amount";
+  public static final String PERMIT2_INVALID_DESTINATION = "permit2_invalid_destination";
+  public static final String PERMIT2_INVALID_OWNER = "permit2_invalid_owner";
+  public static final String PERMIT2_PAYMENT_TOO_EARLY = "permit2_payment_too_early";
+  public static final String PERMIT2_INVALID_NONCE = "permit2_invalid_nonce";
+  public static final String PERMIT2_2612_AMOUNT_MISMATCH = "permit2_2612_amount_mismatch";
+  public static final String EIP2612_INVALID_FORMAT = "invalid_eip2612_extension_format";
+  public static final String EIP2612_FROM_MISMATCH = "eip2612_from_mismatch";
+  public static final String EIP2612_ASSET_MISMATCH = "eip2612_asset_mismatch";
+  public static final String EIP2612_SPENDER_NOT_PERMIT2 = "eip2612_spender_not_permit2";
+  public static final String EIP2612_DEADLINE_EXPIRED = "eip2612_deadline_expired";
 }

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -510,13 +511,18 @@ class ExactEvmVerifierTest {
   }
 
   @Test
-  void permit2PayloadsAreNotSupported() {
+  void permit2PayloadsAreNotSupportedInV1AndMustBeWellFormedInV2() {
     ObjectNode p2 = io.attest402.x402.types.Wire.newObject();
     p2.put("signature", "0x");
     p2.putObject("permit2Authorization").put("from", "0xabc");
-    VerifyResponse r = verify(new PaymentPayload(null, req, p2, null));
+    VerifyResponse r =
+        verify(new PaymentPayload(1, null, null, p2, null, "exact", "base-sepolia", Map.of()));
     assertInvalid(ErrorReasons.UNSUPPORTED_PAYLOAD_TYPE, r);
     assertEquals("0xabc", r.payer());
+    // v2 Permit2 is verified (Permit2DifferentialTest); a malformed one is a format error
+    assertThrows(
+        io.attest402.x402.types.X402FormatException.class,
+        () -> verify(new PaymentPayload(null, req, p2, null)));
   }
 
   @Test
