@@ -72,6 +72,11 @@ import org.slf4j.LoggerFactory;
  *       carrying a transaction), then the response with {@code PAYMENT-RESPONSE} and {@code
  *       Cache-Control: private}, or 402 with the failed settlement in {@code PAYMENT-RESPONSE};
  *       either is stored before it is sent;
+ *   <li>an offer with {@code extra.paymentFlow: "upfront"} ({@link PaymentFlow}, as the official
+ *       server selects it): no {@code /verify}; {@code /settle} first, and the route runs only with
+ *       the transfer on chain ({@link Payment#settlement()}); whatever the route answers then, a
+ *       failure too, goes out with that settlement in {@code PAYMENT-RESPONSE} and is stored (the
+ *       payment is spent); a settlement refused without a transaction releases the claim;
  *   <li>the facilitator failing (timeout, transport, malformed answer): 502 {@code {"error": ...}};
  *   <li>every response exposes {@code PAYMENT-REQUIRED, PAYMENT-RESPONSE} to browsers.
  * </ul>
@@ -109,6 +114,7 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
       throw new IllegalArgumentException("at least one payment option is required");
     }
     this.options = List.copyOf(b.options);
+    this.options.forEach(PaymentOption::paymentFlow);
     this.route = Objects.requireNonNull(b.route, "paid route");
     this.description = b.description;
     this.mimeType = b.mimeType;
@@ -404,7 +410,11 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
               }
               DeliveryStore.Claim c = ar.result();
               if (c instanceof DeliveryStore.Claim.Claimed) {
-                verify(ctx, a);
+                if (PaymentFlow.of(a.requirements()) == PaymentFlow.UPFRONT) {
+                  settleUpfront(ctx, a);
+                } else {
+                  verify(ctx, a);
+                }
               } else if (c instanceof DeliveryStore.Claim.Stored stored) {
                 DeliveryStore.StoredResponse r = stored.response();
                 send(ctx, r.status(), r.headers(), io.vertx.core.buffer.Buffer.buffer(r.body()));
@@ -656,8 +666,13 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     } catch (RuntimeException e) {
       work = Future.failedFuture(e);
     }
+    SettleResponse settled = payment.settlement();
     work.onComplete(
         ar -> {
+          if (settled != null) {
+            deliverSettled(ctx, a, settled, ar.failed() ? null : ar.result(), ar.cause());
+            return;
+          }
           if (ar.failed() || ar.result() == null) {
             log.error("paid route failed for {}; not settling", ctx.request().path(), ar.cause());
             release(ctx, a);
@@ -675,6 +690,63 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
   }
 
   /**
+   * The upfront flow: {@code /settle} first, no {@code /verify} (settlement establishes the
+   * payment, as in the official server). A refusal without a transaction cannot have moved funds,
+   * so the claim is released; a lost answer keeps it (the payment may have been taken).
+   */
+  private void settleUpfront(RoutingContext ctx, Attempt a) {
+    onContext(ctx, settleWithPendingRetry(a))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                facilitatorFailed(ctx, "settle", ar.cause());
+                return;
+              }
+              SettleResponse s = ar.result();
+              if (s.success()) {
+                serve(
+                    ctx,
+                    a,
+                    new Payment(a.payment(), a.requirements(), VerifyResponse.valid(s.payer()), s));
+              } else if (s.transaction() == null || s.transaction().isEmpty()) {
+                release(ctx, a);
+                settlementFailed(ctx, a, s, false);
+              } else {
+                settlementFailed(ctx, a, s, true);
+              }
+            });
+  }
+
+  /**
+   * After an upfront settlement the payment is spent whatever the route does: its response (a
+   * failure too, or 500 when it failed to answer) goes out with the settlement in {@code
+   * PAYMENT-RESPONSE} and {@code Cache-Control: private}, as the official server echoes the
+   * before-handler settlement; it is stored, and the claim is never released.
+   */
+  private void deliverSettled(
+      RoutingContext ctx, Attempt a, SettleResponse s, PaidResponse res, Throwable failure) {
+    if (res == null) {
+      log.error(
+          "paid route failed for {} after an upfront settlement", ctx.request().path(), failure);
+      res =
+          new PaidResponse(
+              500,
+              Map.of("Content-Type", "application/json"),
+              io.vertx.core.buffer.Buffer.buffer("{\"error\":\"Internal Server Error\"}"));
+    }
+    storeAndSend(ctx, a, res.status(), withSettlement(res.headers(), s), res.body());
+  }
+
+  /** The route's headers plus {@code PAYMENT-RESPONSE} and {@code private} caching. */
+  private Map<String, String> withSettlement(Map<String, String> routeHeaders, SettleResponse s) {
+    Map<String, String> headers = new java.util.LinkedHashMap<>(routeHeaders);
+    headers.put(HeaderCodec.PAYMENT_RESPONSE, codec.encodePaymentResponse(s));
+    headers.keySet().removeIf(k -> k.equalsIgnoreCase("Cache-Control"));
+    headers.put("Cache-Control", withPrivate(headerIgnoringCase(routeHeaders, "Cache-Control")));
+    return headers;
+  }
+
+  /**
    * Settles, then stores and sends the outcome. A settlement whose outcome is unknown (the
    * facilitator failed) keeps its claim without a stored response: the payment may have been taken,
    * so it buys nothing else.
@@ -689,40 +761,39 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
               }
               SettleResponse s = ar.result();
               if (s.success()) {
-                Map<String, String> headers = new java.util.LinkedHashMap<>(res.headers());
-                headers.put(HeaderCodec.PAYMENT_RESPONSE, codec.encodePaymentResponse(s));
-                headers.put(
-                    "Cache-Control",
-                    withPrivate(headerIgnoringCase(res.headers(), "Cache-Control")));
-                headers
-                    .keySet()
-                    .removeIf(
-                        k -> !k.equals("Cache-Control") && k.equalsIgnoreCase("Cache-Control"));
-                storeAndSend(ctx, a, res.status(), headers, res.body());
+                storeAndSend(ctx, a, res.status(), withSettlement(res.headers(), s), res.body());
                 return;
               }
-              String reason =
-                  s.errorReason() == null || s.errorReason().isEmpty()
-                      ? ErrorReasons.SETTLEMENT_FAILED
-                      : s.errorReason();
-              SettleResponse failure =
-                  new SettleResponse(
-                      false,
-                      reason,
-                      s.errorMessage() == null || s.errorMessage().isEmpty()
-                          ? reason
-                          : s.errorMessage(),
-                      s.payer(),
-                      s.transaction(),
-                      s.network().isEmpty() ? a.requirements().network() : s.network(),
-                      s.amount(),
-                      s.other());
-              Map<String, String> headers = new java.util.LinkedHashMap<>();
-              headers.put("Content-Type", "application/json");
-              headers.put(HeaderCodec.PAYMENT_RESPONSE, codec.encodePaymentResponse(failure));
-              headers.put("Cache-Control", "no-store");
-              storeAndSend(ctx, a, 402, headers, io.vertx.core.buffer.Buffer.buffer("{}"));
+              settlementFailed(ctx, a, s, true);
             });
+  }
+
+  /** 402 with the failed settlement in {@code PAYMENT-RESPONSE}; stored when {@code keep}. */
+  private void settlementFailed(RoutingContext ctx, Attempt a, SettleResponse s, boolean keep) {
+    String reason =
+        s.errorReason() == null || s.errorReason().isEmpty()
+            ? ErrorReasons.SETTLEMENT_FAILED
+            : s.errorReason();
+    SettleResponse failure =
+        new SettleResponse(
+            false,
+            reason,
+            s.errorMessage() == null || s.errorMessage().isEmpty() ? reason : s.errorMessage(),
+            s.payer(),
+            s.transaction(),
+            s.network().isEmpty() ? a.requirements().network() : s.network(),
+            s.amount(),
+            s.other());
+    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    headers.put("Content-Type", "application/json");
+    headers.put(HeaderCodec.PAYMENT_RESPONSE, codec.encodePaymentResponse(failure));
+    headers.put("Cache-Control", "no-store");
+    io.vertx.core.buffer.Buffer body = io.vertx.core.buffer.Buffer.buffer("{}");
+    if (keep) {
+      storeAndSend(ctx, a, 402, headers, body);
+    } else {
+      send(ctx, 402, headers, body);
+    }
   }
 
   /**
