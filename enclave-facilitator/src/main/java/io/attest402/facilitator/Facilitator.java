@@ -66,6 +66,8 @@ public final class Facilitator implements AutoCloseable {
 
   public static final String SCHEME = "exact";
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Facilitator.class);
+
   private final NetworksConfig networks;
   private final SettlementEngine engine;
   private final EnclaveKey key;
@@ -77,6 +79,7 @@ public final class Facilitator implements AutoCloseable {
   private volatile IntegrityGuard integrity = IntegrityGuard.off("no receipt anchoring configured");
   private volatile ReceiptAnchorer anchorer;
   private volatile CredentialIssuer credentials;
+  private final io.attest402.facilitator.discovery.DiscoveryCatalog discovery;
 
   private Facilitator(
       NetworksConfig networks,
@@ -94,6 +97,12 @@ public final class Facilitator implements AutoCloseable {
     this.clock = clock;
     this.resources = resources;
     this.credentials = credentialIssuer(CredentialOptions.defaults());
+    this.discovery = new io.attest402.facilitator.discovery.DiscoveryCatalog(engine.store(), clock);
+  }
+
+  /** The bazaar catalog of resources this facilitator settled for. */
+  public io.attest402.facilitator.discovery.DiscoveryCatalog discovery() {
+    return discovery;
   }
 
   private CredentialIssuer credentialIssuer(CredentialOptions o) {
@@ -392,12 +401,29 @@ public final class Facilitator implements AutoCloseable {
             ? idempotencyKey
             : PaymentIdentifier.KEY + ":" + paymentId;
     try {
-      return engine.settle(req.paymentPayload(), req.paymentRequirements(), key);
+      return engine
+          .settle(req.paymentPayload(), req.paymentRequirements(), key)
+          .thenApply(
+              resp -> {
+                if (resp.success()) {
+                  catalog(req);
+                }
+                return resp;
+              });
     } catch (X402FormatException e) {
       throw new RequestException(400, ErrorReasons.INVALID_PAYLOAD, describe(e));
     } catch (IllegalArgumentException e) {
       throw new RequestException(
           400, ErrorReasons.INVALID_PAYMENT_REQUIREMENTS, String.valueOf(e.getMessage()));
+    }
+  }
+
+  /** Lists a settled resource that declared {@code bazaar}; never fails the settlement. */
+  private void catalog(FacilitatorRequest req) {
+    try {
+      discovery.settled(req.paymentPayload(), req.paymentRequirements());
+    } catch (RuntimeException e) {
+      log.warn("cannot catalog a settled resource: {}", e.toString());
     }
   }
 
@@ -492,8 +518,9 @@ public final class Facilitator implements AutoCloseable {
   }
 
   /**
-   * The extension keys this facilitator implements: its signed receipt (when it issues receipts)
-   * and {@code payment-identifier}.
+   * The extension keys this facilitator implements: its signed receipt (when it issues receipts),
+   * {@code payment-identifier} and {@code bazaar} (its catalog at {@code GET
+   * /discovery/resources}).
    */
   public List<String> extensions() {
     List<String> e = new ArrayList<>();
@@ -501,6 +528,7 @@ public final class Facilitator implements AutoCloseable {
       e.add(ReceiptIssuer.EXTENSION_KEY);
     }
     e.add(PaymentIdentifier.KEY);
+    e.add(io.attest402.x402.extensions.Bazaar.KEY);
     return e;
   }
 

@@ -71,7 +71,8 @@ class SupportedFeaturesTest {
             new SupportedResponse.Kind(2, "exact", "eip155:84532", null),
             new SupportedResponse.Kind(1, "exact", "base-sepolia", null)),
         s.kinds());
-    assertEquals(List.of(ReceiptIssuer.EXTENSION_KEY, "payment-identifier"), s.extensions());
+    assertEquals(
+        List.of(ReceiptIssuer.EXTENSION_KEY, "payment-identifier", "bazaar"), s.extensions());
     assertEquals(Map.of("eip155:*", List.of(server.facilitator().address())), s.signers());
   }
 

@@ -106,6 +106,7 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
   private final Duration retention;
   private final Clock clock;
   private final Boolean paymentIdRequired;
+  private final ObjectNode bazaar;
   private final Supplier<? extends Collection<byte[]>> credentialIssuers;
 
   private X402PaymentHandler(Builder b) {
@@ -125,6 +126,7 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     this.retention = Objects.requireNonNull(b.retention, "retention");
     this.clock = Objects.requireNonNull(b.clock, "clock");
     this.paymentIdRequired = b.paymentIdRequired;
+    this.bazaar = b.bazaar;
     this.credentialIssuers = b.credentialIssuers;
   }
 
@@ -157,6 +159,7 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     private Duration retention = DEFAULT_RETENTION;
     private Clock clock = Clock.systemUTC();
     private Boolean paymentIdRequired;
+    private ObjectNode bazaar;
     private Supplier<? extends Collection<byte[]>> credentialIssuers;
 
     private Builder(FacilitatorClient facilitator) {
@@ -250,6 +253,21 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     }
 
     /**
+     * Declares the {@code bazaar} discovery extension in every 402 ({@link
+     * io.attest402.x402.extensions.Bazaar#declaration}), so a facilitator that settles a payment
+     * for this route may list it at {@code GET /discovery/resources}.
+     */
+    public Builder bazaar(ObjectNode declaration) {
+      if (!io.attest402.x402.extensions.Bazaar.isDeclared(
+          Wire.newObject().set(io.attest402.x402.extensions.Bazaar.KEY, declaration))) {
+        throw new IllegalArgumentException(
+            "not a bazaar declaration for an HTTP route (info.input.type http and a method)");
+      }
+      this.bazaar = declaration.deepCopy();
+      return this;
+    }
+
+    /**
      * Accepts payer-settled credentials ({@code Authorization: Bearer <jwt>}, see {@link
      * io.attest402.x402.credential.Credential}) signed by these facilitators' attested keys
      * (65-byte uncompressed secp256k1, as the attestation documents carry them; asked per request,
@@ -311,6 +329,10 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
       if (paymentIdRequired != null) {
         ext = ext == null ? Wire.newObject() : ext;
         ext.set(PaymentIdentifier.KEY, PaymentIdentifier.declaration(paymentIdRequired));
+      }
+      if (bazaar != null) {
+        ext = ext == null ? Wire.newObject() : ext;
+        ext.set(io.attest402.x402.extensions.Bazaar.KEY, bazaar.deepCopy());
       }
       if (ext != null && ext.isEmpty()) {
         ext = null;
