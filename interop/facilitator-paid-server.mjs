@@ -10,6 +10,7 @@
 //   AMOUNT (default 1000)         price in the token's base units
 //   PAYMENT_FLOW                  extra.paymentFlow of the offer ("upfront": settle before the handler, no /verify);
 //                                 default: the scheme's default ("authorization")
+//   PAYMENT_IDENTIFIER            "optional" or "required": the routes declare the official payment-identifier extension
 //   PORT (default 0 = free port)  listens on 127.0.0.1
 // GET /failing is paid the same way and answers 500 (with "upfront", after the settlement).
 // Prints: READY {"port":N,"url":"http://127.0.0.1:N/weather"}
@@ -17,6 +18,10 @@ import express from 'express';
 import { paymentMiddleware, x402ResourceServer } from '@x402/express';
 import { HTTPFacilitatorClient } from '@x402/core/server';
 import { ExactEvmScheme } from '@x402/evm/exact/server';
+import {
+  declarePaymentIdentifierExtension,
+  paymentIdentifierResourceServerExtension,
+} from '@x402/extensions/payment-identifier';
 import { port, ready, requireEnv } from './x402-common.mjs';
 
 const network = `eip155:${Number(process.env.CHAIN_ID || 31337)}`;
@@ -35,9 +40,14 @@ const accepts = {
   },
   ...(process.env.PAYMENT_FLOW ? { extra: { paymentFlow: process.env.PAYMENT_FLOW } } : {}),
 };
+const paymentId = process.env.PAYMENT_IDENTIFIER;
+const extensions = paymentId
+  ? { 'payment-identifier': declarePaymentIdentifierExtension(paymentId === 'required') }
+  : undefined;
+if (paymentId) server.registerExtension(paymentIdentifierResourceServerExtension);
 const routes = {
-  'GET /weather': { accepts, description: 'Weather data', mimeType: 'application/json' },
-  'GET /failing': { accepts, description: 'Always fails', mimeType: 'application/json' },
+  'GET /weather': { accepts, description: 'Weather data', mimeType: 'application/json', extensions },
+  'GET /failing': { accepts, description: 'Always fails', mimeType: 'application/json', extensions },
 };
 
 const app = express();

@@ -355,7 +355,13 @@ public final class Facilitator implements AutoCloseable {
    */
   public VerifyResponse verify(FacilitatorRequest req) {
     integrity.requireIntact(ErrorReasons.UNEXPECTED_VERIFY_ERROR);
-    paymentIdentifier(req, false);
+    String paymentId = paymentIdentifier(req, false);
+    if (paymentId != null) {
+      Optional<VerifyResponse> stored = settledWithId(req, paymentId);
+      if (stored.isPresent()) {
+        return stored.get();
+      }
+    }
     NetworkLane lane =
         engine.lane(SettlementEngine.laneNetwork(req.paymentPayload(), req.paymentRequirements()));
     try {
@@ -472,6 +478,31 @@ public final class Facilitator implements AutoCloseable {
               + " payment, a new payment needs a new id");
     }
     return e.id();
+  }
+
+  /**
+   * Same id and same payment as a settlement that succeeded: the answer /verify gave that payment
+   * (valid), not the used nonce it now finds, so a resource server's retry after a lost response
+   * reaches /settle and gets the stored outcome (the spec's "same id + same payload: the cached
+   * response"). The id is bound, at settle, to a hash of the whole request, nonce included.
+   */
+  private Optional<VerifyResponse> settledWithId(FacilitatorRequest req, String paymentId) {
+    String idHash = sha256(PaymentIdentifier.KEY + "\0" + paymentId);
+    String fingerprint = sha256(X402Json.write(req.toJson()));
+    if (!engine.store().paymentIdBinding(idHash).map(fingerprint::equals).orElse(false)) {
+      return Optional.empty();
+    }
+    JsonNode auth = req.paymentPayload().payload().path("authorization");
+    JsonNode nonce = auth.path("nonce");
+    JsonNode from = auth.path("from");
+    if (!nonce.isTextual() || !from.isTextual()) {
+      return Optional.empty();
+    }
+    return engine.find(nonce.textValue().toLowerCase(java.util.Locale.ROOT)).stream()
+        .filter(r -> r.state() == io.attest402.facilitator.settle.SettlementState.SETTLED)
+        .filter(r -> r.key().payer().equalsIgnoreCase(from.textValue()))
+        .findFirst()
+        .map(r -> VerifyResponse.valid(from.textValue()));
   }
 
   private static String sha256(String s) {
