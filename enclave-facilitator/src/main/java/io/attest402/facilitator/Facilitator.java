@@ -67,6 +67,8 @@ public final class Facilitator implements AutoCloseable {
 
   public static final String SCHEME = "exact";
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Facilitator.class);
+
   private final NetworksConfig networks;
   private final SettlementEngine engine;
   private final EnclaveKey key;
@@ -78,6 +80,7 @@ public final class Facilitator implements AutoCloseable {
   private volatile IntegrityGuard integrity = IntegrityGuard.off("no receipt anchoring configured");
   private volatile ReceiptAnchorer anchorer;
   private volatile CredentialIssuer credentials;
+  private final io.attest402.facilitator.discovery.DiscoveryCatalog discovery;
 
   private Facilitator(
       NetworksConfig networks,
@@ -95,6 +98,12 @@ public final class Facilitator implements AutoCloseable {
     this.clock = clock;
     this.resources = resources;
     this.credentials = credentialIssuer(CredentialOptions.defaults());
+    this.discovery = new io.attest402.facilitator.discovery.DiscoveryCatalog(engine.store(), clock);
+  }
+
+  /** The bazaar catalog of resources this facilitator settled for. */
+  public io.attest402.facilitator.discovery.DiscoveryCatalog discovery() {
+    return discovery;
   }
 
   private CredentialIssuer credentialIssuer(CredentialOptions o) {
@@ -365,7 +374,13 @@ public final class Facilitator implements AutoCloseable {
    */
   public VerifyResponse verify(FacilitatorRequest req) {
     integrity.requireIntact(ErrorReasons.UNEXPECTED_VERIFY_ERROR);
-    paymentIdentifier(req, false);
+    String paymentId = paymentIdentifier(req, false);
+    if (paymentId != null) {
+      Optional<VerifyResponse> stored = settledWithId(req, paymentId);
+      if (stored.isPresent()) {
+        return stored.get();
+      }
+    }
     NetworkLane lane =
         engine.lane(SettlementEngine.laneNetwork(req.paymentPayload(), req.paymentRequirements()));
     try {
@@ -416,12 +431,29 @@ public final class Facilitator implements AutoCloseable {
             ? idempotencyKey
             : PaymentIdentifier.KEY + ":" + paymentId;
     try {
-      return engine.settle(req.paymentPayload(), req.paymentRequirements(), key);
+      return engine
+          .settle(req.paymentPayload(), req.paymentRequirements(), key)
+          .thenApply(
+              resp -> {
+                if (resp.success()) {
+                  catalog(req);
+                }
+                return resp;
+              });
     } catch (X402FormatException e) {
       throw new RequestException(400, ErrorReasons.INVALID_PAYLOAD, describe(e));
     } catch (IllegalArgumentException e) {
       throw new RequestException(
           400, ErrorReasons.INVALID_PAYMENT_REQUIREMENTS, String.valueOf(e.getMessage()));
+    }
+  }
+
+  /** Lists a settled resource that declared {@code bazaar}; never fails the settlement. */
+  private void catalog(FacilitatorRequest req) {
+    try {
+      discovery.settled(req.paymentPayload(), req.paymentRequirements());
+    } catch (RuntimeException e) {
+      log.warn("cannot catalog a settled resource: {}", e.toString());
     }
   }
 
@@ -470,6 +502,31 @@ public final class Facilitator implements AutoCloseable {
               + " payment, a new payment needs a new id");
     }
     return e.id();
+  }
+
+  /**
+   * Same id and same payment as a settlement that succeeded: the answer /verify gave that payment
+   * (valid), not the used nonce it now finds, so a resource server's retry after a lost response
+   * reaches /settle and gets the stored outcome (the spec's "same id + same payload: the cached
+   * response"). The id is bound, at settle, to a hash of the whole request, nonce included.
+   */
+  private Optional<VerifyResponse> settledWithId(FacilitatorRequest req, String paymentId) {
+    String idHash = sha256(PaymentIdentifier.KEY + "\0" + paymentId);
+    String fingerprint = sha256(X402Json.write(req.toJson()));
+    if (!engine.store().paymentIdBinding(idHash).map(fingerprint::equals).orElse(false)) {
+      return Optional.empty();
+    }
+    JsonNode auth = req.paymentPayload().payload().path("authorization");
+    JsonNode nonce = auth.path("nonce");
+    JsonNode from = auth.path("from");
+    if (!nonce.isTextual() || !from.isTextual()) {
+      return Optional.empty();
+    }
+    return engine.find(nonce.textValue().toLowerCase(java.util.Locale.ROOT)).stream()
+        .filter(r -> r.state() == io.attest402.facilitator.settle.SettlementState.SETTLED)
+        .filter(r -> r.key().payer().equalsIgnoreCase(from.textValue()))
+        .findFirst()
+        .map(r -> VerifyResponse.valid(from.textValue()));
   }
 
   private static String sha256(String s) {
@@ -523,7 +580,8 @@ public final class Facilitator implements AutoCloseable {
 
   /**
    * The extension keys this facilitator implements: its signed receipt (when it issues receipts),
-   * {@code payment-identifier} and {@code eip2612GasSponsoring} (Permit2 payments).
+   * {@code payment-identifier}, {@code eip2612GasSponsoring} (Permit2 payments) and {@code bazaar}
+   * (its catalog at {@code GET /discovery/resources}).
    */
   public List<String> extensions() {
     List<String> e = new ArrayList<>();
@@ -532,6 +590,7 @@ public final class Facilitator implements AutoCloseable {
     }
     e.add(PaymentIdentifier.KEY);
     e.add(io.attest402.x402.extensions.Eip2612GasSponsoring.KEY);
+    e.add(io.attest402.x402.extensions.Bazaar.KEY);
     return e;
   }
 

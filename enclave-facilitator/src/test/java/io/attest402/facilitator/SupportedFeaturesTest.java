@@ -72,7 +72,8 @@ class SupportedFeaturesTest {
             new SupportedResponse.Kind(1, "exact", "base-sepolia", null)),
         s.kinds());
     assertEquals(
-        List.of(ReceiptIssuer.EXTENSION_KEY, "payment-identifier", "eip2612GasSponsoring"),
+        List.of(
+            ReceiptIssuer.EXTENSION_KEY, "payment-identifier", "eip2612GasSponsoring", "bazaar"),
         s.extensions());
     assertEquals(Map.of("eip155:*", List.of(server.facilitator().address())), s.signers());
   }

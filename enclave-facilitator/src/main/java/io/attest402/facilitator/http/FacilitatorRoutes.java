@@ -110,6 +110,7 @@ public final class FacilitatorRoutes {
                     .end(facilitator.credentials().jwks()));
     r.get("/supported").handler(ctx -> send(ctx, 200, facilitator.supported().toJson()));
     r.get("/settlements/:id").handler(this::settlement);
+    r.get("/discovery/resources").handler(this::discoveryResources);
     r.get("/receipts").handler(this::receipts);
     r.get("/health").handler(this::health);
     r.get("/attestation").handler(this::attestation);
@@ -429,6 +430,36 @@ public final class FacilitatorRoutes {
   }
 
   // ------------------------------------------------------------------------------------------------ lookups
+
+  /** {@code GET /discovery/resources}: the bazaar catalog, paged and filtered as the SDK asks. */
+  private void discoveryResources(RoutingContext ctx) {
+    var q = ctx.queryParams();
+    workers
+        .<JsonNode>executeBlocking(
+            () ->
+                facilitator
+                    .discovery()
+                    .list(
+                        q.get("type"),
+                        q.get("payTo"),
+                        q.get("scheme"),
+                        q.get("network"),
+                        q.get("extensions"),
+                        q.get("limit"),
+                        q.get("offset")),
+            false)
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                send(ctx, 200, ar.result());
+              } else if (ar.cause() instanceof IllegalArgumentException e) {
+                error(ctx, 400, e.getMessage());
+              } else {
+                log.error("discovery listing failed", ar.cause());
+                error(ctx, 500, "internal error; see the facilitator log");
+              }
+            });
+  }
 
   private void settlement(RoutingContext ctx) {
     String id = ctx.pathParam("id");

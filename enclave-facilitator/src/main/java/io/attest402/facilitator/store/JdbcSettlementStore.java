@@ -454,6 +454,122 @@ abstract class JdbcSettlementStore implements SettlementStore {
   }
 
   @Override
+  public boolean catalogResource(DiscoveryEntry e, int maxTotal, int maxPerPayTo) {
+    String keys = "," + String.join(",", e.extensionKeys()) + ",";
+    try {
+      return inTransaction(
+          false,
+          c -> {
+            try (PreparedStatement up =
+                c.prepareStatement(
+                    "UPDATE discovery_resources SET network = ?, scheme = ?, extension_keys = ?,"
+                        + " entry = ?, updated_at = ? WHERE resource = ? AND pay_to = ?")) {
+              up.setString(1, e.network());
+              up.setString(2, e.scheme());
+              up.setString(3, keys);
+              up.setString(4, e.entry());
+              up.setLong(5, e.updatedAt());
+              up.setString(6, e.resource());
+              up.setString(7, e.payTo());
+              if (up.executeUpdate() == 1) {
+                return true;
+              }
+            }
+            if (count(c, "SELECT COUNT(*) FROM discovery_resources", null) >= maxTotal
+                || count(c, "SELECT COUNT(*) FROM discovery_resources WHERE pay_to = ?", e.payTo())
+                    >= maxPerPayTo) {
+              return false;
+            }
+            try (PreparedStatement ins =
+                c.prepareStatement(
+                    "INSERT INTO discovery_resources (resource, pay_to, network, scheme,"
+                        + " extension_keys, entry, updated_at) VALUES (?,?,?,?,?,?,?)"
+                        + " ON CONFLICT (resource, pay_to) DO NOTHING")) {
+              ins.setString(1, e.resource());
+              ins.setString(2, e.payTo());
+              ins.setString(3, e.network());
+              ins.setString(4, e.scheme());
+              ins.setString(5, keys);
+              ins.setString(6, e.entry());
+              ins.setLong(7, e.updatedAt());
+              ins.executeUpdate();
+            }
+            return true;
+          });
+    } catch (SQLException ex) {
+      throw new StoreException("cataloging a resource failed: " + ex.getMessage(), ex);
+    }
+  }
+
+  private static long count(Connection c, String sql, String arg) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      if (arg != null) {
+        ps.setString(1, arg);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  @Override
+  public DiscoveryPage discoveryResources(DiscoveryFilter f, int limit, long offset) {
+    StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+    List<String> args = new ArrayList<>();
+    if (f.payTo() != null) {
+      where.append(" AND pay_to = ?");
+      args.add(f.payTo());
+    }
+    if (f.network() != null) {
+      where.append(" AND network = ?");
+      args.add(f.network());
+    }
+    if (f.scheme() != null) {
+      where.append(" AND scheme = ?");
+      args.add(f.scheme());
+    }
+    if (f.extension() != null) {
+      // the key is checked to be [a-z0-9-] before it gets here, so it holds no LIKE wildcard
+      where.append(" AND extension_keys LIKE ?");
+      args.add("%," + f.extension() + ",%");
+    }
+    return read(
+        c -> {
+          long total;
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT COUNT(*) FROM discovery_resources" + where)) {
+            for (int i = 0; i < args.size(); i++) {
+              ps.setString(i + 1, args.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              total = rs.getLong(1);
+            }
+          }
+          List<String> entries = new ArrayList<>();
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT entry FROM discovery_resources"
+                      + where
+                      + " ORDER BY updated_at DESC, resource, pay_to LIMIT ? OFFSET ?")) {
+            int i = 0;
+            for (; i < args.size(); i++) {
+              ps.setString(i + 1, args.get(i));
+            }
+            ps.setInt(i + 1, limit);
+            ps.setLong(i + 2, offset);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                entries.add(rs.getString(1));
+              }
+            }
+          }
+          return new DiscoveryPage(entries, total);
+        });
+  }
+
+  @Override
   public long lastSequence() {
     try {
       return autoCommitted(false, JdbcSettlementStore::lastSequence);

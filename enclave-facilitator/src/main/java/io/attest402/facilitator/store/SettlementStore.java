@@ -119,6 +119,36 @@ public interface SettlementStore extends AutoCloseable {
    */
   Optional<CredentialEntry> recordCredential(CredentialEntry entry);
 
+  /**
+   * A bazaar discovery entry: the served {@code DiscoveryResource} JSON ({@code entry}) of a
+   * resource URL paid to {@code payTo} (lower-case), with the columns the listing filters on;
+   * {@code extensionKeys} are the entry's extension keys.
+   */
+  record DiscoveryEntry(
+      String resource,
+      String payTo,
+      String network,
+      String scheme,
+      List<String> extensionKeys,
+      String entry,
+      long updatedAt) {}
+
+  /** The filters of {@code GET /discovery/resources}; null fields do not filter. */
+  record DiscoveryFilter(String payTo, String network, String scheme, String extension) {}
+
+  /** One page of entries (newest first) and how many match in all. */
+  record DiscoveryPage(List<String> entries, long total) {}
+
+  /**
+   * Catalogs {@code entry}: replaces the row for its (resource, payTo), or adds one while the
+   * catalog holds fewer than {@code maxTotal} rows and that payTo fewer than {@code maxPerPayTo}.
+   *
+   * @return false when a bound kept a new row out
+   */
+  boolean catalogResource(DiscoveryEntry entry, int maxTotal, int maxPerPayTo);
+
+  DiscoveryPage discoveryResources(DiscoveryFilter filter, int limit, long offset);
+
   @Override
   void close();
 }

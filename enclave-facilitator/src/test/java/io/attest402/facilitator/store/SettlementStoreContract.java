@@ -193,4 +193,71 @@ abstract class SettlementStoreContract {
       ids.values().forEach(v -> assertEquals(1, v.size(), "both stores see the same row"));
     }
   }
+
+  static SettlementStore.DiscoveryEntry entry(String resource, String payTo, long at) {
+    return new SettlementStore.DiscoveryEntry(
+        resource,
+        payTo,
+        "eip155:31337",
+        "exact",
+        List.of("bazaar"),
+        "{\"resource\":\"" + resource + "\",\"at\":" + at + "}",
+        at);
+  }
+
+  /**
+   * The bazaar catalog: one row per (resource, payTo), refreshed in place; new rows stop at the
+   * per-payTo and total bounds; filtered and paged newest first; kept across a reopen.
+   */
+  @Test
+  void discoveryCatalogIsBoundedFilteredPagedAndDurable(@TempDir Path dir) {
+    String a = "0xaaaa000000000000000000000000000000000001";
+    String b = "0xbbbb000000000000000000000000000000000002";
+    try (SettlementStore s = open(dir)) {
+      assertTrue(s.catalogResource(entry("http://x/1", a, 1), 3, 2));
+      assertTrue(s.catalogResource(entry("http://x/2", a, 2), 3, 2));
+      assertFalse(s.catalogResource(entry("http://x/3", a, 3), 3, 2), "a's bound");
+      assertTrue(s.catalogResource(entry("http://x/1", a, 4), 3, 2), "a refresh is no new row");
+      // the same URL paid to another payTo is another entry; it cannot replace a's
+      assertTrue(s.catalogResource(entry("http://x/2", b, 5), 3, 2));
+      assertFalse(s.catalogResource(entry("http://x/9", b, 6), 3, 2), "the total bound");
+      SettlementStore.DiscoveryPage all =
+          s.discoveryResources(new SettlementStore.DiscoveryFilter(null, null, null, null), 10, 0);
+      assertEquals(3, all.total());
+      assertEquals(
+          List.of(
+              "{\"resource\":\"http://x/2\",\"at\":5}",
+              "{\"resource\":\"http://x/1\",\"at\":4}",
+              "{\"resource\":\"http://x/2\",\"at\":2}"),
+          all.entries());
+      SettlementStore.DiscoveryPage page =
+          s.discoveryResources(new SettlementStore.DiscoveryFilter(a, null, null, null), 1, 1);
+      assertEquals(2, page.total());
+      assertEquals(List.of("{\"resource\":\"http://x/2\",\"at\":2}"), page.entries());
+      assertEquals(
+          0,
+          s.discoveryResources(
+                  new SettlementStore.DiscoveryFilter(null, "eip155:1", null, null), 10, 0)
+              .total());
+      assertEquals(
+          0,
+          s.discoveryResources(
+                  new SettlementStore.DiscoveryFilter(null, null, null, "payment-identifier"),
+                  10,
+                  0)
+              .total());
+      assertEquals(
+          3,
+          s.discoveryResources(
+                  new SettlementStore.DiscoveryFilter(null, null, "exact", "bazaar"), 10, 0)
+              .total());
+    }
+    try (SettlementStore s = open(dir)) {
+      assertEquals(
+          3,
+          s.discoveryResources(new SettlementStore.DiscoveryFilter(null, null, null, null), 10, 0)
+              .total(),
+          "journaled");
+    }
+  }
 }

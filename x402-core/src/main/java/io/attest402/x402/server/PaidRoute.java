@@ -6,7 +6,8 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * The work a route sells. Runs on the event loop after the payment verified: return a future (use
  * {@code vertx.executeBlocking} for blocking work). A failed future or a status of 400 or more
- * means no settlement.
+ * means no settlement (in the {@link PaymentFlow#UPFRONT upfront} flow the route runs after
+ * settlement, and its response is delivered whatever its status).
  */
 @FunctionalInterface
 public interface PaidRoute {

@@ -74,6 +74,32 @@ public record PaymentOption(
         network, asset, tokenName, tokenVersion, payTo, price, seconds, extraFields);
   }
 
+  /**
+   * This option with {@code extra.paymentFlow} set (the official server's wire form: {@code
+   * authorization}, the default, is left out).
+   */
+  public PaymentOption withPaymentFlow(PaymentFlow flow) {
+    ObjectNode extra = extraFields == null ? Wire.newObject() : extraFields.deepCopy();
+    if (flow == PaymentFlow.AUTHORIZATION) {
+      extra.remove(PaymentFlow.EXTRA_KEY);
+    } else {
+      extra.put(PaymentFlow.EXTRA_KEY, flow.wireName());
+    }
+    return new PaymentOption(
+        network, asset, tokenName, tokenVersion, payTo, price, maxTimeoutSeconds, extra);
+  }
+
+  /**
+   * The flow this option's offers select.
+   *
+   * @throws IllegalArgumentException when {@code extra.paymentFlow} names one exact does not
+   *     support
+   */
+  public PaymentFlow paymentFlow() {
+    return PaymentFlow.of(
+        new PaymentRequirements("exact", network, BigInteger.ZERO, asset, "", 1, extraFields));
+  }
+
   /** The offer for this request: {@code extra} is {name, version} plus any extra fields. */
   public PaymentRequirements requirementsFor(RoutingContext ctx) {
     BigInteger amount = Objects.requireNonNull(price.apply(ctx), "price function returned null");

@@ -72,6 +72,11 @@ import org.slf4j.LoggerFactory;
  *       carrying a transaction), then the response with {@code PAYMENT-RESPONSE} and {@code
  *       Cache-Control: private}, or 402 with the failed settlement in {@code PAYMENT-RESPONSE};
  *       either is stored before it is sent;
+ *   <li>an offer with {@code extra.paymentFlow: "upfront"} ({@link PaymentFlow}, as the official
+ *       server selects it): no {@code /verify}; {@code /settle} first, and the route runs only with
+ *       the transfer on chain ({@link Payment#settlement()}); whatever the route answers then, a
+ *       failure too, goes out with that settlement in {@code PAYMENT-RESPONSE} and is stored (the
+ *       payment is spent); a settlement refused without a transaction releases the claim;
  *   <li>the facilitator failing (timeout, transport, malformed answer): 502 {@code {"error": ...}};
  *   <li>every response exposes {@code PAYMENT-REQUIRED, PAYMENT-RESPONSE} to browsers.
  * </ul>
@@ -101,6 +106,7 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
   private final Duration retention;
   private final Clock clock;
   private final Boolean paymentIdRequired;
+  private final ObjectNode bazaar;
   private final Supplier<? extends Collection<byte[]>> credentialIssuers;
 
   private X402PaymentHandler(Builder b) {
@@ -109,6 +115,7 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
       throw new IllegalArgumentException("at least one payment option is required");
     }
     this.options = List.copyOf(b.options);
+    this.options.forEach(PaymentOption::paymentFlow);
     this.route = Objects.requireNonNull(b.route, "paid route");
     this.description = b.description;
     this.mimeType = b.mimeType;
@@ -119,6 +126,7 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     this.retention = Objects.requireNonNull(b.retention, "retention");
     this.clock = Objects.requireNonNull(b.clock, "clock");
     this.paymentIdRequired = b.paymentIdRequired;
+    this.bazaar = b.bazaar;
     this.credentialIssuers = b.credentialIssuers;
   }
 
@@ -151,6 +159,7 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     private Duration retention = DEFAULT_RETENTION;
     private Clock clock = Clock.systemUTC();
     private Boolean paymentIdRequired;
+    private ObjectNode bazaar;
     private Supplier<? extends Collection<byte[]>> credentialIssuers;
 
     private Builder(FacilitatorClient facilitator) {
@@ -244,6 +253,21 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     }
 
     /**
+     * Declares the {@code bazaar} discovery extension in every 402 ({@link
+     * io.attest402.x402.extensions.Bazaar#declaration}), so a facilitator that settles a payment
+     * for this route may list it at {@code GET /discovery/resources}.
+     */
+    public Builder bazaar(ObjectNode declaration) {
+      if (!io.attest402.x402.extensions.Bazaar.isDeclared(
+          Wire.newObject().set(io.attest402.x402.extensions.Bazaar.KEY, declaration))) {
+        throw new IllegalArgumentException(
+            "not a bazaar declaration for an HTTP route (info.input.type http and a method)");
+      }
+      this.bazaar = declaration.deepCopy();
+      return this;
+    }
+
+    /**
      * Accepts payer-settled credentials ({@code Authorization: Bearer <jwt>}, see {@link
      * io.attest402.x402.credential.Credential}) signed by these facilitators' attested keys
      * (65-byte uncompressed secp256k1, as the attestation documents carry them; asked per request,
@@ -305,6 +329,10 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
       if (paymentIdRequired != null) {
         ext = ext == null ? Wire.newObject() : ext;
         ext.set(PaymentIdentifier.KEY, PaymentIdentifier.declaration(paymentIdRequired));
+      }
+      if (bazaar != null) {
+        ext = ext == null ? Wire.newObject() : ext;
+        ext.set(io.attest402.x402.extensions.Bazaar.KEY, bazaar.deepCopy());
       }
       if (ext != null && ext.isEmpty()) {
         ext = null;
@@ -404,7 +432,11 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
               }
               DeliveryStore.Claim c = ar.result();
               if (c instanceof DeliveryStore.Claim.Claimed) {
-                verify(ctx, a);
+                if (PaymentFlow.of(a.requirements()) == PaymentFlow.UPFRONT) {
+                  settleUpfront(ctx, a);
+                } else {
+                  verify(ctx, a);
+                }
               } else if (c instanceof DeliveryStore.Claim.Stored stored) {
                 DeliveryStore.StoredResponse r = stored.response();
                 send(ctx, r.status(), r.headers(), io.vertx.core.buffer.Buffer.buffer(r.body()));
@@ -656,8 +688,13 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
     } catch (RuntimeException e) {
       work = Future.failedFuture(e);
     }
+    SettleResponse settled = payment.settlement();
     work.onComplete(
         ar -> {
+          if (settled != null) {
+            deliverSettled(ctx, a, settled, ar.failed() ? null : ar.result(), ar.cause());
+            return;
+          }
           if (ar.failed() || ar.result() == null) {
             log.error("paid route failed for {}; not settling", ctx.request().path(), ar.cause());
             release(ctx, a);
@@ -675,6 +712,63 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
   }
 
   /**
+   * The upfront flow: {@code /settle} first, no {@code /verify} (settlement establishes the
+   * payment, as in the official server). A refusal without a transaction cannot have moved funds,
+   * so the claim is released; a lost answer keeps it (the payment may have been taken).
+   */
+  private void settleUpfront(RoutingContext ctx, Attempt a) {
+    onContext(ctx, settleWithPendingRetry(a))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                facilitatorFailed(ctx, "settle", ar.cause());
+                return;
+              }
+              SettleResponse s = ar.result();
+              if (s.success()) {
+                serve(
+                    ctx,
+                    a,
+                    new Payment(a.payment(), a.requirements(), VerifyResponse.valid(s.payer()), s));
+              } else if (s.transaction() == null || s.transaction().isEmpty()) {
+                release(ctx, a);
+                settlementFailed(ctx, a, s, false);
+              } else {
+                settlementFailed(ctx, a, s, true);
+              }
+            });
+  }
+
+  /**
+   * After an upfront settlement the payment is spent whatever the route does: its response (a
+   * failure too, or 500 when it failed to answer) goes out with the settlement in {@code
+   * PAYMENT-RESPONSE} and {@code Cache-Control: private}, as the official server echoes the
+   * before-handler settlement; it is stored, and the claim is never released.
+   */
+  private void deliverSettled(
+      RoutingContext ctx, Attempt a, SettleResponse s, PaidResponse res, Throwable failure) {
+    if (res == null) {
+      log.error(
+          "paid route failed for {} after an upfront settlement", ctx.request().path(), failure);
+      res =
+          new PaidResponse(
+              500,
+              Map.of("Content-Type", "application/json"),
+              io.vertx.core.buffer.Buffer.buffer("{\"error\":\"Internal Server Error\"}"));
+    }
+    storeAndSend(ctx, a, res.status(), withSettlement(res.headers(), s), res.body());
+  }
+
+  /** The route's headers plus {@code PAYMENT-RESPONSE} and {@code private} caching. */
+  private Map<String, String> withSettlement(Map<String, String> routeHeaders, SettleResponse s) {
+    Map<String, String> headers = new java.util.LinkedHashMap<>(routeHeaders);
+    headers.put(HeaderCodec.PAYMENT_RESPONSE, codec.encodePaymentResponse(s));
+    headers.keySet().removeIf(k -> k.equalsIgnoreCase("Cache-Control"));
+    headers.put("Cache-Control", withPrivate(headerIgnoringCase(routeHeaders, "Cache-Control")));
+    return headers;
+  }
+
+  /**
    * Settles, then stores and sends the outcome. A settlement whose outcome is unknown (the
    * facilitator failed) keeps its claim without a stored response: the payment may have been taken,
    * so it buys nothing else.
@@ -689,40 +783,39 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
               }
               SettleResponse s = ar.result();
               if (s.success()) {
-                Map<String, String> headers = new java.util.LinkedHashMap<>(res.headers());
-                headers.put(HeaderCodec.PAYMENT_RESPONSE, codec.encodePaymentResponse(s));
-                headers.put(
-                    "Cache-Control",
-                    withPrivate(headerIgnoringCase(res.headers(), "Cache-Control")));
-                headers
-                    .keySet()
-                    .removeIf(
-                        k -> !k.equals("Cache-Control") && k.equalsIgnoreCase("Cache-Control"));
-                storeAndSend(ctx, a, res.status(), headers, res.body());
+                storeAndSend(ctx, a, res.status(), withSettlement(res.headers(), s), res.body());
                 return;
               }
-              String reason =
-                  s.errorReason() == null || s.errorReason().isEmpty()
-                      ? ErrorReasons.SETTLEMENT_FAILED
-                      : s.errorReason();
-              SettleResponse failure =
-                  new SettleResponse(
-                      false,
-                      reason,
-                      s.errorMessage() == null || s.errorMessage().isEmpty()
-                          ? reason
-                          : s.errorMessage(),
-                      s.payer(),
-                      s.transaction(),
-                      s.network().isEmpty() ? a.requirements().network() : s.network(),
-                      s.amount(),
-                      s.other());
-              Map<String, String> headers = new java.util.LinkedHashMap<>();
-              headers.put("Content-Type", "application/json");
-              headers.put(HeaderCodec.PAYMENT_RESPONSE, codec.encodePaymentResponse(failure));
-              headers.put("Cache-Control", "no-store");
-              storeAndSend(ctx, a, 402, headers, io.vertx.core.buffer.Buffer.buffer("{}"));
+              settlementFailed(ctx, a, s, true);
             });
+  }
+
+  /** 402 with the failed settlement in {@code PAYMENT-RESPONSE}; stored when {@code keep}. */
+  private void settlementFailed(RoutingContext ctx, Attempt a, SettleResponse s, boolean keep) {
+    String reason =
+        s.errorReason() == null || s.errorReason().isEmpty()
+            ? ErrorReasons.SETTLEMENT_FAILED
+            : s.errorReason();
+    SettleResponse failure =
+        new SettleResponse(
+            false,
+            reason,
+            s.errorMessage() == null || s.errorMessage().isEmpty() ? reason : s.errorMessage(),
+            s.payer(),
+            s.transaction(),
+            s.network().isEmpty() ? a.requirements().network() : s.network(),
+            s.amount(),
+            s.other());
+    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    headers.put("Content-Type", "application/json");
+    headers.put(HeaderCodec.PAYMENT_RESPONSE, codec.encodePaymentResponse(failure));
+    headers.put("Cache-Control", "no-store");
+    io.vertx.core.buffer.Buffer body = io.vertx.core.buffer.Buffer.buffer("{}");
+    if (keep) {
+      storeAndSend(ctx, a, 402, headers, body);
+    } else {
+      send(ctx, 402, headers, body);
+    }
   }
 
   /**
