@@ -31,8 +31,7 @@ public final class DemoRun {
       BigInteger refusedBalanceAfter,
       BigInteger providerAgentId,
       BigInteger facilitatorAgentId,
-      Failover failover,
-      Failover midPayment) {
+      Failover failover) {
     public boolean ok() {
       return paid.paid()
           && paid.feedback() != null
@@ -40,29 +39,24 @@ public final class DemoRun {
           && paid.receiptCheck().startsWith("valid")
           && "refused".equals(refused.outcome())
           && refusedBalanceBefore.equals(refusedBalanceAfter)
-          && failover.ok()
-          && midPayment.ok();
+          && failover.ok();
     }
   }
 
   /**
-   * A failover step: a provider whose first facilitator is stopped (or, mid-payment, healthy but
-   * refusing to settle); the payment settled through the second, in exactly one transfer sent by
-   * that facilitator's account.
+   * The failover step: a provider whose first facilitator is stopped; the payment settled through
+   * the second, in exactly one transfer sent by that facilitator's account.
    *
    * @param received what the provider's payTo gained
    * @param sender who sent the settlement transaction
    * @param expectedSender the second facilitator's settlement account
-   * @param stoppedFacilitator the first facilitator's URL
-   * @param firstStatus the provider's view of the first facilitator after the payment
    */
   public record Failover(
       SummaryAgent.Result paid,
       BigInteger received,
       String sender,
       String expectedSender,
-      String stoppedFacilitator,
-      io.attest402.x402.facilitator.FailoverFacilitatorClient.Status firstStatus) {
+      String stoppedFacilitator) {
     public boolean ok() {
       return paid.paid()
           && paid.receiptCheck() != null
@@ -72,7 +66,7 @@ public final class DemoRun {
     }
   }
 
-  private static final int STEPS = 8;
+  private static final int STEPS = 7;
   private final PrintWriter out;
   private final Clock clock;
   private int step;
@@ -259,9 +253,7 @@ public final class DemoRun {
             + (before.equals(after) ? " (nothing paid)" : " (FUNDS MOVED)"));
     detail(String.format("done in %.1f s", (System.nanoTime() - t) / 1e9));
     Failover failover = failover(stack, f, usdc, validators, document, contentType);
-    Failover midPayment = midPaymentFailover(stack, f, usdc, validators, document, contentType);
-    return new Outcome(
-        paid, refused, before, after, provider.agentId(), f.agentId(), failover, midPayment);
+    return new Outcome(paid, refused, before, after, provider.agentId(), f.agentId(), failover);
   }
 
   /**
@@ -277,67 +269,12 @@ public final class DemoRun {
       String contentType)
       throws Exception {
     long t = System.nanoTime();
+    Deployment d = stack.deployment();
     String stopped = stoppedFacilitatorUrl();
     var key = DevAccounts.account(9);
     SummaryProvider p =
         stack.startProvider("failover-provider", key, null, List.of(stopped, f.url()));
     header("failover", p.baseUrl() + " settles through " + stopped + " (stopped), then " + f.url());
-    return paidThroughSecond(stack, f, usdc, validators, document, contentType, key, p, stopped, t);
-  }
-
-  /**
-   * A provider settling through [a second facilitator of the same pinned build, the stack's]: the
-   * second's account has run out of gas money, so it stays healthy and verifies, but refuses to
-   * settle the valid payment (no transaction sent); the provider moves on mid-payment and the
-   * stack's facilitator settles it once.
-   */
-  private Failover midPaymentFailover(
-      LocalStack stack,
-      FacilitatorProcess f,
-      TestUSDC usdc,
-      Set<String> validators,
-      byte[] document,
-      String contentType)
-      throws Exception {
-    long t = System.nanoTime();
-    FacilitatorProcess dry = stack.startReplica("second-facilitator");
-    header(
-        "mid-payment",
-        "second facilitator "
-            + dry.url()
-            + " (same build: MRENCLAVE "
-            + dry.reportedMeasurement()
-            + ", ERC-8004 agent #"
-            + dry.agentId()
-            + ", account "
-            + dry.address()
-            + ")");
-    if (!stack.awaitValidated(dry.agentId(), Duration.ofSeconds(60))) {
-      detail("the validator has not validated it yet: the agent's trust check will say so");
-    }
-    stack.drainNativeBalance(dry.address());
-    detail("its account has run out of gas money (anvil_setBalance 0): /health ok, settling fails");
-    var key = DevAccounts.account(9);
-    SummaryProvider p =
-        stack.startProvider("mid-payment-provider", key, null, List.of(dry.url(), f.url()));
-    detail(p.baseUrl() + " settles through " + dry.url() + ", then " + f.url());
-    return paidThroughSecond(
-        stack, f, usdc, validators, document, contentType, key, p, dry.url(), t);
-  }
-
-  private Failover paidThroughSecond(
-      LocalStack stack,
-      FacilitatorProcess f,
-      TestUSDC usdc,
-      Set<String> validators,
-      byte[] document,
-      String contentType,
-      org.web3j.crypto.Credentials key,
-      SummaryProvider p,
-      String first,
-      long t)
-      throws Exception {
-    Deployment d = stack.deployment();
     BigInteger before = usdc.balanceOf(key.getAddress()).send();
     SummaryAgent agent =
         new SummaryAgent(d, d.account("agent").credentials(), clock)
@@ -384,10 +321,10 @@ public final class DemoRun {
             + " USDC in one transfer sent by "
             + sender
             + (f.address().equalsIgnoreCase(sender)
-                ? " (the stack's facilitator, second in the list)"
+                ? " (the second facilitator)"
                 : " (UNEXPECTED)"));
     detail(String.format("done in %.1f s", (System.nanoTime() - t) / 1e9));
-    return new Failover(r, received, sender, f.address(), first, p.facilitatorStatus().get(0));
+    return new Failover(r, received, sender, f.address(), stopped);
   }
 
   /** A loopback URL nothing listens on: a facilitator that has stopped. */

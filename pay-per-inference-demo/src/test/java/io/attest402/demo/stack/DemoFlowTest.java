@@ -240,24 +240,6 @@ class DemoFlowTest {
   }
 
   @Test
-  void aHealthyFacilitatorThatRefusesToSettleIsPassedOverMidPayment() {
-    DemoRun.Failover f = outcome.midPayment();
-    assertTrue(f.paid().paid(), printed);
-    assertEquals(f.paid().amount(), f.received(), "exactly one transfer to the provider");
-    assertTrue(
-        f.expectedSender().equalsIgnoreCase(f.sender()),
-        "sent by the stack's facilitator, not the refusing one: " + f.sender());
-    assertTrue(f.firstStatus().healthy(), "the refusing one stays healthy: " + f.firstStatus());
-    assertEquals(
-        1L, f.firstStatus().counters().get("verify_valid"), "it verified the payment itself");
-    assertEquals(1L, f.firstStatus().counters().get("settle_refused"), f.firstStatus().toString());
-    assertTrue(
-        f.paid().receiptCheck().startsWith("valid")
-            && f.paid().receiptCheck().contains("failed over"),
-        f.paid().receiptCheck());
-  }
-
-  @Test
   void priceGrowsWithTheDocument() throws Exception {
     SummaryProvider p = stack.startProvider("pricing-provider", DevAccounts.account(6), null);
     BigInteger small = quote(p, "One short sentence about payments.");
