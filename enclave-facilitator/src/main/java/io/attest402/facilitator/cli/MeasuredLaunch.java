@@ -28,6 +28,16 @@ public final class MeasuredLaunch {
    * options.
    */
   public static List<String> configuration(List<String> jvmOptions, CommandSpec spec) {
+    return configuration(jvmOptions, spec, null);
+  }
+
+  /**
+   * As {@link #configuration(List, CommandSpec)} for a facilitator started in {@code
+   * workingDirectory} (null: this JVM's): relative file options are read from there, as the
+   * facilitator reads them.
+   */
+  static List<String> configuration(
+      List<String> jvmOptions, CommandSpec spec, Path workingDirectory) {
     List<String> out = new ArrayList<>();
     for (String o : jvmOptions) {
       out.add("jvm " + o);
@@ -40,7 +50,8 @@ public final class MeasuredLaunch {
     }
     for (String name : List.of("--deployment", "--networks")) {
       Object v = spec.findOption(name).getValue();
-      if (v instanceof Path p) {
+      if (v instanceof Path given) {
+        Path p = workingDirectory == null ? given : workingDirectory.resolve(given);
         out.add(
             "file "
                 + name
@@ -57,6 +68,23 @@ public final class MeasuredLaunch {
     CommandLine cl = new CommandLine(new FacilitatorCommand());
     cl.parseArgs(facilitatorArgs);
     return CodeMeasurement.of(code, configuration(jvmOptions, cl.getCommandSpec()));
+  }
+
+  /**
+   * As {@link #measure(List, List, String...)} for a facilitator started in {@code
+   * workingDirectory} with relative paths among its arguments: two facilitators started with the
+   * same relative arguments in two directories run the same measured configuration (replicas of one
+   * pinned build), each with its own data and sealed key.
+   */
+  public static CodeMeasurement measure(
+      List<CodeMeasurement.FileDigest> code,
+      List<String> jvmOptions,
+      Path workingDirectory,
+      String... facilitatorArgs) {
+    CommandLine cl = new CommandLine(new FacilitatorCommand());
+    cl.parseArgs(facilitatorArgs);
+    return CodeMeasurement.of(
+        code, configuration(jvmOptions, cl.getCommandSpec(), workingDirectory));
   }
 
   private static String text(Object v) {

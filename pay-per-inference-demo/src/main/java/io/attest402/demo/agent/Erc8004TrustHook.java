@@ -20,10 +20,44 @@ public final class Erc8004TrustHook implements TrustHook {
   public static final String EXTENSION = "attest402";
 
   private final TrustPolicy policy;
+  private final java.util.List<String> demanded;
   private final AtomicReference<TrustDecision> last = new AtomicReference<>();
 
   public Erc8004TrustHook(TrustPolicy policy) {
+    this(policy, java.util.List.of());
+  }
+
+  /**
+   * A hook for a payer that demands the facilitators at {@code demanded}: the facilitator it checks
+   * is the first of the 402's {@code facilitators} that it demands (the one its payment can settle
+   * through), not the one the 402 names first.
+   */
+  public Erc8004TrustHook(TrustPolicy policy, java.util.List<String> demanded) {
     this.policy = Objects.requireNonNull(policy);
+    this.demanded = demanded.stream().map(Erc8004TrustHook::norm).toList();
+  }
+
+  static String norm(String url) {
+    return url.replaceAll("/+$", "").toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /**
+   * The facilitator entry of the 402's {@code attest402} info this payer checks: the first listed
+   * one it demands, else {@code info.facilitator}.
+   */
+  public static JsonNode checkedFacilitator(JsonNode info, java.util.List<String> demanded) {
+    if (info == null) {
+      return null;
+    }
+    java.util.List<String> wanted = demanded.stream().map(Erc8004TrustHook::norm).toList();
+    if (!wanted.isEmpty()) {
+      for (JsonNode f : info.path("facilitators")) {
+        if (f.path("url").isTextual() && wanted.contains(norm(f.path("url").asText()))) {
+          return f;
+        }
+      }
+    }
+    return info.path("facilitator");
   }
 
   @Override
@@ -33,11 +67,12 @@ public final class Erc8004TrustHook implements TrustHook {
             ? null
             : request.paymentRequired().extensions().path(EXTENSION).path("info");
     BigInteger providerAgentId = id(info, "provider");
-    BigInteger facilitatorAgentId = id(info, "facilitator");
+    JsonNode facilitator = checkedFacilitator(info, demanded);
+    BigInteger facilitatorAgentId = facilitator == null ? null : id(facilitator.path("agentId"));
     String facilitatorUrl =
-        info == null || !info.path("facilitator").path("url").isTextual()
+        facilitator == null || !facilitator.path("url").isTextual()
             ? null
-            : info.path("facilitator").path("url").asText();
+            : facilitator.path("url").asText();
     TrustDecision decision =
         policy.evaluate(
             new TrustQuery(
@@ -62,7 +97,10 @@ public final class Erc8004TrustHook implements TrustHook {
     if (info == null) {
       return null;
     }
-    JsonNode v = info.path(who).path("agentId");
+    return id(info.path(who).path("agentId"));
+  }
+
+  private static BigInteger id(JsonNode v) {
     try {
       return v.isTextual() || v.isIntegralNumber() ? new BigInteger(v.asText()) : null;
     } catch (NumberFormatException e) {

@@ -129,17 +129,23 @@ public final class SummaryAgent {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final VerificationPolicy attestationPolicy;
+  private final List<String> demandedFacilitators;
 
   public SummaryAgent(Deployment deployment, Credentials payer, Clock clock) {
-    this(deployment, payer, clock, null);
+    this(deployment, payer, clock, null, List.of());
   }
 
   private SummaryAgent(
-      Deployment deployment, Credentials payer, Clock clock, VerificationPolicy attestationPolicy) {
+      Deployment deployment,
+      Credentials payer,
+      Clock clock,
+      VerificationPolicy attestationPolicy,
+      List<String> demandedFacilitators) {
     this.deployment = Objects.requireNonNull(deployment);
     this.payer = Objects.requireNonNull(payer);
     this.clock = Objects.requireNonNull(clock);
     this.attestationPolicy = attestationPolicy;
+    this.demandedFacilitators = List.copyOf(demandedFacilitators);
   }
 
   /**
@@ -147,7 +153,18 @@ public final class SummaryAgent {
    * MRENCLAVE).
    */
   public SummaryAgent withAttestationPolicy(VerificationPolicy policy) {
-    return new SummaryAgent(deployment, payer, clock, Objects.requireNonNull(policy));
+    return new SummaryAgent(
+        deployment, payer, clock, Objects.requireNonNull(policy), demandedFacilitators);
+  }
+
+  /**
+   * This agent demanding that its payments settle only through the facilitators at {@code urls}
+   * (the {@code facilitator-demand} payment extension): it trust-checks the first of them that the
+   * 402 lists, and a provider that has none of them refuses ({@code
+   * demanded_facilitator_not_available}) without settling.
+   */
+  public SummaryAgent demandingFacilitators(List<String> urls) {
+    return new SummaryAgent(deployment, payer, clock, attestationPolicy, urls);
   }
 
   /** {@link #withAttestationPolicy}'s policy when one was given, else the request's. */
@@ -172,7 +189,8 @@ public final class SummaryAgent {
     return new TrustParts(
         reputation,
         new Erc8004TrustHook(
-            new TrustPolicy(registry, resolver, reputation, null, requirements.build(), clock)));
+            new TrustPolicy(registry, resolver, reputation, null, requirements.build(), clock),
+            demandedFacilitators));
   }
 
   public Result run(Request req, Consumer<Step> progress) throws IOException, InterruptedException {
@@ -195,6 +213,9 @@ public final class SummaryAgent {
               new Eip3009Signer(payer, clock),
               SpendPolicy.builder().maxPerRequest(req.maxPerRequest()).build(),
               hook);
+      if (!demandedFacilitators.isEmpty()) {
+        client = client.demandingFacilitators(demandedFacilitators);
+      }
 
       HttpRequest.Builder httpReq =
           HttpRequest.newBuilder(req.url()).timeout(Duration.ofSeconds(120));
@@ -289,16 +310,36 @@ public final class SummaryAgent {
       } else if (facilitatorUrl == null) {
         receiptCheck = "receipt present, but the 402 named no facilitator to attest its key";
       } else {
-        try {
-          AttestationChecker.Result att = attest(facilitatorUrl, req);
-          if (!att.ok()) {
-            receiptCheck = "facilitator attestation rejected: " + String.join("; ", att.reasons());
-          } else {
+        // The provider may have failed over: the receipt is then signed by another facilitator it
+        // lists (one this agent demanded, if it demanded any); each is checked as the named one.
+        receiptCheck = null;
+        String firstProblem = null;
+        for (String candidate : receiptSigners(paid, facilitatorUrl)) {
+          try {
+            AttestationChecker.Result att = attest(candidate, req);
+            if (!att.ok()) {
+              firstProblem =
+                  firstProblem != null
+                      ? firstProblem
+                      : "facilitator attestation rejected: " + String.join("; ", att.reasons());
+              continue;
+            }
             receipt = ReceiptVerifier.verify(jws, att.address());
-            receiptCheck = receiptMatches(receipt, paid, settlement);
+            receiptCheck =
+                receiptMatches(receipt, paid, settlement)
+                    + (candidate.equals(facilitatorUrl)
+                        ? ""
+                        : " (failed over: signed by " + candidate + ")");
+            break;
+          } catch (ReceiptException e) {
+            firstProblem =
+                firstProblem != null ? firstProblem : "INVALID receipt: " + e.getMessage();
+          } catch (IOException e) {
+            firstProblem = firstProblem != null ? firstProblem : candidate + ": " + e.getMessage();
           }
-        } catch (ReceiptException e) {
-          receiptCheck = "INVALID receipt: " + e.getMessage();
+        }
+        if (receiptCheck == null) {
+          receiptCheck = firstProblem;
         }
       }
       record.accept(new Step("receipt check", (System.nanoTime() - t1) / 1_000_000, receiptCheck));
@@ -515,14 +556,43 @@ public final class SummaryAgent {
             Numeric.hexStringToByteArray(file.hashHex())));
   }
 
-  /** The facilitator the 402 named, as the payment echoes the 402's extensions. */
-  private static String facilitatorUrl(PaymentResult.Paid<byte[]> paid) {
+  /**
+   * The facilitator this agent checked: the first demanded one the 402 lists, else the one it names
+   * (as the payment echoes the 402's extensions).
+   */
+  private String facilitatorUrl(PaymentResult.Paid<byte[]> paid) {
     JsonNode ext = paid.payment().extensions();
-    JsonNode url =
+    JsonNode f =
         ext == null
             ? null
-            : ext.path(Erc8004TrustHook.EXTENSION).path("info").path("facilitator").path("url");
+            : Erc8004TrustHook.checkedFacilitator(
+                ext.path(Erc8004TrustHook.EXTENSION).path("info"), demandedFacilitators);
+    JsonNode url = f == null ? null : f.path("url");
     return url != null && url.isTextual() ? url.asText().replaceAll("/+$", "") : null;
+  }
+
+  /**
+   * Who may have signed the receipt: the checked facilitator first, then the others the 402 lists
+   * (only demanded ones when this agent demands).
+   */
+  private List<String> receiptSigners(PaymentResult.Paid<byte[]> paid, String checked) {
+    java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+    out.add(checked);
+    JsonNode ext = paid.payment().extensions();
+    if (ext != null) {
+      for (JsonNode f : ext.path(Erc8004TrustHook.EXTENSION).path("info").path("facilitators")) {
+        if (!f.path("url").isTextual()) {
+          continue;
+        }
+        String u = f.path("url").asText().replaceAll("/+$", "");
+        if (demandedFacilitators.isEmpty()
+            || demandedFacilitators.stream()
+                .anyMatch(d -> Erc8004TrustHook.norm(d).equals(Erc8004TrustHook.norm(u)))) {
+          out.add(u);
+        }
+      }
+    }
+    return List.copyOf(out);
   }
 
   static String receiptJws(SettleResponse s) {

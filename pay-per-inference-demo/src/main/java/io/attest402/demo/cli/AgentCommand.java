@@ -114,6 +114,15 @@ public final class AgentCommand implements Callable<Integer> {
               + "facilitator the 402 names and call with Authorization: Bearer (no facilitator settles).")
   boolean payOnChain;
 
+  @Option(
+      names = "--demand-facilitator",
+      paramLabel = "URL",
+      description =
+          "Settle only through this facilitator (base URL; repeatable): the payment carries the"
+              + " facilitator-demand extension, the trust check covers the first demanded one the"
+              + " 402 lists, and a provider that has none of them refuses without settling.")
+  java.util.List<String> demandedFacilitators = new java.util.ArrayList<>();
+
   @Option(names = "--json", description = "Print one JSON object on stdout.")
   boolean json;
 
@@ -158,6 +167,17 @@ public final class AgentCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     io.attest402.verifier.VerificationPolicy policy = attestationPolicy(mode);
     SummaryAgent agent = new SummaryAgent(d, Keys.resolve(d, keyFile, "agent"), Clock.systemUTC());
+    if (!demandedFacilitators.isEmpty()) {
+      if (payOnChain) {
+        throw new IllegalArgumentException(
+            "--demand-facilitator and --pay-onchain exclude each other: no facilitator settles an"
+                + " on-chain payment");
+      }
+      // a bad URL is refused here, before anything is paid
+      io.attest402.x402.facilitator.FailoverFacilitatorClient.withDemand(
+          null, demandedFacilitators);
+      agent = agent.demandingFacilitators(demandedFacilitators);
+    }
     SummaryAgent.Request request =
         new SummaryAgent.Request(
             url, body, type, mode, maxAmount, trusted, policy, pccs, minPaidReviews, !noFeedback);

@@ -93,6 +93,14 @@ public final class ProviderCommand implements Callable<Integer> {
   @Option(names = "--llm-model", defaultValue = "gpt-4o-mini", description = "Model for --llm-url.")
   String llmModel;
 
+  @Option(
+      names = "--pccs",
+      paramLabel = "URL",
+      description =
+          "Fetch each facilitator quote's collateral from this PCS/PCCS (Intel PCS v4 API) instead"
+              + " of verifying the collateral the facilitator serves.")
+  java.net.URI pccs;
+
   @picocli.CommandLine.Mixin io.attest402.verifier.cli.PolicyOptions policyOptions;
 
   @Override
@@ -123,7 +131,8 @@ public final class ProviderCommand implements Callable<Integer> {
                 devPayer,
                 null,
                 policyOptions.policy(),
-                facilitators.subList(1, facilitators.size())),
+                facilitators.subList(1, facilitators.size()),
+                pccs),
             Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -28,6 +28,8 @@ import org.web3j.crypto.Credentials;
  *     nothing, so the page says so)
  * @param fallbackFacilitatorUrls facilitators to fail over to, in order, after {@code
  *     facilitatorUrl} (empty = that one only)
+ * @param pccs PCS/PCCS (Intel PCS v4 API) to fetch each facilitator quote's collateral from; null =
+ *     verify the collateral the facilitator serves (both are Intel-signed and verified alike)
  */
 public record ProviderConfig(
     Deployment deployment,
@@ -42,7 +44,40 @@ public record ProviderConfig(
     Credentials devPayerKey,
     String payTo,
     io.attest402.verifier.VerificationPolicy attestationPolicy,
-    java.util.List<String> fallbackFacilitatorUrls) {
+    java.util.List<String> fallbackFacilitatorUrls,
+    java.net.URI pccs) {
+  /** Verifying the collateral each facilitator serves. */
+  public ProviderConfig(
+      Deployment deployment,
+      String facilitatorUrl,
+      String host,
+      int port,
+      String publicUrl,
+      Credentials providerKey,
+      Path dataDir,
+      Pricing pricing,
+      Summarizer summarizer,
+      Credentials devPayerKey,
+      String payTo,
+      io.attest402.verifier.VerificationPolicy attestationPolicy,
+      java.util.List<String> fallbackFacilitatorUrls) {
+    this(
+        deployment,
+        facilitatorUrl,
+        host,
+        port,
+        publicUrl,
+        providerKey,
+        dataDir,
+        pricing,
+        summarizer,
+        devPayerKey,
+        payTo,
+        attestationPolicy,
+        fallbackFacilitatorUrls,
+        null);
+  }
+
   public ProviderConfig {
     if (attestationPolicy == null) {
       attestationPolicy = io.attest402.verifier.VerificationPolicy.defaults();

@@ -58,13 +58,15 @@ import org.web3j.utils.Numeric;
  * <p>Routes: {@code GET /} (web page), {@code GET /config.json}, {@code POST /quote} (free price
  * preview), {@code POST /summarize} (paid), {@code GET /trust} (the facilitator's attestation, as
  * this provider checks it), {@code GET /facilitators} (each facilitator's health and counters),
- * {@code GET /.well-known/agent-registration.json}, {@code GET /health}.
+ * {@code GET /metrics} (the same per facilitator in Prometheus form), {@code GET
+ * /.well-known/agent-registration.json}, {@code GET /health}.
  *
  * <p>With more than one facilitator configured it settles through a {@link
- * FailoverFacilitatorClient}: each is checked at start and every 30 s ({@code /health}, and its
- * attestation under this provider's policy), the 402 names the first healthy one as {@code
- * facilitator} and lists all in {@code facilitators}, and the chain is asked whether an
- * authorization is used before a settle with a lost answer moves to the next one.
+ * FailoverFacilitatorClient}: each is checked at start and every 30 s ({@code /health}, its
+ * attestation under this provider's policy, and its ERC-8004 identity: {@link
+ * Erc8004FacilitatorIdentity}), the 402 names the first healthy one as {@code facilitator} and
+ * lists all in {@code facilitators}, and the chain is asked whether an authorization is used before
+ * a settle with a lost answer moves to the next one.
  *
  * <p>One payment buys one summary: claims and delivered responses are kept in {@code
  * DATA_DIR/deliveries.db}, across restarts; the 402 declares the {@code payment-identifier}
@@ -99,6 +101,11 @@ public final class SummaryProvider implements AutoCloseable {
   private final java.util.concurrent.ConcurrentMap<String, byte[]> credentialKeys =
       new java.util.concurrent.ConcurrentHashMap<>();
 
+  /** Addresses of the keys the facilitators' attestations bind (passing the policy), by URL. */
+  private final java.util.concurrent.ConcurrentMap<String, String> attestedAddresses =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private Erc8004Client identityReader;
   private HttpServer server;
   private SqliteDeliveryStore deliveries;
   private boolean closed;
@@ -108,6 +115,7 @@ public final class SummaryProvider implements AutoCloseable {
   private BigInteger facilitatorAgentId;
   private final Map<String, BigInteger> facilitatorAgentIds = new ConcurrentHashMap<>();
   private FailoverFacilitatorClient facilitators;
+  private FacilitatorPoolMetrics poolMetrics;
   private Web3j web3j;
 
   private record CachedTrust(Instant at, ObjectNode json) {}
@@ -140,6 +148,13 @@ public final class SummaryProvider implements AutoCloseable {
                     .end(registrationFile().toJson()));
     router.get("/trust").handler(this::trust);
     router.get("/facilitators").handler(ctx -> ctx.json(facilitators.statusJson()));
+    router
+        .get("/metrics")
+        .handler(
+            ctx ->
+                ctx.response()
+                    .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                    .end(poolMetrics.scrape()));
     BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
     router
         .post("/quote")
@@ -180,7 +195,16 @@ public final class SummaryProvider implements AutoCloseable {
                   FailoverFacilitatorClient.HealthCheck.http(url, http),
                   () -> attestationHealth(url))));
     }
+    identityReader = Erc8004Client.connect(d);
+    pool.identityCheck(
+        new Erc8004FacilitatorIdentity(
+            identityReader.identity(),
+            agentRegistry(d),
+            http,
+            url -> java.util.Optional.ofNullable(attestedAddresses.get(url)),
+            java.util.concurrent.ForkJoinPool.commonPool()));
     facilitators = pool.build().start();
+    poolMetrics = new FacilitatorPoolMetrics(facilitators);
     X402PaymentHandler paid =
         X402PaymentHandler.builder(facilitators)
             .accept(option)
@@ -502,16 +526,19 @@ public final class SummaryProvider implements AutoCloseable {
     // collateral (verified as
     // fetched collateral would be); the agent applies its own policy.
     AttestationChecker.Result result =
-        AttestationChecker.check(
+        AttestationChecker.checkWithPccs(
             AttestationDocument.fromJson(r.body()),
-            null,
+            config.pccs(),
+            clock,
             clock.instant(),
             config.attestationPolicy(),
             nonce);
     if (result.ok() && result.publicKey() != null) {
       credentialKeys.put(facilitatorUrl, result.publicKey());
+      attestedAddresses.put(facilitatorUrl, result.address());
     } else {
       credentialKeys.remove(facilitatorUrl);
+      attestedAddresses.remove(facilitatorUrl);
     }
     ObjectNode out = JSON.createObjectNode();
     ObjectNode f =
@@ -578,6 +605,9 @@ public final class SummaryProvider implements AutoCloseable {
     closed = true;
     if (registry != null) {
       registry.shutdown();
+    }
+    if (identityReader != null) {
+      identityReader.shutdown();
     }
     vertx.close().toCompletionStage().toCompletableFuture().join();
     if (facilitators != null) {

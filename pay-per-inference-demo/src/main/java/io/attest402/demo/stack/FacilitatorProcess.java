@@ -64,19 +64,45 @@ public final class FacilitatorProcess implements AutoCloseable {
         CodeMeasurement.directory(artifact), jvmOptions, args.toArray(String[]::new));
   }
 
+  /** As {@link #expected(Path, List, List)} for a launch in {@code workingDirectory}. */
+  public static CodeMeasurement expected(
+      Path artifact, List<String> jvmOptions, Path workingDirectory, List<String> args) {
+    return MeasuredLaunch.measure(
+        CodeMeasurement.directory(artifact),
+        jvmOptions,
+        workingDirectory,
+        args.toArray(String[]::new));
+  }
+
   /**
    * Starts it and waits (up to {@code timeout}) until it listens; its output goes to {@code log}.
    */
   public static FacilitatorProcess start(
       Path artifact, List<String> jvmOptions, List<String> args, Path log, Duration timeout)
       throws IOException, InterruptedException {
+    return start(artifact, jvmOptions, args, null, log, timeout);
+  }
+
+  /** As above, in {@code workingDirectory} (null: this JVM's). */
+  public static FacilitatorProcess start(
+      Path artifact,
+      List<String> jvmOptions,
+      List<String> args,
+      Path workingDirectory,
+      Path log,
+      Duration timeout)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmOptions);
     cmd.add("-jar");
-    cmd.add(artifact.resolve("attest402-facilitator.jar").toString());
+    cmd.add(artifact.resolve("attest402-facilitator.jar").toAbsolutePath().toString());
     cmd.addAll(args);
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    if (workingDirectory != null) {
+      pb.directory(workingDirectory.toFile());
+    }
+    Process p = pb.start();
     CompletableFuture<String[]> ready = new CompletableFuture<>();
     Thread reader =
         new Thread(

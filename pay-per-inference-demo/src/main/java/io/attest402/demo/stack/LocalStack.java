@@ -22,6 +22,7 @@ import io.attest402.verifier.VerificationPolicy;
 import io.attest402.verifier.simulation.SimulationCa;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,10 +147,10 @@ public final class LocalStack implements AutoCloseable {
       startPcs();
     }
     Path artifact = FacilitatorProcess.defaultArtifact();
-    Path dataDir = workDir.resolve("facilitator");
-    List<String> args = facilitatorArgs(dataDir);
-    facilitatorMeasurement = FacilitatorProcess.expected(artifact, FACILITATOR_JVM_OPTIONS, args);
-    facilitator = startFacilitator(artifact, args, workDir.resolve("facilitator.log"));
+    List<String> args = replicaArgs();
+    facilitatorMeasurement =
+        FacilitatorProcess.expected(artifact, FACILITATOR_JVM_OPTIONS, workDir, args);
+    facilitator = startIn(workDir, artifact, args, workDir.resolve("facilitator.log"));
     try {
       facilitatorPolicy = workDir.resolve("facilitator-policy.json");
       Files.writeString(
@@ -185,12 +186,65 @@ public final class LocalStack implements AutoCloseable {
         pcs.url().toString());
   }
 
+  /**
+   * The stack facilitator's arguments, relative to the directory it runs in ({@code
+   * deployment.json} and the data directory {@code facilitator} there), so that {@link
+   * #startReplica} runs the very same measured configuration elsewhere.
+   */
+  private List<String> replicaArgs() {
+    return List.of(
+        "--tee",
+        "simulated",
+        "--deployment",
+        "deployment.json",
+        "--data-dir",
+        "facilitator",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--validator",
+        deployment().account("validator").address(),
+        "--pccs",
+        pcs.url().toString());
+  }
+
+  /**
+   * A second facilitator of the same pinned build and measured configuration as {@link
+   * #startFacilitator()} (so it reports the same MRENCLAVE and passes the same policies), run in
+   * {@code workDir/name}: its own data directory, sealed key, settlement account, journal and
+   * ERC-8004 identity. Its simulated TEE shares the stack's simulation CA (on hardware both would
+   * be Intel-signed), so the loopback PCS serves its collateral too. As another operator would run
+   * the same release.
+   */
+  public FacilitatorProcess startReplica(String name) {
+    if (facilitator == null) {
+      throw new IllegalStateException("start the stack's facilitator first");
+    }
+    Path dir = workDir.resolve(name);
+    try {
+      Files.createDirectories(dir.resolve("facilitator/simulated-tee"));
+      Files.copy(workDir.resolve("deployment.json"), dir.resolve("deployment.json"));
+      Files.copy(
+          workDir.resolve("facilitator/simulated-tee/simulation-ca.json"),
+          dir.resolve("facilitator/simulated-tee/simulation-ca.json"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return startIn(
+        dir, FacilitatorProcess.defaultArtifact(), replicaArgs(), workDir.resolve(name + ".log"));
+  }
+
   /** A facilitator from {@code artifact} with these arguments (stopped with the stack). */
   public FacilitatorProcess startFacilitator(Path artifact, List<String> args, Path log) {
+    return startIn(null, artifact, args, log);
+  }
+
+  private FacilitatorProcess startIn(Path dir, Path artifact, List<String> args, Path log) {
     try {
       FacilitatorProcess p =
           FacilitatorProcess.start(
-              artifact, FACILITATOR_JVM_OPTIONS, args, log, Duration.ofSeconds(180));
+              artifact, FACILITATOR_JVM_OPTIONS, args, dir, log, Duration.ofSeconds(180));
       started.add(p);
       return p;
     } catch (IOException e) {
@@ -292,6 +346,15 @@ public final class LocalStack implements AutoCloseable {
   /** As above, settling through {@code facilitatorUrls} in order (failing over down the list). */
   public SummaryProvider startProvider(
       String name, Credentials key, String payTo, List<String> facilitatorUrls) {
+    return startProvider(name, key, payTo, facilitatorUrls, null);
+  }
+
+  /**
+   * As above, fetching the facilitators' collateral from {@code pccs} (null: verifying what they
+   * serve).
+   */
+  public SummaryProvider startProvider(
+      String name, Credentials key, String payTo, List<String> facilitatorUrls, URI pccs) {
     Deployment d = deployment();
     SummaryProvider provider =
         new SummaryProvider(
@@ -308,11 +371,68 @@ public final class LocalStack implements AutoCloseable {
                 DevAccounts.account(DevAccounts.AGENT),
                 payTo,
                 attestationPolicy(),
-                facilitatorUrls.subList(1, facilitatorUrls.size())),
+                facilitatorUrls.subList(1, facilitatorUrls.size()),
+                pccs),
             clock);
     started.add(provider);
     provider.start();
     return provider;
+  }
+
+  /**
+   * Waits until the stack's validator has answered a validation of {@code agentId} (it watches in
+   * the background once {@link #startValidator} ran); false when {@code timeout} passed first.
+   */
+  public boolean awaitValidated(java.math.BigInteger agentId, Duration timeout) {
+    Deployment d = deployment();
+    Erc8004Client client = Erc8004Client.connect(d);
+    try {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        if (client
+                .validation()
+                .getSummary(agentId, List.of(d.account("validator").address()), "")
+                .count()
+            > 0) {
+          return true;
+        }
+        if (System.nanoTime() > deadline) {
+          return false;
+        }
+        sleep(250);
+      }
+    } finally {
+      client.shutdown();
+    }
+  }
+
+  /**
+   * Dev chains only: empties {@code address}'s native balance ({@code anvil_setBalance}), as if the
+   * account had run out of gas money.
+   */
+  public void drainNativeBalance(String address) {
+    org.web3j.protocol.http.HttpService rpc =
+        new org.web3j.protocol.http.HttpService(deployment().rpcUrl());
+    try {
+      var r =
+          new org.web3j.protocol.core.Request<>(
+                  "anvil_setBalance",
+                  List.of(address, "0x0"),
+                  rpc,
+                  org.web3j.protocol.core.methods.response.VoidResponse.class)
+              .send();
+      if (r.hasError()) {
+        throw new IllegalStateException("anvil_setBalance: " + r.getError().getMessage());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      try {
+        rpc.close();
+      } catch (IOException e) {
+        // nothing was left open that matters
+      }
+    }
   }
 
   /** Stops everything started, newest first; never throws. */

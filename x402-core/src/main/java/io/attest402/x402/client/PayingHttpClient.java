@@ -1,6 +1,7 @@
 package io.attest402.x402.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.x402.codec.HeaderCodec;
 import io.attest402.x402.codec.HeaderFormatException;
 import io.attest402.x402.codec.X402Json;
@@ -10,6 +11,7 @@ import io.attest402.x402.evm.Eip712Domain;
 import io.attest402.x402.evm.ExactEvmPayload;
 import io.attest402.x402.evm.Networks;
 import io.attest402.x402.extensions.PaymentIdentifier;
+import io.attest402.x402.facilitator.FailoverFacilitatorClient;
 import io.attest402.x402.facilitator.HttpFacilitatorClient;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequired;
@@ -56,6 +58,7 @@ public final class PayingHttpClient {
   private final HeaderCodec codec;
   private final Clock clock;
   private final SecureRandom random;
+  private final List<String> demandedFacilitators;
 
   public PayingHttpClient(
       HttpClient http,
@@ -71,6 +74,34 @@ public final class PayingHttpClient {
     this.codec = Objects.requireNonNull(codec, "codec");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.random = new SecureRandom();
+    this.demandedFacilitators = List.of();
+  }
+
+  private PayingHttpClient(PayingHttpClient base, List<String> demandedFacilitators) {
+    this.http = base.http;
+    this.signer = base.signer;
+    this.policy = base.policy;
+    this.trust = base.trust;
+    this.codec = base.codec;
+    this.clock = base.clock;
+    this.random = base.random;
+    this.demandedFacilitators = List.copyOf(demandedFacilitators);
+  }
+
+  /**
+   * This client demanding that its v2 payments settle only through the facilitators at {@code urls}
+   * (base URLs it trusts): each payment carries the {@value
+   * FailoverFacilitatorClient#DEMAND_EXTENSION} extension, which a resource server with a {@link
+   * FailoverFacilitatorClient} honours (a server that has none of them refuses with {@value
+   * FailoverFacilitatorClient#DEMANDED_NOT_AVAILABLE} and settles nothing). Empty: no demand.
+   */
+  public PayingHttpClient demandingFacilitators(List<String> urls) {
+    return new PayingHttpClient(this, urls);
+  }
+
+  /** The facilitators this client demands (empty: any). */
+  public List<String> demandedFacilitators() {
+    return demandedFacilitators;
   }
 
   public PayingHttpClient(
@@ -285,11 +316,12 @@ public final class PayingHttpClient {
    */
   private PaymentPayload signV2(PaymentRequired pr, PaymentRequirements chosen) {
     ExactEvmPayload p = signer.sign(chosen);
-    return new PaymentPayload(
-        pr.resource(),
-        chosen,
-        p.toJson(),
-        PaymentIdentifier.appendTo(pr.extensions(), PaymentIdentifier.generate()));
+    ObjectNode extensions =
+        PaymentIdentifier.appendTo(pr.extensions(), PaymentIdentifier.generate());
+    if (!demandedFacilitators.isEmpty()) {
+      extensions = FailoverFacilitatorClient.withDemand(extensions, demandedFacilitators);
+    }
+    return new PaymentPayload(pr.resource(), chosen, p.toJson(), extensions);
   }
 
   /**

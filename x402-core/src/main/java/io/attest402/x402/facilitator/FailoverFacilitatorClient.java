@@ -172,6 +172,22 @@ public final class FailoverFacilitatorClient implements FacilitatorClient, AutoC
     }
   }
 
+  /**
+   * Confirms that a facilitator is the registered identity it claims (for the demo provider: its
+   * ERC-8004 agent exists, its on-chain registration names this facilitator's URL, and its owner
+   * and agentWallet are the key its attestation binds). Asked after the facilitator's own {@link
+   * HealthCheck} passed, at every check; a facilitator it refuses is down with reason {@code
+   * "identity: ..."}. This module knows nothing of the registry: the caller composes it.
+   */
+  @FunctionalInterface
+  public interface IdentityCheck {
+    /**
+     * @param name the facilitator as it was added (its URL for {@link Builder#add(String,
+     *     HttpClient)})
+     */
+    CompletableFuture<Health> check(String name);
+  }
+
   /** One facilitator of the list. */
   private static final class Member {
     final String name;
@@ -194,6 +210,7 @@ public final class FailoverFacilitatorClient implements FacilitatorClient, AutoC
 
   private final List<Member> members;
   private final AuthorizationState authorizations;
+  private final IdentityCheck identity;
   private final Duration checkInterval;
   private final Duration checkTimeout;
   private final Clock clock;
@@ -209,6 +226,7 @@ public final class FailoverFacilitatorClient implements FacilitatorClient, AutoC
     }
     this.members = List.copyOf(b.members);
     this.authorizations = b.authorizations;
+    this.identity = b.identity;
     this.checkInterval = b.checkInterval;
     this.checkTimeout = b.checkTimeout;
     this.clock = b.clock;
@@ -236,6 +254,7 @@ public final class FailoverFacilitatorClient implements FacilitatorClient, AutoC
   public static final class Builder {
     private final List<Member> members = new ArrayList<>();
     private AuthorizationState authorizations;
+    private IdentityCheck identity;
     private Duration checkInterval = DEFAULT_CHECK_INTERVAL;
     private Duration checkTimeout = DEFAULT_CHECK_TIMEOUT;
     private Clock clock = Clock.systemUTC();
@@ -264,6 +283,14 @@ public final class FailoverFacilitatorClient implements FacilitatorClient, AutoC
      */
     public Builder authorizationState(AuthorizationState reader) {
       this.authorizations = reader;
+      return this;
+    }
+
+    /**
+     * Every facilitator must also pass {@code check} (after its own health check) to be healthy.
+     */
+    public Builder identityCheck(IdentityCheck check) {
+      this.identity = Objects.requireNonNull(check);
       return this;
     }
 
@@ -302,11 +329,23 @@ public final class FailoverFacilitatorClient implements FacilitatorClient, AutoC
   public CompletableFuture<Void> checkAll() {
     List<CompletableFuture<Void>> all = new ArrayList<>();
     for (Member m : members) {
-      CompletableFuture<Health> h;
-      try {
-        h = m.check.check();
-      } catch (RuntimeException e) {
-        h = CompletableFuture.failedFuture(e);
+      CompletableFuture<Health> h = ask(m.check::check);
+      if (identity != null) {
+        h =
+            h.thenCompose(
+                own ->
+                    own == null || !own.ok()
+                        ? CompletableFuture.completedFuture(own)
+                        : ask(() -> identity.check(m.name))
+                            .handle(
+                                (id, err) ->
+                                    err != null
+                                        ? Health.down("identity: check failed: " + unwrap(err))
+                                        : id == null
+                                            ? Health.down("identity: check gave no answer")
+                                            : id.ok()
+                                                ? id
+                                                : Health.down("identity: " + id.reason())));
       }
       all.add(
           h.orTimeout(checkTimeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -332,6 +371,15 @@ public final class FailoverFacilitatorClient implements FacilitatorClient, AutoC
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
   }
 
+  private static CompletableFuture<Health> ask(
+      java.util.function.Supplier<CompletableFuture<Health>> check) {
+    try {
+      return Objects.requireNonNull(check.get(), "check returned no future");
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
   /** The facilitators' names, in order of preference. */
   public List<String> names() {
     return members.stream().map(m -> m.name).toList();
@@ -352,6 +400,28 @@ public final class FailoverFacilitatorClient implements FacilitatorClient, AutoC
     return demanded == null
         ? all
         : all.stream().filter(m -> demanded.contains(norm(m.name))).toList();
+  }
+
+  /**
+   * The payer's side of {@link #DEMAND_EXTENSION}: a copy of {@code extensions} (null: none)
+   * demanding the facilitators at {@code urls}, in the shape {@link #demanded} reads.
+   */
+  public static ObjectNode withDemand(ObjectNode extensions, List<String> urls) {
+    if (urls.isEmpty()) {
+      throw new IllegalArgumentException("demand at least one facilitator");
+    }
+    ObjectNode copy = extensions == null ? Wire.newObject() : extensions.deepCopy();
+    ArrayNode list = copy.putObject(DEMAND_EXTENSION).putObject("info").putArray("urls");
+    for (String u : urls) {
+      URI uri = URI.create(u);
+      if (uri.getScheme() == null
+          || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+          || uri.getHost() == null) {
+        throw new IllegalArgumentException("not a facilitator base URL: " + u);
+      }
+      list.add(u.replaceAll("/+$", ""));
+    }
+    return copy;
   }
 
   /** The demanded facilitators' URLs, or null when the payment demands none. */

@@ -151,4 +151,63 @@ class FailoverFacilitatorClientTest {
       assertEquals(List.of(false, true), f.status().stream().map(s -> s.healthy()).toList());
     }
   }
+
+  @Test
+  void aFacilitatorWhoseIdentityDoesNotCheckOutIsDownWithTheReason() {
+    Scripted a = new Scripted(VerifyResponse.valid("0xpayer"));
+    Scripted b = new Scripted(VerifyResponse.valid("0xpayer"));
+    Scripted c = new Scripted(VerifyResponse.valid("0xpayer"));
+    List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    FailoverFacilitatorClient.HealthCheck up =
+        () -> CompletableFuture.completedFuture(FailoverFacilitatorClient.Health.up());
+    try (FailoverFacilitatorClient f =
+        FailoverFacilitatorClient.builder()
+            .add("http://a", a, up)
+            .add("http://b", b, up)
+            .add(
+                "http://c",
+                c,
+                () ->
+                    CompletableFuture.completedFuture(
+                        FailoverFacilitatorClient.Health.down("/health answered 503")))
+            .identityCheck(
+                name -> {
+                  asked.add(name);
+                  return CompletableFuture.completedFuture(
+                      name.equals("http://a")
+                          ? FailoverFacilitatorClient.Health.down("agent #3 is owned by 0xother")
+                          : FailoverFacilitatorClient.Health.up());
+                })
+            .build()) {
+      f.checkAll().join();
+      assertTrue(f.verify(payment(null), REQ).join().isValid());
+      assertEquals(0, a.verifies.get(), "the impostor is not asked while another is healthy");
+      assertEquals(1, b.verifies.get());
+      var status = f.status();
+      assertFalse(status.get(0).healthy());
+      assertEquals("identity: agent #3 is owned by 0xother", status.get(0).reason());
+      assertTrue(status.get(1).healthy());
+      assertEquals("/health answered 503", status.get(2).reason(), "its own check decides first");
+      assertFalse(asked.contains("http://c"), "no identity check for a facilitator that is down");
+    }
+  }
+
+  @Test
+  void thePayerSideDemandIsWhatTheServerSideReads() {
+    Scripted a = new Scripted(VerifyResponse.valid("0xpayer"));
+    Scripted b = new Scripted(VerifyResponse.valid("0xpayer"));
+    ObjectNode declared = Wire.newObject();
+    declared.putObject("other").put("kept", true);
+    ObjectNode ext = FailoverFacilitatorClient.withDemand(declared, List.of("http://B/"));
+    assertFalse(declared.has(FailoverFacilitatorClient.DEMAND_EXTENSION), "a copy");
+    assertTrue(ext.path("other").path("kept").asBoolean());
+    assertEquals(java.util.Set.of("http://b"), FailoverFacilitatorClient.demanded(payment(ext)));
+    try (FailoverFacilitatorClient f = pool(a, b)) {
+      assertTrue(f.verify(payment(ext), REQ).join().isValid());
+      assertEquals(List.of(0, 1), List.of(a.verifies.get(), b.verifies.get()));
+    }
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class,
+        () -> FailoverFacilitatorClient.withDemand(null, List.of("file:///etc/passwd")));
+  }
 }
