@@ -620,13 +620,13 @@ final class Reconciler {
         lane.receiptQuorum());
     return null;
   }
+
   /** What one node says of the settlement's authorization: Permit2's nonce bitmap or EIP-3009's. */
   private static boolean usedOn(SettlementChain chain, SettlementRecord r) {
     return PaymentTerms.isPermit2(r)
         ? chain.permit2NonceUsed(r.key().payer(), PaymentTerms.permit2Nonce(r))
         : chain.authorizationState(r.key().asset(), r.key().payer(), r.key().nonce());
   }
-
 
   private void finish(NetworkLane lane, SettlementRecord r, Outcome o) {
     unconfirmedOnce.remove(r.id());

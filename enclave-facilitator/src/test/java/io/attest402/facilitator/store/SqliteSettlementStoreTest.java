@@ -100,7 +100,9 @@ class SqliteSettlementStoreTest extends SettlementStoreContract {
       assertTrue(s.claim(intent(hex(9))).created());
     }
     assertEquals(
-        List.of("1", "2", "4", "5"), appliedVersions(dir.resolve("j.db")), "a reopen applies nothing");
+        List.of("1", "2", "4", "5"),
+        appliedVersions(dir.resolve("j.db")),
+        "a reopen applies nothing");
   }
 
   @Test
@@ -125,7 +127,9 @@ class SqliteSettlementStoreTest extends SettlementStoreContract {
       assertEquals(7L, old.record().id(), "the old claim still holds: " + old);
     }
     assertEquals(
-        List.of("0", "1", "2", "4", "5"), appliedVersions(file), "baselined at 0, then V1, V2, V4, V5");
+        List.of("0", "1", "2", "4", "5"),
+        appliedVersions(file),
+        "baselined at 0, then V1, V2, V4, V5");
   }
 
   @Test
