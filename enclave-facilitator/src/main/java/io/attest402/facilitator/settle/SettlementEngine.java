@@ -488,9 +488,9 @@ public final class SettlementEngine implements AutoCloseable {
       SettlementKey skey,
       PaymentPayload payload,
       PaymentRequirements req,
-      ExactEvmPayload ep,
+      PaymentTerms ep,
       String keyHash) {
-    String payer = ep.authorization().from();
+    String payer = ep.payer();
     String network = req.network();
     BigInteger balance = signer.balance();
     if (balance != null && balance.signum() == 0 && signer.balanceAgeMs() > 1_000) {
