@@ -121,10 +121,8 @@ public final class Deployer {
       }
       BigInteger gasLimit =
           estimate.getAmountUsed().multiply(BigInteger.valueOf(12)).divide(BigInteger.TEN);
-      BigInteger gasPrice = web3j.ethGasPrice().send().getGasPrice();
       EthSendTransaction sent =
-          tx.sendTransaction(
-              gasPrice.multiply(BigInteger.TWO), gasLimit, null, data, BigInteger.ZERO, true);
+          tx.sendTransaction(gasPrice(), gasLimit, null, data, BigInteger.ZERO, true);
       if (sent.hasError()) {
         throw new IllegalStateException(
             "deploying " + artifactName + ": " + sent.getError().getMessage());
@@ -154,11 +152,28 @@ public final class Deployer {
 
   private StaticGasProvider gas(long limit) {
     try {
-      return new StaticGasProvider(
-          web3j.ethGasPrice().send().getGasPrice().multiply(BigInteger.TWO),
-          BigInteger.valueOf(limit));
+      return new StaticGasProvider(gasPrice(), BigInteger.valueOf(limit));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Twice the latest base fee plus the node's suggested tip (its gas price before London). Not
+   * twice {@code eth_gasPrice}: on a quiet chain the node suggests the tips of our own last
+   * transactions, so doubling it compounded with every deployment (past 1,900 gwei on anvil).
+   */
+  private BigInteger gasPrice() throws IOException {
+    BigInteger base =
+        web3j
+            .ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false)
+            .send()
+            .getBlock()
+            .getBaseFeePerGas();
+    if (base == null) {
+      return web3j.ethGasPrice().send().getGasPrice();
+    }
+    return base.multiply(BigInteger.TWO)
+        .add(web3j.ethMaxPriorityFeePerGas().send().getMaxPriorityFeePerGas());
   }
 }
