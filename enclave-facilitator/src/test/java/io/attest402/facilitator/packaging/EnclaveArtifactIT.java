@@ -45,6 +45,8 @@ class EnclaveArtifactIT {
           new String[] {"io/attest402/contracts/chain/DevAccounts", "a test fixture"},
           new String[] {"io/attest402/contracts/chain/NodeScript", "a test fixture"},
           new String[] {"io/attest402/testkit/", "a test fixture"},
+          new String[] {"io/attest402/x402/testing/", "a test fixture"},
+          new String[] {"io/attest402/x402/server/", "the resource-server transport (x402-vertx)"},
           new String[] {"org/junit/", "JUnit"});
 
   /** Every forbidden entry in the jars under {@code dir}, as "jar: entry (why)". */
