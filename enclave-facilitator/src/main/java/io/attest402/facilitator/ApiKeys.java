@@ -101,11 +101,7 @@ public final class ApiKeys {
   public static String sha256(String key) {
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-      StringBuilder b = new StringBuilder();
-      for (byte x : d) {
-        b.append(String.format("%02x", x));
-      }
-      return b.toString();
+      return java.util.HexFormat.of().formatHex(d);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -180,10 +180,7 @@ class QuoteCommandTest {
   void hexZeroXHexAndBase64QuoteFiles() throws Exception {
     ManifestAccess.V v = ManifestAccess.byId("dcapqvl_tdx_v4");
     byte[] raw = Files.readAllBytes(v.dir().resolve("quote.bin"));
-    StringBuilder hex = new StringBuilder();
-    for (byte b : raw) {
-      hex.append(String.format("%02x", b));
-    }
+    String hex = java.util.HexFormat.of().formatHex(raw);
     Path h = tmp.resolve("q.hex");
     Files.writeString(h, hex + "\n");
     Path h0 = tmp.resolve("q0.hex");

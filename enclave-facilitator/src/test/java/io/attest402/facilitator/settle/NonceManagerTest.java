@@ -4,9 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.attest402.testkit.MutableClock;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -18,26 +19,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class NonceManagerTest {
-  /** A clock tests move by hand. */
-  static final class ManualClock extends Clock {
-    long millis = 1_000_000;
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis);
-    }
-  }
-
   @Test
   void startsAboveTheChainAndTheJournal() {
     NonceManager m = new NonceManager(Clock.systemUTC());
@@ -102,14 +83,14 @@ class NonceManagerTest {
 
   @Test
   void unaccountedNoncesBecomeGapsAndStaleGapsAreHandedToTheFiller() {
-    ManualClock clock = new ManualClock();
+    MutableClock clock = new MutableClock(Instant.ofEpochMilli(1_000_000));
     NonceManager m = new NonceManager(clock);
     // after a crash: chain mined up to 3, journal holds 5 in flight, nothing holds 3 and 4
     m.init(6, Map.of(5L, 42L));
     m.observeLatest(3);
     assertEquals(2, m.freeCount());
     assertEquals(List.of(), m.takeStaleFree(10_000), "not stale yet");
-    clock.millis += 10_000;
+    clock.advance(Duration.ofMillis(10_000));
     List<Long> stale = m.takeStaleFree(10_000);
     assertEquals(List.of(3L, 4L), stale);
     // while fillers are out, the nonces are neither free nor gaps

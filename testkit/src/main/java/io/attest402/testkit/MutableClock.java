@@ -1,4 +1,4 @@
-package io.attest402.enclave;
+package io.attest402.testkit;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,19 +6,19 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock tests move by hand. */
-final class MutableClock extends Clock {
-  private Instant now;
+/** A clock tests move by hand (UTC); safe to read from other threads. */
+public final class MutableClock extends Clock {
+  private volatile Instant now;
 
-  MutableClock(Instant now) {
+  public MutableClock(Instant now) {
     this.now = now;
   }
 
-  void advance(Duration d) {
+  public void advance(Duration d) {
     now = now.plus(d);
   }
 
-  void set(Instant i) {
+  public void set(Instant i) {
     now = i;
   }
 
