@@ -99,8 +99,45 @@ public final class FacilitatorNode implements AutoCloseable {
           1);
     }
 
+    /**
+     * A simulated-TEE facilitator on 127.0.0.1 and a free port, with the default options, one
+     * signer, an SQLite journal in {@code dataDir}, no registration, validators or measured files,
+     * collateral from {@code pccs}: what tests, benchmarks and local stacks start.
+     */
+    public static Config simulated(Deployment deployment, Path dataDir, URI pccs) {
+      return new Config(
+          deployment,
+          NetworksConfig.fromDeployment(deployment),
+          "127.0.0.1",
+          0,
+          null,
+          dataDir,
+          "simulated",
+          FacilitatorOptions.defaults(),
+          false,
+          List.of(),
+          pccs,
+          List.of(),
+          null,
+          1);
+    }
+
     /** This configuration with {@code n} signers. */
     public Config withSigners(int n) {
+      return with(options, store, n);
+    }
+
+    /** This configuration with {@code o} as its options. */
+    public Config withOptions(FacilitatorOptions o) {
+      return with(o, store, signers);
+    }
+
+    /** This configuration journaling in {@code postgres} (null: SQLite in the data dir). */
+    public Config withStore(SettlementStores.Postgres postgres) {
+      return with(options, postgres, signers);
+    }
+
+    private Config with(FacilitatorOptions o, SettlementStores.Postgres st, int n) {
       return new Config(
           deployment,
           networks,
@@ -109,12 +146,12 @@ public final class FacilitatorNode implements AutoCloseable {
           publicUrl,
           dataDir,
           teeMode,
-          options,
+          o,
           register,
           validators,
           pccs,
           measuredFiles,
-          store,
+          st,
           n);
     }
 

@@ -33,34 +33,6 @@ public record SettlementFacts(
     ReceiptStatus status,
     String error,
     String sender) {
-  /** Facts without a named sender. */
-  public SettlementFacts(
-      String network,
-      String txHash,
-      String payer,
-      String payTo,
-      String asset,
-      BigInteger amount,
-      String authorizationNonce,
-      Long blockNumber,
-      long time,
-      ReceiptStatus status,
-      String error) {
-    this(
-        network,
-        txHash,
-        payer,
-        payTo,
-        asset,
-        amount,
-        authorizationNonce,
-        blockNumber,
-        time,
-        status,
-        error,
-        null);
-  }
-
   /** These facts naming {@code sender} as the account that sent the transaction. */
   public SettlementFacts withSender(String sender) {
     return new SettlementFacts(
@@ -94,6 +66,7 @@ public record SettlementFacts(
     }
   }
 
+  /** A settled outcome, without a named sender (see {@link #withSender}). */
   public static SettlementFacts settled(
       String network,
       String txHash,
@@ -115,9 +88,11 @@ public record SettlementFacts(
         blockNumber,
         time,
         ReceiptStatus.SETTLED,
+        null,
         null);
   }
 
+  /** A failed outcome, without a named sender (see {@link #withSender}). */
   public static SettlementFacts failed(
       String network,
       String txHash,
@@ -139,6 +114,7 @@ public record SettlementFacts(
         null,
         time,
         ReceiptStatus.FAILED,
-        error);
+        error,
+        null);
   }
 }
