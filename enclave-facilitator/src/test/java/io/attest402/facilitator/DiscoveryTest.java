@@ -9,6 +9,7 @@ import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.contracts.chain.NodeScript;
 import io.attest402.facilitator.settle.SignedReceiptIssuer;
+import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.codec.HeaderCodec;
 import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.evm.Eip3009Signer;
@@ -38,7 +39,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -125,23 +125,16 @@ class DiscoveryTest {
                 .route(work)
                 .deliveryStore(deliveries)
                 .build());
-    provider =
-        vertx
-            .createHttpServer()
-            .requestHandler(router)
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
+    provider = VertxTesting.listen(vertx, router);
   }
 
   @AfterAll
   void tearDown() throws Exception {
     if (provider != null) {
-      provider.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      VertxTesting.await(provider.close());
     }
     if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      VertxTesting.await(vertx.close());
     }
     if (deliveries != null) {
       deliveries.close();

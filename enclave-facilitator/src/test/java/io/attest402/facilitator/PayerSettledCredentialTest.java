@@ -15,6 +15,7 @@ import io.attest402.contracts.generated.TestUSDC;
 import io.attest402.enclave.EnclaveKey;
 import io.attest402.enclave.InMemoryEnclaveKey;
 import io.attest402.facilitator.credential.CredentialOptions;
+import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.credential.Credential;
 import io.attest402.x402.credential.CredentialClaim;
@@ -41,7 +42,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -118,14 +118,7 @@ class PayerSettledCredentialTest {
     router
         .get("/later")
         .handler(handler(option, work, Clock.offset(Clock.systemUTC(), Duration.ofHours(1))));
-    provider =
-        vertx
-            .createHttpServer()
-            .requestHandler(router)
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
+    provider = VertxTesting.listen(vertx, router);
   }
 
   X402PaymentHandler handler(PaymentOption option, PaidRoute work, Clock clock) {
@@ -141,10 +134,10 @@ class PayerSettledCredentialTest {
   @AfterAll
   void tearDown() throws Exception {
     if (provider != null) {
-      provider.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      VertxTesting.await(provider.close());
     }
     if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      VertxTesting.await(vertx.close());
     }
     if (deliveries != null) {
       deliveries.close();

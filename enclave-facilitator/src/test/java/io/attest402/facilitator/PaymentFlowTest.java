@@ -12,6 +12,7 @@ import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.contracts.chain.NodeScript;
 import io.attest402.facilitator.settle.SignedReceiptIssuer;
+import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.client.PayingHttpClient;
 import io.attest402.x402.client.PaymentResult;
 import io.attest402.x402.client.SpendPolicy;
@@ -50,7 +51,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -145,14 +145,7 @@ class PaymentFlowTest {
     router.get("/upfront-failing").handler(handler(upfront, failing).build());
     router.get("/upfront-throwing").handler(handler(upfront, throwing).build());
     router.get("/upfront-id").handler(handler(upfront, work).paymentIdentifier(false).build());
-    provider =
-        vertx
-            .createHttpServer()
-            .requestHandler(router)
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
+    provider = VertxTesting.listen(vertx, router);
   }
 
   X402PaymentHandler.Builder handler(PaymentOption option, PaidRoute work) {
@@ -165,10 +158,10 @@ class PaymentFlowTest {
   @AfterAll
   void tearDown() throws Exception {
     if (provider != null) {
-      provider.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      VertxTesting.await(provider.close());
     }
     if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      VertxTesting.await(vertx.close());
     }
     if (deliveries != null) {
       deliveries.close();

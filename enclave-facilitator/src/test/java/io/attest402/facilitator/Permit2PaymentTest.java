@@ -13,6 +13,7 @@ import io.attest402.contracts.chain.NodeScript;
 import io.attest402.contracts.generated.TestPermitToken;
 import io.attest402.facilitator.config.AssetConfig;
 import io.attest402.facilitator.settle.SignedReceiptIssuer;
+import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.evm.Permit2;
 import io.attest402.x402.extensions.Eip2612GasSponsoring;
 import io.attest402.x402.facilitator.HttpFacilitatorClient;
@@ -28,7 +29,6 @@ import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,7 +75,7 @@ class Permit2PaymentTest {
   @AfterAll
   void tearDown() throws Exception {
     if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      VertxTesting.await(vertx.close());
     }
     if (facilitator != null) {
       facilitator.stop();
@@ -156,14 +156,7 @@ class Permit2PaymentTest {
     }
     Router router = Router.router(vertx);
     router.get("/paid").handler(b.build());
-    HttpServer server =
-        vertx
-            .createHttpServer()
-            .requestHandler(router)
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
+    HttpServer server = VertxTesting.listen(vertx, router);
     try {
       Map<String, String> env = TestKit.chainEnv(chain);
       env.put("PRIVATE_KEY", TestKit.key(payer));
@@ -177,7 +170,7 @@ class Permit2PaymentTest {
         return s.ready();
       }
     } finally {
-      server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      VertxTesting.await(server.close());
     }
   }
 

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.attest402.contracts.chain.Chain;
 import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
-import io.attest402.facilitator.config.NetworksConfig;
 import io.attest402.facilitator.store.PostgresServer;
 import io.attest402.facilitator.store.PostgresSettlementStore;
 import io.attest402.facilitator.store.SettlementStores;
@@ -18,7 +17,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,20 +42,7 @@ class PostgresJournalTest {
     try (var pcs = AttestationEndpointTest.pcs(data);
         FacilitatorNode node =
             FacilitatorNode.start(
-                new FacilitatorNode.Config(
-                    d,
-                    NetworksConfig.fromDeployment(d),
-                    "127.0.0.1",
-                    0,
-                    null,
-                    data,
-                    "simulated",
-                    FacilitatorOptions.defaults(),
-                    false,
-                    List.of(),
-                    pcs.url(),
-                    List.of(),
-                    journal),
+                FacilitatorNode.Config.simulated(d, data, pcs.url()).withStore(journal),
                 Clock.systemUTC(),
                 new PrintWriter(log),
                 new PrintWriter(log))) {

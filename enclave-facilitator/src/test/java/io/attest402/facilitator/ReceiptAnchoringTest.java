@@ -10,7 +10,6 @@ import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.contracts.chain.SettlementLogView;
 import io.attest402.facilitator.anchor.AnchorOptions;
-import io.attest402.facilitator.config.NetworksConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -19,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -149,27 +147,12 @@ class ReceiptAnchoringTest {
    * PCS servers started for the facilitators of this class (collateral only over HTTP, as on
    * hardware).
    */
-  private static final java.util.List<io.attest402.pcs.SimulatedPcs> PCS =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private static final io.attest402.pcs.SimulatedPcsPool PCS =
+      new io.attest402.pcs.SimulatedPcsPool(Clock.systemUTC());
 
   @org.junit.jupiter.api.AfterAll
   static void stopPcs() {
-    PCS.forEach(io.attest402.pcs.SimulatedPcs::close);
-  }
-
-  /**
-   * A loopback PCS serving the simulation CA of {@code data} (created as the facilitator would
-   * create it).
-   */
-  private static java.net.URI pcsFor(Path data) {
-    try {
-      io.attest402.pcs.SimulatedPcs pcs =
-          io.attest402.pcs.SimulatedPcs.forDataDir(data, Clock.systemUTC());
-      PCS.add(pcs);
-      return pcs.url();
-    } catch (io.attest402.enclave.tee.TeeException e) {
-      throw new IllegalStateException(e);
-    }
+    PCS.close();
   }
 
   private static FacilitatorNode start(
@@ -178,19 +161,7 @@ class ReceiptAnchoringTest {
       AnchorOptions anchors,
       StringWriter out) {
     return FacilitatorNode.start(
-        new FacilitatorNode.Config(
-            d,
-            NetworksConfig.fromDeployment(d),
-            "127.0.0.1",
-            0,
-            null,
-            data,
-            "simulated",
-            FacilitatorOptions.defaults(),
-            false,
-            List.of(),
-            pcsFor(data),
-            List.of()),
+        FacilitatorNode.Config.simulated(d, data, PCS.forDataDir(data)),
         anchors,
         Clock.systemUTC(),
         new PrintWriter(out, true),

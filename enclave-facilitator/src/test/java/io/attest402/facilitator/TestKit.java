@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.contracts.chain.Chain;
 import io.attest402.contracts.chain.DevAccounts;
-import io.attest402.contracts.chain.NodeScript;
 import io.attest402.contracts.generated.TestSmartWallet;
 import io.attest402.contracts.generated.TestUSDC;
 import io.attest402.enclave.EnclaveKey;
@@ -20,6 +19,7 @@ import io.attest402.x402.evm.Eip712Domain;
 import io.attest402.x402.evm.ExactEvmPayload;
 import io.attest402.x402.evm.Signatures;
 import io.attest402.x402.evm.TransferWithAuthorization;
+import io.attest402.x402.testing.Interop;
 import io.attest402.x402.types.FacilitatorRequest;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequirements;
@@ -64,8 +64,7 @@ final class TestKit {
   private TestKit() {}
 
   static String key(int devAccount) {
-    return Numeric.toHexStringWithPrefixZeroPadded(
-        DevAccounts.account(devAccount).getEcKeyPair().getPrivateKey(), 64);
+    return Interop.key(devAccount);
   }
 
   static Map<String, String> chainEnv(Chain chain) {
@@ -80,14 +79,7 @@ final class TestKit {
    * reasons.
    */
   static void installMulticall3(Chain chain) {
-    Map<String, String> env = chainEnv(chain);
-    env.put("PRIVATE_KEY", key(DevAccounts.DEPLOYER));
-    try (NodeScript s =
-        NodeScript.start("install-multicall3.mjs", List.of(), env, SCRIPT_TIMEOUT)) {
-      if (s.ready().path("codeBytes").asInt() < 100) {
-        throw new IllegalStateException("Multicall3 not installed: " + s.ready());
-      }
-    }
+    Interop.installMulticall3(chain);
   }
 
   static TestUSDC usdc(Chain chain) {

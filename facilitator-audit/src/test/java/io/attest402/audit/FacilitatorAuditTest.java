@@ -15,9 +15,7 @@ import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.Deployment;
 import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.facilitator.FacilitatorNode;
-import io.attest402.facilitator.FacilitatorOptions;
 import io.attest402.facilitator.anchor.AnchorOptions;
-import io.attest402.facilitator.config.NetworksConfig;
 import io.attest402.verifier.VerificationPolicy;
 import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.evm.Eip712Domain;
@@ -374,27 +372,12 @@ class FacilitatorAuditTest {
    * PCS servers started for the facilitators of this class (collateral only over HTTP, as on
    * hardware).
    */
-  private static final java.util.List<io.attest402.pcs.SimulatedPcs> PCS =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private static final io.attest402.pcs.SimulatedPcsPool PCS =
+      new io.attest402.pcs.SimulatedPcsPool(Clock.systemUTC());
 
   @org.junit.jupiter.api.AfterAll
   static void stopPcs() {
-    PCS.forEach(io.attest402.pcs.SimulatedPcs::close);
-  }
-
-  /**
-   * A loopback PCS serving the simulation CA of {@code data} (created as the facilitator would
-   * create it).
-   */
-  private static java.net.URI pcsFor(Path data) {
-    try {
-      io.attest402.pcs.SimulatedPcs pcs =
-          io.attest402.pcs.SimulatedPcs.forDataDir(data, Clock.systemUTC());
-      PCS.add(pcs);
-      return pcs.url();
-    } catch (io.attest402.enclave.tee.TeeException e) {
-      throw new IllegalStateException(e);
-    }
+    PCS.close();
   }
 
   private static FacilitatorNode start(Deployment d, Path data, AnchorOptions anchors) {
@@ -405,21 +388,7 @@ class FacilitatorAuditTest {
       Deployment d, Path data, AnchorOptions anchors, int signers) {
     StringWriter log = new StringWriter();
     return FacilitatorNode.start(
-        new FacilitatorNode.Config(
-                d,
-                NetworksConfig.fromDeployment(d),
-                "127.0.0.1",
-                0,
-                null,
-                data,
-                "simulated",
-                FacilitatorOptions.defaults(),
-                false,
-                List.of(),
-                pcsFor(data),
-                List.of(),
-                null)
-            .withSigners(signers),
+        FacilitatorNode.Config.simulated(d, data, PCS.forDataDir(data)).withSigners(signers),
         anchors,
         Clock.systemUTC(),
         new PrintWriter(log, true),

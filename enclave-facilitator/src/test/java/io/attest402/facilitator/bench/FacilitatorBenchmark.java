@@ -19,6 +19,7 @@ import io.attest402.x402.evm.Eip712Domain;
 import io.attest402.x402.evm.ExactEvmPayload;
 import io.attest402.x402.evm.Signatures;
 import io.attest402.x402.evm.TransferWithAuthorization;
+import io.attest402.x402.testing.Interop;
 import io.attest402.x402.types.FacilitatorRequest;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequirements;
@@ -92,7 +93,7 @@ public final class FacilitatorBenchmark {
     int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : 32;
     Path dir = Files.createTempDirectory("facilitator-bench");
     try (Chain chain = Chain.start()) {
-      installMulticall3(chain);
+      Interop.installMulticall3(chain);
       var d = chain.deployment();
       NetworksConfig networks =
           new NetworksConfig(
@@ -145,10 +146,8 @@ public final class FacilitatorBenchmark {
       FacilitatorServer unbatchedServer =
           new FacilitatorServer(unbatched, unbatchedOptions, "127.0.0.1", 0);
       unbatchedServer.start();
-      Map<String, String> env = new HashMap<>();
-      env.put("RPC_URL", chain.rpcUrl());
-      env.put("CHAIN_ID", Long.toString(chain.chainId()));
-      env.put("FACILITATOR_PRIVATE_KEY", hexKey(chain.account(8)));
+      Map<String, String> env = new HashMap<>(Interop.chainEnv(chain));
+      env.put("FACILITATOR_PRIVATE_KEY", Interop.key(8));
       try (NodeScript official =
           NodeScript.start("official-facilitator.mjs", List.of(), env, Duration.ofSeconds(60))) {
         String oursUrl = "http://127.0.0.1:" + server.port();
@@ -408,20 +407,5 @@ public final class FacilitatorBenchmark {
             new ExactEvmPayload(sig, a).toJson(),
             null);
     return X402Json.write(new FacilitatorRequest(p, req).toJson());
-  }
-
-  private static String hexKey(Credentials c) {
-    return Numeric.toHexStringWithPrefixZeroPadded(c.getEcKeyPair().getPrivateKey(), 64);
-  }
-
-  private static void installMulticall3(Chain chain) {
-    Map<String, String> env = new HashMap<>();
-    env.put("RPC_URL", chain.rpcUrl());
-    env.put("CHAIN_ID", Long.toString(chain.chainId()));
-    env.put("PRIVATE_KEY", hexKey(chain.account(DevAccounts.DEPLOYER)));
-    try (NodeScript s =
-        NodeScript.start("install-multicall3.mjs", List.of(), env, Duration.ofSeconds(60))) {
-      s.ready();
-    }
   }
 }

@@ -7,7 +7,7 @@ import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.contracts.chain.NodeScript;
 import io.attest402.facilitator.FacilitatorNode;
 import io.attest402.facilitator.FacilitatorOptions;
-import io.attest402.facilitator.config.NetworksConfig;
+import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.client.PayingHttpClient;
 import io.attest402.x402.client.PaymentResult;
 import io.attest402.x402.client.SpendPolicy;
@@ -18,6 +18,7 @@ import io.attest402.x402.server.PaidResponse;
 import io.attest402.x402.server.PaymentOption;
 import io.attest402.x402.server.SqliteDeliveryStore;
 import io.attest402.x402.server.X402PaymentHandler;
+import io.attest402.x402.testing.Interop;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -44,10 +45,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.web3j.crypto.Credentials;
-import org.web3j.utils.Numeric;
 
 /**
  * A whole paid request, end to end, on one automining anvil: client → resource server → facilitator
@@ -91,7 +89,7 @@ public final class PaidRequestBenchmark {
     Vertx vertx = Vertx.vertx();
     try (Chain chain = Chain.start()) {
       Deployment d = chain.deployment();
-      installMulticall3(chain);
+      Interop.installMulticall3(chain);
       StringWriter sink = new StringWriter();
       // the drain limits are off: one payer pays back to back, the bench measures throughput
       FacilitatorOptions options =
@@ -102,28 +100,15 @@ public final class PaidRequestBenchmark {
           io.attest402.pcs.SimulatedPcs.forDataDir(dir.resolve("facilitator"), Clock.systemUTC());
       FacilitatorNode ours =
           FacilitatorNode.start(
-              new FacilitatorNode.Config(
-                  d,
-                  NetworksConfig.fromDeployment(d),
-                  "127.0.0.1",
-                  0,
-                  null,
-                  dir.resolve("facilitator"),
-                  "simulated",
-                  options,
-                  false,
-                  List.of(),
-                  pcs.url(),
-                  List.of()),
+              FacilitatorNode.Config.simulated(d, dir.resolve("facilitator"), pcs.url())
+                  .withOptions(options),
               Clock.systemUTC(),
               new PrintWriter(sink, true),
               new PrintWriter(sink, true));
       SqliteDeliveryStore deliveries =
           SqliteDeliveryStore.open(dir.resolve("provider/deliveries.db"));
-      Map<String, String> env = new HashMap<>();
-      env.put("RPC_URL", chain.rpcUrl());
-      env.put("CHAIN_ID", Long.toString(chain.chainId()));
-      env.put("FACILITATOR_PRIVATE_KEY", hexKey(chain.account(8)));
+      Map<String, String> env = new HashMap<>(Interop.chainEnv(chain));
+      env.put("FACILITATOR_PRIVATE_KEY", Interop.key(8));
       try (NodeScript officialFacilitator =
           NodeScript.start("official-facilitator.mjs", List.of(), env, Duration.ofSeconds(60))) {
         String payTo = chain.account(7).getAddress();
@@ -152,14 +137,7 @@ public final class PaidRequestBenchmark {
                             Future.succeededFuture(
                                 PaidResponse.json("{\"report\":\"sunny\",\"paid\":true}")))
                     .build());
-        HttpServer server =
-            vertx
-                .createHttpServer()
-                .requestHandler(router)
-                .listen(0, "127.0.0.1")
-                .toCompletionStage()
-                .toCompletableFuture()
-                .get(10, TimeUnit.SECONDS);
+        HttpServer server = VertxTesting.listen(vertx, router);
         URI ourUrl = URI.create("http://127.0.0.1:" + server.actualPort() + "/weather");
         PayingHttpClient agent =
             new PayingHttpClient(
@@ -180,7 +158,7 @@ public final class PaidRequestBenchmark {
                 "official-express-server.mjs", List.of(), serverEnv, Duration.ofSeconds(60))) {
           String officialUrl = express.ready().path("url").asText();
           Map<String, String> clientEnv = new HashMap<>();
-          clientEnv.put("PRIVATE_KEY", hexKey(chain.account(DevAccounts.PROVIDER)));
+          clientEnv.put("PRIVATE_KEY", Interop.key(DevAccounts.PROVIDER));
           clientEnv.put("ASSET", asset);
           clientEnv.put("MAX_AMOUNT", PRICE.toString());
           clientEnv.put("NETWORK", d.network());
@@ -230,13 +208,13 @@ public final class PaidRequestBenchmark {
                   + " "
                   + officialN.errors());
         } finally {
-          server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+          VertxTesting.await(server.close());
           ours.close();
           deliveries.close();
         }
       }
     } finally {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      VertxTesting.await(vertx.close());
     }
   }
 
@@ -322,21 +300,6 @@ public final class PaidRequestBenchmark {
           r.path("seconds").asDouble(),
           lat,
           errors);
-    }
-  }
-
-  private static String hexKey(Credentials c) {
-    return Numeric.toHexStringWithPrefixZeroPadded(c.getEcKeyPair().getPrivateKey(), 64);
-  }
-
-  private static void installMulticall3(Chain chain) {
-    Map<String, String> env = new HashMap<>();
-    env.put("RPC_URL", chain.rpcUrl());
-    env.put("CHAIN_ID", Long.toString(chain.chainId()));
-    env.put("PRIVATE_KEY", hexKey(chain.account(DevAccounts.DEPLOYER)));
-    try (NodeScript s =
-        NodeScript.start("install-multicall3.mjs", List.of(), env, Duration.ofSeconds(60))) {
-      s.ready();
     }
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequirements;
@@ -106,19 +107,12 @@ class HttpFacilitatorClientTest {
                     .end(
                         "{\"kinds\":[{\"x402Version\":2,\"scheme\":\"exact\","
                             + "\"network\":\"eip155:31337\"}],\"extensions\":[],\"signers\":{\"eip155:*\":[\"0xf\"]}}"));
-    server =
-        vertx
-            .createHttpServer()
-            .requestHandler(r)
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
+    server = VertxTesting.listen(vertx, r);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    VertxTesting.await(vertx.close());
   }
 
   static HttpFacilitatorClient.Builder at(String prefix) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.codec.HeaderCodec;
 import io.attest402.x402.evm.Eip3009Signer;
 import io.attest402.x402.evm.Eip712Domain;
@@ -32,7 +33,6 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -116,19 +116,12 @@ class PayingHttpClientTest {
                           SettleResponse.success("0x01", "base-sepolia", "0xp")))
                   .end("v1 content");
             });
-    server =
-        vertx
-            .createHttpServer()
-            .requestHandler(router)
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
+    server = VertxTesting.listen(vertx, router);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    VertxTesting.await(vertx.close());
   }
 
   static HttpRequest get(String path) {

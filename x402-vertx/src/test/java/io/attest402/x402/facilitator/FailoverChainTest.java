@@ -8,6 +8,7 @@ import io.attest402.contracts.chain.Chain;
 import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.contracts.generated.TestUSDC;
+import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.codec.HeaderCodec;
 import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.evm.Eip3009Signer;
@@ -139,7 +140,7 @@ class FailoverChainTest {
   @AfterAll
   static void stopFacilitators() throws Exception {
     if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      VertxTesting.await(vertx.close());
     }
     if (officialA != null) {
       officialA.close();
@@ -156,7 +157,7 @@ class FailoverChainTest {
     }
     for (HttpServer s : new HttpServer[] {proxy, resource}) {
       if (s != null) {
-        s.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        VertxTesting.await(s.close());
       }
     }
     if (store != null) {
@@ -355,7 +356,7 @@ class FailoverChainTest {
   void aStoppedFacilitatorIsPassedOverForVerifyAndSettle() throws Exception {
     startStack(Duration.ofSeconds(60));
     assertTrue(failover.status().get(0).healthy(), failover.statusJson().toString());
-    proxy.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    VertxTesting.await(proxy.close());
     proxy = null;
     BigInteger before = received();
     BigInteger aSent = sent(officialA.signer());

@@ -11,6 +11,7 @@ import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.contracts.chain.NodeScript;
 import io.attest402.contracts.generated.TestUSDC;
+import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.client.PayingHttpClient;
 import io.attest402.x402.client.PaymentResult;
 import io.attest402.x402.client.Refusal;
@@ -95,7 +96,7 @@ class X402InteropTest {
     RUNNING.values().forEach(FacilitatorUnderTest.Running::close);
     RUNNING.clear();
     if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      VertxTesting.await(vertx.close());
     }
   }
 
@@ -202,14 +203,7 @@ class X402InteropTest {
                     (ctx, payment) ->
                         Future.succeededFuture(PaidResponse.json("{\"report\":\"sunny\"}")))
                 .build());
-    HttpServer server =
-        vertx
-            .createHttpServer()
-            .requestHandler(router)
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
+    HttpServer server = VertxTesting.listen(vertx, router);
     try {
       BigInteger payeeBefore = balance(chain, payTo);
       BigInteger payerBefore = balance(chain, agent.getAddress());
@@ -260,7 +254,7 @@ class X402InteropTest {
       assertEquals(checking.verified.get(0), sent);
       assertEquals(PRICE, ExactEvmPayload.fromJson(sent.payload()).authorization().value());
     } finally {
-      server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      VertxTesting.await(server.close());
     }
   }
 

@@ -12,6 +12,7 @@ import io.attest402.contracts.chain.Chain;
 import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.contracts.generated.TestUSDC;
+import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.client.PayingHttpClient;
 import io.attest402.x402.client.PaymentResult;
 import io.attest402.x402.client.SpendPolicy;
@@ -143,7 +144,7 @@ class AtMostOnceDeliveryChainTest {
   @AfterAll
   static void stop() throws Exception {
     if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      VertxTesting.await(vertx.close());
     }
     if (store != null) {
       store.close();
@@ -377,14 +378,7 @@ class AtMostOnceDeliveryChainTest {
                                     : ar.result().bodyAsBuffer());
                       });
             });
-    HttpServer proxyServer =
-        vertx
-            .createHttpServer()
-            .requestHandler(proxy)
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
+    HttpServer proxyServer = VertxTesting.listen(vertx, proxy);
     try {
       BigInteger before = received();
       PayingHttpClient client =
@@ -417,7 +411,7 @@ class AtMostOnceDeliveryChainTest {
       assertEquals(1, facilitator.settleKeys.size(), "no second settle");
       assertEquals(before.add(PRICE), received());
     } finally {
-      proxyServer.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      VertxTesting.await(proxyServer.close());
       upstream.close();
     }
   }
@@ -498,7 +492,7 @@ class AtMostOnceDeliveryChainTest {
       HttpResponse<String> servedWithId = post(s1, "/doc", "doc D", idHeader);
       assertEquals(200, served.statusCode());
       assertEquals(200, servedWithId.statusCode());
-      s1.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      VertxTesting.await(s1.close());
       first.close();
       try (SqliteDeliveryStore reopened = SqliteDeliveryStore.open(file)) {
         assertEquals(2, reopened.size());
@@ -512,7 +506,7 @@ class AtMostOnceDeliveryChainTest {
         assertArrayEquals(
             servedWithId.headers().firstValue("PAYMENT-RESPONSE").orElseThrow().getBytes(),
             retry.headers().firstValue("PAYMENT-RESPONSE").orElseThrow().getBytes());
-        s2.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        VertxTesting.await(s2.close());
       }
     }
     assertEquals(4, WORK.get());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.codec.HeaderCodec;
 import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.evm.Eip3009Signer;
@@ -181,7 +182,7 @@ class X402PaymentHandlerTest {
 
   @AfterAll
   static void stop() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    VertxTesting.await(vertx.close());
   }
 
   @BeforeEach
