@@ -296,8 +296,8 @@ public final class VerificationPolicy {
 
   /**
    * This policy in the JSON form {@link #fromJson} reads (every key written, in the order of the
-   * class comment; hex lowercase), so that a client elsewhere (the demo's web page) applies the same
-   * pins: {@code fromJson(p.toJson())} is {@code p}.
+   * class comment; hex lowercase), so that a client elsewhere (the demo's web page) applies the
+   * same pins: {@code fromJson(p.toJson())} is {@code p}.
    */
   public String toJson() {
     com.fasterxml.jackson.databind.node.ObjectNode o = MAPPER.createObjectNode();

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * QVL's {@code checkForRelaunch} on a real TD 1.5 quote: the TDX v5 quote of the {@code
- * dcapqvl_tdx_v5_no_tcb_level} vector (body type 3; TEE_TCB_SVN {@code 07 01 03}: module TDX_01
- * SVN 7; TEE_TCB_SVN2 {@code 0d 01 03}: a relaunched TD would get module SVN 13). The quote is left
+ * dcapqvl_tdx_v5_no_tcb_level} vector (body type 3; TEE_TCB_SVN {@code 07 01 03}: module TDX_01 SVN
+ * 7; TEE_TCB_SVN2 {@code 0d 01 03}: a relaunched TD would get module SVN 13). The quote is left
  * untouched (its signature and its QE report, signed by the real PCK key, are checked as they are);
  * its PCK leaf is re-issued with the same public key and SGX extension by the test root (the
  * simulation CA, pinned by fingerprint), which then signs TCB info variants of Intel's own TCB info
@@ -37,15 +37,9 @@ class TdRelaunchVectorTest {
 
   /** The real quote's PCK leaf, re-issued by the test root's PCK CA with the same key. */
   X509Certificate reissuedLeaf() throws Exception {
-    X509Certificate real =
-        Pem.parseChain(Quote.parse(quote).certificationData()).get(0);
+    X509Certificate real = Pem.parseChain(Quote.parse(quote).certificationData()).get(0);
     return Forge.mint(
-        Forge.subject(f.pck),
-        Forge.subject(f.pckCa),
-        real.getPublicKey(),
-        f.pckCaKey,
-        false,
-        real);
+        Forge.subject(f.pck), Forge.subject(f.pckCa), real.getPublicKey(), f.pckCaKey, false, real);
   }
 
   /** Intel's TCB info for this FMSPC, valid at the test time, then {@code edit}ed. */
@@ -167,8 +161,7 @@ class TdRelaunchVectorTest {
     status(
         TcbStatus.TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED,
         verify(
-            tcbInfo(
-                moduleOutOfDateBelow(13).andThen(newestLevelStatus("ConfigurationNeeded")))));
+            tcbInfo(moduleOutOfDateBelow(13).andThen(newestLevelStatus("ConfigurationNeeded")))));
   }
 
   @Test

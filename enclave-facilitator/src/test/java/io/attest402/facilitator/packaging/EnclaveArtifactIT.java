@@ -168,7 +168,9 @@ class EnclaveArtifactIT {
     Process p =
         new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                io.attest402.contracts.ProjectPaths.root().resolve("build/NormalizeJar.java").toString(),
+                io.attest402.contracts.ProjectPaths.root()
+                    .resolve("build/NormalizeJar.java")
+                    .toString(),
                 copy.toString(),
                 "2026-01-01T00:00:00Z")
             .redirectErrorStream(true)

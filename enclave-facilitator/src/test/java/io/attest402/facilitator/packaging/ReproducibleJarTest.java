@@ -226,7 +226,8 @@ class ReproducibleJarTest {
       URL dir = cl.getResource("io/attest402/facilitator/store/migration/sqlite/");
       assertNotNull(dir, "the migration directory is found on the classpath");
       try (InputStream in =
-          cl.getResourceAsStream("io/attest402/facilitator/store/migration/sqlite/V1__journal.sql")) {
+          cl.getResourceAsStream(
+              "io/attest402/facilitator/store/migration/sqlite/V1__journal.sql")) {
         assertEquals("create t", new String(in.readAllBytes(), StandardCharsets.UTF_8));
       }
     }

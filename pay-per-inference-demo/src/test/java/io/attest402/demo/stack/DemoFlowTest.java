@@ -581,8 +581,7 @@ class DemoFlowTest {
     assertTrue(result.path("price").asText().contains("661 words"), out);
     assertFalse(result.path("checkedOk").asBoolean(), out);
     assertFalse(result.path("resultShown").asBoolean(), out);
-    assertTrue(
-        result.path("status").asText().startsWith("Refusing to pay: the facilitator"), out);
+    assertTrue(result.path("status").asText().startsWith("Refusing to pay: the facilitator"), out);
     assertTrue(
         result
             .path("checked")
@@ -595,7 +594,8 @@ class DemoFlowTest {
         out);
     assertTrue(result.path("requests").toString().contains("GET /attestation"), out);
     assertFalse(result.path("requests").toString().contains("/summarize"), out);
-    assertEquals(payerBefore, usdc.balanceOf(d.account("agent").address()).send(), "no funds moved");
+    assertEquals(
+        payerBefore, usdc.balanceOf(d.account("agent").address()).send(), "no funds moved");
     assertEquals(payToBefore, usdc.balanceOf(payTo).send(), "no funds moved");
   }
 
