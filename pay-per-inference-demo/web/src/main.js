@@ -1,10 +1,13 @@
-// The summary page: quotes a price for the document, pays through the official x402 fetch client with the dev
-// payer key the provider serves (dev chains only), then checks the facilitator's signed receipt against the
-// signer address the facilitator's attestation binds.
+// The summary page: quotes a price for the document; before paying, verifies the facilitator's attestation in this
+// browser (attest.js: its quote against the collateral it serves and the pinned policy the provider publishes, its
+// key's signature over a fresh nonce) and refuses to pay when that fails; pays through the official x402 fetch client
+// with the dev payer key the provider serves (dev chains only); then checks the facilitator's signed receipt against
+// the signer address the attestation verified here binds.
 import { wrapFetchWithPaymentFromConfig, decodePaymentResponseHeader } from '@x402/fetch';
 import { ExactEvmScheme } from '@x402/evm';
 import { privateKeyToAccount } from 'viem/accounts';
 import { recoverAddress, sha256, toHex, stringToBytes, formatUnits } from 'viem';
+import { verifyFacilitator } from './attest.js';
 
 const $ = (id) => document.getElementById(id);
 let config;
@@ -67,8 +70,28 @@ $('file').addEventListener('change', async () => {
   await quote();
 });
 
+function describe(v) {
+  return `verified in this browser: ${v.status}${v.simulated ? ' (SIMULATED TEE: no hardware guarantee)' : ''}`
+    + `; ${v.pinned ? `pinned ${v.measurement}` : `MEASUREMENT NOT PINNED (${v.measurement})`}; signer ${v.signer}`
+    + `; anchor ${v.anchor}; fresh signature over nonce ${v.nonce.slice(0, 18)}…`;
+}
+
 $('pay').addEventListener('click', async () => {
   $('pay').disabled = true;
+  status('Verifying the facilitator\'s attestation in this browser…');
+  let verified;
+  try {
+    verified = await verifyFacilitator(config.facilitator.url, config.attestationPolicy);
+    $('checked').className = 'ok';
+    $('checked').textContent = describe(verified);
+  } catch (e) {
+    $('checked').className = 'bad';
+    $('checked').textContent = `facilitator attestation FAILED in this browser: ${e.message}`;
+    status(`Refusing to pay: the facilitator ${config.facilitator.url} failed its attestation check: ${e.message}`,
+      'bad');
+    $('pay').disabled = false;
+    return;
+  }
   status('Signing the payment and waiting for settlement…');
   try {
     const account = privateKeyToAccount(config.devPayerKey);
@@ -103,14 +126,17 @@ $('pay').addEventListener('click', async () => {
         + `${att.keyBound ? ' bound by the quote' : ' NOT bound by the quote'}`;
     }
     $('attestation').append(a);
+    $('browser-attestation').className = 'ok';
+    $('browser-attestation').textContent = describe(verified);
     if (receipt) {
       const { candidates, claims } = await receiptSigner(receipt);
       $('receipt').textContent = `#${claims.seq} · tx ${claims.txHash ?? ''} · prev ${claims.prev.slice(0, 16)}…`;
-      const good = !!att && att.verdict.ok && candidates.some((c) => c.toLowerCase() === att.signer.toLowerCase());
+      // Against the key verified in this browser, not the provider's word for it.
+      const good = candidates.some((c) => c.toLowerCase() === verified.signer.toLowerCase());
       $('receipt-check').className = good ? 'ok' : 'bad';
       $('receipt-check').textContent = good
-        ? `valid: signed by the attested facilitator key ${att.signer}`
-        : `NOT verified: ${att ? `not signed by the attested key ${att.signer}` : 'no attested key to check against'}`;
+        ? `valid: signed by the attested facilitator key ${verified.signer}`
+        : `NOT verified: not signed by the attested key ${verified.signer}`;
     } else {
       $('receipt').textContent = 'none';
       $('receipt-check').textContent = 'no receipt to check';

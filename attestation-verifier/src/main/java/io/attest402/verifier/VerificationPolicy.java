@@ -294,6 +294,44 @@ public final class VerificationPolicy {
     return b.build();
   }
 
+  /**
+   * This policy in the JSON form {@link #fromJson} reads (every key written, in the order of the
+   * class comment; hex lowercase), so that a client elsewhere (the demo's web page) applies the
+   * same pins: {@code fromJson(p.toJson())} is {@code p}.
+   */
+  public String toJson() {
+    com.fasterxml.jackson.databind.node.ObjectNode o = MAPPER.createObjectNode();
+    com.fasterxml.jackson.databind.node.ArrayNode statuses = o.putArray("acceptedStatuses");
+    acceptedStatuses.forEach(s -> statuses.add(s.text()));
+    o.put("allowDebug", allowDebug);
+    o.put("requireSeptVeDisable", requireSeptVeDisable);
+    o.put("allowServiceTd", allowServiceTd);
+    com.fasterxml.jackson.databind.node.ArrayNode roots = o.putArray("simulationRoots");
+    simulationRoots.forEach(roots::add);
+    o.put("allowAnyMeasurement", allowAnyMeasurement);
+    o.put("requireCrls", requireCrls);
+    o.put("rejectTrailingBytes", rejectTrailingBytes);
+    mrEnclave().ifPresent(v -> o.put("mrEnclave", Hex.encode(v)));
+    mrSigner().ifPresent(v -> o.put("mrSigner", Hex.encode(v)));
+    isvProdId().ifPresent(v -> o.put("isvProdId", v));
+    minIsvSvn().ifPresent(v -> o.put("minIsvSvn", v));
+    mrTd().ifPresent(v -> o.put("mrTd", Hex.encode(v)));
+    for (int i = 0; i < 4; i++) {
+      final int r = i;
+      rtmr(i).ifPresent(v -> o.put("rtmr" + r, Hex.encode(v)));
+    }
+    reportData().ifPresent(v -> o.put("reportData", Hex.encode(v)));
+    if (!extraTrustAnchors.isEmpty()) {
+      com.fasterxml.jackson.databind.node.ArrayNode anchors = o.putArray("extraTrustAnchors");
+      extraTrustAnchors.forEach(c -> anchors.add(Pem.encode(List.of(c))));
+    }
+    try {
+      return MAPPER.writeValueAsString(o);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static boolean bool(String k, JsonNode v) {
     if (!v.isBoolean()) {
       throw new IllegalArgumentException(k + " must be true or false");

@@ -195,6 +195,35 @@ class SimulatorTest {
   }
 
   @Test
+  void policyToJsonReadsBackAsTheSamePolicy() {
+    VerificationPolicy p =
+        VerificationPolicy.builder()
+            .acceptedStatuses(TcbStatus.UP_TO_DATE, TcbStatus.SW_HARDENING_NEEDED)
+            .trustSimulationRoot(CA.rootFingerprintSha256())
+            .mrSigner(fill(32, 2))
+            .isvProdId(7)
+            .minIsvSvn(3)
+            .mrTd(fill(48, 4))
+            .rtmr(3, fill(48, 6))
+            .requireCrls(false)
+            .allowDebug(true)
+            .build();
+    String json = p.toJson();
+    VerificationPolicy back = VerificationPolicy.fromJson(json);
+    assertEquals(json, back.toJson());
+    assertEquals(p.acceptedStatuses(), back.acceptedStatuses());
+    assertEquals(p.simulationRoots(), back.simulationRoots());
+    assertArrayEquals(fill(48, 6), back.rtmr(3).get());
+    assertEquals(7, back.isvProdId().get());
+    assertTrue(json.contains("\"acceptedStatuses\":[\"UpToDate\",\"SWHardeningNeeded\"]"), json);
+    assertTrue(json.contains("\"mrSigner\":\"" + Hex.encode(fill(32, 2)) + "\""), json);
+    assertTrue(back.allowDebug() && !back.requireCrls() && !back.allowAnyMeasurement(), json);
+    assertEquals(
+        VerificationPolicy.defaults().toJson(),
+        VerificationPolicy.fromJson(VerificationPolicy.defaults().toJson()).toJson());
+  }
+
+  @Test
   void policyFromJson() {
     VerificationPolicy p =
         VerificationPolicy.fromJson(

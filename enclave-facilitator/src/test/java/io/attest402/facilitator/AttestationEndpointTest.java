@@ -262,6 +262,8 @@ class AttestationEndpointTest {
       for (var f : all) {
         var r = f.get();
         assertEquals(200, r.statusCode(), r.body());
+        // Readable by a payer's web page on another origin, which verifies it itself.
+        assertEquals("*", r.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
         okCount++;
       }
       assertEquals(150, okCount);

@@ -540,6 +540,9 @@ public final class FacilitatorRoutes {
    * round trip to the TEE's quoting service.
    */
   private void attestation(RoutingContext ctx) {
+    // Public, credential-free data that a payer's web page (on the provider's origin) verifies
+    // itself before paying: readable from any origin (a simple GET, no preflight).
+    ctx.response().putHeader("Access-Control-Allow-Origin", "*");
     if (identity == null) {
       error(
           ctx,

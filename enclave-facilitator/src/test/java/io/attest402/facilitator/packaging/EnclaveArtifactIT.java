@@ -158,4 +158,32 @@ class EnclaveArtifactIT {
     }
     assertEquals(1, times.size(), "every entry at the build's outputTimestamp: " + times);
   }
+
+  /**
+   * The built jar is in build/NormalizeJar.java's normal form (normalizing it again changes no
+   * byte), so two builds of the same sources give the bytes {@code measure} hashes.
+   */
+  @Test
+  void theArtifactJarIsInItsReproducibleNormalForm(@TempDir Path tmp) throws Exception {
+    Path copy = tmp.resolve("attest402-facilitator.jar");
+    Files.copy(ARTIFACT.resolve("attest402-facilitator.jar"), copy);
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                io.attest402.contracts.ProjectPaths.root()
+                    .resolve("build/NormalizeJar.java")
+                    .toString(),
+                copy.toString(),
+                "2026-01-01T00:00:00Z")
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "normalizer did not finish");
+    assertEquals(0, p.exitValue(), out);
+    assertTrue(
+        Arrays.equals(
+            Files.readAllBytes(ARTIFACT.resolve("attest402-facilitator.jar")),
+            Files.readAllBytes(copy)),
+        "the artifact jar is not in normal form (build/enclave-classpath.sh did not run?)");
+  }
 }

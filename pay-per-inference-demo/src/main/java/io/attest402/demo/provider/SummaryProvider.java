@@ -467,6 +467,13 @@ public final class SummaryProvider implements AutoCloseable {
     o.putObject("pricing")
         .put("perThousandWords", config.pricing().perThousandWords().toString())
         .put("minimum", config.pricing().minimum().toString());
+    // The pinned policy the page checks the facilitator's attestation against itself, before it
+    // pays (web/src/attest.js): the same pins as this provider's own check.
+    try {
+      o.set("attestationPolicy", JSON.readTree(config.attestationPolicy().toJson()));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
     if (agentId != null) {
       o.put("agentId", agentId.toString());
     }

@@ -355,6 +355,20 @@ public final class LocalStack implements AutoCloseable {
    */
   public SummaryProvider startProvider(
       String name, Credentials key, String payTo, List<String> facilitatorUrls, URI pccs) {
+    return startProvider(name, key, payTo, facilitatorUrls, pccs, attestationPolicy());
+  }
+
+  /**
+   * As above, checking the facilitators' attestation (and publishing to its web page for the
+   * browser's own check) under {@code policy} instead of {@link #attestationPolicy()}.
+   */
+  public SummaryProvider startProvider(
+      String name,
+      Credentials key,
+      String payTo,
+      List<String> facilitatorUrls,
+      URI pccs,
+      VerificationPolicy policy) {
     Deployment d = deployment();
     SummaryProvider provider =
         new SummaryProvider(
@@ -370,7 +384,7 @@ public final class LocalStack implements AutoCloseable {
                 new TextRankSummarizer(),
                 DevAccounts.account(DevAccounts.AGENT),
                 payTo,
-                attestationPolicy(),
+                policy,
                 facilitatorUrls.subList(1, facilitatorUrls.size()),
                 pccs),
             clock);

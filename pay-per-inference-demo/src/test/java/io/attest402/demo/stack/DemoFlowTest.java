@@ -1,6 +1,7 @@
 package io.attest402.demo.stack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -525,18 +526,152 @@ class DemoFlowTest {
    */
   @Test
   void webPagePaysInTheBrowserAndChecksTheReceipt() throws Exception {
+    SummaryProvider p = stack.startProvider("browser-provider", DevAccounts.account(9), null);
+    Path shot = screenshot("summary-page.png");
+    var result = payInBrowser(p, shot);
+    String out = result.toString();
+    assertTrue(result.path("price").asText().contains("661 words"), out);
+    // The page verified the facilitator's quote itself before it paid: against the served
+    // collateral, the pinned simulation root and MRENCLAVE, and a signature over its own nonce.
+    assertTrue(result.path("checkedOk").asBoolean(), out);
+    String checked = result.path("checked").asText();
+    assertTrue(checked.startsWith("verified in this browser: UpToDate"), out);
+    assertTrue(checked.contains("pinned MRENCLAVE " + stack.pinnedMrEnclave()), out);
+    assertTrue(checked.contains("anchor simulation:" + stack.simulationRoot()), out);
+    assertTrue(checked.contains("SIMULATED"), out);
+    assertTrue(result.path("requests").toString().contains("GET /attestation"), out);
+    assertTrue(result.path("summary").asText().contains("402"), out);
+    assertTrue(result.path("tx").asText().matches("0x[0-9a-f]{64}"), out);
+    assertTrue(result.path("receiptValid").asBoolean(), out);
+    assertTrue(result.path("receipt-check").asText().startsWith("valid"), out);
+    assertTrue(result.path("attestation").asText().contains("SIMULATED"), out);
+    assertTrue(java.nio.file.Files.size(shot) > 10_000, "screenshot written to " + shot);
+  }
+
+  /**
+   * A facilitator whose attestation fails the page's own check (its MRENCLAVE is not the one the
+   * provider pins): the page refuses to pay, sends no payment to the provider at all (so the
+   * refusal is the browser's, not the server's), and no balance moves.
+   */
+  @Test
+  void webPageRefusesToPayAFacilitatorWhoseAttestationFailsInTheBrowser() throws Exception {
+    byte[] other = java.util.HexFormat.of().parseHex(stack.pinnedMrEnclave());
+    other[0] ^= 1;
+    String wrong = java.util.HexFormat.of().formatHex(other);
+    SummaryProvider p =
+        stack.startProvider(
+            "browser-refusing-provider",
+            DevAccounts.account(7),
+            null,
+            List.of(stack.facilitator().url()),
+            null,
+            stack.pinnedPolicy(wrong));
+    Deployment d = stack.deployment();
+    TestUSDC usdc =
+        TestUSDC.load(
+            d.contracts().usdc(),
+            stack.chain().web3j(),
+            new ReadonlyTransactionManager(stack.chain().web3j(), d.account("agent").address()),
+            new DefaultGasProvider());
+    String payTo = DevAccounts.account(7).getAddress();
+    BigInteger payerBefore = usdc.balanceOf(d.account("agent").address()).send();
+    BigInteger payToBefore = usdc.balanceOf(payTo).send();
+    var result = payInBrowser(p, screenshot("summary-page-refused.png"));
+    String out = result.toString();
+    assertTrue(result.path("price").asText().contains("661 words"), out);
+    assertFalse(result.path("checkedOk").asBoolean(), out);
+    assertFalse(result.path("resultShown").asBoolean(), out);
+    assertTrue(result.path("status").asText().startsWith("Refusing to pay: the facilitator"), out);
+    assertTrue(
+        result
+            .path("checked")
+            .asText()
+            .contains(
+                "measurement refused: MRENCLAVE is "
+                    + stack.pinnedMrEnclave()
+                    + ", the policy pins "
+                    + wrong),
+        out);
+    assertTrue(result.path("requests").toString().contains("GET /attestation"), out);
+    assertFalse(result.path("requests").toString().contains("/summarize"), out);
+    assertEquals(
+        payerBefore, usdc.balanceOf(d.account("agent").address()).send(), "no funds moved");
+    assertEquals(payToBefore, usdc.balanceOf(payTo).send(), "no funds moved");
+  }
+
+  /**
+   * The page's own check (web/src/attest.js, in Node on the browser's code paths) against a man in
+   * the middle or a lying facilitator: each tampered answer of the real facilitator, and each
+   * policy it must not pass, is refused for its reason (web/e2e/attest-cases.mjs).
+   */
+  @Test
+  void webPageCheckRefusesEveryTamperedAttestation() throws Exception {
+    Path policy = work.resolve("page-policy.json");
+    java.nio.file.Files.writeString(policy, stack.attestationPolicy().toJson());
+    Process node =
+        new ProcessBuilder(
+                "node", "e2e/attest-cases.mjs", stack.facilitator().url(), policy.toString())
+            .directory(
+                io.attest402.contracts.ProjectPaths.root()
+                    .resolve("pay-per-inference-demo/web")
+                    .toFile())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(node.waitFor(300, java.util.concurrent.TimeUnit.SECONDS), "cases finished");
+    assertEquals(0, node.exitValue(), out);
+    var r =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(out.lines().reduce((a, b) -> b).orElse(""));
+    assertTrue(
+        r.path("genuine")
+            .asText()
+            .startsWith(
+                "ok: UpToDate simulation:"
+                    + stack.simulationRoot()
+                    + " MRENCLAVE "
+                    + stack.pinnedMrEnclave()),
+        out);
+    java.util.Map<String, String> refused =
+        java.util.Map.ofEntries(
+            java.util.Map.entry("other key served", "does not bind the served keys"),
+            java.util.Map.entry("other address served", "but its attested key is"),
+            java.util.Map.entry("quote byte flipped", "the quote does not verify"),
+            java.util.Map.entry("no collateral", "carries no collateral"),
+            java.util.Map.entry("tcb info tampered", "the quote does not verify"),
+            java.util.Map.entry("no freshness proof", "without a freshness proof"),
+            java.util.Map.entry("freshness for another nonce", "not the one this page sent"),
+            java.util.Map.entry("freshness signature flipped", "freshness signature"),
+            java.util.Map.entry("stale freshness", "s from now"),
+            java.util.Map.entry("simulation root not pinned", "against Intel's root"),
+            java.util.Map.entry("no measurement pinned", "pins no measurement"),
+            java.util.Map.entry(
+                "status not accepted", "TCB status UpToDate is not one the policy accepts"));
+    for (var e : refused.entrySet()) {
+      String got = r.path(e.getKey()).asText();
+      assertTrue(
+          got.startsWith("refused: ") && got.contains(e.getValue()),
+          e.getKey() + ": " + got + "\n" + out);
+    }
+  }
+
+  private static Path screenshot(String name) throws java.io.IOException {
+    Path shots = Path.of("target", "screenshots").toAbsolutePath();
+    java.nio.file.Files.createDirectories(shots);
+    return shots.resolve(name);
+  }
+
+  /** Drives provider {@code p}'s page in headless chromium (web/e2e/pay-in-browser.mjs). */
+  private com.fasterxml.jackson.databind.JsonNode payInBrowser(SummaryProvider p, Path shot)
+      throws Exception {
     Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
     org.junit.jupiter.api.Assumptions.assumeTrue(
         java.nio.file.Files.isExecutable(chromium),
         "Debian chromium is not installed (apt-get install chromium): the browser test cannot run");
-    SummaryProvider p = stack.startProvider("browser-provider", DevAccounts.account(9), null);
     Path article = work.resolve("article.md");
     try (InputStream in = getClass().getResourceAsStream("/io/attest402/demo/sample-article.md")) {
       java.nio.file.Files.write(article, in.readAllBytes());
     }
-    Path shots = Path.of("target", "screenshots").toAbsolutePath();
-    java.nio.file.Files.createDirectories(shots);
-    Path shot = shots.resolve("summary-page.png");
     Path root = io.attest402.contracts.ProjectPaths.root();
     Process node =
         new ProcessBuilder(
@@ -551,15 +686,8 @@ class DemoFlowTest {
     String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(node.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "browser run finished");
     String last = out.lines().reduce((a, b) -> b).orElse("");
-    var result = new com.fasterxml.jackson.databind.ObjectMapper().readTree(last);
     assertEquals(0, node.exitValue(), out);
-    assertTrue(result.path("price").asText().contains("661 words"), out);
-    assertTrue(result.path("summary").asText().contains("402"), out);
-    assertTrue(result.path("tx").asText().matches("0x[0-9a-f]{64}"), out);
-    assertTrue(result.path("receiptValid").asBoolean(), out);
-    assertTrue(result.path("receipt-check").asText().startsWith("valid"), out);
-    assertTrue(result.path("attestation").asText().contains("SIMULATED"), out);
-    assertTrue(java.nio.file.Files.size(shot) > 10_000, "screenshot written to " + shot);
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(last);
   }
 
   private BigInteger quote(SummaryProvider p, String text) throws Exception {
