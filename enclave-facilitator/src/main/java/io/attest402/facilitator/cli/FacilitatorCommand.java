@@ -78,6 +78,16 @@ public final class FacilitatorCommand implements Callable<Integer> {
   Path storePasswordFile;
 
   @Option(
+      names = "--lease-seconds",
+      defaultValue = "10",
+      paramLabel = "S",
+      description =
+          "with --store: how long a replica's signer lease lasts without its heartbeat; a live replica"
+              + " takes a dead one's settlements over (reads receipts, re-broadcasts, never re-signs) that"
+              + " long after it stopped (default ${DEFAULT-VALUE})")
+  int leaseSeconds;
+
+  @Option(
       names = "--signers",
       defaultValue = "1",
       paramLabel = "N",
@@ -306,7 +316,12 @@ public final class FacilitatorCommand implements Callable<Integer> {
       try {
         journal =
             io.attest402.facilitator.store.SettlementStores.postgres(
-                store, storePasswordFile, System.getenv());
+                    store, storePasswordFile, System.getenv())
+                .withLeaseTtl(Duration.ofSeconds(leaseSeconds));
+        if (leaseSeconds < 2 || leaseSeconds > 3600) {
+          throw new IllegalArgumentException(
+              "--lease-seconds must be between 2 and 3600, not " + leaseSeconds);
+        }
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
