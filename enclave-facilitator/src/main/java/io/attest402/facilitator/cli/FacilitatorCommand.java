@@ -67,7 +67,8 @@ public final class FacilitatorCommand implements Callable<Integer> {
       names = "--store",
       paramLabel = "postgresql://USER@HOST:PORT/DB",
       description =
-          "settlement journal in a PostgreSQL database shared by replicas (default: SQLite in --data-dir);"
+          "settlement journal in a PostgreSQL database shared by replicas, or sqlite (the default: SQLite in"
+              + " --data-dir, one facilitator; --store-password-file is then not read);"
               + " the password comes from --store-password-file or $ATTEST402_STORE_PASSWORD, never the URL")
   String store;
 
@@ -312,7 +313,7 @@ public final class FacilitatorCommand implements Callable<Integer> {
               + signers);
     }
     io.attest402.facilitator.store.SettlementStores.Postgres journal = null;
-    if (store != null) {
+    if (store != null && !"sqlite".equals(store)) {
       try {
         journal =
             io.attest402.facilitator.store.SettlementStores.postgres(
@@ -325,7 +326,7 @@ public final class FacilitatorCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
-    } else if (storePasswordFile != null) {
+    } else if (storePasswordFile != null && store == null) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--store-password-file needs --store");
     }
