@@ -206,16 +206,10 @@ class ReplicatedFacilitatorsTest {
     Path log = dir.resolve("replicas.log");
     Files.writeString(log, "");
     Replica[] replicas = new Replica[3];
-    ExecutorService starting = Executors.newFixedThreadPool(3);
-    List<Future<Replica>> started = new ArrayList<>();
+    // one after the other: each funds its new signer from the dev deployer account at start
     for (int i = 0; i < 3; i++) {
-      Path data = dir.resolve("replica-" + i);
-      started.add(starting.submit(() -> start(deployment, data, store, log)));
+      replicas[i] = start(deployment, dir.resolve("replica-" + i), store, log);
     }
-    for (int i = 0; i < 3; i++) {
-      replicas[i] = started.get(i).get(180, TimeUnit.SECONDS);
-    }
-    starting.shutdown();
     ExecutorService callers = Executors.newFixedThreadPool(24);
     try {
       Credentials payer = chain.account(DevAccounts.AGENT);
@@ -346,11 +340,11 @@ class ReplicatedFacilitatorsTest {
         }
         assertEquals(expect, rs.getLong(2), "replica " + replica + "'s chain has no gap");
         com.fasterxml.jackson.databind.JsonNode receipt =
-            io.attest402.x402.types.X402Json.parse(rs.getString(3));
+            io.attest402.x402.codec.X402Json.parse(rs.getString(3));
         assertEquals(expect, receipt.path("seq").asLong(-1));
         String payload = receipt.path("jws").asText().split("\\.")[1];
         com.fasterxml.jackson.databind.JsonNode claims =
-            io.attest402.x402.types.X402Json.parse(
+            io.attest402.x402.codec.X402Json.parse(
                 new String(java.util.Base64.getUrlDecoder().decode(payload), StandardCharsets.UTF_8));
         assertEquals(prevHash, claims.path("prev").asText(), "replica " + replica + " chained in order");
         prevHash = receipt.path("hash").asText();

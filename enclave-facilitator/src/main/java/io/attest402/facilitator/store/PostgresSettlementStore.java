@@ -133,13 +133,39 @@ public final class PostgresSettlementStore extends JdbcSettlementStore {
           "cannot connect to the settlement journal " + at + ": " + rootMessage(e), e);
     }
     try {
-      migrate(pool, "postgresql");
+      migrateExclusively(pool);
     } catch (RuntimeException e) {
       pool.close();
       throw new StoreException(
           "cannot migrate the settlement journal " + at + ": " + rootMessage(e), e);
     }
     return new PostgresSettlementStore(pool, clock, leaseTtl);
+  }
+
+  /** The advisory lock key replicas migrate under ("a4m1"): one migrates, the others wait. */
+  private static final long MIGRATION_LOCK = 0x61346d31L;
+
+  /**
+   * Migrates while holding a session advisory lock, so replicas started together do not race to
+   * create the schema history (Flyway's own lock covers migrations, not the first baseline).
+   */
+  private static void migrateExclusively(HikariDataSource pool) {
+    try (Connection c = pool.getConnection()) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(?)")) {
+        ps.setLong(1, MIGRATION_LOCK);
+        ps.executeQuery().close();
+      }
+      try {
+        migrate(pool, "postgresql");
+      } finally {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+          ps.setLong(1, MIGRATION_LOCK);
+          ps.executeQuery().close();
+        }
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot lock the journal for migration: " + e.getMessage(), e);
+    }
   }
 
   private static String rootMessage(Throwable e) {
