@@ -48,11 +48,11 @@ import org.web3j.utils.Numeric;
  * {@code Idempotency-Key}) on the next replica when it gets no final answer:
  *
  * <ul>
- *   <li>1,000 distinct settlements while replica 1 is killed with SIGKILL (with broadcast,
- *       unmined transactions of its own in flight) and restarted only after its lease expired:
- *       every authorization is used on chain exactly once, and every caller ends with success (the
- *       truth) from whichever replica answered its retry; a live replica took the dead one's lease
- *       over and the dead one took it back when it returned;
+ *   <li>1,000 distinct settlements while replica 1 is killed with SIGKILL (with broadcast, unmined
+ *       transactions of its own in flight) and restarted only after its lease expired: every
+ *       authorization is used on chain exactly once, and every caller ends with success (the truth)
+ *       from whichever replica answered its retry; a live replica took the dead one's lease over
+ *       and the dead one took it back when it returned;
  *   <li>30 identical settles spread over the three replicas: one transaction, one success; a retry
  *       of the successful request (its key) on another replica gets the same transaction.
  * </ul>
@@ -120,7 +120,9 @@ class ReplicatedFacilitatorsTest {
             "--poll-interval-ms",
             "100");
     Process p =
-        new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        new ProcessBuilder(cmd)
+            .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     CompletableFuture<String> url = new CompletableFuture<>();
     CompletableFuture<String> address = new CompletableFuture<>();
     Thread reader =
@@ -145,15 +147,15 @@ class ReplicatedFacilitatorsTest {
               } catch (IOException ignored) {
                 // replica gone
               }
-              url.completeExceptionally(new IllegalStateException("replica exited before listening"));
+              url.completeExceptionally(
+                  new IllegalStateException("replica exited before listening"));
               address.completeExceptionally(new IllegalStateException("replica exited"));
             },
             "replica-stdout");
     reader.setDaemon(true);
     reader.start();
     try {
-      return new Replica(
-          p, url.get(120, TimeUnit.SECONDS), address.get(10, TimeUnit.SECONDS), pcs);
+      return new Replica(p, url.get(120, TimeUnit.SECONDS), address.get(10, TimeUnit.SECONDS), pcs);
     } catch (Exception e) {
       p.destroyForcibly();
       pcs.close();
@@ -192,7 +194,8 @@ class ReplicatedFacilitatorsTest {
         }
         sleep(50);
       }
-      throw new AssertionError("no final answer for " + key + "; last " + (last == null ? "none" : last.text()));
+      throw new AssertionError(
+          "no final answer for " + key + "; last " + (last == null ? "none" : last.text()));
     }
   }
 
@@ -345,8 +348,10 @@ class ReplicatedFacilitatorsTest {
         String payload = receipt.path("jws").asText().split("\\.")[1];
         com.fasterxml.jackson.databind.JsonNode claims =
             io.attest402.x402.codec.X402Json.parse(
-                new String(java.util.Base64.getUrlDecoder().decode(payload), StandardCharsets.UTF_8));
-        assertEquals(prevHash, claims.path("prev").asText(), "replica " + replica + " chained in order");
+                new String(
+                    java.util.Base64.getUrlDecoder().decode(payload), StandardCharsets.UTF_8));
+        assertEquals(
+            prevHash, claims.path("prev").asText(), "replica " + replica + " chained in order");
         prevHash = receipt.path("hash").asText();
         expect++;
       }

@@ -271,7 +271,8 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
       if (r.get() instanceof org.web3j.protocol.core.methods.response.Log l
           && l.getTransactionHash() != null) {
         String tx = l.getTransactionHash().toLowerCase(java.util.Locale.ROOT);
-        var t = sendOk("eth_getTransactionByHash", web3j.ethGetTransactionByHash(tx)).getTransaction();
+        var t =
+            sendOk("eth_getTransactionByHash", web3j.ethGetTransactionByHash(tx)).getTransaction();
         return java.util.Optional.of(
             new UsedBy(tx, t.map(x -> x.getFrom()).orElse("").toLowerCase(java.util.Locale.ROOT)));
       }

@@ -846,7 +846,8 @@ public final class SettlementEngine implements AutoCloseable {
               every,
               TimeUnit.MILLISECONDS);
       fin.whenComplete((x, e) -> watch.cancel(false));
-      timer.schedule(() -> watch.cancel(false), options.receiptWait().toMillis(), TimeUnit.MILLISECONDS);
+      timer.schedule(
+          () -> watch.cancel(false), options.receiptWait().toMillis(), TimeUnit.MILLISECONDS);
     }
     CompletableFuture<SettleResponse> out = fin.thenApply(this::responseFor);
     timer.schedule(

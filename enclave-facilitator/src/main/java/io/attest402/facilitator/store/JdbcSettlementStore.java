@@ -638,7 +638,8 @@ abstract class JdbcSettlementStore implements SettlementStore, LeaseStore {
     return chainOf == null ? "replica IS NULL" : "replica = ?";
   }
 
-  // ------------------------------------------------------------------------------------ replica leases
+  // ------------------------------------------------------------------------------------ replica
+  // leases
 
   /**
    * Refuses (throws {@link FencedException}) a write for settlement {@code id} while this store is
@@ -652,7 +653,8 @@ abstract class JdbcSettlementStore implements SettlementStore, LeaseStore {
       return;
     }
     String account;
-    try (PreparedStatement ps = c.prepareStatement("SELECT account FROM settlements WHERE id = ?")) {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT account FROM settlements WHERE id = ?")) {
       ps.setLong(1, id);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {

@@ -28,8 +28,8 @@ public interface LeaseStore {
   record Lease(String signer, String home, String holder, long token, boolean expired) {}
 
   /**
-   * This store serves replica {@code replica} (its identity key's address) from now on: outcomes
-   * go to that replica's receipt chain, writes are fenced, and rows journaled before replicas (no
+   * This store serves replica {@code replica} (its identity key's address) from now on: outcomes go
+   * to that replica's receipt chain, writes are fenced, and rows journaled before replicas (no
    * replica recorded) that one of {@code ownSigners} sent join its chain.
    */
   void bindReplica(String replica, Collection<String> ownSigners);

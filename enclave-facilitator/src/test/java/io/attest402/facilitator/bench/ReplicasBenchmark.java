@@ -98,7 +98,9 @@ public final class ReplicasBenchmark {
             (name, servers) ->
                 urls.put(
                     name,
-                    servers.stream().map(s -> "http://127.0.0.1:" + s.port() + "/settle").toList()));
+                    servers.stream()
+                        .map(s -> "http://127.0.0.1:" + s.port() + "/settle")
+                        .toList()));
         System.err.println("warming up...");
         for (List<String> u : urls.values()) {
           FacilitatorBenchmark.counted("warm-up", u, bodies(chain, payers, payTo, 30), 8);

@@ -113,8 +113,7 @@ class ReplicaLeaseStoreTest {
   void migratesAV5JournalWithDataToV6AndTheOwnerContinuesItsChain() throws Exception {
     PostgresSettlementStore.Location db = PostgresServer.freshDatabase();
     Flyway.configure(getClass().getClassLoader())
-        .dataSource(
-            "jdbc:postgresql://127.0.0.1:" + db.port() + "/" + db.database(), db.user(), "")
+        .dataSource("jdbc:postgresql://127.0.0.1:" + db.port() + "/" + db.database(), db.user(), "")
         .locations("classpath:io/attest402/facilitator/store/migration/postgresql")
         .table("attest402_schema_history")
         .target("5")
@@ -139,7 +138,8 @@ class ReplicaLeaseStoreTest {
       try (Connection c = PostgresServer.connect(db);
           Statement s = c.createStatement();
           ResultSet rs =
-              s.executeQuery("SELECT version FROM attest402_schema_history ORDER BY installed_rank")) {
+              s.executeQuery(
+                  "SELECT version FROM attest402_schema_history ORDER BY installed_rank")) {
         while (rs.next()) {
           versions.add(rs.getString(1));
         }
