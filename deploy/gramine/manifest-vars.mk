@@ -30,6 +30,12 @@ port ?= 4020
 bind_host ?= 0.0.0.0
 # The URL payers reach the facilitator at; it is registered in ERC-8004 and, being in argv, measured.
 public_url ?= https://facilitator.example.com
+# The settlement journal (--store, measured in argv): the PostgreSQL database replicas share
+# (postgresql://USER@HOST:PORT/DB, no password), or sqlite for the embedded journal in data_dir (one facilitator).
+store ?= sqlite
+# Where the database password is mounted (Kubernetes Secret attest402-db); an allowed, untrusted file.
+store_secret_dir ?= /run/secrets/attest402-db
+store_password_file ?= /run/secrets/attest402-db/password
 # Gramine log level: none or error in production.
 log_level ?= error
 # ISV product id and security version written into SIGSTRUCT (clients may pin isvProdId and a minimum isvSvn).

@@ -328,6 +328,12 @@ public final class FacilitatorNode implements AutoCloseable {
       }
     }
     SettlementStore store = SettlementStores.open(c.store(), c.dataDir(), clock);
+    if (store instanceof io.attest402.facilitator.store.LeaseStore ls
+        && ls.leaseTtl().isPresent()) {
+      // a replica of a shared journal: its receipt chain is its own from the first read (the
+      // anchor check below reads it), before the engine takes its signer leases
+      ls.bindReplica(key.address(), identity.signers().stream().map(EnclaveKey::address).toList());
+    }
     IntegrityGuard guard = ReceiptAnchoring.guardFor(c.deployment(), anchors, err);
     Facilitator facilitator =
         Facilitator.create(

@@ -281,6 +281,29 @@ class DeployManifestTest {
   }
 
   @Test
+  void theJournalStoreAndItsPasswordFilePassThroughTheManifest() {
+    assertEquals(vars.get("store"), after("--store"));
+    String pw = vars.get("store_password_file");
+    assertEquals(pw, after("--store-password-file"));
+    String dir = vars.get("store_secret_dir");
+    assertTrue(pw.startsWith(dir + "/"), pw + " lies in " + dir);
+    assertTrue(
+        mounts().stream().anyMatch(m -> dir.equals(m.getString("path"))),
+        "the password's directory is mounted into the enclave");
+    // a per-deployment secret: allowed (read unmeasured), never trusted, never in the sealed dir
+    assertTrue(strings("sgx.allowed_files").contains("file:" + pw));
+    assertTrue(strings("sgx.trusted_files").stream().noneMatch(t -> t.contains(dir)));
+    assertFalse(pw.startsWith(vars.get("data_dir")));
+    // the measured argv never holds a password
+    String store = vars.get("store");
+    assertTrue(
+        store.equals("sqlite")
+            || (store.startsWith("postgresql://")
+                && !java.net.URI.create(store).getUserInfo().contains(":")),
+        store);
+  }
+
+  @Test
   void containerFilesBuildOnGramineAndAPlainJre() throws Exception {
     String fac = Files.readString(root.resolve("deploy/Dockerfile.facilitator"));
     assertTrue(fac.contains("gramineproject/gramine"), "facilitator image builds on Gramine");

@@ -297,6 +297,17 @@ class KubernetesManifestsTest {
     assertFalse(u.getUserInfo().contains(":"), "no password in the store URL: " + url);
     assertTrue(u.getPort() > 0 && u.getPath().length() > 1, "host:port/db in " + url);
 
+    // Gramine runs the argv measured in its manifest, not these args: the image's manifest must
+    // carry the same password file (deploy/gramine/manifest-vars.mk), mounted and allowed there
+    assertEquals(
+        vars.get("store_password_file"),
+        passwordFile.toString(),
+        "the password file the Gramine manifest passes as --store-password-file");
+    assertEquals(
+        vars.get("store_secret_dir"),
+        mount.get("mountPath"),
+        "the Secret is mounted where the Gramine manifest mounts it into the enclave");
+
     // the Service and the PodDisruptionBudget select exactly the facilitator pods
     Map<String, Object> svc = find(objs, "Service", FACILITATOR);
     assertEquals(selector, map(svc, "spec", "selector"));

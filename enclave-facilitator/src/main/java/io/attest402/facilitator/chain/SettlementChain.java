@@ -43,6 +43,18 @@ public interface SettlementChain {
   /** Whether Permit2 has {@code owner}'s unordered {@code nonce} marked used. */
   boolean permit2NonceUsed(String owner, BigInteger nonce);
 
+  /** The transaction that used an authorization ({@code AuthorizationUsed} log) and its sender. */
+  record UsedBy(String txHash, String from) {}
+
+  /**
+   * The transaction whose {@code AuthorizationUsed(authorizer, nonce)} log {@code asset} emitted
+   * within the last {@code lookbackBlocks} blocks, and who sent it; empty when none is found there.
+   */
+  default java.util.Optional<UsedBy> authorizationUsedBy(
+      String asset, String authorizer, String nonce32Hex, long lookbackBlocks) {
+    return java.util.Optional.empty();
+  }
+
   /** Native balance (wei). */
   BigInteger balance(String account);
 

@@ -249,6 +249,37 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
     return v != null && !Hex.strip(v).isEmpty() && Numeric.toBigInt(v).signum() != 0;
   }
 
+  /** topic0 of EIP-3009's {@code AuthorizationUsed(address indexed, bytes32 indexed)}. */
+  private static final String AUTHORIZATION_USED =
+      org.web3j.crypto.Hash.sha3String("AuthorizationUsed(address,bytes32)");
+
+  @Override
+  public java.util.Optional<UsedBy> authorizationUsedBy(
+      String asset, String authorizer, String nonce32Hex, long lookbackBlocks) {
+    long latest = blockNumber();
+    org.web3j.protocol.core.methods.request.EthFilter f =
+        new org.web3j.protocol.core.methods.request.EthFilter(
+            org.web3j.protocol.core.DefaultBlockParameter.valueOf(
+                BigInteger.valueOf(Math.max(0, latest - lookbackBlocks))),
+            DefaultBlockParameterName.LATEST,
+            asset);
+    f.addSingleTopic(AUTHORIZATION_USED);
+    f.addSingleTopic(Numeric.toHexStringWithPrefixZeroPadded(Numeric.toBigInt(authorizer), 64));
+    f.addSingleTopic(nonce32Hex.toLowerCase(java.util.Locale.ROOT));
+    var logs = sendOk("eth_getLogs", web3j.ethGetLogs(f)).getLogs();
+    for (var r : logs) {
+      if (r.get() instanceof org.web3j.protocol.core.methods.response.Log l
+          && l.getTransactionHash() != null) {
+        String tx = l.getTransactionHash().toLowerCase(java.util.Locale.ROOT);
+        var t =
+            sendOk("eth_getTransactionByHash", web3j.ethGetTransactionByHash(tx)).getTransaction();
+        return java.util.Optional.of(
+            new UsedBy(tx, t.map(x -> x.getFrom()).orElse("").toLowerCase(java.util.Locale.ROOT)));
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   @Override
   public boolean permit2NonceUsed(String owner, BigInteger nonce) {
     EthCall r =

@@ -67,7 +67,8 @@ public final class FacilitatorCommand implements Callable<Integer> {
       names = "--store",
       paramLabel = "postgresql://USER@HOST:PORT/DB",
       description =
-          "settlement journal in a PostgreSQL database shared by replicas (default: SQLite in --data-dir);"
+          "settlement journal in a PostgreSQL database shared by replicas, or sqlite (the default: SQLite in"
+              + " --data-dir, one facilitator; --store-password-file is then not read);"
               + " the password comes from --store-password-file or $ATTEST402_STORE_PASSWORD, never the URL")
   String store;
 
@@ -76,6 +77,16 @@ public final class FacilitatorCommand implements Callable<Integer> {
       paramLabel = "FILE",
       description = "file whose first line is the --store database password")
   Path storePasswordFile;
+
+  @Option(
+      names = "--lease-seconds",
+      defaultValue = "10",
+      paramLabel = "S",
+      description =
+          "with --store: how long a replica's signer lease lasts without its heartbeat; a live replica"
+              + " takes a dead one's settlements over (reads receipts, re-broadcasts, never re-signs) that"
+              + " long after it stopped (default ${DEFAULT-VALUE})")
+  int leaseSeconds;
 
   @Option(
       names = "--signers",
@@ -302,15 +313,20 @@ public final class FacilitatorCommand implements Callable<Integer> {
               + signers);
     }
     io.attest402.facilitator.store.SettlementStores.Postgres journal = null;
-    if (store != null) {
+    if (store != null && !"sqlite".equals(store)) {
       try {
         journal =
             io.attest402.facilitator.store.SettlementStores.postgres(
-                store, storePasswordFile, System.getenv());
+                    store, storePasswordFile, System.getenv())
+                .withLeaseTtl(Duration.ofSeconds(leaseSeconds));
+        if (leaseSeconds < 2 || leaseSeconds > 3600) {
+          throw new IllegalArgumentException(
+              "--lease-seconds must be between 2 and 3600, not " + leaseSeconds);
+        }
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
-    } else if (storePasswordFile != null) {
+    } else if (storePasswordFile != null && store == null) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--store-password-file needs --store");
     }

@@ -65,6 +65,11 @@ final class Reconciler {
   private final Thread thread;
   private volatile boolean running;
   private final Map<String, Long> lastHousekeeping = new ConcurrentHashMap<>();
+  private final Set<Long> awaitingOwner = ConcurrentHashMap.newKeySet();
+  private volatile ReplicaLeases leases;
+
+  /** How far back the "used by whom" lookup reads {@code AuthorizationUsed} logs. */
+  static final long USED_BY_LOOKBACK_BLOCKS = 10_000;
 
   /**
    * @param onFinal called with each settlement the reconciler journals as final
@@ -95,6 +100,11 @@ final class Reconciler {
     running = true;
     thread.start();
     reconcileOnce();
+  }
+
+  /** Replicas: the leases telling which other replicas' settlements this one reconciles now. */
+  void leases(ReplicaLeases l) {
+    this.leases = l;
   }
 
   /** Asks for a pass now (a transaction was just broadcast). */
@@ -230,9 +240,14 @@ final class Reconciler {
   }
 
   private void reconcileLane(NetworkLane lane, List<SettlementRecord> recs) {
+    reconcileAdopted(lane, recs);
+    ReplicaLeases l = leases;
     List<SettlementRecord> signed =
         recs.stream()
             .filter(r -> r.state() != SettlementState.CLAIMED && !r.attempts().isEmpty())
+            .filter(r -> l == null || !l.adopted(r.account()))
+            // with replicas, another replica's rows are its own business (or adopted, above)
+            .filter(r -> l == null || lane.signer(r.account()).isPresent())
             .filter(r -> ownSigner(lane, r) != null)
             .toList();
     // A signer's mined nonce count is read only when a settlement without a receipt needs it, and
@@ -459,6 +474,11 @@ final class Reconciler {
     }
     signer.nonces().unassign(r.accountNonce(), r.id());
     if (used) {
+      TransactionReceipt ours = landedByUs(lane, r);
+      if (ours != null) {
+        finalizeMined(lane, r, ours);
+        return;
+      }
       finish(
           lane,
           r,
@@ -499,6 +519,209 @@ final class Reconciler {
         a.accountNonce(),
         s.kind());
     afterResend(r, s);
+  }
+
+  /**
+   * Before an authorization found used is called "used elsewhere": the receipt of a transaction of
+   * this facilitator's, from any replica, that used it, or null when none did. It looks at every
+   * journal row for the authorization as the database has it now (every replica's rows, every
+   * attempt, not the pass's snapshot) and at the transaction whose {@code AuthorizationUsed} log
+   * spent it (EIP-3009): one journaled by any replica, or sent by any replica's signer, is ours.
+   * Only a mined, successful transaction with the authorization's Transfer log, as a quorum of the
+   * lane's nodes reports it, counts.
+   */
+  private TransactionReceipt landedByUs(NetworkLane lane, SettlementRecord r) {
+    Set<String> hashes = new java.util.LinkedHashSet<>();
+    Set<String> senders = new HashSet<>();
+    r.attempts().forEach(a -> hashes.add(a.txHash().toLowerCase(java.util.Locale.ROOT)));
+    List<SettlementRecord> rows = new ArrayList<>();
+    store.byKey(r.key()).ifPresent(rows::add);
+    for (SettlementRecord x : store.byNonceOrTxHash(r.key().nonce())) {
+      if (x.key().equals(r.key())) {
+        rows.add(x);
+      }
+    }
+    for (SettlementRecord x : rows) {
+      x.attempts().forEach(a -> hashes.add(a.txHash().toLowerCase(java.util.Locale.ROOT)));
+      if (x.txHash() != null) {
+        hashes.add(x.txHash().toLowerCase(java.util.Locale.ROOT));
+      }
+      senders.add(x.account().toLowerCase(java.util.Locale.ROOT));
+    }
+    senders.add(r.account().toLowerCase(java.util.Locale.ROOT));
+    lane.signers().forEach(s -> senders.add(s.address().toLowerCase(java.util.Locale.ROOT)));
+    ReplicaLeases l = leases;
+    if (l != null) {
+      senders.addAll(l.knownSigners());
+    }
+    if (!PaymentTerms.isPermit2(r)) {
+      try {
+        lane.chain()
+            .authorizationUsedBy(
+                r.key().asset(), r.key().payer(), r.key().nonce(), USED_BY_LOOKBACK_BLOCKS)
+            .filter(u -> senders.contains(u.from()) || hashes.contains(u.txHash()))
+            .ifPresent(u -> hashes.add(u.txHash()));
+      } catch (RpcUnavailableException e) {
+        metrics.rpcError(lane.network());
+        log.warn(
+            "settlement id={}: cannot read who used its authorization ({}); the journal decides",
+            r.id(),
+            e.getMessage());
+      }
+    }
+    Map<String, TransactionReceipt> primary = lane.chain().receipts(hashes);
+    List<Map<String, TransactionReceipt>> witnessed = witnessReceipts(lane, hashes);
+    for (String h : hashes) {
+      List<TransactionReceipt> reported = new ArrayList<>();
+      if (primary.get(h) != null) {
+        reported.add(primary.get(h));
+      }
+      for (Map<String, TransactionReceipt> w : witnessed) {
+        if (w.get(h) != null) {
+          reported.add(w.get(h));
+        }
+      }
+      if (reported.isEmpty()) {
+        continue;
+      }
+      TransactionReceipt agreed = confirmed(lane, r, reported);
+      if (agreed != null
+          && agreed.isStatusOK()
+          && TransferLogs.hasMatchingTransfer(
+              agreed.getLogs(), r.key().asset(), r.key().payer(), r.payTo(), r.amount())) {
+        log.info(
+            "settlement id={}: its authorization was used by tx={} of this facilitator's: settled",
+            r.id(),
+            h);
+        return agreed;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The in-flight settlements of signers whose lease this replica took over from a stopped one:
+   * receipts read and outcomes journaled, the journaled signed bytes re-broadcast, never re-signed
+   * (the key is in the other enclave); a row never signed is dropped (nothing reached a chain, a
+   * retry starts afresh). A write refused by the fence (the owner took its lease back) hands the
+   * signer back.
+   */
+  private void reconcileAdopted(NetworkLane lane, List<SettlementRecord> recs) {
+    ReplicaLeases l = leases;
+    if (l == null) {
+      return;
+    }
+    List<SettlementRecord> adopted = recs.stream().filter(r -> l.adopted(r.account())).toList();
+    if (adopted.isEmpty()) {
+      return;
+    }
+    Set<String> hashes = new HashSet<>();
+    adopted.forEach(r -> r.attempts().forEach(a -> hashes.add(a.txHash())));
+    Map<String, TransactionReceipt> receipts =
+        hashes.isEmpty() ? Map.of() : lane.chain().receipts(hashes);
+    List<Map<String, TransactionReceipt>> witnessed =
+        hashes.isEmpty() ? List.of() : witnessReceipts(lane, hashes);
+    Map<String, Long> latestOf = new HashMap<>();
+    long now = clock.millis();
+    for (SettlementRecord r : adopted) {
+      try {
+        if (r.state() == SettlementState.CLAIMED || r.attempts().isEmpty()) {
+          store.abandon(r.id());
+          log.info(
+              "settlement id={} of stopped signer {}: claimed but never signed, dropped (nothing was"
+                  + " broadcast)",
+              r.id(),
+              r.account());
+          continue;
+        }
+        List<TransactionReceipt> reported = reported(r, receipts, witnessed);
+        if (!reported.isEmpty()) {
+          nonceTakenOnce.remove(r.id());
+          TransactionReceipt agreed = confirmed(lane, r, reported);
+          if (agreed != null) {
+            finalizeMined(lane, r, agreed);
+          }
+          continue;
+        }
+        long latest =
+            latestOf.computeIfAbsent(
+                r.account().toLowerCase(java.util.Locale.ROOT),
+                a -> lane.chain().nonce(r.account(), false));
+        if (r.accountNonce() != null && r.accountNonce() < latest) {
+          if (nonceTakenOnce.add(r.id())) {
+            continue;
+          }
+          nonceTakenOnce.remove(r.id());
+          adoptedNonceTaken(lane, r);
+          continue;
+        }
+        TxAttempt last = r.latestAttempt();
+        Long sentAt = sender.lastSentAt(last.txHash());
+        if (sentAt == null || now - sentAt >= options.rebroadcastInterval().toMillis()) {
+          SendResult sent = sender.send(lane, last, "takeover");
+          if (sentAt == null) {
+            log.info(
+                "settlement id={} of stopped signer {}: journaled tx={} re-broadcast: {}",
+                r.id(),
+                r.account(),
+                last.txHash(),
+                sent.kind());
+          }
+          afterResend(r, sent);
+        }
+      } catch (io.attest402.facilitator.store.LeaseStore.FencedException e) {
+        log.info("settlement id={}: {}", r.id(), e.getMessage());
+        l.lost(r.account());
+      }
+    }
+  }
+
+  /**
+   * A taken-over settlement whose account nonce is mined without any of its transactions: "used
+   * elsewhere" only when no replica's transaction used it; not used, it waits for its owner to
+   * re-sign it (or fails once the authorization has expired: nothing can move it any more).
+   */
+  private void adoptedNonceTaken(NetworkLane lane, SettlementRecord r) {
+    Boolean used = authorizationUsed(lane, r);
+    if (used == null) {
+      return;
+    }
+    if (used) {
+      TransactionReceipt ours = landedByUs(lane, r);
+      if (ours != null) {
+        finalizeMined(lane, r, ours);
+        return;
+      }
+      finish(
+          lane,
+          r,
+          Outcome.failed(
+              ErrorReasons.NONCE_ALREADY_USED,
+              "the authorization was used by a transaction this facilitator did not send",
+              "",
+              null));
+      return;
+    }
+    long nowSeconds = Math.floorDiv(clock.millis(), 1000L);
+    if (r.validBefore().compareTo(BigInteger.valueOf(nowSeconds)) <= 0) {
+      finish(
+          lane,
+          r,
+          Outcome.failed(
+              ErrorReasons.VALID_BEFORE_EXPIRED,
+              "the settlement transaction was dropped and the authorization has expired; nothing was transferred",
+              "",
+              null));
+      return;
+    }
+    if (awaitingOwner.add(r.id())) {
+      log.warn(
+          "settlement id={}: signer {}'s nonce {} was taken by another transaction and the"
+              + " authorization is unused; only its own replica may sign it again: left for it",
+          r.id(),
+          r.account(),
+          r.accountNonce());
+    }
   }
 
   private void finalizeMined(NetworkLane lane, SettlementRecord r, TransactionReceipt receipt) {

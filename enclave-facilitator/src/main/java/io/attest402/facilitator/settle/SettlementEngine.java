@@ -10,6 +10,7 @@ import io.attest402.facilitator.chain.RpcUnavailableException;
 import io.attest402.facilitator.chain.SendResult;
 import io.attest402.facilitator.chain.SettlementChain;
 import io.attest402.facilitator.metrics.FacilitatorMetrics;
+import io.attest402.facilitator.store.LeaseStore;
 import io.attest402.facilitator.store.SettlementStore;
 import io.attest402.x402.evm.ChainAccess;
 import io.attest402.x402.evm.Eip3009Calls;
@@ -89,6 +90,7 @@ public final class SettlementEngine implements AutoCloseable {
   private final TransactionSender sender;
   private final Reconciler reconciler;
   private final Map<String, SettleGuard> guards = new ConcurrentHashMap<>();
+  private volatile ReplicaLeases leases;
 
   private final ConcurrentHashMap<SettlementKey, CompletableFuture<Prepared>> preparing =
       new ConcurrentHashMap<>();
@@ -174,7 +176,23 @@ public final class SettlementEngine implements AutoCloseable {
 
   /** Recovers the journal (see the class comment) and starts the reconciler. */
   public void start() {
+    if (store instanceof LeaseStore ls && ls.leaseTtl().isPresent()) {
+      // replicas share the journal: take this replica's signer leases before recovering its rows
+      List<String> own =
+          lanes.values().stream()
+              .flatMap(l -> l.signers().stream())
+              .map(SignerAccount::address)
+              .distinct()
+              .toList();
+      leases =
+          new ReplicaLeases(ls, key.address(), own, ls.leaseTtl().get(), s -> reconciler.wake());
+      leases.start();
+      reconciler.leases(leases);
+    }
     for (SettlementRecord r : store.inFlight()) {
+      if (leases != null && !ownRow(r)) {
+        continue; // another replica's: its own, or taken over when its lease expires
+      }
       if (r.state() == SettlementState.CLAIMED) {
         store.abandon(r.id());
         log.info(
@@ -224,12 +242,21 @@ public final class SettlementEngine implements AutoCloseable {
           r.txHash());
     }
     reconciler.stop(options.rpcTimeout().toMillis() * 3 + 1_000);
+    if (leases != null) {
+      leases.close();
+    }
     timer.shutdownNow();
+  }
+
+  /** Whether one of this replica's signers claimed {@code r}. */
+  private boolean ownRow(SettlementRecord r) {
+    NetworkLane lane = lanes.get(r.key().network());
+    return lane != null && lane.signer(r.account()).isPresent();
   }
 
   private boolean hasInFlight() {
     try {
-      return !store.inFlight().isEmpty();
+      return store.inFlight().stream().anyMatch(r -> leases == null || ownRow(r));
     } catch (RuntimeException e) {
       return false;
     }
@@ -514,6 +541,12 @@ public final class SettlementEngine implements AutoCloseable {
       throw new RpcUnavailableException("re-verification failed: " + e.getMessage(), e);
     }
     if (!v.isValid()) {
+      // the authorization may have been claimed (and used) meanwhile by another thread or replica:
+      // then the journal row answers (its outcome for a retry of the claiming request), not "used"
+      Optional<SettlementRecord> claimed = store.byKey(skey);
+      if (claimed.isPresent()) {
+        return new Prepared(awaitClaimedElsewhere(claimed.get()).id(), null, true);
+      }
       return fail(network, payer, v.response().invalidReason(), v.response().invalidMessage());
     }
     SettleGuard guard = guards.get(lane.network());
@@ -741,7 +774,14 @@ public final class SettlementEngine implements AutoCloseable {
     SettlementRecord cur = r;
     while (cur.state() == SettlementState.CLAIMED && System.nanoTime() < deadline) {
       sleep(50);
-      cur = store.byId(r.id()).orElse(cur);
+      Optional<SettlementRecord> now = store.byId(r.id());
+      if (now.isEmpty()) {
+        throw new RpcUnavailableException(
+            "settlement "
+                + r.id()
+                + " was dropped by the instance preparing it (nothing was sent); retry");
+      }
+      cur = now.get();
     }
     if (cur.state() == SettlementState.CLAIMED) {
       throw new RpcUnavailableException(
@@ -783,6 +823,32 @@ public final class SettlementEngine implements AutoCloseable {
               finals.remove(x.id(), fin);
               fin.complete(x);
             });
+    if (leases != null && !ownRow(r)) {
+      // another replica's settlement: its outcome is journaled there, so watch the journal
+      long every = Math.max(100, options.pollInterval().toMillis());
+      java.util.concurrent.ScheduledFuture<?> watch =
+          timer.scheduleWithFixedDelay(
+              () -> {
+                try {
+                  store
+                      .byId(r.id())
+                      .filter(x -> x.state().isFinal())
+                      .ifPresent(
+                          x -> {
+                            finals.remove(x.id(), fin);
+                            fin.complete(x);
+                          });
+                } catch (RuntimeException e) {
+                  log.debug("watching settlement {}: {}", r.id(), e.toString());
+                }
+              },
+              every,
+              every,
+              TimeUnit.MILLISECONDS);
+      fin.whenComplete((x, e) -> watch.cancel(false));
+      timer.schedule(
+          () -> watch.cancel(false), options.receiptWait().toMillis(), TimeUnit.MILLISECONDS);
+    }
     CompletableFuture<SettleResponse> out = fin.thenApply(this::responseFor);
     timer.schedule(
         () -> {

@@ -37,7 +37,7 @@ import org.flywaydb.core.Flyway;
  * this process), a signed transaction is journaled before it is broadcast, an outcome takes the
  * next sequence number atomically with its receipt.
  */
-abstract class JdbcSettlementStore implements SettlementStore {
+abstract class JdbcSettlementStore implements SettlementStore, LeaseStore {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String COLUMNS =
       "id, network, asset, payer, auth_nonce, pay_to, amount, valid_before, request,"
@@ -51,6 +51,12 @@ abstract class JdbcSettlementStore implements SettlementStore {
   }
 
   protected final Clock clock;
+
+  /** The replica this store serves (its identity address), null until {@link #bindReplica}. */
+  private volatile String replica;
+
+  /** The fencing token of every lease this replica holds, by lower-case signer address. */
+  private final Map<String, Long> heldTokens = new java.util.concurrent.ConcurrentHashMap<>();
 
   JdbcSettlementStore(Clock clock) {
     this.clock = clock;
@@ -70,6 +76,12 @@ abstract class JdbcSettlementStore implements SettlementStore {
 
   /** The order attempts of one settlement were journaled in (created_at, then insertion order). */
   protected abstract String attemptOrder();
+
+  /** SQL for the database clock in epoch milliseconds (lease times never use a replica's clock). */
+  protected abstract String nowMillisSql();
+
+  /** The row lock a fenced write takes on its lease ({@code FOR SHARE}), or "" without one. */
+  protected abstract String shareLock();
 
   /**
    * Applies the versioned schema under {@code classpath:.../migration/<dialect>} (V1 is the schema
@@ -135,6 +147,7 @@ abstract class JdbcSettlementStore implements SettlementStore {
       inTransaction(
           true,
           c -> {
+            fence(c, id);
             try (PreparedStatement ins =
                     c.prepareStatement(
                         "INSERT INTO tx_attempts (tx_hash, settlement_id,"
@@ -181,15 +194,20 @@ abstract class JdbcSettlementStore implements SettlementStore {
 
   private void update(String sql, long id) {
     try {
-      autoCommitted(
-          false,
+      Work<Integer> w =
           c -> {
+            fence(c, id);
             try (PreparedStatement ps = c.prepareStatement(sql)) {
               ps.setLong(1, clock.millis());
               ps.setLong(2, id);
               return ps.executeUpdate();
             }
-          });
+          };
+      if (replica == null) {
+        autoCommitted(false, w);
+      } else {
+        inTransaction(false, w);
+      }
     } catch (SQLException e) {
       throw new StoreException(
           "journal update of settlement " + id + " failed: " + e.getMessage(), e);
@@ -208,7 +226,9 @@ abstract class JdbcSettlementStore implements SettlementStore {
             if (r.state().isFinal()) {
               return r;
             }
-            long seq = lastSequence(c) + 1;
+            fence(c, id);
+            String chainOf = replica;
+            long seq = lastSequence(c, chainOf) + 1;
             Instant now = clock.instant();
             SettlementFacts facts =
                 new SettlementFacts(
@@ -226,13 +246,13 @@ abstract class JdbcSettlementStore implements SettlementStore {
                     r.key().nonce(),
                     facilitator,
                     now);
-            JsonNode previous = receiptOf(c, seq - 1);
+            JsonNode previous = receiptOf(c, chainOf, seq - 1);
             JsonNode receipt = issuer.issue(facts, previous).orElse(null);
             try (PreparedStatement ps =
                 c.prepareStatement(
                     "UPDATE settlements SET state = ?, tx_hash = ?,"
                         + " block_number = ?, error_reason = ?, error_message = ?, outcome_seq = ?, receipt = ?,"
-                        + " updated_at = ? WHERE id = ?")) {
+                        + " updated_at = ?, replica = ? WHERE id = ?")) {
               ps.setString(
                   1, o.success() ? SettlementState.SETTLED.name() : SettlementState.FAILED.name());
               ps.setString(2, o.txHash());
@@ -246,7 +266,8 @@ abstract class JdbcSettlementStore implements SettlementStore {
               ps.setLong(6, seq);
               ps.setString(7, receipt == null ? null : json(receipt));
               ps.setLong(8, now.toEpochMilli());
-              ps.setLong(9, id);
+              ps.setString(9, chainOf);
+              ps.setLong(10, id);
               ps.executeUpdate();
             }
             return byId(c, id).orElseThrow();
@@ -257,13 +278,17 @@ abstract class JdbcSettlementStore implements SettlementStore {
     }
   }
 
-  private static JsonNode receiptOf(Connection c, long seq) throws SQLException {
+  private static JsonNode receiptOf(Connection c, String chainOf, long seq) throws SQLException {
     if (seq < 0) {
       return null;
     }
     try (PreparedStatement ps =
-        c.prepareStatement("SELECT receipt FROM settlements WHERE outcome_seq = ?")) {
+        c.prepareStatement(
+            "SELECT receipt FROM settlements WHERE outcome_seq = ? AND " + chainIs(chainOf))) {
       ps.setLong(1, seq);
+      if (chainOf != null) {
+        ps.setString(2, chainOf);
+      }
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? parse(rs.getString(1)) : null;
       }
@@ -273,16 +298,21 @@ abstract class JdbcSettlementStore implements SettlementStore {
   @Override
   public void abandon(long id) {
     try {
-      autoCommitted(
-          false,
+      Work<Integer> w =
           c -> {
+            fence(c, id);
             try (PreparedStatement ps =
                 c.prepareStatement(
                     "DELETE FROM settlements WHERE id = ? AND state IN ('CLAIMED', 'SIGNED')")) {
               ps.setLong(1, id);
               return ps.executeUpdate();
             }
-          });
+          };
+      if (replica == null) {
+        autoCommitted(false, w);
+      } else {
+        inTransaction(false, w);
+      }
     } catch (SQLException e) {
       throw new StoreException("abandoning settlement " + id + " failed: " + e.getMessage(), e);
     }
@@ -343,9 +373,16 @@ abstract class JdbcSettlementStore implements SettlementStore {
             try (PreparedStatement ps =
                 c.prepareStatement(
                     "SELECT outcome_seq, id, receipt FROM settlements"
-                        + " WHERE outcome_seq >= ? AND receipt IS NOT NULL ORDER BY outcome_seq LIMIT ?")) {
+                        + " WHERE outcome_seq >= ? AND receipt IS NOT NULL AND "
+                        + chainIs(replica)
+                        + " ORDER BY outcome_seq LIMIT ?")) {
+              String chainOf = replica;
               ps.setLong(1, from);
-              ps.setInt(2, limit);
+              int i = 2;
+              if (chainOf != null) {
+                ps.setString(i++, chainOf);
+              }
+              ps.setInt(i, limit);
               try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                   out.add(new ReceiptEntry(rs.getLong(1), rs.getLong(2), parse(rs.getString(3))));
@@ -572,18 +609,239 @@ abstract class JdbcSettlementStore implements SettlementStore {
   @Override
   public long lastSequence() {
     try {
-      return autoCommitted(false, JdbcSettlementStore::lastSequence);
+      String chainOf = replica;
+      return autoCommitted(false, c -> lastSequence(c, chainOf));
     } catch (SQLException e) {
       throw new StoreException("reading the journal sequence failed: " + e.getMessage(), e);
     }
   }
 
-  private static long lastSequence(Connection c) throws SQLException {
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(outcome_seq), -1) FROM settlements")) {
-      rs.next();
-      return rs.getLong(1);
+  /**
+   * The last sequence of a receipt chain: replica {@code chainOf}'s, or (null) the chain of a
+   * journal no replica is bound to (SQLite's one facilitator, and rows from before replicas).
+   */
+  private static long lastSequence(Connection c, String chainOf) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT COALESCE(MAX(outcome_seq), -1) FROM settlements WHERE " + chainIs(chainOf))) {
+      if (chainOf != null) {
+        ps.setString(1, chainOf);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
     }
+  }
+
+  private static String chainIs(String chainOf) {
+    return chainOf == null ? "replica IS NULL" : "replica = ?";
+  }
+
+  // ------------------------------------------------------------------------------------ replica
+  // leases
+
+  /**
+   * Refuses (throws {@link FencedException}) a write for settlement {@code id} while this store is
+   * bound to a replica that does not hold the lease of the settlement's signer with the token it
+   * acquired. The lease row stays share-locked until the write's transaction ends, so a takeover
+   * cannot slip between the check and the write. A signer nobody ever leased is not fenced.
+   */
+  private void fence(Connection c, long id) throws SQLException {
+    String me = replica;
+    if (me == null) {
+      return;
+    }
+    String account;
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT account FROM settlements WHERE id = ?")) {
+      ps.setLong(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return; // the write finds no row either
+        }
+        account = rs.getString(1);
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT holder, token FROM signer_leases WHERE signer = ?" + shareLock())) {
+      ps.setString(1, account);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return;
+        }
+        String holder = rs.getString(1);
+        long token = rs.getLong(2);
+        Long mine = heldTokens.get(account.toLowerCase(java.util.Locale.ROOT));
+        if (!me.equalsIgnoreCase(holder) || mine == null || mine != token) {
+          throw new FencedException(
+              "settlement "
+                  + id
+                  + " of signer "
+                  + account
+                  + ": the lease is held by "
+                  + holder
+                  + " with token "
+                  + token
+                  + ", this replica "
+                  + me
+                  + " holds "
+                  + (mine == null ? "none" : "token " + mine)
+                  + ": not written");
+        }
+      }
+    }
+  }
+
+  @Override
+  public void bindReplica(String replica, java.util.Collection<String> ownSigners) {
+    try {
+      autoCommitted(
+          true,
+          c -> {
+            for (String s : ownSigners) {
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "UPDATE settlements SET replica = ? WHERE replica IS NULL AND outcome_seq IS NOT NULL"
+                          + " AND lower(account) = ?")) {
+                ps.setString(1, replica);
+                ps.setString(2, s.toLowerCase(java.util.Locale.ROOT));
+                ps.executeUpdate();
+              }
+            }
+            return null;
+          });
+    } catch (SQLException e) {
+      throw new StoreException("binding replica " + replica + " failed: " + e.getMessage(), e);
+    }
+    this.replica = replica;
+  }
+
+  @Override
+  public long acquireHome(String signer, String home, java.time.Duration ttl) {
+    try {
+      long token =
+          autoCommitted(
+              true,
+              c -> {
+                try (PreparedStatement ps =
+                    c.prepareStatement(
+                        "INSERT INTO signer_leases (signer, home, holder, token, expires_at, updated_at)"
+                            + " VALUES (?, ?, ?, 1, "
+                            + nowMillisSql()
+                            + " + ?, "
+                            + nowMillisSql()
+                            + ") ON CONFLICT (signer) DO UPDATE SET home = excluded.home,"
+                            + " holder = excluded.holder, token = signer_leases.token + 1,"
+                            + " expires_at = excluded.expires_at, updated_at = excluded.updated_at"
+                            + " RETURNING token")) {
+                  ps.setString(1, signer);
+                  ps.setString(2, home);
+                  ps.setString(3, home);
+                  ps.setLong(4, ttl.toMillis());
+                  try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                  }
+                }
+              });
+      heldTokens.put(signer.toLowerCase(java.util.Locale.ROOT), token);
+      return token;
+    } catch (SQLException e) {
+      throw new StoreException("taking the lease of " + signer + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public java.util.OptionalLong takeOver(
+      String signer, long seenToken, String holder, java.time.Duration ttl) {
+    try {
+      java.util.OptionalLong token =
+          autoCommitted(
+              true,
+              c -> {
+                try (PreparedStatement ps =
+                    c.prepareStatement(
+                        "UPDATE signer_leases SET holder = ?, token = token + 1, expires_at = "
+                            + nowMillisSql()
+                            + " + ?, updated_at = "
+                            + nowMillisSql()
+                            + " WHERE signer = ? AND token = ? AND expires_at < "
+                            + nowMillisSql()
+                            + " RETURNING token")) {
+                  ps.setString(1, holder);
+                  ps.setLong(2, ttl.toMillis());
+                  ps.setString(3, signer);
+                  ps.setLong(4, seenToken);
+                  try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next()
+                        ? java.util.OptionalLong.of(rs.getLong(1))
+                        : java.util.OptionalLong.empty();
+                  }
+                }
+              });
+      token.ifPresent(t -> heldTokens.put(signer.toLowerCase(java.util.Locale.ROOT), t));
+      return token;
+    } catch (SQLException e) {
+      throw new StoreException(
+          "taking over the lease of " + signer + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public boolean renew(String signer, String holder, long token, java.time.Duration ttl) {
+    try {
+      return autoCommitted(
+          false,
+          c -> {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "UPDATE signer_leases SET expires_at = "
+                        + nowMillisSql()
+                        + " + ?, updated_at = "
+                        + nowMillisSql()
+                        + " WHERE signer = ? AND holder = ? AND token = ?")) {
+              ps.setLong(1, ttl.toMillis());
+              ps.setString(2, signer);
+              ps.setString(3, holder);
+              ps.setLong(4, token);
+              return ps.executeUpdate() == 1;
+            }
+          });
+    } catch (SQLException e) {
+      throw new StoreException("renewing the lease of " + signer + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void dropFence(String signer) {
+    heldTokens.remove(signer.toLowerCase(java.util.Locale.ROOT));
+  }
+
+  @Override
+  public List<Lease> leases() {
+    return read(
+        c -> {
+          List<Lease> out = new ArrayList<>();
+          try (Statement s = c.createStatement();
+              ResultSet rs =
+                  s.executeQuery(
+                      "SELECT signer, home, holder, token, expires_at < "
+                          + nowMillisSql()
+                          + " FROM signer_leases ORDER BY signer")) {
+            while (rs.next()) {
+              out.add(
+                  new Lease(
+                      rs.getString(1),
+                      rs.getString(2),
+                      rs.getString(3),
+                      rs.getLong(4),
+                      rs.getBoolean(5)));
+            }
+          }
+          return out;
+        });
   }
 
   private <T> T read(Work<T> w) {

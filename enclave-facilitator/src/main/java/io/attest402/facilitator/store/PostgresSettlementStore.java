@@ -80,15 +80,32 @@ public final class PostgresSettlementStore extends JdbcSettlementStore {
     }
   }
 
-  private final HikariDataSource pool;
+  /** How long a replica's signer lease lasts without a heartbeat, unless configured. */
+  public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
 
-  private PostgresSettlementStore(HikariDataSource pool, Clock clock) {
+  private final HikariDataSource pool;
+  private final Duration leaseTtl;
+
+  private PostgresSettlementStore(HikariDataSource pool, Clock clock, Duration leaseTtl) {
     super(clock);
     this.pool = pool;
+    this.leaseTtl = leaseTtl;
   }
 
   /** Connects to {@code at}, migrates its schema to the current version and pools connections. */
   public static PostgresSettlementStore open(Location at, String password, Clock clock) {
+    return open(at, password, clock, DEFAULT_LEASE_TTL);
+  }
+
+  /**
+   * {@link #open(Location, String, Clock)} for replicas whose signer leases last {@code leaseTtl}
+   * without a heartbeat (a killed replica's settlements are taken over that long after it died).
+   */
+  public static PostgresSettlementStore open(
+      Location at, String password, Clock clock, Duration leaseTtl) {
+    if (leaseTtl.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException("the lease TTL must be at least 1 second: " + leaseTtl);
+    }
     HikariConfig cfg = new HikariConfig();
     cfg.setPoolName("attest402-journal");
     cfg.setJdbcUrl(at.jdbcUrl());
@@ -116,13 +133,39 @@ public final class PostgresSettlementStore extends JdbcSettlementStore {
           "cannot connect to the settlement journal " + at + ": " + rootMessage(e), e);
     }
     try {
-      migrate(pool, "postgresql");
+      migrateExclusively(pool);
     } catch (RuntimeException e) {
       pool.close();
       throw new StoreException(
           "cannot migrate the settlement journal " + at + ": " + rootMessage(e), e);
     }
-    return new PostgresSettlementStore(pool, clock);
+    return new PostgresSettlementStore(pool, clock, leaseTtl);
+  }
+
+  /** The advisory lock key replicas migrate under ("a4m1"): one migrates, the others wait. */
+  private static final long MIGRATION_LOCK = 0x61346d31L;
+
+  /**
+   * Migrates while holding a session advisory lock, so replicas started together do not race to
+   * create the schema history (Flyway's own lock covers migrations, not the first baseline).
+   */
+  private static void migrateExclusively(HikariDataSource pool) {
+    try (Connection c = pool.getConnection()) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(?)")) {
+        ps.setLong(1, MIGRATION_LOCK);
+        ps.executeQuery().close();
+      }
+      try {
+        migrate(pool, "postgresql");
+      } finally {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+          ps.setLong(1, MIGRATION_LOCK);
+          ps.executeQuery().close();
+        }
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot lock the journal for migration: " + e.getMessage(), e);
+    }
   }
 
   private static String rootMessage(Throwable e) {
@@ -167,6 +210,21 @@ public final class PostgresSettlementStore extends JdbcSettlementStore {
   @Override
   protected String attemptOrder() {
     return "created_at, attempt_id";
+  }
+
+  @Override
+  public java.util.Optional<Duration> leaseTtl() {
+    return java.util.Optional.of(leaseTtl);
+  }
+
+  @Override
+  protected String nowMillisSql() {
+    return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+  }
+
+  @Override
+  protected String shareLock() {
+    return " FOR SHARE";
   }
 
   @Override

@@ -18,7 +18,17 @@ public final class SettlementStores {
    * A PostgreSQL journal: where it is and its password (null: none, e.g. for a server that trusts
    * the client's certificate or network).
    */
-  public record Postgres(PostgresSettlementStore.Location location, String password) {
+  public record Postgres(
+      PostgresSettlementStore.Location location, String password, java.time.Duration leaseTtl) {
+    public Postgres(PostgresSettlementStore.Location location, String password) {
+      this(location, password, PostgresSettlementStore.DEFAULT_LEASE_TTL);
+    }
+
+    /** The same journal with replicas' signer leases lasting {@code ttl} (--lease-seconds). */
+    public Postgres withLeaseTtl(java.time.Duration ttl) {
+      return new Postgres(location, password, ttl);
+    }
+
     @Override
     public String toString() { // never the password
       return location.toString();
@@ -50,7 +60,8 @@ public final class SettlementStores {
   public static SettlementStore open(Postgres postgres, Path dataDir, Clock clock) {
     return postgres == null
         ? SqliteSettlementStore.open(dataDir.resolve("settlements.db"), clock)
-        : PostgresSettlementStore.open(postgres.location(), postgres.password(), clock);
+        : PostgresSettlementStore.open(
+            postgres.location(), postgres.password(), clock, postgres.leaseTtl());
   }
 
   /** Where the journal is, for logs. */

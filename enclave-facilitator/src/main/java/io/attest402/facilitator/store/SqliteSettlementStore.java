@@ -159,6 +159,22 @@ public final class SqliteSettlementStore extends JdbcSettlementStore {
     return "created_at, rowid";
   }
 
+  @Override
+  protected String nowMillisSql() {
+    return "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+  }
+
+  @Override
+  public java.util.Optional<java.time.Duration> leaseTtl() {
+    return java.util.Optional.empty();
+  }
+
+  /** One process writes an SQLite journal (a write lock is the whole file): no row lock. */
+  @Override
+  protected String shareLock() {
+    return "";
+  }
+
   private void rollback() {
     try {
       db.rollback();

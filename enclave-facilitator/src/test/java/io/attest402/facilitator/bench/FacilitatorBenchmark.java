@@ -300,6 +300,12 @@ public final class FacilitatorBenchmark {
   /** Sends every body once, {@code concurrency} at a time; ok = 200 with success:true. */
   static Result counted(String name, String url, List<String> bodies, int concurrency)
       throws Exception {
+    return counted(name, List.of(url), bodies, concurrency);
+  }
+
+  /** {@link #counted(String, String, List, int)} spread round robin over {@code urls}. */
+  static Result counted(String name, List<String> urls, List<String> bodies, int concurrency)
+      throws Exception {
     ConcurrentLinkedQueue<Long> lat = new ConcurrentLinkedQueue<>();
     AtomicInteger ok = new AtomicInteger();
     AtomicInteger failed = new AtomicInteger();
@@ -308,7 +314,9 @@ public final class FacilitatorBenchmark {
     var pool = java.util.concurrent.Executors.newFixedThreadPool(concurrency);
     long t0 = System.nanoTime();
     List<CompletableFuture<Void>> all = new ArrayList<>();
+    int n = 0;
     for (String b : bodies) {
+      String url = urls.get(n++ % urls.size());
       slots.acquire();
       all.add(
           CompletableFuture.runAsync(
