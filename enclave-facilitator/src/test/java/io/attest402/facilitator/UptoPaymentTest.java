@@ -149,6 +149,57 @@ class UptoPaymentTest {
   }
 
   @Test
+  void ourPayingClientPaysTheOfficialExpressServerThroughOurFacilitator() throws Exception {
+    int payer = 2;
+    approvePermit2(payer);
+    Credentials agent = DevAccounts.account(payer);
+    BigInteger charge = BigInteger.valueOf(2_222);
+    Map<String, String> env = new java.util.HashMap<>();
+    env.put("FACILITATOR_URL", TestKit.url(facilitator));
+    env.put("PAY_TO", payTo);
+    env.put("ASSET", usdc);
+    env.put("ASSET_NAME", chain.deployment().usdc().name());
+    env.put("ASSET_VERSION", chain.deployment().usdc().version());
+    env.put("PRICE", MAXIMUM.toString());
+    env.put("CHARGE", charge.toString());
+    env.put("SCHEME", "upto");
+    env.put("NETWORK", chain.deployment().network());
+    try (NodeScript express =
+        NodeScript.start("official-express-server.mjs", List.of(), env, TestKit.SCRIPT_TIMEOUT)) {
+      java.net.URI url = java.net.URI.create(express.ready().path("url").asText());
+      io.attest402.x402.client.PayingHttpClient client =
+          new io.attest402.x402.client.PayingHttpClient(
+              java.net.http.HttpClient.newHttpClient(),
+              new io.attest402.x402.evm.Eip3009Signer(agent, java.time.Clock.systemUTC()),
+              io.attest402.x402.client.SpendPolicy.builder()
+                  .maxPerRequest(MAXIMUM)
+                  .allowAssets(usdc)
+                  .build(),
+              io.attest402.x402.client.TrustHook.allowAll());
+      BigInteger before = balance(agent.getAddress());
+      var result =
+          client.send(
+              java.net.http.HttpRequest.newBuilder(url)
+                  .timeout(java.time.Duration.ofSeconds(60))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      var paid =
+          org.junit.jupiter.api.Assertions.assertInstanceOf(
+              io.attest402.x402.client.PaymentResult.Paid.class, result, String.valueOf(result));
+      assertEquals("upto", paid.requirements().scheme());
+      // the official server took the facilitator address from our /supported upto kind
+      assertTrue(
+          facilitator
+              .facilitator()
+              .address()
+              .equalsIgnoreCase(paid.requirements().extraString("facilitatorAddress")),
+          String.valueOf(paid.requirements()));
+      assertEquals(charge, paid.settlement().amount(), String.valueOf(paid.settlement()));
+      assertEquals(before.subtract(charge), balance(agent.getAddress()));
+    }
+  }
+
+  @Test
   void aChargeAboveTheSignedMaximumIsRefusedAndNothingMoves() throws Exception {
     int payer = 5;
     approvePermit2(payer);
