@@ -25,9 +25,9 @@ import io.attest402.facilitator.store.SettlementStore;
 import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.evm.BatchingChainAccess;
 import io.attest402.x402.evm.ChainAccess;
-import io.attest402.x402.evm.UptoEvmVerifier;
 import io.attest402.x402.evm.ExactEvmVerifier;
 import io.attest402.x402.evm.Networks;
+import io.attest402.x402.evm.UptoEvmVerifier;
 import io.attest402.x402.evm.Web3jChainAccess;
 import io.attest402.x402.extensions.PaymentIdentifier;
 import io.attest402.x402.types.ErrorReasons;
@@ -400,9 +400,7 @@ public final class Facilitator implements AutoCloseable {
             .withInvalidMessage(refused.get()[1]);
       }
       if (UptoEvmVerifier.SCHEME.equals(req.paymentRequirements().scheme())) {
-        return engine
-            .verifyUpto(req.paymentPayload(), req.paymentRequirements(), true)
-            .response();
+        return engine.verifyUpto(req.paymentPayload(), req.paymentRequirements(), true).response();
       }
       return lane.verifier().verify(req.paymentPayload(), req.paymentRequirements());
     } catch (ChainAccess.ChainAccessException e) {

@@ -137,7 +137,12 @@ class UptoPaymentTest {
     assertEquals("upto", signed.path("accepted").path("scheme").asText(), signed.toString());
     assertEquals(
         MAXIMUM.toString(),
-        signed.path("payload").path("permit2Authorization").path("permitted").path("amount").asText());
+        signed
+            .path("payload")
+            .path("permit2Authorization")
+            .path("permitted")
+            .path("amount")
+            .asText());
     assertEquals(before.subtract(charged), balance(from));
     String tx = pr.path("transaction").asText();
     var receipt =
@@ -210,7 +215,8 @@ class UptoPaymentTest {
     JsonNode s = post("/settle", u, MAXIMUM.add(BigInteger.ONE), payTo);
     assertFalse(s.path("success").asBoolean(), s.toString());
     // our own check, before anything is sent (the proxy would say upto_amount_exceeds_permitted)
-    assertEquals("invalid_upto_evm_payload_settlement_exceeds_amount", s.path("errorReason").asText());
+    assertEquals(
+        "invalid_upto_evm_payload_settlement_exceeds_amount", s.path("errorReason").asText());
     assertEquals("", s.path("transaction").asText());
     assertEquals(before, balance(u.from()));
   }
@@ -309,7 +315,9 @@ class UptoPaymentTest {
     return new PaymentRequirements("upto", d.network(), amount, usdc, to, 300, extra);
   }
 
-  /** POST {@code path}: accepted is the offer at the maximum; the facilitator is asked at amount. */
+  /**
+   * POST {@code path}: accepted is the offer at the maximum; the facilitator is asked at amount.
+   */
   private JsonNode post(String path, Upto u, BigInteger amount, String to) {
     PaymentPayload p =
         new PaymentPayload(
@@ -340,8 +348,7 @@ class UptoPaymentTest {
             .accept(option)
             .route(
                 (ctx, p) ->
-                    Future.succeededFuture(
-                        PaidResponse.json("{\"ok\":true}").charging(charge)))
+                    Future.succeededFuture(PaidResponse.json("{\"ok\":true}").charging(charge)))
             .build();
     Router router = Router.router(vertx);
     router.get("/paid").handler(handler);

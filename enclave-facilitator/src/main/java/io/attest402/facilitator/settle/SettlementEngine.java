@@ -482,8 +482,7 @@ public final class SettlementEngine implements AutoCloseable {
     SignerAccount signer;
     if (UptoTerms.isUpto(req)) {
       // only the facilitator the payer named in the witness may call the upto proxy
-      Optional<SignerAccount> named =
-          lane.signer(UptoTerms.witnessFacilitator(payload.payload()));
+      Optional<SignerAccount> named = lane.signer(UptoTerms.witnessFacilitator(payload.payload()));
       if (named.isEmpty()) {
         return fail(
             network,
@@ -590,8 +589,7 @@ public final class SettlementEngine implements AutoCloseable {
       log.info("settlement id={} network={}: claimed", id, network);
     }
     String data;
-    String target =
-        upto ? Permit2.UPTO_PROXY : ep.permit2() ? Permit2.EXACT_PROXY : req.asset();
+    String target = upto ? Permit2.UPTO_PROXY : ep.permit2() ? Permit2.EXACT_PROXY : req.asset();
     try {
       data =
           ep.permit2()
@@ -746,8 +744,7 @@ public final class SettlementEngine implements AutoCloseable {
    * carries an {@code eip2612GasSponsoring} permit (checked field by field first; a bad one gives
    * {@code REFUSED + reason}), else {@code settle}.
    */
-  private String permit2Calldata(
-      PaymentPayload payload, Permit2Payload pp, BigInteger uptoAmount) {
+  private String permit2Calldata(PaymentPayload payload, Permit2Payload pp, BigInteger uptoAmount) {
     Permit2Payload.Authorization a = pp.authorization();
     Permit2Payload.Authorization signed =
         new Permit2Payload.Authorization(
@@ -797,8 +794,8 @@ public final class SettlementEngine implements AutoCloseable {
   }
 
   /**
-   * An {@code upto} settlement of 0: nothing to move, so nothing is sent or journaled; success
-   * with {@code amount: "0"} once the authorization verifies, as the official facilitator answers.
+   * An {@code upto} settlement of 0: nothing to move, so nothing is sent or journaled; success with
+   * {@code amount: "0"} once the authorization verifies, as the official facilitator answers.
    */
   private SettleResponse settleNothing(
       NetworkLane lane, PaymentPayload payload, PaymentRequirements req, PaymentTerms ep) {

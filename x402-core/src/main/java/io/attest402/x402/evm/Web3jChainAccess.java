@@ -1,8 +1,8 @@
 package io.attest402.x402.evm;
 
 import java.io.IOException;
-import java.util.Objects;
 import java.math.BigInteger;
+import java.util.Objects;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.Response;

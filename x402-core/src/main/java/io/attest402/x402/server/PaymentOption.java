@@ -93,15 +93,7 @@ public record PaymentOption(
     extra.put(
         "facilitatorAddress", Objects.requireNonNull(facilitatorAddress, "facilitatorAddress"));
     return new PaymentOption(
-        network,
-        asset,
-        tokenName,
-        tokenVersion,
-        payTo,
-        maximum,
-        maxTimeoutSeconds,
-        extra,
-        UPTO);
+        network, asset, tokenName, tokenVersion, payTo, maximum, maxTimeoutSeconds, extra, UPTO);
   }
 
   /** A fixed price to a fixed payee. */

@@ -45,9 +45,9 @@ import org.web3j.crypto.Credentials;
  * The {@code upto} differential corpus: upto payments (Permit2, facilitator-bound witness), valid
  * and bent one field at a time, verified by the official facilitator logic ({@code
  * interop/official-facilitator.mjs} with {@code @x402/evm} 2.27.0's {@code UptoEvmScheme}) and by
- * our {@link UptoEvmVerifier} for the same facilitator address; both must give the expected
- * reason, the same one, for the same payer. Also: the official facilitator settles our upto payload
- * for less than its maximum and reports the amount.
+ * our {@link UptoEvmVerifier} for the same facilitator address; both must give the expected reason,
+ * the same one, for the same payer. Also: the official facilitator settles our upto payload for
+ * less than its maximum and reports the amount.
  */
 @ExtendWith(ChainExtension.class)
 class UptoDifferentialTest {
@@ -181,7 +181,8 @@ class UptoDifferentialTest {
       cases.add(
           new Case(
               "exact proxy as spender",
-              wrap(req, sign(chain, agent, with(fresh(base), "spender", Permit2.EXACT_PROXY)), null),
+              wrap(
+                  req, sign(chain, agent, with(fresh(base), "spender", Permit2.EXACT_PROXY)), null),
               req,
               "invalid_permit2_spender"));
       cases.add(

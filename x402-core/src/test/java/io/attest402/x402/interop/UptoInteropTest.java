@@ -45,8 +45,7 @@ class UptoInteropTest {
   static final BigInteger CHARGE = BigInteger.valueOf(2_750);
 
   @Test
-  void officialServerAndFacilitatorAcceptOurUptoPayloadAndChargeLess(Chain chain)
-      throws Exception {
+  void officialServerAndFacilitatorAcceptOurUptoPayloadAndChargeLess(Chain chain) throws Exception {
     Interop.installMulticall3(chain);
     String payTo = chain.deployment().account("provider").address();
     String asset = chain.deployment().contracts().usdc();

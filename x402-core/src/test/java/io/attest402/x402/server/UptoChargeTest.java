@@ -34,7 +34,8 @@ class UptoChargeTest {
 
   @Test
   void noChargeMeansTheMaximum() {
-    assertEquals(UPTO.amount(), UptoCharge.resolve(UPTO, PaidResponse.json("{}")).requirements().amount());
+    assertEquals(
+        UPTO.amount(), UptoCharge.resolve(UPTO, PaidResponse.json("{}")).requirements().amount());
   }
 
   @Test
@@ -54,14 +55,22 @@ class UptoChargeTest {
               io.vertx.core.buffer.Buffer.buffer("{}"));
       assertThrows(IllegalArgumentException.class, () -> UptoCharge.resolve(UPTO, res), bad);
     }
-    assertThrows(IllegalArgumentException.class, () -> PaidResponse.json("{}").charging(BigInteger.valueOf(-1)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> PaidResponse.json("{}").charging(BigInteger.valueOf(-1)));
   }
 
   @Test
   void anExactOfferIgnoresTheHeaderAndKeepsItsPrice() {
     PaymentRequirements exact =
         new PaymentRequirements(
-            "exact", UPTO.network(), UPTO.amount(), UPTO.asset(), UPTO.payTo(), 60, Wire.newObject());
+            "exact",
+            UPTO.network(),
+            UPTO.amount(),
+            UPTO.asset(),
+            UPTO.payTo(),
+            60,
+            Wire.newObject());
     UptoCharge.Resolved r =
         UptoCharge.resolve(exact, PaidResponse.json("{}").charging(BigInteger.ONE));
     assertEquals(UPTO.amount(), r.requirements().amount());
