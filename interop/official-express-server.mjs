@@ -11,18 +11,22 @@
 //   ROUTE                        default "GET /weather" (the handler answers {"report":"sunny","paid":true})
 //   MAX_TIMEOUT_SECONDS          default 60
 //   PORT (default 0)             listens on 127.0.0.1
+//   SCHEME                       "exact" (default) or "upto": PRICE is then the maximum, and the handler charges
+//                                CHARGE base units (default PRICE) with setSettlementOverrides
 // Prints: READY {"port":N,"url":"http://127.0.0.1:N/weather"}
 // GET /unpaid is free (200 "ok") for liveness checks; GET /failing is paid but answers 500 (no settlement).
 import express from 'express';
-import { paymentMiddleware, x402ResourceServer } from '@x402/express';
+import { paymentMiddleware, setSettlementOverrides, x402ResourceServer } from '@x402/express';
 import { HTTPFacilitatorClient } from '@x402/core/server';
 import { ExactEvmScheme } from '@x402/evm/exact/server';
+import { UptoEvmScheme } from '@x402/evm/upto/server';
 import { port, ready, requireEnv } from './x402-common.mjs';
 
 const network = process.env.NETWORK || 'eip155:31337';
 const [method, path] = (process.env.ROUTE || 'GET /weather').split(' ');
+const scheme = process.env.SCHEME || 'exact';
 const accepts = {
-  scheme: 'exact',
+  scheme,
   network,
   payTo: requireEnv('PAY_TO'),
   price: {
@@ -34,7 +38,10 @@ const accepts = {
 };
 
 const facilitator = new HTTPFacilitatorClient({ url: requireEnv('FACILITATOR_URL') });
-const server = new x402ResourceServer(facilitator).register(network, new ExactEvmScheme());
+const server = new x402ResourceServer(facilitator).register(
+  network,
+  scheme === 'upto' ? new UptoEvmScheme() : new ExactEvmScheme(),
+);
 
 const app = express();
 app.use(
@@ -46,7 +53,12 @@ app.use(
     server,
   ),
 );
-app[method.toLowerCase()](path, (req, res) => res.json({ report: 'sunny', paid: true }));
+app[method.toLowerCase()](path, (req, res) => {
+  if (scheme === 'upto') {
+    setSettlementOverrides(res, { amount: process.env.CHARGE || requireEnv('PRICE') });
+  }
+  res.json({ report: 'sunny', paid: true });
+});
 app.get('/failing', (req, res) => res.status(500).json({ error: 'handler failed' }));
 app.get('/unpaid', (req, res) => res.send('ok'));
 

@@ -1,4 +1,4 @@
-// The official x402 facilitator logic (@x402/core x402Facilitator with the @x402/evm exact scheme), served over
+// The official x402 facilitator logic (@x402/core x402Facilitator with the @x402/evm exact and upto schemes), served over
 // HTTP as the official example facilitator serves it:
 //   POST /verify, POST /settle  body {x402Version, paymentPayload, paymentRequirements}
 //     200 + VerifyResponse / SettleResponse (invalid and failed outcomes too),
@@ -23,6 +23,7 @@ import express from 'express';
 import { x402Facilitator } from '@x402/core/facilitator';
 import { toFacilitatorEvmSigner } from '@x402/evm';
 import { registerExactEvmScheme } from '@x402/evm/exact/facilitator';
+import { UptoEvmScheme } from '@x402/evm/upto/facilitator';
 import { createWalletClient, http, publicActions } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { devChain, port, ready, requireEnv } from './x402-common.mjs';
@@ -52,6 +53,8 @@ registerExactEvmScheme(facilitator, {
   eip6492AllowedFactories: (process.env.EIP6492_ALLOWED_FACTORIES || '').split(',').map((s) => s.trim()).filter(Boolean),
   simulateInSettle: process.env.SIMULATE_IN_SETTLE === 'true',
 });
+// upto (Permit2, facilitator-bound witness) beside exact, as the official example facilitator registers it
+facilitator.register(network, new UptoEvmScheme(signer));
 
 const app = express();
 app.use(express.json({ limit: '1mb' }));

@@ -13,6 +13,7 @@
 //                "payer":"0x…"}  or  READY {"ok":false,"error":"..."}
 import { wrapFetchWithPayment, x402Client, decodePaymentResponseHeader } from '@x402/fetch';
 import { ExactEvmScheme } from '@x402/evm/exact/client';
+import { UptoEvmScheme } from '@x402/evm/upto/client';
 import { privateKeyToAccount } from 'viem/accounts';
 import { ready, requireEnv } from './x402-common.mjs';
 
@@ -26,6 +27,8 @@ const account = privateKeyToAccount(requireEnv('PRIVATE_KEY'));
 const client = new x402Client()
   // with RPC_URL the scheme reads the chain for the gas-sponsoring extensions (Permit2 offers)
   .register(network, new ExactEvmScheme(account, process.env.RPC_URL ? { rpcUrl: process.env.RPC_URL } : undefined))
+  // upto offers (Permit2 with a facilitator-bound witness) are signed by the official upto client scheme
+  .register(network, new UptoEvmScheme(account, process.env.RPC_URL ? { rpcUrl: process.env.RPC_URL } : undefined))
   .setSpendControls({
     allowedAssets: [{ network, asset: requireEnv('ASSET'), maxAmountPerPayment: requireEnv('MAX_AMOUNT') }],
   });

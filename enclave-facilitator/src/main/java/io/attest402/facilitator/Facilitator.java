@@ -27,6 +27,7 @@ import io.attest402.x402.evm.BatchingChainAccess;
 import io.attest402.x402.evm.ChainAccess;
 import io.attest402.x402.evm.ExactEvmVerifier;
 import io.attest402.x402.evm.Networks;
+import io.attest402.x402.evm.UptoEvmVerifier;
 import io.attest402.x402.evm.Web3jChainAccess;
 import io.attest402.x402.extensions.PaymentIdentifier;
 import io.attest402.x402.types.ErrorReasons;
@@ -318,14 +319,17 @@ public final class Facilitator implements AutoCloseable {
               + ")");
     }
     String scheme = req.paymentRequirements().scheme();
-    if (!SCHEME.equals(scheme)) {
+    boolean upto = UptoEvmVerifier.SCHEME.equals(scheme) && v == X402_VERSION;
+    if (!SCHEME.equals(scheme) && !upto) {
       throw new RequestException(
           400,
           ErrorReasons.UNSUPPORTED_SCHEME,
           "scheme \""
               + Wire.abbreviate(scheme)
-              + "\" is not supported (supported: "
-              + SCHEME
+              + "\" is not supported for x402 v"
+              + v
+              + " (supported: "
+              + (v == X402_VERSION ? SCHEME + ", " + UptoEvmVerifier.SCHEME : SCHEME)
               + ")");
     }
     String network = req.paymentRequirements().network();
@@ -394,6 +398,9 @@ public final class Facilitator implements AutoCloseable {
                 .path("from");
         return VerifyResponse.invalid(refused.get()[0], from.isTextual() ? from.textValue() : null)
             .withInvalidMessage(refused.get()[1]);
+      }
+      if (UptoEvmVerifier.SCHEME.equals(req.paymentRequirements().scheme())) {
+        return engine.verifyUpto(req.paymentPayload(), req.paymentRequirements(), true).response();
       }
       return lane.verifier().verify(req.paymentPayload(), req.paymentRequirements());
     } catch (ChainAccess.ChainAccessException e) {
@@ -557,11 +564,35 @@ public final class Facilitator implements AutoCloseable {
       signers(n).stream().filter(a -> !family.contains(a)).forEach(family::add);
     }
     for (NetworkConfig n : networks.networks()) {
+      kinds.add(
+          new SupportedResponse.Kind(
+              X402_VERSION, UptoEvmVerifier.SCHEME, n.network(), uptoExtra(n)));
+    }
+    for (NetworkConfig n : networks.networks()) {
       Networks.v1Name(n.network())
           .ifPresent(
               name -> kinds.add(new SupportedResponse.Kind(X402_VERSION_1, SCHEME, name, null)));
     }
     return new SupportedResponse(kinds, extensions(), signers, Map.of());
+  }
+
+  /**
+   * The {@code upto} kind's {@code extra}: {@code facilitatorAddress}, the signer a payer binds its
+   * authorization to (the official scheme picks one of its signers at random; this picks the least
+   * loaded one, so upto payments spread over the signers as exact ones do).
+   */
+  private ObjectNode uptoExtra(NetworkConfig n) {
+    NetworkLane lane = engine.lane(n.network());
+    String address =
+        lane == null
+            ? key.address()
+            : lane.signers().stream()
+                .min(java.util.Comparator.comparingInt(SignerAccount::load))
+                .map(SignerAccount::address)
+                .orElse(key.address());
+    ObjectNode extra = Wire.newObject();
+    extra.put("facilitatorAddress", address);
+    return extra;
   }
 
   /** The CAIP family every EVM kind's signers are listed under, as the official EVM schemes do. */

@@ -69,6 +69,12 @@ class SupportedFeaturesTest {
     assertEquals(
         List.of(
             new SupportedResponse.Kind(2, "exact", "eip155:84532", null),
+            new SupportedResponse.Kind(
+                2,
+                "upto",
+                "eip155:84532",
+                io.attest402.x402.types.Wire.newObject()
+                    .put("facilitatorAddress", server.facilitator().address())),
             new SupportedResponse.Kind(1, "exact", "base-sepolia", null)),
         s.kinds());
     assertEquals(
@@ -108,7 +114,7 @@ class SupportedFeaturesTest {
       JsonNode out = s.ready();
       assertTrue(out.path("error").isMissingNode(), out.toString());
       JsonNode kinds = out.path("kinds");
-      assertEquals(2, kinds.size(), out.toString());
+      assertEquals(3, kinds.size(), out.toString());
       for (JsonNode k : kinds) {
         assertTrue(k.path("serverSees").asBoolean(), out.toString());
         assertEquals(

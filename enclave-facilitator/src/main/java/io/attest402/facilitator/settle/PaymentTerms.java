@@ -50,8 +50,11 @@ record PaymentTerms(
     return ExactEvmPayload.isPermit2(r.request().path("paymentPayload").path("payload"));
   }
 
-  /** Where a journaled settlement's transaction goes: the exact proxy, or the token. */
+  /** Where a journaled settlement's transaction goes: the upto or exact proxy, or the token. */
   static String target(SettlementRecord r) {
+    if (UptoTerms.isUpto(r)) {
+      return Permit2.UPTO_PROXY;
+    }
     return isPermit2(r) ? Permit2.EXACT_PROXY : r.key().asset();
   }
 

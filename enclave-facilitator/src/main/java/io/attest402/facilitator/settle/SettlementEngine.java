@@ -20,6 +20,7 @@ import io.attest402.x402.evm.Networks;
 import io.attest402.x402.evm.Permit2;
 import io.attest402.x402.evm.Permit2Payload;
 import io.attest402.x402.evm.RevertReasons;
+import io.attest402.x402.evm.UptoEvmVerifier;
 import io.attest402.x402.extensions.Eip2612GasSponsoring;
 import io.attest402.x402.types.ErrorReasons;
 import io.attest402.x402.types.PaymentPayload;
@@ -91,6 +92,7 @@ public final class SettlementEngine implements AutoCloseable {
   private final Reconciler reconciler;
   private final Map<String, SettleGuard> guards = new ConcurrentHashMap<>();
   private volatile ReplicaLeases leases;
+  private final Map<String, UptoEvmVerifier> uptoVerifiers = new ConcurrentHashMap<>();
 
   private final ConcurrentHashMap<SettlementKey, CompletableFuture<Prepared>> preparing =
       new ConcurrentHashMap<>();
@@ -147,6 +149,7 @@ public final class SettlementEngine implements AutoCloseable {
               }
             });
     this.lanes.keySet().forEach(n -> guards.put(n, new SettleGuard(limits, clock)));
+    this.lanes.forEach((n, l) -> uptoVerifiers.put(n, UptoEvmVerifier.besides(l.verifier())));
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -300,6 +303,9 @@ public final class SettlementEngine implements AutoCloseable {
     Optional<SettlementRecord> known = store.byKey(skey);
     if (known.isPresent() && known.get().state() != SettlementState.CLAIMED) {
       return repeat(known.get(), req, ep, keyHash);
+    }
+    if (UptoTerms.isUpto(req) && req.amount().signum() == 0) {
+      return CompletableFuture.completedFuture(settleNothing(lane, payload, req, ep));
     }
     if (closing) {
       return CompletableFuture.completedFuture(
@@ -500,8 +506,23 @@ public final class SettlementEngine implements AutoCloseable {
       return fail(network, payer, refused.get()[0], refused.get()[1]);
     }
     ensureReady(lane);
-    // spread by load over the attested signers; the settlement keeps its signer for good
-    SignerAccount signer = lane.pickSigner();
+    SignerAccount signer;
+    if (UptoTerms.isUpto(req)) {
+      // only the facilitator the payer named in the witness may call the upto proxy
+      Optional<SignerAccount> named = lane.signer(UptoTerms.witnessFacilitator(payload.payload()));
+      if (named.isEmpty()) {
+        return fail(
+            network,
+            payer,
+            ErrorReasons.UPTO_FACILITATOR_MISMATCH,
+            "the authorization is bound to another facilitator; nothing was sent");
+      }
+      signer = named.get();
+      signer.preparing(1);
+    } else {
+      // spread by load over the attested signers; the settlement keeps its signer for good
+      signer = lane.pickSigner();
+    }
     try {
       return prepareOn(lane, signer, skey, payload, req, ep, keyHash);
     } finally {
@@ -534,9 +555,15 @@ public final class SettlementEngine implements AutoCloseable {
               + network
               + ": fund it to settle (verify works meanwhile)");
     }
+    boolean upto = UptoTerms.isUpto(req);
     ExactEvmVerifier.Outcome v;
     try {
-      v = lane.verifier().verify(payload, req, false);
+      if (upto) {
+        UptoEvmVerifier.Outcome u = verifyUpto(payload, UptoTerms.atMaximum(req, ep), false);
+        v = new ExactEvmVerifier.Outcome(u.response(), null, null, u.permit2());
+      } else {
+        v = lane.verifier().verify(payload, req, false);
+      }
     } catch (ChainAccess.ChainAccessException e) {
       throw new RpcUnavailableException("re-verification failed: " + e.getMessage(), e);
     }
@@ -548,6 +575,18 @@ public final class SettlementEngine implements AutoCloseable {
         return new Prepared(awaitClaimedElsewhere(claimed.get()).id(), null, true);
       }
       return fail(network, payer, v.response().invalidReason(), v.response().invalidMessage());
+    }
+    if (upto && req.amount().compareTo(ep.amount()) > 0) {
+      metrics.refused(network, "upto_exceeds_maximum");
+      return fail(
+          network,
+          payer,
+          ErrorReasons.UPTO_SETTLEMENT_EXCEEDS_AMOUNT,
+          "the settlement amount "
+              + req.amount()
+              + " exceeds the maximum of "
+              + ep.amount()
+              + " the payer signed; nothing was sent");
     }
     SettleGuard guard = guards.get(lane.network());
     try {
@@ -561,7 +600,7 @@ public final class SettlementEngine implements AutoCloseable {
             new SettlementStore.Intent(
                 skey,
                 req.payTo(),
-                ep.amount(),
+                upto ? req.amount() : ep.amount(),
                 ep.validBefore(),
                 journaled(payload, req),
                 signer.address(),
@@ -583,11 +622,11 @@ public final class SettlementEngine implements AutoCloseable {
       log.info("settlement id={} network={}: claimed", id, network);
     }
     String data;
-    String target = ep.permit2() ? Permit2.EXACT_PROXY : req.asset();
+    String target = upto ? Permit2.UPTO_PROXY : ep.permit2() ? Permit2.EXACT_PROXY : req.asset();
     try {
       data =
           ep.permit2()
-              ? permit2Calldata(payload, v.permit2())
+              ? permit2Calldata(payload, v.permit2(), upto ? req.amount() : null)
               : Eip3009Calls.settlementCalldata(
                   v.payload().authorization(), Hex.decode(v.classification().innerSignature()));
     } catch (IllegalArgumentException e) {
@@ -626,9 +665,11 @@ public final class SettlementEngine implements AutoCloseable {
       return fail(
           network,
           payer,
-          ep.permit2()
-              ? RevertReasons.mapPermit2(e.getMessage())
-              : RevertReasons.map(e.getMessage()),
+          upto
+              ? RevertReasons.mapUpto(e.getMessage())
+              : ep.permit2()
+                  ? RevertReasons.mapPermit2(e.getMessage())
+                  : RevertReasons.map(e.getMessage()),
           e.getMessage());
     } catch (RuntimeException e) {
       store.abandon(id);
@@ -736,7 +777,7 @@ public final class SettlementEngine implements AutoCloseable {
    * carries an {@code eip2612GasSponsoring} permit (checked field by field first; a bad one gives
    * {@code REFUSED + reason}), else {@code settle}.
    */
-  private String permit2Calldata(PaymentPayload payload, Permit2Payload pp) {
+  private String permit2Calldata(PaymentPayload payload, Permit2Payload pp, BigInteger uptoAmount) {
     Permit2Payload.Authorization a = pp.authorization();
     Permit2Payload.Authorization signed =
         new Permit2Payload.Authorization(
@@ -760,8 +801,53 @@ public final class SettlementEngine implements AutoCloseable {
       }
       permit = ExactEvmVerifier.eip2612Permit(info);
     }
+    if (uptoAmount != null) {
+      return Permit2.uptoSettleCalldata(
+          a, uptoAmount, ExactEvmVerifier.settleSignature(pp.signature()), permit);
+    }
     return Permit2.exactSettleCalldata(
         signed, ExactEvmVerifier.settleSignature(pp.signature()), permit);
+  }
+
+  /**
+   * The official {@code upto} verification against this facilitator's signers on the request's
+   * network ({@code requirements.amount}: the maximum the payer signed).
+   *
+   * @throws IllegalArgumentException when the network is not configured here
+   */
+  public UptoEvmVerifier.Outcome verifyUpto(
+      PaymentPayload payload, PaymentRequirements req, boolean simulate) {
+    String n = laneNetwork(payload, req);
+    NetworkLane lane = lanes.get(n);
+    if (lane == null) {
+      throw new IllegalArgumentException("network " + req.network() + " is not configured");
+    }
+    List<String> ours = lane.signers().stream().map(SignerAccount::address).toList();
+    return uptoVerifiers.get(n).verify(payload, req, ours, simulate);
+  }
+
+  /**
+   * An {@code upto} settlement of 0: nothing to move, so nothing is sent or journaled; success with
+   * {@code amount: "0"} once the authorization verifies, as the official facilitator answers.
+   */
+  private SettleResponse settleNothing(
+      NetworkLane lane, PaymentPayload payload, PaymentRequirements req, PaymentTerms ep) {
+    UptoEvmVerifier.Outcome u;
+    try {
+      u = verifyUpto(payload, UptoTerms.atMaximum(req, ep), false);
+    } catch (ChainAccess.ChainAccessException e) {
+      throw new RpcUnavailableException("re-verification failed: " + e.getMessage(), e);
+    }
+    if (!u.isValid()) {
+      return SettleResponse.failure(
+          u.response().invalidReason(),
+          u.response().invalidMessage(),
+          "",
+          req.network(),
+          ep.payer());
+    }
+    return new SettleResponse(
+        true, null, null, ep.payer(), "", req.network(), BigInteger.ZERO, Map.of());
   }
 
   private static Prepared fail(String network, String payer, String reason, String message) {
@@ -880,6 +966,12 @@ public final class SettlementEngine implements AutoCloseable {
     SettleResponse base;
     if (r.state() == SettlementState.SETTLED) {
       base = SettleResponse.success(r.txHash(), network, payer);
+      if (UptoTerms.isUpto(r)) {
+        // upto reports what it actually charged, as the official facilitator does
+        base =
+            new SettleResponse(
+                true, null, null, payer, r.txHash(), network, r.amount(), base.other());
+      }
     } else if (r.state() == SettlementState.FAILED) {
       base = SettleResponse.failure(r.errorReason(), r.errorMessage(), r.txHash(), network, payer);
     } else {

@@ -87,4 +87,14 @@ public final class ErrorReasons {
   public static final String EIP2612_ASSET_MISMATCH = "eip2612_asset_mismatch";
   public static final String EIP2612_SPENDER_NOT_PERMIT2 = "eip2612_spender_not_permit2";
   public static final String EIP2612_DEADLINE_EXPIRED = "eip2612_deadline_expired";
+
+  // upto/EVM (@x402/evm 2.27.0 upto/facilitator/errors.ts)
+  public static final String UPTO_TRANSACTION_FAILED = "invalid_upto_evm_transaction_failed";
+  public static final String UPTO_INVALID_SCHEME = "invalid_upto_evm_scheme";
+  public static final String UPTO_NETWORK_MISMATCH = "invalid_upto_evm_network_mismatch";
+  public static final String UPTO_SETTLEMENT_EXCEEDS_AMOUNT =
+      "invalid_upto_evm_payload_settlement_exceeds_amount";
+  public static final String UPTO_AMOUNT_EXCEEDS_PERMITTED = "upto_amount_exceeds_permitted";
+  public static final String UPTO_UNAUTHORIZED_FACILITATOR = "upto_unauthorized_facilitator";
+  public static final String UPTO_FACILITATOR_MISMATCH = "upto_facilitator_mismatch";
 }

@@ -315,13 +315,16 @@ public final class PayingHttpClient {
    * declares it.
    */
   private PaymentPayload signV2(PaymentRequired pr, PaymentRequirements chosen) {
-    ExactEvmPayload p = signer.sign(chosen);
+    com.fasterxml.jackson.databind.node.ObjectNode signed =
+        io.attest402.x402.evm.UptoSigner.SCHEME.equals(chosen.scheme())
+            ? io.attest402.x402.evm.UptoSigner.sign(signer, chosen, clock, random).toJson()
+            : signer.sign(chosen).toJson();
     ObjectNode extensions =
         PaymentIdentifier.appendTo(pr.extensions(), PaymentIdentifier.generate());
     if (!demandedFacilitators.isEmpty()) {
       extensions = FailoverFacilitatorClient.withDemand(extensions, demandedFacilitators);
     }
-    return new PaymentPayload(pr.resource(), chosen, p.toJson(), extensions);
+    return new PaymentPayload(pr.resource(), chosen, signed, extensions);
   }
 
   /**

@@ -225,8 +225,12 @@ public final class SpendPolicy {
   /** Why an offer is not allowed (empty: allowed now, given what this session has spent). */
   public synchronized List<String> check(PaymentRequirements r, int x402Version) {
     List<String> reasons = new ArrayList<>();
-    if (!"exact".equals(r.scheme())) {
-      reasons.add("scheme " + r.scheme() + " is not supported (only exact)");
+    // upto is judged (and reserved) at its maximum: the most the payee can charge
+    if (!"exact".equals(r.scheme()) && !("upto".equals(r.scheme()) && x402Version == 2)) {
+      reasons.add("scheme " + r.scheme() + " is not supported (only exact, and upto in v2)");
+    }
+    if ("upto".equals(r.scheme()) && r.extraString("facilitatorAddress") == null) {
+      reasons.add("upto offer lacks extra.facilitatorAddress (the facilitator to bind to)");
     }
     boolean evm =
         x402Version == 1

@@ -98,6 +98,12 @@ public final class BatchingChainAccess implements ChainAccess {
     return direct.getCode(address);
   }
 
+  /** Not batched: a batch runs as one deployless call, whose sender is not the one named. */
+  @Override
+  public CallResult callFrom(String from, String to, String data) {
+    return direct.callFrom(from, to, data);
+  }
+
   @Override
   public CallResult call(String to, String data) {
     Objects.requireNonNull(to, "to");

@@ -13,6 +13,16 @@ public interface ChainAccess {
   /** {@code eth_call({to, data}, latest)} with no sender. */
   CallResult call(String to, String data);
 
+  /**
+   * {@code eth_call({from, to, data}, latest)}: a call whose outcome depends on {@code msg.sender}
+   * (the {@code upto} proxy only lets the facilitator the payer named settle).
+   *
+   * @throws UnsupportedOperationException when this access cannot name a sender
+   */
+  default CallResult callFrom(String from, String to, String data) {
+    throw new UnsupportedOperationException("eth_call with a sender is not supported here");
+  }
+
   /** The outcome of an {@code eth_call}. */
   record CallResult(boolean success, String returnData, String errorMessage, String revertData) {
     public static CallResult ok(String returnData) {

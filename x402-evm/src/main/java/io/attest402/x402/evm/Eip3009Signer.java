@@ -63,6 +63,14 @@ public final class Eip3009Signer {
     return sign(domain, auth);
   }
 
+  /**
+   * Signs an EIP-712 digest with the payer key (the Permit2 witness transfers of {@link
+   * UptoSigner}); 65 bytes r || s || v, 0x-hex.
+   */
+  public String signDigest(byte[] digest) {
+    return Signatures.sign(digest, credentials.getEcKeyPair());
+  }
+
   /** Signs a given authorization under a given domain. */
   public ExactEvmPayload sign(Eip712Domain domain, ExactEvmPayload.Authorization auth) {
     byte[] digest = TransferWithAuthorization.digest(domain, auth);

@@ -160,6 +160,15 @@ public final class ExactEvmVerifier {
     return config;
   }
 
+  /** The node this verifier reads (for a sibling scheme's verifier on the same node). */
+  public ChainAccess chainAccess() {
+    return chain;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
   /** Verifies with simulation, as {@code POST /verify} does. */
   public VerifyResponse verify(PaymentPayload payload, PaymentRequirements requirements) {
     return verify(payload, requirements, true).response();

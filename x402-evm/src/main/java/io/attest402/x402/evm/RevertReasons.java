@@ -68,9 +68,31 @@ public final class RevertReasons {
    * {@link ErrorReasons#TRANSACTION_FAILED}.
    */
   public static String mapPermit2(String message) {
+    return mapCustomError(message, PERMIT2_ERRORS);
+  }
+
+  private static final java.util.Map<String, String> UPTO_ERRORS = uptoErrors();
+
+  private static java.util.Map<String, String> uptoErrors() {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>(permit2Errors());
+    m.put("AmountExceedsPermitted()", ErrorReasons.UPTO_AMOUNT_EXCEEDS_PERMITTED);
+    m.put("UnauthorizedFacilitator()", ErrorReasons.UPTO_UNAUTHORIZED_FACILITATOR);
+    return m;
+  }
+
+  /**
+   * {@link #mapPermit2} for the {@code upto} proxy ({@code mapSettleError} of {@code @x402/evm}'s
+   * upto facilitator): the Permit2 errors, then {@code AmountExceedsPermitted} and {@code
+   * UnauthorizedFacilitator}.
+   */
+  public static String mapUpto(String message) {
+    return mapCustomError(message, UPTO_ERRORS);
+  }
+
+  private static String mapCustomError(String message, java.util.Map<String, String> errors) {
     String m = message == null ? "" : message;
     String lower = m.toLowerCase(java.util.Locale.ROOT);
-    for (var e : PERMIT2_ERRORS.entrySet()) {
+    for (var e : errors.entrySet()) {
       String name = e.getKey().substring(0, e.getKey().indexOf('('));
       String selector =
           org.web3j.utils.Numeric.toHexString(

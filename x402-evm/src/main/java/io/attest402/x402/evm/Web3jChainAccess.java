@@ -2,6 +2,7 @@ package io.attest402.x402.evm;
 
 import java.io.IOException;
 import java.math.BigInteger;
+import java.util.Objects;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.Response;
@@ -60,11 +61,20 @@ public final class Web3jChainAccess implements ChainAccess {
    * (a deployless call, as {@link BatchingChainAccess} sends its batches).
    */
   public CallResult call(String to, String data, BigInteger gas) {
+    return call(null, to, data, gas);
+  }
+
+  @Override
+  public CallResult callFrom(String from, String to, String data) {
+    return call(Objects.requireNonNull(from, "from"), to, data, callGasLimit);
+  }
+
+  private CallResult call(String from, String to, String data, BigInteger gas) {
     try {
       Transaction tx =
           gas == null
-              ? Transaction.createEthCallTransaction(null, to, data)
-              : new Transaction(null, null, null, gas, to, null, data);
+              ? Transaction.createEthCallTransaction(from, to, data)
+              : new Transaction(from, null, null, gas, to, null, data);
       EthCall r = web3j.ethCall(tx, DefaultBlockParameterName.LATEST).send();
       if (r.hasError()) {
         Response.Error err = r.getError();

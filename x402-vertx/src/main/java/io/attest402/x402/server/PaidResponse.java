@@ -29,4 +29,25 @@ public record PaidResponse(int status, Map<String, String> headers, Buffer body)
   public static PaidResponse text(String text) {
     return of(200, "text/plain; charset=utf-8", Buffer.buffer(text));
   }
+
+  /**
+   * The official internal header through which a route sets what an {@code upto} payment is
+   * actually charged ({@code {"amount": "<base units>"}}); the handler removes it before the
+   * response goes out.
+   */
+  public static final String SETTLEMENT_OVERRIDES = "Settlement-Overrides";
+
+  /**
+   * This response charging {@code amount} base units of an {@code upto} payment (at most its
+   * maximum; the handler refuses more and charges nothing then).
+   */
+  public PaidResponse charging(java.math.BigInteger amount) {
+    if (amount.signum() < 0) {
+      throw new IllegalArgumentException("negative charge " + amount);
+    }
+    Map<String, String> h = new LinkedHashMap<>(headers);
+    h.keySet().removeIf(k -> k.equalsIgnoreCase(SETTLEMENT_OVERRIDES));
+    h.put(SETTLEMENT_OVERRIDES, "{\"amount\":\"" + amount + "\"}");
+    return new PaidResponse(status, h, body);
+  }
 }

@@ -22,7 +22,8 @@ public record PaymentOption(
     Function<RoutingContext, String> payTo,
     Function<RoutingContext, BigInteger> price,
     int maxTimeoutSeconds,
-    ObjectNode extraFields) {
+    ObjectNode extraFields,
+    String scheme) {
 
   /** The official server's default {@code maxTimeoutSeconds}. */
   public static final int DEFAULT_MAX_TIMEOUT_SECONDS = 300;
@@ -38,6 +39,61 @@ public record PaymentOption(
       throw new IllegalArgumentException("maxTimeoutSeconds must be positive");
     }
     extraFields = Wire.copy(extraFields);
+    if (scheme == null) {
+      scheme = "exact";
+    }
+    if (!scheme.equals("exact") && !scheme.equals(UPTO)) {
+      throw new IllegalArgumentException("scheme must be exact or upto, not " + scheme);
+    }
+  }
+
+  /** The {@code upto} scheme: the price is the maximum; the route says what it charges. */
+  public static final String UPTO = "upto";
+
+  /** An {@code exact} option. */
+  public PaymentOption(
+      String network,
+      String asset,
+      String tokenName,
+      String tokenVersion,
+      Function<RoutingContext, String> payTo,
+      Function<RoutingContext, BigInteger> price,
+      int maxTimeoutSeconds,
+      ObjectNode extraFields) {
+    this(
+        network,
+        asset,
+        tokenName,
+        tokenVersion,
+        payTo,
+        price,
+        maxTimeoutSeconds,
+        extraFields,
+        "exact");
+  }
+
+  /**
+   * An {@code upto} option (Permit2, as the official upto server offers it): {@code maximum} is
+   * what the payer authorizes at most; the paid route charges what it actually used with {@link
+   * PaidResponse#charging} (the whole maximum when it does not). {@code facilitatorAddress} is the
+   * facilitator signer the payer binds the authorization to: the {@code extra.facilitatorAddress}
+   * of the facilitator's {@code upto} kind in {@code /supported}.
+   */
+  public static PaymentOption upto(
+      String network,
+      String asset,
+      String tokenName,
+      String tokenVersion,
+      Function<RoutingContext, String> payTo,
+      Function<RoutingContext, BigInteger> maximum,
+      int maxTimeoutSeconds,
+      String facilitatorAddress) {
+    ObjectNode extra = Wire.newObject();
+    extra.put("assetTransferMethod", "permit2");
+    extra.put(
+        "facilitatorAddress", Objects.requireNonNull(facilitatorAddress, "facilitatorAddress"));
+    return new PaymentOption(
+        network, asset, tokenName, tokenVersion, payTo, maximum, maxTimeoutSeconds, extra, UPTO);
   }
 
   /** A fixed price to a fixed payee. */
@@ -61,17 +117,33 @@ public record PaymentOption(
 
   public PaymentOption withPrice(Function<RoutingContext, BigInteger> newPrice) {
     return new PaymentOption(
-        network, asset, tokenName, tokenVersion, payTo, newPrice, maxTimeoutSeconds, extraFields);
+        network,
+        asset,
+        tokenName,
+        tokenVersion,
+        payTo,
+        newPrice,
+        maxTimeoutSeconds,
+        extraFields,
+        scheme);
   }
 
   public PaymentOption withPayTo(Function<RoutingContext, String> newPayTo) {
     return new PaymentOption(
-        network, asset, tokenName, tokenVersion, newPayTo, price, maxTimeoutSeconds, extraFields);
+        network,
+        asset,
+        tokenName,
+        tokenVersion,
+        newPayTo,
+        price,
+        maxTimeoutSeconds,
+        extraFields,
+        scheme);
   }
 
   public PaymentOption withMaxTimeoutSeconds(int seconds) {
     return new PaymentOption(
-        network, asset, tokenName, tokenVersion, payTo, price, seconds, extraFields);
+        network, asset, tokenName, tokenVersion, payTo, price, seconds, extraFields, scheme);
   }
 
   /**
@@ -86,7 +158,7 @@ public record PaymentOption(
       extra.put(PaymentFlow.EXTRA_KEY, flow.wireName());
     }
     return new PaymentOption(
-        network, asset, tokenName, tokenVersion, payTo, price, maxTimeoutSeconds, extra);
+        network, asset, tokenName, tokenVersion, payTo, price, maxTimeoutSeconds, extra, scheme);
   }
 
   /**
@@ -97,7 +169,7 @@ public record PaymentOption(
    */
   public PaymentFlow paymentFlow() {
     return PaymentFlow.of(
-        new PaymentRequirements("exact", network, BigInteger.ZERO, asset, "", 1, extraFields));
+        new PaymentRequirements(scheme, network, BigInteger.ZERO, asset, "", 1, extraFields));
   }
 
   /** The offer for this request: {@code extra} is {name, version} plus any extra fields. */
@@ -113,7 +185,7 @@ public record PaymentOption(
       extraFields.properties().forEach(e -> extra.set(e.getKey(), e.getValue().deepCopy()));
     }
     return new PaymentRequirements(
-        "exact",
+        scheme,
         network,
         amount,
         asset,

@@ -773,7 +773,24 @@ public final class X402PaymentHandler implements Handler<RoutingContext> {
    * facilitator failed) keeps its claim without a stored response: the payment may have been taken,
    * so it buys nothing else.
    */
-  private void settle(RoutingContext ctx, Attempt a, PaidResponse res) {
+  private void settle(RoutingContext ctx, Attempt offered, PaidResponse routeResponse) {
+    UptoCharge.Resolved charge;
+    try {
+      charge = UptoCharge.resolve(offered.requirements(), routeResponse);
+    } catch (IllegalArgumentException e) {
+      log.error("paid route for {} set a bad charge; not settling", ctx.request().path(), e);
+      release(ctx, offered);
+      sendJson(ctx, 500, Map.of(), "{\"error\":\"Internal Server Error\"}");
+      return;
+    }
+    PaidResponse res = charge.response();
+    Attempt a =
+        new Attempt(
+            offered.offer(),
+            offered.payment(),
+            charge.requirements(),
+            offered.key(),
+            offered.idempotencyKey());
     onContext(ctx, settleWithPendingRetry(a))
         .onComplete(
             ar -> {
