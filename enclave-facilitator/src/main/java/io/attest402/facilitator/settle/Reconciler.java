@@ -65,6 +65,7 @@ final class Reconciler {
   private final Thread thread;
   private volatile boolean running;
   private final Map<String, Long> lastHousekeeping = new ConcurrentHashMap<>();
+  private final ReceiptFollowUp followUp = new ReceiptFollowUp();
 
   /**
    * @param onFinal called with each settlement the reconciler journals as final
@@ -99,6 +100,7 @@ final class Reconciler {
 
   /** Asks for a pass now (a transaction was just broadcast). */
   void wake() {
+    followUp.broadcast();
     wake.release();
   }
 
@@ -177,7 +179,9 @@ final class Reconciler {
   private void reconcileLoop() {
     while (running) {
       try {
-        wake.tryAcquire(options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        wake.tryAcquire(
+            followUp.nextWaitMicros(options.pollInterval().toMillis() * 1000),
+            TimeUnit.MICROSECONDS);
         wake.drainPermits();
         if (!running) {
           break;
@@ -194,6 +198,7 @@ final class Reconciler {
 
   /** One reconciliation pass over every in-flight settlement (also run once at start). */
   synchronized void reconcileOnce() {
+    followUp.passStarts();
     List<SettlementRecord> inflight = store.inFlight();
     Map<String, List<SettlementRecord>> byNetwork = new HashMap<>();
     for (SettlementRecord r : inflight) {
@@ -262,6 +267,10 @@ final class Reconciler {
           nonceTaken(lane, s, r);
         } else {
           nonceTakenOnce.remove(r.id());
+          Long sentAt = sender.lastSentAt(r.latestAttempt().txHash());
+          if (sentAt != null) {
+            followUp.unmined(now - sentAt);
+          }
           keepAlive(lane, s, r, now);
         }
       }
