@@ -13,13 +13,13 @@ import org.web3j.crypto.TransactionEncoder;
 import org.web3j.utils.Numeric;
 
 /**
- * Recoverable secp256k1 signatures with the recovery id known from the signing itself: the same
- * RFC 6979 deterministic ECDSA (HMAC-SHA256 nonces) as BouncyCastle's {@code ECDSASigner} behind
+ * Recoverable secp256k1 signatures with the recovery id known from the signing itself: the same RFC
+ * 6979 deterministic ECDSA (HMAC-SHA256 nonces) as BouncyCastle's {@code ECDSASigner} behind
  * web3j's {@link Sign#signMessage(byte[], ECKeyPair, boolean)}, so the very same bytes, but {@code
- * v} comes from the parity of the nonce point {@code R = kG} (flipped when s is lowered) instead
- * of web3j's search, which recovers the public key for each candidate id (up to four point
- * recoveries, each dearer than the signature). The one case this does not cover, {@code R.x ≥ n}
- * (recovery ids 2 and 3, probability about 2^-128), falls back to web3j.
+ * v} comes from the parity of the nonce point {@code R = kG} (flipped when s is lowered) instead of
+ * web3j's search, which recovers the public key for each candidate id (up to four point recoveries,
+ * each dearer than the signature). The one case this does not cover, {@code R.x ≥ n} (recovery ids
+ * 2 and 3, probability about 2^-128), falls back to web3j.
  */
 final class RecoverableSigning {
   private static final ECDomainParameters CURVE =
@@ -73,7 +73,8 @@ final class RecoverableSigning {
     if (tx.getType().isLegacy()) {
       byte[] encoded = TransactionEncoder.encode(tx, chainId);
       Sign.SignatureData sig = signDigest(org.web3j.crypto.Hash.sha3(encoded), key);
-      return TransactionEncoder.encode(tx, TransactionEncoder.createEip155SignatureData(sig, chainId));
+      return TransactionEncoder.encode(
+          tx, TransactionEncoder.createEip155SignatureData(sig, chainId));
     }
     if (!tx.getType().isEip1559()) {
       return TransactionEncoder.signMessage(tx, chainId, org.web3j.crypto.Credentials.create(key));

@@ -62,8 +62,12 @@ class RecoverableSigningTest {
               BigInteger.valueOf(30_000_000_000L));
       RawTransaction legacy =
           RawTransaction.createTransaction(
-              nonce, BigInteger.valueOf(7_000_000_000L), BigInteger.valueOf(21_000), to,
-              BigInteger.ONE, data);
+              nonce,
+              BigInteger.valueOf(7_000_000_000L),
+              BigInteger.valueOf(21_000),
+              to,
+              BigInteger.ONE,
+              data);
       Credentials c = Credentials.create(key);
       assertArrayEquals(
           TransactionEncoder.signMessage(eip1559, chainId, c),
@@ -81,7 +85,9 @@ class RecoverableSigningTest {
     byte[] rsv = key.signDigestRsv(digest);
     Sign.SignatureData sd =
         new Sign.SignatureData(
-            rsv[64], java.util.Arrays.copyOfRange(rsv, 0, 32), java.util.Arrays.copyOfRange(rsv, 32, 64));
+            rsv[64],
+            java.util.Arrays.copyOfRange(rsv, 0, 32),
+            java.util.Arrays.copyOfRange(rsv, 32, 64));
     String recovered;
     try {
       recovered = "0x" + Keys.getAddress(Sign.signedMessageHashToKey(digest, sd));

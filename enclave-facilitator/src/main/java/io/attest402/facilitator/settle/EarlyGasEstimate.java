@@ -20,11 +20,11 @@ import java.util.concurrent.TimeUnit;
  * it runs beside the re-verification and the claim instead of after them (on a fast chain it was
  * the longest step of preparing a settlement). Nothing about the estimate changes: the same call
  * (the calldata is derived from the payload as the verifier derives it, and the settle path uses
- * the early answer only when its own calldata, built after verification, is byte for byte the
- * same; else it estimates again), from the same signer, with the same gas cap, and a revert or a
- * cap overrun is reported to the settle path exactly as a late estimate's. An estimate is a read:
- * one started for a request that then fails verification or is refused is dropped. Bounded: at
- * most {@link #MAX_THREADS} run at once; past that the settle path estimates on its own thread as
+ * the early answer only when its own calldata, built after verification, is byte for byte the same;
+ * else it estimates again), from the same signer, with the same gas cap, and a revert or a cap
+ * overrun is reported to the settle path exactly as a late estimate's. An estimate is a read: one
+ * started for a request that then fails verification or is refused is dropped. Bounded: at most
+ * {@link #MAX_THREADS} run at once; past that the settle path estimates on its own thread as
  * before.
  */
 final class EarlyGasEstimate {

@@ -4,8 +4,8 @@ package io.attest402.facilitator.settle;
  * How long the reconciler waits before its next pass: right after a broadcast, while a transaction
  * sent moments ago has no receipt yet, it looks again after 1, 2, 4, 8… ms (doubling up to the poll
  * interval) instead of a whole poll interval. On an automining node a receipt exists within a
- * millisecond or two of the send, so the settle answer follows the block, not the poll period; on
- * a chain with slower blocks the follow-ups stop at the poll interval after a handful of cheap
+ * millisecond or two of the send, so the settle answer follows the block, not the poll period; on a
+ * chain with slower blocks the follow-ups stop at the poll interval after a handful of cheap
  * receipt lookups. Thread-safe: {@link #broadcast} is called by the settle path.
  */
 final class ReceiptFollowUp {

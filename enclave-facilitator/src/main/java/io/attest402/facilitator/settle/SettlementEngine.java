@@ -48,12 +48,11 @@ import org.web3j.utils.Numeric;
  * <p><b>One settlement</b> ({@link #settle}): look the authorization up in the journal (a known one
  * is answered from there, waiting a bounded time for its receipt); otherwise, single-flight per
  * authorization in this process, re-verify it as the official facilitator does at settle time (no
- * simulation), claim it in the journal (unique per authorization), estimate gas (started beside
- * the re-verification, {@link EarlyGasEstimate}; a would-revert call fails here with the official
- * reason, nothing sent), reserve an account nonce, sign,
- * <em>journal the signed transaction and its hash</em>, then broadcast. The caller waits for the
- * receipt at most {@link FacilitatorOptions#receiptWait()}; past that it gets {@code
- * settlement_pending} with the hash.
+ * simulation), claim it in the journal (unique per authorization), estimate gas (started beside the
+ * re-verification, {@link EarlyGasEstimate}; a would-revert call fails here with the official
+ * reason, nothing sent), reserve an account nonce, sign, <em>journal the signed transaction and its
+ * hash</em>, then broadcast. The caller waits for the receipt at most {@link
+ * FacilitatorOptions#receiptWait()}; past that it gets {@code settlement_pending} with the hash.
  *
  * <p>This class is the settle path and the answers; {@link TransactionSender} signs, journals and
  * sends transactions, and {@link Reconciler} owns the following.

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.junit.jupiter.api.Test;
 
 /**
- * The reconciler's wait: tight follow-ups (1, 2, 4… ms, never above the poll interval) only while
- * a transaction sent moments ago lacks a receipt; the whole poll interval otherwise.
+ * The reconciler's wait: tight follow-ups (1, 2, 4… ms, never above the poll interval) only while a
+ * transaction sent moments ago lacks a receipt; the whole poll interval otherwise.
  */
 class ReceiptFollowUpTest {
   private static final long POLL = 250_000; // µs

@@ -12,8 +12,8 @@ import java.util.Objects;
 /**
  * Signs receipts as compact JWS, ES256K (RFC 8812): the signature is {@code r || s} (64 bytes, low
  * s) over SHA-256 of the JWS signing input, produced by a {@link DigestSigner} so the private key
- * never has to be a JCA key here (the enclave key signs digests). The first signature is checked
- * to recover to the configured address before its receipt is returned, so a miswired signer (one
+ * never has to be a JCA key here (the enclave key signs digests). The first signature is checked to
+ * recover to the configured address before its receipt is returned, so a miswired signer (one
  * holding another key) fails loudly on the first receipt instead of emitting unverifiable ones;
  * later signatures are not recovered again (a recovery costs more than the signature). Thread-safe
  * when the DigestSigner is.
