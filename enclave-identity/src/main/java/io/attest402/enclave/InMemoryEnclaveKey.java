@@ -1,12 +1,10 @@
 package io.attest402.enclave;
 
 import java.security.SecureRandom;
-import org.web3j.crypto.Credentials;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Keys;
 import org.web3j.crypto.RawTransaction;
 import org.web3j.crypto.Sign;
-import org.web3j.crypto.TransactionEncoder;
 import org.web3j.utils.Numeric;
 
 /**
@@ -64,12 +62,12 @@ public final class InMemoryEnclaveKey implements EnclaveKey {
     if (digest32.length != 32) {
       throw new IllegalArgumentException("digest must be 32 bytes, got " + digest32.length);
     }
-    return Sign.signMessage(digest32, keyPair, false);
+    return RecoverableSigning.signDigest(digest32, keyPair);
   }
 
   @Override
   public byte[] sign(RawTransaction transaction, long chainId) {
-    return TransactionEncoder.signMessage(transaction, chainId, Credentials.create(keyPair));
+    return RecoverableSigning.signTransaction(transaction, chainId, keyPair);
   }
 
   @Override

@@ -70,6 +70,7 @@ final class Reconciler {
 
   /** How far back the "used by whom" lookup reads {@code AuthorizationUsed} logs. */
   static final long USED_BY_LOOKBACK_BLOCKS = 10_000;
+  private final ReceiptFollowUp followUp = new ReceiptFollowUp();
 
   /**
    * @param onFinal called with each settlement the reconciler journals as final
@@ -109,6 +110,7 @@ final class Reconciler {
 
   /** Asks for a pass now (a transaction was just broadcast). */
   void wake() {
+    followUp.broadcast();
     wake.release();
   }
 
@@ -187,7 +189,9 @@ final class Reconciler {
   private void reconcileLoop() {
     while (running) {
       try {
-        wake.tryAcquire(options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        wake.tryAcquire(
+            followUp.nextWaitMicros(options.pollInterval().toMillis() * 1000),
+            TimeUnit.MICROSECONDS);
         wake.drainPermits();
         if (!running) {
           break;
@@ -204,6 +208,7 @@ final class Reconciler {
 
   /** One reconciliation pass over every in-flight settlement (also run once at start). */
   synchronized void reconcileOnce() {
+    followUp.passStarts();
     List<SettlementRecord> inflight = store.inFlight();
     Map<String, List<SettlementRecord>> byNetwork = new HashMap<>();
     for (SettlementRecord r : inflight) {
@@ -277,6 +282,10 @@ final class Reconciler {
           nonceTaken(lane, s, r);
         } else {
           nonceTakenOnce.remove(r.id());
+          Long sentAt = sender.lastSentAt(r.latestAttempt().txHash());
+          if (sentAt != null) {
+            followUp.unmined(now - sentAt);
+          }
           keepAlive(lane, s, r, now);
         }
       }

@@ -50,11 +50,11 @@ import org.web3j.utils.Numeric;
  * <p><b>One settlement</b> ({@link #settle}): look the authorization up in the journal (a known one
  * is answered from there, waiting a bounded time for its receipt); otherwise, single-flight per
  * authorization in this process, re-verify it as the official facilitator does at settle time (no
- * simulation), claim it in the journal (unique per authorization), estimate gas (a would-revert
- * call fails here with the official reason, nothing sent), reserve an account nonce, sign,
- * <em>journal the signed transaction and its hash</em>, then broadcast. The caller waits for the
- * receipt at most {@link FacilitatorOptions#receiptWait()}; past that it gets {@code
- * settlement_pending} with the hash.
+ * simulation), claim it in the journal (unique per authorization), estimate gas (started beside the
+ * re-verification, {@link EarlyGasEstimate}; a would-revert call fails here with the official
+ * reason, nothing sent), reserve an account nonce, sign, <em>journal the signed transaction and its
+ * hash</em>, then broadcast. The caller waits for the receipt at most {@link
+ * FacilitatorOptions#receiptWait()}; past that it gets {@code settlement_pending} with the hash.
  *
  * <p>This class is the settle path and the answers; {@link TransactionSender} signs, journals and
  * sends transactions, and {@link Reconciler} owns the following.
@@ -99,6 +99,7 @@ public final class SettlementEngine implements AutoCloseable {
   private final ConcurrentHashMap<Long, CompletableFuture<SettlementRecord>> finals =
       new ConcurrentHashMap<>();
   private final ScheduledExecutorService timer;
+  private final java.util.concurrent.ExecutorService earlyEstimates = EarlyGasEstimate.executor();
   private volatile boolean closing;
 
   /**
@@ -249,6 +250,7 @@ public final class SettlementEngine implements AutoCloseable {
       leases.close();
     }
     timer.shutdownNow();
+    earlyEstimates.shutdownNow();
   }
 
   /** Whether one of this replica's signers claimed {@code r}. */
@@ -556,6 +558,11 @@ public final class SettlementEngine implements AutoCloseable {
               + ": fund it to settle (verify works meanwhile)");
     }
     boolean upto = UptoTerms.isUpto(req);
+    BigInteger gasCap = BigInteger.valueOf(limits.maxGasPerSettlement());
+    // the gas estimate runs beside the re-verification and the claim (EarlyGasEstimate)
+    EarlyGasEstimate early =
+        EarlyGasEstimate.start(
+            earlyEstimates, lane.chain(), signer.address(), req.asset(), payload.payload(), gasCap);
     ExactEvmVerifier.Outcome v;
     try {
       if (upto) {
@@ -642,9 +649,11 @@ public final class SettlementEngine implements AutoCloseable {
       return fail(network, payer, data.substring(REFUSED.length()), "EIP-2612 permit refused");
     }
     BigInteger gas;
-    BigInteger gasCap = BigInteger.valueOf(limits.maxGasPerSettlement());
     try {
-      gas = lane.chain().estimateGas(signer.address(), target, data, gasCap);
+      gas =
+          early != null && early.isFor(target, data)
+              ? early.await()
+              : lane.chain().estimateGas(signer.address(), target, data, gasCap);
     } catch (SettlementChain.RevertedException e) {
       store.abandon(id);
       log.info(
@@ -705,6 +714,9 @@ public final class SettlementEngine implements AutoCloseable {
       SendResult sent = sender.send(lane, a, "first");
       switch (sent.kind()) {
         case ACCEPTED, ALREADY_KNOWN -> {
+          // the reconciler first (it treats SIGNED and BROADCAST alike): on a fast chain the
+          // receipt is there already
+          reconciler.wake();
           store.markBroadcast(id);
           log.info(
               "settlement id={} broadcast tx={} signer {} accountNonce={}",
@@ -712,7 +724,6 @@ public final class SettlementEngine implements AutoCloseable {
               a.txHash(),
               signer.index(),
               a.accountNonce());
-          reconciler.wake();
           return new Prepared(id, null);
         }
         case UNKNOWN -> {

@@ -12,16 +12,23 @@ import java.util.Set;
 /**
  * A nimbus {@link JWSSigner} for ES256K (RFC 8812) over a {@link DigestSigner}, so the enclave key
  * signs JWTs without being a JCA key: low-s {@code r || s}, each signature checked to recover to
- * {@code address} before it is returned (a miswired signer fails loudly).
+ * {@code address} before it is returned (a miswired signer fails loudly), unless the caller has
+ * checked the signer's wiring already ({@link ReceiptSigner} checks its first signature).
  */
 public final class Es256kJwsSigner implements JWSSigner {
   private final String address;
   private final DigestSigner signer;
+  private final boolean checkEach;
   private final JCAContext jca = new JCAContext();
 
   public Es256kJwsSigner(String address, DigestSigner signer) {
+    this(address, signer, true);
+  }
+
+  Es256kJwsSigner(String address, DigestSigner signer, boolean checkEach) {
     this.address = Objects.requireNonNull(address, "address");
     this.signer = Objects.requireNonNull(signer, "signer");
+    this.checkEach = checkEach;
   }
 
   @Override
@@ -31,7 +38,7 @@ public final class Es256kJwsSigner implements JWSSigner {
     }
     byte[] digest = Es256k.sha256(signingInput);
     byte[] rs = Es256k.toLowSRs(signer.signDigest(digest));
-    if (!Es256k.recoversTo(rs, digest, address)) {
+    if (checkEach && !Es256k.recoversTo(rs, digest, address)) {
       throw new JOSEException("the digest signer's signature does not belong to " + address);
     }
     return Base64URL.encode(rs);

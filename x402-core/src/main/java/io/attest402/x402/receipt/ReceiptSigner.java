@@ -12,15 +12,18 @@ import java.util.Objects;
 /**
  * Signs receipts as compact JWS, ES256K (RFC 8812): the signature is {@code r || s} (64 bytes, low
  * s) over SHA-256 of the JWS signing input, produced by a {@link DigestSigner} so the private key
- * never has to be a JCA key here (the enclave key signs digests). Every signature is checked to
- * recover to the configured address before the receipt is returned, so a miswired signer fails
- * loudly instead of emitting unverifiable receipts. Thread-safe when the DigestSigner is.
+ * never has to be a JCA key here (the enclave key signs digests). The first signature is checked to
+ * recover to the configured address before its receipt is returned, so a miswired signer (one
+ * holding another key) fails loudly on the first receipt instead of emitting unverifiable ones;
+ * later signatures are not recovered again (a recovery costs more than the signature). Thread-safe
+ * when the DigestSigner is.
  *
  * <p>Wiring with the enclave key: {@code new ReceiptSigner(key.address(), key::signDigestRsv)}.
  */
 public final class ReceiptSigner {
   private final String address;
   private final DigestSigner signer;
+  private volatile boolean wiringChecked;
 
   public ReceiptSigner(String signerAddress, DigestSigner signer) {
     this.address = Objects.requireNonNull(signerAddress, "signerAddress");
@@ -53,7 +56,14 @@ public final class ReceiptSigner {
             .build();
     try {
       JWSObject jws = new JWSObject(header, new Payload(Es256k.JSON.writeValueAsString(receipt)));
-      jws.sign(new Es256kJwsSigner(address, signer));
+      // the first signature is recovered and must be the address's (a signer holding another key
+      // fails on the first receipt); later ones are not recovered again: a recovery costs more
+      // than the signature, and the wiring does not change
+      boolean check = !wiringChecked;
+      jws.sign(new Es256kJwsSigner(address, signer, check));
+      if (check) {
+        wiringChecked = true;
+      }
       String compact = jws.serialize();
       return new SignedReceipt(receipt, compact, Es256k.hash(compact));
     } catch (JsonProcessingException | JOSEException e) {
