@@ -70,6 +70,7 @@ final class Reconciler {
 
   /** How far back the "used by whom" lookup reads {@code AuthorizationUsed} logs. */
   static final long USED_BY_LOOKBACK_BLOCKS = 10_000;
+
   private final ReceiptFollowUp followUp = new ReceiptFollowUp();
 
   /**

@@ -50,7 +50,7 @@ class UptoInteropTest {
     String payTo = chain.deployment().account("provider").address();
     String asset = chain.deployment().contracts().usdc();
     Credentials agent = chain.account(DevAccounts.AGENT);
-    Permit2DifferentialTest.approve(chain, asset, agent);
+    approvePermit2(chain, asset, agent);
     FacilitatorUnderTest.Running fac = Facilitators.OFFICIAL.start(chain, 9);
     try {
       Map<String, String> env = new HashMap<>();
@@ -102,5 +102,14 @@ class UptoInteropTest {
     } finally {
       fac.close();
     }
+  }
+
+  private static void approvePermit2(Chain chain, String token, Credentials who) throws Exception {
+    org.junit.jupiter.api.Assertions.assertTrue(
+        io.attest402.contracts.generated.TestUSDC.load(
+                token, chain.web3j(), chain.txManager(who), chain.gas())
+            .approve(Permit2.ADDRESS, BigInteger.TWO.pow(256).subtract(BigInteger.ONE))
+            .send()
+            .isStatusOK());
   }
 }
