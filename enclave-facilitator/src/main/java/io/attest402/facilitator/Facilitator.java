@@ -580,7 +580,8 @@ public final class Facilitator implements AutoCloseable {
 
   /**
    * The extension keys this facilitator implements: its signed receipt (when it issues receipts),
-   * {@code payment-identifier}, {@code eip2612GasSponsoring} (Permit2 payments) and {@code bazaar}
+   * {@code payment-identifier}, {@code eip2612GasSponsoring} and {@code erc20ApprovalGasSponsoring}
+   * (Permit2 payments) and {@code bazaar}
    * (its catalog at {@code GET /discovery/resources}).
    */
   public List<String> extensions() {
@@ -590,6 +591,7 @@ public final class Facilitator implements AutoCloseable {
     }
     e.add(PaymentIdentifier.KEY);
     e.add(io.attest402.x402.extensions.Eip2612GasSponsoring.KEY);
+    e.add(io.attest402.x402.extensions.Erc20ApprovalGasSponsoring.KEY);
     e.add(io.attest402.x402.extensions.Bazaar.KEY);
     return e;
   }

@@ -43,6 +43,11 @@ public interface SettlementChain {
   /** Whether Permit2 has {@code owner}'s unordered {@code nonce} marked used. */
   boolean permit2NonceUsed(String owner, BigInteger nonce);
 
+  /** ERC-20 {@code allowance(owner, Permit2)} of {@code token}. */
+  default BigInteger permit2Allowance(String token, String owner) {
+    throw new UnsupportedOperationException("permit2Allowance");
+  }
+
   /** Native balance (wei). */
   BigInteger balance(String account);
 
