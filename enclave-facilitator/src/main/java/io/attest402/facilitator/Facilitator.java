@@ -581,8 +581,7 @@ public final class Facilitator implements AutoCloseable {
   /**
    * The extension keys this facilitator implements: its signed receipt (when it issues receipts),
    * {@code payment-identifier}, {@code eip2612GasSponsoring} and {@code erc20ApprovalGasSponsoring}
-   * (Permit2 payments) and {@code bazaar}
-   * (its catalog at {@code GET /discovery/resources}).
+   * (Permit2 payments) and {@code bazaar} (its catalog at {@code GET /discovery/resources}).
    */
   public List<String> extensions() {
     List<String> e = new ArrayList<>();

@@ -13,6 +13,7 @@ import io.attest402.contracts.chain.NodeScript;
 import io.attest402.contracts.generated.TestPlainToken;
 import io.attest402.facilitator.config.AssetConfig;
 import io.attest402.facilitator.settle.ReceiptIssuer;
+import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.evm.Permit2;
 import io.attest402.x402.evm.Permit2Payload;
 import io.attest402.x402.extensions.Erc20ApprovalGasSponsoring;
@@ -25,7 +26,6 @@ import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequirements;
 import io.attest402.x402.types.ResourceInfo;
 import io.attest402.x402.types.Wire;
-import io.attest402.x402.codec.X402Json;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -179,8 +179,7 @@ class Erc20ApprovalSponsoringTest {
               payer,
               approval(payer, token, Permit2.ADDRESS, MAX, payerNonce, 70_000, 5, chainId()));
       assertTrue(again.json().path("success").asBoolean(), again.text());
-      assertEquals(
-          facNonce + 1, nonce(facilitator.facilitator().address()), "only the settlement");
+      assertEquals(facNonce + 1, nonce(facilitator.facilitator().address()), "only the settlement");
     }
     assertEquals(eth, eth(payer.getAddress()), "no more funding");
     assertEquals(payerNonce, nonce(payer.getAddress()), "no approval broadcast");
@@ -195,14 +194,14 @@ class Erc20ApprovalSponsoringTest {
     BigInteger overCap = SettleLimits.defaults().maxFeePerGas().add(BigInteger.ONE);
     Map<String, String> cases = new java.util.LinkedHashMap<>();
     cases.put(
-        "erc20_approval_tx_wrong_spender",
-        approval(payer, token, attacker, MAX, 0, 70_000, 5, id));
+        "erc20_approval_tx_wrong_spender", approval(payer, token, attacker, MAX, 0, 70_000, 5, id));
     cases.put(
         "erc20_approval_tx_amount_too_low",
         approval(payer, token, Permit2.ADDRESS, BigInteger.ONE, 0, 70_000, 5, id));
     cases.put(
         "erc20_approval_tx_wrong_target",
-        approval(payer, chain.deployment().contracts().usdc(), Permit2.ADDRESS, MAX, 0, 70_000, 5, id));
+        approval(
+            payer, chain.deployment().contracts().usdc(), Permit2.ADDRESS, MAX, 0, 70_000, 5, id));
     cases.put(
         "erc20_approval_tx_signer_mismatch",
         approval(other, token, Permit2.ADDRESS, MAX, 0, 70_000, 5, id));
@@ -233,10 +232,12 @@ class Erc20ApprovalSponsoringTest {
         assertEquals(c.getKey(), v.json().path("invalidReason").asText(), v.text());
       }
     }
-    assertEquals(facNonce, nonce(facilitator.facilitator().address()), "the facilitator sent nothing");
+    assertEquals(
+        facNonce, nonce(facilitator.facilitator().address()), "the facilitator sent nothing");
     assertEquals(BigInteger.ZERO, eth(payer.getAddress()), "no wei reached the payer");
     assertEquals(0, nonce(payer.getAddress()), "no approval was broadcast");
-    assertEquals(BigInteger.ZERO, plain(payer).allowance(payer.getAddress(), Permit2.ADDRESS).send());
+    assertEquals(
+        BigInteger.ZERO, plain(payer).allowance(payer.getAddress(), Permit2.ADDRESS).send());
   }
 
   @Test
@@ -318,7 +319,8 @@ class Erc20ApprovalSponsoringTest {
   }
 
   private static String decodeBase64(String s) {
-    return new String(java.util.Base64.getDecoder().decode(s), java.nio.charset.StandardCharsets.UTF_8);
+    return new String(
+        java.util.Base64.getDecoder().decode(s), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** A key with no ETH holding {@link Deployer#DEV_USDC} of TestPlainToken. */
@@ -366,8 +368,7 @@ class Erc20ApprovalSponsoringTest {
       long chainId) {
     String data =
         FunctionEncoder.encode(
-            new Function(
-                "approve", List.of(new Address(spender), new Uint256(amount)), List.of()));
+            new Function("approve", List.of(new Address(spender), new Uint256(amount)), List.of()));
     RawTransaction tx =
         RawTransaction.createTransaction(
             chainId,

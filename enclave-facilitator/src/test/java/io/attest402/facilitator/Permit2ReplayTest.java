@@ -172,7 +172,8 @@ class Permit2ReplayTest {
             DefaultBlockParameterName.LATEST,
             chain.deployment().contracts().usdc());
     f.addSingleTopic(TRANSFER);
-    f.addSingleTopic(Numeric.toHexStringWithPrefixZeroPadded(Numeric.toBigInt(payer.getAddress()), 64));
+    f.addSingleTopic(
+        Numeric.toHexStringWithPrefixZeroPadded(Numeric.toBigInt(payer.getAddress()), 64));
     f.addSingleTopic(Numeric.toHexStringWithPrefixZeroPadded(Numeric.toBigInt(p.payTo()), 64));
     EthLog logs = chain.web3j().ethGetLogs(f).send();
     if (logs.hasError()) {
@@ -211,8 +212,7 @@ class Permit2ReplayTest {
     assertRefused(TestKit.post(url + "/settle", withKey.body()), "permit2_invalid_nonce");
     Payment noKey = settled(chain, null);
     assertRefused(TestKit.post(url + "/settle", noKey.body()), "permit2_invalid_nonce");
-    assertRefused(
-        TestKit.post(url + "/settle", noKey.body(), "late-key"), "permit2_invalid_nonce");
+    assertRefused(TestKit.post(url + "/settle", noKey.body(), "late-key"), "permit2_invalid_nonce");
     assertOneTransfer(chain, withKey);
     assertOneTransfer(chain, noKey);
   }
@@ -242,8 +242,7 @@ class Permit2ReplayTest {
     ObjectNode changed = TestKit.mutable(p.body());
     ((ObjectNode) changed.path("paymentRequirements")).put("amount", "1");
     assertRefused(
-        TestKit.post(url + "/settle", changed.toString(), "p2-order-5"),
-        "permit2_amount_mismatch");
+        TestKit.post(url + "/settle", changed.toString(), "p2-order-5"), "permit2_amount_mismatch");
     assertOneTransfer(chain, p);
   }
 

@@ -54,8 +54,8 @@ public record Deployment(
       @JsonProperty("permitToken") String permitToken,
       @JsonProperty("plainToken") String plainToken) {
     /**
-     * Without {@code TestPlainToken} (the token with neither EIP-3009 nor EIP-2612; deployment files
-     * written before it existed).
+     * Without {@code TestPlainToken} (the token with neither EIP-3009 nor EIP-2612; deployment
+     * files written before it existed).
      */
     public Contracts(
         String usdc,
@@ -84,7 +84,14 @@ public record Deployment(
         String reputationRegistry,
         String validationRegistry,
         String settlementLog) {
-      this(usdc, identityRegistry, reputationRegistry, validationRegistry, settlementLog, null, null);
+      this(
+          usdc,
+          identityRegistry,
+          reputationRegistry,
+          validationRegistry,
+          settlementLog,
+          null,
+          null);
     }
 
     /** Without a {@code SettlementLog} (deployment files written before it existed). */

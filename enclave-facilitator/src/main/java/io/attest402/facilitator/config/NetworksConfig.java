@@ -42,8 +42,7 @@ public record NetworksConfig(@JsonProperty("networks") List<NetworkConfig> netwo
 
   /**
    * The deployment's network with its TestUSDC (and TestPermitToken and TestPlainToken when
-   * deployed); dev chains
-   * (accounts present) carry the deployer key for gas.
+   * deployed); dev chains (accounts present) carry the deployer key for gas.
    */
   public static NetworksConfig fromDeployment(Deployment d) {
     String funder = null;

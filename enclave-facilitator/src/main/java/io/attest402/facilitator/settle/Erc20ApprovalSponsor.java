@@ -26,8 +26,8 @@ import org.web3j.utils.Numeric;
  * facilitator nothing), refused when its nonce is not the payer's next one or its fee cap is above
  * the facilitator's own; otherwise the facilitator sends the payer the wei the approval can cost
  * ({@code gasLimit × maxFeePerGas} less the payer's balance; counted against the hourly gas budget
- * with the approval's gas), broadcasts the approval and waits for both to be mined, as the
- * official facilitator's {@code sendTransactions([signedApproval, settle])} does sequentially.
+ * with the approval's gas), broadcasts the approval and waits for both to be mined, as the official
+ * facilitator's {@code sendTransactions([signedApproval, settle])} does sequentially.
  *
  * <p>Neither transaction is a settlement transaction: they are not journaled; a crash between the
  * approval and the settlement leaves the payer approved (what it signed) and the claim dropped at
@@ -68,7 +68,10 @@ final class Erc20ApprovalSponsor {
     }
     Erc20ApprovalGasSponsoring.Approval approval = checked.approval();
     if (chain.permit2Allowance(asset, payer).compareTo(amount) >= 0) {
-      log.info("network={} payer {}: Permit2 allowance in place, approval not sponsored", lane.network(), payer);
+      log.info(
+          "network={} payer {}: Permit2 allowance in place, approval not sponsored",
+          lane.network(),
+          payer);
       return Optional.empty();
     }
     long payerNonce = chain.nonce(payer, true);
@@ -92,7 +95,10 @@ final class Erc20ApprovalSponsor {
     }
     BigInteger shortfall = approval.maxCost().subtract(chain.balance(payer));
     guard.spendGas(
-        approval.gasLimit().add(shortfall.signum() > 0 ? FUNDING_GAS : BigInteger.ZERO).longValueExact());
+        approval
+            .gasLimit()
+            .add(shortfall.signum() > 0 ? FUNDING_GAS : BigInteger.ZERO)
+            .longValueExact());
     if (shortfall.signum() > 0) {
       Optional<String[]> funded = fund(lane, signer, payer, shortfall);
       if (funded.isPresent()) {

@@ -155,9 +155,9 @@ public final class Erc20ApprovalGasSponsoring {
   /**
    * Checks the payer's approval for a payment of {@code amount} of {@code asset} by {@code payer}
    * on {@code chainId}: the official checks in their order (format, {@code from}, {@code asset},
-   * {@code spender}; the transaction: target, selector, calldata spender, signer), then
-   * attest402's (the approved amount covers the payment, the chain, no value, EIP-1559 with at most
-   * {@link #MAX_APPROVAL_GAS}).
+   * {@code spender}; the transaction: target, selector, calldata spender, signer), then attest402's
+   * (the approved amount covers the payment, the chain, no value, EIP-1559 with at most {@link
+   * #MAX_APPROVAL_GAS}).
    */
   public static Checked check(
       Info info, String payer, String asset, long chainId, BigInteger amount) {
@@ -249,7 +249,10 @@ public final class Erc20ApprovalGasSponsoring {
     if (t1559.getChainId() != chainId) {
       return Checked.refuse(
           ErrorReasons.ERC20_APPROVAL_TX_WRONG_CHAIN,
-          "the approval is signed for chain " + t1559.getChainId() + ", the payment is on " + chainId);
+          "the approval is signed for chain "
+              + t1559.getChainId()
+              + ", the payment is on "
+              + chainId);
     }
     if (tx.getValue() != null && tx.getValue().signum() != 0) {
       return Checked.refuse(

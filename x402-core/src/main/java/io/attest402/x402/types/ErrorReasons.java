@@ -100,7 +100,8 @@ public final class ErrorReasons {
   public static final String ERC20_APPROVAL_TX_WRONG_SPENDER = "erc20_approval_tx_wrong_spender";
   public static final String ERC20_APPROVAL_TX_INVALID_CALLDATA =
       "erc20_approval_tx_invalid_calldata";
-  public static final String ERC20_APPROVAL_TX_SIGNER_MISMATCH = "erc20_approval_tx_signer_mismatch";
+  public static final String ERC20_APPROVAL_TX_SIGNER_MISMATCH =
+      "erc20_approval_tx_signer_mismatch";
   public static final String ERC20_APPROVAL_TX_INVALID_SIGNATURE =
       "erc20_approval_tx_invalid_signature";
   public static final String ERC20_APPROVAL_TX_PARSE_FAILED = "erc20_approval_tx_parse_failed";
