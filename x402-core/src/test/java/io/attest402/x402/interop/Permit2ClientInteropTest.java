@@ -90,7 +90,10 @@ class Permit2ClientInteropTest {
     // only the deployment's role accounts hold TestPermitToken; the deployer mints
     assertTrue(
         TestPermitToken.load(
-                pusd, chain.web3j(), chain.txManager(chain.account(DevAccounts.DEPLOYER)), chain.gas())
+                pusd,
+                chain.web3j(),
+                chain.txManager(chain.account(DevAccounts.DEPLOYER)),
+                chain.gas())
             .mint(payer.getAddress(), Deployer.DEV_USDC)
             .send()
             .isStatusOK());
