@@ -10,6 +10,8 @@
 //   NETWORK                      default eip155:31337
 //   ROUTE                        default "GET /weather" (the handler answers {"report":"sunny","paid":true})
 //   MAX_TIMEOUT_SECONDS          default 60
+//   ASSET_TRANSFER_METHOD        "permit2" for a Permit2 offer (extra.assetTransferMethod); default EIP-3009
+//   GAS_SPONSORING               "eip2612" declares the eip2612GasSponsoring extension on the paid route
 //   PORT (default 0)             listens on 127.0.0.1
 //   SCHEME                       "exact" (default) or "upto": PRICE is then the maximum, and the handler charges
 //                                CHARGE base units (default PRICE) with setSettlementOverrides
@@ -20,6 +22,7 @@ import { paymentMiddleware, setSettlementOverrides, x402ResourceServer } from '@
 import { HTTPFacilitatorClient } from '@x402/core/server';
 import { ExactEvmScheme } from '@x402/evm/exact/server';
 import { UptoEvmScheme } from '@x402/evm/upto/server';
+import { declareEip2612GasSponsoringExtension } from '@x402/extensions';
 import { port, ready, requireEnv } from './x402-common.mjs';
 
 const network = process.env.NETWORK || 'eip155:31337';
@@ -32,7 +35,11 @@ const accepts = {
   price: {
     amount: requireEnv('PRICE'),
     asset: requireEnv('ASSET'),
-    extra: { name: process.env.ASSET_NAME || 'USD Coin', version: process.env.ASSET_VERSION || '2' },
+    extra: {
+      name: process.env.ASSET_NAME || 'USD Coin',
+      version: process.env.ASSET_VERSION || '2',
+      ...(process.env.ASSET_TRANSFER_METHOD ? { assetTransferMethod: process.env.ASSET_TRANSFER_METHOD } : {}),
+    },
   },
   maxTimeoutSeconds: Number(process.env.MAX_TIMEOUT_SECONDS || 60),
 };
@@ -47,7 +54,12 @@ const app = express();
 app.use(
   paymentMiddleware(
     {
-      [`${method} ${path}`]: { accepts, description: 'Weather report', mimeType: 'application/json' },
+      [`${method} ${path}`]: {
+        accepts,
+        description: 'Weather report',
+        mimeType: 'application/json',
+        ...(process.env.GAS_SPONSORING === 'eip2612' ? { extensions: declareEip2612GasSponsoringExtension() } : {}),
+      },
       'GET /failing': { accepts, description: 'Always fails', mimeType: 'application/json' },
     },
     server,

@@ -64,6 +64,9 @@ public final class ChainCommand implements Callable<Integer> {
     stdout.printf(
         "  TestPermitToken     %s (EIP-2612, no EIP-3009: pays by Permit2)%n",
         d.contracts().permitToken());
+    stdout.printf(
+        "  TestPlainToken      %s (neither EIP-3009 nor EIP-2612: Permit2 after an approval)%n",
+        d.contracts().plainToken());
     stdout.printf("  Permit2             %s (canonical address)%n", Chain.PERMIT2);
     stdout.printf("  x402 exact proxy    %s (canonical address)%n", Chain.X402_EXACT_PERMIT2_PROXY);
     stdout.printf("  x402 upto proxy     %s (canonical address)%n", Chain.X402_UPTO_PERMIT2_PROXY);

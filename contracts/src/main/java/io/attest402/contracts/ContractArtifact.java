@@ -21,6 +21,7 @@ public record ContractArtifact(
   public static final String TEST_SMART_WALLET = "TestSmartWallet";
   public static final String SETTLEMENT_LOG = "SettlementLog";
   public static final String TEST_PERMIT_TOKEN = "TestPermitToken";
+  public static final String TEST_PLAIN_TOKEN = "TestPlainToken";
   public static final String PERMIT2 = "Permit2";
   public static final String X402_EXACT_PERMIT2_PROXY = "X402ExactPermit2Proxy";
   public static final String X402_UPTO_PERMIT2_PROXY = "X402UptoPermit2Proxy";

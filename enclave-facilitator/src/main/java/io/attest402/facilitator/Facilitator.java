@@ -611,8 +611,8 @@ public final class Facilitator implements AutoCloseable {
 
   /**
    * The extension keys this facilitator implements: its signed receipt (when it issues receipts),
-   * {@code payment-identifier}, {@code eip2612GasSponsoring} (Permit2 payments) and {@code bazaar}
-   * (its catalog at {@code GET /discovery/resources}).
+   * {@code payment-identifier}, {@code eip2612GasSponsoring} and {@code erc20ApprovalGasSponsoring}
+   * (Permit2 payments) and {@code bazaar} (its catalog at {@code GET /discovery/resources}).
    */
   public List<String> extensions() {
     List<String> e = new ArrayList<>();
@@ -621,6 +621,7 @@ public final class Facilitator implements AutoCloseable {
     }
     e.add(PaymentIdentifier.KEY);
     e.add(io.attest402.x402.extensions.Eip2612GasSponsoring.KEY);
+    e.add(io.attest402.x402.extensions.Erc20ApprovalGasSponsoring.KEY);
     e.add(io.attest402.x402.extensions.Bazaar.KEY);
     return e;
   }

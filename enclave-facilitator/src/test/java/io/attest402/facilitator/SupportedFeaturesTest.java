@@ -79,7 +79,11 @@ class SupportedFeaturesTest {
         s.kinds());
     assertEquals(
         List.of(
-            ReceiptIssuer.EXTENSION_KEY, "payment-identifier", "eip2612GasSponsoring", "bazaar"),
+            ReceiptIssuer.EXTENSION_KEY,
+            "payment-identifier",
+            "eip2612GasSponsoring",
+            "erc20ApprovalGasSponsoring",
+            "bazaar"),
         s.extensions());
     assertEquals(Map.of("eip155:*", List.of(server.facilitator().address())), s.signers());
   }

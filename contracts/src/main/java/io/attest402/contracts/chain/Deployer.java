@@ -2,6 +2,7 @@ package io.attest402.contracts.chain;
 
 import io.attest402.contracts.ContractArtifact;
 import io.attest402.contracts.generated.TestPermitToken;
+import io.attest402.contracts.generated.TestPlainToken;
 import io.attest402.contracts.generated.TestUSDC;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,7 +28,7 @@ import org.web3j.utils.Numeric;
 
 /**
  * Deploys attest402's contracts (TestUSDC, the three ERC-8004 registries, SettlementLog, the
- * EIP-2612-only TestPermitToken) to any EVM chain.
+ * EIP-2612-only TestPermitToken, the plain-ERC-20 TestPlainToken) to any EVM chain.
  */
 public final class Deployer {
   /** USDC each funded dev account receives: 1,000,000 USDC (6 decimals). */
@@ -36,6 +37,12 @@ public final class Deployer {
 
   /** TestPermitToken's EIP-712 domain (OpenZeppelin's ERC20Permit: version "1") and decimals. */
   public static final Deployment.Token PERMIT_TOKEN = new Deployment.Token("Permit Dollar", "1", 6);
+
+  /**
+   * TestPlainToken: no EIP-712 domain of its own (neither EIP-3009 nor EIP-2612); the name and
+   * version offers carry in {@code extra} are its ERC-20 name and "1".
+   */
+  public static final Deployment.Token PLAIN_TOKEN = new Deployment.Token("Plain Dollar", "1", 6);
 
   private final Web3j web3j;
   private final Credentials deployer;
@@ -63,12 +70,14 @@ public final class Deployer {
     String settlementLog = deployContract(ContractArtifact.SETTLEMENT_LOG);
     String permitToken =
         deployContract(ContractArtifact.TEST_PERMIT_TOKEN, new Address(deployer.getAddress()));
+    String plainToken =
+        deployContract(ContractArtifact.TEST_PLAIN_TOKEN, new Address(deployer.getAddress()));
     return new Deployment(
         chainId,
         "eip155:" + chainId,
         rpcUrl,
         new Deployment.Contracts(
-            usdc, identity, reputation, validation, settlementLog, permitToken),
+            usdc, identity, reputation, validation, settlementLog, permitToken, plainToken),
         new Deployment.Token("USD Coin", "2", 6),
         null);
   }
@@ -84,6 +93,8 @@ public final class Deployer {
     TestUSDC token = TestUSDC.load(d.contracts().usdc(), web3j, tx, gas(2_000_000));
     TestPermitToken permitToken =
         TestPermitToken.load(d.contracts().permitToken(), web3j, tx, gas(2_000_000));
+    TestPlainToken plainToken =
+        TestPlainToken.load(d.contracts().plainToken(), web3j, tx, gas(2_000_000));
     for (var role : devAccounts.entrySet()) {
       Credentials c = role.getValue();
       accounts.put(
@@ -97,6 +108,8 @@ public final class Deployer {
           Transactions.requireSuccess(r, "mint USDC to " + role.getKey());
           r = permitToken.mint(c.getAddress(), DEV_USDC).send();
           Transactions.requireSuccess(r, "mint TestPermitToken to " + role.getKey());
+          r = plainToken.mint(c.getAddress(), DEV_USDC).send();
+          Transactions.requireSuccess(r, "mint TestPlainToken to " + role.getKey());
         } catch (Exception e) {
           throw new IllegalStateException("cannot mint dev USDC: " + e.getMessage(), e);
         }

@@ -51,7 +51,29 @@ public record Deployment(
       @JsonProperty("reputationRegistry") String reputationRegistry,
       @JsonProperty("validationRegistry") String validationRegistry,
       @JsonProperty("settlementLog") String settlementLog,
-      @JsonProperty("permitToken") String permitToken) {
+      @JsonProperty("permitToken") String permitToken,
+      @JsonProperty("plainToken") String plainToken) {
+    /**
+     * Without {@code TestPlainToken} (the token with neither EIP-3009 nor EIP-2612; deployment
+     * files written before it existed).
+     */
+    public Contracts(
+        String usdc,
+        String identityRegistry,
+        String reputationRegistry,
+        String validationRegistry,
+        String settlementLog,
+        String permitToken) {
+      this(
+          usdc,
+          identityRegistry,
+          reputationRegistry,
+          validationRegistry,
+          settlementLog,
+          permitToken,
+          null);
+    }
+
     /**
      * Without {@code TestPermitToken} (the EIP-2612-only token; deployment files written before it
      * existed).
@@ -62,7 +84,14 @@ public record Deployment(
         String reputationRegistry,
         String validationRegistry,
         String settlementLog) {
-      this(usdc, identityRegistry, reputationRegistry, validationRegistry, settlementLog, null);
+      this(
+          usdc,
+          identityRegistry,
+          reputationRegistry,
+          validationRegistry,
+          settlementLog,
+          null,
+          null);
     }
 
     /** Without a {@code SettlementLog} (deployment files written before it existed). */
@@ -71,7 +100,7 @@ public record Deployment(
         String identityRegistry,
         String reputationRegistry,
         String validationRegistry) {
-      this(usdc, identityRegistry, reputationRegistry, validationRegistry, null, null);
+      this(usdc, identityRegistry, reputationRegistry, validationRegistry, null, null, null);
     }
   }
 

@@ -55,6 +55,11 @@ public interface SettlementChain {
     return java.util.Optional.empty();
   }
 
+  /** ERC-20 {@code allowance(owner, Permit2)} of {@code token}. */
+  default BigInteger permit2Allowance(String token, String owner) {
+    throw new UnsupportedOperationException("permit2Allowance");
+  }
+
   /** Native balance (wei). */
   BigInteger balance(String account);
 

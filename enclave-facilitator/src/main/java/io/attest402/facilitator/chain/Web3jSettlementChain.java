@@ -300,6 +300,23 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
   }
 
   @Override
+  public BigInteger permit2Allowance(String token, String owner) {
+    EthCall r =
+        sendOk(
+            "allowance",
+            web3j.ethCall(
+                Transaction.createEthCallTransaction(
+                    null, token, io.attest402.x402.evm.Permit2.allowanceCalldata(owner)),
+                DefaultBlockParameterName.LATEST));
+    String v = r.getValue();
+    if (r.isReverted() || v == null || Hex.strip(v).isEmpty()) {
+      throw new RpcUnavailableException(
+          "allowance gave no answer: " + (r.isReverted() ? r.getRevertReason() : v));
+    }
+    return Numeric.toBigInt(v);
+  }
+
+  @Override
   public BigInteger balance(String account) {
     return sendOk("eth_getBalance", web3j.ethGetBalance(account, DefaultBlockParameterName.LATEST))
         .getBalance();

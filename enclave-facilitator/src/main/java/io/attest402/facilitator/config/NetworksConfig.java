@@ -41,8 +41,8 @@ public record NetworksConfig(@JsonProperty("networks") List<NetworkConfig> netwo
   }
 
   /**
-   * The deployment's network with its TestUSDC (and TestPermitToken when deployed); dev chains
-   * (accounts present) carry the deployer key for gas.
+   * The deployment's network with its TestUSDC (and TestPermitToken and TestPlainToken when
+   * deployed); dev chains (accounts present) carry the deployer key for gas.
    */
   public static NetworksConfig fromDeployment(Deployment d) {
     String funder = null;
@@ -57,6 +57,11 @@ public record NetworksConfig(@JsonProperty("networks") List<NetworkConfig> netwo
       // the EIP-2612-only token, paid through Permit2
       var t = io.attest402.contracts.chain.Deployer.PERMIT_TOKEN;
       assets.add(new AssetConfig(d.contracts().permitToken(), t.name(), t.version(), t.decimals()));
+    }
+    if (d.contracts().plainToken() != null) {
+      // neither EIP-3009 nor EIP-2612: Permit2 after a (sponsored) approval
+      var t = io.attest402.contracts.chain.Deployer.PLAIN_TOKEN;
+      assets.add(new AssetConfig(d.contracts().plainToken(), t.name(), t.version(), t.decimals()));
     }
     return new NetworksConfig(
         List.of(new NetworkConfig(d.network(), d.rpcUrl(), List.copyOf(assets), funder)));

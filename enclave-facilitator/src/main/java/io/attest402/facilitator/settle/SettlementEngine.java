@@ -22,6 +22,7 @@ import io.attest402.x402.evm.Permit2Payload;
 import io.attest402.x402.evm.RevertReasons;
 import io.attest402.x402.evm.UptoEvmVerifier;
 import io.attest402.x402.extensions.Eip2612GasSponsoring;
+import io.attest402.x402.extensions.Erc20ApprovalGasSponsoring;
 import io.attest402.x402.types.ErrorReasons;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequirements;
@@ -90,6 +91,7 @@ public final class SettlementEngine implements AutoCloseable {
   private final SettleLimits limits;
   private final TransactionSender sender;
   private final Reconciler reconciler;
+  private final Erc20ApprovalSponsor approvals;
   private final Map<String, SettleGuard> guards = new ConcurrentHashMap<>();
   private volatile ReplicaLeases leases;
   private final Map<String, UptoEvmVerifier> uptoVerifiers = new ConcurrentHashMap<>();
@@ -134,6 +136,7 @@ public final class SettlementEngine implements AutoCloseable {
     this.metrics = metrics;
     this.limits = options.limits();
     this.sender = new TransactionSender(store, clock, options, metrics, new FeePolicy(limits));
+    this.approvals = new Erc20ApprovalSponsor(options, sender.feePolicy());
     this.reconciler =
         new Reconciler(
             this.lanes,
@@ -288,8 +291,9 @@ public final class SettlementEngine implements AutoCloseable {
    * idempotencyKey} (null: none). One authorization is one success: a request for an authorization
    * already claimed is answered with its outcome only when it repeats the claiming request (same
    * requirements, same signature, the same non-null key); any other gets {@code
-   * invalid_exact_evm_nonce_already_used} (or the reason for the requirement it changed) and
-   * nothing is broadcast.
+   * invalid_exact_evm_nonce_already_used} ({@code permit2_invalid_nonce} for a Permit2 payment, as
+   * the official facilitator answers it; or the reason for the requirement it changed) and nothing
+   * is broadcast.
    */
   public CompletableFuture<SettleResponse> settle(
       PaymentPayload payload, PaymentRequirements req, String idempotencyKey) {
@@ -360,7 +364,7 @@ public final class SettlementEngine implements AutoCloseable {
       return failed(
           network,
           payer,
-          ErrorReasons.RECIPIENT_MISMATCH,
+          ep.permit2() ? ErrorReasons.PERMIT2_RECIPIENT_MISMATCH : ErrorReasons.RECIPIENT_MISMATCH,
           "this authorization was already settled for " + "another payTo; nothing was sent");
     }
     if (!r.amount().equals(req.amount())
@@ -369,7 +373,9 @@ public final class SettlementEngine implements AutoCloseable {
       return failed(
           network,
           payer,
-          ErrorReasons.AUTHORIZATION_VALUE_MISMATCH,
+          ep.permit2()
+              ? ErrorReasons.PERMIT2_AMOUNT_MISMATCH
+              : ErrorReasons.AUTHORIZATION_VALUE_MISMATCH,
           "this authorization was already " + "settled for another amount; nothing was sent");
     }
     if (journaledReq.has("scheme") && !journaledReq.path("scheme").asText().equals(req.scheme())) {
@@ -383,10 +389,11 @@ public final class SettlementEngine implements AutoCloseable {
         r.request().path("paymentPayload").path("payload").path("signature").asText("");
     boolean sameKey = sameKeyHash(r, keyHash);
     if (!sameKey || !journaledSig.equalsIgnoreCase(ep.signature())) {
+      // a Permit2 nonce used again: what the official facilitator answers when Permit2 refuses it
       return failed(
           network,
           payer,
-          ErrorReasons.NONCE_ALREADY_USED,
+          ep.permit2() ? ErrorReasons.PERMIT2_INVALID_NONCE : ErrorReasons.NONCE_ALREADY_USED,
           "this authorization has already been "
               + (r.state() == SettlementState.FAILED ? "tried" : "settled")
               + " for an earlier request; only a retry "
@@ -647,6 +654,27 @@ public final class SettlementEngine implements AutoCloseable {
     if (ep.permit2() && data.startsWith(REFUSED)) {
       store.abandon(id);
       return fail(network, payer, data.substring(REFUSED.length()), "EIP-2612 permit refused");
+    }
+    if (ep.permit2() && Eip2612GasSponsoring.extract(payload) == null) {
+      Erc20ApprovalGasSponsoring.Info approval = Erc20ApprovalGasSponsoring.extract(payload);
+      if (approval != null) {
+        Optional<String[]> refusedApproval;
+        try {
+          refusedApproval =
+              approvals.sponsor(lane, signer, guard, payer, req.asset(), ep.amount(), approval);
+        } catch (RuntimeException e) {
+          store.abandon(id);
+          if (e instanceof RateLimitedException rl) {
+            metrics.refused(network, rl.limit());
+          }
+          throw e;
+        }
+        if (refusedApproval.isPresent()) {
+          store.abandon(id);
+          metrics.refused(network, "erc20_approval");
+          return fail(network, payer, refusedApproval.get()[0], refusedApproval.get()[1]);
+        }
+      }
     }
     BigInteger gas;
     try {

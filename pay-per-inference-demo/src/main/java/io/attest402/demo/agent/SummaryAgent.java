@@ -213,6 +213,8 @@ public final class SummaryAgent {
               new Eip3009Signer(payer, clock),
               SpendPolicy.builder().maxPerRequest(req.maxPerRequest()).build(),
               hook);
+      // a Permit2 offer declaring eip2612GasSponsoring: the permit's token nonce is read here
+      client = client.withChain(new io.attest402.x402.evm.Web3jChainAccess(registry.web3j()));
       if (!demandedFacilitators.isEmpty()) {
         client = client.demandingFacilitators(demandedFacilitators);
       }

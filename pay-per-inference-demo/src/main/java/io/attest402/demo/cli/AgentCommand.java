@@ -49,6 +49,15 @@ public final class AgentCommand implements Callable<Integer> {
               + "file's x402 service is the URL paid.")
   BigInteger agentId;
 
+  @Option(
+      names = "--discover",
+      paramLabel = "FACILITATOR_URL",
+      description =
+          "Find the provider in this facilitator's bazaar catalog (GET /discovery/resources) instead:"
+              + " the first resource there offering exact on the deployment's network (a /summarize"
+              + " one with --document) is the URL paid.")
+  URI discover;
+
   @Option(names = "--document", description = "Document to summarize (.txt, .md, .html, .pdf).")
   Path document;
 
@@ -146,14 +155,28 @@ public final class AgentCommand implements Callable<Integer> {
         && d.accounts().containsKey("validator")) {
       trusted.add(d.account("validator").address());
     }
-    if ((provider == null) == (agentId == null)) {
+    if ((provider != null ? 1 : 0) + (agentId != null ? 1 : 0) + (discover != null ? 1 : 0) != 1) {
       throw new IllegalArgumentException(
-          "name the provider with exactly one of --provider URL or --agent-id N");
+          "name the provider with exactly one of --provider URL, --agent-id N or --discover"
+              + " FACILITATOR_URL");
     }
     byte[] body = null;
     String type = null;
-    URI url =
-        provider != null ? URI.create(provider.replaceAll("/+$", "")) : x402Endpoint(d, agentId);
+    URI url;
+    if (provider != null) {
+      url = URI.create(provider.replaceAll("/+$", ""));
+    } else if (agentId != null) {
+      url = x402Endpoint(d, agentId);
+    } else {
+      List<URI> found =
+          io.attest402.demo.agent.BazaarDiscovery.find(
+              java.net.http.HttpClient.newHttpClient(), discover, d.network(), document != null);
+      if (found.isEmpty()) {
+        throw new IllegalArgumentException(
+            "the bazaar of " + discover + " lists no resource paid with exact on " + d.network());
+      }
+      url = found.get(0);
+    }
     if (document != null) {
       if (!Files.isRegularFile(document)) {
         throw new IllegalArgumentException("--document " + document + " is not a file");

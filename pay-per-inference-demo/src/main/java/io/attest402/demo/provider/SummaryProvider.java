@@ -389,6 +389,10 @@ public final class SummaryProvider implements AutoCloseable {
     }
     ObjectNode ext = JSON.createObjectNode();
     ext.putObject(EXTENSION).set("info", info);
+    // listed in the facilitator's bazaar once a payment settles: agents find it with --discover
+    ext.set(
+        io.attest402.x402.extensions.Bazaar.KEY,
+        io.attest402.x402.extensions.Bazaar.declaration("POST", "text", null, null, null));
     return ext;
   }
 

@@ -327,6 +327,66 @@ class DemoFlowTest {
         io.attest402.demo.cli.AgentCommand.x402Endpoint(stack.deployment(), p.agentId()));
   }
 
+  /**
+   * The demo's payments settled through the stack's facilitator and their 402 declared {@code
+   * bazaar}: the facilitator lists the provider's {@code /summarize}, and {@code agent --discover}
+   * finds it there and pays it, trust-checked as any provider.
+   */
+  @Test
+  void agentFindsAProviderInTheFacilitatorsBazaarAndPaysIt() throws Exception {
+    URI facilitator = URI.create(stack.facilitator().url());
+    java.util.List<URI> listed =
+        io.attest402.demo.agent.BazaarDiscovery.find(
+            http, facilitator, stack.deployment().network(), true);
+    assertFalse(listed.isEmpty(), "the bazaar lists the demo's provider");
+    assertTrue(listed.get(0).getPath().endsWith("/summarize"), listed.toString());
+    Path doc = work.resolve("discovered.txt");
+    java.nio.file.Files.writeString(
+        doc, "Agents discover paid resources in the bazaar. Facilitators list what they settled.");
+    Path policy = work.resolve("policy-discover.json");
+    java.nio.file.Files.writeString(
+        policy,
+        "{\"mrEnclave\":\""
+            + stack.pinnedMrEnclave()
+            + "\",\"simulationRoots\":[\""
+            + stack.simulationRoot()
+            + "\"]}");
+    java.io.StringWriter out = new java.io.StringWriter();
+    picocli.CommandLine cl = new picocli.CommandLine(new io.attest402.demo.cli.AgentCommand());
+    cl.setOut(new java.io.PrintWriter(out));
+    int code =
+        cl.execute(
+            "--deployment",
+            work.resolve("deployment.json").toString(),
+            "--discover",
+            facilitator.toString(),
+            "--document",
+            doc.toString(),
+            "--policy",
+            policy.toString(),
+            "--allow-simulated-tee",
+            "--no-feedback",
+            "--json");
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+    assertEquals(0, code, out.toString());
+    assertEquals("paid", json.path("outcome").asText(), out.toString());
+    assertTrue(json.path("receiptValid").asBoolean(), out.toString());
+    assertTrue(json.path("trust").path("trusted").asBoolean(), out.toString());
+    // a URL that is no bazaar is a clear error, nothing paid
+    java.io.StringWriter err = new java.io.StringWriter();
+    cl.setErr(new java.io.PrintWriter(err));
+    int bad =
+        cl.execute(
+            "--deployment",
+            work.resolve("deployment.json").toString(),
+            "--discover",
+            listed.get(0).resolve("/").toString(),
+            "--trust",
+            "none",
+            "--json");
+    assertTrue(bad != 0, err.toString());
+  }
+
   @Test
   void agentCommandPrintsOneJsonObjectAndExitsByOutcome() throws Exception {
     SummaryProvider p = stack.startProvider("cli-provider", DevAccounts.account(4), null);

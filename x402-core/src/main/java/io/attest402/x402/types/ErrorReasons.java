@@ -97,4 +97,37 @@ public final class ErrorReasons {
   public static final String UPTO_AMOUNT_EXCEEDS_PERMITTED = "upto_amount_exceeds_permitted";
   public static final String UPTO_UNAUTHORIZED_FACILITATOR = "upto_unauthorized_facilitator";
   public static final String UPTO_FACILITATOR_MISMATCH = "upto_facilitator_mismatch";
+
+  // erc20ApprovalGasSponsoring: the official reasons (@x402/evm 2.27 shared/erc20approval.ts)
+  public static final String ERC20_APPROVAL_INVALID_FORMAT =
+      "invalid_erc20_approval_extension_format";
+  public static final String ERC20_APPROVAL_FROM_MISMATCH = "erc20_approval_from_mismatch";
+  public static final String ERC20_APPROVAL_ASSET_MISMATCH = "erc20_approval_asset_mismatch";
+  public static final String ERC20_APPROVAL_SPENDER_NOT_PERMIT2 =
+      "erc20_approval_spender_not_permit2";
+  public static final String ERC20_APPROVAL_TX_WRONG_TARGET = "erc20_approval_tx_wrong_target";
+  public static final String ERC20_APPROVAL_TX_WRONG_SELECTOR = "erc20_approval_tx_wrong_selector";
+  public static final String ERC20_APPROVAL_TX_WRONG_SPENDER = "erc20_approval_tx_wrong_spender";
+  public static final String ERC20_APPROVAL_TX_INVALID_CALLDATA =
+      "erc20_approval_tx_invalid_calldata";
+  public static final String ERC20_APPROVAL_TX_SIGNER_MISMATCH =
+      "erc20_approval_tx_signer_mismatch";
+  public static final String ERC20_APPROVAL_TX_INVALID_SIGNATURE =
+      "erc20_approval_tx_invalid_signature";
+  public static final String ERC20_APPROVAL_TX_PARSE_FAILED = "erc20_approval_tx_parse_failed";
+  public static final String ERC20_APPROVAL_BROADCAST_FAILED = "erc20_approval_broadcast_failed";
+
+  /**
+   * attest402's own refusals of a sponsored approval the official code would broadcast and pay for:
+   * one that approves less than the payment (the settlement would revert after the facilitator paid
+   * the approval's gas), one for another chain, with a value, or with gas or fees above what the
+   * facilitator funds, or at a nonce the payer's account is not at.
+   */
+  public static final String ERC20_APPROVAL_TX_AMOUNT_TOO_LOW = "erc20_approval_tx_amount_too_low";
+
+  public static final String ERC20_APPROVAL_TX_WRONG_CHAIN = "erc20_approval_tx_wrong_chain";
+  public static final String ERC20_APPROVAL_TX_HAS_VALUE = "erc20_approval_tx_has_value";
+  public static final String ERC20_APPROVAL_TX_GAS_TOO_HIGH = "erc20_approval_tx_gas_too_high";
+  public static final String ERC20_APPROVAL_TX_FEE_TOO_HIGH = "erc20_approval_tx_fee_too_high";
+  public static final String ERC20_APPROVAL_TX_NONCE_MISMATCH = "erc20_approval_tx_nonce_mismatch";
 }

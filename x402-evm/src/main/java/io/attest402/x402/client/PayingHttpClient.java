@@ -6,10 +6,14 @@ import io.attest402.x402.codec.HeaderCodec;
 import io.attest402.x402.codec.HeaderFormatException;
 import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.evm.Addresses;
+import io.attest402.x402.evm.ChainAccess;
 import io.attest402.x402.evm.Eip3009Signer;
 import io.attest402.x402.evm.Eip712Domain;
 import io.attest402.x402.evm.ExactEvmPayload;
 import io.attest402.x402.evm.Networks;
+import io.attest402.x402.evm.Permit2;
+import io.attest402.x402.evm.Permit2Payload;
+import io.attest402.x402.extensions.Eip2612GasSponsoring;
 import io.attest402.x402.extensions.PaymentIdentifier;
 import io.attest402.x402.facilitator.FailoverFacilitatorClient;
 import io.attest402.x402.facilitator.HttpFacilitatorClient;
@@ -59,6 +63,7 @@ public final class PayingHttpClient {
   private final Clock clock;
   private final SecureRandom random;
   private final List<String> demandedFacilitators;
+  private final ChainAccess chain;
 
   public PayingHttpClient(
       HttpClient http,
@@ -75,9 +80,11 @@ public final class PayingHttpClient {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.random = new SecureRandom();
     this.demandedFacilitators = List.of();
+    this.chain = null;
   }
 
-  private PayingHttpClient(PayingHttpClient base, List<String> demandedFacilitators) {
+  private PayingHttpClient(
+      PayingHttpClient base, List<String> demandedFacilitators, ChainAccess chain) {
     this.http = base.http;
     this.signer = base.signer;
     this.policy = base.policy;
@@ -86,6 +93,19 @@ public final class PayingHttpClient {
     this.clock = base.clock;
     this.random = base.random;
     this.demandedFacilitators = List.copyOf(demandedFacilitators);
+    this.chain = chain;
+  }
+
+  /**
+   * This client reading {@code chain} (the offers' network) for the Permit2 gas-sponsoring
+   * extension: paying a Permit2 offer whose 402 declares {@code eip2612GasSponsoring} when the
+   * payer's Permit2 allowance is below the price, it signs an EIP-2612 permit for Permit2 (the
+   * token's {@code nonces(owner)} read here) and the facilitator submits it with the transfer, as
+   * the official client does with an RPC URL. Without a chain it pays Permit2 offers as they are
+   * (the payer must have approved Permit2).
+   */
+  public PayingHttpClient withChain(ChainAccess chain) {
+    return new PayingHttpClient(this, demandedFacilitators, chain);
   }
 
   /**
@@ -96,7 +116,7 @@ public final class PayingHttpClient {
    * FailoverFacilitatorClient#DEMANDED_NOT_AVAILABLE} and settles nothing). Empty: no demand.
    */
   public PayingHttpClient demandingFacilitators(List<String> urls) {
-    return new PayingHttpClient(this, urls);
+    return new PayingHttpClient(this, urls, chain);
   }
 
   /** The facilitators this client demands (empty: any). */
@@ -315,16 +335,87 @@ public final class PayingHttpClient {
    * declares it.
    */
   private PaymentPayload signV2(PaymentRequired pr, PaymentRequirements chosen) {
-    com.fasterxml.jackson.databind.node.ObjectNode signed =
-        io.attest402.x402.evm.UptoSigner.SCHEME.equals(chosen.scheme())
-            ? io.attest402.x402.evm.UptoSigner.sign(signer, chosen, clock, random).toJson()
-            : signer.sign(chosen).toJson();
+    ObjectNode payload;
     ObjectNode extensions =
         PaymentIdentifier.appendTo(pr.extensions(), PaymentIdentifier.generate());
+    if (io.attest402.x402.evm.UptoSigner.SCHEME.equals(chosen.scheme())) {
+      payload = io.attest402.x402.evm.UptoSigner.sign(signer, chosen, clock, random).toJson();
+    } else if (Eip3009Signer.isPermit2(chosen)) {
+      Permit2Payload p = signer.signPermit2(chosen);
+      payload = p.toJson();
+      extensions = withEip2612Permit(extensions, chosen, p);
+    } else {
+      payload = signer.sign(chosen).toJson();
+    }
     if (!demandedFacilitators.isEmpty()) {
       extensions = FailoverFacilitatorClient.withDemand(extensions, demandedFacilitators);
     }
-    return new PaymentPayload(pr.resource(), chosen, signed, extensions);
+    return new PaymentPayload(pr.resource(), chosen, payload, extensions);
+  }
+
+  /**
+   * The official {@code trySignEip2612PermitExtension}: only when the 402 declares {@code
+   * eip2612GasSponsoring}, the offer names the token's EIP-712 domain, a chain is configured and
+   * the payer's Permit2 allowance is below the amount; the permit's deadline is the Permit2
+   * deadline and its value the amount.
+   */
+  private ObjectNode withEip2612Permit(
+      ObjectNode extensions, PaymentRequirements chosen, Permit2Payload p) {
+    if (chain == null
+        || extensions == null
+        || !extensions.has(Eip2612GasSponsoring.KEY)
+        || chosen.extraString("name") == null
+        || chosen.extraString("version") == null) {
+      return extensions;
+    }
+    String token = p.authorization().token();
+    BigInteger allowance = readUint(token, Permit2.allowanceCalldata(signer.address()));
+    if (allowance != null && allowance.compareTo(chosen.amount()) >= 0) {
+      return extensions;
+    }
+    BigInteger nonce =
+        readUint(
+            token,
+            org.web3j.abi.FunctionEncoder.encode(
+                new org.web3j.abi.datatypes.Function(
+                    "nonces",
+                    List.of(new org.web3j.abi.datatypes.Address(signer.address())),
+                    List.of())));
+    if (nonce == null) {
+      return extensions;
+    }
+    Eip712Domain domain = Eip712Domain.of(chosen);
+    BigInteger deadline = p.authorization().deadline();
+    // merged into the declaration as the official client merges (the server's info fields kept,
+    // the payer's added): the official server refuses an echo that drops the advertised ones
+    ObjectNode out = extensions.deepCopy();
+    ObjectNode declared =
+        out.get(Eip2612GasSponsoring.KEY) instanceof ObjectNode o
+            ? o
+            : out.putObject(Eip2612GasSponsoring.KEY);
+    ObjectNode info = declared.get("info") instanceof ObjectNode i ? i : declared.putObject("info");
+    info.put("from", signer.address());
+    info.put("asset", token);
+    info.put("spender", Permit2.ADDRESS);
+    info.put("amount", chosen.amount().toString());
+    info.put("nonce", nonce.toString());
+    info.put("deadline", deadline.toString());
+    info.put("signature", signer.signEip2612Permit(domain, chosen.amount(), nonce, deadline));
+    info.put("version", "1");
+    return out;
+  }
+
+  /** A uint256 view call's answer, or null when it reverts or answers nothing. */
+  private BigInteger readUint(String to, String data) {
+    ChainAccess.CallResult r = chain.call(to, data);
+    if (!r.success() || r.returnData() == null) {
+      return null;
+    }
+    String hex = org.web3j.utils.Numeric.cleanHexPrefix(r.returnData());
+    if (hex.length() < 64) {
+      return null;
+    }
+    return new BigInteger(hex.substring(0, 64), 16);
   }
 
   /**

@@ -76,4 +76,66 @@ public final class Eip3009Signer {
     byte[] digest = TransferWithAuthorization.digest(domain, auth);
     return new ExactEvmPayload(Signatures.sign(digest, credentials.getEcKeyPair()), auth);
   }
+
+  /** Whether an offer asks for Permit2 ({@code extra.assetTransferMethod: "permit2"}). */
+  public static boolean isPermit2(PaymentRequirements requirements) {
+    return "permit2".equals(requirements.extraString("assetTransferMethod"));
+  }
+
+  /**
+   * Builds and signs a Permit2 payload for an {@code exact} offer with {@code assetTransferMethod:
+   * "permit2"} as the official client does ({@code createPermit2Payload}): a random 256-bit nonce,
+   * spender the x402 exact proxy, {@code deadline = now + maxTimeoutSeconds}, witness {@code to =
+   * checksum(payTo)}, {@code validAfter = 0}.
+   *
+   * @throws IllegalArgumentException when the offer is not exact on an eip155 network or its
+   *     asset/payTo are not addresses
+   */
+  public Permit2Payload signPermit2(PaymentRequirements requirements) {
+    if (!"exact".equals(requirements.scheme())) {
+      throw new IllegalArgumentException("not an exact offer: " + requirements.scheme());
+    }
+    if (!Addresses.isAddress(requirements.payTo()) || !Addresses.isAddress(requirements.asset())) {
+      throw new IllegalArgumentException("payTo or asset is not an address");
+    }
+    long chainId = Networks.chainId(requirements.network());
+    byte[] nonce = new byte[32];
+    random.nextBytes(nonce);
+    long now = Math.floorDiv(clock.millis(), 1000L);
+    Permit2Payload.Authorization a =
+        new Permit2Payload.Authorization(
+            address(),
+            Addresses.checksum(requirements.asset()),
+            requirements.amount(),
+            Permit2.EXACT_PROXY,
+            new BigInteger(1, nonce),
+            BigInteger.valueOf(now + requirements.maxTimeoutSeconds()),
+            Addresses.checksum(requirements.payTo()),
+            BigInteger.ZERO,
+            null);
+    return new Permit2Payload(
+        Signatures.sign(Permit2.digest(chainId, a), credentials.getEcKeyPair()), a);
+  }
+
+  private static final byte[] PERMIT_TYPE_HASH =
+      org.web3j.crypto.Hash.sha3(
+          "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+  /**
+   * The EIP-2612 {@code permit(owner, Permit2, value, nonce, deadline)} signature the {@code
+   * eip2612GasSponsoring} extension carries, under the token's domain {@code domain}.
+   */
+  public String signEip2612Permit(
+      Eip712Domain domain, BigInteger value, BigInteger nonce, BigInteger deadline) {
+    java.io.ByteArrayOutputStream s = new java.io.ByteArrayOutputStream(192);
+    s.writeBytes(PERMIT_TYPE_HASH);
+    s.writeBytes(Abi.address(address()));
+    s.writeBytes(Abi.address(Permit2.ADDRESS));
+    s.writeBytes(Abi.uint256(value));
+    s.writeBytes(Abi.uint256(nonce));
+    s.writeBytes(Abi.uint256(deadline));
+    byte[] digest = domain.digest(org.web3j.crypto.Hash.sha3(s.toByteArray()));
+    return Signatures.sign(digest, credentials.getEcKeyPair());
+  }
 }

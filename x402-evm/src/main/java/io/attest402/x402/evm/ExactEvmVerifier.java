@@ -2,6 +2,7 @@ package io.attest402.x402.evm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.attest402.x402.extensions.Eip2612GasSponsoring;
+import io.attest402.x402.extensions.Erc20ApprovalGasSponsoring;
 import io.attest402.x402.types.ErrorReasons;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequirements;
@@ -401,6 +402,19 @@ public final class ExactEvmVerifier {
       }
       eip2612 = eip2612Permit(permit);
     }
+    Erc20ApprovalGasSponsoring.Info approval =
+        permit == null ? Erc20ApprovalGasSponsoring.extract(payload) : null;
+    if (approval != null) {
+      Erc20ApprovalGasSponsoring.Checked checked =
+          Erc20ApprovalGasSponsoring.check(approval, payer, asset, chainId, a.amount());
+      if (!checked.ok()) {
+        return new Outcome(
+            VerifyResponse.invalid(checked.reason(), payer).withInvalidMessage(checked.message()),
+            null,
+            null,
+            pp);
+      }
+    }
     String data;
     try {
       data = Permit2.exactSettleCalldata(signed, settleSignature(pp.signature()), eip2612);
@@ -409,7 +423,14 @@ public final class ExactEvmVerifier {
     }
     ChainAccess.CallResult r = chain.call(Permit2.EXACT_PROXY, data);
     if (!r.success()) {
-      return new Outcome(diagnosePermit2(asset, payer, requirements.amount()), null, null, pp);
+      VerifyResponse diagnosed = diagnosePermit2(asset, payer, requirements.amount());
+      if (approval != null
+          && ErrorReasons.PERMIT2_ALLOWANCE_REQUIRED.equals(diagnosed.invalidReason())) {
+        // the proxy is there and the balance covers the payment: the sponsored approval supplies
+        // the allowance (the official checkPermit2Prerequisites, without a bundle simulation)
+        return new Outcome(VerifyResponse.valid(payer), null, null, pp);
+      }
+      return new Outcome(diagnosed, null, null, pp);
     }
     return new Outcome(VerifyResponse.valid(payer), null, null, pp);
   }
