@@ -247,7 +247,7 @@ class UptoPaymentTest {
     assertFalse(again.path("success").asBoolean(), again.toString());
     JsonNode same = post("/settle", u, BigInteger.valueOf(700), payTo);
     assertFalse(same.path("success").asBoolean(), same.toString());
-    assertEquals("invalid_exact_evm_nonce_already_used", same.path("errorReason").asText());
+    assertEquals("permit2_invalid_nonce", same.path("errorReason").asText());
     assertEquals(before.subtract(BigInteger.valueOf(700)), balance(u.from()));
   }
 
