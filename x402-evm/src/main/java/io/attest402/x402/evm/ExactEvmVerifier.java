@@ -419,11 +419,16 @@ public final class ExactEvmVerifier {
     try {
       data = Permit2.exactSettleCalldata(signed, settleSignature(pp.signature()), eip2612);
     } catch (IllegalArgumentException e) {
-      return new Outcome(diagnosePermit2(asset, payer, requirements.amount()), null, null, pp);
+      return new Outcome(
+          diagnosePermit2(chain, Permit2.EXACT_PROXY, asset, payer, requirements.amount()),
+          null,
+          null,
+          pp);
     }
     ChainAccess.CallResult r = chain.call(Permit2.EXACT_PROXY, data);
     if (!r.success()) {
-      VerifyResponse diagnosed = diagnosePermit2(asset, payer, requirements.amount());
+      VerifyResponse diagnosed =
+          diagnosePermit2(chain, Permit2.EXACT_PROXY, asset, payer, requirements.amount());
       if (approval != null
           && ErrorReasons.PERMIT2_ALLOWANCE_REQUIRED.equals(diagnosed.invalidReason())) {
         // the proxy is there and the balance covers the payment: the sponsored approval supplies
@@ -475,14 +480,18 @@ public final class ExactEvmVerifier {
         .orElseGet(() -> Hex.decode(signature));
   }
 
-  /** The official Permit2 diagnostic: proxy deployed, balance, Permit2 allowance. */
-  private VerifyResponse diagnosePermit2(String asset, String payer, BigInteger amount) {
+  /**
+   * The official Permit2 diagnostic of a failed simulation against {@code proxy} (exact or upto):
+   * proxy deployed, balance, Permit2 allowance.
+   */
+  static VerifyResponse diagnosePermit2(
+      ChainAccess chain, String proxy, String asset, String payer, BigInteger amount) {
     try {
       List<Multicall3.Result> r =
           Multicall3.tryAggregate(
               chain,
               List.of(
-                  new Multicall3.Call(Permit2.EXACT_PROXY, Permit2.permit2GetterCalldata()),
+                  new Multicall3.Call(proxy, Permit2.permit2GetterCalldata()),
                   new Multicall3.Call(asset, Eip3009Calls.encode(Eip3009Calls.balanceOf(payer))),
                   new Multicall3.Call(asset, Permit2.allowanceCalldata(payer))));
       // a call to an address without code "succeeds" with no data: the proxy is not there

@@ -9,7 +9,6 @@ import io.attest402.x402.types.VerifyResponse;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.util.Collection;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -195,49 +194,19 @@ public final class UptoEvmVerifier {
           Permit2.uptoSettleCalldata(
               a, a.amount(), ExactEvmVerifier.settleSignature(pp.signature()), eip2612);
     } catch (IllegalArgumentException e) {
-      return new Outcome(diagnose(asset, payer, requirements.amount()), pp);
+      return new Outcome(
+          ExactEvmVerifier.diagnosePermit2(
+              chain, Permit2.UPTO_PROXY, asset, payer, requirements.amount()),
+          pp);
     }
     ChainAccess.CallResult r = chain.callFrom(a.facilitator(), Permit2.UPTO_PROXY, data);
     if (!r.success()) {
-      return new Outcome(diagnose(asset, payer, requirements.amount()), pp);
+      return new Outcome(
+          ExactEvmVerifier.diagnosePermit2(
+              chain, Permit2.UPTO_PROXY, asset, payer, requirements.amount()),
+          pp);
     }
     return new Outcome(VerifyResponse.valid(payer), pp);
-  }
-
-  /** The official Permit2 diagnostic against the upto proxy. */
-  private VerifyResponse diagnose(String asset, String payer, BigInteger amount) {
-    try {
-      List<Multicall3.Result> r =
-          Multicall3.tryAggregate(
-              chain,
-              List.of(
-                  new Multicall3.Call(Permit2.UPTO_PROXY, Permit2.permit2GetterCalldata()),
-                  new Multicall3.Call(asset, Eip3009Calls.encode(Eip3009Calls.balanceOf(payer))),
-                  new Multicall3.Call(asset, Permit2.allowanceCalldata(payer))));
-      if (!r.get(0).success() || r.get(0).returnData().length < 32) {
-        return VerifyResponse.invalid(ErrorReasons.PERMIT2_PROXY_NOT_DEPLOYED, payer);
-      }
-      BigInteger balance = uint(r.get(1));
-      if (balance != null && balance.compareTo(amount) < 0) {
-        return VerifyResponse.invalid(ErrorReasons.PERMIT2_INSUFFICIENT_BALANCE, payer);
-      }
-      BigInteger allowance = uint(r.get(2));
-      if (allowance != null && allowance.compareTo(amount) < 0) {
-        return VerifyResponse.invalid(ErrorReasons.PERMIT2_ALLOWANCE_REQUIRED, payer);
-      }
-    } catch (ChainAccess.ChainAccessException nodeFailed) {
-      throw nodeFailed;
-    } catch (RuntimeException diagnosticFailed) {
-      // no Multicall3 or an undecodable answer: the official code falls through too
-    }
-    return VerifyResponse.invalid(ErrorReasons.PERMIT2_SIMULATION_FAILED, payer);
-  }
-
-  private static BigInteger uint(Multicall3.Result r) {
-    if (!r.success() || r.returnData().length < 32) {
-      return null;
-    }
-    return new BigInteger(1, java.util.Arrays.copyOfRange(r.returnData(), 0, 32));
   }
 
   private static Outcome fail(String reason, String payer, Permit2Payload pp) {
