@@ -691,6 +691,31 @@ public final class Facilitator implements AutoCloseable {
   }
 
   /**
+   * Settlements in flight that are this facilitator's: on a journal shared by replicas, the rows
+   * claimed by its own signers (another replica's rows are that replica's, or counted by whoever
+   * takes them over); on its own journal, every row.
+   */
+  private long pendingOwn() {
+    List<SettlementRecord> rows = engine.store().inFlight();
+    if (!(engine.store() instanceof io.attest402.facilitator.store.LeaseStore ls)
+        || ls.leaseTtl().isEmpty()) {
+      return rows.size();
+    }
+    java.util.Set<String> own = new java.util.HashSet<>();
+    for (NetworkLane lane : engine.lanes()) {
+      lane.signers()
+          .forEach(s -> own.add(lane.network() + " " + s.address().toLowerCase(java.util.Locale.ROOT)));
+    }
+    return rows.stream()
+        .filter(
+            r ->
+                r.account() != null
+                    && own.contains(
+                        r.key().network() + " " + r.account().toLowerCase(java.util.Locale.ROOT)))
+        .count();
+  }
+
+  /**
    * {@code GET /health}: per network whether the RPC answers, the account balance, nonces,
    * settlements in flight.
    */
@@ -734,8 +759,7 @@ public final class Facilitator implements AutoCloseable {
                       .put("name", a.name())
                       .put("version", a.version()));
     }
-    int pending = engine.store().inFlight().size();
-    o.put("pendingSettlements", pending);
+    o.put("pendingSettlements", pendingOwn());
     ObjectNode anchor = o.putObject("anchor");
     integrity.describe(anchor);
     ReceiptAnchorer a = anchorer;

@@ -38,7 +38,8 @@ import org.web3j.utils.Numeric;
  * account nonce mined without any journaled transaction of the row, and must not call the
  * authorization "used by a transaction this facilitator did not send": the {@code
  * AuthorizationUsed} log names A's signer as the sender, so B journals success with A's
- * transaction, and a retry of the request on B learns it.
+ * transaction, and a retry of the request on B learns it. While both run, each one's {@code
+ * /health} counts only its own replica's settlements in flight.
  */
 @ExtendWith(ChainExtension.class)
 class ReplicaTakeoverTest {
@@ -100,6 +101,10 @@ class ReplicaTakeoverTest {
           Duration.ofSeconds(30),
           () -> "BROADCAST".equals(row(db, nonce)[0]));
       first.join(); // pending: nothing is mined
+      // B joins while A is alive: each /health counts its own replica's rows of the shared journal
+      b = replica(chain, networks, keyB, db);
+      assertEquals(1, health(a).path("pendingSettlements").asLong(), "A's settlement in flight");
+      assertEquals(0, health(b).path("pendingSettlements").asLong(), "not B's (A holds its lease)");
       a.stop(); // A stops before it journals the outcome; its lease lapses a second later
       a = null;
 
@@ -129,7 +134,6 @@ class ReplicaTakeoverTest {
           TestKit.authorizationUsedCount(chain, payer, nonce),
           "A's replacement used the authorization");
 
-      b = replica(chain, networks, keyB, db);
       TestKit.waitUntil(
           "replica B journaled the outcome of A's settlement",
           Duration.ofSeconds(30),
@@ -157,6 +161,10 @@ class ReplicaTakeoverTest {
         b.stop();
       }
     }
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode health(FacilitatorServer s) {
+    return TestKit.get(TestKit.url(s) + "/health").json();
   }
 
   /** state, tx_hash, error_reason, error_message, replica of the row for {@code nonce}. */
