@@ -71,8 +71,12 @@ abstract class JdbcSettlementStore implements SettlementStore, LeaseStore {
   /** Runs {@code w} in one transaction, committed when it returns, rolled back when it throws. */
   protected abstract <T> T inTransaction(boolean durable, Work<T> w) throws SQLException;
 
-  /** Serialises outcome sequence assignment until the transaction on {@code c} ends. */
-  protected abstract void lockSequence(Connection c) throws SQLException;
+  /**
+   * Serialises outcome sequence assignment in receipt chain {@code chainOf} (a replica's, or null:
+   * the chain of a journal no replica is bound to) until the transaction on {@code c} ends; writers
+   * of other chains are not held up.
+   */
+  protected abstract void lockSequence(Connection c, String chainOf) throws SQLException;
 
   /** The order attempts of one settlement were journaled in (created_at, then insertion order). */
   protected abstract String attemptOrder();
@@ -220,14 +224,14 @@ abstract class JdbcSettlementStore implements SettlementStore, LeaseStore {
       return inTransaction(
           true,
           c -> {
-            lockSequence(c);
+            String chainOf = replica;
+            lockSequence(c, chainOf);
             SettlementRecord r =
                 byId(c, id).orElseThrow(() -> new StoreException("no settlement " + id, null));
             if (r.state().isFinal()) {
               return r;
             }
             fence(c, id);
-            String chainOf = replica;
             long seq = lastSequence(c, chainOf) + 1;
             Instant now = clock.instant();
             SettlementFacts facts =

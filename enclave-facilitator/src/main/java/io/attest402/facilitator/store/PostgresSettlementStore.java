@@ -16,12 +16,15 @@ import java.util.Objects;
  * HikariCP pool with bounded timeouts. The claim's uniqueness is the table's UNIQUE constraint
  * ({@code INSERT ... ON CONFLICT DO NOTHING} waits for a concurrent inserter of the same key and
  * then does nothing), so two replicas never both own one authorization; outcome sequence numbers
- * are assigned under a transaction-scoped advisory lock. Schema: Flyway migrations in {@code
+ * are assigned under a transaction-scoped advisory lock per receipt chain (replica). Schema: Flyway migrations in {@code
  * store/migration/postgresql}.
  */
 public final class PostgresSettlementStore extends JdbcSettlementStore {
-  /** The advisory lock key that serialises outcome sequence assignment ("a402" in ASCII). */
-  private static final long SEQUENCE_LOCK = 0x61343032L;
+  /**
+   * The advisory lock class under which outcome sequence assignment is serialised per receipt chain
+   * ("a402" in ASCII).
+   */
+  private static final int SEQUENCE_LOCK = 0x61343032;
 
   /** Bounded waits: for a pooled connection, a TCP connect, a statement, a socket read. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -199,10 +202,17 @@ public final class PostgresSettlementStore extends JdbcSettlementStore {
     }
   }
 
+  /**
+   * One transaction-scoped advisory lock per receipt chain (the two-key form: this journal's class
+   * key and a hash of the replica), so replicas journaling outcomes do not wait for each other; two
+   * replicas whose hashes collide only share a lock.
+   */
   @Override
-  protected void lockSequence(Connection c) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
-      ps.setLong(1, SEQUENCE_LOCK);
+  protected void lockSequence(Connection c, String chainOf) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT pg_advisory_xact_lock(?, hashtext(?))")) {
+      ps.setInt(1, SEQUENCE_LOCK);
+      ps.setString(2, chainOf == null ? "" : chainOf.toLowerCase(java.util.Locale.ROOT));
       ps.executeQuery().close();
     }
   }

@@ -152,7 +152,7 @@ public final class SqliteSettlementStore extends JdbcSettlementStore {
 
   /** The one connection is held under this object's monitor for the whole transaction. */
   @Override
-  protected void lockSequence(Connection c) {}
+  protected void lockSequence(Connection c, String chainOf) {}
 
   @Override
   protected String attemptOrder() {

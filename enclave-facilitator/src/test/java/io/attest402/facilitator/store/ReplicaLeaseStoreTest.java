@@ -51,6 +51,56 @@ class ReplicaLeaseStoreTest {
     return PostgresSettlementStore.open(db, "", Clock.systemUTC(), TTL);
   }
 
+  /**
+   * Outcome sequence numbers are serialised per receipt chain, not database-wide: while replica a
+   * is inside an outcome transaction (its receipt being issued), replica b journals an outcome of
+   * its own at once, and a second store of replica a waits, then continues a's chain without a gap.
+   */
+  @Test
+  void replicasJournalOutcomesWithoutWaitingForEachOther() throws Exception {
+    PostgresSettlementStore.Location db = PostgresServer.freshDatabase();
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(2);
+    try (PostgresSettlementStore a = open(db);
+        PostgresSettlementStore a2 = open(db);
+        PostgresSettlementStore b = open(db)) {
+      a.bindReplica("0xa", List.of(SIGNER));
+      a2.bindReplica("0xa", List.of(SIGNER));
+      b.bindReplica("0xb", List.of("0xbbbb000000000000000000000000000000000001"));
+      long ida = a.claim(intent(hex(11))).record().id();
+      long ida2 = a.claim(intent(hex(12))).record().id();
+      long idb = a.claim(intent(hex(13))).record().id();
+      java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      ReceiptIssuer slow =
+          (f, prev) -> {
+            inside.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return ISSUER.issue(f, prev);
+          };
+      var held = pool.submit(() -> a.finish(ida, Outcome.settled(hex(111), 5), SIGNER, slow));
+      assertTrue(inside.await(10, java.util.concurrent.TimeUnit.SECONDS));
+      SettlementRecord other =
+          pool.submit(() -> b.finish(idb, Outcome.settled(hex(113), 5), SIGNER, ISSUER))
+              .get(5, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(0L, other.outcomeSeq(), "b's chain is not held up by a's open outcome");
+      var sameChain =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> a2.finish(ida2, Outcome.settled(hex(112), 5), SIGNER, ISSUER));
+      Thread.sleep(500);
+      assertFalse(sameChain.isDone(), "a second writer of a's chain waits for the first");
+      release.countDown();
+      assertEquals(0L, held.get(10, java.util.concurrent.TimeUnit.SECONDS).outcomeSeq());
+      assertEquals(1L, sameChain.get(10, java.util.concurrent.TimeUnit.SECONDS).outcomeSeq());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void onlyTheLeaseHolderWithItsTokenWritesAndAStaleOwnerCannotClobber() throws Exception {
     PostgresSettlementStore.Location db = PostgresServer.freshDatabase();
