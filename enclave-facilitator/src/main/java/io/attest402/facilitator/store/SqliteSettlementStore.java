@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.util.List;
 import org.sqlite.SQLiteDataSource;
 
 /**
@@ -134,8 +135,129 @@ public final class SqliteSettlementStore extends JdbcSettlementStore {
     return w.run(db);
   }
 
+  /** A durable write waiting for a group commit: its work, then its result or failure. */
+  private static final class Pending<T> {
+    final Work<T> work;
+    T result;
+    Throwable failure;
+    boolean done;
+
+    Pending(Work<T> work) {
+      this.work = work;
+    }
+  }
+
+  /** Durable writes queued for the next group commit (guarded by itself). */
+  private final java.util.ArrayDeque<Pending<?>> queued = new java.util.ArrayDeque<>();
+
+  private long groupCommits;
+  private long groupedWrites;
+
+  /**
+   * Durable transactions (a signed transaction before its broadcast, an outcome) from concurrent
+   * callers share one commit and so one fsync: each caller queues its work; whichever caller holds
+   * the connection next runs every queued work in one transaction, each under its own savepoint (a
+   * work that fails is rolled back alone and its caller gets the failure), commits once, and then
+   * every caller of the group returns. No caller returns before its write is committed with {@code
+   * synchronous=FULL}, so "journaled before broadcast" holds as with one commit per write; a failed
+   * commit fails every work of the group (none of it is on disk).
+   */
   @Override
-  protected synchronized <T> T inTransaction(boolean durable, Work<T> w) throws SQLException {
+  protected <T> T inTransaction(boolean durable, Work<T> w) throws SQLException {
+    if (!durable) {
+      return transaction(false, w);
+    }
+    Pending<T> mine = new Pending<>(w);
+    synchronized (queued) {
+      queued.add(mine);
+    }
+    synchronized (this) {
+      if (!mine.done) {
+        commitGroup();
+      }
+    }
+    if (mine.failure instanceof SQLException e) {
+      throw e;
+    }
+    if (mine.failure instanceof RuntimeException e) {
+      throw e;
+    }
+    if (mine.failure instanceof Error e) {
+      throw e;
+    }
+    return mine.result;
+  }
+
+  /** Runs every queued durable work in one transaction; called holding this object's monitor. */
+  private void commitGroup() {
+    List<Pending<?>> group;
+    synchronized (queued) {
+      group = new java.util.ArrayList<>(queued);
+      queued.clear();
+    }
+    if (group.isEmpty()) {
+      return;
+    }
+    try {
+      transaction(
+          true,
+          c -> {
+            int i = 0;
+            for (Pending<?> p : group) {
+              String sp = "w" + i++;
+              try (Statement s = c.createStatement()) {
+                s.execute("SAVEPOINT " + sp);
+              }
+              try {
+                run(p, c);
+                try (Statement s = c.createStatement()) {
+                  s.execute("RELEASE " + sp);
+                }
+              } catch (SQLException | RuntimeException | Error e) {
+                p.failure = e;
+                try (Statement s = c.createStatement()) {
+                  s.execute("ROLLBACK TO " + sp);
+                  s.execute("RELEASE " + sp);
+                }
+              }
+            }
+            return null;
+          });
+      groupCommits++;
+      groupedWrites += group.size();
+    } catch (SQLException | RuntimeException e) {
+      for (Pending<?> p : group) {
+        if (p.failure == null) {
+          p.failure = e;
+        }
+      }
+    } finally {
+      for (Pending<?> p : group) {
+        if (p.failure != null) {
+          p.result = null;
+        }
+        p.done = true;
+      }
+    }
+  }
+
+  private static <T> void run(Pending<T> p, Connection c) throws SQLException {
+    p.result = p.work.run(c);
+  }
+
+  /** Durable writes queued, not yet committed. */
+  int queuedWrites() {
+    synchronized (queued) {
+      return queued.size();
+    }
+  }
+
+  /** Durable commits so far and the writes they carried (a test checks that writes share them). */
+  synchronized long[] groupCommitStats() {
+    return new long[] {groupCommits, groupedWrites};
+  }
+
+  private synchronized <T> T transaction(boolean durable, Work<T> w) throws SQLException {
     durability(durable);
     db.setAutoCommit(false);
     try {

@@ -27,6 +27,64 @@ class SqliteSettlementStoreTest extends SettlementStoreContract {
   }
 
   /**
+   * Group commit: durable writes of concurrent callers (here 24 signed transactions queued while
+   * another write holds the connection, and one write that fails) share one commit; no caller
+   * returns before that commit, the failing write is rolled back alone and its caller told, and
+   * after reopening the journal every write that returned is there.
+   */
+  @Test
+  void concurrentDurableWritesShareOneCommitAndEachIsThereAfterReopening(@TempDir Path dir)
+      throws Exception {
+    int writers = 24;
+    List<Long> ids = new ArrayList<>();
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(writers + 1);
+    try (SqliteSettlementStore s = (SqliteSettlementStore) open(dir)) {
+      for (int i = 0; i < writers; i++) {
+        ids.add(s.claim(intent(hex(700 + i))).record().id());
+      }
+      long[] before = s.groupCommitStats();
+      List<java.util.concurrent.Future<?>> calls = new ArrayList<>();
+      java.util.concurrent.Future<?> orphan;
+      synchronized (s) { // the connection is busy: every durable write queues
+        for (int i = 0; i < writers; i++) {
+          long id = ids.get(i);
+          String tx = hex(900 + i);
+          calls.add(pool.submit(() -> s.addAttempt(id, attempt(tx, id))));
+        }
+        orphan = pool.submit(() -> s.addAttempt(987_654L, attempt(hex(899), 1)));
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (s.queuedWrites() < writers + 1 && System.nanoTime() < until) {
+          Thread.sleep(5);
+        }
+        assertEquals(writers + 1, s.queuedWrites(), "every writer waits for the commit");
+        Thread.sleep(100);
+        assertTrue(calls.stream().noneMatch(java.util.concurrent.Future::isDone));
+      }
+      for (var c : calls) {
+        c.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      var e = org.junit.jupiter.api.Assertions.assertThrows(
+          java.util.concurrent.ExecutionException.class,
+          () -> orphan.get(30, java.util.concurrent.TimeUnit.SECONDS));
+      assertTrue(e.getCause() instanceof StoreException, e.toString());
+      long[] after = s.groupCommitStats();
+      assertEquals(1, after[0] - before[0], "one commit for the group");
+      assertEquals(writers + 1, after[1] - before[1]);
+    } finally {
+      pool.shutdownNow();
+    }
+    try (SettlementStore again = open(dir)) {
+      for (int i = 0; i < writers; i++) {
+        SettlementRecord r = again.byId(ids.get(i)).orElseThrow();
+        assertEquals(SettlementState.SIGNED, r.state());
+        assertEquals(hex(900 + i), r.txHash(), "write " + i + " is durable");
+      }
+      assertEquals(List.of(), again.byNonceOrTxHash(hex(899)), "the failed write left nothing");
+    }
+  }
+
+  /**
    * The DDL (and, below, rows as SettlementKey writes them: lower case) the journal was created
    * with before migrations were versioned (commit 1224b4e).
    */
