@@ -704,7 +704,8 @@ public final class Facilitator implements AutoCloseable {
     java.util.Set<String> own = new java.util.HashSet<>();
     for (NetworkLane lane : engine.lanes()) {
       lane.signers()
-          .forEach(s -> own.add(lane.network() + " " + s.address().toLowerCase(java.util.Locale.ROOT)));
+          .forEach(
+              s -> own.add(lane.network() + " " + s.address().toLowerCase(java.util.Locale.ROOT)));
     }
     return rows.stream()
         .filter(

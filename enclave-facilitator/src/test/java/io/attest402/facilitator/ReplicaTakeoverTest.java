@@ -55,7 +55,10 @@ class ReplicaTakeoverTest {
   }
 
   private static FacilitatorServer replica(
-      Chain chain, NetworksConfig networks, InMemoryEnclaveKey k, PostgresSettlementStore.Location db)
+      Chain chain,
+      NetworksConfig networks,
+      InMemoryEnclaveKey k,
+      PostgresSettlementStore.Location db)
       throws Exception {
     Facilitator f =
         Facilitator.create(

@@ -16,8 +16,8 @@ import java.util.Objects;
  * HikariCP pool with bounded timeouts. The claim's uniqueness is the table's UNIQUE constraint
  * ({@code INSERT ... ON CONFLICT DO NOTHING} waits for a concurrent inserter of the same key and
  * then does nothing), so two replicas never both own one authorization; outcome sequence numbers
- * are assigned under a transaction-scoped advisory lock per receipt chain (replica). Schema: Flyway migrations in {@code
- * store/migration/postgresql}.
+ * are assigned under a transaction-scoped advisory lock per receipt chain (replica). Schema: Flyway
+ * migrations in {@code store/migration/postgresql}.
  */
 public final class PostgresSettlementStore extends JdbcSettlementStore {
   /**

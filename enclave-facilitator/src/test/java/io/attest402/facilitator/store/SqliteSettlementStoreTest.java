@@ -64,9 +64,10 @@ class SqliteSettlementStoreTest extends SettlementStoreContract {
       for (var c : calls) {
         c.get(30, java.util.concurrent.TimeUnit.SECONDS);
       }
-      var e = org.junit.jupiter.api.Assertions.assertThrows(
-          java.util.concurrent.ExecutionException.class,
-          () -> orphan.get(30, java.util.concurrent.TimeUnit.SECONDS));
+      var e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              java.util.concurrent.ExecutionException.class,
+              () -> orphan.get(30, java.util.concurrent.TimeUnit.SECONDS));
       assertTrue(e.getCause() instanceof StoreException, e.toString());
       long[] after = s.groupCommitStats();
       assertEquals(1, after[0] - before[0], "one commit for the group");
