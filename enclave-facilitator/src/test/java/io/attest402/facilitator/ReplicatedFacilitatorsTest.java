@@ -209,9 +209,19 @@ class ReplicatedFacilitatorsTest {
     Path log = dir.resolve("replicas.log");
     Files.writeString(log, "");
     Replica[] replicas = new Replica[3];
-    // one after the other: each funds its new signer from the dev deployer account at start
-    for (int i = 0; i < 3; i++) {
-      replicas[i] = start(deployment, dir.resolve("replica-" + i), store, log);
+    // in parallel: each funds its new signer from the one dev deployer account at start
+    ExecutorService starting = Executors.newFixedThreadPool(3);
+    try {
+      List<Future<Replica>> started = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        Path data = dir.resolve("replica-" + i);
+        started.add(starting.submit(() -> start(deployment, data, store, log)));
+      }
+      for (int i = 0; i < 3; i++) {
+        replicas[i] = started.get(i).get(180, TimeUnit.SECONDS);
+      }
+    } finally {
+      starting.shutdown();
     }
     ExecutorService callers = Executors.newFixedThreadPool(24);
     try {

@@ -8,8 +8,6 @@ import io.attest402.enclave.InMemoryEnclaveKey;
 import io.attest402.facilitator.Facilitator;
 import io.attest402.facilitator.FacilitatorOptions;
 import io.attest402.facilitator.FacilitatorServer;
-import io.attest402.facilitator.config.AssetConfig;
-import io.attest402.facilitator.config.NetworkConfig;
 import io.attest402.facilitator.config.NetworksConfig;
 import io.attest402.facilitator.metrics.FacilitatorMetrics;
 import io.attest402.facilitator.settle.SignedReceiptIssuer;
@@ -46,8 +44,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.web3j.crypto.Credentials;
-import org.web3j.tx.Transfer;
-import org.web3j.utils.Convert;
 import org.web3j.utils.Numeric;
 
 /**
@@ -94,32 +90,10 @@ public final class FacilitatorBenchmark {
     Path dir = Files.createTempDirectory("facilitator-bench");
     try (Chain chain = Chain.start()) {
       Interop.installMulticall3(chain);
-      var d = chain.deployment();
-      NetworksConfig networks =
-          new NetworksConfig(
-              List.of(
-                  new NetworkConfig(
-                      d.network(),
-                      d.rpcUrl(),
-                      List.of(
-                          new AssetConfig(
-                              d.contracts().usdc(),
-                              d.usdc().name(),
-                              d.usdc().version(),
-                              d.usdc().decimals())))));
-      EnclaveKey key = InMemoryEnclaveKey.generate(RANDOM);
-      new Transfer(chain.web3j(), chain.txManager(chain.account(DevAccounts.DEPLOYER)))
-          .sendFunds(key.address(), BigDecimal.valueOf(1000), Convert.Unit.ETHER)
-          .send();
+      NetworksConfig networks = SettleBench.networks(chain);
+      EnclaveKey key = SettleBench.fundedKeys(chain, 1, BigDecimal.valueOf(1000)).get(0);
       FacilitatorOptions options =
-          FacilitatorOptions.defaults()
-              .withReceiptWait(Duration.ofSeconds(30))
-              .withPollInterval(Duration.ofMillis(20))
-              .withWorkerThreads(64)
-              // throughput, not the drain limits, is measured: 3 payers settle hundreds of payments
-              // in seconds
-              .withLimits(io.attest402.facilitator.SettleLimits.defaults().withRates(0, 0, 0))
-              .withVerifyBatchWindow(Duration.ofMillis(2));
+          SettleBench.options().withVerifyBatchWindow(Duration.ofMillis(2));
       Facilitator ours =
           Facilitator.create(
               networks,

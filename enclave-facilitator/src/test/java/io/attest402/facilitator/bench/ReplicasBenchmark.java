@@ -2,16 +2,9 @@ package io.attest402.facilitator.bench;
 
 import io.attest402.contracts.chain.Chain;
 import io.attest402.contracts.chain.DevAccounts;
-import io.attest402.enclave.EnclaveKey;
-import io.attest402.enclave.InMemoryEnclaveKey;
-import io.attest402.facilitator.Facilitator;
 import io.attest402.facilitator.FacilitatorOptions;
 import io.attest402.facilitator.FacilitatorServer;
-import io.attest402.facilitator.config.AssetConfig;
-import io.attest402.facilitator.config.NetworkConfig;
 import io.attest402.facilitator.config.NetworksConfig;
-import io.attest402.facilitator.metrics.FacilitatorMetrics;
-import io.attest402.facilitator.settle.SignedReceiptIssuer;
 import io.attest402.facilitator.store.PostgresServer;
 import io.attest402.facilitator.store.PostgresSettlementStore;
 import io.attest402.facilitator.store.SettlementStore;
@@ -22,15 +15,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.web3j.crypto.Credentials;
-import org.web3j.tx.Transfer;
-import org.web3j.utils.Convert;
 
 /**
  * Settlement throughput of one facilitator on SQLite beside one replica and three replicas on one
@@ -50,25 +40,8 @@ public final class ReplicasBenchmark {
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
     Path dir = Files.createTempDirectory("replicas-bench");
     try (Chain chain = Chain.start()) {
-      var d = chain.deployment();
-      NetworksConfig networks =
-          new NetworksConfig(
-              List.of(
-                  new NetworkConfig(
-                      d.network(),
-                      d.rpcUrl(),
-                      List.of(
-                          new AssetConfig(
-                              d.contracts().usdc(),
-                              d.usdc().name(),
-                              d.usdc().version(),
-                              d.usdc().decimals())))));
-      FacilitatorOptions options =
-          FacilitatorOptions.defaults()
-              .withReceiptWait(Duration.ofSeconds(30))
-              .withPollInterval(Duration.ofMillis(20))
-              .withWorkerThreads(64)
-              .withLimits(io.attest402.facilitator.SettleLimits.defaults().withRates(0, 0, 0));
+      NetworksConfig networks = SettleBench.networks(chain);
+      FacilitatorOptions options = SettleBench.options();
       PostgresSettlementStore.Location one = PostgresServer.freshDatabase();
       PostgresSettlementStore.Location three = PostgresServer.freshDatabase();
       Map<String, List<FacilitatorServer>> configs = new LinkedHashMap<>();
@@ -190,21 +163,7 @@ public final class ReplicasBenchmark {
   private static FacilitatorServer start(
       Chain chain, NetworksConfig networks, FacilitatorOptions options, SettlementStore store)
       throws Exception {
-    EnclaveKey k = InMemoryEnclaveKey.generate(RANDOM);
-    new Transfer(chain.web3j(), chain.txManager(chain.account(DevAccounts.DEPLOYER)))
-        .sendFunds(k.address(), BigDecimal.valueOf(100), Convert.Unit.ETHER)
-        .send();
-    Facilitator f =
-        Facilitator.create(
-            networks,
-            List.of(k),
-            store,
-            Clock.systemUTC(),
-            options,
-            SignedReceiptIssuer.of(k),
-            new FacilitatorMetrics());
-    FacilitatorServer s = new FacilitatorServer(f, options, "127.0.0.1", 0);
-    s.start();
-    return s;
+    return SettleBench.start(
+        networks, options, SettleBench.fundedKeys(chain, 1, BigDecimal.valueOf(100)), store);
   }
 }

@@ -2,16 +2,9 @@ package io.attest402.facilitator.bench;
 
 import io.attest402.contracts.chain.Chain;
 import io.attest402.contracts.chain.DevAccounts;
-import io.attest402.enclave.EnclaveKey;
-import io.attest402.enclave.InMemoryEnclaveKey;
-import io.attest402.facilitator.Facilitator;
 import io.attest402.facilitator.FacilitatorOptions;
 import io.attest402.facilitator.FacilitatorServer;
-import io.attest402.facilitator.config.AssetConfig;
-import io.attest402.facilitator.config.NetworkConfig;
 import io.attest402.facilitator.config.NetworksConfig;
-import io.attest402.facilitator.metrics.FacilitatorMetrics;
-import io.attest402.facilitator.settle.SignedReceiptIssuer;
 import io.attest402.facilitator.store.SqliteSettlementStore;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -19,13 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.web3j.crypto.Credentials;
-import org.web3j.tx.Transfer;
-import org.web3j.utils.Convert;
 
 /**
  * Settlement throughput of one facilitator with 1 signer beside the same facilitator with 4 signers
@@ -45,25 +35,8 @@ public final class SignersBenchmark {
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
     Path dir = Files.createTempDirectory("signers-bench");
     try (Chain chain = Chain.start()) {
-      var d = chain.deployment();
-      NetworksConfig networks =
-          new NetworksConfig(
-              List.of(
-                  new NetworkConfig(
-                      d.network(),
-                      d.rpcUrl(),
-                      List.of(
-                          new AssetConfig(
-                              d.contracts().usdc(),
-                              d.usdc().name(),
-                              d.usdc().version(),
-                              d.usdc().decimals())))));
-      FacilitatorOptions options =
-          FacilitatorOptions.defaults()
-              .withReceiptWait(Duration.ofSeconds(30))
-              .withPollInterval(Duration.ofMillis(20))
-              .withWorkerThreads(64)
-              .withLimits(io.attest402.facilitator.SettleLimits.defaults().withRates(0, 0, 0));
+      NetworksConfig networks = SettleBench.networks(chain);
+      FacilitatorOptions options = SettleBench.options();
       FacilitatorServer one = start(chain, networks, options, dir.resolve("one.db"), 1);
       FacilitatorServer four = start(chain, networks, options, dir.resolve("four.db"), 4);
       String payTo = chain.account(7).getAddress();
@@ -164,25 +137,10 @@ public final class SignersBenchmark {
   private static FacilitatorServer start(
       Chain chain, NetworksConfig networks, FacilitatorOptions options, Path db, int signers)
       throws Exception {
-    List<EnclaveKey> keys = new ArrayList<>();
-    for (int i = 0; i < signers; i++) {
-      EnclaveKey k = InMemoryEnclaveKey.generate(RANDOM);
-      new Transfer(chain.web3j(), chain.txManager(chain.account(DevAccounts.DEPLOYER)))
-          .sendFunds(k.address(), BigDecimal.valueOf(100), Convert.Unit.ETHER)
-          .send();
-      keys.add(k);
-    }
-    Facilitator f =
-        Facilitator.create(
-            networks,
-            keys,
-            SqliteSettlementStore.open(db, Clock.systemUTC()),
-            Clock.systemUTC(),
-            options,
-            SignedReceiptIssuer.of(keys.get(0)),
-            new FacilitatorMetrics());
-    FacilitatorServer s = new FacilitatorServer(f, options, "127.0.0.1", 0);
-    s.start();
-    return s;
+    return SettleBench.start(
+        networks,
+        options,
+        SettleBench.fundedKeys(chain, signers, BigDecimal.valueOf(100)),
+        SqliteSettlementStore.open(db, Clock.systemUTC()));
   }
 }
