@@ -20,6 +20,8 @@ import java.time.Instant;
  * @param authorizationNonce the EIP-3009 nonce (0x + 64 hex)
  * @param facilitator the facilitator account that sent the transaction
  * @param time when the outcome was journaled (facilitator clock)
+ * @param maxAmount for {@code upto}, the maximum the payer signed ({@code amount} is what was
+ *     charged); null for every other scheme, whose receipts carry no such claim
  */
 public record SettlementFacts(
     long sequence,
@@ -35,4 +37,60 @@ public record SettlementFacts(
     BigInteger amount,
     String authorizationNonce,
     String facilitator,
-    Instant time) {}
+    Instant time,
+    BigInteger maxAmount) {
+
+  /** Facts without a signed maximum (every scheme but {@code upto}). */
+  public SettlementFacts(
+      long sequence,
+      long settlementId,
+      boolean success,
+      String errorReason,
+      String network,
+      String transaction,
+      Long blockNumber,
+      String payer,
+      String payTo,
+      String asset,
+      BigInteger amount,
+      String authorizationNonce,
+      String facilitator,
+      Instant time) {
+    this(
+        sequence,
+        settlementId,
+        success,
+        errorReason,
+        network,
+        transaction,
+        blockNumber,
+        payer,
+        payTo,
+        asset,
+        amount,
+        authorizationNonce,
+        facilitator,
+        time,
+        null);
+  }
+
+  /** These facts with the maximum an {@code upto} payer signed (null: not upto). */
+  public SettlementFacts withMaxAmount(BigInteger max) {
+    return new SettlementFacts(
+        sequence,
+        settlementId,
+        success,
+        errorReason,
+        network,
+        transaction,
+        blockNumber,
+        payer,
+        payTo,
+        asset,
+        amount,
+        authorizationNonce,
+        facilitator,
+        time,
+        max);
+  }
+}

@@ -47,6 +47,25 @@ public record SettlementRecord(
     attempts = List.copyOf(attempts);
   }
 
+  /**
+   * For an {@code upto} settlement, the maximum the payer signed ({@code
+   * permit2Authorization.permitted.amount} of the journaled payload; {@link #amount} is what was
+   * charged); null for every other scheme.
+   */
+  public BigInteger uptoMaximum() {
+    if (!UptoTerms.isUpto(this)) {
+      return null;
+    }
+    JsonNode m =
+        request
+            .path("paymentPayload")
+            .path("payload")
+            .path("permit2Authorization")
+            .path("permitted")
+            .path("amount");
+    return m.isTextual() && m.textValue().matches("[0-9]{1,78}") ? new BigInteger(m.textValue()) : null;
+  }
+
   public TxAttempt latestAttempt() {
     return attempts.isEmpty() ? null : attempts.get(attempts.size() - 1);
   }

@@ -58,6 +58,10 @@ public final class SignedReceiptIssuer implements ReceiptIssuer {
     if (tx != null && f.facilitator() != null) {
       facts = facts.withSender(f.facilitator());
     }
+    if (f.maxAmount() != null) {
+      // upto: the receipt states the signed maximum beside the charged amount
+      facts = facts.withMaxAmount(f.maxAmount());
+    }
     String prev =
         previous == null || !previous.path("hash").isTextual()
             ? Receipt.ZERO_HASH

@@ -249,7 +249,8 @@ abstract class JdbcSettlementStore implements SettlementStore, LeaseStore {
                     r.amount(),
                     r.key().nonce(),
                     facilitator,
-                    now);
+                    now,
+                    r.uptoMaximum());
             JsonNode previous = receiptOf(c, chainOf, seq - 1);
             JsonNode receipt = issuer.issue(facts, previous).orElse(null);
             try (PreparedStatement ps =

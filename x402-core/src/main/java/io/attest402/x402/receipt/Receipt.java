@@ -17,13 +17,15 @@ import java.util.Objects;
  *  "status":"settled"|"failed","error":"<reason, failed only>"}
  * }</pre>
  *
- * {@code txHash}, {@code block} and {@code error} are omitted when absent. The JWS header is {@code
+ * {@code txHash}, {@code block} and {@code error} are omitted when absent. An {@code upto} receipt
+ * adds {@code "maxAmount":"<the maximum the payer signed>"} right after {@code amount} (then what
+ * was charged); no other receipt has it, so theirs are byte-for-byte as before. The JWS header is {@code
  * {"alg":"ES256K","typ":"attest402-receipt+jws","kid":"<signer address>"}}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({
-  "v", "seq", "prev", "signer", "network", "txHash", "payer", "payTo", "asset", "amount", "nonce",
-  "block", "time", "status", "error", "sender"
+  "v", "seq", "prev", "signer", "network", "txHash", "payer", "payTo", "asset", "amount", "maxAmount",
+  "nonce", "block", "time", "status", "error", "sender"
 })
 public record Receipt(
     int v,
@@ -41,7 +43,8 @@ public record Receipt(
     long time,
     ReceiptStatus status,
     String error,
-    String sender) {
+    String sender,
+    @JsonSerialize(using = ToStringSerializer.class) BigInteger maxAmount) {
   public static final int VERSION = 1;
 
   /** {@code prev} of the first receipt (seq 0). */
@@ -62,6 +65,9 @@ public record Receipt(
     }
     if (seq < 0) {
       throw new IllegalArgumentException("seq must not be negative");
+    }
+    if (maxAmount != null && maxAmount.compareTo(amount) < 0) {
+      throw new IllegalArgumentException("maxAmount must not be below amount");
     }
     if (!prev.matches("[0-9a-f]{64}")) {
       throw new IllegalArgumentException("prev must be 64 lowercase hex digits");
@@ -85,12 +91,14 @@ public record Receipt(
         f.time(),
         f.status(),
         f.error(),
-        f.sender());
+        f.sender(),
+        f.maxAmount());
   }
 
   /** The settlement facts this receipt records. */
   public SettlementFacts facts() {
     return new SettlementFacts(
-        network, txHash, payer, payTo, asset, amount, nonce, block, time, status, error, sender);
+        network, txHash, payer, payTo, asset, amount, nonce, block, time, status, error, sender,
+        maxAmount);
   }
 }

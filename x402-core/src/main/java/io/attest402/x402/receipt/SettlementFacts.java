@@ -19,6 +19,9 @@ import java.util.Objects;
  * @param error failure reason (x402 error code or message) for failed settlements, else null
  * @param sender the facilitator account that sent the transaction (one of its attested signers), or
  *     null when none was sent or the receipt predates several signers
+ * @param maxAmount for an {@code upto} payment, the maximum the payer signed ({@code amount} is what
+ *     was charged, never more); null for every other scheme (such receipts have no {@code
+ *     maxAmount} claim and read as before)
  */
 public record SettlementFacts(
     String network,
@@ -32,7 +35,56 @@ public record SettlementFacts(
     long time,
     ReceiptStatus status,
     String error,
-    String sender) {
+    String sender,
+    BigInteger maxAmount) {
+  /** Facts without a signed maximum (every scheme but {@code upto}). */
+  public SettlementFacts(
+      String network,
+      String txHash,
+      String payer,
+      String payTo,
+      String asset,
+      BigInteger amount,
+      String authorizationNonce,
+      Long blockNumber,
+      long time,
+      ReceiptStatus status,
+      String error,
+      String sender) {
+    this(
+        network,
+        txHash,
+        payer,
+        payTo,
+        asset,
+        amount,
+        authorizationNonce,
+        blockNumber,
+        time,
+        status,
+        error,
+        sender,
+        null);
+  }
+
+  /** These facts stating {@code max} as the maximum an {@code upto} payer signed. */
+  public SettlementFacts withMaxAmount(BigInteger max) {
+    return new SettlementFacts(
+        network,
+        txHash,
+        payer,
+        payTo,
+        asset,
+        amount,
+        authorizationNonce,
+        blockNumber,
+        time,
+        status,
+        error,
+        sender,
+        max);
+  }
+
   /** These facts naming {@code sender} as the account that sent the transaction. */
   public SettlementFacts withSender(String sender) {
     return new SettlementFacts(
@@ -47,7 +99,8 @@ public record SettlementFacts(
         time,
         status,
         error,
-        sender);
+        sender,
+        maxAmount);
   }
 
   public SettlementFacts {
@@ -60,6 +113,10 @@ public record SettlementFacts(
     Objects.requireNonNull(status, "status");
     if (amount.signum() < 0) {
       throw new IllegalArgumentException("amount must not be negative");
+    }
+    if (maxAmount != null && maxAmount.compareTo(amount) < 0) {
+      throw new IllegalArgumentException(
+          "maxAmount " + maxAmount + " is below the charged amount " + amount);
     }
     if (status == ReceiptStatus.SETTLED && (txHash == null || blockNumber == null)) {
       throw new IllegalArgumentException("a settled receipt needs the tx hash and block number");

@@ -236,6 +236,17 @@ public final class PayingHttpClient {
     }
     int status = second.statusCode();
     if (status < 400 && settlement != null && settlement.success()) {
+      if (io.attest402.x402.evm.UptoSigner.SCHEME.equals(chosen.scheme())) {
+        // upto was reserved at its maximum: count what was charged, and flag a server claiming
+        // more than the payer signed for (the maximum stays counted)
+        try {
+          policy.settle(chosen, settlement.amount());
+        } catch (IllegalArgumentException e) {
+          log.warn("upto settlement from {}: {}", request.uri(), e.getMessage());
+          return new PaymentResult.Failed<>(
+              second, chosen, payment, settlement, null, e.getMessage());
+        }
+      }
       return new PaymentResult.Paid<>(second, chosen, payment, settlement);
     }
     PaymentRequired again = null;
@@ -339,7 +350,9 @@ public final class PayingHttpClient {
     ObjectNode extensions =
         PaymentIdentifier.appendTo(pr.extensions(), PaymentIdentifier.generate());
     if (io.attest402.x402.evm.UptoSigner.SCHEME.equals(chosen.scheme())) {
-      payload = io.attest402.x402.evm.UptoSigner.sign(signer, chosen, clock, random).toJson();
+      Permit2Payload p = io.attest402.x402.evm.UptoSigner.sign(signer, chosen, clock, random);
+      payload = p.toJson();
+      extensions = withEip2612Permit(extensions, chosen, p);
     } else if (Eip3009Signer.isPermit2(chosen)) {
       Permit2Payload p = signer.signPermit2(chosen);
       payload = p.toJson();

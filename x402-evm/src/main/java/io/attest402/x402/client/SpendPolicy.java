@@ -313,6 +313,38 @@ public final class SpendPolicy {
         r.asset().toLowerCase(Locale.ROOT), (k, v) -> v.subtract(r.amount()).max(BigInteger.ZERO));
   }
 
+  /**
+   * Settles a reservation made at {@code r.amount()} (for {@code upto}, the signed maximum) with
+   * what the server says it charged ({@code SettleResponse.amount}): the session keeps only {@code
+   * charged} and gets the rest of the reservation back. A charge above the reservation is a lying
+   * or broken server (the signed authorization cannot move more): the whole reservation stays
+   * counted and an {@link IllegalArgumentException} says so; so does a negative charge. A {@code
+   * null} charge (a server that does not say) keeps the whole reservation.
+   *
+   * @return what this payment now counts for
+   */
+  public synchronized BigInteger settle(PaymentRequirements r, BigInteger charged) {
+    if (charged == null) {
+      return r.amount();
+    }
+    if (charged.signum() < 0) {
+      throw new IllegalArgumentException(
+          "server reports a negative charge " + charged + "; the reservation stays counted");
+    }
+    if (charged.compareTo(r.amount()) > 0) {
+      throw new IllegalArgumentException(
+          "server reports charging "
+              + describe(charged, r.asset())
+              + ", above the signed maximum "
+              + describe(r.amount(), r.asset())
+              + "; the whole maximum stays counted");
+    }
+    BigInteger refund = r.amount().subtract(charged);
+    spent.computeIfPresent(
+        r.asset().toLowerCase(Locale.ROOT), (k, v) -> v.subtract(refund).max(BigInteger.ZERO));
+    return charged;
+  }
+
   /** What this session has spent (or reserved) on an asset. */
   public synchronized BigInteger spentOn(String asset) {
     return spent.getOrDefault(asset.toLowerCase(Locale.ROOT), BigInteger.ZERO);
