@@ -7,16 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.attest402.testkit.MutableClock;
 import io.attest402.x402.types.ErrorReasons;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequirements;
 import io.attest402.x402.types.ResourceInfo;
 import io.attest402.x402.types.VerifyResponse;
 import java.math.BigInteger;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -40,24 +39,7 @@ class ExactEvmVerifierTest {
       Credentials.create("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
   static final String NETWORK = "eip155:31337";
 
-  final AtomicReference<Instant> now = new AtomicReference<>(Instant.ofEpochSecond(NOW));
-  final Clock clock =
-      new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-          return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-          return this;
-        }
-
-        @Override
-        public Instant instant() {
-          return now.get();
-        }
-      };
+  final MutableClock clock = new MutableClock(Instant.ofEpochSecond(NOW));
   FakeChain chain;
   ExactEvmVerifier verifier;
   PaymentRequirements req;
@@ -346,7 +328,7 @@ class ExactEvmVerifierTest {
     long lookups = chain.count("getCode " + ASSET.toLowerCase());
     assertTrue(verify(good()).isValid());
     assertEquals(lookups, chain.count("getCode " + ASSET.toLowerCase()), "cached for 15 minutes");
-    now.set(now.get().plus(Duration.ofMinutes(16)));
+    clock.advance(Duration.ofMinutes(16));
     verifier.verify(payment(req, sign(auth(PAY_TO, 1000, 0, NOW + 3600))), req);
     assertEquals(lookups + 1, chain.count("getCode " + ASSET.toLowerCase()));
   }
