@@ -336,13 +336,14 @@ public final class FacilitatorCommand implements Callable<Integer> {
       networks = networks.overlay(NetworksConfig.read(networksFile));
     }
     FacilitatorOptions options =
-        FacilitatorOptions.defaults()
-            .withReceiptWait(seconds(receiptTimeoutSeconds))
-            .withReplaceAfter(seconds(replaceAfterSeconds))
-            .withRpcTimeout(seconds(rpcTimeoutSeconds))
-            .withPollInterval(Duration.ofMillis(Math.max(10, pollIntervalMs)))
-            .withLimits(limits())
-            .withVerifyBatchWindow(Duration.ofMillis(Math.max(0, verifyBatchMs)));
+        FacilitatorOptions.builder()
+            .receiptWait(seconds(receiptTimeoutSeconds))
+            .replaceAfter(seconds(replaceAfterSeconds))
+            .rpcTimeout(seconds(rpcTimeoutSeconds))
+            .pollInterval(Duration.ofMillis(Math.max(10, pollIntervalMs)))
+            .limits(limits())
+            .verifyBatchWindow(Duration.ofMillis(Math.max(0, verifyBatchMs)))
+            .build();
     io.attest402.facilitator.credential.CredentialOptions credentials;
     AnchorOptions anchors;
     try {
@@ -438,17 +439,22 @@ public final class FacilitatorCommand implements Callable<Integer> {
       }
     }
     try {
-      return io.attest402.facilitator.SettleLimits.defaults()
-          .withMaxGasPerSettlement(maxGasPerSettlement)
-          .withMinAmount(minAmount)
-          .withFeeCaps(gwei(maxFeeGwei), gwei(maxPriorityFeeGwei), maxTipPerBaseFee)
-          .withRates(payerRate, payToRate, gasBudgetPerHour)
-          .withAllowedPayTo(java.util.Set.copyOf(allowPayTo))
-          .withLogPayments(logPayments)
-          .withApiKeys(
+      return io.attest402.facilitator.SettleLimits.builder()
+          .maxGasPerSettlement(maxGasPerSettlement)
+          .minAmount(minAmount)
+          .maxFeePerGas(gwei(maxFeeGwei))
+          .maxPriorityFeePerGas(gwei(maxPriorityFeeGwei))
+          .maxTipPerBaseFee(maxTipPerBaseFee)
+          .settlesPerPayerPerMinute(payerRate)
+          .settlesPerPayToPerMinute(payToRate)
+          .gasBudgetPerHour(gasBudgetPerHour)
+          .allowedPayTo(java.util.Set.copyOf(allowPayTo))
+          .logPayments(logPayments)
+          .apiKeys(
               apiKeysFile == null
                   ? io.attest402.facilitator.ApiKeys.none()
-                  : io.attest402.facilitator.ApiKeys.read(apiKeysFile));
+                  : io.attest402.facilitator.ApiKeys.read(apiKeysFile))
+          .build();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
