@@ -1,6 +1,7 @@
 package io.attest402.facilitator.cli;
 
 import io.attest402.contracts.chain.Deployment;
+import io.attest402.contracts.cli.DeploymentOption;
 import io.attest402.facilitator.FacilitatorNode;
 import io.attest402.facilitator.FacilitatorOptions;
 import io.attest402.facilitator.anchor.AnchorOptions;
@@ -13,6 +14,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,13 +30,7 @@ import picocli.CommandLine.Option;
         "Runs the x402 facilitator (verify, settle, settlement status, receipts, metrics).")
 public final class FacilitatorCommand implements Callable<Integer> {
 
-  @Option(
-      names = "--deployment",
-      required = true,
-      paramLabel = "FILE",
-      description =
-          "deployment.json: the network, its RPC URL and the USDC asset (dev accounts fund gas)")
-  Path deployment;
+  @Mixin DeploymentOption deployment;
 
   @Option(
       names = "--networks",
@@ -330,7 +326,7 @@ public final class FacilitatorCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--store-password-file needs --store");
     }
-    Deployment d = Deployment.read(deployment);
+    Deployment d = deployment.deployment();
     NetworksConfig networks = NetworksConfig.fromDeployment(d);
     if (networksFile != null) {
       networks = networks.overlay(NetworksConfig.read(networksFile));
@@ -382,8 +378,8 @@ public final class FacilitatorCommand implements Callable<Integer> {
                 validators,
                 pccs,
                 networksFile == null
-                    ? java.util.List.of(deployment)
-                    : java.util.List.of(deployment, networksFile),
+                    ? java.util.List.of(deployment.file())
+                    : java.util.List.of(deployment.file(), networksFile),
                 journal,
                 signers),
             anchors,
