@@ -2,18 +2,16 @@ package io.attest402.cli;
 
 import io.attest402.contracts.chain.Deployer;
 import io.attest402.contracts.chain.Deployment;
+import io.attest402.contracts.cli.KeyFiles;
 import java.math.BigInteger;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.web3j.crypto.Credentials;
-import org.web3j.crypto.WalletUtils;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code attest402 deploy}: our contracts onto any EVM chain. */
@@ -42,7 +40,7 @@ public final class DeployCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Credentials deployer = readKey(keyFile);
+    Credentials deployer = KeyFiles.read(spec, "--key-file", keyFile);
     Web3j web3j = Web3j.build(new HttpService(rpc));
     try {
       long chainId;
@@ -78,18 +76,5 @@ public final class DeployCommand implements Callable<Integer> {
     } finally {
       web3j.shutdown();
     }
-  }
-
-  private Credentials readKey(Path file) throws Exception {
-    if (!Files.isReadable(file)) {
-      throw new ParameterException(
-          spec.commandLine(), "--key-file " + file + " is not a readable file");
-    }
-    String hex = Files.readString(file).trim();
-    if (!WalletUtils.isValidPrivateKey(hex)) {
-      throw new ParameterException(
-          spec.commandLine(), "--key-file " + file + " does not hold a 32-byte hex private key");
-    }
-    return Credentials.create(hex);
   }
 }

@@ -68,218 +68,186 @@ public record FacilitatorOptions(
   }
 
   public static FacilitatorOptions defaults() {
-    return new FacilitatorOptions(
-        Duration.ofSeconds(20),
-        Duration.ofMillis(250),
-        Duration.ofSeconds(30),
-        5,
-        25,
-        Duration.ofSeconds(4),
-        Duration.ofSeconds(20),
-        Duration.ofSeconds(10),
-        64 * 1024,
-        32,
-        Duration.ofSeconds(15),
-        List.of(),
-        SettleLimits.defaults(),
-        Duration.ZERO);
+    return builder().build();
+  }
+
+  /** A builder holding the defaults ({@link #defaults()}); set only what differs. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding these values. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.receiptWait = receiptWait;
+    b.pollInterval = pollInterval;
+    b.replaceAfter = replaceAfter;
+    b.maxReplacements = maxReplacements;
+    b.feeBumpPercent = feeBumpPercent;
+    b.rebroadcastInterval = rebroadcastInterval;
+    b.gapFillAfter = gapFillAfter;
+    b.rpcTimeout = rpcTimeout;
+    b.bodyLimitBytes = bodyLimitBytes;
+    b.workerThreads = workerThreads;
+    b.shutdownGrace = shutdownGrace;
+    b.eip6492AllowedFactories = eip6492AllowedFactories;
+    b.limits = limits;
+    b.verifyBatchWindow = verifyBatchWindow;
+    return b;
   }
 
   public FacilitatorOptions withReceiptWait(Duration d) {
-    return new FacilitatorOptions(
-        d,
-        pollInterval,
-        replaceAfter,
-        maxReplacements,
-        feeBumpPercent,
-        rebroadcastInterval,
-        gapFillAfter,
-        rpcTimeout,
-        bodyLimitBytes,
-        workerThreads,
-        shutdownGrace,
-        eip6492AllowedFactories,
-        limits,
-        verifyBatchWindow);
+    return toBuilder().receiptWait(d).build();
   }
 
   public FacilitatorOptions withPollInterval(Duration d) {
-    return new FacilitatorOptions(
-        receiptWait,
-        d,
-        replaceAfter,
-        maxReplacements,
-        feeBumpPercent,
-        rebroadcastInterval,
-        gapFillAfter,
-        rpcTimeout,
-        bodyLimitBytes,
-        workerThreads,
-        shutdownGrace,
-        eip6492AllowedFactories,
-        limits,
-        verifyBatchWindow);
+    return toBuilder().pollInterval(d).build();
   }
 
   public FacilitatorOptions withReplaceAfter(Duration d) {
-    return new FacilitatorOptions(
-        receiptWait,
-        pollInterval,
-        d,
-        maxReplacements,
-        feeBumpPercent,
-        rebroadcastInterval,
-        gapFillAfter,
-        rpcTimeout,
-        bodyLimitBytes,
-        workerThreads,
-        shutdownGrace,
-        eip6492AllowedFactories,
-        limits,
-        verifyBatchWindow);
+    return toBuilder().replaceAfter(d).build();
   }
 
   public FacilitatorOptions withRebroadcastInterval(Duration d) {
-    return new FacilitatorOptions(
-        receiptWait,
-        pollInterval,
-        replaceAfter,
-        maxReplacements,
-        feeBumpPercent,
-        d,
-        gapFillAfter,
-        rpcTimeout,
-        bodyLimitBytes,
-        workerThreads,
-        shutdownGrace,
-        eip6492AllowedFactories,
-        limits,
-        verifyBatchWindow);
+    return toBuilder().rebroadcastInterval(d).build();
   }
 
   public FacilitatorOptions withGapFillAfter(Duration d) {
-    return new FacilitatorOptions(
-        receiptWait,
-        pollInterval,
-        replaceAfter,
-        maxReplacements,
-        feeBumpPercent,
-        rebroadcastInterval,
-        d,
-        rpcTimeout,
-        bodyLimitBytes,
-        workerThreads,
-        shutdownGrace,
-        eip6492AllowedFactories,
-        limits,
-        verifyBatchWindow);
+    return toBuilder().gapFillAfter(d).build();
   }
 
   public FacilitatorOptions withRpcTimeout(Duration d) {
-    return new FacilitatorOptions(
-        receiptWait,
-        pollInterval,
-        replaceAfter,
-        maxReplacements,
-        feeBumpPercent,
-        rebroadcastInterval,
-        gapFillAfter,
-        d,
-        bodyLimitBytes,
-        workerThreads,
-        shutdownGrace,
-        eip6492AllowedFactories,
-        limits,
-        verifyBatchWindow);
+    return toBuilder().rpcTimeout(d).build();
   }
 
   public FacilitatorOptions withBodyLimitBytes(int n) {
-    return new FacilitatorOptions(
-        receiptWait,
-        pollInterval,
-        replaceAfter,
-        maxReplacements,
-        feeBumpPercent,
-        rebroadcastInterval,
-        gapFillAfter,
-        rpcTimeout,
-        n,
-        workerThreads,
-        shutdownGrace,
-        eip6492AllowedFactories,
-        limits,
-        verifyBatchWindow);
+    return toBuilder().bodyLimitBytes(n).build();
   }
 
   public FacilitatorOptions withWorkerThreads(int n) {
-    return new FacilitatorOptions(
-        receiptWait,
-        pollInterval,
-        replaceAfter,
-        maxReplacements,
-        feeBumpPercent,
-        rebroadcastInterval,
-        gapFillAfter,
-        rpcTimeout,
-        bodyLimitBytes,
-        n,
-        shutdownGrace,
-        eip6492AllowedFactories,
-        limits,
-        verifyBatchWindow);
+    return toBuilder().workerThreads(n).build();
   }
 
   public FacilitatorOptions withShutdownGrace(Duration d) {
-    return new FacilitatorOptions(
-        receiptWait,
-        pollInterval,
-        replaceAfter,
-        maxReplacements,
-        feeBumpPercent,
-        rebroadcastInterval,
-        gapFillAfter,
-        rpcTimeout,
-        bodyLimitBytes,
-        workerThreads,
-        d,
-        eip6492AllowedFactories,
-        limits,
-        verifyBatchWindow);
+    return toBuilder().shutdownGrace(d).build();
   }
 
   public FacilitatorOptions withLimits(SettleLimits l) {
-    return new FacilitatorOptions(
-        receiptWait,
-        pollInterval,
-        replaceAfter,
-        maxReplacements,
-        feeBumpPercent,
-        rebroadcastInterval,
-        gapFillAfter,
-        rpcTimeout,
-        bodyLimitBytes,
-        workerThreads,
-        shutdownGrace,
-        eip6492AllowedFactories,
-        l,
-        verifyBatchWindow);
+    return toBuilder().limits(l).build();
   }
 
   public FacilitatorOptions withVerifyBatchWindow(Duration d) {
-    return new FacilitatorOptions(
-        receiptWait,
-        pollInterval,
-        replaceAfter,
-        maxReplacements,
-        feeBumpPercent,
-        rebroadcastInterval,
-        gapFillAfter,
-        rpcTimeout,
-        bodyLimitBytes,
-        workerThreads,
-        shutdownGrace,
-        eip6492AllowedFactories,
-        limits,
-        d);
+    return toBuilder().verifyBatchWindow(d).build();
+  }
+
+  /**
+   * Builds a {@link FacilitatorOptions}; starts from the defaults, validation runs in {@link
+   * #build()}.
+   */
+  public static final class Builder {
+    private Duration receiptWait = Duration.ofSeconds(20);
+    private Duration pollInterval = Duration.ofMillis(250);
+    private Duration replaceAfter = Duration.ofSeconds(30);
+    private int maxReplacements = 5;
+    private int feeBumpPercent = 25;
+    private Duration rebroadcastInterval = Duration.ofSeconds(4);
+    private Duration gapFillAfter = Duration.ofSeconds(20);
+    private Duration rpcTimeout = Duration.ofSeconds(10);
+    private int bodyLimitBytes = 64 * 1024;
+    private int workerThreads = 32;
+    private Duration shutdownGrace = Duration.ofSeconds(15);
+    private List<String> eip6492AllowedFactories = List.of();
+    private SettleLimits limits = SettleLimits.defaults();
+    private Duration verifyBatchWindow = Duration.ZERO;
+
+    private Builder() {}
+
+    public Builder receiptWait(Duration receiptWait) {
+      this.receiptWait = receiptWait;
+      return this;
+    }
+
+    public Builder pollInterval(Duration pollInterval) {
+      this.pollInterval = pollInterval;
+      return this;
+    }
+
+    public Builder replaceAfter(Duration replaceAfter) {
+      this.replaceAfter = replaceAfter;
+      return this;
+    }
+
+    public Builder maxReplacements(int maxReplacements) {
+      this.maxReplacements = maxReplacements;
+      return this;
+    }
+
+    public Builder feeBumpPercent(int feeBumpPercent) {
+      this.feeBumpPercent = feeBumpPercent;
+      return this;
+    }
+
+    public Builder rebroadcastInterval(Duration rebroadcastInterval) {
+      this.rebroadcastInterval = rebroadcastInterval;
+      return this;
+    }
+
+    public Builder gapFillAfter(Duration gapFillAfter) {
+      this.gapFillAfter = gapFillAfter;
+      return this;
+    }
+
+    public Builder rpcTimeout(Duration rpcTimeout) {
+      this.rpcTimeout = rpcTimeout;
+      return this;
+    }
+
+    public Builder bodyLimitBytes(int bodyLimitBytes) {
+      this.bodyLimitBytes = bodyLimitBytes;
+      return this;
+    }
+
+    public Builder workerThreads(int workerThreads) {
+      this.workerThreads = workerThreads;
+      return this;
+    }
+
+    public Builder shutdownGrace(Duration shutdownGrace) {
+      this.shutdownGrace = shutdownGrace;
+      return this;
+    }
+
+    public Builder eip6492AllowedFactories(List<String> eip6492AllowedFactories) {
+      this.eip6492AllowedFactories = eip6492AllowedFactories;
+      return this;
+    }
+
+    public Builder limits(SettleLimits limits) {
+      this.limits = limits;
+      return this;
+    }
+
+    public Builder verifyBatchWindow(Duration verifyBatchWindow) {
+      this.verifyBatchWindow = verifyBatchWindow;
+      return this;
+    }
+
+    public FacilitatorOptions build() {
+      return new FacilitatorOptions(
+          receiptWait,
+          pollInterval,
+          replaceAfter,
+          maxReplacements,
+          feeBumpPercent,
+          rebroadcastInterval,
+          gapFillAfter,
+          rpcTimeout,
+          bodyLimitBytes,
+          workerThreads,
+          shutdownGrace,
+          eip6492AllowedFactories,
+          limits,
+          verifyBatchWindow);
+    }
   }
 }

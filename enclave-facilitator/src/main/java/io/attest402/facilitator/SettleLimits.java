@@ -82,123 +82,154 @@ public record SettleLimits(
    * per hour, any payTo, no payment details in logs.
    */
   public static SettleLimits defaults() {
-    return new SettleLimits(
-        200_000,
-        BigInteger.ONE,
-        GWEI.multiply(BigInteger.valueOf(500)),
-        GWEI.multiply(BigInteger.TEN),
-        10,
-        60,
-        600,
-        100_000_000L,
-        Set.of(),
-        false,
-        ApiKeys.none());
+    return builder().build();
+  }
+
+  /** A builder holding the defaults ({@link #defaults()}); set only what differs. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding these values. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.maxGasPerSettlement = maxGasPerSettlement;
+    b.minAmount = minAmount;
+    b.maxFeePerGas = maxFeePerGas;
+    b.maxPriorityFeePerGas = maxPriorityFeePerGas;
+    b.maxTipPerBaseFee = maxTipPerBaseFee;
+    b.settlesPerPayerPerMinute = settlesPerPayerPerMinute;
+    b.settlesPerPayToPerMinute = settlesPerPayToPerMinute;
+    b.gasBudgetPerHour = gasBudgetPerHour;
+    b.allowedPayTo = allowedPayTo;
+    b.logPayments = logPayments;
+    b.apiKeys = apiKeys;
+    return b;
   }
 
   public SettleLimits withMaxGasPerSettlement(long gas) {
-    return new SettleLimits(
-        gas,
-        minAmount,
-        maxFeePerGas,
-        maxPriorityFeePerGas,
-        maxTipPerBaseFee,
-        settlesPerPayerPerMinute,
-        settlesPerPayToPerMinute,
-        gasBudgetPerHour,
-        allowedPayTo,
-        logPayments,
-        apiKeys);
+    return toBuilder().maxGasPerSettlement(gas).build();
   }
 
   public SettleLimits withMinAmount(BigInteger min) {
-    return new SettleLimits(
-        maxGasPerSettlement,
-        min,
-        maxFeePerGas,
-        maxPriorityFeePerGas,
-        maxTipPerBaseFee,
-        settlesPerPayerPerMinute,
-        settlesPerPayToPerMinute,
-        gasBudgetPerHour,
-        allowedPayTo,
-        logPayments,
-        apiKeys);
+    return toBuilder().minAmount(min).build();
   }
 
   public SettleLimits withFeeCaps(BigInteger maxFee, BigInteger maxTip, int tipPerBaseFee) {
-    return new SettleLimits(
-        maxGasPerSettlement,
-        minAmount,
-        maxFee,
-        maxTip,
-        tipPerBaseFee,
-        settlesPerPayerPerMinute,
-        settlesPerPayToPerMinute,
-        gasBudgetPerHour,
-        allowedPayTo,
-        logPayments,
-        apiKeys);
+    return toBuilder()
+        .maxFeePerGas(maxFee)
+        .maxPriorityFeePerGas(maxTip)
+        .maxTipPerBaseFee(tipPerBaseFee)
+        .build();
   }
 
   public SettleLimits withRates(int perPayerPerMinute, int perPayToPerMinute, long gasPerHour) {
-    return new SettleLimits(
-        maxGasPerSettlement,
-        minAmount,
-        maxFeePerGas,
-        maxPriorityFeePerGas,
-        maxTipPerBaseFee,
-        perPayerPerMinute,
-        perPayToPerMinute,
-        gasPerHour,
-        allowedPayTo,
-        logPayments,
-        apiKeys);
+    return toBuilder()
+        .settlesPerPayerPerMinute(perPayerPerMinute)
+        .settlesPerPayToPerMinute(perPayToPerMinute)
+        .gasBudgetPerHour(gasPerHour)
+        .build();
   }
 
   public SettleLimits withAllowedPayTo(Set<String> payTo) {
-    return new SettleLimits(
-        maxGasPerSettlement,
-        minAmount,
-        maxFeePerGas,
-        maxPriorityFeePerGas,
-        maxTipPerBaseFee,
-        settlesPerPayerPerMinute,
-        settlesPerPayToPerMinute,
-        gasBudgetPerHour,
-        payTo,
-        logPayments,
-        apiKeys);
+    return toBuilder().allowedPayTo(payTo).build();
   }
 
   public SettleLimits withLogPayments(boolean log) {
-    return new SettleLimits(
-        maxGasPerSettlement,
-        minAmount,
-        maxFeePerGas,
-        maxPriorityFeePerGas,
-        maxTipPerBaseFee,
-        settlesPerPayerPerMinute,
-        settlesPerPayToPerMinute,
-        gasBudgetPerHour,
-        allowedPayTo,
-        log,
-        apiKeys);
+    return toBuilder().logPayments(log).build();
   }
 
   public SettleLimits withApiKeys(ApiKeys keys) {
-    return new SettleLimits(
-        maxGasPerSettlement,
-        minAmount,
-        maxFeePerGas,
-        maxPriorityFeePerGas,
-        maxTipPerBaseFee,
-        settlesPerPayerPerMinute,
-        settlesPerPayToPerMinute,
-        gasBudgetPerHour,
-        allowedPayTo,
-        logPayments,
-        keys);
+    return toBuilder().apiKeys(keys).build();
+  }
+
+  /**
+   * Builds a {@link SettleLimits}; starts from the defaults, validation runs in {@link #build()}.
+   */
+  public static final class Builder {
+    private long maxGasPerSettlement = 200_000;
+    private BigInteger minAmount = BigInteger.ONE;
+    private BigInteger maxFeePerGas = GWEI.multiply(BigInteger.valueOf(500));
+    private BigInteger maxPriorityFeePerGas = GWEI.multiply(BigInteger.TEN);
+    private int maxTipPerBaseFee = 10;
+    private int settlesPerPayerPerMinute = 60;
+    private int settlesPerPayToPerMinute = 600;
+    private long gasBudgetPerHour = 100_000_000L;
+    private Set<String> allowedPayTo = Set.of();
+    private boolean logPayments = false;
+    private ApiKeys apiKeys = ApiKeys.none();
+
+    private Builder() {}
+
+    public Builder maxGasPerSettlement(long maxGasPerSettlement) {
+      this.maxGasPerSettlement = maxGasPerSettlement;
+      return this;
+    }
+
+    public Builder minAmount(BigInteger minAmount) {
+      this.minAmount = minAmount;
+      return this;
+    }
+
+    public Builder maxFeePerGas(BigInteger maxFeePerGas) {
+      this.maxFeePerGas = maxFeePerGas;
+      return this;
+    }
+
+    public Builder maxPriorityFeePerGas(BigInteger maxPriorityFeePerGas) {
+      this.maxPriorityFeePerGas = maxPriorityFeePerGas;
+      return this;
+    }
+
+    public Builder maxTipPerBaseFee(int maxTipPerBaseFee) {
+      this.maxTipPerBaseFee = maxTipPerBaseFee;
+      return this;
+    }
+
+    public Builder settlesPerPayerPerMinute(int settlesPerPayerPerMinute) {
+      this.settlesPerPayerPerMinute = settlesPerPayerPerMinute;
+      return this;
+    }
+
+    public Builder settlesPerPayToPerMinute(int settlesPerPayToPerMinute) {
+      this.settlesPerPayToPerMinute = settlesPerPayToPerMinute;
+      return this;
+    }
+
+    public Builder gasBudgetPerHour(long gasBudgetPerHour) {
+      this.gasBudgetPerHour = gasBudgetPerHour;
+      return this;
+    }
+
+    public Builder allowedPayTo(Set<String> allowedPayTo) {
+      this.allowedPayTo = allowedPayTo;
+      return this;
+    }
+
+    public Builder logPayments(boolean logPayments) {
+      this.logPayments = logPayments;
+      return this;
+    }
+
+    public Builder apiKeys(ApiKeys apiKeys) {
+      this.apiKeys = apiKeys;
+      return this;
+    }
+
+    public SettleLimits build() {
+      return new SettleLimits(
+          maxGasPerSettlement,
+          minAmount,
+          maxFeePerGas,
+          maxPriorityFeePerGas,
+          maxTipPerBaseFee,
+          settlesPerPayerPerMinute,
+          settlesPerPayToPerMinute,
+          gasBudgetPerHour,
+          allowedPayTo,
+          logPayments,
+          apiKeys);
+    }
   }
 
   public boolean payToAllowed(String payTo) {

@@ -15,6 +15,7 @@ import io.attest402.contracts.generated.TestUSDC;
 import io.attest402.enclave.EnclaveKey;
 import io.attest402.enclave.InMemoryEnclaveKey;
 import io.attest402.facilitator.credential.CredentialOptions;
+import io.attest402.facilitator.http.FacilitatorRoutes;
 import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.credential.Credential;
@@ -458,5 +459,56 @@ class PayerSettledCredentialTest {
     assertEquals(
         413,
         TestKit.post(url + "/credentials", "{\"x\":\"" + "a".repeat(2 << 20) + "\"}").status());
+  }
+
+  /**
+   * Each claim costs chain reads: one client that floods {@code POST /credentials} gets 429 with
+   * {@code Retry-After} from its own bucket, before its body is looked at; another client still
+   * gets its answer. (Own source addresses, so the other tests' claims from 127.0.0.1 keep their
+   * budget.)
+   */
+  @Test
+  void aClaimFloodFromOneClientIsLimitedAndOthersAreNot() throws Exception {
+    int port = URI.create(url).getPort();
+    String limited = null;
+    int answered = 0;
+    for (int i = 0;
+        i <= FacilitatorRoutes.CREDENTIAL_CLAIMS_PER_CLIENT_PER_MINUTE && limited == null;
+        i++) {
+      String r = rawPost("127.0.0.9", port, "/credentials", "{not json");
+      if (r.startsWith("HTTP/1.1 429")) {
+        limited = r;
+      } else {
+        assertTrue(r.startsWith("HTTP/1.1 400"), r);
+        answered++;
+      }
+    }
+    assertNotNull(limited, "a claim flood from one client is limited");
+    assertEquals(FacilitatorRoutes.CREDENTIAL_CLAIMS_PER_CLIENT_PER_MINUTE, answered);
+    assertTrue(limited.toLowerCase(java.util.Locale.ROOT).contains("retry-after:"), limited);
+    assertTrue(limited.contains("rate_limited"), limited);
+    assertTrue(
+        rawPost("127.0.0.10", port, "/credentials", "{not json").startsWith("HTTP/1.1 400"),
+        "another client still gets its answer");
+  }
+
+  static String rawPost(String fromAddress, int port, String path, String body) throws Exception {
+    byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.bind(new java.net.InetSocketAddress(fromAddress, 0));
+      s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
+      s.setSoTimeout(60_000);
+      s.getOutputStream()
+          .write(
+              ("POST "
+                      + path
+                      + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                      + "Content-Length: "
+                      + b.length
+                      + "\r\nConnection: close\r\n\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      s.getOutputStream().write(b);
+      return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
   }
 }

@@ -1,69 +1,32 @@
 package io.attest402.erc8004;
 
+import io.attest402.contracts.chain.RevertData;
 import java.math.BigInteger;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.web3j.abi.FunctionReturnDecoder;
-import org.web3j.abi.TypeReference;
-import org.web3j.abi.datatypes.Address;
-import org.web3j.abi.datatypes.Type;
-import org.web3j.abi.datatypes.Utf8String;
-import org.web3j.abi.datatypes.generated.Uint256;
-import org.web3j.crypto.Hash;
 import org.web3j.utils.Numeric;
 
 /** Decodes revert data into a {@link RevertException}. */
 final class Reverts {
   private Reverts() {}
 
-  private static final String ERROR_SELECTOR = "0x08c379a0";
-  private static final String PANIC_SELECTOR = "0x4e487b71";
-
-  private record CustomError(
-      String name, RevertException.Kind kind, List<TypeReference<?>> params) {}
-
-  private static final Map<String, CustomError> CUSTOM = new java.util.HashMap<>();
-
-  static {
-    custom("ERC721NonexistentToken", RevertException.Kind.AGENT_NOT_FOUND, "uint256");
-    custom("ERC721InsufficientApproval", RevertException.Kind.NOT_AUTHORIZED, "address", "uint256");
-    custom(
-        "ERC721IncorrectOwner", RevertException.Kind.TOKEN_ERROR, "address", "uint256", "address");
-    custom("ERC721InvalidOwner", RevertException.Kind.TOKEN_ERROR, "address");
-    custom("ERC721InvalidSender", RevertException.Kind.TOKEN_ERROR, "address");
-    custom("ERC721InvalidReceiver", RevertException.Kind.TOKEN_ERROR, "address");
-    custom("ERC721InvalidApprover", RevertException.Kind.TOKEN_ERROR, "address");
-    custom("ERC721InvalidOperator", RevertException.Kind.TOKEN_ERROR, "address");
-    custom(
-        "ERC20InsufficientBalance",
-        RevertException.Kind.TOKEN_ERROR,
-        "address",
-        "uint256",
-        "uint256");
-    custom(
-        "ERC20InsufficientAllowance",
-        RevertException.Kind.TOKEN_ERROR,
-        "address",
-        "uint256",
-        "uint256");
-    custom("ECDSAInvalidSignature", RevertException.Kind.INVALID_WALLET_SIGNATURE);
-    custom("ECDSAInvalidSignatureLength", RevertException.Kind.INVALID_WALLET_SIGNATURE, "uint256");
-  }
-
-  private static void custom(String name, RevertException.Kind kind, String... types) {
-    List<TypeReference<?>> refs = new ArrayList<>();
-    for (String t : types) {
-      refs.add(
-          t.equals("address") ? new TypeReference<Address>() {} : new TypeReference<Uint256>() {});
-    }
-    String selector =
-        Numeric.toHexString(
-                Hash.sha3(
-                    (name + "(" + String.join(",", types) + ")")
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-            .substring(0, 10);
-    CUSTOM.put(selector, new CustomError(name, kind, refs));
+  /** The kind of a custom error, by name; any other known custom error is OTHER. */
+  static RevertException.Kind customKind(String name) {
+    return switch (name) {
+      case "ERC721NonexistentToken" -> RevertException.Kind.AGENT_NOT_FOUND;
+      case "ERC721InsufficientApproval" -> RevertException.Kind.NOT_AUTHORIZED;
+      case "ERC721IncorrectOwner",
+          "ERC721InvalidOwner",
+          "ERC721InvalidSender",
+          "ERC721InvalidReceiver",
+          "ERC721InvalidApprover",
+          "ERC721InvalidOperator",
+          "ERC20InsufficientBalance",
+          "ERC20InsufficientAllowance" ->
+          RevertException.Kind.TOKEN_ERROR;
+      case "ECDSAInvalidSignature", "ECDSAInvalidSignatureLength" ->
+          RevertException.Kind.INVALID_WALLET_SIGNATURE;
+      default -> RevertException.Kind.OTHER;
+    };
   }
 
   /** The revert string of our registries (and the reference's) mapped to a kind. */
@@ -94,13 +57,9 @@ final class Reverts {
   }
 
   /** Decodes {@code data} (0x-hex, possibly empty or null) of a revert in {@code function}. */
-  @SuppressWarnings({"rawtypes", "unchecked"})
   static RevertException decode(String function, String data) {
-    String hex = data == null ? "" : data.trim();
-    if (hex.startsWith("\"") && hex.endsWith("\"")) {
-      hex = hex.substring(1, hex.length() - 1);
-    }
-    if (!hex.startsWith("0x") || hex.length() < 10) {
+    RevertData.Decoded d = RevertData.decode(data);
+    if (d.empty()) {
       return new RevertException(
           RevertException.Kind.NO_REASON,
           "reverted without a reason",
@@ -109,51 +68,34 @@ final class Reverts {
           List.of(),
           null);
     }
-    String selector = hex.substring(0, 10).toLowerCase(java.util.Locale.ROOT);
-    String body = "0x" + hex.substring(10);
-    try {
-      if (selector.equals(ERROR_SELECTOR)) {
-        List<Type> out =
-            FunctionReturnDecoder.decode(body, (List) List.of(new TypeReference<Utf8String>() {}));
-        String reason = out.isEmpty() ? "" : out.get(0).getValue().toString();
-        return new RevertException(classify(reason), reason, function, "Error", List.of(), null);
+    if (d.reason() != null) {
+      return new RevertException(
+          classify(d.reason()), d.reason(), function, "Error", List.of(), null);
+    }
+    if (d.name().equals("Panic")) {
+      BigInteger code = (BigInteger) d.args().get(0);
+      return new RevertException(
+          RevertException.Kind.PANIC,
+          "panic 0x" + code.toString(16),
+          function,
+          "Panic",
+          d.args(),
+          null);
+    }
+    if (d.known()) {
+      StringBuilder s = new StringBuilder(d.name()).append('(');
+      for (int i = 0; i < d.args().size(); i++) {
+        Object a = d.args().get(i);
+        s.append(i == 0 ? "" : ", ").append(a instanceof byte[] b ? Numeric.toHexString(b) : a);
       }
-      if (selector.equals(PANIC_SELECTOR)) {
-        List<Type> out =
-            FunctionReturnDecoder.decode(body, (List) List.of(new TypeReference<Uint256>() {}));
-        BigInteger code = out.isEmpty() ? BigInteger.ZERO : (BigInteger) out.get(0).getValue();
-        return new RevertException(
-            RevertException.Kind.PANIC,
-            "panic 0x" + code.toString(16),
-            function,
-            "Panic",
-            List.of(code),
-            null);
-      }
-      CustomError ce = CUSTOM.get(selector);
-      if (ce != null) {
-        List<Object> args = new ArrayList<>();
-        if (!ce.params().isEmpty()) {
-          List<Type> decoded = FunctionReturnDecoder.decode(body, (List) ce.params());
-          for (Type t : decoded) {
-            args.add(t.getValue());
-          }
-        }
-        StringBuilder s = new StringBuilder(ce.name()).append('(');
-        for (int i = 0; i < args.size(); i++) {
-          s.append(i == 0 ? "" : ", ").append(args.get(i));
-        }
-        return new RevertException(
-            ce.kind(), s.append(')').toString(), function, ce.name(), args, null);
-      }
-    } catch (RuntimeException malformed) {
-      // fall through: unknown shape
+      return new RevertException(
+          customKind(d.name()), s.append(')').toString(), function, d.name(), d.args(), null);
     }
     return new RevertException(
         RevertException.Kind.OTHER,
-        "custom error " + selector + " (data " + hex + ")",
+        "custom error " + d.name() + " (data " + d.data() + ")",
         function,
-        selector,
+        d.name(),
         List.of(),
         null);
   }

@@ -1,6 +1,7 @@
 package io.attest402.facilitator.cli;
 
 import io.attest402.contracts.chain.Deployment;
+import io.attest402.contracts.cli.DeploymentOption;
 import io.attest402.facilitator.FacilitatorNode;
 import io.attest402.facilitator.FacilitatorOptions;
 import io.attest402.facilitator.anchor.AnchorOptions;
@@ -13,6 +14,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,13 +30,7 @@ import picocli.CommandLine.Option;
         "Runs the x402 facilitator (verify, settle, settlement status, receipts, metrics).")
 public final class FacilitatorCommand implements Callable<Integer> {
 
-  @Option(
-      names = "--deployment",
-      required = true,
-      paramLabel = "FILE",
-      description =
-          "deployment.json: the network, its RPC URL and the USDC asset (dev accounts fund gas)")
-  Path deployment;
+  @Mixin DeploymentOption deployment;
 
   @Option(
       names = "--networks",
@@ -330,19 +326,20 @@ public final class FacilitatorCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--store-password-file needs --store");
     }
-    Deployment d = Deployment.read(deployment);
+    Deployment d = deployment.deployment();
     NetworksConfig networks = NetworksConfig.fromDeployment(d);
     if (networksFile != null) {
       networks = networks.overlay(NetworksConfig.read(networksFile));
     }
     FacilitatorOptions options =
-        FacilitatorOptions.defaults()
-            .withReceiptWait(seconds(receiptTimeoutSeconds))
-            .withReplaceAfter(seconds(replaceAfterSeconds))
-            .withRpcTimeout(seconds(rpcTimeoutSeconds))
-            .withPollInterval(Duration.ofMillis(Math.max(10, pollIntervalMs)))
-            .withLimits(limits())
-            .withVerifyBatchWindow(Duration.ofMillis(Math.max(0, verifyBatchMs)));
+        FacilitatorOptions.builder()
+            .receiptWait(seconds(receiptTimeoutSeconds))
+            .replaceAfter(seconds(replaceAfterSeconds))
+            .rpcTimeout(seconds(rpcTimeoutSeconds))
+            .pollInterval(Duration.ofMillis(Math.max(10, pollIntervalMs)))
+            .limits(limits())
+            .verifyBatchWindow(Duration.ofMillis(Math.max(0, verifyBatchMs)))
+            .build();
     io.attest402.facilitator.credential.CredentialOptions credentials;
     AnchorOptions anchors;
     try {
@@ -381,8 +378,8 @@ public final class FacilitatorCommand implements Callable<Integer> {
                 validators,
                 pccs,
                 networksFile == null
-                    ? java.util.List.of(deployment)
-                    : java.util.List.of(deployment, networksFile),
+                    ? java.util.List.of(deployment.file())
+                    : java.util.List.of(deployment.file(), networksFile),
                 journal,
                 signers),
             anchors,
@@ -438,17 +435,22 @@ public final class FacilitatorCommand implements Callable<Integer> {
       }
     }
     try {
-      return io.attest402.facilitator.SettleLimits.defaults()
-          .withMaxGasPerSettlement(maxGasPerSettlement)
-          .withMinAmount(minAmount)
-          .withFeeCaps(gwei(maxFeeGwei), gwei(maxPriorityFeeGwei), maxTipPerBaseFee)
-          .withRates(payerRate, payToRate, gasBudgetPerHour)
-          .withAllowedPayTo(java.util.Set.copyOf(allowPayTo))
-          .withLogPayments(logPayments)
-          .withApiKeys(
+      return io.attest402.facilitator.SettleLimits.builder()
+          .maxGasPerSettlement(maxGasPerSettlement)
+          .minAmount(minAmount)
+          .maxFeePerGas(gwei(maxFeeGwei))
+          .maxPriorityFeePerGas(gwei(maxPriorityFeeGwei))
+          .maxTipPerBaseFee(maxTipPerBaseFee)
+          .settlesPerPayerPerMinute(payerRate)
+          .settlesPerPayToPerMinute(payToRate)
+          .gasBudgetPerHour(gasBudgetPerHour)
+          .allowedPayTo(java.util.Set.copyOf(allowPayTo))
+          .logPayments(logPayments)
+          .apiKeys(
               apiKeysFile == null
                   ? io.attest402.facilitator.ApiKeys.none()
-                  : io.attest402.facilitator.ApiKeys.read(apiKeysFile));
+                  : io.attest402.facilitator.ApiKeys.read(apiKeysFile))
+          .build();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

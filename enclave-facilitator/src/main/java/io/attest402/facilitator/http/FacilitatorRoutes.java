@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.enclave.KeyBinding;
+import io.attest402.enclave.PerClientQuoteLimiter;
 import io.attest402.facilitator.Facilitator;
 import io.attest402.facilitator.RequestException;
 import io.attest402.facilitator.chain.RpcUnavailableException;
@@ -21,6 +22,7 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -60,6 +62,16 @@ public final class FacilitatorRoutes {
   private final AtomicInteger inFlight = new AtomicInteger();
 
   private final ServedIdentity identity;
+
+  /**
+   * {@code POST /credentials} claims per client (remote address) and minute: each claim costs chain
+   * reads, so a client that floods gets 429 from its own bucket (as fresh quotes do) while every
+   * other client keeps its budget.
+   */
+  public static final int CREDENTIAL_CLAIMS_PER_CLIENT_PER_MINUTE = 60;
+
+  private final PerClientQuoteLimiter credentialClaims =
+      new PerClientQuoteLimiter(CREDENTIAL_CLAIMS_PER_CLIENT_PER_MINUTE, 10_000, Clock.systemUTC());
 
   /**
    * @param identity what to serve at /attestation and the registration file; null when no TEE
@@ -392,6 +404,13 @@ public final class FacilitatorRoutes {
     }
   }
 
+  /** The client a per-client limit counts against: its remote address. */
+  private static String client(RoutingContext ctx) {
+    return ctx.request().remoteAddress() == null
+        ? "unknown"
+        : ctx.request().remoteAddress().hostAddress();
+  }
+
   // ------------------------------------------------------------------------------------------------ /credentials
 
   /**
@@ -400,6 +419,22 @@ public final class FacilitatorRoutes {
    * Retry-After} for too few confirmations).
    */
   private void credentials(RoutingContext ctx) {
+    String client = client(ctx);
+    if (!credentialClaims.tryAcquire(client)) {
+      long wait = Math.max(1, credentialClaims.retryAfter(client).toSeconds());
+      ctx.response().putHeader("Retry-After", Long.toString(wait));
+      ObjectNode o = Wire.newObject();
+      o.put(
+          "error",
+          "credential claims are rate-limited to "
+              + CREDENTIAL_CLAIMS_PER_CLIENT_PER_MINUTE
+              + " per minute per client; retry in "
+              + wait
+              + " s");
+      o.put("reason", "rate_limited");
+      send(ctx, 429, o);
+      return;
+    }
     String body = ctx.body().asString();
     workers
         .<ObjectNode>executeBlocking(() -> facilitator.issueCredential(body), false)
@@ -590,10 +625,7 @@ public final class FacilitatorRoutes {
               });
       return;
     }
-    String client =
-        ctx.request().remoteAddress() == null
-            ? "unknown"
-            : ctx.request().remoteAddress().hostAddress();
+    String client = client(ctx);
     if (!identity.freshQuotes().tryAcquire(client)) {
       long wait = Math.max(1, identity.freshQuotes().retryAfter(client).toSeconds());
       ctx.response().putHeader("Retry-After", Long.toString(wait));

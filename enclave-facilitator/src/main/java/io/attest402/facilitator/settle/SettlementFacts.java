@@ -1,46 +1,30 @@
 package io.attest402.facilitator.settle;
 
+import io.attest402.x402.receipt.ReceiptStatus;
 import java.math.BigInteger;
 import java.time.Instant;
 
 /**
- * The facts of one final settlement outcome, as a receipt states them.
+ * One final settlement outcome as the journal hands it to the {@link ReceiptIssuer}: its place in
+ * the journal ({@code sequence}, {@code settlementId}) and x402-core's {@link
+ * io.attest402.x402.receipt.SettlementFacts}, what the receipt states. The accessors below read the
+ * receipt facts.
  *
  * @param sequence the journal sequence number of this outcome (0, 1, 2, ... with no gaps)
  * @param settlementId journal row id
- * @param success whether the transfer happened
- * @param errorReason the official reason when not
- * @param network CAIP-2 network
- * @param transaction the mined transaction hash ("" when none of ours was mined)
- * @param blockNumber its block, or null
- * @param payer authorization {@code from}
- * @param payTo authorization {@code to}
- * @param asset token address
- * @param amount authorization {@code value}
- * @param authorizationNonce the EIP-3009 nonce (0x + 64 hex)
- * @param facilitator the facilitator account that sent the transaction
- * @param time when the outcome was journaled (facilitator clock)
- * @param maxAmount for {@code upto}, the maximum the payer signed ({@code amount} is what was
- *     charged); null for every other scheme, whose receipts carry no such claim
+ * @param receipt what the receipt states
  */
 public record SettlementFacts(
-    long sequence,
-    long settlementId,
-    boolean success,
-    String errorReason,
-    String network,
-    String transaction,
-    Long blockNumber,
-    String payer,
-    String payTo,
-    String asset,
-    BigInteger amount,
-    String authorizationNonce,
-    String facilitator,
-    Instant time,
-    BigInteger maxAmount) {
+    long sequence, long settlementId, io.attest402.x402.receipt.SettlementFacts receipt) {
 
-  /** Facts without a signed maximum (every scheme but {@code upto}). */
+  /**
+   * The journal's outcome in the journal's terms: settled when {@code success} and the transaction
+   * was mined ({@code transaction} and {@code blockNumber} given), else failed with {@code
+   * errorReason}; {@code facilitator} is named as the receipt's sender when a transaction was sent;
+   * the receipt's time is {@code time} in Unix seconds.
+   *
+   * @param transaction the mined transaction hash ("" or null when none of ours was mined)
+   */
   public SettlementFacts(
       long sequence,
       long settlementId,
@@ -59,38 +43,72 @@ public record SettlementFacts(
     this(
         sequence,
         settlementId,
-        success,
-        errorReason,
-        network,
-        transaction,
-        blockNumber,
-        payer,
-        payTo,
-        asset,
-        amount,
-        authorizationNonce,
-        facilitator,
-        time,
-        null);
+        receiptFacts(
+            success,
+            errorReason,
+            network,
+            transaction,
+            blockNumber,
+            payer,
+            payTo,
+            asset,
+            amount,
+            authorizationNonce,
+            facilitator,
+            time));
   }
 
-  /** These facts with the maximum an {@code upto} payer signed (null: not upto). */
+  private static io.attest402.x402.receipt.SettlementFacts receiptFacts(
+      boolean success,
+      String errorReason,
+      String network,
+      String transaction,
+      Long blockNumber,
+      String payer,
+      String payTo,
+      String asset,
+      BigInteger amount,
+      String authorizationNonce,
+      String facilitator,
+      Instant time) {
+    long seconds = time.getEpochSecond();
+    String tx = transaction == null || transaction.isEmpty() ? null : transaction;
+    io.attest402.x402.receipt.SettlementFacts facts =
+        success && tx != null && blockNumber != null
+            ? io.attest402.x402.receipt.SettlementFacts.settled(
+                network, tx, payer, payTo, asset, amount, authorizationNonce, blockNumber, seconds)
+            : io.attest402.x402.receipt.SettlementFacts.failed(
+                network, tx, payer, payTo, asset, amount, authorizationNonce, seconds, errorReason);
+    // the receipt names the signer that sent the transaction
+    return tx != null && facilitator != null ? facts.withSender(facilitator) : facts;
+  }
+
+  /** Whether the transfer happened. */
+  public boolean success() {
+    return receipt.status() == ReceiptStatus.SETTLED;
+  }
+
+  /** The official reason when it did not. */
+  public String errorReason() {
+    return receipt.error();
+  }
+
+  /** The mined transaction hash, "" when none of ours was mined. */
+  public String transaction() {
+    return receipt.txHash() == null ? "" : receipt.txHash();
+  }
+
+  /** The mined transaction's block, or null. */
+  public Long blockNumber() {
+    return receipt.blockNumber();
+  }
+
+  /**
+   * These facts with the maximum an {@code upto} payer signed (null: not upto, nothing changes).
+   */
   public SettlementFacts withMaxAmount(BigInteger max) {
-    return new SettlementFacts(
-        sequence,
-        settlementId,
-        success,
-        errorReason,
-        network,
-        transaction,
-        blockNumber,
-        payer,
-        payTo,
-        asset,
-        amount,
-        authorizationNonce,
-        facilitator,
-        time,
-        max);
+    return max == null
+        ? this
+        : new SettlementFacts(sequence, settlementId, receipt.withMaxAmount(max));
   }
 }

@@ -63,7 +63,9 @@ public record SettlementRecord(
             .path("permit2Authorization")
             .path("permitted")
             .path("amount");
-    return m.isTextual() && m.textValue().matches("[0-9]{1,78}") ? new BigInteger(m.textValue()) : null;
+    return m.isTextual() && m.textValue().matches("[0-9]{1,78}")
+        ? new BigInteger(m.textValue())
+        : null;
   }
 
   public TxAttempt latestAttempt() {

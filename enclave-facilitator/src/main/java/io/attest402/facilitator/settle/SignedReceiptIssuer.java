@@ -30,38 +30,6 @@ public final class SignedReceiptIssuer implements ReceiptIssuer {
 
   @Override
   public Optional<JsonNode> issue(SettlementFacts f, JsonNode previous) {
-    long time = f.time().getEpochSecond();
-    String tx = f.transaction() == null || f.transaction().isEmpty() ? null : f.transaction();
-    // the receipt names the signer that sent the transaction; the identity key signs it
-    io.attest402.x402.receipt.SettlementFacts facts =
-        f.success() && tx != null && f.blockNumber() != null
-            ? io.attest402.x402.receipt.SettlementFacts.settled(
-                f.network(),
-                tx,
-                f.payer(),
-                f.payTo(),
-                f.asset(),
-                f.amount(),
-                f.authorizationNonce(),
-                f.blockNumber(),
-                time)
-            : io.attest402.x402.receipt.SettlementFacts.failed(
-                f.network(),
-                tx,
-                f.payer(),
-                f.payTo(),
-                f.asset(),
-                f.amount(),
-                f.authorizationNonce(),
-                time,
-                f.errorReason());
-    if (tx != null && f.facilitator() != null) {
-      facts = facts.withSender(f.facilitator());
-    }
-    if (f.maxAmount() != null) {
-      // upto: the receipt states the signed maximum beside the charged amount
-      facts = facts.withMaxAmount(f.maxAmount());
-    }
     String prev =
         previous == null || !previous.path("hash").isTextual()
             ? Receipt.ZERO_HASH
@@ -69,7 +37,7 @@ public final class SignedReceiptIssuer implements ReceiptIssuer {
     if (f.sequence() == 0) {
       prev = Receipt.ZERO_HASH;
     }
-    SignedReceipt r = signer.sign(facts, f.sequence(), prev);
+    SignedReceipt r = signer.sign(f.receipt(), f.sequence(), prev);
     ObjectNode o = Wire.newObject();
     o.put("seq", f.sequence());
     o.put("jws", r.jws());

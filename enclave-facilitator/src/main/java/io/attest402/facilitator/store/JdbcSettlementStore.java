@@ -236,21 +236,21 @@ abstract class JdbcSettlementStore implements SettlementStore, LeaseStore {
             Instant now = clock.instant();
             SettlementFacts facts =
                 new SettlementFacts(
-                    seq,
-                    id,
-                    o.success(),
-                    o.errorReason(),
-                    r.key().network(),
-                    o.txHash(),
-                    o.blockNumber(),
-                    r.key().payer(),
-                    r.payTo(),
-                    r.key().asset(),
-                    r.amount(),
-                    r.key().nonce(),
-                    facilitator,
-                    now,
-                    r.uptoMaximum());
+                        seq,
+                        id,
+                        o.success(),
+                        o.errorReason(),
+                        r.key().network(),
+                        o.txHash(),
+                        o.blockNumber(),
+                        r.key().payer(),
+                        r.payTo(),
+                        r.key().asset(),
+                        r.amount(),
+                        r.key().nonce(),
+                        facilitator,
+                        now)
+                    .withMaxAmount(r.uptoMaximum());
             JsonNode previous = receiptOf(c, chainOf, seq - 1);
             JsonNode receipt = issuer.issue(facts, previous).orElse(null);
             try (PreparedStatement ps =

@@ -2,6 +2,8 @@ package io.attest402.erc8004.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.contracts.chain.Deployment;
+import io.attest402.contracts.cli.DeploymentOption;
+import io.attest402.contracts.cli.KeyFiles;
 import io.attest402.erc8004.Erc8004Client;
 import io.attest402.erc8004.RegistryAddresses;
 import io.attest402.erc8004.files.Json;
@@ -11,7 +13,6 @@ import io.attest402.erc8004.reputation.PaymentProofVerifier;
 import io.attest402.erc8004.reputation.ReputationService;
 import java.io.PrintWriter;
 import java.math.BigInteger;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import org.web3j.crypto.Credentials;
@@ -99,14 +100,7 @@ public final class Common {
 
   Deployment deployment() {
     if (deployment == null) {
-      if (!Files.isReadable(deploymentFile)) {
-        throw new ParameterException(
-            spec.commandLine(),
-            "--deployment "
-                + deploymentFile
-                + " is not a readable file (start a chain with `bin/attest402 chain`)");
-      }
-      Deployment d = Deployment.read(deploymentFile);
+      Deployment d = DeploymentOption.read(spec, "--deployment", deploymentFile);
       deployment = rpc == null ? d : d.withRpcUrl(rpc);
     }
     return deployment;
@@ -139,16 +133,7 @@ public final class Common {
   }
 
   Credentials readKey(Path file, String option) {
-    try {
-      String hex = Files.readString(file).trim();
-      if (!WalletUtils.isValidPrivateKey(hex)) {
-        throw new ParameterException(
-            spec.commandLine(), option + " " + file + " does not hold a hex private key");
-      }
-      return Credentials.create(hex);
-    } catch (java.io.IOException e) {
-      throw new ParameterException(spec.commandLine(), option + " " + file + " is not readable");
-    }
+    return KeyFiles.read(spec, option, file);
   }
 
   /** An address given as 0x... or as a dev account role. */

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.attest402.audit.AuditProblem;
 import io.attest402.audit.FacilitatorAuditor;
-import io.attest402.contracts.chain.Deployment;
 import io.attest402.verifier.VerificationPolicy;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -38,12 +37,7 @@ public final class AuditCommand implements Callable<Integer> {
       description = "the facilitator's base URL")
   String facilitator;
 
-  @Option(
-      names = "--deployment",
-      required = true,
-      paramLabel = "FILE",
-      description = "deployment.json: the chain's RPC URL, USDC and SettlementLog")
-  Path deployment;
+  @CommandLine.Mixin io.attest402.contracts.cli.DeploymentOption deployment;
 
   @Option(
       names = "--from",
@@ -92,7 +86,7 @@ public final class AuditCommand implements Callable<Integer> {
       options =
           new FacilitatorAuditor.Options(
               facilitator,
-              Deployment.read(deployment),
+              deployment.deployment(),
               from,
               payTo,
               p,

@@ -34,8 +34,7 @@ import picocli.CommandLine.Option;
 public final class AgentCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(names = "--deployment", required = true, description = "deployment.json of the chain.")
-  Path deployment;
+  @picocli.CommandLine.Mixin io.attest402.contracts.cli.DeploymentOption deployment;
 
   @Option(
       names = "--provider",
@@ -139,7 +138,7 @@ public final class AgentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Deployment d = Keys.deployment(deployment);
+    Deployment d = deployment.deployment();
     SummaryAgent.Trust mode =
         switch (trust.toLowerCase(Locale.ROOT)) {
           case "default" -> SummaryAgent.Trust.DEFAULT;
@@ -189,7 +188,8 @@ public final class AgentCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     io.attest402.verifier.VerificationPolicy policy = attestationPolicy(mode);
-    SummaryAgent agent = new SummaryAgent(d, Keys.resolve(d, keyFile, "agent"), Clock.systemUTC());
+    SummaryAgent agent =
+        new SummaryAgent(d, Keys.resolve(spec, d, keyFile, "agent"), Clock.systemUTC());
     if (!demandedFacilitators.isEmpty()) {
       if (payOnChain) {
         throw new IllegalArgumentException(

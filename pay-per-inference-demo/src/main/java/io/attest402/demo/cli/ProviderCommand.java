@@ -28,8 +28,7 @@ import picocli.CommandLine.Option;
 public final class ProviderCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--deployment", required = true, description = "deployment.json of the chain.")
-  Path deployment;
+  @picocli.CommandLine.Mixin io.attest402.contracts.cli.DeploymentOption deployment;
 
   @Option(
       names = "--facilitator",
@@ -105,8 +104,8 @@ public final class ProviderCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Deployment d = Keys.deployment(deployment);
-    Credentials key = Keys.resolve(d, keyFile, "provider");
+    Deployment d = deployment.deployment();
+    Credentials key = Keys.resolve(spec, d, keyFile, "provider");
     Summarizer summarizer =
         llmUrl == null
             ? new TextRankSummarizer()

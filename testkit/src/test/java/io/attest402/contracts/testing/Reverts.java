@@ -5,20 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.attest402.contracts.ContractArtifact;
 import io.attest402.contracts.chain.Chain;
+import io.attest402.contracts.chain.RevertData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
-import org.web3j.abi.FunctionReturnDecoder;
-import org.web3j.abi.TypeReference;
-import org.web3j.abi.datatypes.Type;
-import org.web3j.abi.datatypes.Utf8String;
-import org.web3j.abi.datatypes.generated.Uint256;
-import org.web3j.crypto.Hash;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.RemoteFunctionCall;
 import org.web3j.protocol.core.methods.request.Transaction;
@@ -34,9 +27,6 @@ import org.web3j.utils.Numeric;
  */
 public final class Reverts {
   private Reverts() {}
-
-  private static final String ERROR_STRING = "0x08c379a0";
-  private static final String PANIC = "0x4e487b71";
 
   /**
    * The decoded revert reason of {@code call} run by eth_call from {@code from}; fails if it does
@@ -148,63 +138,22 @@ public final class Reverts {
         "revert reason");
   }
 
-  /** Decodes revert data. */
+  /** Decodes revert data with {@link RevertData}: the reason, Panic(0x..), Name(arg,...). */
   public static String decode(String hex) {
-    if (hex.startsWith(ERROR_STRING)) {
-      List<Type> out =
-          FunctionReturnDecoder.decode(
-              hex.substring(ERROR_STRING.length()),
-              List.of(castRef(new TypeReference<Utf8String>() {})));
-      return (String) out.get(0).getValue();
+    RevertData.Decoded d = RevertData.decode(hex);
+    if (d.reason() != null) {
+      return d.reason();
     }
-    if (hex.startsWith(PANIC)) {
-      List<Type> out =
-          FunctionReturnDecoder.decode(
-              hex.substring(PANIC.length()), List.of(castRef(new TypeReference<Uint256>() {})));
-      return "Panic(0x" + ((BigInteger) out.get(0).getValue()).toString(16) + ")";
+    if (d.name().equals("Panic")) {
+      return "Panic(0x" + ((BigInteger) d.args().get(0)).toString(16) + ")";
     }
-    String selector = hex.length() >= 10 ? hex.substring(0, 10) : hex;
-    for (String artifact :
-        List.of(
-            ContractArtifact.IDENTITY_REGISTRY,
-            ContractArtifact.REPUTATION_REGISTRY,
-            ContractArtifact.VALIDATION_REGISTRY,
-            ContractArtifact.TEST_USDC,
-            ContractArtifact.TEST_SMART_WALLET)) {
-      for (JsonNode entry : ContractArtifact.load(artifact).abi()) {
-        if (!"error".equals(entry.path("type").asText())) {
-          continue;
-        }
-        List<String> types = new ArrayList<>();
-        entry.path("inputs").forEach(i -> types.add(i.path("type").asText()));
-        String signature = entry.path("name").asText() + "(" + String.join(",", types) + ")";
-        if (!Numeric.toHexString(
-                Hash.sha3(signature.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-            .substring(0, 10)
-            .equals(selector)) {
-          continue;
-        }
-        List<TypeReference<Type>> refs = new ArrayList<>();
-        for (String t : types) {
-          try {
-            refs.add(castRef(TypeReference.makeTypeReference(t)));
-          } catch (ClassNotFoundException ex) {
-            throw new IllegalStateException(ex);
-          }
-        }
-        List<String> args = new ArrayList<>();
-        for (Type<?> v : FunctionReturnDecoder.decode(hex.substring(10), refs)) {
-          Object value = v.getValue();
-          args.add(value instanceof byte[] b ? Numeric.toHexString(b) : value.toString());
-        }
-        return entry.path("name").asText() + "(" + String.join(",", args) + ")";
-      }
+    if (!d.known()) {
+      return hex;
     }
-    return hex;
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static TypeReference<Type> castRef(TypeReference<?> ref) {
-    return (TypeReference) ref;
+    List<String> args = new ArrayList<>();
+    for (Object value : d.args()) {
+      args.add(value instanceof byte[] b ? Numeric.toHexString(b) : value.toString());
+    }
+    return d.name() + "(" + String.join(",", args) + ")";
   }
 }

@@ -339,25 +339,18 @@ public final class ExactEvmVerifier {
           CompletableFuture.supplyAsync(
               () -> assetReason(requirements.network(), asset), config.assetCheckExecutor());
     }
-    if (!a.spender().equalsIgnoreCase(Permit2.EXACT_PROXY)) {
-      return p2fail(ErrorReasons.PERMIT2_INVALID_SPENDER, payer, pp);
-    }
-    String payTo = requireAddress(requirements.payTo(), "paymentRequirements.payTo");
-    if (!a.to().equalsIgnoreCase(payTo)) {
-      return p2fail(ErrorReasons.PERMIT2_RECIPIENT_MISMATCH, payer, pp);
+    String addressed =
+        Permit2Checks.spenderAndRecipient(
+            a,
+            Permit2.EXACT_PROXY,
+            requireAddress(requirements.payTo(), "paymentRequirements.payTo"));
+    if (addressed != null) {
+      return p2fail(addressed, payer, pp);
     }
     long now = Math.floorDiv(clock.millis(), 1000L);
-    if (a.deadline().compareTo(BigInteger.valueOf(now + VALID_BEFORE_BUFFER_SECONDS)) < 0) {
-      return p2fail(ErrorReasons.PERMIT2_DEADLINE_EXPIRED, payer, pp);
-    }
-    if (a.validAfter().compareTo(BigInteger.valueOf(now)) > 0) {
-      return p2fail(ErrorReasons.PERMIT2_NOT_YET_VALID, payer, pp);
-    }
-    if (!a.amount().equals(requirements.amount())) {
-      return p2fail(ErrorReasons.PERMIT2_AMOUNT_MISMATCH, payer, pp);
-    }
-    if (!a.token().equalsIgnoreCase(asset)) {
-      return p2fail(ErrorReasons.PERMIT2_TOKEN_MISMATCH, payer, pp);
+    String fields = Permit2Checks.windowAmountAndToken(a, now, requirements.amount(), asset);
+    if (fields != null) {
+      return p2fail(fields, payer, pp);
     }
     // the exact witness has no facilitator: a stray one is not part of what was signed
     Permit2Payload.Authorization signed =
@@ -393,17 +386,13 @@ public final class ExactEvmVerifier {
     if (!simulate) {
       return new Outcome(VerifyResponse.valid(payer), null, null, pp);
     }
-    Eip2612GasSponsoring.Info permit = Eip2612GasSponsoring.extract(payload);
-    Permit2.Eip2612Permit eip2612 = null;
-    if (permit != null) {
-      String field = eip2612FieldReason(permit, payer, asset, now);
-      if (field != null) {
-        return p2fail(field, payer, pp);
-      }
-      eip2612 = eip2612Permit(permit);
+    Permit2Checks.SponsoredPermit sponsored = Permit2Checks.eip2612(payload, payer, asset, now);
+    if (sponsored.reason() != null) {
+      return p2fail(sponsored.reason(), payer, pp);
     }
+    Permit2.Eip2612Permit eip2612 = sponsored.permit();
     Erc20ApprovalGasSponsoring.Info approval =
-        permit == null ? Erc20ApprovalGasSponsoring.extract(payload) : null;
+        eip2612 == null ? Erc20ApprovalGasSponsoring.extract(payload) : null;
     if (approval != null) {
       Erc20ApprovalGasSponsoring.Checked checked =
           Erc20ApprovalGasSponsoring.check(approval, payer, asset, chainId, a.amount());
@@ -557,13 +546,7 @@ public final class ExactEvmVerifier {
    * @throws ChainAccess.ChainAccessException when the lookup fails: a failure is not "no code"
    */
   private boolean hasCode(String address, String what) {
-    String code;
-    try {
-      code = chain.getCode(address);
-    } catch (RuntimeException e) {
-      throw new ChainAccess.ChainAccessException(what + ": " + e.getMessage(), e);
-    }
-    return code != null && !code.isEmpty() && !code.equals("0x");
+    return Permit2Checks.hasCode(chain, address, what);
   }
 
   /**
@@ -622,16 +605,8 @@ public final class ExactEvmVerifier {
   /** Strict SignatureChecker semantics on a digest (see {@link #signatureValid}). */
   private boolean digestSignatureValid(
       byte[] digest, String signature, String signer, boolean signerHasCode) {
-    byte[] sig = Hex.decode(signature);
-    if (!signerHasCode) {
-      if (Hex.strip(signature).length() != 130) {
-        return false;
-      }
-      return Signatures.recover(digest, sig, config.sPolicy())
-          .map(a -> a.equalsIgnoreCase(signer))
-          .orElse(false);
-    }
-    return Erc1271.isValidSignature(chain, signer, digest, sig);
+    return Permit2Checks.digestSignatureValid(
+        chain, config.sPolicy(), digest, signature, signer, signerHasCode);
   }
 
   private record SimulationResult(boolean ok, String error) {}

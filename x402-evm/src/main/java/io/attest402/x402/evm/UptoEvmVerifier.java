@@ -1,12 +1,10 @@
 package io.attest402.x402.evm;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.attest402.x402.extensions.Eip2612GasSponsoring;
 import io.attest402.x402.types.ErrorReasons;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequirements;
 import io.attest402.x402.types.VerifyResponse;
-import java.math.BigInteger;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.Objects;
@@ -124,12 +122,13 @@ public final class UptoEvmVerifier {
     }
     long chainId = Networks.chainId(requirements.network());
     String asset = requireAddress(requirements.asset(), "paymentRequirements.asset");
-    if (!a.spender().equalsIgnoreCase(Permit2.UPTO_PROXY)) {
-      return fail(ErrorReasons.PERMIT2_INVALID_SPENDER, payer, pp);
-    }
-    String payTo = requireAddress(requirements.payTo(), "paymentRequirements.payTo");
-    if (!a.to().equalsIgnoreCase(payTo)) {
-      return fail(ErrorReasons.PERMIT2_RECIPIENT_MISMATCH, payer, pp);
+    String addressed =
+        Permit2Checks.spenderAndRecipient(
+            a,
+            Permit2.UPTO_PROXY,
+            requireAddress(requirements.payTo(), "paymentRequirements.payTo"));
+    if (addressed != null) {
+      return fail(addressed, payer, pp);
     }
     if (facilitators.stream().noneMatch(f -> f.equalsIgnoreCase(a.facilitator()))) {
       return new Outcome(
@@ -142,33 +141,25 @@ public final class UptoEvmVerifier {
           pp);
     }
     long now = Math.floorDiv(clock.millis(), 1000L);
-    if (a.deadline()
-            .compareTo(BigInteger.valueOf(now + ExactEvmVerifier.VALID_BEFORE_BUFFER_SECONDS))
-        < 0) {
-      return fail(ErrorReasons.PERMIT2_DEADLINE_EXPIRED, payer, pp);
-    }
-    if (a.validAfter().compareTo(BigInteger.valueOf(now)) > 0) {
-      return fail(ErrorReasons.PERMIT2_NOT_YET_VALID, payer, pp);
-    }
-    if (!a.amount().equals(requirements.amount())) {
-      return fail(ErrorReasons.PERMIT2_AMOUNT_MISMATCH, payer, pp);
-    }
-    if (!a.token().equalsIgnoreCase(asset)) {
-      return fail(ErrorReasons.PERMIT2_TOKEN_MISMATCH, payer, pp);
+    String fields = Permit2Checks.windowAmountAndToken(a, now, requirements.amount(), asset);
+    if (fields != null) {
+      return fail(fields, payer, pp);
     }
     boolean signatureValid;
     try {
       signatureValid =
-          signatureValid(
+          Permit2Checks.digestSignatureValid(
+              chain,
+              sPolicy,
               Permit2.digest(chainId, a),
               pp.signature(),
               payer,
-              hasCode(payer, "failed to read the payer's code"));
+              Permit2Checks.hasCode(chain, payer, "failed to read the payer's code"));
     } catch (IllegalArgumentException e) {
       signatureValid = false;
     }
     if (!assetCache.isFresh(requirements.network(), asset)) {
-      if (!hasCode(asset, "failed to check whether asset is a contract")) {
+      if (!Permit2Checks.hasCode(chain, asset, "failed to check whether asset is a contract")) {
         return fail(ErrorReasons.ASSET_NOT_DEPLOYED_CONTRACT, payer, pp);
       }
       assetCache.recordHasCode(requirements.network(), asset);
@@ -179,15 +170,11 @@ public final class UptoEvmVerifier {
     if (!simulate) {
       return new Outcome(VerifyResponse.valid(payer), pp);
     }
-    Eip2612GasSponsoring.Info permit = Eip2612GasSponsoring.extract(payload);
-    Permit2.Eip2612Permit eip2612 = null;
-    if (permit != null) {
-      String field = ExactEvmVerifier.eip2612FieldReason(permit, payer, asset, now);
-      if (field != null) {
-        return fail(field, payer, pp);
-      }
-      eip2612 = ExactEvmVerifier.eip2612Permit(permit);
+    Permit2Checks.SponsoredPermit sponsored = Permit2Checks.eip2612(payload, payer, asset, now);
+    if (sponsored.reason() != null) {
+      return fail(sponsored.reason(), payer, pp);
     }
+    Permit2.Eip2612Permit eip2612 = sponsored.permit();
     String data;
     try {
       data =
@@ -218,30 +205,5 @@ public final class UptoEvmVerifier {
       throw new IllegalArgumentException(what + " is not an EVM address: " + a);
     }
     return Addresses.checksum(a);
-  }
-
-  private boolean hasCode(String address, String what) {
-    String code;
-    try {
-      code = chain.getCode(address);
-    } catch (RuntimeException e) {
-      throw new ChainAccess.ChainAccessException(what + ": " + e.getMessage(), e);
-    }
-    return code != null && !code.isEmpty() && !code.equals("0x");
-  }
-
-  /** Strict SignatureChecker semantics: ecrecover of 65 bytes without code, ERC-1271 with. */
-  private boolean signatureValid(
-      byte[] digest, String signature, String signer, boolean signerHasCode) {
-    byte[] sig = Hex.decode(signature);
-    if (!signerHasCode) {
-      if (Hex.strip(signature).length() != 130) {
-        return false;
-      }
-      return Signatures.recover(digest, sig, sPolicy)
-          .map(x -> x.equalsIgnoreCase(signer))
-          .orElse(false);
-    }
-    return Erc1271.isValidSignature(chain, signer, digest, sig);
   }
 }

@@ -1,6 +1,5 @@
 package io.attest402.x402.extensions;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.x402.evm.Permit2;
 import io.attest402.x402.types.ErrorReasons;
@@ -45,10 +44,10 @@ public final class Erc20ApprovalGasSponsoring {
    */
   public static final BigInteger MAX_APPROVAL_GAS = BigInteger.valueOf(100_000);
 
-  private static final Pattern ADDRESS = Pattern.compile("0x[a-fA-F0-9]{40}");
-  private static final Pattern NUMBER = Pattern.compile("[0-9]+");
-  private static final Pattern HEX = Pattern.compile("0x[a-fA-F0-9]+");
-  private static final Pattern VERSION_PATTERN = Pattern.compile("[0-9]+(\\.[0-9]+)*");
+  private static final Pattern ADDRESS = GasSponsoringInfo.ADDRESS;
+  private static final Pattern NUMBER = GasSponsoringInfo.NUMBER;
+  private static final Pattern HEX = GasSponsoringInfo.HEX;
+  private static final Pattern VERSION_PATTERN = GasSponsoringInfo.VERSION;
 
   /** The payer's info, fields as on the wire (strings). */
   public record Info(
@@ -132,24 +131,10 @@ public final class Erc20ApprovalGasSponsoring {
    * extraction treats such a payment as one without the extension).
    */
   public static Info extract(PaymentPayload payment) {
-    ObjectNode ext = payment.extensions();
-    if (ext == null) {
-      return null;
-    }
-    JsonNode info = ext.path(KEY).path("info");
-    if (!info.isObject()) {
-      return null;
-    }
-    String[] names = {"from", "asset", "spender", "amount", "signedTransaction", "version"};
-    String[] f = new String[names.length];
-    for (int i = 0; i < names.length; i++) {
-      JsonNode v = info.get(names[i]);
-      if (v == null || !v.isValueNode() || v.asText().isEmpty()) {
-        return null;
-      }
-      f[i] = v.asText();
-    }
-    return new Info(f[0], f[1], f[2], f[3], f[4], f[5]);
+    String[] f =
+        GasSponsoringInfo.fields(
+            payment, KEY, "from", "asset", "spender", "amount", "signedTransaction", "version");
+    return f == null ? null : new Info(f[0], f[1], f[2], f[3], f[4], f[5]);
   }
 
   /**
