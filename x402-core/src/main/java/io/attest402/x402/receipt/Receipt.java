@@ -19,13 +19,28 @@ import java.util.Objects;
  *
  * {@code txHash}, {@code block} and {@code error} are omitted when absent. An {@code upto} receipt
  * adds {@code "maxAmount":"<the maximum the payer signed>"} right after {@code amount} (then what
- * was charged); no other receipt has it, so theirs are byte-for-byte as before. The JWS header is {@code
- * {"alg":"ES256K","typ":"attest402-receipt+jws","kid":"<signer address>"}}.
+ * was charged); no other receipt has it, so theirs are byte-for-byte as before. The JWS header is
+ * {@code {"alg":"ES256K","typ":"attest402-receipt+jws","kid":"<signer address>"}}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({
-  "v", "seq", "prev", "signer", "network", "txHash", "payer", "payTo", "asset", "amount", "maxAmount",
-  "nonce", "block", "time", "status", "error", "sender"
+  "v",
+  "seq",
+  "prev",
+  "signer",
+  "network",
+  "txHash",
+  "payer",
+  "payTo",
+  "asset",
+  "amount",
+  "maxAmount",
+  "nonce",
+  "block",
+  "time",
+  "status",
+  "error",
+  "sender"
 })
 public record Receipt(
     int v,

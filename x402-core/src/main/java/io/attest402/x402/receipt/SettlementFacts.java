@@ -19,8 +19,8 @@ import java.util.Objects;
  * @param error failure reason (x402 error code or message) for failed settlements, else null
  * @param sender the facilitator account that sent the transaction (one of its attested signers), or
  *     null when none was sent or the receipt predates several signers
- * @param maxAmount for an {@code upto} payment, the maximum the payer signed ({@code amount} is what
- *     was charged, never more); null for every other scheme (such receipts have no {@code
+ * @param maxAmount for an {@code upto} payment, the maximum the payer signed ({@code amount} is
+ *     what was charged, never more); null for every other scheme (such receipts have no {@code
  *     maxAmount} claim and read as before)
  */
 public record SettlementFacts(

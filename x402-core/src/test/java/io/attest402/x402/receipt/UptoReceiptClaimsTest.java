@@ -69,9 +69,7 @@ class UptoReceiptClaimsTest {
         signer.sign(settled(1_234).withMaxAmount(BigInteger.valueOf(5_000)), 3, "ab".repeat(32));
     String json = payload(r);
     assertEquals(
-        true,
-        json.contains("\"amount\":\"1234\",\"maxAmount\":\"5000\",\"nonce\":\""),
-        json);
+        true, json.contains("\"amount\":\"1234\",\"maxAmount\":\"5000\",\"nonce\":\""), json);
     Receipt read = ReceiptVerifier.verify(r.jws(), ReceiptChainTest.ADDRESS);
     assertEquals(BigInteger.valueOf(1_234), read.amount());
     assertEquals(BigInteger.valueOf(5_000), read.maxAmount());
