@@ -14,6 +14,9 @@
 //   EIP6492_ALLOWED_FACTORIES     comma-separated factory allowlist (default: none)
 //   CONFIRMATION_TIMEOUT_MS       receipt wait before settlement_pending (default 180000, viem's)
 //   SIMULATE_IN_SETTLE            "true" to simulate again at settle (default false)
+//   ERC20_APPROVAL_GAS_SPONSORING "true" registers the erc20ApprovalGasSponsoring facilitator extension (its signer
+//                                 sends the payer's signed approval, then the settlement, one after the other; it
+//                                 offers no bundle simulation, so verify checks the official prerequisites)
 // Prints: READY {"port":N,"url":"http://127.0.0.1:N","address":"0x…","network":"eip155:…"}
 //
 // On a bare anvil there is no Multicall3, so after a failed simulation the official diagnostic multicall fails and
@@ -24,6 +27,7 @@ import { x402Facilitator } from '@x402/core/facilitator';
 import { toFacilitatorEvmSigner } from '@x402/evm';
 import { registerExactEvmScheme } from '@x402/evm/exact/facilitator';
 import { UptoEvmScheme } from '@x402/evm/upto/facilitator';
+import { createErc20ApprovalGasSponsoringExtension } from '@x402/extensions';
 import { createWalletClient, http, publicActions } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { devChain, port, ready, requireEnv } from './x402-common.mjs';
@@ -55,6 +59,26 @@ registerExactEvmScheme(facilitator, {
 });
 // upto (Permit2, facilitator-bound witness) beside exact, as the official example facilitator registers it
 facilitator.register(network, new UptoEvmScheme(signer));
+
+if (process.env.ERC20_APPROVAL_GAS_SPONSORING === 'true') {
+  facilitator.registerExtension(
+    createErc20ApprovalGasSponsoringExtension({
+      ...signer,
+      sendTransactions: async (transactions) => {
+        const hashes = [];
+        for (const tx of transactions) {
+          const hash =
+            typeof tx === 'string'
+              ? await client.sendRawTransaction({ serializedTransaction: tx })
+              : await client.sendTransaction({ to: tx.to, data: tx.data, gas: tx.gas });
+          await client.waitForTransactionReceipt({ hash });
+          hashes.push(hash);
+        }
+        return hashes;
+      },
+    }),
+  );
+}
 
 const app = express();
 app.use(express.json({ limit: '1mb' }));
