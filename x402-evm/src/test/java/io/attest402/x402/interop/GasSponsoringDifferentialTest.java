@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -81,10 +82,14 @@ class GasSponsoringDifferentialTest {
    * One payment, the official facilitator's expected answer and ours (null = valid). {@code
    * official != ours} marks a deliberate attest402 refusal.
    */
-  record Case(
-      String name, PaymentPayload payload, PaymentRequirements req, String official, String ours) {
-    static Case same(String name, PaymentPayload p, PaymentRequirements r, String reason) {
-      return new Case(name, p, r, reason, reason);
+  record Case(String name, PaymentPayload payload, String official, String ours) {
+    static Case same(String name, PaymentPayload p, String reason) {
+      return new Case(name, p, reason, reason);
+    }
+
+    /** The official code answers valid; attest402 refuses with {@code reason}. */
+    static Case oursOnly(String name, PaymentPayload p, String reason) {
+      return new Case(name, p, null, reason);
     }
 
     @Override
@@ -144,165 +149,84 @@ class GasSponsoringDifferentialTest {
     assertTrue(settled.success(), String.valueOf(settled));
 
     String good = approval(payer, id, 0, GAS, FEE, plain, BigInteger.ZERO, approve(MAX));
+    // the payer's payment carrying approval tx; bent: the good approval with its info bent
+    java.util.function.Function<String, PaymentPayload> paying =
+        tx -> pay(chain, req, payer, plain, info(payer, plain, tx));
+    java.util.function.Function<Consumer<ObjectNode>, PaymentPayload> bent =
+        bend -> pay(chain, req, payer, plain, info(payer, plain, good, bend));
+    // the payer's approval at nonce 0 as the official client signs it, calling data on the token
+    UnaryOperator<String> approving =
+        data -> approval(payer, id, 0, GAS, FEE, plain, BigInteger.ZERO, data);
+
     List<Case> cases = new ArrayList<>();
-    cases.add(
-        Case.same("valid", pay(chain, req, payer, plain, info(payer, plain, good)), req, null));
+    cases.add(Case.same("valid", paying.apply(good), null));
     cases.add(
         Case.same(
-            "approves exactly the payment",
-            pay(
-                chain,
-                req,
-                payer,
-                plain,
-                info(
-                    payer,
-                    plain,
-                    approval(payer, id, 0, GAS, FEE, plain, BigInteger.ZERO, approve(PRICE)))),
-            req,
-            null));
+            "approves exactly the payment", paying.apply(approving.apply(approve(PRICE))), null));
     cases.add(
         Case.same(
             "info from another address",
-            pay(chain, req, payer, plain, info(payer, plain, good, i -> i.put("from", attacker))),
-            req,
+            bent.apply(i -> i.put("from", attacker)),
             "erc20_approval_from_mismatch"));
     cases.add(
         Case.same(
             "info for another asset",
-            pay(chain, req, payer, plain, info(payer, plain, good, i -> i.put("asset", usdc))),
-            req,
+            bent.apply(i -> i.put("asset", usdc)),
             "erc20_approval_asset_mismatch"));
     cases.add(
         Case.same(
             "info names another spender",
-            pay(
-                chain,
-                req,
-                payer,
-                plain,
-                info(payer, plain, good, i -> i.put("spender", attacker))),
-            req,
+            bent.apply(i -> i.put("spender", attacker)),
             "erc20_approval_spender_not_permit2"));
     cases.add(
         Case.same(
             "info amount not a number",
-            pay(chain, req, payer, plain, info(payer, plain, good, i -> i.put("amount", "12ab"))),
-            req,
+            bent.apply(i -> i.put("amount", "12ab")),
             "invalid_erc20_approval_extension_format"));
     cases.add(
         Case.same(
             "info version not a version",
-            pay(chain, req, payer, plain, info(payer, plain, good, i -> i.put("version", "v1"))),
-            req,
+            bent.apply(i -> i.put("version", "v1")),
             "invalid_erc20_approval_extension_format"));
     cases.add(
         Case.same(
             "transaction not hex",
-            pay(
-                chain,
-                req,
-                payer,
-                plain,
-                info(payer, plain, good, i -> i.put("signedTransaction", "0xzz"))),
-            req,
+            bent.apply(i -> i.put("signedTransaction", "0xzz")),
             "invalid_erc20_approval_extension_format"));
     cases.add(
         Case.same(
-            "transaction not RLP",
-            pay(chain, req, payer, plain, info(payer, plain, "0x02deadbeef")),
-            req,
-            "erc20_approval_tx_parse_failed"));
+            "transaction not RLP", paying.apply("0x02deadbeef"), "erc20_approval_tx_parse_failed"));
     cases.add(
         Case.same(
             "approval on another token",
-            pay(
-                chain,
-                req,
-                payer,
-                plain,
-                info(
-                    payer,
-                    plain,
-                    approval(payer, id, 0, GAS, FEE, usdc, BigInteger.ZERO, approve(MAX)))),
-            req,
+            paying.apply(approval(payer, id, 0, GAS, FEE, usdc, BigInteger.ZERO, approve(MAX))),
             "erc20_approval_tx_wrong_target"));
     cases.add(
         Case.same(
             "transfer instead of approve",
-            pay(
-                chain,
-                req,
-                payer,
-                plain,
-                info(
-                    payer,
-                    plain,
-                    approval(
-                        payer,
-                        id,
-                        0,
-                        GAS,
-                        FEE,
-                        plain,
-                        BigInteger.ZERO,
-                        FunctionEncoder.encode(
-                            new Function(
-                                "transfer",
-                                List.of(new Address(attacker), new Uint256(PRICE)),
-                                List.of()))))),
-            req,
+            paying.apply(
+                approving.apply(
+                    FunctionEncoder.encode(
+                        new Function(
+                            "transfer",
+                            List.of(new Address(attacker), new Uint256(PRICE)),
+                            List.of())))),
             "erc20_approval_tx_wrong_selector"));
     cases.add(
         Case.same(
             "approve for another spender",
-            pay(
-                chain,
-                req,
-                payer,
-                plain,
-                info(
-                    payer,
-                    plain,
-                    approval(
-                        payer, id, 0, GAS, FEE, plain, BigInteger.ZERO, approve(attacker, MAX)))),
-            req,
+            paying.apply(approving.apply(approve(attacker, MAX))),
             "erc20_approval_tx_wrong_spender"));
     cases.add(
         Case.same(
             "approve calldata cut short",
-            pay(
-                chain,
-                req,
-                payer,
-                plain,
-                info(
-                    payer,
-                    plain,
-                    approval(
-                        payer,
-                        id,
-                        0,
-                        GAS,
-                        FEE,
-                        plain,
-                        BigInteger.ZERO,
-                        Erc20ApprovalGasSponsoring.APPROVE_SELECTOR + "00".repeat(40)))),
-            req,
+            paying.apply(
+                approving.apply(Erc20ApprovalGasSponsoring.APPROVE_SELECTOR + "00".repeat(40))),
             "erc20_approval_tx_invalid_calldata"));
     cases.add(
         Case.same(
             "approval signed by another key",
-            pay(
-                chain,
-                req,
-                payer,
-                plain,
-                info(
-                    payer,
-                    plain,
-                    approval(other, id, 0, GAS, FEE, plain, BigInteger.ZERO, approve(MAX)))),
-            req,
+            paying.apply(approval(other, id, 0, GAS, FEE, plain, BigInteger.ZERO, approve(MAX))),
             "erc20_approval_tx_signer_mismatch"));
     cases.add(
         Case.same(
@@ -313,7 +237,6 @@ class GasSponsoringDifferentialTest {
                     permit2(chain, other, plain).signature(),
                     permit2(chain, payer, plain).authorization()),
                 info(payer, plain, good)),
-            req,
             "invalid_permit2_signature"));
     cases.add(
         Case.same(
@@ -327,166 +250,78 @@ class GasSponsoringDifferentialTest {
                     empty,
                     plain,
                     approval(empty, id, 0, GAS, FEE, plain, BigInteger.ZERO, approve(MAX)))),
-            req,
             "permit2_insufficient_balance"));
     cases.add(
         Case.same(
             "info without signedTransaction is no extension",
-            pay(
-                chain,
-                req,
-                payer,
-                plain,
-                info(payer, plain, good, i -> i.remove("signedTransaction"))),
-            req,
+            bent.apply(i -> i.remove("signedTransaction")),
             "permit2_allowance_required"));
+    String approvedTx = approval(approved, id, 1, GAS, FEE, plain, BigInteger.ZERO, approve(MAX));
     cases.add(
         Case.same(
             "already approved payer, valid approval",
-            pay(
-                chain,
-                req,
-                approved,
-                plain,
-                info(
-                    approved,
-                    plain,
-                    approval(approved, id, 1, GAS, FEE, plain, BigInteger.ZERO, approve(MAX)))),
-            req,
+            pay(chain, req, approved, plain, info(approved, plain, approvedTx)),
             null));
     // at verify the nonce and the fee cap are not read (no chain state, no facilitator limits):
     // both answer valid; our facilitator's settle refuses them (Erc20ApprovalSponsoringTest)
     cases.add(
         Case.same(
             "approval at a nonce the payer is not at",
-            pay(
-                chain,
-                req,
-                payer,
-                plain,
-                info(
-                    payer,
-                    plain,
-                    approval(payer, id, 7, GAS, FEE, plain, BigInteger.ZERO, approve(MAX)))),
-            req,
+            paying.apply(approval(payer, id, 7, GAS, FEE, plain, BigInteger.ZERO, approve(MAX))),
             null));
     cases.add(
         Case.same(
             "approval with a fee above any cap",
-            pay(
-                chain,
-                req,
-                payer,
-                plain,
-                info(
-                    payer,
-                    plain,
-                    approval(payer, id, 0, GAS, overAnyCap, plain, BigInteger.ZERO, approve(MAX)))),
-            req,
+            paying.apply(
+                approval(payer, id, 0, GAS, overAnyCap, plain, BigInteger.ZERO, approve(MAX))),
             null));
 
     // attest402's refusals: what the official code would broadcast, funding its gas, although the
     // payment then cannot settle or the payer keeps the funding
     cases.add(
-        new Case(
+        Case.oursOnly(
             "approves less than the payment",
-            pay(
-                chain,
-                req,
-                payer,
-                plain,
-                info(
-                    payer,
-                    plain,
-                    approval(
-                        payer,
-                        id,
-                        0,
-                        GAS,
-                        FEE,
-                        plain,
-                        BigInteger.ZERO,
-                        approve(PRICE.subtract(BigInteger.ONE))))),
-            req,
-            null,
+            paying.apply(approving.apply(approve(PRICE.subtract(BigInteger.ONE)))),
             "erc20_approval_tx_amount_too_low"));
     cases.add(
-        new Case(
+        Case.oursOnly(
             "approval signed for another chain",
-            pay(
-                chain,
-                req,
-                payer,
-                plain,
-                info(
-                    payer,
-                    plain,
-                    approval(payer, id + 1, 0, GAS, FEE, plain, BigInteger.ZERO, approve(MAX)))),
-            req,
-            null,
+            paying.apply(
+                approval(payer, id + 1, 0, GAS, FEE, plain, BigInteger.ZERO, approve(MAX))),
             "erc20_approval_tx_wrong_chain"));
     cases.add(
-        new Case(
+        Case.oursOnly(
             "approval carrying a value",
-            pay(
-                chain,
-                req,
-                payer,
-                plain,
-                info(
-                    payer,
-                    plain,
-                    approval(payer, id, 0, GAS, FEE, plain, BigInteger.ONE, approve(MAX)))),
-            req,
-            null,
+            paying.apply(approval(payer, id, 0, GAS, FEE, plain, BigInteger.ONE, approve(MAX))),
             "erc20_approval_tx_has_value"));
     cases.add(
-        new Case(
+        Case.oursOnly(
             "approval asking for 5M gas",
-            pay(
-                chain,
-                req,
-                payer,
-                plain,
-                info(
+            paying.apply(
+                approval(
                     payer,
+                    id,
+                    0,
+                    BigInteger.valueOf(5_000_000),
+                    FEE,
                     plain,
-                    approval(
-                        payer,
-                        id,
-                        0,
-                        BigInteger.valueOf(5_000_000),
-                        FEE,
-                        plain,
-                        BigInteger.ZERO,
-                        approve(MAX)))),
-            req,
-            null,
+                    BigInteger.ZERO,
+                    approve(MAX))),
             "erc20_approval_tx_gas_too_high"));
     cases.add(
-        new Case(
+        Case.oursOnly(
             "legacy (pre-EIP-1559) approval",
-            pay(chain, req, payer, plain, info(payer, plain, legacyApproval(payer, id, plain))),
-            req,
-            null,
+            paying.apply(legacyApproval(payer, id, plain)),
             "erc20_approval_tx_parse_failed"));
     // the official code only checks balance and proxy when an approval is attached; a used Permit2
     // nonce would be broadcast and then fail: we simulate the settlement and see it fail
     cases.add(
-        new Case(
+        Case.oursOnly(
             "already approved payer, Permit2 nonce already used",
-            wrap(
-                req,
-                spent,
-                info(
-                    approved,
-                    plain,
-                    approval(approved, id, 1, GAS, FEE, plain, BigInteger.ZERO, approve(MAX)))),
-            req,
-            null,
+            wrap(req, spent, info(approved, plain, approvedTx)),
             "permit2_simulation_failed"));
 
-    run(cases);
+    run(req, cases);
   }
 
   @Test
@@ -513,14 +348,12 @@ class GasSponsoringDifferentialTest {
                 req,
                 permit2(chain, payer, pusd),
                 permit(domain, payer, PRICE, tokenNonce, deadline)),
-            req,
             null));
     cases.add(
         Case.same(
             "permit for more than the payment (the proxy takes only the exact amount)",
             wrap(
                 req, permit2(chain, payer, pusd), permit(domain, payer, MAX, tokenNonce, deadline)),
-            req,
             "permit2_allowance_required"));
     cases.add(
         Case.same(
@@ -529,7 +362,6 @@ class GasSponsoringDifferentialTest {
                 req,
                 permit2(chain, payer, pusd),
                 permit(domain, payer, PRICE.subtract(BigInteger.ONE), tokenNonce, deadline)),
-            req,
             "permit2_allowance_required"));
     cases.add(
         Case.same(
@@ -538,7 +370,6 @@ class GasSponsoringDifferentialTest {
                 req,
                 permit2(chain, payer, pusd),
                 permit(domain, payer, PRICE, tokenNonce, deadline, other, i -> {})),
-            req,
             "permit2_allowance_required"));
     cases.add(
         Case.same(
@@ -547,7 +378,6 @@ class GasSponsoringDifferentialTest {
                 req,
                 permit2(chain, payer, pusd),
                 permit(domain, payer, PRICE, tokenNonce.add(BigInteger.ONE), deadline)),
-            req,
             "permit2_allowance_required"));
     cases.add(
         Case.same(
@@ -561,7 +391,6 @@ class GasSponsoringDifferentialTest {
                     PRICE,
                     tokenNonce,
                     deadline)),
-            req,
             "permit2_allowance_required"));
     cases.add(
         Case.same(
@@ -571,7 +400,6 @@ class GasSponsoringDifferentialTest {
                 permit2(chain, payer, pusd),
                 permit(
                     domain, payer, PRICE, tokenNonce, deadline, payer, i -> i.put("nonce", "x"))),
-            req,
             "invalid_eip2612_extension_format"));
     cases.add(
         Case.same(
@@ -587,7 +415,6 @@ class GasSponsoringDifferentialTest {
                     deadline,
                     payer,
                     i -> i.put("signature", "0x"))),
-            req,
             "invalid_eip2612_extension_format"));
     cases.add(
         Case.same(
@@ -596,7 +423,6 @@ class GasSponsoringDifferentialTest {
                 req,
                 permit2(chain, empty, pusd),
                 permit(domain, empty, PRICE, BigInteger.ZERO, deadline)),
-            req,
             "permit2_insufficient_balance"));
     cases.add(
         Case.same(
@@ -605,7 +431,6 @@ class GasSponsoringDifferentialTest {
                 req,
                 permit2(chain, payer, pusd),
                 permit(domain, payer, PRICE, tokenNonce, deadline, payer, i -> i.remove("nonce"))),
-            req,
             "permit2_allowance_required"));
     cases.add(
         Case.same(
@@ -621,17 +446,16 @@ class GasSponsoringDifferentialTest {
                     pusd,
                     approval(
                         payer, chain.chainId(), 0, GAS, FEE, pusd, BigInteger.ZERO, approve(MAX)))),
-            req,
             "eip2612_from_mismatch"));
-    run(cases);
+    run(req, cases);
   }
 
   // ------------------------------------------------------------------------------------------
 
-  private void run(List<Case> cases) throws Exception {
+  private void run(PaymentRequirements req, List<Case> cases) throws Exception {
     for (Case c : cases) {
-      VerifyResponse theirs = fac.verify(c.payload(), c.req()).get(60, TimeUnit.SECONDS);
-      VerifyResponse mine = ours.verify(c.payload(), c.req());
+      VerifyResponse theirs = fac.verify(c.payload(), req).get(60, TimeUnit.SECONDS);
+      VerifyResponse mine = ours.verify(c.payload(), req);
       assertEquals(c.official() == null, theirs.isValid(), c + ": official said " + theirs);
       assertEquals(c.official(), theirs.invalidReason(), c + ": official said " + theirs);
       assertEquals(c.ours() == null, mine.isValid(), c + ": ours said " + mine);
