@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
+import org.web3j.crypto.Hash;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.BatchRequest;
 import org.web3j.protocol.core.BatchResponse;
@@ -196,9 +197,33 @@ public final class Web3jSettlementChain implements SettlementChain, AutoCloseabl
       return new SendResult(SendResult.Kind.UNKNOWN, "empty answer");
     }
     if (r.hasError()) {
-      return SendResult.classify(r.getError().getMessage());
+      SendResult refused = SendResult.classify(r.getError().getMessage());
+      if (refused.kind() == SendResult.Kind.NONCE_TOO_LOW) {
+        return usedByItself(signedTxHex, refused);
+      }
+      return refused;
     }
     return new SendResult(SendResult.Kind.ACCEPTED, "");
+  }
+
+  /**
+   * A nonce "too low" may be taken by this very transaction: the settle path and the reconciler
+   * both broadcast a journaled transaction, and on an automining node the first send is mined
+   * before the second arrives. Treated as taken by someone else, the settlement would be signed
+   * again at a new nonce and sent twice. Only when the chain does not know this transaction is the
+   * nonce someone else's; when that cannot be read, the outcome is left to the reconciler.
+   */
+  private SendResult usedByItself(String signedTxHex, SendResult refused) {
+    try {
+      boolean known =
+          web3j.ethGetTransactionByHash(Hash.sha3(signedTxHex)).send().getTransaction().isPresent();
+      return known
+          ? new SendResult(SendResult.Kind.ALREADY_KNOWN, "nonce used by this transaction")
+          : refused;
+    } catch (IOException | RuntimeException e) {
+      return new SendResult(
+          SendResult.Kind.UNKNOWN, refused.message() + "; lookup failed: " + describe(e));
+    }
   }
 
   @Override
