@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +63,8 @@ final class Reconciler {
   private final Set<Long> unconfirmedOnce = ConcurrentHashMap.newKeySet();
   private final Set<Long> foreignOnce = ConcurrentHashMap.newKeySet();
   private final Semaphore wake = new Semaphore(0);
+  // held for a whole pass, and by a settle path finishing its own fresh broadcast
+  private final ReentrantLock passLock = new ReentrantLock();
   private final Thread thread;
   private volatile boolean running;
   private final Map<String, Long> lastHousekeeping = new ConcurrentHashMap<>();
@@ -208,7 +211,57 @@ final class Reconciler {
   }
 
   /** One reconciliation pass over every in-flight settlement (also run once at start). */
-  synchronized void reconcileOnce() {
+  void reconcileOnce() {
+    passLock.lock();
+    try {
+      pass();
+    } finally {
+      passLock.unlock();
+    }
+  }
+
+  /**
+   * The settle path's follow-up of its own broadcast, on its own thread: when no pass is running,
+   * one receipt lookup for settlement {@code id}, and if the lane's nodes agree on a receipt, the
+   * same final checks and journaling as a pass. On an automining node the receipt exists when the
+   * send returns, so the settle answer needs no hand-over to the reconciler thread and no scan of
+   * the journal. Anything else (a pass running, no receipt yet, an unreachable node) leaves the
+   * settlement to the reconciler: returns false and the caller wakes it.
+   */
+  boolean finishFresh(NetworkLane lane, long id) {
+    if (!passLock.tryLock()) {
+      return false;
+    }
+    try {
+      SettlementRecord r = store.byId(id).orElse(null);
+      if (r == null || r.state().isFinal() || r.attempts().isEmpty()) {
+        return r != null && r.state().isFinal();
+      }
+      if (lane.signer(r.account()).isEmpty() || !lane.noncesInitialised()) {
+        return false;
+      }
+      Set<String> hashes = new HashSet<>();
+      r.attempts().forEach(a -> hashes.add(a.txHash()));
+      List<TransactionReceipt> reported =
+          reported(r, lane.chain().receipts(hashes), witnessReceipts(lane, hashes));
+      if (reported.isEmpty()) {
+        return false;
+      }
+      TransactionReceipt agreed = confirmed(lane, r, reported);
+      if (agreed == null) {
+        return false;
+      }
+      nonceTakenOnce.remove(r.id());
+      finalizeMined(lane, r, agreed);
+      return true;
+    } catch (RpcUnavailableException e) {
+      return false;
+    } finally {
+      passLock.unlock();
+    }
+  }
+
+  private void pass() {
     followUp.passStarts();
     List<SettlementRecord> inflight = store.inFlight();
     Map<String, List<SettlementRecord>> byNetwork = new HashMap<>();

@@ -742,16 +742,17 @@ public final class SettlementEngine implements AutoCloseable {
       SendResult sent = sender.send(lane, a, "first");
       switch (sent.kind()) {
         case ACCEPTED, ALREADY_KNOWN -> {
-          // the reconciler first (it treats SIGNED and BROADCAST alike): on a fast chain the
-          // receipt is there already
-          reconciler.wake();
-          store.markBroadcast(id);
           log.info(
               "settlement id={} broadcast tx={} signer {} accountNonce={}",
               id,
               a.txHash(),
               signer.index(),
               a.accountNonce());
+          // on a fast chain the receipt is there already: finish it here when no pass runs
+          if (!reconciler.finishFresh(lane, id)) {
+            store.markBroadcast(id);
+            reconciler.wake();
+          }
           return new Prepared(id, null);
         }
         case UNKNOWN -> {
