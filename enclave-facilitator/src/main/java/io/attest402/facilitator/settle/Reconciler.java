@@ -308,6 +308,8 @@ final class Reconciler {
             // with replicas, another replica's rows are its own business (or adopted, above)
             .filter(r -> l == null || lane.signer(r.account()).isPresent())
             .filter(r -> ownSigner(lane, r) != null)
+            // the settle path is sending it this instant: its own follow-up finishes it
+            .filter(r -> !sender.aboutToBeSent(r.latestAttempt().txHash()))
             .toList();
     // A signer's mined nonce count is read only when a settlement without a receipt needs it, and
     // for housekeeping (nonce gaps) at most every housekeepingMillis(): off the path from a
@@ -330,7 +332,13 @@ final class Reconciler {
           }
         } else if (r.accountNonce() != null && r.accountNonce() < latest(lane, s, latestOf)) {
           if (nonceTakenOnce.add(r.id())) {
-            continue; // seen once: a receipt may lag the nonce count; decide next pass
+            // seen once: a receipt may lag the nonce count (a node indexing the block it just
+            // mined); decide next pass, soon for a transaction sent moments ago
+            Long sentAt = sender.lastSentAt(r.latestAttempt().txHash());
+            if (sentAt != null) {
+              followUp.unmined(now - sentAt);
+            }
+            continue;
           }
           nonceTakenOnce.remove(r.id());
           nonceTaken(lane, s, r);

@@ -34,6 +34,11 @@ final class TransactionSender {
   private final FeePolicy feePolicy;
   private final Map<String, Long> lastSent = new ConcurrentHashMap<>();
   private final Map<String, Integer> fillerRounds = new ConcurrentHashMap<>(); // "signer:nonce"
+  // transactions this process journaled and has not sent yet: System.nanoTime() of the journaling
+  private final Map<String, Long> unsent = new ConcurrentHashMap<>();
+
+  /** How long a journaled, not yet sent transaction is left to the thread about to send it. */
+  static final long SEND_GRACE_NANOS = 1_000_000_000L;
 
   TransactionSender(
       SettlementStore store,
@@ -57,9 +62,23 @@ final class TransactionSender {
     return lastSent.get(txHash);
   }
 
+  /**
+   * Whether {@code txHash} was journaled by this process under a second ago and is not sent yet:
+   * the thread that signed it is about to send it (the reconciler neither re-broadcasts it nor
+   * looks for its receipt meanwhile; past the grace, a thread that died before sending is covered).
+   */
+  boolean aboutToBeSent(String txHash) {
+    Long at = unsent.get(txHash);
+    return at != null && System.nanoTime() - at < SEND_GRACE_NANOS;
+  }
+
   /** Forgets the send times of a final settlement's transactions. */
   void forget(List<TxAttempt> attempts) {
-    attempts.forEach(a -> lastSent.remove(a.txHash()));
+    attempts.forEach(
+        a -> {
+          lastSent.remove(a.txHash());
+          unsent.remove(a.txHash());
+        });
   }
 
   /**
@@ -79,7 +98,13 @@ final class TransactionSender {
     try {
       Fees fees = fixedFees != null ? fixedFees : feePolicy.fees(lane.feeMarket());
       TxAttempt a = sign(lane, signer, nonce, to, data, BigInteger.ZERO, gasLimit, fees);
-      store.addAttempt(id, a);
+      unsent.put(a.txHash(), System.nanoTime());
+      try {
+        store.addAttempt(id, a);
+      } catch (RuntimeException e) {
+        unsent.remove(a.txHash());
+        throw e;
+      }
       if (fixedNonce == null) {
         signer.nonces().assign(nonce, id);
       }
@@ -128,8 +153,13 @@ final class TransactionSender {
   }
 
   SendResult send(NetworkLane lane, TxAttempt a, String kind) {
-    SendResult r = lane.chain().sendRaw(a.rawTx());
-    lastSent.put(a.txHash(), clock.millis());
+    SendResult r;
+    try {
+      r = lane.chain().sendRaw(a.rawTx());
+    } finally {
+      lastSent.put(a.txHash(), clock.millis());
+      unsent.remove(a.txHash());
+    }
     if (r.kind() == SendResult.Kind.UNKNOWN) {
       metrics.rpcError(lane.network());
     } else {

@@ -155,6 +155,9 @@ public final class FacilitatorBenchmark {
                 verifySeconds,
                 concurrency);
 
+        // both settle paths warmed alike (JIT, connections) before the measured settlements
+        counted("warm-up", oursUrl + "/settle", settleBodies(chain, payers, payTo, 10), 1);
+        counted("warm-up", officialUrl + "/settle", settleBodies(chain, payers, payTo, 10), 1);
         System.err.println(
             "settle: "
                 + settlements

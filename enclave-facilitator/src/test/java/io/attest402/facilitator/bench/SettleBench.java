@@ -55,7 +55,6 @@ final class SettleBench {
   static FacilitatorOptions options() {
     return FacilitatorOptions.defaults()
         .withReceiptWait(Duration.ofSeconds(30))
-        .withPollInterval(Duration.ofMillis(20))
         .withWorkerThreads(64)
         .withLimits(io.attest402.facilitator.SettleLimits.defaults().withRates(0, 0, 0));
   }
