@@ -55,8 +55,8 @@ import org.web3j.protocol.core.methods.response.TransactionReceipt;
  * {@code eip2612GasSponsoring} for the EIP-2612-only TestPermitToken, {@code
  * erc20ApprovalGasSponsoring} for the plain TestPlainToken (our client signs the payer's own {@code
  * approve(Permit2, MaxUint256)}, which the facilitator broadcasts; ours also funds its gas, the
- * official one leaves that to its signer and funds nothing), and a route declaring
- * the official bazaar extension, which the facilitator catalogs from our payment.
+ * official one leaves that to its signer and funds nothing), and a route declaring the official
+ * bazaar extension, which the facilitator catalogs from our payment.
  */
 @ExtendWith(ChainExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -122,7 +122,14 @@ class OfficialServerBreadthInteropTest {
     Credentials payer = freshPayer(pusd);
     var t = Deployer.PERMIT_TOKEN;
     PaymentResult.Paid<String> paid =
-        pays(facilitator, payer, pusd, t.name(), t.version(), Map.of("GAS_SPONSORING", "eip2612"), true);
+        pays(
+            facilitator,
+            payer,
+            pusd,
+            t.name(),
+            t.version(),
+            Map.of("GAS_SPONSORING", "eip2612"),
+            true);
     assertTrue(
         paid.payment().extensions().path(Eip2612GasSponsoring.KEY).path("info").has("signature"),
         String.valueOf(paid.payment().extensions()));
@@ -142,7 +149,14 @@ class OfficialServerBreadthInteropTest {
     }
     var t = Deployer.PLAIN_TOKEN;
     PaymentResult.Paid<String> paid =
-        pays(facilitator, payer, plain, t.name(), t.version(), Map.of("GAS_SPONSORING", "erc20"), true);
+        pays(
+            facilitator,
+            payer,
+            plain,
+            t.name(),
+            t.version(),
+            Map.of("GAS_SPONSORING", "erc20"),
+            true);
     JsonNode info = paid.payment().extensions().path(Erc20ApprovalGasSponsoring.KEY).path("info");
     assertEquals(MAX.toString(), info.path("amount").asText(), info.toString());
     assertTrue(info.path("signedTransaction").asText().startsWith("0x02"), info.toString());
@@ -238,8 +252,7 @@ class OfficialServerBreadthInteropTest {
         assertTrue(Permit2.EXACT_PROXY.equalsIgnoreCase(r.getTo()), r.getTo());
       }
       assertEquals(before.add(PRICE), token.balanceOf(payTo).send());
-      assertEquals(
-          Deployer.DEV_USDC.subtract(PRICE), token.balanceOf(payer.getAddress()).send());
+      assertEquals(Deployer.DEV_USDC.subtract(PRICE), token.balanceOf(payer.getAddress()).send());
       return paid;
     }
   }

@@ -104,9 +104,9 @@ public final class PayingHttpClient {
    * eip2612GasSponsoring}, it signs an EIP-2612 permit for Permit2 (the token's {@code
    * nonces(owner)} read here) that the facilitator submits with the transfer; otherwise, when it
    * declares {@code erc20ApprovalGasSponsoring}, it signs the payer's own transaction {@code
-   * approve(Permit2, MaxUint256)} on the token (nonce and fees read here) that the facilitator funds
-   * and broadcasts before the transfer. Without a chain it pays Permit2 offers as they are (the
-   * payer must have approved Permit2).
+   * approve(Permit2, MaxUint256)} on the token (nonce and fees read here) that the facilitator
+   * funds and broadcasts before the transfer. Without a chain it pays Permit2 offers as they are
+   * (the payer must have approved Permit2).
    */
   public PayingHttpClient withChain(ChainAccess chain) {
     return new PayingHttpClient(this, demandedFacilitators, chain);
@@ -438,9 +438,9 @@ public final class PayingHttpClient {
   /**
    * The official {@code trySignErc20ApprovalExtension}'s info: the payer's own {@code
    * approve(Permit2, MaxUint256)} on the token, at its current nonce ({@code latest}), gas limit
-   * 70,000, fees as viem estimates them (the
-   * official defaults when the node gives none), for the facilitator to fund and broadcast before
-   * it settles. Null when the chain access cannot read the nonce.
+   * 70,000, fees as viem estimates them (the official defaults when the node gives none), for the
+   * facilitator to fund and broadcast before it settles. Null when the chain access cannot read the
+   * nonce.
    */
   private ObjectNode erc20Approval(PaymentRequirements chosen, String token) {
     BigInteger nonce;
@@ -472,13 +472,14 @@ public final class PayingHttpClient {
   /**
    * {@code extensions} with the payer's {@code info} merged into the declaration under {@code key}
    * as the official client's {@code mergeExtensions} does: the server's fields stay as declared,
-   * the payer's are added where the server has none (the official server refuses an echo that
-   * drops or changes what it advertised).
+   * the payer's are added where the server has none (the official server refuses an echo that drops
+   * or changes what it advertised).
    */
   private static ObjectNode merged(ObjectNode extensions, String key, ObjectNode info) {
     ObjectNode out = extensions.deepCopy();
     ObjectNode declared = out.get(key) instanceof ObjectNode o ? o : out.putObject(key);
-    ObjectNode target = declared.get("info") instanceof ObjectNode i ? i : declared.putObject("info");
+    ObjectNode target =
+        declared.get("info") instanceof ObjectNode i ? i : declared.putObject("info");
     info.properties()
         .forEach(
             e -> {

@@ -45,7 +45,8 @@ public interface ChainAccess {
   }
 
   /** {@code maxFeePerGas} and {@code maxPriorityFeePerGas}, wei. */
-  record Eip1559Fees(java.math.BigInteger maxFeePerGas, java.math.BigInteger maxPriorityFeePerGas) {}
+  record Eip1559Fees(
+      java.math.BigInteger maxFeePerGas, java.math.BigInteger maxPriorityFeePerGas) {}
 
   /** The outcome of an {@code eth_call}. */
   record CallResult(boolean success, String returnData, String errorMessage, String revertData) {

@@ -127,7 +127,8 @@ public final class Web3jChainAccess implements ChainAccess {
         priority = gasPrice.getGasPrice().subtract(base).max(BigInteger.ZERO);
       }
       // viem's default baseFeeMultiplier 1.2, as base * 12 / 10
-      BigInteger maxFee = base.multiply(BigInteger.valueOf(12)).divide(BigInteger.TEN).add(priority);
+      BigInteger maxFee =
+          base.multiply(BigInteger.valueOf(12)).divide(BigInteger.TEN).add(priority);
       return new Eip1559Fees(maxFee, priority);
     } catch (IOException | RuntimeException e) {
       throw failure("fee estimate", e);

@@ -44,7 +44,9 @@ public final class Erc20ApprovalGasSponsoring {
    */
   public static final BigInteger MAX_APPROVAL_GAS = BigInteger.valueOf(100_000);
 
-  /** The gas limit the official client signs its approval with ({@code ERC20_APPROVE_GAS_LIMIT}). */
+  /**
+   * The gas limit the official client signs its approval with ({@code ERC20_APPROVE_GAS_LIMIT}).
+   */
   public static final BigInteger CLIENT_GAS_LIMIT = BigInteger.valueOf(70_000);
 
   /** The official client's fees when the node gives no estimate: 1 gwei, tip 0.1 gwei. */

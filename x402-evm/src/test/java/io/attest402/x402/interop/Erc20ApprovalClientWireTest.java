@@ -45,8 +45,8 @@ import org.web3j.utils.Numeric;
 
 /**
  * Our client's {@code erc20ApprovalGasSponsoring} echo is the official client's, byte for byte: for
- * the same 402 (a Permit2 offer of the plain TestPlainToken declaring the extension), the same payer
- * and the same chain state, our {@link PayingHttpClient} (reading anvil through {@link
+ * the same 402 (a Permit2 offer of the plain TestPlainToken declaring the extension), the same
+ * payer and the same chain state, our {@link PayingHttpClient} (reading anvil through {@link
  * Web3jChainAccess}) and the official {@code @x402/evm} 2.27 client ({@code
  * interop/official-payload.mjs} with an RPC URL) send the same extension: the declaration as the
  * server wrote it plus the same info, down to the signed approval (deterministic signatures over
