@@ -11,7 +11,11 @@
 //   ROUTE                        default "GET /weather" (the handler answers {"report":"sunny","paid":true})
 //   MAX_TIMEOUT_SECONDS          default 60
 //   ASSET_TRANSFER_METHOD        "permit2" for a Permit2 offer (extra.assetTransferMethod); default EIP-3009
-//   GAS_SPONSORING               "eip2612" declares the eip2612GasSponsoring extension on the paid route
+//   GAS_SPONSORING               "eip2612" declares the eip2612GasSponsoring extension on the paid route, "erc20"
+//                                the erc20ApprovalGasSponsoring one
+//   BAZAAR                       "true" declares the official bazaar discovery extension on the paid route (a GET
+//                                with query parameter city=Berlin, an output example) and registers the official
+//                                bazaar resource-server extension (it adds the HTTP method)
 //   PORT (default 0)             listens on 127.0.0.1
 //   SCHEME                       "exact" (default) or "upto": PRICE is then the maximum, and the handler charges
 //                                CHARGE base units (default PRICE) with setSettlementOverrides
@@ -22,7 +26,11 @@ import { paymentMiddleware, setSettlementOverrides, x402ResourceServer } from '@
 import { HTTPFacilitatorClient } from '@x402/core/server';
 import { ExactEvmScheme } from '@x402/evm/exact/server';
 import { UptoEvmScheme } from '@x402/evm/upto/server';
-import { declareEip2612GasSponsoringExtension } from '@x402/extensions';
+import {
+  declareEip2612GasSponsoringExtension,
+  declareErc20ApprovalGasSponsoringExtension,
+} from '@x402/extensions';
+import { bazaarResourceServerExtension, declareDiscoveryExtension } from '@x402/extensions/bazaar';
 import { port, ready, requireEnv } from './x402-common.mjs';
 
 const network = process.env.NETWORK || 'eip155:31337';
@@ -50,6 +58,19 @@ const server = new x402ResourceServer(facilitator).register(
   scheme === 'upto' ? new UptoEvmScheme() : new ExactEvmScheme(),
 );
 
+const extensions = {
+  ...(process.env.GAS_SPONSORING === 'eip2612' ? declareEip2612GasSponsoringExtension() : {}),
+  ...(process.env.GAS_SPONSORING === 'erc20' ? declareErc20ApprovalGasSponsoringExtension() : {}),
+  ...(process.env.BAZAAR === 'true'
+    ? declareDiscoveryExtension({
+        input: { city: 'Berlin' },
+        inputSchema: { properties: { city: { type: 'string' } }, required: ['city'] },
+        output: { example: { report: 'sunny', paid: true } },
+      })
+    : {}),
+};
+if (process.env.BAZAAR === 'true') server.registerExtension(bazaarResourceServerExtension);
+
 const app = express();
 app.use(
   paymentMiddleware(
@@ -58,7 +79,7 @@ app.use(
         accepts,
         description: 'Weather report',
         mimeType: 'application/json',
-        ...(process.env.GAS_SPONSORING === 'eip2612' ? { extensions: declareEip2612GasSponsoringExtension() } : {}),
+        ...(Object.keys(extensions).length ? { extensions } : {}),
       },
       'GET /failing': { accepts, description: 'Always fails', mimeType: 'application/json' },
     },

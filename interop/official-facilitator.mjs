@@ -17,6 +17,12 @@
 //   ERC20_APPROVAL_GAS_SPONSORING "true" registers the erc20ApprovalGasSponsoring facilitator extension (its signer
 //                                 sends the payer's signed approval, then the settlement, one after the other; it
 //                                 offers no bundle simulation, so verify checks the official prerequisites)
+//   BAZAAR_CATALOG                "true" catalogs the bazaar declarations of verified payments as the official example
+//                                 facilitator (examples/typescript/facilitator/advanced/bazaar.ts) does: after each
+//                                 verify, @x402/extensions' extractDiscoveryInfo (validating) on the payment; served by
+//                                 GET /discovery/resources as {x402Version: 2, items, pagination}, one item per resource
+//                                 {resource, description, mimeType, type: "http", x402Version, accepts, discoveryInfo,
+//                                 lastUpdated}
 // Prints: READY {"port":N,"url":"http://127.0.0.1:N","address":"0x…","network":"eip155:…"}
 //
 // On a bare anvil there is no Multicall3, so after a failed simulation the official diagnostic multicall fails and
@@ -28,6 +34,7 @@ import { toFacilitatorEvmSigner } from '@x402/evm';
 import { registerExactEvmScheme } from '@x402/evm/exact/facilitator';
 import { UptoEvmScheme } from '@x402/evm/upto/facilitator';
 import { createErc20ApprovalGasSponsoringExtension } from '@x402/extensions';
+import { extractDiscoveryInfo } from '@x402/extensions/bazaar';
 import { createWalletClient, http, publicActions } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { devChain, port, ready, requireEnv } from './x402-common.mjs';
@@ -80,6 +87,25 @@ if (process.env.ERC20_APPROVAL_GAS_SPONSORING === 'true') {
   );
 }
 
+const catalog = new Map();
+if (process.env.BAZAAR_CATALOG === 'true') {
+  facilitator.onAfterVerify(async ({ paymentPayload, requirements }) => {
+    const found = extractDiscoveryInfo(paymentPayload, requirements, true);
+    if (found) {
+      catalog.set(found.resourceUrl, {
+        resource: found.resourceUrl,
+        description: found.description,
+        mimeType: found.mimeType,
+        type: 'http',
+        x402Version: found.x402Version,
+        accepts: [requirements],
+        discoveryInfo: found.discoveryInfo,
+        lastUpdated: new Date().toISOString(),
+      });
+    }
+  });
+}
+
 const app = express();
 app.use(express.json({ limit: '1mb' }));
 
@@ -108,6 +134,13 @@ app.get('/supported', (req, res) => {
     res.status(500).json({ error: error instanceof Error ? error.message : 'Unknown error' });
   }
 });
+
+if (process.env.BAZAAR_CATALOG === 'true') {
+  app.get('/discovery/resources', (req, res) => {
+    const items = [...catalog.values()];
+    res.json({ x402Version: 2, items, pagination: { limit: 100, offset: 0, total: items.length } });
+  });
+}
 
 const server = app.listen(port(), '127.0.0.1', () => {
   const p = server.address().port;

@@ -10,6 +10,7 @@ import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.contracts.chain.NodeScript;
 import io.attest402.facilitator.settle.SignedReceiptIssuer;
+import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.client.PayingHttpClient;
 import io.attest402.x402.client.PaymentResult;
 import io.attest402.x402.client.SpendPolicy;
@@ -17,7 +18,15 @@ import io.attest402.x402.client.TrustHook;
 import io.attest402.x402.codec.HeaderCodec;
 import io.attest402.x402.evm.Eip3009Signer;
 import io.attest402.x402.extensions.PaymentIdentifier;
+import io.attest402.x402.facilitator.HttpFacilitatorClient;
+import io.attest402.x402.server.PaidResponse;
+import io.attest402.x402.server.PaymentOption;
+import io.attest402.x402.server.X402PaymentHandler;
 import io.attest402.x402.types.SettleResponse;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,6 +37,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,6 +129,79 @@ class PaymentIdentifierInteropTest {
       assertEquals(paid.settlement().transaction(), stored.transaction());
       assertEquals(before.add(PRICE).add(PRICE), balance(chain, payTo), "each payment once");
     } finally {
+      facilitator.stop();
+    }
+  }
+
+  /**
+   * The other direction: the official client with the official extension pays our Vert.x route
+   * (declaring {@code payment-identifier}) through our facilitator and retries with the identical
+   * payment; our handler answers the retry with the response it stored, running and settling
+   * nothing again.
+   */
+  @Test
+  void theOfficialClientsRetryOfOurRouteGetsTheStoredResponse(Chain chain, @TempDir Path dir)
+      throws Exception {
+    FacilitatorServer facilitator =
+        TestKit.startFacilitator(
+            chain,
+            dir,
+            FacilitatorOptions.defaults(),
+            TestKit.networks(chain),
+            SignedReceiptIssuer::of);
+    Vertx vertx = Vertx.vertx();
+    AtomicInteger served = new AtomicInteger();
+    String payTo = chain.account(DevAccounts.PROVIDER).getAddress();
+    var d = chain.deployment();
+    try {
+      Router router = Router.router(vertx);
+      router
+          .get("/weather")
+          .handler(
+              X402PaymentHandler.builder(HttpFacilitatorClient.of(TestKit.url(facilitator)))
+                  .accept(
+                      PaymentOption.fixed(
+                          d.network(),
+                          d.contracts().usdc(),
+                          d.usdc().name(),
+                          d.usdc().version(),
+                          payTo,
+                          PRICE))
+                  .paymentIdentifier(false)
+                  .route(
+                      (ctx, p) ->
+                          Future.succeededFuture(
+                              PaidResponse.json(
+                                  "{\"report\":\"sunny\",\"n\":" + served.incrementAndGet() + "}")))
+                  .build());
+      HttpServer server = VertxTesting.listen(vertx, router);
+      BigInteger before = balance(chain, payTo);
+      String id = PaymentIdentifier.generate();
+      Map<String, String> clientEnv =
+          Map.of(
+              "URL",
+              "http://127.0.0.1:" + server.actualPort() + "/weather",
+              "PRIVATE_KEY",
+              TestKit.key(DevAccounts.AGENT),
+              "PAYMENT_ID",
+              id);
+      try (NodeScript client =
+          NodeScript.start(
+              "official-pay-with-id.mjs", List.of(), clientEnv, TestKit.SCRIPT_TIMEOUT)) {
+        JsonNode out = client.ready();
+        assertEquals(id, out.path("sentId").asText(), out.toString());
+        JsonNode first = out.path("first");
+        JsonNode retry = out.path("retry");
+        assertEquals(200, first.path("status").asInt(), out.toString());
+        assertEquals(200, retry.path("status").asInt(), out.toString());
+        assertEquals(first.path("body"), retry.path("body"), "the stored response");
+        assertEquals(first.path("paymentResponse"), retry.path("paymentResponse"));
+        assertTrue(first.path("paymentResponse").path("success").asBoolean(), out.toString());
+      }
+      assertEquals(1, served.get(), "the retry ran nothing");
+      assertEquals(before.add(PRICE), balance(chain, payTo), "paid once");
+    } finally {
+      VertxTesting.await(vertx.close());
       facilitator.stop();
     }
   }

@@ -14,6 +14,7 @@ import io.attest402.x402.evm.Networks;
 import io.attest402.x402.evm.Permit2;
 import io.attest402.x402.evm.Permit2Payload;
 import io.attest402.x402.extensions.Eip2612GasSponsoring;
+import io.attest402.x402.extensions.Erc20ApprovalGasSponsoring;
 import io.attest402.x402.extensions.PaymentIdentifier;
 import io.attest402.x402.facilitator.FailoverFacilitatorClient;
 import io.attest402.x402.facilitator.HttpFacilitatorClient;
@@ -98,10 +99,13 @@ public final class PayingHttpClient {
 
   /**
    * This client reading {@code chain} (the offers' network) for the Permit2 gas-sponsoring
-   * extension: paying a Permit2 offer whose 402 declares {@code eip2612GasSponsoring} when the
-   * payer's Permit2 allowance is below the price, it signs an EIP-2612 permit for Permit2 (the
-   * token's {@code nonces(owner)} read here) and the facilitator submits it with the transfer, as
-   * the official client does with an RPC URL. Without a chain it pays Permit2 offers as they are
+   * extensions, as the official client does with an RPC URL. Paying a Permit2 offer while the
+   * payer's Permit2 allowance is below the price: when the 402 declares {@code
+   * eip2612GasSponsoring}, it signs an EIP-2612 permit for Permit2 (the token's {@code
+   * nonces(owner)} read here) that the facilitator submits with the transfer; otherwise, when it
+   * declares {@code erc20ApprovalGasSponsoring}, it signs the payer's own transaction {@code
+   * approve(Permit2, MaxUint256)} on the token (nonce and fees read here) that the facilitator
+   * funds and broadcasts before the transfer. Without a chain it pays Permit2 offers as they are
    * (the payer must have approved Permit2).
    */
   public PayingHttpClient withChain(ChainAccess chain) {
@@ -352,11 +356,11 @@ public final class PayingHttpClient {
     if (io.attest402.x402.evm.UptoSigner.SCHEME.equals(chosen.scheme())) {
       Permit2Payload p = io.attest402.x402.evm.UptoSigner.sign(signer, chosen, clock, random);
       payload = p.toJson();
-      extensions = withEip2612Permit(extensions, chosen, p);
+      extensions = withGasSponsoring(extensions, chosen, p);
     } else if (Eip3009Signer.isPermit2(chosen)) {
       Permit2Payload p = signer.signPermit2(chosen);
       payload = p.toJson();
-      extensions = withEip2612Permit(extensions, chosen, p);
+      extensions = withGasSponsoring(extensions, chosen, p);
     } else {
       payload = signer.sign(chosen).toJson();
     }
@@ -367,18 +371,20 @@ public final class PayingHttpClient {
   }
 
   /**
-   * The official {@code trySignEip2612PermitExtension}: only when the 402 declares {@code
-   * eip2612GasSponsoring}, the offer names the token's EIP-712 domain, a chain is configured and
-   * the payer's Permit2 allowance is below the amount; the permit's deadline is the Permit2
-   * deadline and its value the amount.
+   * The official client's Permit2 extension enrichment, in its order: the {@code
+   * eip2612GasSponsoring} permit when it applies, else the {@code erc20ApprovalGasSponsoring}
+   * approval when it applies, else nothing. Both need a chain ({@link #withChain}) and a 402 that
+   * declares the extension, and both apply only while the payer's Permit2 allowance is below the
+   * amount (an allowance that cannot be read counts as too low, as there).
    */
-  private ObjectNode withEip2612Permit(
+  private ObjectNode withGasSponsoring(
       ObjectNode extensions, PaymentRequirements chosen, Permit2Payload p) {
-    if (chain == null
-        || extensions == null
-        || !extensions.has(Eip2612GasSponsoring.KEY)
-        || chosen.extraString("name") == null
-        || chosen.extraString("version") == null) {
+    if (chain == null || extensions == null) {
+      return extensions;
+    }
+    boolean eip2612 = extensions.has(Eip2612GasSponsoring.KEY);
+    boolean erc20 = extensions.has(Erc20ApprovalGasSponsoring.KEY);
+    if (!eip2612 && !erc20) {
       return extensions;
     }
     String token = p.authorization().token();
@@ -386,6 +392,24 @@ public final class PayingHttpClient {
     if (allowance != null && allowance.compareTo(chosen.amount()) >= 0) {
       return extensions;
     }
+    ObjectNode info = eip2612 ? eip2612Permit(chosen, p) : null;
+    if (info != null) {
+      return merged(extensions, Eip2612GasSponsoring.KEY, info);
+    }
+    info = erc20 ? erc20Approval(chosen, token) : null;
+    return info == null ? extensions : merged(extensions, Erc20ApprovalGasSponsoring.KEY, info);
+  }
+
+  /**
+   * The official {@code trySignEip2612PermitExtension}'s info: the offer must name the token's
+   * EIP-712 domain and the token answer {@code nonces(owner)}; the permit's deadline is the Permit2
+   * deadline and its value the amount. Null when it does not apply.
+   */
+  private ObjectNode eip2612Permit(PaymentRequirements chosen, Permit2Payload p) {
+    if (chosen.extraString("name") == null || chosen.extraString("version") == null) {
+      return null;
+    }
+    String token = p.authorization().token();
     BigInteger nonce =
         readUint(
             token,
@@ -395,18 +419,11 @@ public final class PayingHttpClient {
                     List.of(new org.web3j.abi.datatypes.Address(signer.address())),
                     List.of())));
     if (nonce == null) {
-      return extensions;
+      return null;
     }
     Eip712Domain domain = Eip712Domain.of(chosen);
     BigInteger deadline = p.authorization().deadline();
-    // merged into the declaration as the official client merges (the server's info fields kept,
-    // the payer's added): the official server refuses an echo that drops the advertised ones
-    ObjectNode out = extensions.deepCopy();
-    ObjectNode declared =
-        out.get(Eip2612GasSponsoring.KEY) instanceof ObjectNode o
-            ? o
-            : out.putObject(Eip2612GasSponsoring.KEY);
-    ObjectNode info = declared.get("info") instanceof ObjectNode i ? i : declared.putObject("info");
+    ObjectNode info = io.attest402.x402.types.Wire.newObject();
     info.put("from", signer.address());
     info.put("asset", token);
     info.put("spender", Permit2.ADDRESS);
@@ -415,6 +432,61 @@ public final class PayingHttpClient {
     info.put("deadline", deadline.toString());
     info.put("signature", signer.signEip2612Permit(domain, chosen.amount(), nonce, deadline));
     info.put("version", "1");
+    return info;
+  }
+
+  /**
+   * The official {@code trySignErc20ApprovalExtension}'s info: the payer's own {@code
+   * approve(Permit2, MaxUint256)} on the token, at its current nonce ({@code latest}), gas limit
+   * 70,000, fees as viem estimates them (the official defaults when the node gives none), for the
+   * facilitator to fund and broadcast before it settles. Null when the chain access cannot read the
+   * nonce.
+   */
+  private ObjectNode erc20Approval(PaymentRequirements chosen, String token) {
+    BigInteger nonce;
+    try {
+      nonce = chain.transactionCount(signer.address());
+    } catch (UnsupportedOperationException e) {
+      return null;
+    }
+    ChainAccess.Eip1559Fees fees;
+    try {
+      fees = chain.eip1559Fees();
+    } catch (RuntimeException e) {
+      fees =
+          new ChainAccess.Eip1559Fees(
+              Erc20ApprovalGasSponsoring.DEFAULT_MAX_FEE_PER_GAS,
+              Erc20ApprovalGasSponsoring.DEFAULT_MAX_PRIORITY_FEE_PER_GAS);
+    }
+    String signed =
+        signer.signPermit2Approval(
+            Networks.chainId(chosen.network()),
+            token,
+            nonce,
+            Erc20ApprovalGasSponsoring.CLIENT_GAS_LIMIT,
+            fees.maxFeePerGas(),
+            fees.maxPriorityFeePerGas());
+    return Erc20ApprovalGasSponsoring.clientInfo(signer.address(), token, signed);
+  }
+
+  /**
+   * {@code extensions} with the payer's {@code info} merged into the declaration under {@code key}
+   * as the official client's {@code mergeExtensions} does: the server's fields stay as declared,
+   * the payer's are added where the server has none (the official server refuses an echo that drops
+   * or changes what it advertised).
+   */
+  private static ObjectNode merged(ObjectNode extensions, String key, ObjectNode info) {
+    ObjectNode out = extensions.deepCopy();
+    ObjectNode declared = out.get(key) instanceof ObjectNode o ? o : out.putObject(key);
+    ObjectNode target =
+        declared.get("info") instanceof ObjectNode i ? i : declared.putObject("info");
+    info.properties()
+        .forEach(
+            e -> {
+              if (!target.has(e.getKey())) {
+                target.set(e.getKey(), e.getValue());
+              }
+            });
     return out;
   }
 

@@ -105,6 +105,16 @@ public final class BatchingChainAccess implements ChainAccess {
   }
 
   @Override
+  public java.math.BigInteger transactionCount(String address) {
+    return direct.transactionCount(address);
+  }
+
+  @Override
+  public Eip1559Fees eip1559Fees() {
+    return direct.eip1559Fees();
+  }
+
+  @Override
   public CallResult call(String to, String data) {
     Objects.requireNonNull(to, "to");
     inFlight.incrementAndGet();

@@ -23,6 +23,31 @@ public interface ChainAccess {
     throw new UnsupportedOperationException("eth_call with a sender is not supported here");
   }
 
+  /**
+   * {@code eth_getTransactionCount(address, latest)}: the nonce a transaction {@code address} signs
+   * now would take (the payer's own approval of {@code erc20ApprovalGasSponsoring}).
+   *
+   * @throws UnsupportedOperationException when this access cannot read it
+   */
+  default java.math.BigInteger transactionCount(String address) {
+    throw new UnsupportedOperationException("eth_getTransactionCount is not supported here");
+  }
+
+  /**
+   * EIP-1559 fees for a transaction sent now, as viem's {@code estimateFeesPerGas} gives them: the
+   * latest block's base fee × 1.2 plus {@code eth_maxPriorityFeePerGas} (when the node lacks it,
+   * the gas price less the base fee, at least 0).
+   *
+   * @throws UnsupportedOperationException when this access cannot read them
+   */
+  default Eip1559Fees eip1559Fees() {
+    throw new UnsupportedOperationException("fee estimates are not supported here");
+  }
+
+  /** {@code maxFeePerGas} and {@code maxPriorityFeePerGas}, wei. */
+  record Eip1559Fees(
+      java.math.BigInteger maxFeePerGas, java.math.BigInteger maxPriorityFeePerGas) {}
+
   /** The outcome of an {@code eth_call}. */
   record CallResult(boolean success, String returnData, String errorMessage, String revertData) {
     public static CallResult ok(String returnData) {

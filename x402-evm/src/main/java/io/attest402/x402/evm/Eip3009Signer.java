@@ -138,4 +138,44 @@ public final class Eip3009Signer {
     byte[] digest = domain.digest(org.web3j.crypto.Hash.sha3(s.toByteArray()));
     return Signatures.sign(digest, credentials.getEcKeyPair());
   }
+
+  /** {@code approve(Permit2, MaxUint256)}, the calldata of {@link #signPermit2Approval}. */
+  public static final String PERMIT2_APPROVE_CALLDATA =
+      org.web3j.abi.FunctionEncoder.encode(
+          new org.web3j.abi.datatypes.Function(
+              "approve",
+              java.util.List.of(
+                  new org.web3j.abi.datatypes.Address(Permit2.ADDRESS),
+                  new org.web3j.abi.datatypes.generated.Uint256(
+                      BigInteger.TWO.pow(256).subtract(BigInteger.ONE))),
+              java.util.List.of()));
+
+  /**
+   * The payer's own EIP-1559 transaction {@code approve(Permit2, MaxUint256)} on {@code token}, the
+   * {@code signedTransaction} of {@code erc20ApprovalGasSponsoring}, signed as the official client
+   * signs it ({@code signErc20ApprovalTransaction}: no value, an empty access list); 0x-hex of the
+   * serialized signed transaction.
+   */
+  public String signPermit2Approval(
+      long chainId,
+      String token,
+      BigInteger nonce,
+      BigInteger gasLimit,
+      BigInteger maxFeePerGas,
+      BigInteger maxPriorityFeePerGas) {
+    if (!Addresses.isAddress(token)) {
+      throw new IllegalArgumentException("token is not an address: " + token);
+    }
+    org.web3j.crypto.RawTransaction tx =
+        org.web3j.crypto.RawTransaction.createTransaction(
+            chainId,
+            nonce,
+            gasLimit,
+            Addresses.checksum(token),
+            BigInteger.ZERO,
+            PERMIT2_APPROVE_CALLDATA,
+            maxPriorityFeePerGas,
+            maxFeePerGas);
+    return Numeric.toHexString(org.web3j.crypto.TransactionEncoder.signMessage(tx, credentials));
+  }
 }

@@ -89,6 +89,52 @@ public final class Web3jChainAccess implements ChainAccess {
     }
   }
 
+  @Override
+  public BigInteger transactionCount(String address) {
+    try {
+      var r = web3j.ethGetTransactionCount(address, DefaultBlockParameterName.LATEST).send();
+      if (r.hasError()) {
+        throw new ChainAccessException(
+            "eth_getTransactionCount " + address + ": " + r.getError().getMessage());
+      }
+      return r.getTransactionCount();
+    } catch (IOException | RuntimeException e) {
+      throw failure("eth_getTransactionCount " + address, e);
+    }
+  }
+
+  @Override
+  public Eip1559Fees eip1559Fees() {
+    try {
+      var block = web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false).send();
+      if (block.hasError() || block.getBlock() == null) {
+        throw new ChainAccessException("eth_getBlockByNumber latest: no block");
+      }
+      String baseHex = block.getBlock().getBaseFeePerGasRaw();
+      if (baseHex == null) {
+        throw new ChainAccessException("the latest block has no baseFeePerGas: not EIP-1559");
+      }
+      BigInteger base = org.web3j.utils.Numeric.decodeQuantity(baseHex);
+      BigInteger priority;
+      var p = web3j.ethMaxPriorityFeePerGas().send();
+      if (!p.hasError() && p.getResult() != null) {
+        priority = p.getMaxPriorityFeePerGas();
+      } else {
+        var gasPrice = web3j.ethGasPrice().send();
+        if (gasPrice.hasError()) {
+          throw new ChainAccessException("eth_gasPrice: " + gasPrice.getError().getMessage());
+        }
+        priority = gasPrice.getGasPrice().subtract(base).max(BigInteger.ZERO);
+      }
+      // viem's default baseFeeMultiplier 1.2, as base * 12 / 10
+      BigInteger maxFee =
+          base.multiply(BigInteger.valueOf(12)).divide(BigInteger.TEN).add(priority);
+      return new Eip1559Fees(maxFee, priority);
+    } catch (IOException | RuntimeException e) {
+      throw failure("fee estimate", e);
+    }
+  }
+
   /**
    * Any exception out of the web3j client is a node failure: I/O and timeouts, but also its
    * unchecked ones (an HTTP error status from the node or a proxy in front of it is a {@code

@@ -44,6 +44,17 @@ public final class Erc20ApprovalGasSponsoring {
    */
   public static final BigInteger MAX_APPROVAL_GAS = BigInteger.valueOf(100_000);
 
+  /**
+   * The gas limit the official client signs its approval with ({@code ERC20_APPROVE_GAS_LIMIT}).
+   */
+  public static final BigInteger CLIENT_GAS_LIMIT = BigInteger.valueOf(70_000);
+
+  /** The official client's fees when the node gives no estimate: 1 gwei, tip 0.1 gwei. */
+  public static final BigInteger DEFAULT_MAX_FEE_PER_GAS = BigInteger.valueOf(1_000_000_000L);
+
+  public static final BigInteger DEFAULT_MAX_PRIORITY_FEE_PER_GAS =
+      BigInteger.valueOf(100_000_000L);
+
   private static final Pattern ADDRESS = GasSponsoringInfo.ADDRESS;
   private static final Pattern NUMBER = GasSponsoringInfo.NUMBER;
   private static final Pattern HEX = GasSponsoringInfo.HEX;
@@ -124,6 +135,22 @@ public final class Erc20ApprovalGasSponsoring {
       required.add(f[0]);
     }
     return d;
+  }
+
+  /**
+   * The payer's info as the official client writes it ({@code signErc20ApprovalTransaction}): its
+   * address, the token and Permit2 checksummed, the amount {@code MaxUint256} and the signed
+   * approval.
+   */
+  public static ObjectNode clientInfo(String from, String asset, String signedTransaction) {
+    ObjectNode info = Wire.newObject();
+    info.put("from", io.attest402.x402.evm.Addresses.checksum(from));
+    info.put("asset", io.attest402.x402.evm.Addresses.checksum(asset));
+    info.put("spender", Permit2.ADDRESS);
+    info.put("amount", BigInteger.TWO.pow(256).subtract(BigInteger.ONE).toString());
+    info.put("signedTransaction", signedTransaction);
+    info.put("version", VERSION);
+    return info;
   }
 
   /**
