@@ -160,8 +160,8 @@ public final class SummaryAgent {
   /**
    * What happened. {@code outcome}: paid, refused, not-required or failed. {@code amount} is what
    * was paid: the price ({@code exact}), or what the provider charged ({@code upto}: {@code
-   * PAYMENT-RESPONSE}'s amount); {@code maxAmount} the most the payer signed for ({@code upto}), null
-   * for exact.
+   * PAYMENT-RESPONSE}'s amount); {@code maxAmount} the most the payer signed for ({@code upto}),
+   * null for exact.
    */
   public record Result(
       String outcome,
@@ -403,7 +403,13 @@ public final class SummaryAgent {
               charged
                   + " base units to "
                   + paid.requirements().payTo()
-                  + (upto ? " (upto: charged " + charged + " of at most " + paid.requirements().amount() + " signed)" : "")
+                  + (upto
+                      ? " (upto: charged "
+                          + charged
+                          + " of at most "
+                          + paid.requirements().amount()
+                          + " signed)"
+                      : "")
                   + ", tx "
                   + settlement.transaction()));
 
@@ -612,16 +618,19 @@ public final class SummaryAgent {
   }
 
   /**
-   * What the payment cost: the price of an exact offer; for upto what {@code PAYMENT-RESPONSE}
-   * says was charged (the client already refused a charge above the signed maximum), the maximum
-   * when it does not say.
+   * What the payment cost: the price of an exact offer; for upto what {@code PAYMENT-RESPONSE} says
+   * was charged (the client already refused a charge above the signed maximum), the maximum when it
+   * does not say.
    */
   private static BigInteger charged(PaymentResult.Paid<byte[]> paid) {
     BigInteger amount = paid.settlement().amount();
     return upto(paid.requirements()) && amount != null ? amount : paid.requirements().amount();
   }
 
-  /** The payer the signed payload names (EIP-3009 {@code authorization}, Permit2 {@code permit2Authorization}). */
+  /**
+   * The payer the signed payload names (EIP-3009 {@code authorization}, Permit2 {@code
+   * permit2Authorization}).
+   */
   private static String signedPayer(PaymentResult.Paid<byte[]> paid) {
     JsonNode p = paid.payment().payload();
     JsonNode from = p.path("authorization").path("from");

@@ -9,7 +9,8 @@ import java.math.BigInteger;
  * backend's usage, for {@code upto}) costs {@code perThousandTokens} per 1,000 tokens, with the
  * same rounding and minimum.
  */
-public record Pricing(BigInteger perThousandWords, BigInteger minimum, BigInteger perThousandTokens) {
+public record Pricing(
+    BigInteger perThousandWords, BigInteger minimum, BigInteger perThousandTokens) {
   private static final BigInteger THOUSAND = BigInteger.valueOf(1000);
 
   public Pricing {
@@ -20,7 +21,8 @@ public record Pricing(BigInteger perThousandWords, BigInteger minimum, BigIntege
     }
     if (perThousandTokens == null) {
       // a token is about three quarters of an English word
-      perThousandTokens = perThousandWords.multiply(BigInteger.valueOf(3)).divide(BigInteger.valueOf(4));
+      perThousandTokens =
+          perThousandWords.multiply(BigInteger.valueOf(3)).divide(BigInteger.valueOf(4));
     }
   }
 
@@ -46,7 +48,8 @@ public record Pricing(BigInteger perThousandWords, BigInteger minimum, BigIntege
 
   /** The price of {@code work}, by its unit. */
   public BigInteger priceFor(Work work) {
-    return price(work.units(), Work.TOKENS.equals(work.unit()) ? perThousandTokens : perThousandWords);
+    return price(
+        work.units(), Work.TOKENS.equals(work.unit()) ? perThousandTokens : perThousandWords);
   }
 
   /**

@@ -12,10 +12,10 @@ import io.attest402.enclave.AttestationDocument;
 import io.attest402.erc8004.Erc8004Client;
 import io.attest402.erc8004.files.RegistrationFile;
 import io.attest402.x402.evm.Web3jChainAccess;
+import io.attest402.x402.extensions.Eip2612GasSponsoring;
 import io.attest402.x402.facilitator.AuthorizationState;
 import io.attest402.x402.facilitator.FailoverFacilitatorClient;
 import io.attest402.x402.facilitator.HttpFacilitatorClient;
-import io.attest402.x402.extensions.Eip2612GasSponsoring;
 import io.attest402.x402.server.PaidResponse;
 import io.attest402.x402.server.Payment;
 import io.attest402.x402.server.PaymentOption;
@@ -79,10 +79,10 @@ import org.web3j.utils.Numeric;
  *
  * <p>Beside the {@code exact} offer (first, so clients that pay the first offer pay as before) it
  * offers {@code upto} when the facilitator its 402 names lists an {@code upto} kind for the network
- * in {@code /supported}: bound to that kind's {@code extra.facilitatorAddress}, at most the price of
- * the most work the document can take ({@link io.attest402.demo.summary.Summarizer#maximumWork}: its
- * words for the offline summarizer, estimated tokens for an LLM backend), charged the price of the
- * work the summary took ({@link Summary#work()}: distinct words summarized, tokens the backend
+ * in {@code /supported}: bound to that kind's {@code extra.facilitatorAddress}, at most the price
+ * of the most work the document can take ({@link io.attest402.demo.summary.Summarizer#maximumWork}:
+ * its words for the offline summarizer, estimated tokens for an LLM backend), charged the price of
+ * the work the summary took ({@link Summary#work()}: distinct words summarized, tokens the backend
  * reported), never more than the maximum, the maximum when the work is unknown. The 402 then also
  * declares {@code eip2612GasSponsoring} when the facilitator supports it, so a payer without a
  * Permit2 allowance signs a permit instead of sending an approval.

@@ -396,21 +396,22 @@ public final class LocalStack implements AutoCloseable {
     Deployment d = deployment();
     SummaryProvider provider =
         new SummaryProvider(
-            customize.apply(new ProviderConfig(
-                d,
-                facilitatorUrls.get(0),
-                "127.0.0.1",
-                0,
-                null,
-                key,
-                workDir.resolve(name),
-                Pricing.defaults(),
-                new TextRankSummarizer(),
-                DevAccounts.account(DevAccounts.AGENT),
-                payTo,
-                policy,
-                facilitatorUrls.subList(1, facilitatorUrls.size()),
-                pccs)),
+            customize.apply(
+                new ProviderConfig(
+                    d,
+                    facilitatorUrls.get(0),
+                    "127.0.0.1",
+                    0,
+                    null,
+                    key,
+                    workDir.resolve(name),
+                    Pricing.defaults(),
+                    new TextRankSummarizer(),
+                    DevAccounts.account(DevAccounts.AGENT),
+                    payTo,
+                    policy,
+                    facilitatorUrls.subList(1, facilitatorUrls.size()),
+                    pccs)),
             clock);
     started.add(provider);
     provider.start();

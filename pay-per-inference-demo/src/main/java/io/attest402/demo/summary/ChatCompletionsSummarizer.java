@@ -15,9 +15,10 @@ import java.util.List;
  * Abstractive summaries from any OpenAI-compatible {@code /chat/completions} endpoint (OpenAI,
  * vLLM, llama.cpp server, Ollama, ...). Bounded: request timeout, input truncated to a word budget,
  * the completion to {@value #MAX_COMPLETION_TOKENS} tokens ({@code max_tokens}), response size
- * capped. Its work is the {@code usage.total_tokens} the backend reports (prompt and completion; the
- * sum of {@code prompt_tokens} and {@code completion_tokens} when only they are given), none when it
- * reports no usage; the most it can take is estimated from the words sent ({@link #maximumWork}).
+ * capped. Its work is the {@code usage.total_tokens} the backend reports (prompt and completion;
+ * the sum of {@code prompt_tokens} and {@code completion_tokens} when only they are given), none
+ * when it reports no usage; the most it can take is estimated from the words sent ({@link
+ * #maximumWork}).
  */
 public final class ChatCompletionsSummarizer implements Summarizer {
   private static final ObjectMapper JSON = new ObjectMapper();

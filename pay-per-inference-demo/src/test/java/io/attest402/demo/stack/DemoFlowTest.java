@@ -785,12 +785,20 @@ class DemoFlowTest {
   /** The USDC Transfer logs of transaction {@code tx}: from, to, value. */
   private List<String[]> usdcTransfers(String tx) throws Exception {
     var receipt =
-        stack.chain().web3j().ethGetTransactionReceipt(tx).send().getTransactionReceipt().orElseThrow();
+        stack
+            .chain()
+            .web3j()
+            .ethGetTransactionReceipt(tx)
+            .send()
+            .getTransactionReceipt()
+            .orElseThrow();
     assertTrue(receipt.isStatusOK(), tx);
     List<String[]> out = new java.util.ArrayList<>();
     for (var log : receipt.getLogs()) {
       if (log.getAddress().equalsIgnoreCase(stack.deployment().contracts().usdc())
-          && log.getTopics().get(0).equalsIgnoreCase(io.attest402.x402.evm.TransferLogs.TRANSFER_TOPIC)) {
+          && log.getTopics()
+              .get(0)
+              .equalsIgnoreCase(io.attest402.x402.evm.TransferLogs.TRANSFER_TOPIC)) {
         out.add(
             new String[] {
               "0x" + log.getTopics().get(1).substring(26),
@@ -851,11 +859,11 @@ class DemoFlowTest {
 
   /**
    * {@code agent --scheme upto} in the demo stack: the provider's 402 lists exact first (what the
-   * page and existing clients pay) and upto after it, bound to the facilitator's signer, at most the
-   * document's price; a document whose footer repeats is summarized (and charged) for its distinct
-   * words only. The payer signs the maximum and is charged less: the one Transfer on chain is the
-   * charge, and the agent's output shows PAYMENT-RESPONSE's charge and the receipt it carries
-   * (signed by the attested key) with amount and maxAmount.
+   * page and existing clients pay) and upto after it, bound to the facilitator's signer, at most
+   * the document's price; a document whose footer repeats is summarized (and charged) for its
+   * distinct words only. The payer signs the maximum and is charged less: the one Transfer on chain
+   * is the charge, and the agent's output shows PAYMENT-RESPONSE's charge and the receipt it
+   * carries (signed by the attested key) with amount and maxAmount.
    */
   @Test
   void uptoSignsTheDocumentsPriceAndIsChargedTheWordsSummarized() throws Exception {
@@ -928,7 +936,8 @@ class DemoFlowTest {
     assertEquals(charge.toString(), json.path("receiptAmount").asText(), out.toString());
     assertEquals(maximum.toString(), json.path("receiptMaxAmount").asText(), out.toString());
     assertTrue(
-        json.path("trust").toString().contains("facilitator.boundSigner"), json.path("trust").toString());
+        json.path("trust").toString().contains("facilitator.boundSigner"),
+        json.path("trust").toString());
     var body = json.path("response");
     assertEquals(charge.toString(), body.path("amount").asText(), body.toString());
     assertEquals(maximum.toString(), body.path("maxAmount").asText(), body.toString());
@@ -981,8 +990,8 @@ class DemoFlowTest {
 
   /**
    * A provider whose upto offer names a signer the attested facilitator does not hold (so that a
-   * settlement could only go through someone else): the agent's trust check refuses before it
-   * signs anything, and no funds move.
+   * settlement could only go through someone else): the agent's trust check refuses before it signs
+   * anything, and no funds move.
    */
   @Test
   void agentRefusesAnUptoOfferBoundToASignerTheAttestedFacilitatorDoesNotHold() throws Exception {
@@ -998,7 +1007,8 @@ class DemoFlowTest {
     String payer = d.account("agent").address();
     BigInteger before = usdcBalance(payer);
     var r =
-        new io.attest402.demo.agent.SummaryAgent(d, d.account("agent").credentials(), Clock.systemUTC())
+        new io.attest402.demo.agent.SummaryAgent(
+                d, d.account("agent").credentials(), Clock.systemUTC())
             .run(uptoRequest(p, text), s -> {});
     assertEquals("refused", r.outcome(), String.valueOf(r.refusalReasons()));
     assertTrue(
@@ -1007,11 +1017,14 @@ class DemoFlowTest {
                 c -> c.name().equals("facilitator.boundSigner") && c.detail().contains(foreign)),
         r.trust().summary());
     assertEquals(
-        1, r.trust().failures().size(), "everything else about it checks out: " + r.trust().summary());
+        1,
+        r.trust().failures().size(),
+        "everything else about it checks out: " + r.trust().summary());
     assertEquals(before, usdcBalance(payer), "nothing paid");
     // the same provider's exact offer is still paid as before
     var exact =
-        new io.attest402.demo.agent.SummaryAgent(d, d.account("agent").credentials(), Clock.systemUTC())
+        new io.attest402.demo.agent.SummaryAgent(
+                d, d.account("agent").credentials(), Clock.systemUTC())
             .run(uptoRequest(p, text).withScheme("exact"), s -> {});
     assertTrue(exact.paid(), String.valueOf(exact.refusalReasons()));
     assertEquals(before.subtract(exact.amount()), usdcBalance(payer));
@@ -1020,8 +1033,8 @@ class DemoFlowTest {
   /**
    * The LLM backend's charge boundaries end to end: upto's maximum is the price of the tokens the
    * document can take (the words sent, estimated, plus max_tokens); a backend that reports its
-   * usage is charged that; one that reports none is charged the maximum; one that reports more
-   * than the maximum is charged the maximum.
+   * usage is charged that; one that reports none is charged the maximum; one that reports more than
+   * the maximum is charged the maximum.
    */
   @Test
   void uptoWithAnLlmBackendChargesReportedTokensAndTheMaximumWithoutUsage() throws Exception {
@@ -1068,12 +1081,16 @@ class DemoFlowTest {
       assertEquals(maximum, none.maxAmount());
       assertEquals(maximum, none.amount(), "no usage reported: charged the maximum");
       assertEquals(maximum, none.receipt().amount());
-      assertFalse(none.body().path("work").path("reported").asBoolean(true), none.body().toString());
+      assertFalse(
+          none.body().path("work").path("reported").asBoolean(true), none.body().toString());
       assertEquals(
           List.of(maximum.toString()),
           usdcTransfers(none.transaction()).stream().map(t -> t[2]).toList());
 
-      reply.set("{" + content + ",\"usage\":{\"prompt_tokens\":300,\"completion_tokens\":400,\"total_tokens\":700}}");
+      reply.set(
+          "{"
+              + content
+              + ",\"usage\":{\"prompt_tokens\":300,\"completion_tokens\":400,\"total_tokens\":700}}");
       var used = agent.run(uptoRequest(p, text), s -> {});
       assertTrue(used.paid(), String.valueOf(used.refusalReasons()));
       BigInteger charge = pricing.priceFor(io.attest402.demo.summary.Work.tokens(700));

@@ -80,8 +80,7 @@ class TextRankSummarizerTest {
   void workIsTheWordsOfTheDistinctSentencesSummarized() throws Exception {
     String article;
     try (InputStream in = getClass().getResourceAsStream("/io/attest402/demo/sample-article.md")) {
-      article =
-          DocumentText.extract(in.readAllBytes(), DocumentText.Format.of("text/markdown"));
+      article = DocumentText.extract(in.readAllBytes(), DocumentText.Format.of("text/markdown"));
     }
     Summary plain = new TextRankSummarizer().summarize(article);
     assertEquals(Work.words(DocumentText.wordCount(article)), plain.work());

@@ -17,9 +17,9 @@ import java.util.stream.Collectors;
  * declared token ({@link Builder#token}, then {@code maxPerRequest("0.01 USDC")}; once any token
  * cap is stated, an asset without a cap of its own is refused); a cap on the offer's {@code
  * maxTimeoutSeconds} (how long a signed authorization stays spendable); and optional allow-lists of
- * schemes, networks, assets and payees (addresses compared case-insensitively). Only exact offers on {@code
- * eip155} networks with an EIP-712 domain in {@code extra} can be signed. Thread-safe; the session
- * total is kept in this object.
+ * schemes, networks, assets and payees (addresses compared case-insensitively). Only exact offers
+ * on {@code eip155} networks with an EIP-712 domain in {@code extra} can be signed. Thread-safe;
+ * the session total is kept in this object.
  */
 public final class SpendPolicy {
   private final BigInteger maxPerRequest;

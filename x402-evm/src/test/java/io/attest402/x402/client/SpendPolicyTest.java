@@ -129,8 +129,7 @@ class SpendPolicyTest {
     assertEquals(List.of(), uptoOnly.check(upto, 2));
     // the cap is held against the maximum the payer would sign, not what it may be charged
     SpendPolicy low = SpendPolicy.builder().allowSchemes("upto").maxPerRequest(4_999).build();
-    assertEquals(
-        List.of("amount 5000 exceeds the per-request cap 4999"), low.check(upto, 2));
+    assertEquals(List.of("amount 5000 exceeds the per-request cap 4999"), low.check(upto, 2));
     SpendPolicy exactOnly = SpendPolicy.builder().allowSchemes("exact").build();
     assertEquals(List.of("scheme upto is not allowed"), exactOnly.check(upto, 2));
     assertEquals(List.of(), exactOnly.check(offer(USDC, 1, 300), 2));
