@@ -45,6 +45,8 @@ import org.web3j.utils.Numeric;
  *   <li>{@code facilitator.attestation}: its live attestation (fresh nonce) verifies under the
  *       payer's policy and binds the signer key;
  *   <li>{@code facilitator.signer}: the attested signer is the facilitator agent's agentWallet;
+ *   <li>{@code facilitator.boundSigner} (only for a query with a {@link TrustQuery#boundSigner}):
+ *       that address is one of the signers the live attestation binds;
  *   <li>{@code facilitator.validation}: a recent enough {@code tee-attestation} validation from a
  *       trusted validator passed.
  * </ol>
@@ -306,6 +308,7 @@ public final class TrustPolicy {
     }
 
     String signer = null;
+    List<String> attestedSigners = List.of();
     if (req.attestationPolicy() == null) {
       checks.add(
           TrustCheck.skipped(
@@ -340,6 +343,7 @@ public final class TrustPolicy {
         }
         if (r.ok()) {
           signer = r.address();
+          attestedSigners = r.signers();
           checks.add(TrustCheck.pass("facilitator.attestation", r.summary()));
         } else {
           checks.add(TrustCheck.fail("facilitator.attestation", r.summary()));
@@ -373,7 +377,32 @@ public final class TrustPolicy {
                   + facilitatorWallet));
     }
 
+    if (q.boundSigner() != null) {
+      boundSigner(q.boundSigner(), signer, attestedSigners, checks);
+    }
     validation(fid, checks);
+  }
+
+  private static void boundSigner(
+      String bound, String signer, List<String> attested, List<TrustCheck> checks) {
+    String name = "facilitator.boundSigner";
+    if (signer == null) {
+      // the attestation check failed (so does the decision) or the payer does not check it
+      checks.add(
+          TrustCheck.skipped(
+              name, "the payment is bound to " + bound + "; no attested signer to compare with"));
+    } else if (attested.stream().anyMatch(bound::equalsIgnoreCase)) {
+      checks.add(
+          TrustCheck.pass(name, "bound signer " + bound + " is attested by the facilitator"));
+    } else {
+      checks.add(
+          TrustCheck.fail(
+              name,
+              "the payment is bound to "
+                  + bound
+                  + ", which is not among the facilitator's attested signers "
+                  + attested));
+    }
   }
 
   private void validation(BigInteger fid, List<TrustCheck> checks) {

@@ -14,15 +14,29 @@ import java.util.Objects;
  * @param facilitatorUrl base URL of the facilitator the offer settles through (its {@code
  *     /attestation} is checked); null when the offer names none
  * @param facilitatorAgentId the facilitator's agentId; null when unknown
+ * @param boundSigner the facilitator signer address the payment is bound to (an {@code upto}
+ *     offer's {@code facilitatorAddress}: only that signer can settle it), which must be one the
+ *     facilitator's attestation binds; null when the payment names none
  */
 public record TrustQuery(
     BigInteger providerAgentId,
     String payTo,
     String network,
     String facilitatorUrl,
-    BigInteger facilitatorAgentId) {
+    BigInteger facilitatorAgentId,
+    String boundSigner) {
   public TrustQuery {
     Objects.requireNonNull(payTo, "payTo");
     Objects.requireNonNull(network, "network");
+  }
+
+  /** A query for a payment bound to no particular signer. */
+  public TrustQuery(
+      BigInteger providerAgentId,
+      String payTo,
+      String network,
+      String facilitatorUrl,
+      BigInteger facilitatorAgentId) {
+    this(providerAgentId, payTo, network, facilitatorUrl, facilitatorAgentId, null);
   }
 }

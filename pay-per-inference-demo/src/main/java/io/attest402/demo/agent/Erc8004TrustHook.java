@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The ERC-8004 trust policy as the paying client's trust hook: the offer's facts (payTo, network)
  * plus what the 402's {@code attest402} extension names (provider agentId, facilitator URL and
- * agentId) go to {@link TrustPolicy}; any failed check refuses the payment with every reason.
+ * agentId) go to {@link TrustPolicy}; any failed check refuses the payment with every reason. An
+ * {@code upto} offer's {@code extra.facilitatorAddress} goes as the bound signer, which must be one
+ * the checked facilitator's attestation binds.
  */
 public final class Erc8004TrustHook implements TrustHook {
   /** The 402 extension a provider of our stack adds (see {@code SummaryProvider.EXTENSION}). */
@@ -80,7 +82,11 @@ public final class Erc8004TrustHook implements TrustHook {
                 request.chosen().payTo(),
                 request.chosen().network(),
                 facilitatorUrl,
-                facilitatorAgentId));
+                facilitatorAgentId,
+                // only the signer an upto offer names can settle it: it must be the attested one's
+                "upto".equals(request.chosen().scheme())
+                    ? request.chosen().extraString("facilitatorAddress")
+                    : null));
     last.set(decision);
     return decision.trusted()
         ? Decision.allow()

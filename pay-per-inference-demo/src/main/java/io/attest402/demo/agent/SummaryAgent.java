@@ -78,6 +78,9 @@ public final class SummaryAgent {
    * @param pccs PCS/PCCS to fetch the quote's collateral from; null = verify the collateral the
    *     facilitator serves
    * @param giveFeedback post feedback with proof of payment after a paid request
+   * @param scheme the offer to pay: {@code exact} (the price) or {@code upto} (authorize at most
+   *     the offer's maximum, which {@code maxPerRequest} caps, and be charged what the work took);
+   *     an upto offer must be bound to a signer the checked facilitator's attestation binds
    */
   public record Request(
       URI url,
@@ -89,20 +92,77 @@ public final class SummaryAgent {
       VerificationPolicy attestationPolicy,
       URI pccs,
       long minPaymentBackedCount,
-      boolean giveFeedback) {
+      boolean giveFeedback,
+      String scheme) {
     public Request {
       Objects.requireNonNull(url, "url");
       Objects.requireNonNull(attestationPolicy, "attestationPolicy");
       Objects.requireNonNull(trust, "trust");
       Objects.requireNonNull(maxPerRequest, "maxPerRequest");
       trustedValidators = Set.copyOf(trustedValidators);
+      if (scheme == null) {
+        scheme = EXACT;
+      }
+      if (!EXACT.equals(scheme) && !UPTO.equals(scheme)) {
+        throw new IllegalArgumentException("scheme must be exact or upto, not '" + scheme + "'");
+      }
+    }
+
+    /** Paying the {@code exact} offer. */
+    public Request(
+        URI url,
+        byte[] document,
+        String contentType,
+        Trust trust,
+        BigInteger maxPerRequest,
+        Set<String> trustedValidators,
+        VerificationPolicy attestationPolicy,
+        URI pccs,
+        long minPaymentBackedCount,
+        boolean giveFeedback) {
+      this(
+          url,
+          document,
+          contentType,
+          trust,
+          maxPerRequest,
+          trustedValidators,
+          attestationPolicy,
+          pccs,
+          minPaymentBackedCount,
+          giveFeedback,
+          EXACT);
+    }
+
+    /** This request paying the offer of {@code s}. */
+    public Request withScheme(String s) {
+      return new Request(
+          url,
+          document,
+          contentType,
+          trust,
+          maxPerRequest,
+          trustedValidators,
+          attestationPolicy,
+          pccs,
+          minPaymentBackedCount,
+          giveFeedback,
+          s);
     }
   }
+
+  public static final String EXACT = "exact";
+  public static final String UPTO = "upto";
 
   /** A step of the run, as it happens: what, how long, and the detail a person wants to read. */
   public record Step(String name, long millis, String detail) {}
 
-  /** What happened. {@code outcome}: paid, refused, not-required or failed. */
+  /**
+   * What happened. {@code outcome}: paid, refused, not-required or failed. {@code amount} is what
+   * was paid: the price ({@code exact}), or what the provider charged ({@code upto}: {@code
+   * PAYMENT-RESPONSE}'s amount); {@code maxAmount} the most the payer signed for ({@code upto}),
+   * null for exact.
+   */
   public record Result(
       String outcome,
       List<Step> steps,
@@ -117,7 +177,44 @@ public final class SummaryAgent {
       Receipt receipt,
       String receiptCheck,
       FeedbackEvent feedback,
-      PaymentBackedSummary reputation) {
+      PaymentBackedSummary reputation,
+      String scheme,
+      BigInteger maxAmount) {
+    /** A result of an {@code exact} payment (or none). */
+    public Result(
+        String outcome,
+        List<Step> steps,
+        TrustDecision trust,
+        List<String> refusalReasons,
+        int httpStatus,
+        JsonNode body,
+        BigInteger amount,
+        String payer,
+        String payTo,
+        String transaction,
+        Receipt receipt,
+        String receiptCheck,
+        FeedbackEvent feedback,
+        PaymentBackedSummary reputation) {
+      this(
+          outcome,
+          steps,
+          trust,
+          refusalReasons,
+          httpStatus,
+          body,
+          amount,
+          payer,
+          payTo,
+          transaction,
+          receipt,
+          receiptCheck,
+          feedback,
+          reputation,
+          EXACT,
+          null);
+    }
+
     public boolean paid() {
       return "paid".equals(outcome);
     }
@@ -211,7 +308,11 @@ public final class SummaryAgent {
           new PayingHttpClient(
               http,
               new Eip3009Signer(payer, clock),
-              SpendPolicy.builder().maxPerRequest(req.maxPerRequest()).build(),
+              // the cap holds against what is signed: the price, or upto's maximum
+              SpendPolicy.builder()
+                  .allowSchemes(req.scheme())
+                  .maxPerRequest(req.maxPerRequest())
+                  .build(),
               hook);
       // a Permit2 offer declaring eip2612GasSponsoring: the permit's token nonce is read here
       client = client.withChain(new io.attest402.x402.evm.Web3jChainAccess(registry.web3j()));
@@ -287,17 +388,28 @@ public final class SummaryAgent {
             null,
             null,
             null,
-            null);
+            null,
+            failed.requirements().scheme(),
+            upto(failed.requirements()) ? failed.requirements().amount() : null);
       }
       PaymentResult.Paid<byte[]> paid = (PaymentResult.Paid<byte[]>) result;
       SettleResponse settlement = paid.settlement();
+      boolean upto = upto(paid.requirements());
+      BigInteger charged = charged(paid);
       record.accept(
           new Step(
               "paid and served",
               payMillis,
-              paid.requirements().amount()
+              charged
                   + " base units to "
                   + paid.requirements().payTo()
+                  + (upto
+                      ? " (upto: charged "
+                          + charged
+                          + " of at most "
+                          + paid.requirements().amount()
+                          + " signed)"
+                      : "")
                   + ", tx "
                   + settlement.transaction()));
 
@@ -377,14 +489,16 @@ public final class SummaryAgent {
           List.of(),
           paid.httpResponse().statusCode(),
           json(paid.httpResponse().body()),
-          paid.requirements().amount(),
+          charged,
           payer.getAddress(),
           paid.requirements().payTo(),
           settlement.transaction(),
           receipt,
           receiptCheck,
           feedback,
-          rep);
+          rep,
+          paid.requirements().scheme(),
+          upto ? paid.requirements().amount() : null);
     } finally {
       registry.shutdown();
     }
@@ -499,24 +613,64 @@ public final class SummaryAgent {
         nonce);
   }
 
+  private static boolean upto(io.attest402.x402.types.PaymentRequirements r) {
+    return UPTO.equals(r.scheme());
+  }
+
+  /**
+   * What the payment cost: the price of an exact offer; for upto what {@code PAYMENT-RESPONSE} says
+   * was charged (the client already refused a charge above the signed maximum), the maximum when it
+   * does not say.
+   */
+  private static BigInteger charged(PaymentResult.Paid<byte[]> paid) {
+    BigInteger amount = paid.settlement().amount();
+    return upto(paid.requirements()) && amount != null ? amount : paid.requirements().amount();
+  }
+
+  /**
+   * The payer the signed payload names (EIP-3009 {@code authorization}, Permit2 {@code
+   * permit2Authorization}).
+   */
+  private static String signedPayer(PaymentResult.Paid<byte[]> paid) {
+    JsonNode p = paid.payment().payload();
+    JsonNode from = p.path("authorization").path("from");
+    return from.isTextual() ? from.asText() : p.path("permit2Authorization").path("from").asText();
+  }
+
   private static String receiptMatches(
       Receipt r, PaymentResult.Paid<byte[]> paid, SettleResponse s) {
     List<String> problems = new ArrayList<>();
     if (r.txHash() == null || !r.txHash().equalsIgnoreCase(s.transaction())) {
       problems.add("tx " + r.txHash() + " is not the settlement's " + s.transaction());
     }
-    if (r.payer() == null
-        || !r.payer()
-            .equalsIgnoreCase(
-                paid.payment().payload().path("authorization").path("from").asText())) {
+    if (r.payer() == null || !r.payer().equalsIgnoreCase(signedPayer(paid))) {
       problems.add("payer " + r.payer() + " is not ours");
     }
-    if (r.amount() == null || r.amount().compareTo(paid.requirements().amount()) != 0) {
+    BigInteger charged = charged(paid);
+    if (r.amount() == null || r.amount().compareTo(charged) != 0) {
       problems.add(
-          "amount " + r.amount() + " is not the price paid " + paid.requirements().amount());
+          "amount "
+              + r.amount()
+              + " is not the "
+              + (upto(paid.requirements()) ? "amount charged " : "price paid ")
+              + charged);
+    }
+    if (upto(paid.requirements())
+        && (r.maxAmount() == null || r.maxAmount().compareTo(paid.requirements().amount()) != 0)) {
+      problems.add(
+          "maxAmount "
+              + r.maxAmount()
+              + " is not the maximum signed "
+              + paid.requirements().amount());
     }
     return problems.isEmpty()
-        ? "valid: receipt #" + r.seq() + " signed by the attested facilitator key " + r.signer()
+        ? "valid: receipt #"
+            + r.seq()
+            + " signed by the attested facilitator key "
+            + r.signer()
+            + (upto(paid.requirements())
+                ? ", amount " + r.amount() + " of maxAmount " + r.maxAmount()
+                : ", amount " + r.amount())
         : "receipt signature valid but " + String.join("; ", problems);
   }
 

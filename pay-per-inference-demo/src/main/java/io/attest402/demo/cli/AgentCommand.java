@@ -108,6 +108,15 @@ public final class AgentCommand implements Callable<Integer> {
   BigInteger maxAmount;
 
   @Option(
+      names = "--scheme",
+      defaultValue = "exact",
+      description =
+          "Which offer to pay: exact (the price) or upto (sign at most the offer's maximum, capped"
+              + " by --max-amount, and be charged the work actually done; the offer must be bound"
+              + " to a signer the attested facilitator holds). Default: ${DEFAULT-VALUE}.")
+  String scheme;
+
+  @Option(
       names = "--key-file",
       description = "Payer key. Default: the deployment's 'agent' dev account.")
   Path keyFile;
@@ -201,9 +210,27 @@ public final class AgentCommand implements Callable<Integer> {
           null, demandedFacilitators);
       agent = agent.demandingFacilitators(demandedFacilitators);
     }
+    String chosenScheme = scheme.toLowerCase(Locale.ROOT);
+    if (!chosenScheme.equals(SummaryAgent.EXACT) && !chosenScheme.equals(SummaryAgent.UPTO)) {
+      throw new IllegalArgumentException("--scheme must be exact or upto, not '" + scheme + "'");
+    }
+    if (payOnChain && chosenScheme.equals(SummaryAgent.UPTO)) {
+      throw new IllegalArgumentException(
+          "--pay-onchain pays the price by a plain transfer: it has no upto (use --scheme exact)");
+    }
     SummaryAgent.Request request =
         new SummaryAgent.Request(
-            url, body, type, mode, maxAmount, trusted, policy, pccs, minPaidReviews, !noFeedback);
+            url,
+            body,
+            type,
+            mode,
+            maxAmount,
+            trusted,
+            policy,
+            pccs,
+            minPaidReviews,
+            !noFeedback,
+            chosenScheme);
     java.util.function.Consumer<SummaryAgent.Step> progress =
         step -> {
           if (!json) {
@@ -305,6 +332,15 @@ public final class AgentCommand implements Callable<Integer> {
             r.payer(),
             r.payTo(),
             r.transaction());
+        if (r.maxAmount() != null) {
+          out.printf(
+              "upto: signed for at most %s USDC, charged %s USDC%s%n",
+              new BigDecimal(r.maxAmount(), d.usdc().decimals()).toPlainString(),
+              new BigDecimal(r.amount(), d.usdc().decimals()).toPlainString(),
+              r.body() != null && r.body().has("work")
+                  ? " for " + workText(r.body().get("work"))
+                  : "");
+        }
         out.println(
             (r.receipt() == null
                         && r.receiptCheck() != null
@@ -329,6 +365,13 @@ public final class AgentCommand implements Callable<Integer> {
     }
   }
 
+  private static String workText(com.fasterxml.jackson.databind.JsonNode w) {
+    String unit = w.path("unit").asText();
+    return w.path("used").isNumber()
+        ? w.path("used").asText() + " " + unit + " of at most " + w.path("maximum").asText()
+        : "unreported work (the maximum " + w.path("maximum").asText() + " " + unit + ")";
+  }
+
   static ObjectNode toJson(SummaryAgent.Result r) {
     ObjectNode o =
         JSON.createObjectNode().put("outcome", r.outcome()).put("httpStatus", r.httpStatus());
@@ -336,8 +379,12 @@ public final class AgentCommand implements Callable<Integer> {
       o.set("trust", r.trust().toJsonNode());
     }
     r.refusalReasons().forEach(o.putArray("reasons")::add);
+    o.put("scheme", r.scheme());
     if (r.amount() != null) {
       o.put("amount", r.amount().toString());
+    }
+    if (r.maxAmount() != null) {
+      o.put("maxAmount", r.maxAmount().toString());
     }
     o.put("payer", r.payer()).put("payTo", r.payTo()).put("transaction", r.transaction());
     if (r.body() != null) {
@@ -349,6 +396,10 @@ public final class AgentCommand implements Callable<Integer> {
     }
     if (r.receipt() != null) {
       o.put("receiptSeq", r.receipt().seq()).put("receiptSigner", r.receipt().signer());
+      o.put("receiptAmount", r.receipt().amount().toString());
+      if (r.receipt().maxAmount() != null) {
+        o.put("receiptMaxAmount", r.receipt().maxAmount().toString());
+      }
     }
     if (r.feedback() != null) {
       o.putObject("feedback")

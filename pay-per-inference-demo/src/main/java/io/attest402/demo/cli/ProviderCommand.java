@@ -23,8 +23,9 @@ import picocli.CommandLine.Option;
     name = "provider",
     mixinStandardHelpOptions = true,
     description =
-        "Run the document-summary provider: POST /summarize paid per 1,000 words through x402, "
-            + "a web page at /, its ERC-8004 identity registered on start.")
+        "Run the document-summary provider: POST /summarize paid per 1,000 words through x402"
+            + " (exact; and upto, charged the work done, when the facilitator supports it), a web"
+            + " page at /, its ERC-8004 identity registered on start.")
 public final class ProviderCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -77,6 +78,13 @@ public final class ProviderCommand implements Callable<Integer> {
   BigInteger perThousand;
 
   @Option(
+      names = "--price-per-1000-tokens",
+      description =
+          "Price per 1,000 tokens of an --llm-url backend's reported usage, charged to upto"
+              + " payments, in USDC base units (default: three quarters of --price-per-1000-words).")
+  BigInteger perThousandTokens;
+
+  @Option(
       names = "--min-price",
       defaultValue = "1000",
       description = "Minimum price in USDC base units (default: ${DEFAULT-VALUE} = 0.001 USDC).")
@@ -125,7 +133,7 @@ public final class ProviderCommand implements Callable<Integer> {
                 publicUrl,
                 key,
                 dataDir,
-                new Pricing(perThousand, minimum),
+                new Pricing(perThousand, minimum, perThousandTokens),
                 summarizer,
                 devPayer,
                 null,

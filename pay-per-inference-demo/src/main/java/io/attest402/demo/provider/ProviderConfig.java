@@ -30,6 +30,10 @@ import org.web3j.crypto.Credentials;
  *     facilitatorUrl} (empty = that one only)
  * @param pccs PCS/PCCS (Intel PCS v4 API) to fetch each facilitator quote's collateral from; null =
  *     verify the collateral the facilitator serves (both are Intel-signed and verified alike)
+ * @param uptoSigner the facilitator signer {@code upto} offers are bound to ({@code
+ *     extra.facilitatorAddress}); null = the one the named facilitator's {@code /supported} upto
+ *     kind names, as it must be. (Another address is what a payer's trust check must catch: tests
+ *     use it.)
  */
 public record ProviderConfig(
     Deployment deployment,
@@ -45,7 +49,42 @@ public record ProviderConfig(
     String payTo,
     io.attest402.verifier.VerificationPolicy attestationPolicy,
     java.util.List<String> fallbackFacilitatorUrls,
-    java.net.URI pccs) {
+    java.net.URI pccs,
+    String uptoSigner) {
+  /** Binding upto offers to the signer the facilitator names. */
+  public ProviderConfig(
+      Deployment deployment,
+      String facilitatorUrl,
+      String host,
+      int port,
+      String publicUrl,
+      Credentials providerKey,
+      Path dataDir,
+      Pricing pricing,
+      Summarizer summarizer,
+      Credentials devPayerKey,
+      String payTo,
+      io.attest402.verifier.VerificationPolicy attestationPolicy,
+      java.util.List<String> fallbackFacilitatorUrls,
+      java.net.URI pccs) {
+    this(
+        deployment,
+        facilitatorUrl,
+        host,
+        port,
+        publicUrl,
+        providerKey,
+        dataDir,
+        pricing,
+        summarizer,
+        devPayerKey,
+        payTo,
+        attestationPolicy,
+        fallbackFacilitatorUrls,
+        pccs,
+        null);
+  }
+
   /** Verifying the collateral each facilitator serves. */
   public ProviderConfig(
       Deployment deployment,
@@ -75,7 +114,48 @@ public record ProviderConfig(
         payTo,
         attestationPolicy,
         fallbackFacilitatorUrls,
+        null,
         null);
+  }
+
+  /** This configuration with upto offers bound to {@code signer} (see {@code uptoSigner}). */
+  public ProviderConfig withUptoSigner(String signer) {
+    return new ProviderConfig(
+        deployment,
+        facilitatorUrl,
+        host,
+        port,
+        publicUrl,
+        providerKey,
+        dataDir,
+        pricing,
+        summarizer,
+        devPayerKey,
+        payTo,
+        attestationPolicy,
+        fallbackFacilitatorUrls,
+        pccs,
+        signer);
+  }
+
+  /** This configuration summarizing with {@code s}. */
+  public ProviderConfig withSummarizer(Summarizer s) {
+    return new ProviderConfig(
+        deployment,
+        facilitatorUrl,
+        host,
+        port,
+        publicUrl,
+        providerKey,
+        dataDir,
+        pricing,
+        s,
+        devPayerKey,
+        payTo,
+        attestationPolicy,
+        fallbackFacilitatorUrls,
+        pccs,
+        uptoSigner);
   }
 
   public ProviderConfig {

@@ -6,18 +6,22 @@ import io.attest402.contracts.chain.Deployment;
 import io.attest402.demo.summary.DocumentText;
 import io.attest402.demo.summary.SummarizerException;
 import io.attest402.demo.summary.Summary;
+import io.attest402.demo.summary.Work;
 import io.attest402.enclave.AttestationChecker;
 import io.attest402.enclave.AttestationDocument;
 import io.attest402.erc8004.Erc8004Client;
 import io.attest402.erc8004.files.RegistrationFile;
 import io.attest402.x402.evm.Web3jChainAccess;
+import io.attest402.x402.extensions.Eip2612GasSponsoring;
 import io.attest402.x402.facilitator.AuthorizationState;
 import io.attest402.x402.facilitator.FailoverFacilitatorClient;
 import io.attest402.x402.facilitator.HttpFacilitatorClient;
 import io.attest402.x402.server.PaidResponse;
+import io.attest402.x402.server.Payment;
 import io.attest402.x402.server.PaymentOption;
 import io.attest402.x402.server.SqliteDeliveryStore;
 import io.attest402.x402.server.X402PaymentHandler;
+import io.attest402.x402.types.SupportedResponse;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -72,6 +76,16 @@ import org.web3j.utils.Numeric;
  * DATA_DIR/deliveries.db}, across restarts; the 402 declares the {@code payment-identifier}
  * extension, so a client's retry after a lost response gets the summary it paid for, never a
  * summary of another document.
+ *
+ * <p>Beside the {@code exact} offer (first, so clients that pay the first offer pay as before) it
+ * offers {@code upto} when the facilitator its 402 names lists an {@code upto} kind for the network
+ * in {@code /supported}: bound to that kind's {@code extra.facilitatorAddress}, at most the price
+ * of the most work the document can take ({@link io.attest402.demo.summary.Summarizer#maximumWork}:
+ * its words for the offline summarizer, estimated tokens for an LLM backend), charged the price of
+ * the work the summary took ({@link Summary#work()}: distinct words summarized, tokens the backend
+ * reported), never more than the maximum, the maximum when the work is unknown. The 402 then also
+ * declares {@code eip2612GasSponsoring} when the facilitator supports it, so a payer without a
+ * Permit2 allowance signs a permit instead of sending an approval.
  */
 public final class SummaryProvider implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SummaryProvider.class);
@@ -120,8 +134,26 @@ public final class SummaryProvider implements AutoCloseable {
 
   private record CachedTrust(Instant at, ObjectNode json) {}
 
-  /** A parsed, priced document, computed once per request before the payment step. */
-  private record Document(String text, int words, BigInteger price) {}
+  /**
+   * A parsed, priced document, computed once per request before the payment step: the exact price,
+   * and the most work it can take with the upto price of that.
+   */
+  private record Document(
+      String text, int words, BigInteger price, Work maxWork, BigInteger maxPrice) {}
+
+  /** Each facilitator's last {@code /supported} answer, by URL. */
+  private final Map<String, SupportedResponse> supported = new ConcurrentHashMap<>();
+
+  /** A facilitator client per URL, for {@code /supported}. */
+  private final Map<String, HttpFacilitatorClient> clients = new ConcurrentHashMap<>();
+
+  /**
+   * The payment handler per upto signer the 402 binds to ({@code ""}: exact only), made on first
+   * use; they share the delivery store.
+   */
+  private final Map<String, X402PaymentHandler> handlers = new ConcurrentHashMap<>();
+
+  private PaymentOption exactOption;
 
   public SummaryProvider(ProviderConfig config, Clock clock) {
     this.config = Objects.requireNonNull(config);
@@ -163,14 +195,20 @@ public final class SummaryProvider implements AutoCloseable {
         .handler(
             ctx -> {
               Document doc = ctx.get(DOC_KEY);
-              ctx.json(
+              ObjectNode q =
                   JSON.createObjectNode()
                       .put("words", doc.words())
                       .put("amount", doc.price().toString())
                       .put("asset", d.contracts().usdc())
-                      .put("network", d.network()));
+                      .put("network", d.network());
+              if (uptoSigner(namedFacilitator()) != null) {
+                q.putObject("upto")
+                    .put("maxAmount", doc.maxPrice().toString())
+                    .put("maxWork", doc.maxWork().toString());
+              }
+              ctx.json(q);
             });
-    PaymentOption option =
+    exactOption =
         new PaymentOption(
             d.network(),
             d.contracts().usdc(),
@@ -187,6 +225,7 @@ public final class SummaryProvider implements AutoCloseable {
             .authorizationState(
                 AuthorizationState.of(Map.of(d.network(), new Web3jChainAccess(web3j))));
     for (String url : config.facilitatorUrls()) {
+      clients.put(url, HttpFacilitatorClient.of(url));
       pool.add(
           url,
           HttpFacilitatorClient.of(url),
@@ -205,34 +244,15 @@ public final class SummaryProvider implements AutoCloseable {
             java.util.concurrent.ForkJoinPool.commonPool()));
     facilitators = pool.build().start();
     poolMetrics = new FacilitatorPoolMetrics(facilitators);
-    X402PaymentHandler paid =
-        X402PaymentHandler.builder(facilitators)
-            .accept(option)
-            .deliveryStore(deliveries)
-            .paymentIdentifier(false)
-            .credentialIssuers(() -> List.copyOf(credentialKeys.values()))
-            .description("Summary of the posted document, priced per 1,000 words")
-            .mimeType("application/json")
-            .extensions(ctx -> extension())
-            .route(
-                (ctx, payment) -> {
-                  Document doc = ctx.get(DOC_KEY);
-                  return vertx
-                      .executeBlocking(() -> config.summarizer().summarize(doc.text()), false)
-                      .map(s -> PaidResponse.json(summaryJson(s, doc).toString()))
-                      .recover(
-                          e ->
-                              Future.succeededFuture(
-                                  PaidResponse.of(
-                                      e instanceof SummarizerException ? 422 : 500,
-                                      "application/json",
-                                      Buffer.buffer(
-                                          JSON.createObjectNode()
-                                              .put("error", e.getMessage())
-                                              .toString()))));
-                })
-            .build();
-    router.post("/summarize").handler(body).handler(this::parseDocument).handler(paid);
+    // what the facilitators support (upto, gas sponsoring): now, then with every re-check
+    for (String url : config.facilitatorUrls()) {
+      learnSupported(url).join();
+    }
+    router
+        .post("/summarize")
+        .handler(body)
+        .handler(this::parseDocument)
+        .handler(ctx -> paymentHandler(uptoSigner(namedFacilitator())).handle(ctx));
     // learn (and keep re-checking) the facilitator's attested key for Bearer credentials
     checkEveryFacilitator();
     vertx.setPeriodic(60_000, id -> checkEveryFacilitator());
@@ -338,7 +358,15 @@ public final class SummaryProvider implements AutoCloseable {
         reject(ctx, 413, "document has " + words + " words; the limit is " + MAX_WORDS);
         return;
       }
-      ctx.put(DOC_KEY, new Document(text, words, config.pricing().priceFor(words)));
+      Work maxWork = config.summarizer().maximumWork(text, words);
+      ctx.put(
+          DOC_KEY,
+          new Document(
+              text,
+              words,
+              config.pricing().priceFor(words),
+              maxWork,
+              config.pricing().priceFor(maxWork)));
       ctx.next();
     } catch (SummarizerException e) {
       reject(
@@ -365,19 +393,146 @@ public final class SummaryProvider implements AutoCloseable {
   }
 
   /**
+   * The payment handler whose 402 offers exact, and upto bound to {@code uptoSigner} when it is not
+   * null.
+   */
+  private X402PaymentHandler paymentHandler(String uptoSigner) {
+    return handlers.computeIfAbsent(
+        uptoSigner == null ? "" : uptoSigner.toLowerCase(java.util.Locale.ROOT),
+        key -> buildHandler(key.isEmpty() ? null : uptoSigner));
+  }
+
+  private X402PaymentHandler buildHandler(String uptoSigner) {
+    Deployment d = config.deployment();
+    X402PaymentHandler.Builder b =
+        X402PaymentHandler.builder(facilitators)
+            .accept(exactOption)
+            .deliveryStore(deliveries)
+            .paymentIdentifier(false)
+            .credentialIssuers(() -> List.copyOf(credentialKeys.values()))
+            .description(
+                uptoSigner == null
+                    ? "Summary of the posted document, priced per 1,000 words"
+                    : "Summary of the posted document, priced per 1,000 words; upto: charged for"
+                        + " the work done, at most the price of the whole document")
+            .mimeType("application/json")
+            .extensions(ctx -> extension(uptoSigner != null))
+            .route(this::summarize);
+    if (uptoSigner != null) {
+      b.accept(
+          PaymentOption.upto(
+              d.network(),
+              d.contracts().usdc(),
+              d.usdc().name(),
+              d.usdc().version(),
+              ctx -> config.payTo(),
+              ctx -> ((Document) ctx.get(DOC_KEY)).maxPrice(),
+              PaymentOption.DEFAULT_MAX_TIMEOUT_SECONDS,
+              uptoSigner));
+    }
+    return b.build();
+  }
+
+  /**
+   * The paid route: the summary; for upto also the charge (the work's price, at most the signed
+   * maximum), set for the handler with {@link PaidResponse#charging} and shown in the body.
+   */
+  private Future<PaidResponse> summarize(RoutingContext ctx, Payment payment) {
+    Document doc = ctx.get(DOC_KEY);
+    boolean upto = PaymentOption.UPTO.equals(payment.requirements().scheme());
+    return vertx
+        .executeBlocking(() -> config.summarizer().summarize(doc.text()), false)
+        .map(
+            s -> {
+              if (!upto) {
+                return PaidResponse.json(summaryJson(s, doc).toString());
+              }
+              BigInteger maximum = payment.requirements().amount();
+              BigInteger charge = config.pricing().charge(doc.maxWork(), s.work()).min(maximum);
+              ObjectNode o = summaryJson(s, doc);
+              o.put("scheme", PaymentOption.UPTO)
+                  .put("amount", charge.toString())
+                  .put("maxAmount", maximum.toString());
+              ObjectNode w =
+                  o.putObject("work")
+                      .put("unit", doc.maxWork().unit())
+                      .put("maximum", doc.maxWork().units());
+              if (s.work() == null) {
+                w.putNull("used").put("reported", false);
+              } else {
+                w.put("used", s.work().units()).put("unit", s.work().unit());
+              }
+              return PaidResponse.json(o.toString()).charging(charge);
+            })
+        .recover(
+            e ->
+                Future.succeededFuture(
+                    PaidResponse.of(
+                        e instanceof SummarizerException ? 422 : 500,
+                        "application/json",
+                        Buffer.buffer(
+                            JSON.createObjectNode().put("error", e.getMessage()).toString()))));
+  }
+
+  /** The facilitator the 402 names: the first healthy one, else the first configured. */
+  private String namedFacilitator() {
+    return facilitators.status().stream()
+        .filter(FailoverFacilitatorClient.Status::healthy)
+        .map(FailoverFacilitatorClient.Status::name)
+        .findFirst()
+        .orElse(config.facilitatorUrl());
+  }
+
+  /**
+   * The signer an upto offer settled through {@code facilitatorUrl} binds to: the {@code
+   * extra.facilitatorAddress} of its {@code /supported} upto kind for the network (null: it lists
+   * none, or has not answered yet), or the configured override.
+   */
+  private String uptoSigner(String facilitatorUrl) {
+    SupportedResponse sr = supported.get(facilitatorUrl);
+    if (sr == null) {
+      return null;
+    }
+    for (SupportedResponse.Kind k : sr.kinds()) {
+      if (k.x402Version() == 2
+          && PaymentOption.UPTO.equals(k.scheme())
+          && config.deployment().network().equals(k.network())
+          && k.extra() != null
+          && k.extra().path("facilitatorAddress").isTextual()) {
+        return config.uptoSigner() != null
+            ? config.uptoSigner()
+            : k.extra().path("facilitatorAddress").asText();
+      }
+    }
+    return null;
+  }
+
+  /** Asks {@code url} what it supports; keeps the last answer when it does not answer. */
+  private CompletableFuture<Void> learnSupported(String url) {
+    return clients
+        .get(url)
+        .supported()
+        .orTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
+        .handle(
+            (sr, e) -> {
+              if (e != null) {
+                log.warn("facilitator {} did not say what it supports: {}", url, e.toString());
+              } else {
+                supported.put(url, sr);
+              }
+              return null;
+            });
+  }
+
+  /**
    * The {@code attest402} extension: {@code facilitator} is the one a payment goes to first (the
    * first healthy one), {@code facilitators} every one this provider may fail over to, in order.
    */
-  private ObjectNode extension() {
+  private ObjectNode extension(boolean upto) {
     Deployment d = config.deployment();
     ObjectNode info = JSON.createObjectNode();
     List<FailoverFacilitatorClient.Status> status = facilitators.status();
-    String first =
-        status.stream()
-            .filter(FailoverFacilitatorClient.Status::healthy)
-            .map(FailoverFacilitatorClient.Status::name)
-            .findFirst()
-            .orElse(config.facilitatorUrl());
+    String first = namedFacilitator();
     facilitatorJson(info.putObject("facilitator"), first);
     var list = info.putArray("facilitators");
     for (FailoverFacilitatorClient.Status s : status) {
@@ -393,6 +548,11 @@ public final class SummaryProvider implements AutoCloseable {
     ext.set(
         io.attest402.x402.extensions.Bazaar.KEY,
         io.attest402.x402.extensions.Bazaar.declaration("POST", "text", null, null, null));
+    SupportedResponse sr = supported.get(first);
+    if (upto && sr != null && sr.extensions().contains(Eip2612GasSponsoring.KEY)) {
+      // a Permit2 (upto) payer without an allowance signs a permit; the facilitator submits it
+      ext.set(Eip2612GasSponsoring.KEY, Eip2612GasSponsoring.declaration());
+    }
     return ext;
   }
 
@@ -518,6 +678,7 @@ public final class SummaryProvider implements AutoCloseable {
   private void checkEveryFacilitator() {
     for (String url : config.facilitatorUrls()) {
       vertx.executeBlocking(() -> checkFacilitator(url), false);
+      learnSupported(url);
     }
   }
 

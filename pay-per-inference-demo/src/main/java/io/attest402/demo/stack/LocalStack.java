@@ -369,24 +369,49 @@ public final class LocalStack implements AutoCloseable {
       List<String> facilitatorUrls,
       URI pccs,
       VerificationPolicy policy) {
+    return startProvider(name, key, payTo, facilitatorUrls, pccs, policy, c -> c);
+  }
+
+  /**
+   * As {@link #startProvider(String, Credentials, String)}, its configuration changed by {@code
+   * customize} first (another summarizer, upto bound to another signer).
+   */
+  public SummaryProvider startProvider(
+      String name,
+      Credentials key,
+      String payTo,
+      java.util.function.UnaryOperator<ProviderConfig> customize) {
+    return startProvider(
+        name, key, payTo, List.of(facilitator.url()), null, attestationPolicy(), customize);
+  }
+
+  private SummaryProvider startProvider(
+      String name,
+      Credentials key,
+      String payTo,
+      List<String> facilitatorUrls,
+      URI pccs,
+      VerificationPolicy policy,
+      java.util.function.UnaryOperator<ProviderConfig> customize) {
     Deployment d = deployment();
     SummaryProvider provider =
         new SummaryProvider(
-            new ProviderConfig(
-                d,
-                facilitatorUrls.get(0),
-                "127.0.0.1",
-                0,
-                null,
-                key,
-                workDir.resolve(name),
-                Pricing.defaults(),
-                new TextRankSummarizer(),
-                DevAccounts.account(DevAccounts.AGENT),
-                payTo,
-                policy,
-                facilitatorUrls.subList(1, facilitatorUrls.size()),
-                pccs),
+            customize.apply(
+                new ProviderConfig(
+                    d,
+                    facilitatorUrls.get(0),
+                    "127.0.0.1",
+                    0,
+                    null,
+                    key,
+                    workDir.resolve(name),
+                    Pricing.defaults(),
+                    new TextRankSummarizer(),
+                    DevAccounts.account(DevAccounts.AGENT),
+                    payTo,
+                    policy,
+                    facilitatorUrls.subList(1, facilitatorUrls.size()),
+                    pccs)),
             clock);
     started.add(provider);
     provider.start();

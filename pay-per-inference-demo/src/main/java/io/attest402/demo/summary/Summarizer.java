@@ -7,4 +7,13 @@ public interface Summarizer {
    *     its message is safe to show to the caller
    */
   Summary summarize(String text);
+
+  /**
+   * The most work summarizing {@code text} ({@code words} words) can take, in the unit its {@link
+   * Summary#work()} is counted in: what an {@code upto} payment authorizes at most. Default: every
+   * word read once.
+   */
+  default Work maximumWork(String text, int words) {
+    return Work.words(words);
+  }
 }

@@ -13,7 +13,10 @@ import java.util.stream.IntStream;
  * Offline extractive summarizer: sentences become TF-IDF vectors, a cosine-similarity graph ranks
  * them with PageRank (TextRank), a small lead bias favours the opening as news-style prose does,
  * and the best sentences are picked greedily while skipping near-duplicates (maximal marginal
- * relevance), then printed in document order. No model, no network, deterministic.
+ * relevance), then printed in document order. A sentence repeated word for word (boilerplate, a
+ * footer on every page) is ranked once, at its first place: its {@link Summary#work() work} is the
+ * words of the distinct sentences summarized, so it can be less than the document's word count. No
+ * model, no network, deterministic.
  */
 public final class TextRankSummarizer implements Summarizer {
   private static final double DAMPING = 0.85;
@@ -175,15 +178,17 @@ public final class TextRankSummarizer implements Summarizer {
 
   @Override
   public Summary summarize(String text) {
-    List<String> sentences = SentenceSplitter.split(text);
+    List<String> sentences =
+        new ArrayList<>(new java.util.LinkedHashSet<>(SentenceSplitter.split(text)));
     int words = DocumentText.wordCount(text);
     if (sentences.isEmpty()) {
       throw new SummarizerException("the document has no text to summarize");
     }
+    Work work = Work.words(sentences.stream().mapToLong(DocumentText::wordCount).sum());
     int want =
         Math.min(maxSentences, Math.max(1, (int) Math.round(Math.sqrt(sentences.size()) * 1.2)));
     if (sentences.size() <= want) {
-      return new Summary(String.join(" ", sentences), sentences, "textrank", words);
+      return new Summary(String.join(" ", sentences), sentences, "textrank", words, work);
     }
     List<Map<String, Double>> vectors = tfIdf(sentences);
     int n = sentences.size();
@@ -218,7 +223,7 @@ public final class TextRankSummarizer implements Summarizer {
     }
     chosen.sort(Integer::compare);
     List<String> picked = chosen.stream().map(sentences::get).toList();
-    return new Summary(String.join(" ", picked), picked, "textrank", words);
+    return new Summary(String.join(" ", picked), picked, "textrank", words, work);
   }
 
   /**

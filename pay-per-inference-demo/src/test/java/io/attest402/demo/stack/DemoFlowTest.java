@@ -765,4 +765,350 @@ class DemoFlowTest {
             .path("amount")
             .asText());
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // upto: charged for the work done
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  private BigInteger usdcBalance(String who) throws Exception {
+    return TestUSDC.load(
+            stack.deployment().contracts().usdc(),
+            stack.chain().web3j(),
+            new ReadonlyTransactionManager(stack.chain().web3j(), who),
+            new DefaultGasProvider())
+        .balanceOf(who)
+        .send();
+  }
+
+  /** The USDC Transfer logs of transaction {@code tx}: from, to, value. */
+  private List<String[]> usdcTransfers(String tx) throws Exception {
+    var receipt =
+        stack
+            .chain()
+            .web3j()
+            .ethGetTransactionReceipt(tx)
+            .send()
+            .getTransactionReceipt()
+            .orElseThrow();
+    assertTrue(receipt.isStatusOK(), tx);
+    List<String[]> out = new java.util.ArrayList<>();
+    for (var log : receipt.getLogs()) {
+      if (log.getAddress().equalsIgnoreCase(stack.deployment().contracts().usdc())
+          && log.getTopics()
+              .get(0)
+              .equalsIgnoreCase(io.attest402.x402.evm.TransferLogs.TRANSFER_TOPIC)) {
+        out.add(
+            new String[] {
+              "0x" + log.getTopics().get(1).substring(26),
+              "0x" + log.getTopics().get(2).substring(26),
+              org.web3j.utils.Numeric.toBigInt(log.getData()).toString()
+            });
+      }
+    }
+    return out;
+  }
+
+  private PaymentRequired paymentRequired(SummaryProvider p, String text) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(p.baseUrl() + "/summarize"))
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString(text))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(402, r.statusCode(), r.body());
+    return HeaderCodec.DEFAULT.decodePaymentRequired(
+        r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow());
+  }
+
+  /** The {@code extra.facilitatorAddress} of the stack facilitator's upto kind in /supported. */
+  private String supportedUptoSigner() throws Exception {
+    var supported =
+        MAPPER.readTree(
+            http.send(
+                    HttpRequest.newBuilder(URI.create(stack.facilitator().url() + "/supported"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body());
+    for (var k : supported.path("kinds")) {
+      if (k.path("scheme").asText().equals("upto")
+          && k.path("network").asText().equals(stack.deployment().network())) {
+        return k.path("extra").path("facilitatorAddress").asText();
+      }
+    }
+    throw new AssertionError("the facilitator lists no upto kind: " + supported);
+  }
+
+  private io.attest402.demo.agent.SummaryAgent.Request uptoRequest(SummaryProvider p, String text) {
+    Deployment d = stack.deployment();
+    return new io.attest402.demo.agent.SummaryAgent.Request(
+        URI.create(p.baseUrl() + "/summarize"),
+        text.getBytes(StandardCharsets.UTF_8),
+        "text/plain",
+        io.attest402.demo.agent.SummaryAgent.Trust.DEFAULT,
+        BigInteger.valueOf(1_000_000),
+        java.util.Set.of(d.account("validator").address()),
+        stack.attestationPolicy(),
+        null,
+        0,
+        false,
+        "upto");
+  }
+
+  /**
+   * {@code agent --scheme upto} in the demo stack: the provider's 402 lists exact first (what the
+   * page and existing clients pay) and upto after it, bound to the facilitator's signer, at most
+   * the document's price; a document whose footer repeats is summarized (and charged) for its
+   * distinct words only. The payer signs the maximum and is charged less: the one Transfer on chain
+   * is the charge, and the agent's output shows PAYMENT-RESPONSE's charge and the receipt it
+   * carries (signed by the attested key) with amount and maxAmount.
+   */
+  @Test
+  void uptoSignsTheDocumentsPriceAndIsChargedTheWordsSummarized() throws Exception {
+    SummaryProvider p = stack.startProvider("upto-provider", DevAccounts.account(4), null);
+    String footer = "This report is confidential and meant only for its recipient.";
+    String lead =
+        "Facilitators settle x402 payments on chain. They sign a receipt for every settlement."
+            + " Payers check each receipt against the attested key before they trust it.";
+    String text = lead + ("\n\n" + footer).repeat(300);
+    int words = io.attest402.demo.summary.DocumentText.wordCount(text);
+    io.attest402.demo.provider.Pricing pricing = io.attest402.demo.provider.Pricing.defaults();
+    BigInteger maximum = pricing.priceFor(words);
+    long distinct =
+        io.attest402.demo.summary.DocumentText.wordCount(lead)
+            + io.attest402.demo.summary.DocumentText.wordCount(footer);
+    BigInteger charge = pricing.priceFor(io.attest402.demo.summary.Work.words(distinct));
+    assertTrue(charge.compareTo(maximum) < 0, charge + " < " + maximum);
+
+    PaymentRequired pr = paymentRequired(p, text);
+    assertEquals(2, pr.accepts().size(), pr.accepts().toString());
+    assertEquals("exact", pr.accepts().get(0).scheme(), "exact stays first");
+    assertEquals(maximum, pr.accepts().get(0).amount());
+    var upto = pr.accepts().get(1);
+    assertEquals("upto", upto.scheme());
+    assertEquals(maximum, upto.amount(), "at most the price of the whole document");
+    String signer = supportedUptoSigner();
+    assertTrue(signer.equalsIgnoreCase(upto.extraString("facilitatorAddress")), upto.toString());
+    assertNotNull(pr.extensions().get("eip2612GasSponsoring"), "a payer without allowance signs");
+
+    Deployment d = stack.deployment();
+    String payer = d.account("agent").address();
+    String payTo = DevAccounts.account(4).getAddress();
+    BigInteger payerBefore = usdcBalance(payer);
+    BigInteger payToBefore = usdcBalance(payTo);
+    Path doc = work.resolve("upto-doc.txt");
+    java.nio.file.Files.writeString(doc, text);
+    Path policy = work.resolve("policy-upto.json");
+    java.nio.file.Files.writeString(
+        policy,
+        "{\"mrEnclave\":\""
+            + stack.pinnedMrEnclave()
+            + "\",\"simulationRoots\":[\""
+            + stack.simulationRoot()
+            + "\"]}");
+    java.io.StringWriter out = new java.io.StringWriter();
+    picocli.CommandLine cl = new picocli.CommandLine(new io.attest402.demo.cli.AgentCommand());
+    cl.setOut(new java.io.PrintWriter(out));
+    int code =
+        cl.execute(
+            "--deployment",
+            work.resolve("deployment.json").toString(),
+            "--provider",
+            p.baseUrl(),
+            "--document",
+            doc.toString(),
+            "--policy",
+            policy.toString(),
+            "--allow-simulated-tee",
+            "--scheme",
+            "upto",
+            "--no-feedback",
+            "--json");
+    var json = MAPPER.readTree(out.toString());
+    assertEquals(0, code, out.toString());
+    assertEquals("paid", json.path("outcome").asText(), out.toString());
+    assertEquals("upto", json.path("scheme").asText(), out.toString());
+    assertEquals(maximum.toString(), json.path("maxAmount").asText(), out.toString());
+    assertEquals(charge.toString(), json.path("amount").asText(), out.toString());
+    assertTrue(json.path("receiptValid").asBoolean(), out.toString());
+    assertEquals(charge.toString(), json.path("receiptAmount").asText(), out.toString());
+    assertEquals(maximum.toString(), json.path("receiptMaxAmount").asText(), out.toString());
+    assertTrue(
+        json.path("trust").toString().contains("facilitator.boundSigner"),
+        json.path("trust").toString());
+    var body = json.path("response");
+    assertEquals(charge.toString(), body.path("amount").asText(), body.toString());
+    assertEquals(maximum.toString(), body.path("maxAmount").asText(), body.toString());
+    assertEquals(distinct, body.path("work").path("used").asLong(), body.toString());
+    assertEquals(words, body.path("work").path("maximum").asLong(), body.toString());
+
+    assertEquals(payerBefore.subtract(charge), usdcBalance(payer), "the payer paid the charge");
+    assertEquals(payToBefore.add(charge), usdcBalance(payTo), "and the provider got it");
+    List<String[]> transfers = usdcTransfers(json.path("transaction").asText());
+    assertEquals(1, transfers.size(), "one transfer");
+    assertTrue(transfers.get(0)[0].equalsIgnoreCase(payer), transfers.get(0)[0]);
+    assertTrue(transfers.get(0)[1].equalsIgnoreCase(payTo), transfers.get(0)[1]);
+    assertEquals(charge.toString(), transfers.get(0)[2], "the transfer is the charge");
+
+    // the text output says both, and the receipt's amounts
+    out.getBuffer().setLength(0);
+    assertEquals(
+        0,
+        cl.execute(
+            "--deployment",
+            work.resolve("deployment.json").toString(),
+            "--provider",
+            p.baseUrl(),
+            "--document",
+            doc.toString(),
+            "--policy",
+            policy.toString(),
+            "--allow-simulated-tee",
+            "--scheme",
+            "upto",
+            "--no-feedback"),
+        out.toString());
+    String usdc = new java.math.BigDecimal(charge, 6).toPlainString();
+    String max = new java.math.BigDecimal(maximum, 6).toPlainString();
+    assertTrue(
+        out.toString()
+            .contains(
+                "upto: signed for at most "
+                    + max
+                    + " USDC, charged "
+                    + usdc
+                    + " USDC for "
+                    + distinct
+                    + " words of at most "
+                    + words),
+        out.toString());
+    assertTrue(
+        out.toString().contains("amount " + charge + " of maxAmount " + maximum), out.toString());
+  }
+
+  /**
+   * A provider whose upto offer names a signer the attested facilitator does not hold (so that a
+   * settlement could only go through someone else): the agent's trust check refuses before it signs
+   * anything, and no funds move.
+   */
+  @Test
+  void agentRefusesAnUptoOfferBoundToASignerTheAttestedFacilitatorDoesNotHold() throws Exception {
+    String foreign = DevAccounts.account(5).getAddress();
+    SummaryProvider p =
+        stack.startProvider(
+            "foreign-upto-provider", DevAccounts.account(6), null, c -> c.withUptoSigner(foreign));
+    String text = "Facilitators settle payments. They sign receipts. Payers check them.";
+    var offered = paymentRequired(p, text).accepts().get(1);
+    assertEquals("upto", offered.scheme());
+    assertEquals(foreign, offered.extraString("facilitatorAddress"));
+    Deployment d = stack.deployment();
+    String payer = d.account("agent").address();
+    BigInteger before = usdcBalance(payer);
+    var r =
+        new io.attest402.demo.agent.SummaryAgent(
+                d, d.account("agent").credentials(), Clock.systemUTC())
+            .run(uptoRequest(p, text), s -> {});
+    assertEquals("refused", r.outcome(), String.valueOf(r.refusalReasons()));
+    assertTrue(
+        r.trust().failures().stream()
+            .anyMatch(
+                c -> c.name().equals("facilitator.boundSigner") && c.detail().contains(foreign)),
+        r.trust().summary());
+    assertEquals(
+        1,
+        r.trust().failures().size(),
+        "everything else about it checks out: " + r.trust().summary());
+    assertEquals(before, usdcBalance(payer), "nothing paid");
+    // the same provider's exact offer is still paid as before
+    var exact =
+        new io.attest402.demo.agent.SummaryAgent(
+                d, d.account("agent").credentials(), Clock.systemUTC())
+            .run(uptoRequest(p, text).withScheme("exact"), s -> {});
+    assertTrue(exact.paid(), String.valueOf(exact.refusalReasons()));
+    assertEquals(before.subtract(exact.amount()), usdcBalance(payer));
+  }
+
+  /**
+   * The LLM backend's charge boundaries end to end: upto's maximum is the price of the tokens the
+   * document can take (the words sent, estimated, plus max_tokens); a backend that reports its
+   * usage is charged that; one that reports none is charged the maximum; one that reports more than
+   * the maximum is charged the maximum.
+   */
+  @Test
+  void uptoWithAnLlmBackendChargesReportedTokensAndTheMaximumWithoutUsage() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<String> reply =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    com.sun.net.httpserver.HttpServer llm =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    llm.createContext(
+        "/v1/chat/completions",
+        ex -> {
+          ex.getRequestBody().readAllBytes();
+          byte[] b = reply.get().getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().add("Content-Type", "application/json");
+          ex.sendResponseHeaders(200, b.length);
+          ex.getResponseBody().write(b);
+          ex.close();
+        });
+    llm.start();
+    try {
+      var summarizer =
+          new io.attest402.demo.summary.ChatCompletionsSummarizer(
+              "http://127.0.0.1:" + llm.getAddress().getPort() + "/v1",
+              "test-model",
+              null,
+              java.time.Duration.ofSeconds(10));
+      SummaryProvider p =
+          stack.startProvider(
+              "llm-upto-provider", DevAccounts.account(7), null, c -> c.withSummarizer(summarizer));
+      String text = "Agents pay for summaries per request with x402. ".repeat(25);
+      int words = io.attest402.demo.summary.DocumentText.wordCount(text);
+      io.attest402.demo.provider.Pricing pricing = io.attest402.demo.provider.Pricing.defaults();
+      BigInteger maximum = pricing.priceFor(summarizer.maximumWork(text, words));
+      assertEquals(maximum, paymentRequired(p, text).accepts().get(1).amount());
+      Deployment d = stack.deployment();
+      var agent =
+          new io.attest402.demo.agent.SummaryAgent(
+              d, d.account("agent").credentials(), Clock.systemUTC());
+      String content = "\"choices\":[{\"message\":{\"content\":\"Agents pay per summary.\"}}]";
+
+      reply.set("{" + content + "}");
+      var none = agent.run(uptoRequest(p, text), s -> {});
+      assertTrue(none.paid(), String.valueOf(none.refusalReasons()));
+      assertEquals(maximum, none.maxAmount());
+      assertEquals(maximum, none.amount(), "no usage reported: charged the maximum");
+      assertEquals(maximum, none.receipt().amount());
+      assertFalse(
+          none.body().path("work").path("reported").asBoolean(true), none.body().toString());
+      assertEquals(
+          List.of(maximum.toString()),
+          usdcTransfers(none.transaction()).stream().map(t -> t[2]).toList());
+
+      reply.set(
+          "{"
+              + content
+              + ",\"usage\":{\"prompt_tokens\":300,\"completion_tokens\":400,\"total_tokens\":700}}");
+      var used = agent.run(uptoRequest(p, text), s -> {});
+      assertTrue(used.paid(), String.valueOf(used.refusalReasons()));
+      BigInteger charge = pricing.priceFor(io.attest402.demo.summary.Work.tokens(700));
+      assertTrue(charge.compareTo(maximum) < 0, charge + " < " + maximum);
+      assertEquals(charge, used.amount(), "700 tokens");
+      assertEquals(maximum, used.maxAmount());
+      assertEquals(charge, used.receipt().amount());
+      assertEquals(maximum, used.receipt().maxAmount());
+      assertEquals(
+          List.of(charge.toString()),
+          usdcTransfers(used.transaction()).stream().map(t -> t[2]).toList());
+
+      reply.set("{" + content + ",\"usage\":{\"total_tokens\":1000000}}");
+      var over = agent.run(uptoRequest(p, text), s -> {});
+      assertTrue(over.paid(), String.valueOf(over.refusalReasons()));
+      assertEquals(maximum, over.amount(), "more than the maximum: cut to it");
+    } finally {
+      llm.stop(0);
+    }
+  }
 }

@@ -77,6 +77,38 @@ class ChatCompletionsSummarizerTest {
     assertEquals("Bearer sk-test", lastAuth.get());
   }
 
+  /**
+   * What an upto payment is charged for: the tokens the backend reports (total, or prompt plus
+   * completion), none when it reports no usage; the most it can take is estimated from the words
+   * sent plus the completion's max_tokens, which the request carries.
+   */
+  @Test
+  void workIsTheReportedTokenUsageAndItsMaximumTheEstimateOfThePromptPlusMaxTokens() {
+    reply =
+        "{\"choices\":[{\"message\":{\"content\":\"Short.\"}}],"
+            + "\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":9,\"total_tokens\":49}}";
+    ChatCompletionsSummarizer llm = summarizer(null, Duration.ofSeconds(5));
+    assertEquals(Work.tokens(49), llm.summarize("Some text here.").work());
+    assertEquals(
+        ChatCompletionsSummarizer.MAX_COMPLETION_TOKENS,
+        lastRequest.get().path("max_tokens").asInt());
+    reply =
+        "{\"choices\":[{\"message\":{\"content\":\"Short.\"}}],"
+            + "\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":9}}";
+    assertEquals(Work.tokens(49), llm.summarize("Some text here.").work());
+    reply = "{\"choices\":[{\"message\":{\"content\":\"Short.\"}}]}";
+    assertEquals(null, llm.summarize("Some text here.").work(), "no usage reported");
+    reply =
+        "{\"choices\":[{\"message\":{\"content\":\"Short.\"}}],"
+            + "\"usage\":{\"total_tokens\":\"many\"}}";
+    assertEquals(null, llm.summarize("Some text here.").work(), "usage that is no count");
+
+    // 1,000 words: 1,500 prompt tokens estimated, 64 for the template, the completion's 512
+    assertEquals(Work.tokens(1_500 + 64 + 512), llm.maximumWork("", 1_000));
+    // the document is cut to 6,000 words, so is the estimate
+    assertEquals(llm.maximumWork("", 6_000), llm.maximumWork("", 100_000));
+  }
+
   @Test
   void noKeyMeansNoAuthorizationHeader() {
     reply = "{\"choices\":[{\"message\":{\"content\":\"Short.\"}}]}";

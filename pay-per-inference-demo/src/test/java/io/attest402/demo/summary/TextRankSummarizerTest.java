@@ -72,6 +72,35 @@ class TextRankSummarizerTest {
     assertTrue(e.getMessage().contains("no text"));
   }
 
+  /**
+   * The work an upto payment is charged for: every word of a document without repeats, and a
+   * sentence repeated word for word (a footer) only once, summarized once.
+   */
+  @Test
+  void workIsTheWordsOfTheDistinctSentencesSummarized() throws Exception {
+    String article;
+    try (InputStream in = getClass().getResourceAsStream("/io/attest402/demo/sample-article.md")) {
+      article = DocumentText.extract(in.readAllBytes(), DocumentText.Format.of("text/markdown"));
+    }
+    Summary plain = new TextRankSummarizer().summarize(article);
+    assertEquals(Work.words(DocumentText.wordCount(article)), plain.work());
+
+    String footer = "This report is confidential and meant only for its recipient.";
+    String withFooters = article + ("\n\n" + footer).repeat(200);
+    Summary repeated = new TextRankSummarizer().summarize(withFooters);
+    assertEquals(DocumentText.wordCount(article) + 200 * 10, repeated.inputWords());
+    assertEquals(
+        Work.words(DocumentText.wordCount(article) + DocumentText.wordCount(footer)),
+        repeated.work(),
+        "the footer is summarized once");
+    assertTrue(
+        repeated.sentences().stream().filter(footer::equals).count() <= 1,
+        "never picked twice: " + repeated.sentences());
+    assertEquals(
+        Work.words(DocumentText.wordCount(footer)),
+        new TextRankSummarizer().summarize((footer + " ").repeat(50)).work());
+  }
+
   @Test
   void extractsHtmlMarkdownAndPdf() throws Exception {
     String html =

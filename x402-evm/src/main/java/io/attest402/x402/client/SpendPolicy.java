@@ -17,13 +17,14 @@ import java.util.stream.Collectors;
  * declared token ({@link Builder#token}, then {@code maxPerRequest("0.01 USDC")}; once any token
  * cap is stated, an asset without a cap of its own is refused); a cap on the offer's {@code
  * maxTimeoutSeconds} (how long a signed authorization stays spendable); and optional allow-lists of
- * networks, assets and payees (addresses compared case-insensitively). Only exact offers on {@code
- * eip155} networks with an EIP-712 domain in {@code extra} can be signed. Thread-safe; the session
- * total is kept in this object.
+ * schemes, networks, assets and payees (addresses compared case-insensitively). Only exact offers
+ * on {@code eip155} networks with an EIP-712 domain in {@code extra} can be signed. Thread-safe;
+ * the session total is kept in this object.
  */
 public final class SpendPolicy {
   private final BigInteger maxPerRequest;
   private final BigInteger maxPerSession;
+  private final Set<String> schemes;
   private final Set<String> networks;
   private final Set<String> assets;
   private final Set<String> payees;
@@ -63,6 +64,7 @@ public final class SpendPolicy {
     this.tokens = Map.copyOf(byAddress);
     this.tokenPerRequest = resolve(b.tokenPerRequest, bySymbol, "per-request");
     this.tokenPerSession = resolve(b.tokenPerSession, bySymbol, "per-session");
+    this.schemes = b.schemes == null ? null : Set.copyOf(b.schemes);
     this.networks = b.networks == null ? null : Set.copyOf(b.networks);
     this.assets = b.assets == null ? null : lower(b.assets);
     this.payees = b.payees == null ? null : lower(b.payees);
@@ -137,6 +139,7 @@ public final class SpendPolicy {
   public static final class Builder {
     private BigInteger maxPerRequest;
     private BigInteger maxPerSession;
+    private Set<String> schemes;
     private Set<String> networks;
     private Set<String> assets;
     private Set<String> payees;
@@ -202,6 +205,15 @@ public final class SpendPolicy {
       return maxPerSession(BigInteger.valueOf(max));
     }
 
+    /**
+     * Only offers of these schemes ({@code exact}, {@code upto}), e.g. to pay an {@code upto} offer
+     * a server lists after its {@code exact} one.
+     */
+    public Builder allowSchemes(String... s) {
+      this.schemes = Set.of(s);
+      return this;
+    }
+
     public Builder allowNetworks(String... n) {
       this.networks = Set.of(n);
       return this;
@@ -228,6 +240,9 @@ public final class SpendPolicy {
     // upto is judged (and reserved) at its maximum: the most the payee can charge
     if (!"exact".equals(r.scheme()) && !("upto".equals(r.scheme()) && x402Version == 2)) {
       reasons.add("scheme " + r.scheme() + " is not supported (only exact, and upto in v2)");
+    }
+    if (schemes != null && !schemes.contains(r.scheme())) {
+      reasons.add("scheme " + r.scheme() + " is not allowed");
     }
     if ("upto".equals(r.scheme()) && r.extraString("facilitatorAddress") == null) {
       reasons.add("upto offer lacks extra.facilitatorAddress (the facilitator to bind to)");

@@ -112,4 +112,26 @@ class SpendPolicyTest {
         p.check(offer(USDC, 1, 86_400), 2));
     assertThrows(IllegalArgumentException.class, () -> SpendPolicy.builder().maxTimeoutSeconds(0));
   }
+
+  @Test
+  void allowedSchemesPickTheOfferToPayAndTheUptoMaximumMeetsTheCap() {
+    com.fasterxml.jackson.databind.node.ObjectNode extra =
+        io.attest402.x402.types.Wire.newObject()
+            .put("name", "USD Coin")
+            .put("version", "2")
+            .put("assetTransferMethod", "permit2")
+            .put("facilitatorAddress", PAY_TO);
+    PaymentRequirements upto =
+        new PaymentRequirements(
+            "upto", "eip155:31337", BigInteger.valueOf(5_000), USDC, PAY_TO, 300, extra);
+    SpendPolicy uptoOnly = SpendPolicy.builder().allowSchemes("upto").maxPerRequest(5_000).build();
+    assertEquals(List.of("scheme exact is not allowed"), uptoOnly.check(offer(USDC, 1, 300), 2));
+    assertEquals(List.of(), uptoOnly.check(upto, 2));
+    // the cap is held against the maximum the payer would sign, not what it may be charged
+    SpendPolicy low = SpendPolicy.builder().allowSchemes("upto").maxPerRequest(4_999).build();
+    assertEquals(List.of("amount 5000 exceeds the per-request cap 4999"), low.check(upto, 2));
+    SpendPolicy exactOnly = SpendPolicy.builder().allowSchemes("exact").build();
+    assertEquals(List.of("scheme upto is not allowed"), exactOnly.check(upto, 2));
+    assertEquals(List.of(), exactOnly.check(offer(USDC, 1, 300), 2));
+  }
 }
