@@ -24,7 +24,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Run the document-summary provider: POST /summarize paid per 1,000 words through x402, "
-            + "a web page at /, its ERC-8004 identity registered on start.")
+            + "a web page at /, its ERC-8004 identity registered on start. It signs as --key-file or"
+            + " --account, by default as the deployment's 'provider' dev account (owner of its"
+            + " identity and payTo).")
 public final class ProviderCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -62,12 +64,8 @@ public final class ProviderCommand implements Callable<Integer> {
           "Where the provider remembers its agentId and the payments it delivered for (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
-  @Option(
-      names = "--key-file",
-      description =
-          "Provider key (owner of its identity and payTo). Default: the "
-              + "deployment's 'provider' dev account.")
-  Path keyFile;
+  /** The provider's key (owner of its identity and payTo); default: the 'provider' dev account. */
+  @picocli.CommandLine.Mixin io.attest402.contracts.cli.SignerOption signer;
 
   @Option(
       names = "--price-per-1000-words",
@@ -105,7 +103,7 @@ public final class ProviderCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Deployment d = deployment.deployment();
-    Credentials key = Keys.resolve(spec, d, keyFile, "provider");
+    Credentials key = signer.credentialsOr(d, "provider");
     Summarizer summarizer =
         llmUrl == null
             ? new TextRankSummarizer()
