@@ -47,10 +47,6 @@ public final class UriResolver {
     return new Builder();
   }
 
-  public boolean allowsHttpLoopback() {
-    return allowHttpLoopback;
-  }
-
   public int maxBytes() {
     return maxBytes;
   }
