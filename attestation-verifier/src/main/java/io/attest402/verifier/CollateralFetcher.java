@@ -1,6 +1,7 @@
 package io.attest402.verifier;
 
 import io.attest402.verifier.QuoteVerificationException.Kind;
+import io.attest402.verifier.http.BoundedHttp;
 import io.attest402.verifier.internal.Hex;
 import io.attest402.verifier.internal.Json;
 import io.attest402.verifier.internal.PckExtension;
@@ -9,6 +10,7 @@ import io.attest402.verifier.internal.QeIdentity;
 import io.attest402.verifier.internal.TcbInfo;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;
@@ -50,11 +52,15 @@ public final class CollateralFetcher {
 
   private record Piece(byte[] body, String issuerChain, Instant nextUpdate, Instant expires) {}
 
+  /** Largest collateral piece read by default. */
+  public static final int DEFAULT_MAX_BYTES = 1 << 20;
+
   private final URI base;
   private final URI rootCrlUrl;
   private final HttpClient http;
   private final Clock clock;
   private final Duration timeout;
+  private final int maxBytes;
   private final Duration maxCacheAge;
   private final List<X509Certificate> anchors;
   private final Map<String, Piece> cache = new ConcurrentHashMap<>();
@@ -67,15 +73,10 @@ public final class CollateralFetcher {
             : INTEL_PCS.equals(b.base)
                 ? INTEL_ROOT_CRL
                 : resolve("/sgx/certification/v4/rootcacrl");
-    this.http =
-        b.http != null
-            ? b.http
-            : HttpClient.newBuilder()
-                .connectTimeout(b.timeout)
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build();
+    this.http = b.http != null ? b.http : BoundedHttp.client(b.timeout);
     this.clock = b.clock;
     this.timeout = b.timeout;
+    this.maxBytes = b.maxBytes;
     this.maxCacheAge = b.maxCacheAge;
     this.anchors =
         b.anchors.isEmpty() ? List.of(QuoteVerifier.intelRootCa()) : List.copyOf(b.anchors);
@@ -184,12 +185,12 @@ public final class CollateralFetcher {
       return cached;
     }
     cache.remove(key);
-    HttpResponse<byte[]> resp;
+    HttpResponse<InputStream> resp;
     try {
       resp =
           http.send(
               HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
-              HttpResponse.BodyHandlers.ofByteArray());
+              HttpResponse.BodyHandlers.ofInputStream());
     } catch (IOException e) {
       throw new QuoteVerificationException(
           Kind.INVALID_COLLATERAL, "cannot fetch " + uri + ": " + e, e);
@@ -199,9 +200,17 @@ public final class CollateralFetcher {
           Kind.INVALID_COLLATERAL, "interrupted fetching " + uri, e);
     }
     if (resp.statusCode() != 200) {
+      BoundedHttp.discard(resp);
       throw new QuoteVerificationException(
           Kind.INVALID_COLLATERAL,
           "collateral missing: " + uri + " answered HTTP " + resp.statusCode());
+    }
+    byte[] body;
+    try {
+      body = BoundedHttp.body(resp, maxBytes);
+    } catch (IOException e) {
+      throw new QuoteVerificationException(
+          Kind.INVALID_COLLATERAL, "cannot read " + uri + ": " + e.getMessage(), e);
     }
     String chain = null;
     if (chainHeader != null) {
@@ -215,7 +224,6 @@ public final class CollateralFetcher {
                           Kind.INVALID_COLLATERAL,
                           uri + " answered without the " + chainHeader + " header"));
     }
-    byte[] body = resp.body();
     Instant nextUpdate;
     try {
       if (kind.equals("crl")) {
@@ -335,6 +343,7 @@ public final class CollateralFetcher {
     private HttpClient http;
     private Clock clock = Clock.systemUTC();
     private Duration timeout = Duration.ofSeconds(20);
+    private int maxBytes = DEFAULT_MAX_BYTES;
     private Duration maxCacheAge = Duration.ofHours(1);
     private final List<X509Certificate> anchors = new java.util.ArrayList<>();
 
@@ -368,6 +377,15 @@ public final class CollateralFetcher {
 
     public Builder timeout(Duration v) {
       timeout = v;
+      return this;
+    }
+
+    /** Largest piece a server may answer (default 1 MiB; Intel's are a few KiB). */
+    public Builder maxBytes(int v) {
+      if (v <= 0) {
+        throw new IllegalArgumentException("maxBytes must be positive");
+      }
+      maxBytes = v;
       return this;
     }
 

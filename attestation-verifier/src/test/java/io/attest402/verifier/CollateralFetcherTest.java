@@ -137,6 +137,22 @@ class CollateralFetcherTest {
   }
 
   @Test
+  void aPieceLargerThanTheBoundIsRefusedUnread() {
+    URI base = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    CollateralFetcher small =
+        CollateralFetcher.builder()
+            .baseUrl(base)
+            .clock(Clock.fixed(v.at(), ZoneOffset.UTC))
+            .maxBytes(recorded.pckCrl().length - 1)
+            .build();
+    QuoteVerificationException e =
+        assertThrows(QuoteVerificationException.class, () -> small.fetch(v.quote()));
+    assertEquals(Kind.INVALID_COLLATERAL, e.kind());
+    assertTrue(e.getMessage().contains("answered more than"), e.getMessage());
+    assertEquals(0, small.cachedPieces());
+  }
+
+  @Test
   void piecesThatDoNotVerifyAreRefusedAndNotCached() throws Exception {
     server.removeContext("/sgx/certification/v4/tcb");
     byte[] badSig = recorded.tcbInfoSignature();

@@ -2,7 +2,7 @@ package io.attest402.cli;
 
 import io.attest402.contracts.chain.Deployer;
 import io.attest402.contracts.chain.Deployment;
-import io.attest402.contracts.cli.KeyFiles;
+import io.attest402.contracts.cli.KeyFileOption;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -10,6 +10,7 @@ import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -19,18 +20,15 @@ import picocli.CommandLine.Spec;
     name = "deploy",
     mixinStandardHelpOptions = true,
     description =
-        "Deploy TestUSDC and the ERC-8004 registries to any EVM chain and write the deployment file.")
+        "Deploy TestUSDC and the ERC-8004 registries to any EVM chain and write the deployment file."
+            + " The --key-file's account (required) deploys them and pays the gas.")
 public final class DeployCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--rpc", required = true, description = "JSON-RPC URL of the chain.")
   String rpc;
 
-  @Option(
-      names = "--key-file",
-      required = true,
-      description = "File holding the deployer's private key (hex, 0x optional). It pays the gas.")
-  Path keyFile;
+  @Mixin KeyFileOption keyFile;
 
   @Option(
       names = "--out",
@@ -40,7 +38,7 @@ public final class DeployCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Credentials deployer = KeyFiles.read(spec, "--key-file", keyFile);
+    Credentials deployer = keyFile.credentials("deploy signs the deployment transactions");
     Web3j web3j = Web3j.build(new HttpService(rpc));
     try {
       long chainId;

@@ -70,7 +70,8 @@ class DeployCommandIT {
   }
 
   @Test
-  void aBadKeyFileIsAUsageErrorAndAnUnreachableNodeSaysSo(@TempDir Path dir) throws Exception {
+  void aMissingOrBadKeyFileIsAUsageErrorAndAnUnreachableNodeSaysSo(@TempDir Path dir)
+      throws Exception {
     Path key = dir.resolve("bad.key");
     Files.writeString(key, "not a key");
     Process bad =
@@ -78,6 +79,11 @@ class DeployCommandIT {
     Launcher.awaitLine(bad, "does not hold a 32-byte hex private key", 30);
     assertTrue(bad.waitFor(30, TimeUnit.SECONDS));
     assertEquals(2, bad.exitValue());
+
+    Process none = Launcher.start(dir, "deploy", "--rpc", "http://127.0.0.1:1");
+    Launcher.awaitLine(none, "give --key-file FILE", 30);
+    assertTrue(none.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(2, none.exitValue());
 
     Files.writeString(key, "0x" + "11".repeat(32));
     Process down =

@@ -1,9 +1,7 @@
 package io.attest402.cli;
 
-import java.io.BufferedReader;
+import io.attest402.testkit.ProcessOutput;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,22 +40,7 @@ final class Launcher {
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    Thread t =
-        new Thread(
-            () -> {
-              try (BufferedReader r =
-                  new BufferedReader(
-                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                  lines.add(line);
-                }
-              } catch (IOException ignored) {
-                // process ended
-              }
-            });
-    t.setDaemon(true);
-    t.start();
+    ProcessOutput.follow(p, "launcher-stdout", lines::add, ended -> {});
     OUTPUT.put(p, lines);
     return p;
   }

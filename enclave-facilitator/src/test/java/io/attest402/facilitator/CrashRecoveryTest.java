@@ -9,11 +9,8 @@ import io.attest402.contracts.ProjectPaths;
 import io.attest402.contracts.chain.Chain;
 import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
+import io.attest402.testkit.ProcessOutput;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,29 +86,18 @@ class CrashRecoveryTest {
             .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .start();
     CompletableFuture<String> url = new CompletableFuture<>();
-    Thread reader =
-        new Thread(
-            () -> {
-              try (BufferedReader r =
-                  new BufferedReader(
-                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                  Files.writeString(
-                      log, "stdout: " + line + "\n", java.nio.file.StandardOpenOption.APPEND);
-                  Matcher m = LISTENING.matcher(line);
-                  if (m.find()) {
-                    url.complete(m.group(1));
-                  }
-                }
-              } catch (IOException ignored) {
-                // child gone
-              }
-              url.completeExceptionally(new IllegalStateException("child exited before listening"));
-            },
-            "child-stdout");
-    reader.setDaemon(true);
-    reader.start();
+    ProcessOutput.follow(
+        p,
+        "child-stdout",
+        line -> {
+          Files.writeString(log, "stdout: " + line + "\n", java.nio.file.StandardOpenOption.APPEND);
+          Matcher m = LISTENING.matcher(line);
+          if (m.find()) {
+            url.complete(m.group(1));
+          }
+        },
+        ended ->
+            url.completeExceptionally(new IllegalStateException("child exited before listening")));
     try {
       return new Child(p, url.get(60, TimeUnit.SECONDS), log, pcs);
     } catch (Exception e) {

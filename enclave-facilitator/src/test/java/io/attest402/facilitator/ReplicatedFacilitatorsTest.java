@@ -9,9 +9,8 @@ import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.facilitator.store.PostgresServer;
 import io.attest402.facilitator.store.PostgresSettlementStore;
-import java.io.BufferedReader;
+import io.attest402.testkit.ProcessOutput;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -125,35 +124,24 @@ class ReplicatedFacilitatorsTest {
             .start();
     CompletableFuture<String> url = new CompletableFuture<>();
     CompletableFuture<String> address = new CompletableFuture<>();
-    Thread reader =
-        new Thread(
-            () -> {
-              try (BufferedReader r =
-                  new BufferedReader(
-                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                  Files.writeString(
-                      log, "stdout: " + line + "\n", java.nio.file.StandardOpenOption.APPEND);
-                  Matcher m = LISTENING.matcher(line);
-                  if (m.find()) {
-                    url.complete(m.group(1));
-                  }
-                  Matcher a = ADDRESS.matcher(line);
-                  if (a.find()) {
-                    address.complete(a.group(1));
-                  }
-                }
-              } catch (IOException ignored) {
-                // replica gone
-              }
-              url.completeExceptionally(
-                  new IllegalStateException("replica exited before listening"));
-              address.completeExceptionally(new IllegalStateException("replica exited"));
-            },
-            "replica-stdout");
-    reader.setDaemon(true);
-    reader.start();
+    ProcessOutput.follow(
+        p,
+        "replica-stdout",
+        line -> {
+          Files.writeString(log, "stdout: " + line + "\n", java.nio.file.StandardOpenOption.APPEND);
+          Matcher m = LISTENING.matcher(line);
+          if (m.find()) {
+            url.complete(m.group(1));
+          }
+          Matcher a = ADDRESS.matcher(line);
+          if (a.find()) {
+            address.complete(a.group(1));
+          }
+        },
+        ended -> {
+          url.completeExceptionally(new IllegalStateException("replica exited before listening"));
+          address.completeExceptionally(new IllegalStateException("replica exited"));
+        });
     try {
       return new Replica(p, url.get(120, TimeUnit.SECONDS), address.get(10, TimeUnit.SECONDS), pcs);
     } catch (Exception e) {

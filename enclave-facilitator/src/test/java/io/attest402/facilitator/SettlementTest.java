@@ -10,8 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.contracts.chain.Chain;
 import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
+import io.attest402.facilitator.settle.JournaledOutcome;
 import io.attest402.facilitator.settle.ReceiptIssuer;
-import io.attest402.facilitator.settle.SettlementFacts;
 import io.attest402.x402.types.Wire;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -50,7 +50,7 @@ class SettlementTest {
 
   /** A receipt stand-in that records the facts and chains by the previous sequence. */
   static final ReceiptIssuer ISSUER =
-      (SettlementFacts f, JsonNode previous) -> {
+      (JournaledOutcome f, JsonNode previous) -> {
         ObjectNode r = Wire.newObject();
         r.put("seq", f.sequence());
         r.put("tx", f.transaction());

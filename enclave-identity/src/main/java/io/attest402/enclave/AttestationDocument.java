@@ -189,14 +189,6 @@ public record AttestationDocument(
   }
 
   /**
-   * Writes the served quote as base64 text (one line), for {@code quote verify --quote Q --pccs
-   * URL}.
-   */
-  public void writeQuoteFile(Path quoteFile) throws IOException {
-    Files.writeString(quoteFile, quote + "\n", StandardCharsets.US_ASCII);
-  }
-
-  /**
    * Writes the files {@code bin/attest402 quote verify --quote Q --collateral C} reads: the quote
    * as base64 text (one line) and the collateral in the verifier's Collateral JSON format. Fails
    * when the document carries no collateral (hardware backends serve none unless the operator

@@ -4,7 +4,6 @@ import io.attest402.contracts.generated.IdentityRegistry;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -320,16 +319,6 @@ public final class IdentityRegistryClient extends RegistryContract {
         call(new Function("getVersion", List.of(), List.of(new TypeReference<Utf8String>() {})))
             .get(0)
             .getValue();
-  }
-
-  /**
-   * Metadata written at registration, decoded from the map's UTF-8 values (convenience for string
-   * metadata).
-   */
-  public static Map<String, byte[]> utf8Metadata(Map<String, String> values) {
-    Map<String, byte[]> out = new LinkedHashMap<>();
-    values.forEach((k, v) -> out.put(k, v.getBytes(StandardCharsets.UTF_8)));
-    return out;
   }
 
   long chainTime() {

@@ -1,8 +1,8 @@
 package io.attest402.facilitator.anchor;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.attest402.facilitator.settle.JournaledOutcome;
 import io.attest402.facilitator.settle.ReceiptIssuer;
-import io.attest402.facilitator.settle.SettlementFacts;
 import java.util.Optional;
 
 /**
@@ -21,7 +21,7 @@ public final class AnchoredReceiptIssuer implements ReceiptIssuer {
   }
 
   @Override
-  public Optional<JsonNode> issue(SettlementFacts facts, JsonNode previous) {
+  public Optional<JsonNode> issue(JournaledOutcome facts, JsonNode previous) {
     Optional<String> refused = guard.refuseReceipt(facts.sequence());
     if (refused.isPresent()) {
       throw new ReceiptRefusedException(

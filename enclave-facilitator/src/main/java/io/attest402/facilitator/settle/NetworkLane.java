@@ -103,11 +103,6 @@ public final class NetworkLane {
     s.preparing(-1);
   }
 
-  /** The identity key's account (signer 1), which also sends the receipt anchors. */
-  public SignerAccount identitySigner() {
-    return signers.get(0);
-  }
-
   public NetworkConfig config() {
     return config;
   }

@@ -14,7 +14,7 @@ import java.util.Optional;
 public interface ReceiptIssuer {
   String EXTENSION_KEY = "attest402-receipt";
 
-  Optional<JsonNode> issue(SettlementFacts facts, JsonNode previous);
+  Optional<JsonNode> issue(JournaledOutcome facts, JsonNode previous);
 
   /** Issues nothing (settle responses then carry no receipt). */
   ReceiptIssuer NONE = (facts, previous) -> Optional.empty();

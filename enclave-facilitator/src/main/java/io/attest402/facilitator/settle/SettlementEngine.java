@@ -819,17 +819,7 @@ public final class SettlementEngine implements AutoCloseable {
    */
   private String permit2Calldata(PaymentPayload payload, Permit2Payload pp, BigInteger uptoAmount) {
     Permit2Payload.Authorization a = pp.authorization();
-    Permit2Payload.Authorization signed =
-        new Permit2Payload.Authorization(
-            a.from(),
-            a.token(),
-            a.amount(),
-            a.spender(),
-            a.nonce(),
-            a.deadline(),
-            a.to(),
-            a.validAfter(),
-            null);
+    Permit2Payload.Authorization signed = a.withFacilitator(null);
     Eip2612GasSponsoring.Info info = Eip2612GasSponsoring.extract(payload);
     Permit2.Eip2612Permit permit = null;
     if (info != null) {

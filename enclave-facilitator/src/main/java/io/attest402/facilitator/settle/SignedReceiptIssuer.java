@@ -29,7 +29,7 @@ public final class SignedReceiptIssuer implements ReceiptIssuer {
   }
 
   @Override
-  public Optional<JsonNode> issue(SettlementFacts f, JsonNode previous) {
+  public Optional<JsonNode> issue(JournaledOutcome f, JsonNode previous) {
     String prev =
         previous == null || !previous.path("hash").isTextual()
             ? Receipt.ZERO_HASH

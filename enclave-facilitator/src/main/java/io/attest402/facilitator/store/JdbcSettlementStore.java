@@ -3,9 +3,9 @@ package io.attest402.facilitator.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.attest402.facilitator.settle.JournaledOutcome;
 import io.attest402.facilitator.settle.Outcome;
 import io.attest402.facilitator.settle.ReceiptIssuer;
-import io.attest402.facilitator.settle.SettlementFacts;
 import io.attest402.facilitator.settle.SettlementKey;
 import io.attest402.facilitator.settle.SettlementRecord;
 import io.attest402.facilitator.settle.SettlementState;
@@ -234,23 +234,7 @@ abstract class JdbcSettlementStore implements SettlementStore, LeaseStore {
             fence(c, id);
             long seq = lastSequence(c, chainOf) + 1;
             Instant now = clock.instant();
-            SettlementFacts facts =
-                new SettlementFacts(
-                        seq,
-                        id,
-                        o.success(),
-                        o.errorReason(),
-                        r.key().network(),
-                        o.txHash(),
-                        o.blockNumber(),
-                        r.key().payer(),
-                        r.payTo(),
-                        r.key().asset(),
-                        r.amount(),
-                        r.key().nonce(),
-                        facilitator,
-                        now)
-                    .withMaxAmount(r.uptoMaximum());
+            JournaledOutcome facts = JournaledOutcome.of(seq, r, o, facilitator, now);
             JsonNode previous = receiptOf(c, chainOf, seq - 1);
             JsonNode receipt = issuer.issue(facts, previous).orElse(null);
             try (PreparedStatement ps =

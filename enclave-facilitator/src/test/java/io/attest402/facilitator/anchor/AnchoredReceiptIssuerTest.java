@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.attest402.facilitator.RequestException;
+import io.attest402.facilitator.settle.JournaledOutcome;
 import io.attest402.facilitator.settle.ReceiptIssuer;
-import io.attest402.facilitator.settle.SettlementFacts;
+import io.attest402.x402.receipt.SettlementFacts;
 import java.math.BigInteger;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -26,22 +26,21 @@ class AnchoredReceiptIssuerTest {
         return Optional.of(JsonNodeFactory.instance.objectNode().put("seq", f.sequence()));
       };
 
-  private static SettlementFacts facts(long seq) {
-    return new SettlementFacts(
+  private static JournaledOutcome facts(long seq) {
+    return new JournaledOutcome(
         seq,
         seq,
-        true,
-        null,
-        "eip155:31337",
-        "0x" + "1".repeat(64),
-        1L,
-        "0xpayer",
-        "0xpayto",
-        "0xasset",
-        BigInteger.TEN,
-        "0x" + "2".repeat(64),
-        "0xfac",
-        Instant.EPOCH);
+        SettlementFacts.settled(
+                "eip155:31337",
+                "0x" + "1".repeat(64),
+                "0xpayer",
+                "0xpayto",
+                "0xasset",
+                BigInteger.TEN,
+                "0x" + "2".repeat(64),
+                1L,
+                0L)
+            .withSender("0xfac"));
   }
 
   @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.contracts.chain.Deployment;
 import io.attest402.contracts.cli.DeploymentOption;
 import io.attest402.contracts.cli.KeyFiles;
+import io.attest402.contracts.cli.SignerOption;
 import io.attest402.erc8004.Erc8004Client;
 import io.attest402.erc8004.RegistryAddresses;
 import io.attest402.erc8004.files.Json;
@@ -19,6 +20,7 @@ import org.web3j.crypto.Credentials;
 import org.web3j.crypto.WalletUtils;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -44,17 +46,7 @@ public final class Common {
       description = "JSON-RPC URL (default: the deployment's rpcUrl).")
   String rpc;
 
-  @Option(
-      names = "--key-file",
-      paramLabel = "FILE",
-      description = "File with the sender's private key (hex).")
-  Path keyFile;
-
-  @Option(
-      names = "--account",
-      paramLabel = "ROLE",
-      description = "A dev account of the deployment file: deployer, provider, agent, validator.")
-  String account;
+  @Mixin SignerOption signer;
 
   @Option(names = "--json", description = "Print one JSON object on stdout.")
   boolean json;
@@ -118,18 +110,7 @@ public final class Common {
 
   /** The signer from --key-file or --account; a usage error when neither is given. */
   Credentials credentials() {
-    if (keyFile != null && account != null) {
-      throw new ParameterException(spec.commandLine(), "give --key-file or --account, not both");
-    }
-    if (keyFile != null) {
-      return readKey(keyFile, "--key-file");
-    }
-    if (account != null) {
-      return deployment().account(account).credentials();
-    }
-    throw new ParameterException(
-        spec.commandLine(),
-        "this command sends a transaction: give --key-file FILE or " + "--account ROLE");
+    return signer.credentials(deployment(), "this command sends a transaction");
   }
 
   Credentials readKey(Path file, String option) {

@@ -1,5 +1,6 @@
 package io.attest402.erc8004.files;
 
+import io.attest402.verifier.http.BoundedHttp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -31,13 +32,7 @@ public final class UriResolver {
 
   private UriResolver(Builder b) {
     this.timeout = b.timeout;
-    this.http =
-        b.http != null
-            ? b.http
-            : HttpClient.newBuilder()
-                .connectTimeout(b.timeout)
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build();
+    this.http = b.http != null ? b.http : BoundedHttp.client(b.timeout);
     this.ipfsGateway = b.ipfsGateway.endsWith("/") ? b.ipfsGateway : b.ipfsGateway + "/";
     this.maxBytes = b.maxBytes;
     this.allowHttpLoopback = b.allowHttpLoopback;
@@ -50,10 +45,6 @@ public final class UriResolver {
 
   public static Builder builder() {
     return new Builder();
-  }
-
-  public boolean allowsHttpLoopback() {
-    return allowHttpLoopback;
   }
 
   public int maxBytes() {
@@ -172,28 +163,19 @@ public final class UriResolver {
       throw new ResolutionException("interrupted fetching " + url, e);
     }
     if ("http".equalsIgnoreCase(resp.uri().getScheme()) && !httpAllowed(resp.uri())) {
-      close(resp.body());
+      BoundedHttp.discard(resp);
       throw new ResolutionException("redirected to a forbidden URL: " + resp.uri());
     }
-    try (InputStream in = resp.body()) {
-      if (resp.statusCode() / 100 != 2) {
-        throw new ResolutionException("HTTP " + resp.statusCode() + " from " + url);
-      }
-      byte[] body = in.readNBytes(maxBytes + 1);
-      if (body.length > maxBytes) {
-        throw new ResolutionException(url + " answered more than " + maxBytes + " bytes");
-      }
-      return body;
+    if (resp.statusCode() / 100 != 2) {
+      BoundedHttp.discard(resp);
+      throw new ResolutionException("HTTP " + resp.statusCode() + " from " + url);
+    }
+    try {
+      return BoundedHttp.body(resp, maxBytes);
+    } catch (BoundedHttp.TooLargeException e) {
+      throw new ResolutionException(url + " answered more than " + maxBytes + " bytes", e);
     } catch (IOException e) {
       throw new ResolutionException("cannot read " + url + ": " + e, e);
-    }
-  }
-
-  private static void close(InputStream in) {
-    try {
-      in.close();
-    } catch (IOException ignored) {
-      // nothing to do
     }
   }
 

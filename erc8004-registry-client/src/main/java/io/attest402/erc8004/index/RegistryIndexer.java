@@ -290,13 +290,6 @@ public final class RegistryIndexer {
     }
   }
 
-  /** Forgets cached registration files (they are fetched again on the next sync). */
-  public void refreshFiles() {
-    synchronized (lock) {
-      fileCache.clear();
-    }
-  }
-
   private ObjectNode cachedFile(String uri) {
     return fileCache.get(uriKey(uri));
   }

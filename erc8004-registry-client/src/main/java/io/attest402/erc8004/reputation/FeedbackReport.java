@@ -2,7 +2,6 @@ package io.attest402.erc8004.reputation;
 
 import io.attest402.erc8004.FeedbackEvent;
 import io.attest402.erc8004.files.FeedbackFile;
-import java.util.Optional;
 
 /**
  * One feedback as the reputation service judged it: whether it is revoked, whether it is
@@ -16,9 +15,4 @@ public record FeedbackReport(
     boolean paymentBacked,
     String reason,
     FeedbackFile file,
-    ProofCheck proof) {
-
-  public Optional<FeedbackFile> fileOpt() {
-    return Optional.ofNullable(file);
-  }
-}
+    ProofCheck proof) {}

@@ -257,6 +257,21 @@ class RegistryCommandTest {
     Run noSigner = run(deployment, "register", "--name", "x");
     assertEquals(2, noSigner.exit());
     assertTrue(noSigner.err().contains("--key-file"), noSigner.err());
+    Run noSuchAccount = run(deployment, "register", "--name", "x", "--account", "nobody");
+    assertEquals(2, noSuchAccount.exit());
+    assertTrue(noSuchAccount.err().contains("no 'nobody' dev account"), noSuchAccount.err());
+    Run both =
+        run(
+            deployment,
+            "register",
+            "--name",
+            "x",
+            "--account",
+            "provider",
+            "--key-file",
+            deployment.toString());
+    assertEquals(2, both.exit());
+    assertTrue(both.err().contains("not both"), both.err());
     Run missing = run(dir.resolve("nope.json"), "show", "0");
     assertEquals(2, missing.exit());
     Run help = run(deployment, "--help");

@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Make one trust-checked paid request: POST the document to PROVIDER/summarize (or GET the URL "
-            + "without --document), check trust before paying, verify the facilitator's receipt, leave feedback.")
+            + "without --document), check trust before paying, verify the facilitator's receipt, leave feedback."
+            + " It pays as --key-file or --account, by default as the deployment's 'agent' dev account.")
 public final class AgentCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -116,10 +117,8 @@ public final class AgentCommand implements Callable<Integer> {
               + " to a signer the attested facilitator holds). Default: ${DEFAULT-VALUE}.")
   String scheme;
 
-  @Option(
-      names = "--key-file",
-      description = "Payer key. Default: the deployment's 'agent' dev account.")
-  Path keyFile;
+  /** The payer's key; default: the 'agent' dev account. */
+  @picocli.CommandLine.Mixin io.attest402.contracts.cli.SignerOption signer;
 
   @Option(names = "--no-feedback", description = "Do not post feedback after paying.")
   boolean noFeedback;
@@ -197,8 +196,7 @@ public final class AgentCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     io.attest402.verifier.VerificationPolicy policy = attestationPolicy(mode);
-    SummaryAgent agent =
-        new SummaryAgent(d, Keys.resolve(spec, d, keyFile, "agent"), Clock.systemUTC());
+    SummaryAgent agent = new SummaryAgent(d, signer.credentialsOr(d, "agent"), Clock.systemUTC());
     if (!demandedFacilitators.isEmpty()) {
       if (payOnChain) {
         throw new IllegalArgumentException(

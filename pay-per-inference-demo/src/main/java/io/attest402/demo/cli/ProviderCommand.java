@@ -25,7 +25,9 @@ import picocli.CommandLine.Option;
     description =
         "Run the document-summary provider: POST /summarize paid per 1,000 words through x402"
             + " (exact; and upto, charged the work done, when the facilitator supports it), a web"
-            + " page at /, its ERC-8004 identity registered on start.")
+            + " page at /, its ERC-8004 identity registered on start. It signs as --key-file or"
+            + " --account, by default as the deployment's 'provider' dev account (owner of its"
+            + " identity and payTo).")
 public final class ProviderCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -63,12 +65,8 @@ public final class ProviderCommand implements Callable<Integer> {
           "Where the provider remembers its agentId and the payments it delivered for (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
-  @Option(
-      names = "--key-file",
-      description =
-          "Provider key (owner of its identity and payTo). Default: the "
-              + "deployment's 'provider' dev account.")
-  Path keyFile;
+  /** The provider's key (owner of its identity and payTo); default: the 'provider' dev account. */
+  @picocli.CommandLine.Mixin io.attest402.contracts.cli.SignerOption signer;
 
   @Option(
       names = "--price-per-1000-words",
@@ -113,7 +111,7 @@ public final class ProviderCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Deployment d = deployment.deployment();
-    Credentials key = Keys.resolve(spec, d, keyFile, "provider");
+    Credentials key = signer.credentialsOr(d, "provider");
     Summarizer summarizer =
         llmUrl == null
             ? new TextRankSummarizer()

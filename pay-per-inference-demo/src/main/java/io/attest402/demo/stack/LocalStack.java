@@ -418,62 +418,6 @@ public final class LocalStack implements AutoCloseable {
     return provider;
   }
 
-  /**
-   * Waits until the stack's validator has answered a validation of {@code agentId} (it watches in
-   * the background once {@link #startValidator} ran); false when {@code timeout} passed first.
-   */
-  public boolean awaitValidated(java.math.BigInteger agentId, Duration timeout) {
-    Deployment d = deployment();
-    Erc8004Client client = Erc8004Client.connect(d);
-    try {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (true) {
-        if (client
-                .validation()
-                .getSummary(agentId, List.of(d.account("validator").address()), "")
-                .count()
-            > 0) {
-          return true;
-        }
-        if (System.nanoTime() > deadline) {
-          return false;
-        }
-        sleep(250);
-      }
-    } finally {
-      client.shutdown();
-    }
-  }
-
-  /**
-   * Dev chains only: empties {@code address}'s native balance ({@code anvil_setBalance}), as if the
-   * account had run out of gas money.
-   */
-  public void drainNativeBalance(String address) {
-    org.web3j.protocol.http.HttpService rpc =
-        new org.web3j.protocol.http.HttpService(deployment().rpcUrl());
-    try {
-      var r =
-          new org.web3j.protocol.core.Request<>(
-                  "anvil_setBalance",
-                  List.of(address, "0x0"),
-                  rpc,
-                  org.web3j.protocol.core.methods.response.VoidResponse.class)
-              .send();
-      if (r.hasError()) {
-        throw new IllegalStateException("anvil_setBalance: " + r.getError().getMessage());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      try {
-        rpc.close();
-      } catch (IOException e) {
-        // nothing was left open that matters
-      }
-    }
-  }
-
   /** Stops everything started, newest first; never throws. */
   @Override
   public void close() {

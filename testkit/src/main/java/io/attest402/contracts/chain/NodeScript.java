@@ -3,11 +3,9 @@ package io.attest402.contracts.chain;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.attest402.contracts.ProjectPaths;
-import java.io.BufferedReader;
+import io.attest402.testkit.ProcessOutput;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,34 +65,25 @@ public final class NodeScript implements AutoCloseable {
     }
     CompletableFuture<JsonNode> readyLine = new CompletableFuture<>();
     StringBuilder transcript = new StringBuilder();
-    Thread reader =
-        new Thread(
-            () -> {
-              try (BufferedReader r =
-                  new BufferedReader(
-                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                  if (!readyLine.isDone() && line.startsWith("READY")) {
-                    String body = line.substring(5).trim();
-                    readyLine.complete(body.isEmpty() ? JSON.nullNode() : JSON.readTree(body));
-                  } else {
-                    synchronized (transcript) {
-                      if (transcript.length() < 20_000) {
-                        transcript.append(line).append('\n');
-                      }
-                    }
-                    log.debug("{}: {}", script, line);
-                  }
-                }
-              } catch (IOException e) {
-                readyLine.completeExceptionally(e);
+    ProcessOutput.follow(
+        process,
+        "node-" + script,
+        line -> {
+          if (!readyLine.isDone() && line.startsWith("READY")) {
+            String body = line.substring(5).trim();
+            readyLine.complete(body.isEmpty() ? JSON.nullNode() : JSON.readTree(body));
+          } else {
+            synchronized (transcript) {
+              if (transcript.length() < 20_000) {
+                transcript.append(line).append('\n');
               }
-              readyLine.completeExceptionally(new IllegalStateException("exited before READY"));
-            },
-            "node-" + script);
-    reader.setDaemon(true);
-    reader.start();
+            }
+            log.debug("{}: {}", script, line);
+          }
+        },
+        failure ->
+            readyLine.completeExceptionally(
+                failure != null ? failure : new IllegalStateException("exited before READY")));
     try {
       JsonNode ready = readyLine.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       return new NodeScript(process, ready, script);

@@ -3,7 +3,6 @@ package io.attest402.x402.extensions;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.Wire;
-import java.util.regex.Pattern;
 
 /**
  * The {@code eip2612GasSponsoring} extension as {@code @x402/evm} 2.27 reads it: a server declares
@@ -17,11 +16,6 @@ public final class Eip2612GasSponsoring {
 
   public static final String KEY = "eip2612GasSponsoring";
 
-  private static final Pattern ADDRESS = GasSponsoringInfo.ADDRESS;
-  private static final Pattern NUMBER = GasSponsoringInfo.NUMBER;
-  private static final Pattern HEX = GasSponsoringInfo.HEX;
-  private static final Pattern VERSION = GasSponsoringInfo.VERSION;
-
   /** The payer's signed permit, fields as on the wire (strings). */
   public record Info(
       String from,
@@ -34,14 +28,10 @@ public final class Eip2612GasSponsoring {
       String version) {
     /** The official format check ({@code validateEip2612GasSponsoringInfo}). */
     public boolean wellFormed() {
-      return ADDRESS.matcher(from).matches()
-          && ADDRESS.matcher(asset).matches()
-          && ADDRESS.matcher(spender).matches()
-          && NUMBER.matcher(amount).matches()
-          && NUMBER.matcher(nonce).matches()
-          && NUMBER.matcher(deadline).matches()
-          && HEX.matcher(signature).matches()
-          && VERSION.matcher(version).matches();
+      return GasSponsoringInfo.approvalWellFormed(from, asset, spender, amount, version)
+          && GasSponsoringInfo.NUMBER.matcher(nonce).matches()
+          && GasSponsoringInfo.NUMBER.matcher(deadline).matches()
+          && GasSponsoringInfo.HEX.matcher(signature).matches();
     }
   }
 

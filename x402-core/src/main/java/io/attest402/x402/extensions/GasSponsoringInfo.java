@@ -26,6 +26,19 @@ public final class GasSponsoringInfo {
   public static final Pattern VERSION = Pattern.compile("[0-9]+(\\.[0-9]+)*");
 
   /**
+   * The part of the official info checks both extensions share: {@code from}, {@code asset} and
+   * {@code spender} addresses, a decimal {@code amount}, a dotted {@code version}.
+   */
+  public static boolean approvalWellFormed(
+      String from, String asset, String spender, String amount, String version) {
+    return ADDRESS.matcher(from).matches()
+        && ADDRESS.matcher(asset).matches()
+        && ADDRESS.matcher(spender).matches()
+        && NUMBER.matcher(amount).matches()
+        && VERSION.matcher(version).matches();
+  }
+
+  /**
    * The {@code names} fields of {@code payment.extensions[key].info} as text, in that order; null
    * when the payment carries no such info or one field is missing, empty or not a value (the
    * official extraction treats such a payment as one without the extension).

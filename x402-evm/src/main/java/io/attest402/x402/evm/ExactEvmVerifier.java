@@ -353,17 +353,7 @@ public final class ExactEvmVerifier {
       return p2fail(fields, payer, pp);
     }
     // the exact witness has no facilitator: a stray one is not part of what was signed
-    Permit2Payload.Authorization signed =
-        new Permit2Payload.Authorization(
-            a.from(),
-            a.token(),
-            a.amount(),
-            a.spender(),
-            a.nonce(),
-            a.deadline(),
-            a.to(),
-            a.validAfter(),
-            null);
+    Permit2Payload.Authorization signed = a.withFacilitator(null);
     boolean signatureValid;
     try {
       signatureValid =

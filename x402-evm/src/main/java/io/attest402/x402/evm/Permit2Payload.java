@@ -44,6 +44,15 @@ public record Permit2Payload(String signature, Authorization authorization) {
       Objects.requireNonNull(validAfter, "validAfter");
     }
 
+    /**
+     * This authorization with another witness {@code facilitator} (null: none, as the exact
+     * witness, which binds no facilitator, is signed).
+     */
+    public Authorization withFacilitator(String facilitator) {
+      return new Authorization(
+          from, token, amount, spender, nonce, deadline, to, validAfter, facilitator);
+    }
+
     /** The nonce as 0x + 64 hex digits (how the journal keys a payment). */
     public String nonceHex() {
       return "0x" + String.format("%064x", nonce);

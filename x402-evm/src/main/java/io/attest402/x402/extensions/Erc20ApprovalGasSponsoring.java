@@ -8,7 +8,6 @@ import io.attest402.x402.types.Wire;
 import java.math.BigInteger;
 import java.security.SignatureException;
 import java.util.Locale;
-import java.util.regex.Pattern;
 import org.web3j.crypto.RawTransaction;
 import org.web3j.crypto.SignedRawTransaction;
 import org.web3j.crypto.TransactionDecoder;
@@ -55,11 +54,6 @@ public final class Erc20ApprovalGasSponsoring {
   public static final BigInteger DEFAULT_MAX_PRIORITY_FEE_PER_GAS =
       BigInteger.valueOf(100_000_000L);
 
-  private static final Pattern ADDRESS = GasSponsoringInfo.ADDRESS;
-  private static final Pattern NUMBER = GasSponsoringInfo.NUMBER;
-  private static final Pattern HEX = GasSponsoringInfo.HEX;
-  private static final Pattern VERSION_PATTERN = GasSponsoringInfo.VERSION;
-
   /** The payer's info, fields as on the wire (strings). */
   public record Info(
       String from,
@@ -70,12 +64,8 @@ public final class Erc20ApprovalGasSponsoring {
       String version) {
     /** The official format check ({@code validateErc20ApprovalGasSponsoringInfo}). */
     public boolean wellFormed() {
-      return ADDRESS.matcher(from).matches()
-          && ADDRESS.matcher(asset).matches()
-          && ADDRESS.matcher(spender).matches()
-          && NUMBER.matcher(amount).matches()
-          && HEX.matcher(signedTransaction).matches()
-          && VERSION_PATTERN.matcher(version).matches();
+      return GasSponsoringInfo.approvalWellFormed(from, asset, spender, amount, version)
+          && GasSponsoringInfo.HEX.matcher(signedTransaction).matches();
     }
   }
 
@@ -213,7 +203,7 @@ public final class Erc20ApprovalGasSponsoring {
     }
     if (data.length() < 8 + 128
         || !data.substring(8, 8 + 24).chars().allMatch(c -> c == '0')
-        || !HEX.matcher("0x" + data).matches()) {
+        || !GasSponsoringInfo.HEX.matcher("0x" + data).matches()) {
       return Checked.refuse(
           ErrorReasons.ERC20_APPROVAL_TX_INVALID_CALLDATA,
           "Failed to decode approve() calldata from the signed transaction");

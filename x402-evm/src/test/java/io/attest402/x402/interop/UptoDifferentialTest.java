@@ -194,7 +194,7 @@ class UptoDifferentialTest {
       cases.add(
           new Case(
               "bound to another facilitator",
-              wrap(req, sign(chain, agent, bound(fresh(base), stranger)), null),
+              wrap(req, sign(chain, agent, fresh(base).withFacilitator(stranger)), null),
               req,
               "upto_facilitator_mismatch"));
       cases.add(
@@ -280,19 +280,5 @@ class UptoDifferentialTest {
 
   private Permit2Payload.Authorization fresh(Permit2Payload.Authorization a) {
     return with(a, "nonce", Long.toString(nonces.incrementAndGet()));
-  }
-
-  private static Permit2Payload.Authorization bound(
-      Permit2Payload.Authorization a, String facilitator) {
-    return new Permit2Payload.Authorization(
-        a.from(),
-        a.token(),
-        a.amount(),
-        a.spender(),
-        a.nonce(),
-        a.deadline(),
-        a.to(),
-        a.validAfter(),
-        facilitator);
   }
 }
