@@ -13,6 +13,7 @@ import io.attest402.contracts.chain.NodeScript;
 import io.attest402.contracts.generated.TestPlainToken;
 import io.attest402.facilitator.config.AssetConfig;
 import io.attest402.facilitator.settle.ReceiptIssuer;
+import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.evm.Permit2;
 import io.attest402.x402.evm.Permit2Payload;
@@ -100,15 +101,7 @@ class Erc20ApprovalSponsoringTest {
 
   @AfterAll
   void tearDown() throws Exception {
-    if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-    if (facilitator != null) {
-      facilitator.stop();
-    }
-    if (chain != null) {
-      chain.close();
-    }
+    VertxTesting.closeAll(vertx, facilitator, chain);
   }
 
   @Test

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.attest402.contracts.chain.Chain;
 import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
-import io.attest402.contracts.generated.TestUSDC;
 import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.codec.HeaderCodec;
 import io.attest402.x402.codec.X402Json;
@@ -20,6 +19,7 @@ import io.attest402.x402.server.X402PaymentHandler;
 import io.attest402.x402.testing.FacilitatorUnderTest;
 import io.attest402.x402.testing.Facilitators;
 import io.attest402.x402.testing.Interop;
+import io.attest402.x402.testing.Paying;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequired;
 import io.attest402.x402.types.PaymentRequirements;
@@ -51,7 +51,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Keys;
-import org.web3j.protocol.core.DefaultBlockParameterName;
 
 /**
  * {@link FailoverFacilitatorClient} behind {@link X402PaymentHandler} on anvil, with two real
@@ -298,22 +297,12 @@ class FailoverChainTest {
   }
 
   static BigInteger received() throws Exception {
-    return TestUSDC.load(
-            chain.deployment().contracts().usdc(),
-            chain.web3j(),
-            chain.txManager(chain.account(0)),
-            chain.gas())
-        .balanceOf(payTo)
-        .send();
+    return chain.usdcBalance(payTo);
   }
 
   /** Transactions an account has sent (its nonce). */
   static BigInteger sent(String facilitatorSigner) throws Exception {
-    return chain
-        .web3j()
-        .ethGetTransactionCount(facilitatorSigner, DefaultBlockParameterName.LATEST)
-        .send()
-        .getTransactionCount();
+    return BigInteger.valueOf(chain.nonce(facilitatorSigner));
   }
 
   static String txSender(HttpResponse<String> r) throws Exception {
@@ -413,11 +402,7 @@ class FailoverChainTest {
     Credentials broke = Credentials.create(Keys.createEcKeyPair());
     HttpResponse<String> r = post(sign(broke));
     assertEquals(402, r.statusCode(), r.body());
-    assertEquals(
-        "invalid_exact_evm_insufficient_balance",
-        HeaderCodec.DEFAULT
-            .decodePaymentRequired(r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow())
-            .error());
+    assertEquals("invalid_exact_evm_insufficient_balance", Paying.paymentRequiredError(r));
     assertEquals(0, b.verifies.get());
   }
 }

@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.contracts.chain.Chain;
 import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
-import io.attest402.contracts.generated.TestUSDC;
 import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.client.PayingHttpClient;
 import io.attest402.x402.client.PaymentResult;
@@ -26,6 +25,7 @@ import io.attest402.x402.facilitator.HttpFacilitatorClient;
 import io.attest402.x402.testing.FacilitatorUnderTest;
 import io.attest402.x402.testing.Facilitators;
 import io.attest402.x402.testing.Interop;
+import io.attest402.x402.testing.Paying;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequired;
 import io.attest402.x402.types.PaymentRequirements;
@@ -143,15 +143,7 @@ class AtMostOnceDeliveryChainTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (vertx != null) {
-      VertxTesting.await(vertx.close());
-    }
-    if (store != null) {
-      store.close();
-    }
-    if (official != null) {
-      official.close();
-    }
+    VertxTesting.closeAll(vertx, store, official);
   }
 
   @BeforeEach
@@ -249,19 +241,7 @@ class AtMostOnceDeliveryChainTest {
   }
 
   static BigInteger received() throws Exception {
-    return TestUSDC.load(
-            chain.deployment().contracts().usdc(),
-            chain.web3j(),
-            chain.txManager(chain.account(0)),
-            chain.gas())
-        .balanceOf(payTo)
-        .send();
-  }
-
-  static String error(HttpResponse<?> r) {
-    return HeaderCodec.DEFAULT
-        .decodePaymentRequired(r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow())
-        .error();
+    return chain.usdcBalance(payTo);
   }
 
   @Test
@@ -274,7 +254,7 @@ class AtMostOnceDeliveryChainTest {
     for (int i = 0; i < 3; i++) {
       HttpResponse<String> again = post(server, "/plain", "doc A", header);
       assertEquals(402, again.statusCode());
-      assertEquals("invalid_exact_evm_nonce_already_used", error(again));
+      assertEquals("invalid_exact_evm_nonce_already_used", Paying.paymentRequiredError(again));
       assertFalse(again.body().contains("summary"));
     }
     assertEquals(1, WORK.get());
@@ -306,7 +286,7 @@ class AtMostOnceDeliveryChainTest {
         ok++;
       } else {
         assertEquals(402, r.statusCode(), r.body());
-        assertEquals("invalid_exact_evm_nonce_already_used", error(r));
+        assertEquals("invalid_exact_evm_nonce_already_used", Paying.paymentRequiredError(r));
         refused++;
       }
     }
@@ -499,7 +479,7 @@ class AtMostOnceDeliveryChainTest {
         HttpServer s2 = startServer(reopened);
         HttpResponse<String> replay = post(s2, "/plain", "doc C", header);
         assertEquals(402, replay.statusCode());
-        assertEquals("invalid_exact_evm_nonce_already_used", error(replay));
+        assertEquals("invalid_exact_evm_nonce_already_used", Paying.paymentRequiredError(replay));
         HttpResponse<String> retry = post(s2, "/doc", "doc D", idHeader);
         assertEquals(200, retry.statusCode());
         assertEquals(servedWithId.body(), retry.body());

@@ -1,0 +1,107 @@
+package io.attest402.x402.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.attest402.x402.client.PayingHttpClient;
+import io.attest402.x402.client.PaymentResult;
+import io.attest402.x402.client.SpendPolicy;
+import io.attest402.x402.client.TrustHook;
+import io.attest402.x402.codec.HeaderCodec;
+import io.attest402.x402.evm.Eip3009Signer;
+import io.attest402.x402.types.PaymentRequired;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import org.web3j.crypto.Credentials;
+
+/**
+ * Paying in tests, as the paying client does it for real: the client a test pays one payee with,
+ * one paid request checked, the refusal a 402 gives. In x402-evm's test jar (x402-vertx,
+ * enclave-facilitator and the demo use it at test scope): the paying client is x402-evm's, and
+ * x402-evm's own interop tests pay with it too, so no module above it can hold it (testkit is below
+ * x402-core).
+ */
+public final class Paying {
+  private Paying() {}
+
+  /**
+   * Our paying client for {@code payer} (EIP-3009 and Permit2 signatures, system clock) that pays
+   * at most {@code maxPerRequest} of {@code asset} on {@code network} to {@code payTo} and nothing
+   * else, trusting every offer within that policy; HTTP with a 5 s connect timeout.
+   */
+  public static PayingHttpClient client(
+      Credentials payer, BigInteger maxPerRequest, String network, String asset, String payTo) {
+    return client(
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(),
+        payer,
+        maxPerRequest,
+        network,
+        asset,
+        payTo);
+  }
+
+  /** {@link #client(Credentials, BigInteger, String, String, String)} over {@code http}. */
+  public static PayingHttpClient client(
+      HttpClient http,
+      Credentials payer,
+      BigInteger maxPerRequest,
+      String network,
+      String asset,
+      String payTo) {
+    return new PayingHttpClient(
+        http,
+        new Eip3009Signer(payer, Clock.systemUTC()),
+        SpendPolicy.builder()
+            .maxPerRequest(maxPerRequest)
+            .allowNetworks(network)
+            .allowAssets(asset)
+            .allowPayees(payTo)
+            .build(),
+        TrustHook.allowAll());
+  }
+
+  /**
+   * GETs {@code url} with {@code client} and asserts that it paid: a {@link PaymentResult.Paid}
+   * with a 200 and a successful settlement (each failure says what came instead).
+   */
+  public static PaymentResult.Paid<String> paid(PayingHttpClient client, URI url, Duration timeout)
+      throws Exception {
+    PaymentResult<String> result =
+        client.send(
+            HttpRequest.newBuilder(url).timeout(timeout).build(),
+            HttpResponse.BodyHandlers.ofString());
+    @SuppressWarnings("unchecked")
+    PaymentResult.Paid<String> paid =
+        assertInstanceOf(PaymentResult.Paid.class, result, String.valueOf(result));
+    assertEquals(200, paid.httpResponse().statusCode(), paid.httpResponse().body());
+    assertTrue(paid.settlement().success(), String.valueOf(paid.settlement()));
+    return paid;
+  }
+
+  /** The {@code PAYMENT-REQUIRED} header of a 402, decoded (it must be there). */
+  public static PaymentRequired paymentRequired(HttpResponse<?> r) {
+    String header =
+        r.headers()
+            .firstValue(HeaderCodec.PAYMENT_REQUIRED)
+            .orElseThrow(
+                () ->
+                    new AssertionError(
+                        "no "
+                            + HeaderCodec.PAYMENT_REQUIRED
+                            + " header on a "
+                            + r.statusCode()
+                            + " response"));
+    return HeaderCodec.DEFAULT.decodePaymentRequired(header);
+  }
+
+  /** The {@code error} of a 402's {@code PAYMENT-REQUIRED} header (which must be there). */
+  public static String paymentRequiredError(HttpResponse<?> r) {
+    return paymentRequired(r).error();
+  }
+}
