@@ -282,14 +282,7 @@ class Erc20ApprovalSponsoringTest {
             .build();
     Router router = Router.router(vertx);
     router.get("/paid").handler(h);
-    HttpServer server =
-        vertx
-            .createHttpServer()
-            .requestHandler(router)
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
+    HttpServer server = VertxTesting.listen(vertx, router);
     try {
       Map<String, String> env = TestKit.chainEnv(chain);
       env.put(

@@ -30,9 +30,6 @@ import io.attest402.x402.server.PaymentOption;
 import io.attest402.x402.server.SqliteDeliveryStore;
 import io.attest402.x402.server.X402PaymentHandler;
 import io.attest402.x402.testing.Paying;
-import io.attest402.x402.types.PaymentPayload;
-import io.attest402.x402.types.PaymentRequired;
-import io.attest402.x402.types.PaymentRequirements;
 import io.attest402.x402.types.SettleResponse;
 import io.attest402.x402.types.Wire;
 import io.micrometer.core.instrument.Counter;
@@ -347,20 +344,7 @@ class PaymentFlowTest {
   String sign(String path, Credentials payer, String paymentId) throws Exception {
     HttpResponse<String> r = get(path, null);
     assertEquals(402, r.statusCode());
-    PaymentRequired pr =
-        HeaderCodec.DEFAULT.decodePaymentRequired(
-            r.headers().firstValue(HeaderCodec.PAYMENT_REQUIRED).orElseThrow());
-    PaymentRequirements chosen = pr.accepts().get(0);
-    ObjectNode ext =
-        paymentId == null
-            ? pr.extensions()
-            : PaymentIdentifier.appendTo(pr.extensions(), paymentId);
-    return HeaderCodec.DEFAULT.encodePaymentSignature(
-        new PaymentPayload(
-            pr.resource(),
-            chosen,
-            new Eip3009Signer(payer, Clock.systemUTC()).sign(chosen).toJson(),
-            ext));
+    return Paying.signFirstOffer(r, payer, paymentId);
   }
 
   String url(String path) {

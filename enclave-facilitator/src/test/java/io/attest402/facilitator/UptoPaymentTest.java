@@ -345,14 +345,7 @@ class UptoPaymentTest {
             .build();
     Router router = Router.router(vertx);
     router.get("/paid").handler(handler);
-    HttpServer server =
-        vertx
-            .createHttpServer()
-            .requestHandler(router)
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
+    HttpServer server = VertxTesting.listen(vertx, router);
     try {
       Map<String, String> env = TestKit.chainEnv(chain);
       env.put("PRIVATE_KEY", TestKit.key(payer));

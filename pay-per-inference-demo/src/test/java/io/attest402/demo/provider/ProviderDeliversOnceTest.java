@@ -7,12 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.demo.stack.LocalStack;
 import io.attest402.x402.codec.HeaderCodec;
-import io.attest402.x402.evm.Eip3009Signer;
 import io.attest402.x402.extensions.PaymentIdentifier;
 import io.attest402.x402.testing.Paying;
-import io.attest402.x402.types.PaymentPayload;
-import io.attest402.x402.types.PaymentRequired;
-import io.attest402.x402.types.PaymentRequirements;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -79,24 +75,11 @@ class ProviderDeliversOnceTest {
   String sign(SummaryProvider p, String doc, boolean withId) throws Exception {
     HttpResponse<String> r = summarize(p, doc, null);
     assertEquals(402, r.statusCode());
-    PaymentRequired pr =
-        HeaderCodec.DEFAULT.decodePaymentRequired(
-            r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow());
     assertTrue(
-        PaymentIdentifier.isDeclared(pr.extensions()), "the provider declares payment-identifier");
-    PaymentRequirements chosen = pr.accepts().get(0);
-    var ext =
-        withId
-            ? PaymentIdentifier.appendTo(pr.extensions(), PaymentIdentifier.generate())
-            : pr.extensions();
-    return HeaderCodec.DEFAULT.encodePaymentSignature(
-        new PaymentPayload(
-            pr.resource(),
-            chosen,
-            new Eip3009Signer(DevAccounts.account(DevAccounts.AGENT), Clock.systemUTC())
-                .sign(chosen)
-                .toJson(),
-            ext));
+        PaymentIdentifier.isDeclared(Paying.paymentRequired(r).extensions()),
+        "the provider declares payment-identifier");
+    return Paying.signFirstOffer(
+        r, DevAccounts.account(DevAccounts.AGENT), withId ? PaymentIdentifier.generate() : null);
   }
 
   BigInteger balance(String who) throws Exception {

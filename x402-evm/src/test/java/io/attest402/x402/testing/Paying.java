@@ -4,13 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.x402.client.PayingHttpClient;
 import io.attest402.x402.client.PaymentResult;
 import io.attest402.x402.client.SpendPolicy;
 import io.attest402.x402.client.TrustHook;
 import io.attest402.x402.codec.HeaderCodec;
 import io.attest402.x402.evm.Eip3009Signer;
+import io.attest402.x402.extensions.PaymentIdentifier;
+import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequired;
+import io.attest402.x402.types.PaymentRequirements;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -103,5 +107,25 @@ public final class Paying {
   /** The {@code error} of a 402's {@code PAYMENT-REQUIRED} header (which must be there). */
   public static String paymentRequiredError(HttpResponse<?> r) {
     return paymentRequired(r).error();
+  }
+
+  /**
+   * The {@code PAYMENT-SIGNATURE} header a client sends for the first offer of a 402: signed by
+   * {@code payer} (EIP-3009, system clock) with the offer's extensions echoed, and a {@code
+   * payment-identifier} of {@code paymentId} appended when it is not null.
+   */
+  public static String signFirstOffer(HttpResponse<?> r402, Credentials payer, String paymentId) {
+    PaymentRequired pr = paymentRequired(r402);
+    PaymentRequirements chosen = pr.accepts().get(0);
+    ObjectNode ext =
+        paymentId == null
+            ? pr.extensions()
+            : PaymentIdentifier.appendTo(pr.extensions(), paymentId);
+    return HeaderCodec.DEFAULT.encodePaymentSignature(
+        new PaymentPayload(
+            pr.resource(),
+            chosen,
+            new Eip3009Signer(payer, Clock.systemUTC()).sign(chosen).toJson(),
+            ext));
   }
 }

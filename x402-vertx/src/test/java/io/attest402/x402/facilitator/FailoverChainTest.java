@@ -10,7 +10,6 @@ import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.codec.HeaderCodec;
 import io.attest402.x402.codec.X402Json;
-import io.attest402.x402.evm.Eip3009Signer;
 import io.attest402.x402.evm.Web3jChainAccess;
 import io.attest402.x402.server.PaidResponse;
 import io.attest402.x402.server.PaymentOption;
@@ -21,7 +20,6 @@ import io.attest402.x402.testing.Facilitators;
 import io.attest402.x402.testing.Interop;
 import io.attest402.x402.testing.Paying;
 import io.attest402.x402.types.PaymentPayload;
-import io.attest402.x402.types.PaymentRequired;
 import io.attest402.x402.types.PaymentRequirements;
 import io.attest402.x402.types.SettleResponse;
 import io.attest402.x402.types.SupportedResponse;
@@ -37,7 +35,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -261,13 +258,7 @@ class FailoverChainTest {
   }
 
   static HttpServer listen(Router router) throws Exception {
-    return vertx
-        .createHttpServer()
-        .requestHandler(router)
-        .listen(0, "127.0.0.1")
-        .toCompletionStage()
-        .toCompletableFuture()
-        .get(10, TimeUnit.SECONDS);
+    return VertxTesting.listen(vertx, router);
   }
 
   HttpResponse<String> post(String paymentSignature) throws Exception {
@@ -284,16 +275,7 @@ class FailoverChainTest {
   String sign(Credentials who) throws Exception {
     HttpResponse<String> r = post(null);
     assertEquals(402, r.statusCode());
-    PaymentRequired pr =
-        HeaderCodec.DEFAULT.decodePaymentRequired(
-            r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow());
-    PaymentRequirements chosen = pr.accepts().get(0);
-    return HeaderCodec.DEFAULT.encodePaymentSignature(
-        new PaymentPayload(
-            pr.resource(),
-            chosen,
-            new Eip3009Signer(who, Clock.systemUTC()).sign(chosen).toJson(),
-            pr.extensions()));
+    return Paying.signFirstOffer(r, who, null);
   }
 
   static BigInteger received() throws Exception {

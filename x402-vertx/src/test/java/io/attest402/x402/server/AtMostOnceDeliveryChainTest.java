@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.contracts.chain.Chain;
 import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
@@ -27,7 +26,6 @@ import io.attest402.x402.testing.Facilitators;
 import io.attest402.x402.testing.Interop;
 import io.attest402.x402.testing.Paying;
 import io.attest402.x402.types.PaymentPayload;
-import io.attest402.x402.types.PaymentRequired;
 import io.attest402.x402.types.PaymentRequirements;
 import io.attest402.x402.types.SettleResponse;
 import io.attest402.x402.types.SupportedResponse;
@@ -184,13 +182,7 @@ class AtMostOnceDeliveryChainTest {
     router
         .post("/strict")
         .handler(handler(deliveries, option, summarize).paymentIdentifier(true).build());
-    return vertx
-        .createHttpServer()
-        .requestHandler(router)
-        .listen(0, "127.0.0.1")
-        .toCompletionStage()
-        .toCompletableFuture()
-        .get(10, TimeUnit.SECONDS);
+    return VertxTesting.listen(vertx, router);
   }
 
   static X402PaymentHandler.Builder handler(
@@ -224,20 +216,7 @@ class AtMostOnceDeliveryChainTest {
   static String sign(String path, String paymentId) throws Exception {
     HttpResponse<String> r = post(server, path, "x", null);
     assertEquals(402, r.statusCode());
-    PaymentRequired pr =
-        HeaderCodec.DEFAULT.decodePaymentRequired(
-            r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow());
-    PaymentRequirements chosen = pr.accepts().get(0);
-    ObjectNode ext =
-        paymentId == null
-            ? pr.extensions()
-            : PaymentIdentifier.appendTo(pr.extensions(), paymentId);
-    return HeaderCodec.DEFAULT.encodePaymentSignature(
-        new PaymentPayload(
-            pr.resource(),
-            chosen,
-            new Eip3009Signer(payer, Clock.systemUTC()).sign(chosen).toJson(),
-            ext));
+    return Paying.signFirstOffer(r, payer, paymentId);
   }
 
   static BigInteger received() throws Exception {
