@@ -22,6 +22,7 @@ import io.attest402.x402.facilitator.HttpFacilitatorClient;
 import io.attest402.x402.server.PaidResponse;
 import io.attest402.x402.server.PaymentOption;
 import io.attest402.x402.server.X402PaymentHandler;
+import io.attest402.x402.testing.Paying;
 import io.attest402.x402.types.FacilitatorRequest;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequirements;
@@ -400,15 +401,7 @@ class Erc20ApprovalSponsoringTest {
     System.arraycopy(s.getR(), 0, sig, 0, 32);
     System.arraycopy(s.getS(), 0, sig, 32, 32);
     sig[64] = s.getV()[0];
-    ObjectNode info = Wire.newObject();
-    info.put("from", payer.getAddress());
-    info.put("asset", token);
-    info.put("spender", Permit2.ADDRESS);
-    info.put("amount", MAX.toString());
-    info.put("signedTransaction", signedApproval);
-    info.put("version", "1");
-    ObjectNode ext = Wire.newObject();
-    ext.putObject(Erc20ApprovalGasSponsoring.KEY).set("info", info);
+    ObjectNode ext = Paying.erc20ApprovalExtension(payer, token, MAX, signedApproval, i -> {});
     PaymentPayload p =
         new PaymentPayload(
             new ResourceInfo("http://localhost/paid", null, null),

@@ -11,10 +11,13 @@ import io.attest402.x402.client.SpendPolicy;
 import io.attest402.x402.client.TrustHook;
 import io.attest402.x402.codec.HeaderCodec;
 import io.attest402.x402.evm.Eip3009Signer;
+import io.attest402.x402.evm.Permit2;
+import io.attest402.x402.extensions.Erc20ApprovalGasSponsoring;
 import io.attest402.x402.extensions.PaymentIdentifier;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequired;
 import io.attest402.x402.types.PaymentRequirements;
+import io.attest402.x402.types.Wire;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,14 +25,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Consumer;
 import org.web3j.crypto.Credentials;
 
 /**
  * Paying in tests, as the paying client does it for real: the client a test pays one payee with,
- * one paid request checked, the refusal a 402 gives. In x402-evm's test jar (x402-vertx,
- * enclave-facilitator and the demo use it at test scope): the paying client is x402-evm's, and
- * x402-evm's own interop tests pay with it too, so no module above it can hold it (testkit is below
- * x402-core).
+ * one paid request checked, the refusal a 402 gives, the signature for its first offer, the
+ * erc20ApprovalGasSponsoring extension as the official client attaches it. In x402-evm's test jar
+ * (x402-vertx, enclave-facilitator and the demo use it at test scope): the paying client is
+ * x402-evm's, and x402-evm's own interop tests pay with it too, so no module above it can hold it
+ * (testkit is below x402-core).
  */
 public final class Paying {
   private Paying() {}
@@ -127,5 +132,29 @@ public final class Paying {
             chosen,
             new Eip3009Signer(payer, Clock.systemUTC()).sign(chosen).toJson(),
             ext));
+  }
+
+  /**
+   * The {@code erc20ApprovalGasSponsoring} extension as the official client attaches it: {@code
+   * who}'s signed {@code approve(Permit2, amount)} of {@code token}, version 1; {@code bend} may
+   * change the info before it is wrapped (a test's wrong field).
+   */
+  public static ObjectNode erc20ApprovalExtension(
+      Credentials who,
+      String token,
+      BigInteger amount,
+      String signedTransaction,
+      Consumer<ObjectNode> bend) {
+    ObjectNode info = Wire.newObject();
+    info.put("from", who.getAddress());
+    info.put("asset", token);
+    info.put("spender", Permit2.ADDRESS);
+    info.put("amount", amount.toString());
+    info.put("signedTransaction", signedTransaction);
+    info.put("version", "1");
+    bend.accept(info);
+    ObjectNode ext = Wire.newObject();
+    ext.putObject(Erc20ApprovalGasSponsoring.KEY).set("info", info);
+    return ext;
   }
 }
