@@ -13,6 +13,7 @@ import io.attest402.contracts.chain.NodeScript;
 import io.attest402.contracts.generated.TestPlainToken;
 import io.attest402.facilitator.config.AssetConfig;
 import io.attest402.facilitator.settle.ReceiptIssuer;
+import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.evm.Permit2;
 import io.attest402.x402.evm.Permit2Payload;
@@ -21,6 +22,7 @@ import io.attest402.x402.facilitator.HttpFacilitatorClient;
 import io.attest402.x402.server.PaidResponse;
 import io.attest402.x402.server.PaymentOption;
 import io.attest402.x402.server.X402PaymentHandler;
+import io.attest402.x402.testing.Paying;
 import io.attest402.x402.types.FacilitatorRequest;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequirements;
@@ -100,15 +102,7 @@ class Erc20ApprovalSponsoringTest {
 
   @AfterAll
   void tearDown() throws Exception {
-    if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-    if (facilitator != null) {
-      facilitator.stop();
-    }
-    if (chain != null) {
-      chain.close();
-    }
+    VertxTesting.closeAll(vertx, facilitator, chain);
   }
 
   @Test
@@ -289,14 +283,7 @@ class Erc20ApprovalSponsoringTest {
             .build();
     Router router = Router.router(vertx);
     router.get("/paid").handler(h);
-    HttpServer server =
-        vertx
-            .createHttpServer()
-            .requestHandler(router)
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
+    HttpServer server = VertxTesting.listen(vertx, router);
     try {
       Map<String, String> env = TestKit.chainEnv(chain);
       env.put(
@@ -414,15 +401,7 @@ class Erc20ApprovalSponsoringTest {
     System.arraycopy(s.getR(), 0, sig, 0, 32);
     System.arraycopy(s.getS(), 0, sig, 32, 32);
     sig[64] = s.getV()[0];
-    ObjectNode info = Wire.newObject();
-    info.put("from", payer.getAddress());
-    info.put("asset", token);
-    info.put("spender", Permit2.ADDRESS);
-    info.put("amount", MAX.toString());
-    info.put("signedTransaction", signedApproval);
-    info.put("version", "1");
-    ObjectNode ext = Wire.newObject();
-    ext.putObject(Erc20ApprovalGasSponsoring.KEY).set("info", info);
+    ObjectNode ext = Paying.erc20ApprovalExtension(payer, token, MAX, signedApproval, i -> {});
     PaymentPayload p =
         new PaymentPayload(
             new ResourceInfo("http://localhost/paid", null, null),

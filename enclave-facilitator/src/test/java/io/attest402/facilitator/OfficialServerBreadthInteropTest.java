@@ -1,7 +1,6 @@
 package io.attest402.facilitator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,22 +14,17 @@ import io.attest402.facilitator.config.AssetConfig;
 import io.attest402.facilitator.settle.SignedReceiptIssuer;
 import io.attest402.x402.client.PayingHttpClient;
 import io.attest402.x402.client.PaymentResult;
-import io.attest402.x402.client.SpendPolicy;
-import io.attest402.x402.client.TrustHook;
-import io.attest402.x402.evm.Eip3009Signer;
 import io.attest402.x402.evm.Permit2;
 import io.attest402.x402.evm.Web3jChainAccess;
 import io.attest402.x402.extensions.Eip2612GasSponsoring;
 import io.attest402.x402.extensions.Erc20ApprovalGasSponsoring;
 import io.attest402.x402.testing.FacilitatorUnderTest;
 import io.attest402.x402.testing.Facilitators;
+import io.attest402.x402.testing.Paying;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -44,7 +38,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Keys;
-import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 
 /**
@@ -133,7 +126,7 @@ class OfficialServerBreadthInteropTest {
     assertTrue(
         paid.payment().extensions().path(Eip2612GasSponsoring.KEY).path("info").has("signature"),
         String.valueOf(paid.payment().extensions()));
-    assertEquals(0, txCount(payer), "the payer sent nothing");
+    assertEquals(0, chain.nonce(payer.getAddress()), "the payer sent nothing");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -160,7 +153,10 @@ class OfficialServerBreadthInteropTest {
     JsonNode info = paid.payment().extensions().path(Erc20ApprovalGasSponsoring.KEY).path("info");
     assertEquals(MAX.toString(), info.path("amount").asText(), info.toString());
     assertTrue(info.path("signedTransaction").asText().startsWith("0x02"), info.toString());
-    assertEquals(1, txCount(payer), "the payer's one transaction: its approval, broadcast for it");
+    assertEquals(
+        1,
+        chain.nonce(payer.getAddress()),
+        "the payer's one transaction: its approval, broadcast for it");
     assertEquals(MAX, token(plain, payer).allowance(payer.getAddress(), Permit2.ADDRESS).send());
   }
 
@@ -216,37 +212,14 @@ class OfficialServerBreadthInteropTest {
     try (NodeScript express =
         NodeScript.start("official-express-server.mjs", List.of(), env, TestKit.SCRIPT_TIMEOUT)) {
       PayingHttpClient client =
-          new PayingHttpClient(
-              TestKit.HTTP,
-              new Eip3009Signer(payer, Clock.systemUTC()),
-              SpendPolicy.builder()
-                  .maxPerRequest(PRICE)
-                  .allowNetworks(chain.deployment().network())
-                  .allowAssets(asset)
-                  .allowPayees(payTo)
-                  .build(),
-              TrustHook.allowAll());
+          Paying.client(TestKit.HTTP, payer, PRICE, chain.deployment().network(), asset, payTo);
       if (withChain) {
         client = client.withChain(new Web3jChainAccess(chain.web3j()));
       }
-      PaymentResult<String> result =
-          client.send(
-              HttpRequest.newBuilder(URI.create(express.ready().path("url").asText()))
-                  .timeout(Duration.ofSeconds(90))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      @SuppressWarnings("unchecked")
       PaymentResult.Paid<String> paid =
-          assertInstanceOf(PaymentResult.Paid.class, result, String.valueOf(result));
-      assertEquals(200, paid.httpResponse().statusCode(), paid.httpResponse().body());
-      assertTrue(paid.settlement().success(), String.valueOf(paid.settlement()));
-      TransactionReceipt r =
-          chain
-              .web3j()
-              .ethGetTransactionReceipt(paid.settlement().transaction())
-              .send()
-              .getTransactionReceipt()
-              .orElseThrow();
+          Paying.paid(
+              client, URI.create(express.ready().path("url").asText()), Duration.ofSeconds(90));
+      TransactionReceipt r = chain.receipt(paid.settlement().transaction());
       assertTrue(r.isStatusOK());
       if (env.containsKey("ASSET_TRANSFER_METHOD")) {
         assertTrue(Permit2.EXACT_PROXY.equalsIgnoreCase(r.getTo()), r.getTo());
@@ -271,15 +244,6 @@ class OfficialServerBreadthInteropTest {
 
   private TestPermitToken token(String asset, Credentials who) {
     return TestPermitToken.load(asset, chain.web3j(), chain.txManager(who), chain.gas());
-  }
-
-  private long txCount(Credentials who) throws Exception {
-    return chain
-        .web3j()
-        .ethGetTransactionCount(who.getAddress(), DefaultBlockParameterName.LATEST)
-        .send()
-        .getTransactionCount()
-        .longValueExact();
   }
 
   private static JsonNode officialDiscovery(String facilitatorUrl) {

@@ -29,9 +29,7 @@ import io.attest402.x402.server.PaymentFlow;
 import io.attest402.x402.server.PaymentOption;
 import io.attest402.x402.server.SqliteDeliveryStore;
 import io.attest402.x402.server.X402PaymentHandler;
-import io.attest402.x402.types.PaymentPayload;
-import io.attest402.x402.types.PaymentRequired;
-import io.attest402.x402.types.PaymentRequirements;
+import io.attest402.x402.testing.Paying;
 import io.attest402.x402.types.SettleResponse;
 import io.attest402.x402.types.Wire;
 import io.micrometer.core.instrument.Counter;
@@ -157,18 +155,7 @@ class PaymentFlowTest {
 
   @AfterAll
   void tearDown() throws Exception {
-    if (provider != null) {
-      VertxTesting.await(provider.close());
-    }
-    if (vertx != null) {
-      VertxTesting.await(vertx.close());
-    }
-    if (deliveries != null) {
-      deliveries.close();
-    }
-    if (facilitator != null) {
-      facilitator.stop();
-    }
+    VertxTesting.closeAll(provider, vertx, deliveries, facilitator);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -195,7 +182,7 @@ class PaymentFlowTest {
     // the same payment again buys nothing
     HttpResponse<String> replay = get("/upfront", out.path("paymentSignatureHeader").asText());
     assertEquals(402, replay.statusCode(), replay.body());
-    assertEquals("invalid_exact_evm_nonce_already_used", error(replay));
+    assertEquals("invalid_exact_evm_nonce_already_used", Paying.paymentRequiredError(replay));
     assertEquals(1, served.get() - servedBefore);
     assertEquals(before.add(PRICE), balance());
   }
@@ -357,20 +344,7 @@ class PaymentFlowTest {
   String sign(String path, Credentials payer, String paymentId) throws Exception {
     HttpResponse<String> r = get(path, null);
     assertEquals(402, r.statusCode());
-    PaymentRequired pr =
-        HeaderCodec.DEFAULT.decodePaymentRequired(
-            r.headers().firstValue(HeaderCodec.PAYMENT_REQUIRED).orElseThrow());
-    PaymentRequirements chosen = pr.accepts().get(0);
-    ObjectNode ext =
-        paymentId == null
-            ? pr.extensions()
-            : PaymentIdentifier.appendTo(pr.extensions(), paymentId);
-    return HeaderCodec.DEFAULT.encodePaymentSignature(
-        new PaymentPayload(
-            pr.resource(),
-            chosen,
-            new Eip3009Signer(payer, Clock.systemUTC()).sign(chosen).toJson(),
-            ext));
+    return Paying.signFirstOffer(r, payer, paymentId);
   }
 
   String url(String path) {
@@ -384,12 +358,6 @@ class PaymentFlowTest {
       b.header(HeaderCodec.PAYMENT_SIGNATURE, paymentSignature);
     }
     return TestKit.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  static String error(HttpResponse<?> r) {
-    return HeaderCodec.DEFAULT
-        .decodePaymentRequired(r.headers().firstValue(HeaderCodec.PAYMENT_REQUIRED).orElseThrow())
-        .error();
   }
 
   BigInteger balance() throws Exception {

@@ -10,6 +10,7 @@ import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.contracts.chain.SettlementLogView;
 import io.attest402.facilitator.anchor.AnchorOptions;
+import io.attest402.testkit.TestFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -61,7 +62,7 @@ class ReceiptAnchoringTest {
     }
     assertEquals(2, anchoredSeq(log, address), "anchored before shutdown");
     Path old = dir.resolve("data-copy");
-    copy(data, old);
+    TestFiles.copyTree(data, old);
 
     // 2. the same data directory runs on: seq 3, anchored at shutdown
     try (FacilitatorNode node = start(d, data, every2, out)) {
@@ -73,7 +74,7 @@ class ReceiptAnchoringTest {
     // 3. the older copy restored under the same key: behind the anchor, it refuses everything, with
     // the reason
     delete(data);
-    copy(old, data);
+    TestFiles.copyTree(old, data);
     try (FacilitatorNode node = start(d, data, every2, out)) {
       assertEquals(address, node.address());
       assertRefuses(
@@ -208,19 +209,6 @@ class ReceiptAnchoringTest {
     JsonNode first = r.path("receipts").get(0);
     assertEquals(seq, first.path("sequence").asLong(), r.toString());
     return first.path("receipt").path("hash").asText();
-  }
-
-  private static void copy(Path from, Path to) throws IOException {
-    try (Stream<Path> s = Files.walk(from)) {
-      for (Path p : s.toList()) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        }
-      }
-    }
   }
 
   private static void delete(Path dir) throws IOException {

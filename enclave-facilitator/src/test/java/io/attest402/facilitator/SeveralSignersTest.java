@@ -40,7 +40,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.Credentials;
-import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.response.Transaction;
 
 /**
@@ -121,7 +120,7 @@ class SeveralSignersTest {
           assertTrue(hs.get(i).path("canSettle").asBoolean(), "dev funding funded signer " + i);
         }
         for (String a : attested) {
-          startNonce.put(a.toLowerCase(Locale.ROOT), nonce(chain, a));
+          startNonce.put(a.toLowerCase(Locale.ROOT), chain.nonce(a));
         }
 
         // concurrent distinct settlements
@@ -254,17 +253,8 @@ class SeveralSignersTest {
       long from = start.get(e.getKey());
       assertEquals(from, ns.first(), e.getKey() + " starts at its chain nonce");
       assertEquals(from + ns.size() - 1, ns.last(), e.getKey() + " has no gap: " + ns);
-      assertEquals(from + ns.size(), nonce(chain, e.getKey()), e.getKey() + " sent nothing else");
+      assertEquals(from + ns.size(), chain.nonce(e.getKey()), e.getKey() + " sent nothing else");
     }
-  }
-
-  private static long nonce(Chain chain, String address) throws Exception {
-    return chain
-        .web3j()
-        .ethGetTransactionCount(address, DefaultBlockParameterName.LATEST)
-        .send()
-        .getTransactionCount()
-        .longValueExact();
   }
 
   private static String payerOf(String body) {

@@ -15,6 +15,7 @@ import io.attest402.facilitator.config.AssetConfig;
 import io.attest402.facilitator.config.NetworkConfig;
 import io.attest402.facilitator.config.NetworksConfig;
 import io.attest402.facilitator.settle.SignedReceiptIssuer;
+import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.evm.Permit2;
 import io.attest402.x402.evm.Permit2Payload;
@@ -91,15 +92,7 @@ class UptoPaymentTest {
 
   @AfterAll
   void tearDown() throws Exception {
-    if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-    if (facilitator != null) {
-      facilitator.stop();
-    }
-    if (chain != null) {
-      chain.close();
-    }
+    VertxTesting.closeAll(vertx, facilitator, chain);
   }
 
   @Test
@@ -352,14 +345,7 @@ class UptoPaymentTest {
             .build();
     Router router = Router.router(vertx);
     router.get("/paid").handler(handler);
-    HttpServer server =
-        vertx
-            .createHttpServer()
-            .requestHandler(router)
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
+    HttpServer server = VertxTesting.listen(vertx, router);
     try {
       Map<String, String> env = TestKit.chainEnv(chain);
       env.put("PRIVATE_KEY", TestKit.key(payer));

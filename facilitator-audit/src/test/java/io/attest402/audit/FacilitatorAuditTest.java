@@ -16,6 +16,7 @@ import io.attest402.contracts.chain.Deployment;
 import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.facilitator.FacilitatorNode;
 import io.attest402.facilitator.anchor.AnchorOptions;
+import io.attest402.testkit.TestFiles;
 import io.attest402.verifier.VerificationPolicy;
 import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.evm.Eip712Domain;
@@ -45,7 +46,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongPredicate;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -272,7 +272,7 @@ class FacilitatorAuditTest {
       settle(node.url(), chain, payer, payTo);
       settle(node.url(), chain, payer, payTo);
     }
-    copyTree(data, copy);
+    TestFiles.copyTree(data, copy);
     try (FacilitatorNode node = start(d, data, every2)) {
       // the provider keeps the receipt it was given (PAYMENT-RESPONSE carries it)
       original =
@@ -499,19 +499,6 @@ class FacilitatorAuditTest {
     @Override
     public void close() {
       server.stop(0);
-    }
-  }
-
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> s = Files.walk(from)) {
-      for (Path p : s.toList()) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
     }
   }
 }

@@ -12,6 +12,7 @@ import io.attest402.facilitator.config.NetworksConfig;
 import io.attest402.facilitator.metrics.FacilitatorMetrics;
 import io.attest402.facilitator.settle.SignedReceiptIssuer;
 import io.attest402.facilitator.store.SqliteSettlementStore;
+import io.attest402.testkit.BenchResult;
 import io.attest402.x402.codec.X402Json;
 import io.attest402.x402.evm.Eip712Domain;
 import io.attest402.x402.evm.ExactEvmPayload;
@@ -34,7 +35,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -60,28 +60,6 @@ public final class FacilitatorBenchmark {
           .connectTimeout(Duration.ofSeconds(5))
           .version(HttpClient.Version.HTTP_1_1)
           .build();
-
-  record Result(
-      String name,
-      int ok,
-      int failed,
-      double seconds,
-      long[] latenciesMicros,
-      Map<String, Integer> errors) {
-    double throughput() {
-      return ok / seconds;
-    }
-
-    double percentileMs(double p) {
-      if (latenciesMicros.length == 0) {
-        return Double.NaN;
-      }
-      long[] s = latenciesMicros.clone();
-      Arrays.sort(s);
-      int i = (int) Math.min(s.length - 1, Math.ceil(p / 100.0 * s.length) - 1);
-      return s[Math.max(0, i)] / 1000.0;
-    }
-  }
 
   public static void main(String[] args) throws Exception {
     int verifySeconds = args.length > 0 ? Integer.parseInt(args[0]) : 8;
@@ -144,10 +122,11 @@ public final class FacilitatorBenchmark {
         timed("warm-up", officialUrl + "/verify", verifyBodies, 2, concurrency);
         timed("warm-up", batchedUrl + "/verify", verifyBodies, 2, concurrency);
         System.err.println("verify: " + verifySeconds + " s each at concurrency " + concurrency);
-        Result vOurs = timed("ours", oursUrl + "/verify", verifyBodies, verifySeconds, concurrency);
-        Result vOfficial =
+        BenchResult vOurs =
+            timed("ours", oursUrl + "/verify", verifyBodies, verifySeconds, concurrency);
+        BenchResult vOfficial =
             timed("official", officialUrl + "/verify", verifyBodies, verifySeconds, concurrency);
-        Result vBatched =
+        BenchResult vBatched =
             timed(
                 "ours, batching on (2 ms)",
                 batchedUrl + "/verify",
@@ -163,13 +142,13 @@ public final class FacilitatorBenchmark {
                 + settlements
                 + " distinct authorizations each at concurrency "
                 + concurrency);
-        Result sOurs =
+        BenchResult sOurs =
             counted(
                 "ours",
                 oursUrl + "/settle",
                 settleBodies(chain, payers, payTo, settlements),
                 concurrency);
-        Result sOfficial =
+        BenchResult sOfficial =
             counted(
                 "official",
                 officialUrl + "/settle",
@@ -242,8 +221,8 @@ public final class FacilitatorBenchmark {
    * Runs the bodies round-robin for {@code seconds}; only 200 answers with isValid:true count as
    * ok.
    */
-  static Result timed(String name, String url, List<String> bodies, int seconds, int concurrency)
-      throws Exception {
+  static BenchResult timed(
+      String name, String url, List<String> bodies, int seconds, int concurrency) throws Exception {
     long end = System.nanoTime() + seconds * 1_000_000_000L;
     ConcurrentLinkedQueue<Long> lat = new ConcurrentLinkedQueue<>();
     AtomicInteger ok = new AtomicInteger();
@@ -265,23 +244,23 @@ public final class FacilitatorBenchmark {
     }
     CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
     double secs = (System.nanoTime() - t0) / 1e9;
-    return new Result(
+    return new BenchResult(
         name,
         ok.get(),
         failed.get(),
         secs,
-        lat.stream().mapToLong(Long::longValue).toArray(),
+        lat.stream().mapToDouble(us -> us / 1000.0).toArray(),
         errors);
   }
 
   /** Sends every body once, {@code concurrency} at a time; ok = 200 with success:true. */
-  static Result counted(String name, String url, List<String> bodies, int concurrency)
+  static BenchResult counted(String name, String url, List<String> bodies, int concurrency)
       throws Exception {
     return counted(name, List.of(url), bodies, concurrency);
   }
 
   /** {@link #counted(String, String, List, int)} spread round robin over {@code urls}. */
-  static Result counted(String name, List<String> urls, List<String> bodies, int concurrency)
+  static BenchResult counted(String name, List<String> urls, List<String> bodies, int concurrency)
       throws Exception {
     ConcurrentLinkedQueue<Long> lat = new ConcurrentLinkedQueue<>();
     AtomicInteger ok = new AtomicInteger();
@@ -309,12 +288,12 @@ public final class FacilitatorBenchmark {
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
     double secs = (System.nanoTime() - t0) / 1e9;
     pool.shutdown();
-    return new Result(
+    return new BenchResult(
         name,
         ok.get(),
         failed.get(),
         secs,
-        lat.stream().mapToLong(Long::longValue).toArray(),
+        lat.stream().mapToDouble(us -> us / 1000.0).toArray(),
         errors);
   }
 

@@ -9,6 +9,7 @@ import io.attest402.facilitator.store.PostgresServer;
 import io.attest402.facilitator.store.PostgresSettlementStore;
 import io.attest402.facilitator.store.SettlementStore;
 import io.attest402.facilitator.store.SqliteSettlementStore;
+import io.attest402.testkit.BenchResult;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -78,12 +79,12 @@ public final class ReplicasBenchmark {
         for (List<String> u : urls.values()) {
           FacilitatorBenchmark.counted("warm-up", u, bodies(chain, payers, payTo, 30), 8);
         }
-        Map<String, List<FacilitatorBenchmark.Result>> results = new LinkedHashMap<>();
+        Map<String, List<BenchResult>> results = new LinkedHashMap<>();
         List<String> names = new ArrayList<>(urls.keySet());
         for (int round = 0; round < rounds; round++) {
           for (int k = 0; k < names.size(); k++) {
             String name = names.get((k + round) % names.size());
-            FacilitatorBenchmark.Result r =
+            BenchResult r =
                 FacilitatorBenchmark.counted(
                     name, urls.get(name), bodies(chain, payers, payTo, settlements), concurrency);
             results.computeIfAbsent(name, x -> new ArrayList<>()).add(r);
@@ -112,8 +113,8 @@ public final class ReplicasBenchmark {
         System.out.println("|---|---:|---:|---:|---:|---:|");
         double base = total(results.get(names.get(0)));
         for (String name : names) {
-          List<FacilitatorBenchmark.Result> rs = results.get(name);
-          FacilitatorBenchmark.Result last = rs.get(rs.size() - 1);
+          List<BenchResult> rs = results.get(name);
+          BenchResult last = rs.get(rs.size() - 1);
           System.out.printf(
               Locale.ROOT,
               "| %s | %.1f | %.2fx | %.1f | %.1f | %d / %d |%n",
@@ -122,8 +123,8 @@ public final class ReplicasBenchmark {
               total(rs) / base,
               last.percentileMs(50),
               last.percentileMs(99),
-              rs.stream().mapToInt(FacilitatorBenchmark.Result::ok).sum(),
-              rs.stream().mapToInt(FacilitatorBenchmark.Result::failed).sum());
+              rs.stream().mapToInt(BenchResult::ok).sum(),
+              rs.stream().mapToInt(BenchResult::failed).sum());
         }
         double t1 = total(results.get(names.get(1)));
         double t3 = total(results.get(names.get(2)));
@@ -140,7 +141,7 @@ public final class ReplicasBenchmark {
     return PostgresSettlementStore.open(db, "", Clock.systemUTC());
   }
 
-  private static double total(List<FacilitatorBenchmark.Result> rs) {
+  private static double total(List<BenchResult> rs) {
     double ok = 0;
     double secs = 0;
     for (var r : rs) {

@@ -6,6 +6,7 @@ import io.attest402.facilitator.FacilitatorOptions;
 import io.attest402.facilitator.FacilitatorServer;
 import io.attest402.facilitator.config.NetworksConfig;
 import io.attest402.facilitator.store.SqliteSettlementStore;
+import io.attest402.testkit.BenchResult;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -53,13 +54,13 @@ public final class SignersBenchmark {
             "warm-up", oneUrl + "/settle", bodies(chain, payers, payTo, 20), 8);
         FacilitatorBenchmark.counted(
             "warm-up", fourUrl + "/settle", bodies(chain, payers, payTo, 20), 8);
-        List<FacilitatorBenchmark.Result> r1 = new ArrayList<>();
-        List<FacilitatorBenchmark.Result> r4 = new ArrayList<>();
+        List<BenchResult> r1 = new ArrayList<>();
+        List<BenchResult> r4 = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
           boolean oneFirst = round % 2 == 0;
           for (int k = 0; k < 2; k++) {
             boolean runOne = (k == 0) == oneFirst;
-            FacilitatorBenchmark.Result r =
+            BenchResult r =
                 FacilitatorBenchmark.counted(
                     runOne ? "1 signer" : "4 signers",
                     (runOne ? oneUrl : fourUrl) + "/settle",
@@ -101,7 +102,7 @@ public final class SignersBenchmark {
     }
   }
 
-  private static double total(List<FacilitatorBenchmark.Result> rs) {
+  private static double total(List<BenchResult> rs) {
     double ok = 0;
     double secs = 0;
     for (var r : rs) {
@@ -111,8 +112,8 @@ public final class SignersBenchmark {
     return ok / secs;
   }
 
-  private static void line(int n, double t, List<FacilitatorBenchmark.Result> rs) {
-    FacilitatorBenchmark.Result last = rs.get(rs.size() - 1);
+  private static void line(int n, double t, List<BenchResult> rs) {
+    BenchResult last = rs.get(rs.size() - 1);
     System.out.printf(
         Locale.ROOT,
         "| %d | %.1f | %.1f | %.1f | %d / %d |%n",
@@ -120,8 +121,8 @@ public final class SignersBenchmark {
         t,
         last.percentileMs(50),
         last.percentileMs(99),
-        rs.stream().mapToInt(FacilitatorBenchmark.Result::ok).sum(),
-        rs.stream().mapToInt(FacilitatorBenchmark.Result::failed).sum());
+        rs.stream().mapToInt(BenchResult::ok).sum(),
+        rs.stream().mapToInt(BenchResult::failed).sum());
   }
 
   private static List<String> bodies(Chain chain, Credentials[] payers, String payTo, int n) {

@@ -7,6 +7,7 @@ import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.contracts.chain.NodeScript;
 import io.attest402.facilitator.FacilitatorNode;
 import io.attest402.facilitator.FacilitatorOptions;
+import io.attest402.testkit.BenchResult;
 import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.client.PayingHttpClient;
 import io.attest402.x402.client.PaymentResult;
@@ -35,7 +36,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -64,23 +64,6 @@ public final class PaidRequestBenchmark {
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(5))
           .build();
-
-  record Result(
-      int ok, int failed, double seconds, double[] latenciesMs, Map<String, Integer> errors) {
-    double throughput() {
-      return ok / seconds;
-    }
-
-    double percentile(double p) {
-      if (latenciesMs.length == 0) {
-        return Double.NaN;
-      }
-      double[] s = latenciesMs.clone();
-      Arrays.sort(s);
-      int i = (int) Math.min(s.length - 1, Math.ceil(p / 100.0 * s.length) - 1);
-      return s[Math.max(0, i)];
-    }
-  }
 
   public static void main(String[] args) throws Exception {
     int requests = args.length > 0 ? Integer.parseInt(args[0]) : 100;
@@ -172,10 +155,10 @@ public final class PaidRequestBenchmark {
                   + 2 * requests
                   + " at "
                   + concurrency);
-          Result ours1 = ours(agent, ourUrl, requests, 1);
-          Result official1 = official(officialUrl, clientEnv, requests, 1);
-          Result oursN = ours(agent, ourUrl, 2 * requests, concurrency);
-          Result officialN = official(officialUrl, clientEnv, 2 * requests, concurrency);
+          BenchResult ours1 = ours(agent, ourUrl, requests, 1);
+          BenchResult official1 = official(officialUrl, clientEnv, requests, 1);
+          BenchResult oursN = ours(agent, ourUrl, 2 * requests, concurrency);
+          BenchResult officialN = official(officialUrl, clientEnv, 2 * requests, concurrency);
 
           System.out.println();
           System.out.printf(
@@ -194,7 +177,7 @@ public final class PaidRequestBenchmark {
               Locale.ROOT,
               "ratios ours/official: p50 at 1 %.2fx, throughput at 1 %.2fx, "
                   + "throughput at %d %.2fx%n",
-              ours1.percentile(50) / official1.percentile(50),
+              ours1.percentileMs(50) / official1.percentileMs(50),
               ours1.throughput() / official1.throughput(),
               concurrency,
               oursN.throughput() / officialN.throughput());
@@ -218,20 +201,21 @@ public final class PaidRequestBenchmark {
     }
   }
 
-  private static void row(String name, int concurrency, Result r) {
+  private static void row(String name, int concurrency, BenchResult r) {
     System.out.printf(
         Locale.ROOT,
         "| %s | %d | %.1f | %.1f | %.1f | %d / %d |%n",
         name,
         concurrency,
-        r.percentile(50),
-        r.percentile(99),
+        r.percentileMs(50),
+        r.percentileMs(99),
         r.throughput(),
         r.ok(),
         r.failed());
   }
 
-  static Result ours(PayingHttpClient agent, URI url, int n, int concurrency) throws Exception {
+  static BenchResult ours(PayingHttpClient agent, URI url, int n, int concurrency)
+      throws Exception {
     ConcurrentLinkedQueue<Double> lat = new ConcurrentLinkedQueue<>();
     AtomicInteger ok = new AtomicInteger();
     AtomicInteger failed = new AtomicInteger();
@@ -272,7 +256,8 @@ public final class PaidRequestBenchmark {
     CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
     double secs = (System.nanoTime() - t0) / 1e9;
     pool.shutdown();
-    return new Result(
+    return new BenchResult(
+        "ours",
         ok.get(),
         failed.get(),
         secs,
@@ -280,7 +265,7 @@ public final class PaidRequestBenchmark {
         errors);
   }
 
-  static Result official(String url, Map<String, String> env, int n, int concurrency) {
+  static BenchResult official(String url, Map<String, String> env, int n, int concurrency) {
     try (NodeScript s =
         NodeScript.start(
             "official-paid-bench.mjs",
@@ -294,7 +279,8 @@ public final class PaidRequestBenchmark {
       }
       Map<String, Integer> errors = new HashMap<>();
       r.path("errors").properties().forEach(e -> errors.put(e.getKey(), e.getValue().asInt()));
-      return new Result(
+      return new BenchResult(
+          "official",
           r.path("ok").asInt(),
           r.path("failed").asInt(),
           r.path("seconds").asDouble(),

@@ -4,16 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.attest402.contracts.chain.Deployment;
 import io.attest402.contracts.chain.DevAccounts;
-import io.attest402.contracts.generated.TestUSDC;
 import io.attest402.demo.stack.LocalStack;
 import io.attest402.x402.codec.HeaderCodec;
-import io.attest402.x402.evm.Eip3009Signer;
 import io.attest402.x402.extensions.PaymentIdentifier;
-import io.attest402.x402.types.PaymentPayload;
-import io.attest402.x402.types.PaymentRequired;
-import io.attest402.x402.types.PaymentRequirements;
+import io.attest402.x402.testing.Paying;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,8 +26,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import org.web3j.tx.ReadonlyTransactionManager;
-import org.web3j.tx.gas.DefaultGasProvider;
 
 /**
  * The summary provider sells one summary per payment, settled through our facilitator on anvil
@@ -82,41 +75,15 @@ class ProviderDeliversOnceTest {
   String sign(SummaryProvider p, String doc, boolean withId) throws Exception {
     HttpResponse<String> r = summarize(p, doc, null);
     assertEquals(402, r.statusCode());
-    PaymentRequired pr =
-        HeaderCodec.DEFAULT.decodePaymentRequired(
-            r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow());
     assertTrue(
-        PaymentIdentifier.isDeclared(pr.extensions()), "the provider declares payment-identifier");
-    PaymentRequirements chosen = pr.accepts().get(0);
-    var ext =
-        withId
-            ? PaymentIdentifier.appendTo(pr.extensions(), PaymentIdentifier.generate())
-            : pr.extensions();
-    return HeaderCodec.DEFAULT.encodePaymentSignature(
-        new PaymentPayload(
-            pr.resource(),
-            chosen,
-            new Eip3009Signer(DevAccounts.account(DevAccounts.AGENT), Clock.systemUTC())
-                .sign(chosen)
-                .toJson(),
-            ext));
+        PaymentIdentifier.isDeclared(Paying.paymentRequired(r).extensions()),
+        "the provider declares payment-identifier");
+    return Paying.signFirstOffer(
+        r, DevAccounts.account(DevAccounts.AGENT), withId ? PaymentIdentifier.generate() : null);
   }
 
   BigInteger balance(String who) throws Exception {
-    Deployment d = stack.deployment();
-    return TestUSDC.load(
-            d.contracts().usdc(),
-            stack.chain().web3j(),
-            new ReadonlyTransactionManager(stack.chain().web3j(), who),
-            new DefaultGasProvider())
-        .balanceOf(who)
-        .send();
-  }
-
-  static String error(HttpResponse<?> r) {
-    return HeaderCodec.DEFAULT
-        .decodePaymentRequired(r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow())
-        .error();
+    return stack.chain().usdcBalance(who);
   }
 
   @Test
@@ -131,7 +98,7 @@ class ProviderDeliversOnceTest {
     assertTrue(price.signum() > 0);
     HttpResponse<String> again = summarize(p, DOC_A, header);
     assertEquals(402, again.statusCode());
-    assertEquals("invalid_exact_evm_nonce_already_used", error(again));
+    assertEquals("invalid_exact_evm_nonce_already_used", Paying.paymentRequiredError(again));
 
     String concurrent = sign(p, DOC_A, false);
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
@@ -187,6 +154,6 @@ class ProviderDeliversOnceTest {
     assertEquals(a.body(), afterRestart.body(), "kept across the restart");
     HttpResponse<String> replay = summarize(restarted, DOC_B, plain);
     assertEquals(402, replay.statusCode());
-    assertEquals("invalid_exact_evm_nonce_already_used", error(replay));
+    assertEquals("invalid_exact_evm_nonce_already_used", Paying.paymentRequiredError(replay));
   }
 }

@@ -1,6 +1,7 @@
 package io.attest402.contracts.chain;
 
 import io.attest402.contracts.ContractArtifact;
+import io.attest402.contracts.generated.TestUSDC;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
@@ -16,10 +17,13 @@ import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.Request;
 import org.web3j.protocol.core.Response;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.protocol.http.HttpService;
 import org.web3j.tx.RawTransactionManager;
+import org.web3j.tx.ReadonlyTransactionManager;
 import org.web3j.tx.TransactionManager;
 import org.web3j.tx.gas.ContractGasProvider;
+import org.web3j.tx.gas.DefaultGasProvider;
 import org.web3j.tx.gas.StaticGasProvider;
 import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 
@@ -177,6 +181,48 @@ public final class Chain implements AutoCloseable {
     try {
       return new StaticGasProvider(
           web3j.ethGasPrice().send().getGasPrice(), BigInteger.valueOf(5_000_000));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** {@code who}'s balance of the deployment's USDC, in token units. */
+  public BigInteger usdcBalance(String who) {
+    try {
+      return TestUSDC.load(
+              deployment.contracts().usdc(),
+              web3j,
+              new ReadonlyTransactionManager(web3j, who),
+              new DefaultGasProvider())
+          .balanceOf(who)
+          .send();
+    } catch (Exception e) {
+      throw new IllegalStateException("USDC balanceOf " + who + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** How many transactions {@code address} has had mined (its next nonce at the latest block). */
+  public long nonce(String address) {
+    try {
+      return web3j
+          .ethGetTransactionCount(address, DefaultBlockParameterName.LATEST)
+          .send()
+          .getTransactionCount()
+          .longValueExact();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The receipt of a mined transaction; fails, naming it, when the chain has none. */
+  public TransactionReceipt receipt(String transactionHash) {
+    try {
+      return web3j
+          .ethGetTransactionReceipt(transactionHash)
+          .send()
+          .getTransactionReceipt()
+          .orElseThrow(
+              () -> new IllegalStateException("no receipt for transaction " + transactionHash));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

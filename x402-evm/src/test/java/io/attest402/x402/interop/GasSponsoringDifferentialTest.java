@@ -23,6 +23,7 @@ import io.attest402.x402.extensions.Eip2612GasSponsoring;
 import io.attest402.x402.extensions.Erc20ApprovalGasSponsoring;
 import io.attest402.x402.facilitator.HttpFacilitatorClient;
 import io.attest402.x402.testing.Interop;
+import io.attest402.x402.testing.Paying;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequirements;
 import io.attest402.x402.types.ResourceInfo;
@@ -514,17 +515,7 @@ class GasSponsoringDifferentialTest {
 
   private static ObjectNode info(
       Credentials who, String token, String signedTx, Consumer<ObjectNode> bend) {
-    ObjectNode info = Wire.newObject();
-    info.put("from", who.getAddress());
-    info.put("asset", token);
-    info.put("spender", Permit2.ADDRESS);
-    info.put("amount", MAX.toString());
-    info.put("signedTransaction", signedTx);
-    info.put("version", "1");
-    bend.accept(info);
-    ObjectNode ext = Wire.newObject();
-    ext.putObject(Erc20ApprovalGasSponsoring.KEY).set("info", info);
-    return ext;
+    return Paying.erc20ApprovalExtension(who, token, MAX, signedTx, bend);
   }
 
   private static ObjectNode permit(

@@ -1,29 +1,23 @@
 package io.attest402.x402.interop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.attest402.contracts.chain.Chain;
 import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.contracts.chain.NodeScript;
-import io.attest402.contracts.generated.TestUSDC;
 import io.attest402.x402.client.PayingHttpClient;
 import io.attest402.x402.client.PaymentResult;
-import io.attest402.x402.client.SpendPolicy;
-import io.attest402.x402.client.TrustHook;
-import io.attest402.x402.evm.Eip3009Signer;
 import io.attest402.x402.extensions.PaymentIdentifier;
 import io.attest402.x402.testing.FacilitatorUnderTest;
 import io.attest402.x402.testing.Facilitators;
 import io.attest402.x402.testing.Interop;
+import io.attest402.x402.testing.Paying;
 import java.math.BigInteger;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -68,21 +62,12 @@ class OfficialStackExtensionsInteropTest {
       Chain chain) throws Exception {
     try (NodeScript server = server(chain, Map.of("PAYMENT_IDENTIFIER", "required"))) {
       URI weather = URI.create(server.ready().path("url").asText());
-      BigInteger before = balance(chain, payTo(chain));
-      PaymentResult.Paid<String> paid = pays(chain, weather);
-      assertEquals(200, paid.httpResponse().statusCode(), paid.httpResponse().body());
-      assertTrue(paid.settlement().success(), String.valueOf(paid.settlement()));
+      BigInteger before = chain.usdcBalance(payTo(chain));
+      PaymentResult.Paid<String> paid = Paying.paid(client(chain), weather, Duration.ofSeconds(90));
       PaymentIdentifier.Extracted id = PaymentIdentifier.extract(paid.payment());
       assertTrue(id.present(), "our client sent an id because the offer requires one");
-      assertEquals(before.add(PRICE), balance(chain, payTo(chain)));
-      assertTrue(
-          chain
-              .web3j()
-              .ethGetTransactionReceipt(paid.settlement().transaction())
-              .send()
-              .getTransactionReceipt()
-              .orElseThrow()
-              .isStatusOK());
+      assertEquals(before.add(PRICE), chain.usdcBalance(payTo(chain)));
+      assertTrue(chain.receipt(paid.settlement().transaction()).isStatusOK());
     }
   }
 
@@ -90,12 +75,10 @@ class OfficialStackExtensionsInteropTest {
   void theOfficialUpfrontServerSettlesOurPaymentBeforeItsHandlerRuns(Chain chain) throws Exception {
     try (NodeScript server = server(chain, Map.of("PAYMENT_FLOW", "upfront"))) {
       URI weather = URI.create(server.ready().path("url").asText());
-      BigInteger before = balance(chain, payTo(chain));
-      PaymentResult.Paid<String> paid = pays(chain, weather);
-      assertEquals(200, paid.httpResponse().statusCode(), paid.httpResponse().body());
-      assertTrue(paid.settlement().success());
+      BigInteger before = chain.usdcBalance(payTo(chain));
+      PaymentResult.Paid<String> paid = Paying.paid(client(chain), weather, Duration.ofSeconds(90));
       assertEquals("upfront", paid.requirements().extraString("paymentFlow"), "offered upfront");
-      assertEquals(before.add(PRICE), balance(chain, payTo(chain)));
+      assertEquals(before.add(PRICE), chain.usdcBalance(payTo(chain)));
 
       // a handler failing after the upfront settlement: the payment is spent all the same
       PaymentResult<String> failing =
@@ -106,7 +89,7 @@ class OfficialStackExtensionsInteropTest {
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
       assertEquals(
-          before.add(PRICE).add(PRICE), balance(chain, payTo(chain)), String.valueOf(failing));
+          before.add(PRICE).add(PRICE), chain.usdcBalance(payTo(chain)), String.valueOf(failing));
     }
   }
 
@@ -122,40 +105,16 @@ class OfficialStackExtensionsInteropTest {
     return NodeScript.start("facilitator-paid-server.mjs", List.of(), env, Interop.START_TIMEOUT);
   }
 
-  @SuppressWarnings("unchecked")
-  private PaymentResult.Paid<String> pays(Chain chain, URI url) throws Exception {
-    PaymentResult<String> result =
-        client(chain)
-            .send(
-                HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(90)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    return assertInstanceOf(PaymentResult.Paid.class, result, String.valueOf(result));
-  }
-
   private static PayingHttpClient client(Chain chain) {
-    return new PayingHttpClient(
-        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(),
-        new Eip3009Signer(chain.account(DevAccounts.AGENT), Clock.systemUTC()),
-        SpendPolicy.builder()
-            .maxPerRequest(PRICE)
-            .allowNetworks(chain.deployment().network())
-            .allowAssets(chain.deployment().contracts().usdc())
-            .allowPayees(payTo(chain))
-            .build(),
-        TrustHook.allowAll());
+    return Paying.client(
+        chain.account(DevAccounts.AGENT),
+        PRICE,
+        chain.deployment().network(),
+        chain.deployment().contracts().usdc(),
+        payTo(chain));
   }
 
   private static String payTo(Chain chain) {
     return chain.deployment().account("provider").address();
-  }
-
-  private static BigInteger balance(Chain chain, String who) throws Exception {
-    return TestUSDC.load(
-            chain.deployment().contracts().usdc(),
-            chain.web3j(),
-            chain.txManager(chain.account(0)),
-            chain.gas())
-        .balanceOf(who)
-        .send();
   }
 }

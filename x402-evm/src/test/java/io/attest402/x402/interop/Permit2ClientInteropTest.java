@@ -1,7 +1,6 @@
 package io.attest402.x402.interop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.attest402.contracts.chain.Chain;
@@ -13,20 +12,14 @@ import io.attest402.contracts.generated.TestPermitToken;
 import io.attest402.contracts.generated.TestUSDC;
 import io.attest402.x402.client.PayingHttpClient;
 import io.attest402.x402.client.PaymentResult;
-import io.attest402.x402.client.SpendPolicy;
-import io.attest402.x402.client.TrustHook;
-import io.attest402.x402.evm.Eip3009Signer;
 import io.attest402.x402.evm.Permit2;
 import io.attest402.x402.evm.Web3jChainAccess;
 import io.attest402.x402.testing.FacilitatorUnderTest;
 import io.attest402.x402.testing.Facilitators;
 import io.attest402.x402.testing.Interop;
+import io.attest402.x402.testing.Paying;
 import java.math.BigInteger;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -37,7 +30,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.web3j.crypto.Credentials;
-import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 
 /**
@@ -105,9 +97,9 @@ class Permit2ClientInteropTest {
     var t = Deployer.PERMIT_TOKEN;
     Map<String, String> env = env(chain, pusd, t.name(), t.version());
     env.put("GAS_SPONSORING", "eip2612");
-    long nonceBefore = txCount(chain, payer.getAddress());
+    long nonceBefore = chain.nonce(payer.getAddress());
     pays(chain, env, payer, pusd, new Web3jChainAccess(chain.web3j()));
-    assertEquals(nonceBefore, txCount(chain, payer.getAddress()), "the payer sent nothing");
+    assertEquals(nonceBefore, chain.nonce(payer.getAddress()), "the payer sent nothing");
   }
 
   private Map<String, String> env(Chain chain, String asset, String name, String version) {
@@ -136,50 +128,16 @@ class Permit2ClientInteropTest {
     try (NodeScript express =
         NodeScript.start("official-express-server.mjs", List.of(), env, Interop.START_TIMEOUT)) {
       URI url = URI.create(express.ready().path("url").asText());
-      SpendPolicy policy =
-          SpendPolicy.builder()
-              .maxPerRequest(PRICE)
-              .allowNetworks(chain.deployment().network())
-              .allowAssets(asset)
-              .allowPayees(payTo)
-              .build();
       PayingHttpClient client =
-          new PayingHttpClient(
-              HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(),
-              new Eip3009Signer(payer, Clock.systemUTC()),
-              policy,
-              TrustHook.allowAll());
+          Paying.client(payer, PRICE, chain.deployment().network(), asset, payTo);
       if (chainAccess != null) {
         client = client.withChain(chainAccess);
       }
-      PaymentResult<String> result =
-          client.send(
-              HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60)).build(),
-              HttpResponse.BodyHandlers.ofString());
-      @SuppressWarnings("unchecked")
-      PaymentResult.Paid<String> paid =
-          assertInstanceOf(PaymentResult.Paid.class, result, String.valueOf(result));
-      assertEquals(200, paid.httpResponse().statusCode());
-      assertTrue(paid.settlement().success(), String.valueOf(paid.settlement()));
-      TransactionReceipt r =
-          chain
-              .web3j()
-              .ethGetTransactionReceipt(paid.settlement().transaction())
-              .send()
-              .getTransactionReceipt()
-              .orElseThrow();
+      PaymentResult.Paid<String> paid = Paying.paid(client, url, Duration.ofSeconds(60));
+      TransactionReceipt r = chain.receipt(paid.settlement().transaction());
       assertTrue(r.isStatusOK());
       assertTrue(Permit2.EXACT_PROXY.equalsIgnoreCase(r.getTo()), r.getTo());
       assertEquals(before.add(PRICE), token.balanceOf(payTo).send());
     }
-  }
-
-  private static long txCount(Chain chain, String address) throws Exception {
-    return chain
-        .web3j()
-        .ethGetTransactionCount(address, DefaultBlockParameterName.LATEST)
-        .send()
-        .getTransactionCount()
-        .longValueExact();
   }
 }

@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.attest402.contracts.chain.Chain;
 import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
-import io.attest402.contracts.generated.TestUSDC;
 import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.codec.HeaderCodec;
 import io.attest402.x402.codec.X402Json;
-import io.attest402.x402.evm.Eip3009Signer;
 import io.attest402.x402.evm.Web3jChainAccess;
 import io.attest402.x402.server.PaidResponse;
 import io.attest402.x402.server.PaymentOption;
@@ -20,8 +18,8 @@ import io.attest402.x402.server.X402PaymentHandler;
 import io.attest402.x402.testing.FacilitatorUnderTest;
 import io.attest402.x402.testing.Facilitators;
 import io.attest402.x402.testing.Interop;
+import io.attest402.x402.testing.Paying;
 import io.attest402.x402.types.PaymentPayload;
-import io.attest402.x402.types.PaymentRequired;
 import io.attest402.x402.types.PaymentRequirements;
 import io.attest402.x402.types.SettleResponse;
 import io.attest402.x402.types.SupportedResponse;
@@ -37,7 +35,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -51,7 +48,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Keys;
-import org.web3j.protocol.core.DefaultBlockParameterName;
 
 /**
  * {@link FailoverFacilitatorClient} behind {@link X402PaymentHandler} on anvil, with two real
@@ -262,13 +258,7 @@ class FailoverChainTest {
   }
 
   static HttpServer listen(Router router) throws Exception {
-    return vertx
-        .createHttpServer()
-        .requestHandler(router)
-        .listen(0, "127.0.0.1")
-        .toCompletionStage()
-        .toCompletableFuture()
-        .get(10, TimeUnit.SECONDS);
+    return VertxTesting.listen(vertx, router);
   }
 
   HttpResponse<String> post(String paymentSignature) throws Exception {
@@ -285,35 +275,16 @@ class FailoverChainTest {
   String sign(Credentials who) throws Exception {
     HttpResponse<String> r = post(null);
     assertEquals(402, r.statusCode());
-    PaymentRequired pr =
-        HeaderCodec.DEFAULT.decodePaymentRequired(
-            r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow());
-    PaymentRequirements chosen = pr.accepts().get(0);
-    return HeaderCodec.DEFAULT.encodePaymentSignature(
-        new PaymentPayload(
-            pr.resource(),
-            chosen,
-            new Eip3009Signer(who, Clock.systemUTC()).sign(chosen).toJson(),
-            pr.extensions()));
+    return Paying.signFirstOffer(r, who, null);
   }
 
   static BigInteger received() throws Exception {
-    return TestUSDC.load(
-            chain.deployment().contracts().usdc(),
-            chain.web3j(),
-            chain.txManager(chain.account(0)),
-            chain.gas())
-        .balanceOf(payTo)
-        .send();
+    return chain.usdcBalance(payTo);
   }
 
   /** Transactions an account has sent (its nonce). */
   static BigInteger sent(String facilitatorSigner) throws Exception {
-    return chain
-        .web3j()
-        .ethGetTransactionCount(facilitatorSigner, DefaultBlockParameterName.LATEST)
-        .send()
-        .getTransactionCount();
+    return BigInteger.valueOf(chain.nonce(facilitatorSigner));
   }
 
   static String txSender(HttpResponse<String> r) throws Exception {
@@ -413,11 +384,7 @@ class FailoverChainTest {
     Credentials broke = Credentials.create(Keys.createEcKeyPair());
     HttpResponse<String> r = post(sign(broke));
     assertEquals(402, r.statusCode(), r.body());
-    assertEquals(
-        "invalid_exact_evm_insufficient_balance",
-        HeaderCodec.DEFAULT
-            .decodePaymentRequired(r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow())
-            .error());
+    assertEquals("invalid_exact_evm_insufficient_balance", Paying.paymentRequiredError(r));
     assertEquals(0, b.verifies.get());
   }
 }

@@ -1,7 +1,6 @@
 package io.attest402.x402.interop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.attest402.contracts.chain.Chain;
@@ -10,19 +9,13 @@ import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.contracts.chain.NodeScript;
 import io.attest402.x402.client.PayingHttpClient;
 import io.attest402.x402.client.PaymentResult;
-import io.attest402.x402.client.SpendPolicy;
-import io.attest402.x402.client.TrustHook;
-import io.attest402.x402.evm.Eip3009Signer;
 import io.attest402.x402.evm.Permit2;
 import io.attest402.x402.testing.FacilitatorUnderTest;
 import io.attest402.x402.testing.Facilitators;
 import io.attest402.x402.testing.Interop;
+import io.attest402.x402.testing.Paying;
 import java.math.BigInteger;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -64,38 +57,15 @@ class UptoInteropTest {
       try (NodeScript express =
           NodeScript.start("official-express-server.mjs", List.of(), env, Interop.START_TIMEOUT)) {
         URI url = URI.create(express.ready().path("url").asText());
-        SpendPolicy policy =
-            SpendPolicy.builder()
-                .maxPerRequest(MAXIMUM)
-                .allowNetworks(chain.deployment().network())
-                .allowAssets(asset)
-                .allowPayees(payTo)
-                .build();
         PayingHttpClient payer =
-            new PayingHttpClient(
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(),
-                new Eip3009Signer(agent, Clock.systemUTC()),
-                policy,
-                TrustHook.allowAll());
-        BigInteger before = X402InteropTest.balance(chain, agent.getAddress());
-        PaymentResult<String> result =
-            payer.send(
-                HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        PaymentResult.Paid<String> paid =
-            assertInstanceOf(PaymentResult.Paid.class, result, String.valueOf(result));
-        assertEquals(200, paid.httpResponse().statusCode());
+            Paying.client(agent, MAXIMUM, chain.deployment().network(), asset, payTo);
+        BigInteger before = chain.usdcBalance(agent.getAddress());
+        PaymentResult.Paid<String> paid = Paying.paid(payer, url, Duration.ofSeconds(60));
         assertEquals("upto", paid.requirements().scheme());
         assertEquals(MAXIMUM, paid.requirements().amount());
         assertEquals(CHARGE, paid.settlement().amount(), String.valueOf(paid.settlement()));
-        assertEquals(before.subtract(CHARGE), X402InteropTest.balance(chain, agent.getAddress()));
-        var receipt =
-            chain
-                .web3j()
-                .ethGetTransactionReceipt(paid.settlement().transaction())
-                .send()
-                .getTransactionReceipt()
-                .orElseThrow();
+        assertEquals(before.subtract(CHARGE), chain.usdcBalance(agent.getAddress()));
+        var receipt = chain.receipt(paid.settlement().transaction());
         assertTrue(receipt.isStatusOK());
         assertTrue(Permit2.UPTO_PROXY.equalsIgnoreCase(receipt.getTo()), receipt.getTo());
       }

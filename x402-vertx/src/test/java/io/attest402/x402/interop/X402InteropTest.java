@@ -10,7 +10,6 @@ import io.attest402.contracts.chain.Chain;
 import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
 import io.attest402.contracts.chain.NodeScript;
-import io.attest402.contracts.generated.TestUSDC;
 import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.client.PayingHttpClient;
 import io.attest402.x402.client.PaymentResult;
@@ -32,6 +31,7 @@ import io.attest402.x402.server.X402PaymentHandler;
 import io.attest402.x402.testing.FacilitatorUnderTest;
 import io.attest402.x402.testing.Facilitators;
 import io.attest402.x402.testing.Interop;
+import io.attest402.x402.testing.Paying;
 import io.attest402.x402.types.PaymentPayload;
 import io.attest402.x402.types.PaymentRequirements;
 import io.attest402.x402.types.ResourceInfo;
@@ -102,18 +102,6 @@ class X402InteropTest {
 
   static FacilitatorUnderTest.Running facilitator(FacilitatorUnderTest f, Chain chain) {
     return RUNNING.computeIfAbsent(f, k -> k.start(chain, SETTLER));
-  }
-
-  static TestUSDC usdc(Chain chain) {
-    return TestUSDC.load(
-        chain.deployment().contracts().usdc(),
-        chain.web3j(),
-        chain.txManager(chain.account(0)),
-        chain.gas());
-  }
-
-  static BigInteger balance(Chain chain, String who) throws Exception {
-    return usdc(chain).balanceOf(who).send();
   }
 
   static HttpFacilitatorClient client(FacilitatorUnderTest.Running f) {
@@ -205,8 +193,8 @@ class X402InteropTest {
                 .build());
     HttpServer server = VertxTesting.listen(vertx, router);
     try {
-      BigInteger payeeBefore = balance(chain, payTo);
-      BigInteger payerBefore = balance(chain, agent.getAddress());
+      BigInteger payeeBefore = chain.usdcBalance(payTo);
+      BigInteger payerBefore = chain.usdcBalance(agent.getAddress());
       Map<String, String> env = new HashMap<>(Interop.chainEnv(chain));
       env.put("PRIVATE_KEY", Interop.key(DevAccounts.AGENT));
       env.put("ASSET", asset);
@@ -242,8 +230,8 @@ class X402InteropTest {
               .getTransactionReceipt()
               .orElseThrow();
       assertTrue(receipt.isStatusOK());
-      assertEquals(payeeBefore.add(PRICE), balance(chain, payTo));
-      assertEquals(payerBefore.subtract(PRICE), balance(chain, agent.getAddress()));
+      assertEquals(payeeBefore.add(PRICE), chain.usdcBalance(payTo));
+      assertEquals(payerBefore.subtract(PRICE), chain.usdcBalance(agent.getAddress()));
 
       // what the official client signed passed our verifier too, and decodes with our codec
       assertEquals(1, checking.ourVerdicts.size());
@@ -289,25 +277,11 @@ class X402InteropTest {
           new PayingHttpClient(
               http, new Eip3009Signer(agent, Clock.systemUTC()), policy, TrustHook.allowAll());
 
-      BigInteger payeeBefore = balance(chain, payTo);
-      PaymentResult<String> result =
-          payer.send(
-              HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60)).build(),
-              HttpResponse.BodyHandlers.ofString());
-      PaymentResult.Paid<String> paid =
-          assertInstanceOf(PaymentResult.Paid.class, result, String.valueOf(result));
-      assertEquals(200, paid.httpResponse().statusCode());
+      BigInteger payeeBefore = chain.usdcBalance(payTo);
+      PaymentResult.Paid<String> paid = Paying.paid(payer, url, Duration.ofSeconds(60));
       assertTrue(paid.httpResponse().body().contains("sunny"));
-      assertTrue(paid.settlement().success());
-      assertTrue(
-          chain
-              .web3j()
-              .ethGetTransactionReceipt(paid.settlement().transaction())
-              .send()
-              .getTransactionReceipt()
-              .orElseThrow()
-              .isStatusOK());
-      assertEquals(payeeBefore.add(PRICE), balance(chain, payTo));
+      assertTrue(chain.receipt(paid.settlement().transaction()).isStatusOK());
+      assertEquals(payeeBefore.add(PRICE), chain.usdcBalance(payTo));
       assertEquals(PRICE, policy.spentOn(asset));
 
       // the handler fails: the official server does not settle, the client sees a failed payment,
@@ -317,7 +291,7 @@ class X402InteropTest {
       PaymentResult.Failed<String> f500 =
           assertInstanceOf(PaymentResult.Failed.class, failed, String.valueOf(failed));
       assertEquals(500, f500.httpResponse().statusCode());
-      assertEquals(payeeBefore.add(PRICE), balance(chain, payTo));
+      assertEquals(payeeBefore.add(PRICE), chain.usdcBalance(payTo));
 
       // a policy that does not allow the price refuses before signing
       PayingHttpClient stingy =
@@ -347,7 +321,7 @@ class X402InteropTest {
               wary.send(HttpRequest.newBuilder(url).build(), HttpResponse.BodyHandlers.ofString()));
       assertEquals(Refusal.Code.TRUST_REFUSED, t.refusal().code());
       assertEquals(List.of("provider has no reputation"), t.refusal().reasons());
-      assertEquals(payeeBefore.add(PRICE), balance(chain, payTo));
+      assertEquals(payeeBefore.add(PRICE), chain.usdcBalance(payTo));
     }
   }
 

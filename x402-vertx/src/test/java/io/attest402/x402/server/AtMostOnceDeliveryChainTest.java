@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attest402.contracts.chain.Chain;
 import io.attest402.contracts.chain.ChainExtension;
 import io.attest402.contracts.chain.DevAccounts;
-import io.attest402.contracts.generated.TestUSDC;
 import io.attest402.testkit.VertxTesting;
 import io.attest402.x402.client.PayingHttpClient;
 import io.attest402.x402.client.PaymentResult;
@@ -26,8 +24,8 @@ import io.attest402.x402.facilitator.HttpFacilitatorClient;
 import io.attest402.x402.testing.FacilitatorUnderTest;
 import io.attest402.x402.testing.Facilitators;
 import io.attest402.x402.testing.Interop;
+import io.attest402.x402.testing.Paying;
 import io.attest402.x402.types.PaymentPayload;
-import io.attest402.x402.types.PaymentRequired;
 import io.attest402.x402.types.PaymentRequirements;
 import io.attest402.x402.types.SettleResponse;
 import io.attest402.x402.types.SupportedResponse;
@@ -143,15 +141,7 @@ class AtMostOnceDeliveryChainTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (vertx != null) {
-      VertxTesting.await(vertx.close());
-    }
-    if (store != null) {
-      store.close();
-    }
-    if (official != null) {
-      official.close();
-    }
+    VertxTesting.closeAll(vertx, store, official);
   }
 
   @BeforeEach
@@ -192,13 +182,7 @@ class AtMostOnceDeliveryChainTest {
     router
         .post("/strict")
         .handler(handler(deliveries, option, summarize).paymentIdentifier(true).build());
-    return vertx
-        .createHttpServer()
-        .requestHandler(router)
-        .listen(0, "127.0.0.1")
-        .toCompletionStage()
-        .toCompletableFuture()
-        .get(10, TimeUnit.SECONDS);
+    return VertxTesting.listen(vertx, router);
   }
 
   static X402PaymentHandler.Builder handler(
@@ -232,36 +216,11 @@ class AtMostOnceDeliveryChainTest {
   static String sign(String path, String paymentId) throws Exception {
     HttpResponse<String> r = post(server, path, "x", null);
     assertEquals(402, r.statusCode());
-    PaymentRequired pr =
-        HeaderCodec.DEFAULT.decodePaymentRequired(
-            r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow());
-    PaymentRequirements chosen = pr.accepts().get(0);
-    ObjectNode ext =
-        paymentId == null
-            ? pr.extensions()
-            : PaymentIdentifier.appendTo(pr.extensions(), paymentId);
-    return HeaderCodec.DEFAULT.encodePaymentSignature(
-        new PaymentPayload(
-            pr.resource(),
-            chosen,
-            new Eip3009Signer(payer, Clock.systemUTC()).sign(chosen).toJson(),
-            ext));
+    return Paying.signFirstOffer(r, payer, paymentId);
   }
 
   static BigInteger received() throws Exception {
-    return TestUSDC.load(
-            chain.deployment().contracts().usdc(),
-            chain.web3j(),
-            chain.txManager(chain.account(0)),
-            chain.gas())
-        .balanceOf(payTo)
-        .send();
-  }
-
-  static String error(HttpResponse<?> r) {
-    return HeaderCodec.DEFAULT
-        .decodePaymentRequired(r.headers().firstValue("PAYMENT-REQUIRED").orElseThrow())
-        .error();
+    return chain.usdcBalance(payTo);
   }
 
   @Test
@@ -274,7 +233,7 @@ class AtMostOnceDeliveryChainTest {
     for (int i = 0; i < 3; i++) {
       HttpResponse<String> again = post(server, "/plain", "doc A", header);
       assertEquals(402, again.statusCode());
-      assertEquals("invalid_exact_evm_nonce_already_used", error(again));
+      assertEquals("invalid_exact_evm_nonce_already_used", Paying.paymentRequiredError(again));
       assertFalse(again.body().contains("summary"));
     }
     assertEquals(1, WORK.get());
@@ -306,7 +265,7 @@ class AtMostOnceDeliveryChainTest {
         ok++;
       } else {
         assertEquals(402, r.statusCode(), r.body());
-        assertEquals("invalid_exact_evm_nonce_already_used", error(r));
+        assertEquals("invalid_exact_evm_nonce_already_used", Paying.paymentRequiredError(r));
         refused++;
       }
     }
@@ -499,7 +458,7 @@ class AtMostOnceDeliveryChainTest {
         HttpServer s2 = startServer(reopened);
         HttpResponse<String> replay = post(s2, "/plain", "doc C", header);
         assertEquals(402, replay.statusCode());
-        assertEquals("invalid_exact_evm_nonce_already_used", error(replay));
+        assertEquals("invalid_exact_evm_nonce_already_used", Paying.paymentRequiredError(replay));
         HttpResponse<String> retry = post(s2, "/doc", "doc D", idHeader);
         assertEquals(200, retry.statusCode());
         assertEquals(servedWithId.body(), retry.body());
